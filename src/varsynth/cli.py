@@ -1,0 +1,117 @@
+"""The ``varsynth`` command line: a thin face over the Python API (no science here).
+
+Subcommands:
+    varsynth data build --config configs/data/default.yaml --out DIR
+    varsynth data download COLLECTION --dest DIR
+    varsynth data collections
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main", "default_cache_dir"]
+
+
+def default_cache_dir() -> Path:
+    """Where period-search results are cached: ``$XDG_CACHE_HOME/varsynth`` or ``~/.cache``."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "varsynth" / "periods"
+
+
+def _data_build(args: argparse.Namespace) -> int:
+    from varsynth.config import load_data_config
+    from varsynth.data.build import build_dataset
+
+    cfg = load_data_config(
+        args.config, data_root=args.data_root, seed=args.seed, limit_per_class=args.limit_per_class
+    )
+    cache = None if args.no_cache else (args.cache_dir or default_cache_dir())
+    result = build_dataset(cfg, args.out, progress=not args.no_progress, cache_dir=cache)
+    print(f"dataset {result.card['dataset_id']} written to {result.out_dir}")
+    for split, n in result.n_samples.items():
+        print(f"  {split}: {n} samples")
+    print(f"  data card: {result.out_dir / 'data_card.md'}")
+    return 0
+
+
+def _data_download(args: argparse.Namespace) -> int:
+    from varsynth.surveys.download import DEFAULT_BASE_URL, download_ogle
+
+    report = download_ogle(
+        args.collection,
+        args.dest,
+        base_url=args.base_url or DEFAULT_BASE_URL,
+        bands=tuple(args.bands),
+        limit=args.limit,
+        progress=not args.no_progress,
+    )
+    print(report.summary())
+    return 0 if not report.failed else 1
+
+
+def _data_collections(args: argparse.Namespace) -> int:
+    from varsynth.surveys.download import list_collections
+
+    print("\n".join(list_collections()))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    from varsynth import __version__
+
+    p = argparse.ArgumentParser(prog="varsynth", description=__doc__.splitlines()[0])
+    p.add_argument("--version", action="version", version=f"varsynth {__version__}")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress messages")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    data = sub.add_parser("data", help="build training datasets, download survey data")
+    dsub = data.add_subparsers(dest="data_command", required=True)
+
+    b = dsub.add_parser("build", help="build a versioned training dataset from real survey files")
+    b.add_argument("--config", required=True, type=Path, help="data config YAML")
+    b.add_argument("--out", required=True, type=Path, help="output folder")
+    b.add_argument("--data-root", help="folder with the survey folders (overrides the config)")
+    b.add_argument("--seed", type=int, help="seed (overrides the config)")
+    b.add_argument("--limit-per-class", type=int, help="at most N stars per survey class label")
+    b.add_argument("--cache-dir", type=Path, help="period-search cache folder")
+    b.add_argument("--no-cache", action="store_true", help="do not cache period searches")
+    b.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    b.set_defaults(func=_data_build)
+
+    d = dsub.add_parser("download", help="download an OGLE-III collection (needs internet)")
+    d.add_argument("collection", help="collection name, see `varsynth data collections`")
+    d.add_argument("--dest", required=True, type=Path, help="destination folder")
+    d.add_argument("--bands", nargs="+", default=["I", "V"], help="passbands (default: I V)")
+    d.add_argument("--limit", type=int, help="download at most N stars")
+    d.add_argument("--base-url", help="archive URL (default: the OGLE archive)")
+    d.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    d.set_defaults(func=_data_download)
+
+    c = dsub.add_parser("collections", help="list the OGLE-III collections known to download")
+    c.set_defaults(func=_data_collections)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``varsynth`` command; returns the exit status."""
+    from varsynth.config import ConfigError
+
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s"
+    )
+    try:
+        return int(args.func(args))
+    except (ConfigError, FileNotFoundError, KeyError, ValueError) as err:
+        print(f"varsynth: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,249 @@
+"""Dataclass configurations read from YAML, with strict keys and range checks.
+
+Defaults live here, in one place. Unknown keys and out-of-range values are refused with a message
+naming the key and its valid range, so a typo in a YAML file never silently does nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, TypeVar, get_type_hints
+
+import yaml
+
+__all__ = [
+    "ConfigError",
+    "SurveyConfig",
+    "PhysicsConfig",
+    "CleanConfig",
+    "AugmentConfig",
+    "SplitConfig",
+    "DataConfig",
+    "load_data_config",
+]
+
+T = TypeVar("T")
+
+#: Survey readers known to the dataset builder, in build order.
+SURVEYS: tuple[str, ...] = ("ogle3", "eros1", "sdss-s82", "crts", "gaia-dr3")
+
+
+class ConfigError(ValueError):
+    """An invalid configuration value; the message names the key and the valid range."""
+
+
+def _from_dict(cls: type[T], data: dict[str, Any] | None, where: str) -> T:
+    """Build dataclass ``cls`` from ``data``, refusing unknown keys (named with their path)."""
+    data = dict(data or {})
+    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise ConfigError(f"unknown key(s) {unknown} in {where}; valid keys: {sorted(names)}")
+    hints = get_type_hints(cls)
+    kwargs: dict[str, Any] = {}
+    for name, value in data.items():
+        sub = hints[name]
+        if dataclasses.is_dataclass(sub) and isinstance(value, dict):
+            value = _from_dict(sub, value, f"{where}.{name}")
+        elif isinstance(value, list) and not str(sub).startswith("list"):
+            value = tuple(value)
+        kwargs[name] = value
+    return cls(**kwargs)
+
+
+def _check(cond: bool, key: str, rule: str, value: Any) -> None:
+    if not cond:
+        raise ConfigError(f"{key} must be {rule}, got {value!r}")
+
+
+@dataclass(frozen=True)
+class SurveyConfig:
+    """Which survey readers run and on which passbands (``None``: every band the survey has)."""
+
+    enabled: bool = True
+    bands: tuple[str, ...] | None = None
+
+
+def _default_surveys() -> dict[str, SurveyConfig]:
+    return {name: SurveyConfig() for name in SURVEYS}
+
+
+@dataclass(frozen=True)
+class PhysicsConfig:
+    """Which source wins when several give a physical parameter (see :mod:`varsynth.physics`).
+
+    The default prefers the LMC distance modulus over Gaia DR2 Bailer-Jones distances for the
+    absolute magnitude, because the latter are prior-dominated at the LMC's 50 kpc;
+    ``abs_mag_priority: [gaia, derived]`` reproduces the paper's choice.
+    """
+
+    abs_mag_priority: tuple[str, ...] = ("derived", "gaia")
+    teff_priority: tuple[str, ...] = ("gaia", "derived")
+
+    def __post_init__(self) -> None:
+        for key in ("abs_mag_priority", "teff_priority"):
+            value = getattr(self, key)
+            _check(
+                set(value) <= {"gaia", "derived"} and len(value) > 0,
+                f"physics.{key}",
+                "a non-empty list drawn from ['gaia', 'derived']",
+                value,
+            )
+
+
+@dataclass(frozen=True)
+class CleanConfig:
+    """Cleaning as in the paper's section 2.1 (S/N cut, sigma clipping, subtype filter).
+
+    Attributes:
+        min_snr: minimum amplitude (5th-95th percentile range) over mean error (paper: 5).
+        clip_sigma: clipping threshold in standard deviations (paper: 3).
+        clip_iters: clipping iterations on magnitude and error (paper: 3).
+        min_points: fewest points a light curve may keep after clipping.
+        drop_subtypes: shell patterns of subtypes to drop (multi-mode, semi-regular, modulated).
+        require_period_ok: drop stars whose period search failed its success criterion.
+    """
+
+    min_snr: float = 5.0
+    clip_sigma: float = 3.0
+    clip_iters: int = 3
+    min_points: int = 20
+    drop_subtypes: tuple[str, ...] = ("*/*", "RRd", "Blazhko", "SRV", "OSARG", "RS_CVn")
+    require_period_ok: bool = True
+
+    def __post_init__(self) -> None:
+        _check(self.min_snr >= 0, "clean.min_snr", ">= 0", self.min_snr)
+        _check(self.clip_sigma > 0, "clean.clip_sigma", "> 0", self.clip_sigma)
+        _check(self.clip_iters >= 0, "clean.clip_iters", ">= 0", self.clip_iters)
+        _check(self.min_points >= 3, "clean.min_points", ">= 3", self.min_points)
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """Augmentation as in the paper's section 2.2, balancing classes to target counts.
+
+    Targets count light curves of one class over the training and validation splits together;
+    each split receives its share in proportion to its real light curves. Classes with more than
+    ``large_class_threshold`` real light curves aim at ``target_large``, the others at
+    ``target_small`` (paper: 2000, 10000, 5000). A class above its target is reduced, keeping
+    stars with physical parameters first (the paper's treatment of ECL).
+    """
+
+    enabled: bool = True
+    large_class_threshold: int = 2000
+    target_small: int = 5000
+    target_large: int = 10000
+
+    def __post_init__(self) -> None:
+        for key in ("large_class_threshold", "target_small", "target_large"):
+            _check(getattr(self, key) >= 0, f"augment.{key}", ">= 0", getattr(self, key))
+
+
+@dataclass(frozen=True)
+class SplitConfig:
+    """Train / validation / test fractions of the stars, stratified by class."""
+
+    train: float = 0.6
+    val: float = 0.2
+    test: float = 0.2
+
+    def __post_init__(self) -> None:
+        for key in ("train", "val", "test"):
+            _check(0 < getattr(self, key) < 1, f"split.{key}", "in (0, 1)", getattr(self, key))
+        total = self.train + self.val + self.test
+        _check(abs(total - 1) < 1e-9, "split.train + split.val + split.test", "1", total)
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Everything that defines one training dataset; the same config and seed give the same bytes.
+
+    Attributes:
+        data_root: folder holding the survey folders (relative paths resolve against the current
+            directory; the environment variable ``VARSYNTH_DATA_ROOT`` overrides it).
+        seed: seed of every random choice (undersampling, augmentation, split).
+        seq_len: points per light curve after random undersampling (paper: 300).
+        limit_per_class: read at most this many stars per survey class label (quick builds).
+        period_workers: processes for the period searches of CRTS and Gaia DR3.
+    """
+
+    data_root: str = "../shared/data"
+    seed: int = 42
+    seq_len: int = 300
+    limit_per_class: int | None = None
+    period_workers: int = 2
+    surveys: dict[str, SurveyConfig] = field(default_factory=_default_surveys)
+    physics: PhysicsConfig = field(default_factory=PhysicsConfig)
+    clean: CleanConfig = field(default_factory=CleanConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    split: SplitConfig = field(default_factory=SplitConfig)
+
+    def __post_init__(self) -> None:
+        _check(self.seq_len >= 3, "seq_len", ">= 3", self.seq_len)
+        _check(
+            self.limit_per_class is None or self.limit_per_class >= 1,
+            "limit_per_class",
+            "null or >= 1",
+            self.limit_per_class,
+        )
+        _check(self.period_workers >= 1, "period_workers", ">= 1", self.period_workers)
+        unknown = sorted(set(self.surveys) - set(SURVEYS))
+        _check(not unknown, "surveys", f"drawn from {list(SURVEYS)}", unknown)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DataConfig:
+        """Build from a plain dict (as read from YAML); missing keys take their defaults."""
+        data = dict(data)
+        surveys = data.pop("surveys", None)
+        cfg = _from_dict(cls, data, "data config")
+        if surveys is not None:
+            if not isinstance(surveys, dict):
+                raise ConfigError("surveys must be a mapping of survey name to settings")
+            merged = _default_surveys()
+            for name, value in surveys.items():
+                if name not in SURVEYS:
+                    raise ConfigError(f"surveys: unknown survey {name!r}; valid: {list(SURVEYS)}")
+                merged[name] = _from_dict(SurveyConfig, value, f"surveys.{name}")
+            cfg = dataclasses.replace(cfg, surveys=merged)
+        return cfg
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict (lists, not tuples) suitable for YAML and JSON."""
+
+        def plain(obj: Any) -> Any:
+            if dataclasses.is_dataclass(obj):
+                return {f.name: plain(getattr(obj, f.name)) for f in fields(obj)}
+            if isinstance(obj, dict):
+                return {k: plain(v) for k, v in obj.items()}
+            if isinstance(obj, (list, tuple)):
+                return [plain(v) for v in obj]
+            return obj
+
+        return plain(self)
+
+    def resolved_root(self) -> Path:
+        """The data root as an absolute path (``VARSYNTH_DATA_ROOT`` wins over the config)."""
+        return Path(os.environ.get("VARSYNTH_DATA_ROOT", self.data_root)).expanduser().resolve()
+
+
+def load_data_config(path: str | Path, **overrides: Any) -> DataConfig:
+    """Read a data config from YAML; keyword ``overrides`` replace top-level keys.
+
+    Raises:
+        ConfigError: unknown keys or invalid values, named with their path in the file.
+    """
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise ConfigError(f"cannot read data config {path}: {err}") from err
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: a data config must be a mapping, got {type(raw).__name__}")
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return DataConfig.from_dict(raw)
+    except TypeError as err:
+        raise ConfigError(f"{path}: {err}") from err

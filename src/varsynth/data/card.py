@@ -1,0 +1,250 @@
+"""The data card: the paper's Table 1 per class and survey, splits, skips, periods, provenance.
+
+``data_card.json`` holds every number; ``data_card.md`` renders the same numbers as tables for
+people. Neither holds a timestamp or a machine path, so a rebuild gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from varsynth.config import DataConfig
+from varsynth.data.io import atomic_write
+from varsynth.data.samples import CleanCurve, Sample
+from varsynth.lightcurve import PHYSICS_NAMES, LightCurve
+from varsynth.surveys.skips import SkipLog
+from varsynth.taxonomy import CLASSES
+
+__all__ = ["build_card", "write_card", "render_markdown", "TABLE1_COLUMNS"]
+
+#: Columns of the Table-1-like summary, in order.
+TABLE1_COLUMNS: tuple[str, ...] = (
+    "stars_original",
+    "lightcurves_original",
+    "lightcurves_clean",
+    "stars_clean",
+    "stars_teff_gaia",
+    "stars_teff_derived",
+    "stars_abs_mag",
+    "augmented",
+    "train",
+    "val",
+    "test",
+)
+
+CREDITS: tuple[str, ...] = (
+    "OGLE-III: Udalski et al. 2008; Soszynski et al. 2008, 2015 (Acta Astron.)",
+    "Gaia DR2: Gaia Collaboration 2018; distances Bailer-Jones et al. 2018; cross-match from "
+    "the PELS-VAE release (Martinez-Palomera, Bloom & Abrahams 2022, AJ 164, 263; MIT)",
+    "EROS-1: the EROS collaboration, via the RAMP variable-stars kit",
+    "SDSS Stripe 82 RR Lyrae: Sesar et al. 2010, ApJ 708, 717",
+    "CRTS: Drake et al. 2009, 2014 (ApJ 696, 870; ApJS 213, 9)",
+    "Gaia DR3: Gaia Collaboration 2023; Eyer et al. 2023",
+)
+
+
+def _stars(lcs: Sequence[LightCurve]) -> dict[str, LightCurve]:
+    out: dict[str, LightCurve] = {}
+    for lc in lcs:
+        out.setdefault(lc.key, lc)
+    return out
+
+
+def _table1(
+    lcs: Sequence[LightCurve], clean: Sequence[CleanCurve], by_split: dict[str, list[Sample]]
+) -> list[dict[str, object]]:
+    rows: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for key, lc in _stars(lcs).items():
+        rows[(lc.vclass, lc.survey)]["stars_original"] += 1
+    for lc in lcs:
+        rows[(lc.vclass, lc.survey)]["lightcurves_original"] += 1
+    for cc in clean:
+        rows[(cc.lc.vclass, cc.lc.survey)]["lightcurves_clean"] += 1
+    for lc in _stars([cc.lc for cc in clean]).values():
+        row = rows[(lc.vclass, lc.survey)]
+        row["stars_clean"] += 1
+        row[f"stars_teff_{lc.physics['teff'].source}"] += 1
+        row["stars_abs_mag"] += int(not lc.physics["abs_mag"].is_missing)
+    for split, samples in by_split.items():
+        for s in samples:
+            row = rows[(s.source.lc.vclass, s.source.lc.survey)]
+            row[split] += 1
+            row["augmented"] += int(s.aug_index > 0)
+    table = []
+    totals: dict[str, Counter] = defaultdict(Counter)
+    for (vclass, survey) in sorted(rows, key=lambda k: (CLASSES.index(k[0]), k[1])):
+        counts = {c: int(rows[(vclass, survey)][c]) for c in TABLE1_COLUMNS}
+        table.append({"class": vclass, "survey": survey, **counts})
+        totals[vclass].update(counts)
+        totals["Total"].update(counts)
+    for vclass in [c for c in CLASSES if c in totals] + ["Total"]:
+        table.append({"class": vclass, "survey": "all", **{c: int(totals[vclass][c]) for c in TABLE1_COLUMNS}})
+    return table
+
+
+def _period_search(lcs: Sequence[LightCurve]) -> list[dict[str, object]]:
+    counts: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for lc in _stars(lcs).values():
+        if lc.meta.get("period_source") != "lomb-scargle":
+            continue
+        c = counts[(lc.survey, lc.vclass)]
+        c["stars"] += 1
+        c["ok"] += int(bool(lc.meta.get("period_ok")))
+    return [
+        {
+            "survey": s,
+            "class": v,
+            "stars": int(c["stars"]),
+            "period_ok": int(c["ok"]),
+            "success_rate": round(c["ok"] / c["stars"], 4) if c["stars"] else None,
+        }
+        for (s, v), c in sorted(counts.items())
+    ]
+
+
+def _provenance(clean: Sequence[CleanCurve]) -> list[dict[str, object]]:
+    counts: dict[tuple[str, str, str], Counter] = defaultdict(Counter)
+    for lc in _stars([cc.lc for cc in clean]).values():
+        for name in PHYSICS_NAMES:
+            counts[(lc.survey, lc.vclass, name)][lc.physics[name].source] += 1
+    return [
+        {"survey": s, "class": v, "parameter": p, **{k: int(n) for k, n in sorted(c.items())}}
+        for (s, v, p), c in sorted(counts.items())
+    ]
+
+
+def _relations(clean: Sequence[CleanCurve]) -> list[dict[str, object]]:
+    counts: Counter = Counter()
+    for lc in _stars([cc.lc for cc in clean]).values():
+        for name in PHYSICS_NAMES:
+            p = lc.physics[name]
+            if p.note:
+                counts[(name, p.source, p.note)] += 1
+    return [
+        {"parameter": n, "source": s, "how": note, "stars": int(c)}
+        for (n, s, note), c in sorted(counts.items())
+    ]
+
+
+def _digest(files: dict[str, Path]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(files):
+        h.update(name.encode())
+        h.update(files[name].read_bytes())
+    return h.hexdigest()[:16]
+
+
+def build_card(
+    cfg: DataConfig,
+    lcs: Sequence[LightCurve],
+    clean: Sequence[CleanCurve],
+    split_of: dict[str, str],
+    by_split: dict[str, list[Sample]],
+    skips: SkipLog,
+    files: dict[str, Path],
+    format_version: int,
+) -> dict[str, object]:
+    """Every number of the data card as a JSON-serialisable dict."""
+    split_stars = Counter(split_of.values())
+    return {
+        "format_version": format_version,
+        "dataset_id": _digest(files),
+        "seed": cfg.seed,
+        "sequence_length": cfg.seq_len,
+        "table1": _table1(lcs, clean, by_split),
+        "splits": {
+            s: {
+                "stars": int(split_stars[s]),
+                "samples": len(by_split[s]),
+                "augmented": sum(x.aug_index > 0 for x in by_split[s]),
+            }
+            for s in by_split
+        },
+        "period_search": _period_search(lcs),
+        "physics_provenance": _provenance(clean),
+        "physics_relations": _relations(clean),
+        "skips": skips.rows(),
+        "config": cfg.to_dict(),
+        "credits": list(CREDITS),
+    }
+
+
+def _md_table(rows: Sequence[dict[str, object]], columns: Sequence[str]) -> list[str]:
+    out = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for r in rows:
+        cells = []
+        for c in columns:
+            v = r.get(c, "")
+            cells.append("; ".join(map(str, v)) if isinstance(v, list) else str(v))
+        out.append("| " + " | ".join(cells) + " |")
+    return out
+
+
+def render_markdown(card: dict) -> str:
+    """The data card as Markdown tables (same numbers as the JSON)."""
+    lines = [
+        "# varsynth data card",
+        "",
+        f"Dataset id `{card['dataset_id']}` (format {card['format_version']}), seed "
+        f"{card['seed']}, sequence length {card['sequence_length']}. Built from real survey "
+        "light curves as in Martinez-Palomera et al. (2022), section 2: S/N cut, sigma "
+        "clipping, subtype filter, phase folding, undersampling, min-max scaling, augmentation "
+        "of train and validation only, split by star and stratified by class.",
+        "",
+        "## Light curves per class and survey (the paper's Table 1)",
+        "",
+        "Stars and light curves (one per star and band) as read, after cleaning, with Teff "
+        "(Gaia DR2 or derived), with an absolute magnitude, augmented samples, and samples per "
+        "split (train and validation hold real and augmented samples, test real ones only).",
+        "",
+        *_md_table(card["table1"], ["class", "survey", *TABLE1_COLUMNS]),
+        "",
+        "## Splits",
+        "",
+        *_md_table([{"split": k, **v} for k, v in card["splits"].items()],
+                   ["split", "stars", "samples", "augmented"]),
+        "",
+        "## Period search (surveys without published periods)",
+        "",
+        "Success: the criterion of `varsynth.surveys.periods` (significant Lomb-Scargle peak "
+        "inside the class's plausible period range).",
+        "",
+        *_md_table(card["period_search"], ["survey", "class", "stars", "period_ok", "success_rate"]),
+        "",
+        "## Physical parameters: provenance per survey and class (clean stars)",
+        "",
+        *_md_table(card["physics_provenance"],
+                   ["survey", "class", "parameter", "gaia", "derived", "catalog", "missing"]),
+        "",
+        "## How each value was obtained",
+        "",
+        *_md_table(card["physics_relations"], ["parameter", "source", "how", "stars"]),
+        "",
+        "## Skipped, with reasons",
+        "",
+        *_md_table(card["skips"], ["survey", "level", "reason", "count", "examples"]),
+        "",
+        "## Configuration",
+        "",
+        "```json",
+        json.dumps(card["config"], indent=2, sort_keys=True),
+        "```",
+        "",
+        "## Credits",
+        "",
+        *[f"- {c}" for c in card["credits"]],
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_card(card: dict, out_dir: str | Path) -> None:
+    """Write ``data_card.json`` and ``data_card.md`` atomically into ``out_dir``."""
+    out = Path(out_dir)
+    text = json.dumps(card, indent=2, sort_keys=True) + "\n"
+    atomic_write(out / "data_card.json", lambda tmp: tmp.write_text(text))
+    atomic_write(out / "data_card.md", lambda tmp: tmp.write_text(render_markdown(card)))

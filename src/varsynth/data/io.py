@@ -1,0 +1,53 @@
+"""Reading and writing the dataset files, atomically.
+
+A dataset folder holds ``train.parquet``, ``val.parquet``, ``test.parquet`` (one row per sample,
+list columns for the light curve), ``stars.parquet`` (one row per star), ``data_card.json`` and
+``data_card.md``. Each file is written to a temporary name in the same folder and moved into
+place, so a killed build never leaves a half-written file under a final name.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+__all__ = ["atomic_write", "write_parquet", "read_split", "DATASET_FORMAT_VERSION"]
+
+#: Version of the dataset layout; bumped when columns change meaning.
+DATASET_FORMAT_VERSION = 1
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp_path)`` then move the temporary file onto ``path`` in one step."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_parquet(table: pa.Table, path: str | Path) -> None:
+    """Write ``table`` to Parquet (zstd) atomically; the same table always gives the same bytes."""
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+
+
+def read_split(dataset_dir: str | Path, split: str) -> pa.Table:
+    """Read one split (``train``, ``val`` or ``test``) of a built dataset as an Arrow table.
+
+    Raises:
+        FileNotFoundError: the folder holds no such split (the message names the file).
+    """
+    path = Path(dataset_dir) / f"{split}.parquet"
+    if not path.is_file():
+        raise FileNotFoundError(f"dataset split {split!r} not found: {path}")
+    return pq.read_table(path)
