@@ -3,7 +3,8 @@
 The server serves a folder in the OGLE archive layout (README, fixed-width ident.dat, a parameter
 table, phot/I|V/<ID>.dat, phot.tar.gz) and can be told to fail: answer 5xx a few times, close the
 connection mid-body, or serve a malicious archive. It logs every request, so resuming can be
-checked from the server side.
+checked from the server side. The last tests download OIII-CVS-format collections and read them
+with ``read_ogle`` end to end.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 import tarfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -35,6 +36,8 @@ from varsynth.surveys.download import (
     extract_phot_archive,
     list_collections,
 )
+from varsynth.surveys.ogle import read_ogle
+from varsynth.surveys.skips import SkipLog
 
 from conftest import shared_dir
 
@@ -523,3 +526,147 @@ def test_real_ogle_files_round_trip_through_http(tmp_path: Path) -> None:
         lc = np.loadtxt(path)
         assert lc.ndim == 2 and lc.shape[1] == 3 and np.all(lc[:, 2] > 0)
     assert elapsed < 10
+
+
+# ---------------------------------------------------------------- download, then read (OIII-CVS)
+
+
+def _fixed(*parts: tuple[int, str]) -> str:
+    """A fixed-width line: each text starts at its 1-based README byte."""
+    line = ""
+    for start, text in parts:
+        line = line.ljust(start - 1) + text
+    return line + "\n"
+
+
+_RULE = "-" * 74
+# README sections in the archive's style. ident.dat byte positions are the OIII-CVS ones (blg/rrlyr
+# README; smc/ecl README shifted by one byte for the five-digit LMC numbers); the RRab.dat/RRc.dat
+# and ecl.dat positions are ASSUMED (OCVS tables), the OIII-CVS ones could not be checked.
+_RRLYR_README = f"""\
+The OGLE-III Catalog of Variable Stars. XI. RR Lyrae Stars in the Galactic Bulge
+
+README            - this file
+ident.dat         - identification of stars
+RRab.dat          - parameters of RRab stars
+RRc.dat           - parameters of RRc stars
+phot/I/           - I-band photometry of individual objects
+phot/V/           - V-band photometry of individual objects
+
+Format of the files RRab.dat and RRc.dat:
+{_RULE}
+ Bytes  Format Units   Description
+{_RULE}
+  1- 20  A20   ---     Star's ID
+ 23- 28  F6.3  mag     Intensity mean I-band magnitude
+ 30- 35  F6.3  mag     Intensity mean V-band magnitude
+ 38- 46  F9.7  days    Period
+ 48- 56  F9.7  days    Uncertainty of period
+ 59- 68  F10.5 days    Time of maximum brightness (HJD-2450000)
+ 71- 75  F5.3  mag     I-band amplitude (maximum-minimum)
+{_RULE}
+"""
+
+_ECL_README = f"""\
+The OGLE-III Catalog of Variable Stars. XII. Eclipsing Binary Stars in the LMC
+
+README            - this file
+ecl.dat           - parameters of stars
+ident.dat         - identification of stars
+phot/I/           - I-band photometry of individual objects
+phot/V/           - V-band photometry of individual objects
+
+Format of files ecl.dat:
+{_RULE}
+ Bytes  Format Units   Description
+{_RULE}
+  1- 18  A18   ---     Star's ID
+ 21- 26  F6.3  mag     I-band magnitude at maximum light
+ 28- 33  F6.3  mag     V-band magnitude at maximum light
+ 35- 46  F12.8 days    Orbital period
+ 49- 60  F12.6 days    Epoch of the primary eclipse (HJD-2450000)
+ 62- 67  F6.3  mag     Depth of the primary eclipse
+ 69- 73  F5.3  mag     Depth of the secondary eclipse
+{_RULE}
+"""
+
+
+def _rrlyr_files() -> tuple[dict[str, str], dict[str, tuple[str, str, float]]]:
+    """blg/rrlyr: README, ident.dat (OIII layout), RRab.dat, RRc.dat; expected labels."""
+    stars = {"OGLE-BLG-RRLYR-00001": ("RRab", 0.5512345), "OGLE-BLG-RRLYR-00002": ("RRc", 0.3012345),
+             "OGLE-BLG-RRLYR-00003": ("RRab", 0.6101234)}
+    ident = "".join(
+        _fixed((1, star), (23, "BLG101.2"), (32, f"{100 + i:>6}"), (39, sub), (45, f"17:59:{i:02d}.50"),
+               (57, "-29:05:03.0"), (69, f"BUL_SC1 {i}"))
+        for i, (star, (sub, _)) in enumerate(stars.items()))
+    tables = {"RRab.dat": "", "RRc.dat": ""}
+    for star, (sub, period) in stars.items():
+        tables[f"{sub}.dat"] += _fixed((1, star), (23, "15.123"), (30, "16.456"), (38, f"{period:9.7f}"),
+                                       (48, "0.0000012"), (59, "3000.12345"), (71, "0.612"))
+    expected = {star: ("RRLYR", sub, period) for star, (sub, period) in stars.items()}
+    return {"README": _RRLYR_README, "ident.dat": ident, **tables}, expected
+
+
+def _ecl_files() -> tuple[dict[str, str], dict[str, tuple[str, str, float]]]:
+    """lmc/ecl: README, ident.dat (OIII layout with types EC/ED/ESD), ecl.dat; expected labels."""
+    stars = {"OGLE-LMC-ECL-00001": ("EC", 0.35123456), "OGLE-LMC-ECL-00002": ("ED", 2.71234567),
+             "OGLE-LMC-ECL-00003": ("ESD", 1.11111111)}
+    ident = "".join(
+        _fixed((1, star), (21, "LMC100.1"), (30, f"{100 + i:>6}"), (37, kind), (41, f"05:{i:02d}:12.34"),
+               (53, "-69:20:30.5"))
+        for i, (star, (kind, _)) in enumerate(stars.items()))
+    table = "".join(
+        _fixed((1, star), (21, "18.100"), (28, "18.500"), (35, f"{period:12.8f}"), (49, f"{3000.5:12.6f}"),
+               (62, " 0.450"), (69, "0.120"))
+        for star, (_, period) in stars.items())
+    expected = {star: ("ECL", kind, period) for star, (kind, period) in stars.items()}
+    return {"README": _ECL_README, "ident.dat": ident, "ecl.dat": table}, expected
+
+
+@pytest.mark.parametrize(("collection", "folder", "files"), [
+    ("ogle3-blg-rrlyr", "blg/rrlyr", _rrlyr_files), ("ogle3-lmc-ecl", "lmc/ecl", _ecl_files)])
+def test_oiii_collection_downloads_and_reads_as_light_curves(
+    tmp_path: Path, collection: str, folder: str,
+    files: Callable[[], tuple[dict[str, str], dict[str, tuple[str, str, float]]]],
+) -> None:
+    served = tmp_path / "served" / "ogle3" / "OIII-CVS" / folder
+    texts, expected = files()
+    for name, text in texts.items():
+        (served / name).parent.mkdir(parents=True, exist_ok=True)
+        (served / name).write_text(text)
+    for i, star in enumerate(expected):
+        for band, n in (("I", 40), ("V", 12)):
+            (served / "phot" / band).mkdir(parents=True, exist_ok=True)
+            (served / "phot" / band / f"{star}.dat").write_text(_phot_text(i, n))
+    server = _Server(tmp_path / "served")
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        report = download_ogle(collection, tmp_path / "dest", archive=False, **FAST,
+                               base_url=f"http://127.0.0.1:{server.server_port}/ogle3/OIII-CVS/")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert report.ok and report.missing == 0
+    assert report.downloaded == len(texts) + 2 * len(expected)
+
+    skips = SkipLog()
+    curves = read_ogle(tmp_path / "dest", skips=skips)  # no OGLE-III catalog: periods from tables
+    assert skips.total() == 0, skips.rows()
+    assert [(c.star_id, c.band) for c in curves] == [(s, b) for s in expected for b in ("I", "V")]
+    for curve in curves:
+        assert (curve.vclass, curve.subtype, curve.period) == expected[curve.star_id]
+        assert curve.meta["period_source"] == "catalog"
+        assert curve.meta["period_table"] in texts and len(curve) == (40 if curve.band == "I" else 12)
+        assert curve.meta["ogle3_id"].startswith(("BLG101.2.", "LMC100.1."))
+
+
+def test_served_cepheid_collection_reads_with_table_periods(archive: Archive, tmp_path: Path) -> None:
+    download_ogle(COLLECTION, tmp_path, base_url=archive.base_url, archive=False, **FAST)
+    skips = SkipLog()
+    curves = read_ogle(tmp_path, skips=skips, bands=["I"])
+    assert skips.total() == 0
+    assert [(c.star_id, c.vclass, c.subtype, c.period) for c in curves] == [
+        (star, "CEP", "F", 3.1234567) for star in STARS]
+    assert curves[0].meta["mean_mag"] == {"I": 15.0, "V": 15.7}

@@ -4,6 +4,7 @@ Subcommands:
     varsynth data build --config configs/data/default.yaml --out DIR
     varsynth data download COLLECTION --dest DIR
     varsynth data collections
+    varsynth train --config configs/train/pelsvae-paper.yaml --data DATASET_DIR --out RUN_DIR
 """
 
 from __future__ import annotations
@@ -62,6 +63,29 @@ def _data_collections(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train(args: argparse.Namespace) -> int:
+    from varsynth.training.config import load_train_config
+    from varsynth.training.fit import fit
+
+    cfg = load_train_config(args.config).with_overrides(arch=args.arch)
+    result = fit(
+        cfg,
+        args.data,
+        args.out,
+        resume=args.resume,
+        max_epochs=args.max_epochs,
+        progress=not args.no_progress,
+        limit_train_batches=args.limit_train_batches,
+        limit_val_batches=args.limit_val_batches,
+    )
+    print(
+        f"{cfg.name} ({result.config.model.arch}): best validation loss {result.best_val_loss:.4f} "
+        f"after {result.epochs} epochs, {result.seconds_per_epoch:.1f} s per epoch"
+    )
+    print(f"  model bundle: {result.bundle_dir}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     from varsynth import __version__
 
@@ -95,6 +119,18 @@ def _parser() -> argparse.ArgumentParser:
 
     c = dsub.add_parser("collections", help="list the OGLE-III collections known to download")
     c.set_defaults(func=_data_collections)
+
+    t = sub.add_parser("train", help="train a PELS-VAE model on a built dataset")
+    t.add_argument("--config", required=True, type=Path, help="train config YAML")
+    t.add_argument("--data", required=True, type=Path, help="dataset folder (varsynth data build)")
+    t.add_argument("--out", required=True, type=Path, help="run folder")
+    t.add_argument("--arch", choices=["tcn", "gru", "lstm"], help="override the architecture")
+    t.add_argument("--max-epochs", type=int, help="override the number of epochs")
+    t.add_argument("--resume", action="store_true", help="continue the run in --out")
+    t.add_argument("--limit-train-batches", type=int, help="batches per training epoch (quick runs)")
+    t.add_argument("--limit-val-batches", type=int, help="batches per validation (quick runs)")
+    t.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    t.set_defaults(func=_train)
     return p
 
 

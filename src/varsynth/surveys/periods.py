@@ -231,17 +231,19 @@ def _search(
     f0, step, n_freq = _coarse_grid(baseline, params)
     f_hi = f0 + step * (n_freq - 1)
     ls = LombScargle(time, mag, err, nterms=1)
-    candidates = _refined_candidates(ls, f0, step, n_freq, params)
+    offsets = step * np.linspace(-1.0, 1.0, 2 * params.refine_factor + 1)
+    candidates = _refined_candidates(ls, f0, step, n_freq, offsets, params.n_candidates)
     resolution = 1.0 / baseline
     systematic = _systematic_frequencies(time, f_hi, params.window_threshold)
     spurious = [
-        params.reject_systematics and bool(np.any(np.abs(systematic - f) < resolution)) for _, f in candidates
+        params.reject_systematics and bool(np.any(np.abs(systematic - f) < 0.5 * resolution))
+        for _, f in candidates
     ]
     first = next((i for i, s in enumerate(spurious) if not s), 0)
     best = first
     if params.alias_nterms > 1 and not spurious[first]:
         harmonic = LombScargle(time, mag, err, nterms=params.alias_nterms)
-        best = _resolve_alias(harmonic, candidates, spurious, first, systematic, resolution)
+        best = _resolve_alias(harmonic, candidates, spurious, first, systematic, resolution, offsets)
     power, freq = candidates[best]
     fap = ls.false_alarm_probability(power, method="baluev", minimum_frequency=f0, maximum_frequency=f_hi)
     period = 1.0 / freq
@@ -258,9 +260,9 @@ def _search(
 
 
 def _refined_candidates(
-    ls: LombScargle, f0: float, step: float, n_freq: int, params: SearchParams
+    ls: LombScargle, f0: float, step: float, n_freq: int, offsets: np.ndarray, n_candidates: int
 ) -> list[tuple[float, float]]:
-    """Coarse fast scan, then exact refinement of the highest peaks.
+    """Coarse fast scan, then exact refinement of the highest peaks on ``peak + offsets``.
 
     Returns:
         ``(power, frequency)`` pairs (frequency in cycles/day), strongest first.
@@ -269,9 +271,8 @@ def _refined_candidates(
         f0 + step * np.arange(n_freq), method="fast", assume_regular_frequency=True, method_kwds=_FAST_KWDS
     )
     f_hi = f0 + step * (n_freq - 1)
-    offsets = step * np.linspace(-1.0, 1.0, 2 * params.refine_factor + 1)
     refined = []
-    for idx in _peak_indices(coarse, params.n_candidates):
+    for idx in _peak_indices(coarse, n_candidates):
         local = np.clip(f0 + step * idx + offsets, f0, f_hi)
         power = ls.power(local, method="cython")
         top = int(np.argmax(power))
@@ -287,6 +288,7 @@ def _resolve_alias(
     first: int,
     systematic: np.ndarray,
     resolution: float,
+    offsets: np.ndarray,
 ) -> int:
     """Index of the best member of the alias family of candidate ``first``.
 
@@ -305,8 +307,9 @@ def _resolve_alias(
     ]
     if len(family) == 1:
         return first
-    freqs = np.array([candidates[i][1] for i in family])
-    scores = harmonic.power(freqs, method="chi2")
+    # The harmonics make the multi-term peak narrower than the one-term one, and slightly
+    # displaced: score each member by its multi-term maximum within a coarse step.
+    scores = [float(np.max(harmonic.power(candidates[i][1] + offsets, method="chi2"))) for i in family]
     return family[int(np.argmax(scores))]
 
 

@@ -1,0 +1,114 @@
+"""The one configuration of the PELS-VAE model family (cVAE and cVAE-P).
+
+A :class:`ModelConfig` fully describes a network: architecture, sizes, conditioning and the
+standardisation of the physical parameters, so that a saved model rebuilds itself from its
+config alone. Invalid values are refused with a message naming the key and its valid range.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from varsynth.config import ConfigError, _check, _from_dict
+from varsynth.taxonomy import CLASSES
+
+__all__ = ["ARCHITECTURES", "PHYSICS_CHOICES", "TIME_TAGS", "ModelConfig"]
+
+ARCHITECTURES: tuple[str, ...] = ("tcn", "gru", "lstm")
+PHYSICS_CHOICES: tuple[str, ...] = ("teff", "abs_mag", "period")
+#: How the decoder's time steps are tagged: phase differences (the paper) or phases.
+TIME_TAGS: tuple[str, ...] = ("delta", "phase")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Hyperparameters of the conditional VAE (the paper's Table 2 names in brackets).
+
+    Attributes:
+        arch: sequence layers of encoder and decoder, ``tcn``, ``gru`` or ``lstm`` [seq_arch].
+        hidden: hidden units of the TCN channels or RNN cells [n_size].
+        tcn_blocks: temporal blocks of the TCN [n_blocks]; block i has dilation 2**i [d = 2].
+        kernel_size: TCN convolution kernel, odd [k_size].
+        rnn_layers: stacked RNN layers [n_layers].
+        latent_dim: latent space dimension [z_dim].
+        dropout: dropout probability [p_drop].
+        physics: physical parameters given to the encoder (empty tuple: the class-only cVAE).
+        decoder_physics: also give the physical parameters to the decoder.
+        condition_wavelength: give the passband's effective wavelength to encoder and decoder.
+        time_tag: ``delta`` tags decoder steps with phase differences (paper), ``phase`` with
+            the phase itself.
+        n_classes: number of classes of the one-hot label.
+        phys_mean, phys_std: standardisation of the transformed physical parameters
+            (log10 Teff, M_G, log10 period), fitted on the training split.
+        min_err: floor of the scaled errors in the weighted MSE (avoids 1/0 weights).
+    """
+
+    arch: str = "tcn"
+    hidden: int = 48
+    tcn_blocks: int = 9
+    kernel_size: int = 5
+    rnn_layers: int = 1
+    latent_dim: int = 4
+    dropout: float = 0.2
+    physics: tuple[str, ...] = ()
+    decoder_physics: bool = False
+    condition_wavelength: bool = False
+    time_tag: str = "delta"
+    n_classes: int = len(CLASSES)
+    phys_mean: tuple[float, ...] = ()
+    phys_std: tuple[float, ...] = ()
+    min_err: float = 0.01
+
+    def __post_init__(self) -> None:
+        _check(self.arch in ARCHITECTURES, "model.arch", f"one of {list(ARCHITECTURES)}", self.arch)
+        _check(self.hidden >= 1, "model.hidden", ">= 1", self.hidden)
+        _check(self.tcn_blocks >= 1, "model.tcn_blocks", ">= 1", self.tcn_blocks)
+        _check(
+            self.kernel_size >= 1 and self.kernel_size % 2 == 1,
+            "model.kernel_size",
+            "an odd integer >= 1",
+            self.kernel_size,
+        )
+        _check(self.rnn_layers >= 1, "model.rnn_layers", ">= 1", self.rnn_layers)
+        _check(self.latent_dim >= 1, "model.latent_dim", ">= 1", self.latent_dim)
+        _check(0 <= self.dropout < 1, "model.dropout", "in [0, 1)", self.dropout)
+        bad = [p for p in self.physics if p not in PHYSICS_CHOICES]
+        _check(not bad, "model.physics", f"drawn from {list(PHYSICS_CHOICES)}", list(self.physics))
+        _check(self.time_tag in TIME_TAGS, "model.time_tag", f"one of {list(TIME_TAGS)}", self.time_tag)
+        _check(self.n_classes >= 1, "model.n_classes", ">= 1", self.n_classes)
+        _check(self.min_err > 0, "model.min_err", "> 0", self.min_err)
+        if self.phys_mean or self.phys_std:
+            _check(
+                len(self.phys_mean) == len(self.phys_std) == len(self.physics),
+                "model.phys_mean / model.phys_std",
+                f"of length {len(self.physics)} (one per physical parameter)",
+                (self.phys_mean, self.phys_std),
+            )
+
+    @property
+    def n_physics(self) -> int:
+        """Number of physical parameters the model is conditioned on."""
+        return len(self.physics)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
+        """Build from a plain dict; unknown keys are refused."""
+        try:
+            return _from_dict(cls, data, "model config")
+        except TypeError as err:
+            raise ConfigError(f"model config: {err}") from err
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict with lists instead of tuples (JSON and YAML friendly)."""
+        return {
+            k: list(v) if isinstance(v, tuple) else v
+            for k, v in dataclasses.asdict(self).items()
+        }
+
+    def replace(self, **changes: Any) -> ModelConfig:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+

@@ -1,0 +1,110 @@
+"""The conditional VAE of Martinez-Palomera et al. (2022), section 3.1 (cVAE and cVAE-P).
+
+Encoder: a sequence stack (TCN, GRU or LSTM) over the folded, scaled light curve; its last valid
+time step is concatenated with the one-hot class (and, for cVAE-P, the physical parameters and
+their presence mask), then dense ReLU + dropout layers and two heads for the latent mean and
+log-variance. Decoder: the latent code and the conditions repeated at every time step, tagged
+with that step's phase difference (or phase), the same sequence stack, and a dense sigmoid head
+giving the scaled magnitude and its error.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from varsynth.models.config import ModelConfig
+from varsynth.models.layers import sequence_layers
+
+__all__ = ["CVAE", "Batch"]
+
+#: A batch is a dict of tensors: ``phase``, ``mag``, ``mag_err``, ``mask`` (B, T); ``class_index``
+#: (B,); ``phys``, ``phys_mask`` (B, P); ``wave`` (B,) effective wavelength in micrometres.
+Batch = dict[str, torch.Tensor]
+
+# log-variance bounds: early epochs can overflow exp() otherwise
+_LOGVAR_MIN, _LOGVAR_MAX = -12.0, 8.0
+
+
+class CVAE(nn.Module):
+    """PELS-VAE: ``x_hat, err_hat, mu, logvar = model(batch)``."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config
+        h = config.hidden
+        seq = {
+            "blocks": config.tcn_blocks,
+            "kernel_size": config.kernel_size,
+            "layers": config.rnn_layers,
+            "dropout": config.dropout,
+        }
+        n_cond = self._n_encoder_condition()
+        self.encoder_seq = sequence_layers(config.arch, 3, h, **seq)
+        self.encoder_dense = nn.Sequential(
+            nn.Linear(h + n_cond, h), nn.ReLU(), nn.Dropout(config.dropout),
+            nn.Linear(h, h), nn.ReLU(), nn.Dropout(config.dropout),
+        )
+        self.mu_head = nn.Linear(h, config.latent_dim)
+        self.logvar_head = nn.Linear(h, config.latent_dim)
+        dec_in = config.latent_dim + self._n_decoder_condition() + 1
+        self.decoder_seq = sequence_layers(config.arch, dec_in, h, **seq)
+        self.decoder_head = nn.Linear(h, 2)
+
+    def _n_encoder_condition(self) -> int:
+        c = self.config
+        return c.n_classes + 2 * c.n_physics + int(c.condition_wavelength)
+
+    def _n_decoder_condition(self) -> int:
+        c = self.config
+        return c.n_classes + 2 * c.n_physics * int(c.decoder_physics) + int(c.condition_wavelength)
+
+    def condition(self, batch: Batch, *, decoder: bool) -> torch.Tensor:
+        """The condition vector (B, C): one-hot class, physics and mask, wavelength."""
+        c = self.config
+        parts = [nn.functional.one_hot(batch["class_index"].long(), c.n_classes).float()]
+        if c.n_physics and (not decoder or c.decoder_physics):
+            mask = batch["phys_mask"].float()
+            parts += [batch["phys"].float() * mask, mask]  # missing values enter as 0, flagged
+        if c.condition_wavelength:
+            parts.append(batch["wave"].float().unsqueeze(-1))
+        return torch.cat(parts, dim=-1)
+
+    def time_tags(self, phase: torch.Tensor) -> torch.Tensor:
+        """Decoder step tags (B, T, 1): phase differences (first step: its phase) or phases."""
+        if self.config.time_tag == "phase":
+            return phase.unsqueeze(-1)
+        delta = torch.diff(phase, dim=1, prepend=torch.zeros_like(phase[:, :1]))  # (B, T)
+        return delta.unsqueeze(-1)
+
+    def encode(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        """Latent mean and log-variance, each (B, Z)."""
+        phase, mask = batch["phase"], batch["mask"].float()
+        delta = torch.diff(phase, dim=1, prepend=torch.zeros_like(phase[:, :1]))
+        x = torch.stack([delta, batch["mag"], batch["mag_err"]], dim=-1) * mask.unsqueeze(-1)  # (B, T, 3)
+        h = self.encoder_seq(x)  # (B, T, H)
+        last = (mask.sum(dim=1).long() - 1).clamp(min=0)  # index of the last valid step, (B,)
+        h_last = h[torch.arange(h.shape[0]), last]  # (B, H)
+        e = self.encoder_dense(torch.cat([h_last, self.condition(batch, decoder=False)], dim=-1))
+        logvar = self.logvar_head(e).clamp(_LOGVAR_MIN, _LOGVAR_MAX)
+        return self.mu_head(e), logvar
+
+    def decode(self, z: torch.Tensor, cond: torch.Tensor, phase: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Scaled magnitudes and errors (B, T) at ``phase`` (B, T) for latent codes ``z`` (B, Z)."""
+        steps = phase.shape[1]
+        rep = torch.cat([z, cond], dim=-1).unsqueeze(1).expand(-1, steps, -1)  # (B, T, Z + C)
+        h = self.decoder_seq(torch.cat([rep, self.time_tags(phase)], dim=-1))  # (B, T, H)
+        out = torch.sigmoid(self.decoder_head(h))  # (B, T, 2)
+        return out[..., 0], out[..., 1]
+
+    def forward(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Reconstruct a batch: ``(mag_hat, err_hat, mu, logvar)``; z is drawn in training only."""
+        mu, logvar = self.encode(batch)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if self.training else mu
+        mag_hat, err_hat = self.decode(z, self.condition(batch, decoder=True), batch["phase"])
+        return mag_hat, err_hat, mu, logvar
+
+    @torch.no_grad()
+    def sample(self, z: torch.Tensor, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        """Decode given latent codes ``z`` (B, Z) with the conditions and phases of ``batch``."""
+        return self.decode(z, self.condition(batch, decoder=True), batch["phase"])

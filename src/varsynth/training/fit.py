@@ -1,0 +1,196 @@
+"""Train a PELS-VAE model on a built dataset (``varsynth train``), with checkpoints and resume.
+
+A run folder holds ``train_config.yaml`` (the resolved config, including the standardisation of
+the physical parameters fitted on the training split), ``checkpoints/last.ckpt`` and
+``checkpoints/best.ckpt`` (Lightning, loaded back with ``weights_only=True``), ``logs/version_N/``
+(every loss term per epoch, CSV or TensorBoard; one version per start or resume), ``bundle/``
+(the best model as safetensors + JSON) and
+``fit.json`` (best validation loss, epochs, seconds per epoch).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import torch
+import yaml
+from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint
+from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
+from torch.utils.data import DataLoader
+
+from varsynth.bundle import save_bundle
+from varsynth.config import ConfigError
+from varsynth.data.io import atomic_write, read_split
+from varsynth.training.config import TrainConfig
+from varsynth.training.data import fit_standardisation, load_split, physics_matrix
+from varsynth.training.module import PELSVAEModule
+
+__all__ = ["FitResult", "fit", "EpochTimer"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FitResult:
+    """Outcome of a training run."""
+
+    run_dir: Path
+    bundle_dir: Path
+    best_val_loss: float
+    epochs: int
+    seconds_per_epoch: float
+    config: TrainConfig
+
+
+class EpochTimer(Callback):
+    """Measures the wall time of every training epoch (seconds), logged as ``time/epoch``."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self._start = 0.0
+
+    def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._start = time.perf_counter()
+
+    def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self.times.append(time.perf_counter() - self._start)
+        pl_module.log("time/epoch", self.times[-1], on_epoch=True)
+
+
+def _standardised(cfg: TrainConfig, data_dir: Path) -> TrainConfig:
+    """The config with the physical-parameter standardisation of the training split."""
+    if not cfg.model.physics:
+        return cfg
+    table = cfg.data.apply(read_split(data_dir, "train"))
+    values, mask = physics_matrix(table, cfg.model.physics)
+    mean, std = fit_standardisation(values, mask)
+    return replace(cfg, model=cfg.model.replace(phys_mean=tuple(mean), phys_std=tuple(std)))
+
+
+def _check_resumable(run_dir: Path, cfg: TrainConfig, resume: bool) -> Path | None:
+    """The checkpoint to resume from; refuses to overwrite a run or resume a different one."""
+    last = run_dir / "checkpoints" / "last.ckpt"
+    saved = run_dir / "train_config.yaml"
+    if not resume:
+        if last.exists():
+            raise ConfigError(f"{run_dir} already holds a run; pass --resume to continue it or choose another --out")
+        return None
+    if not last.exists():
+        log.warning("no checkpoint in %s: starting a new run", run_dir)
+        return None
+    old = TrainConfig.from_dict(yaml.safe_load(saved.read_text()))
+    if old.model != cfg.model or old.data != cfg.data:
+        raise ConfigError(f"{run_dir} was trained with another model or data filter; cannot resume it")
+    return last
+
+
+def _loader(ds: Any, batch_size: int, shuffle: bool, seed: int) -> DataLoader:
+    gen = torch.Generator().manual_seed(seed)
+    return DataLoader(ds, batch_size=batch_size, shuffle=shuffle, generator=gen, num_workers=0)
+
+
+def fit(
+    cfg: TrainConfig,
+    data_dir: str | Path,
+    run_dir: str | Path,
+    *,
+    resume: bool = False,
+    max_epochs: int | None = None,
+    progress: bool = True,
+    limit_train_batches: int | float | None = None,
+    limit_val_batches: int | float | None = None,
+    callbacks: Sequence[Callback] = (),
+) -> FitResult:
+    """Train ``cfg`` on the dataset in ``data_dir``, writing everything to ``run_dir``.
+
+    Arguments:
+        cfg: the training configuration.
+        data_dir: a folder written by ``varsynth data build``.
+        run_dir: the run folder (created).
+        resume: continue the run in ``run_dir`` from its last checkpoint.
+        max_epochs: override ``cfg.optim.max_epochs`` (the cosine schedule follows it).
+        progress: show Lightning's progress bar.
+        limit_train_batches, limit_val_batches: use only part of each epoch (quick runs, tests).
+        callbacks: extra Lightning callbacks (e.g. Optuna pruning).
+
+    Returns:
+        A :class:`FitResult`; the best model is saved as a bundle in ``run_dir/bundle``.
+    """
+    data_dir, run_dir = Path(data_dir), Path(run_dir)
+    if max_epochs is not None:
+        cfg = replace(cfg, optim=replace(cfg.optim, max_epochs=max_epochs))
+    cfg = _standardised(cfg, data_dir)
+    ckpt = _check_resumable(run_dir, cfg, resume)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write(run_dir / "train_config.yaml", lambda t: t.write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False)))
+
+    L.seed_everything(cfg.optim.seed, workers=True, verbose=False)
+    kw = {"physics": cfg.model.physics, "phys_mean": cfg.model.phys_mean or None,
+          "phys_std": cfg.model.phys_std or None, "data_filter": cfg.data}
+    train_ds = load_split(data_dir, "train", **kw)
+    val_ds = load_split(data_dir, "val", **kw)
+    if len(train_ds) == 0 or len(val_ds) == 0:
+        raise ConfigError(f"{data_dir}: the data filter leaves {len(train_ds)} training and {len(val_ds)} validation samples")
+
+    module = PELSVAEModule(cfg.model.to_dict(), cfg.to_dict()["optim"])
+    best_cb = ModelCheckpoint(
+        dirpath=run_dir / "checkpoints", filename="best", monitor="val/loss", mode="min",
+        save_top_k=1, enable_version_counter=False, save_on_train_epoch_end=True,
+    )
+    # every epoch, whether or not it improved: what --resume continues from
+    last_cb = ModelCheckpoint(
+        dirpath=run_dir / "checkpoints", filename="last", save_top_k=1,
+        enable_version_counter=False, save_on_train_epoch_end=True,
+    )
+    timer = EpochTimer()
+    # a resumed run logs into the next logs/version_N, so no earlier row is overwritten
+    logger = (
+        CSVLogger(run_dir, name="logs")
+        if cfg.optim.logger == "csv"
+        else TensorBoardLogger(run_dir, name="logs")
+    )
+    trainer = L.Trainer(
+        accelerator="cpu",
+        max_epochs=cfg.optim.max_epochs,
+        callbacks=[best_cb, last_cb, EarlyStopping("val/loss", patience=cfg.optim.early_stopping_patience), timer, *callbacks],
+        logger=logger,
+        enable_progress_bar=progress,
+        enable_model_summary=False,
+        deterministic=True,
+        log_every_n_steps=1,
+        limit_train_batches=limit_train_batches,
+        limit_val_batches=limit_val_batches,
+        num_sanity_val_steps=0,
+    )
+    trainer.fit(
+        module,
+        train_dataloaders=_loader(train_ds, cfg.optim.batch_size, True, cfg.optim.seed),
+        val_dataloaders=_loader(val_ds, cfg.optim.batch_size, False, cfg.optim.seed),
+        ckpt_path=ckpt,
+        weights_only=True,
+    )
+    best_path = Path(best_cb.best_model_path or run_dir / "checkpoints" / "last.ckpt")
+    state = torch.load(best_path, map_location="cpu", weights_only=True)["state_dict"]
+    module.load_state_dict(state)
+    best = float(best_cb.best_model_score) if best_cb.best_model_score is not None else float("nan")
+    seconds = sum(timer.times) / len(timer.times) if timer.times else float("nan")
+    card = json.loads((data_dir / "data_card.json").read_text()) if (data_dir / "data_card.json").exists() else {}
+    summary = {
+        "name": cfg.name,
+        "best_val_loss": best,
+        "epochs": int(trainer.current_epoch),
+        "seconds_per_epoch": seconds,
+        "train_samples": len(train_ds),
+        "val_samples": len(val_ds),
+        "dataset_id": card.get("dataset_id"),
+    }
+    bundle = save_bundle(run_dir / "bundle", module.model, train_config=cfg.to_dict(), fit=summary)
+    atomic_write(run_dir / "fit.json", lambda t: t.write_text(json.dumps(summary, indent=2) + "\n"))
+    return FitResult(run_dir, bundle, best, summary["epochs"], seconds, cfg)

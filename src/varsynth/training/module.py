@@ -1,0 +1,63 @@
+"""The Lightning module of the PELS-VAE family: loss, optimiser, scheduler, logging.
+
+Every term of eq. 4 is logged separately per epoch for training and validation
+(``train/loss``, ``train/reconstruction``, ``train/kl_latent``, ``train/kl_errors``, ...).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lightning as L
+import torch
+
+from varsynth.models.config import ModelConfig
+from varsynth.models.cvae import CVAE, Batch
+from varsynth.models.loss import pelsvae_loss
+from varsynth.training.config import OptimConfig
+
+__all__ = ["PELSVAEModule"]
+
+
+class PELSVAEModule(L.LightningModule):
+    """Wraps :class:`~varsynth.models.cvae.CVAE` for training with Lightning."""
+
+    def __init__(self, model: dict[str, Any], optim: dict[str, Any]):
+        super().__init__()
+        self.save_hyperparameters()  # plain dicts: checkpoints load with weights_only=True
+        self.model = CVAE(ModelConfig.from_dict(model))
+        self.optim = OptimConfig(**optim)
+
+    def _step(self, batch: Batch, stage: str) -> torch.Tensor:
+        mag_hat, err_hat, mu, logvar = self.model(batch)
+        terms = pelsvae_loss(
+            batch["mag"], batch["mag_err"], batch["mask"], mag_hat, err_hat, mu, logvar,
+            beta=self.optim.beta, min_err=self.model.config.min_err,
+        )
+        n = batch["mag"].shape[0]
+        self.log(f"{stage}/loss", terms.total, prog_bar=True, on_step=False, on_epoch=True, batch_size=n)
+        for name in ("reconstruction", "kl_latent", "kl_errors"):
+            self.log(f"{stage}/{name}", getattr(terms, name), on_step=False, on_epoch=True, batch_size=n)
+        return terms.total
+
+    def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
+        return self._step(batch, "train")
+
+    def validation_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
+        return self._step(batch, "val")
+
+    def configure_optimizers(self) -> Any:
+        opt = torch.optim.Adam(self.parameters(), lr=self.optim.lr)
+        kind = self.optim.scheduler
+        if kind == "none":
+            return opt
+        if kind == "exponential":
+            sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=self.optim.gamma)
+        elif kind == "cosine":
+            sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=self.optim.max_epochs)
+        else:
+            sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
+                opt, factor=self.optim.plateau_factor, patience=self.optim.plateau_patience
+            )
+            return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "monitor": "val/loss"}}
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "epoch"}}
