@@ -43,7 +43,6 @@ from typing import Any
 import astropy.units as u
 import numpy as np
 import pandas as pd
-from astropy.coordinates import Angle
 from tqdm import tqdm
 
 from varsynth.bands import band as lookup_band
@@ -86,6 +85,9 @@ _CATALOG_TEXT = ("ID", "Field", "Type", "Subtype", "ID_OGLE_II", "ID_MACHO", "ID
 # fields by blanks or write a leading zero as a blank, so blanks are accepted as separators.
 _RA = r"\d{1,2}[:\s]\s*\d{1,2}[:\s]\s*\d{1,2}(?:\.\d*)?"
 _DEC = r"[+-]\s?\d{1,2}[:\s]\s*\d{1,2}[:\s]\s*\d{1,2}(?:\.\d*)?"
+_SEXAGESIMAL_RE = re.compile(
+    r"^(?P<sign>[+-]?)\s*(?P<whole>\d+)[:\s]\s*(?P<minutes>\d+)[:\s]\s*(?P<seconds>\d+(?:\.\d*)?)$"
+)
 
 # OCVS ident.dat: ID, mode(s), RA, Dec matched by whitespace so that collections with longer IDs
 # (OGLE-LMC-RRLYR-00001) parse too; the cross-identifications after Dec are blank-padded
@@ -219,8 +221,8 @@ def read_ogle_ident(
     frame = pd.DataFrame(
         {
             "mode": parsed["mode"].to_numpy(dtype=str),
-            "ra": Angle(_sexagesimal(parsed["ra"]), unit=u.hourangle).degree,
-            "dec": Angle(_sexagesimal(parsed["dec"]), unit=u.deg).degree,
+            "ra": _sexagesimal(parsed["ra"], u.hourangle),
+            "dec": _sexagesimal(parsed["dec"], u.deg),
         },
         index=pd.Index(parsed["star_id"].to_numpy(dtype=str), name="star_id"),
     )
@@ -249,10 +251,18 @@ def _ident_oiii(text: pd.Series) -> pd.DataFrame:
     return parsed.assign(ogle4_id="", ogle2_id="").drop(columns=["labels", "number", "rest"])
 
 
-def _sexagesimal(values: pd.Series) -> np.ndarray:
-    """``hh:mm:ss.ss`` / ``+dd:mm:ss.s`` strings with blank separators turned into colons."""
-    signed = values.astype(str).str.replace(r"^([+-])\s+", r"\1", regex=True)
-    return signed.str.replace(r"[:\s]+", ":", regex=True).to_numpy(dtype=str)
+def _sexagesimal(values: pd.Series, unit: u.UnitBase) -> np.ndarray:
+    """Degrees of ``hh:mm:ss.ss`` (``unit`` hourangle) or ``+dd:mm:ss.s`` (``unit`` deg).
+
+    Blanks are accepted as separators. The components are split in one vectorised pass:
+    astropy's sexagesimal string parser takes ~50 us a value, minutes for the largest
+    collections (230,000 bulge LPVs); astropy still does the unit conversion.
+    """
+    parts = values.astype(str).str.extract(_SEXAGESIMAL_RE)
+    sign = np.where(parts["sign"] == "-", -1.0, 1.0)
+    magnitude = (parts["whole"].astype(float) + parts["minutes"].astype(float) / 60.0
+                 + parts["seconds"].astype(float) / 3600.0).to_numpy()
+    return (sign * magnitude * unit).to(u.deg).value
 
 
 def _drop_ident_lines(

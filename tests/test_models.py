@@ -1,0 +1,185 @@
+"""The PELS-VAE model family: shapes, gradients, loss terms, training, resume and bundles."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from helpers import write_tiny_dataset
+from varsynth.bundle import BundleError, load_bundle, save_bundle
+from varsynth.config import ConfigError
+from varsynth.models.config import ModelConfig
+from varsynth.models.cvae import CVAE
+from varsynth.models.loss import kl_errors, kl_latent, pelsvae_loss, weighted_mse
+from varsynth.training.config import TrainConfig, load_train_config
+from varsynth.training.fit import fit
+
+ARCHS = ["tcn", "gru", "lstm"]
+
+
+def batch(b: int = 4, t: int = 32, p: int = 3) -> dict[str, torch.Tensor]:
+    g = torch.Generator().manual_seed(0)
+    mask = torch.ones(b, t, dtype=torch.bool)
+    mask[0, t // 2 :] = False  # one shorter light curve
+    return {
+        "phase": torch.sort(torch.rand(b, t, generator=g))[0],
+        "mag": torch.rand(b, t, generator=g),
+        "mag_err": 0.01 + 0.05 * torch.rand(b, t, generator=g),
+        "mask": mask,
+        "class_index": torch.tensor([0, 3, 6, 7])[:b],
+        "phys": torch.randn(b, p, generator=g),
+        "phys_mask": torch.tensor([[1.0, 0.0, 1.0]] * b)[:, :p],
+        "wave": torch.full((b,), 0.8),
+    }
+
+
+def small(arch: str, **kw) -> ModelConfig:
+    return ModelConfig(arch=arch, hidden=8, tcn_blocks=3, kernel_size=3, latent_dim=4, **kw)
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("physics", [(), ("teff", "abs_mag", "period")])
+def test_shapes_gradients_and_train_eval(arch, physics):
+    model = CVAE(small(arch, physics=physics, decoder_physics=bool(physics), condition_wavelength=True))
+    b = batch()
+    mag_hat, err_hat, mu, logvar = model(b)
+    assert mag_hat.shape == err_hat.shape == (4, 32) and mu.shape == logvar.shape == (4, 4)
+    assert float(mag_hat.min()) >= 0 and float(mag_hat.max()) <= 1
+    loss = pelsvae_loss(b["mag"], b["mag_err"], b["mask"], mag_hat, err_hat, mu, logvar, beta=0.75, min_err=0.01)
+    loss.total.backward()
+    assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
+    model.eval()
+    with torch.no_grad():
+        a, _, _, _ = model(b)
+        c, _, _, _ = model(b)
+    torch.testing.assert_close(a, c)  # eval uses the latent mean: deterministic
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_decoder_output_at_a_step_does_not_see_later_steps(arch):
+    """Causality of TCN and RNN decoders: changing late phases leaves early outputs unchanged."""
+    model = CVAE(small(arch)).eval()
+    b = batch()
+    z = torch.zeros(4, 4)
+    cond = model.condition(b, decoder=True)
+    out1, _ = model.decode(z, cond, b["phase"])
+    phase = b["phase"].clone()
+    phase[:, 20:] = torch.sort(torch.rand(4, 12), dim=1)[0] * 0.1 + 0.9
+    out2, _ = model.decode(z, cond, phase)
+    torch.testing.assert_close(out1[:, :20], out2[:, :20])
+
+
+def test_weighted_mse_known_answer():
+    mag = torch.tensor([[0.0, 1.0, 0.5]])
+    hat = torch.tensor([[0.1, 0.8, 0.9]])
+    err = torch.tensor([[0.1, 0.2, 0.001]])
+    mask = torch.tensor([[True, True, False]])
+    # (0.1/0.1)^2 = 1, (0.2/0.2)^2 = 1, third point masked: mean 1
+    assert float(weighted_mse(mag, hat, err, mask, min_err=0.01)) == pytest.approx(1.0)
+    # the error floor applies: 0.1 error floored at 0.5 gives (0.1/0.5)^2 = 0.04
+    assert float(weighted_mse(mag[:, :1], hat[:, :1], err[:, :1], mask[:, :1], min_err=0.5)) == pytest.approx(0.04)
+
+
+def test_kl_latent_known_answer():
+    assert float(kl_latent(torch.zeros(2, 3), torch.zeros(2, 3))) == 0.0
+    mu = torch.tensor([[1.0, 0.0]])
+    logvar = torch.tensor([[0.0, math.log(2.0)]])
+    expected = 0.5 * ((1 + 1 - 0 - 1) + (2 + 0 - math.log(2.0) - 1))
+    assert float(kl_latent(mu, logvar)) == pytest.approx(expected)
+
+
+def test_kl_errors_known_answer():
+    err = torch.tensor([[0.1, 0.1, 0.2]])
+    mask = torch.ones(1, 3, dtype=torch.bool)
+    assert float(kl_errors(err, err, mask)) == pytest.approx(0.0, abs=1e-7)
+    hat = torch.tensor([[0.2, 0.1, 0.1]])
+    p = np.array([0.25, 0.25, 0.5])
+    q = np.array([0.5, 0.25, 0.25])
+    assert float(kl_errors(err, hat, mask)) == pytest.approx(float((p * np.log(p / q)).sum()), rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"arch": "transformer"}, "model.arch must be one of"),
+        ({"kernel_size": 4}, "model.kernel_size must be an odd integer"),
+        ({"latent_dim": 0}, "model.latent_dim must be >= 1"),
+        ({"dropout": 1.5}, "model.dropout must be in"),
+        ({"physics": ["radius"]}, "model.physics must be drawn from"),
+    ],
+)
+def test_bad_model_configs_are_refused(changes, message):
+    with pytest.raises(ConfigError, match=message):
+        ModelConfig.from_dict(changes)
+
+
+def test_unknown_train_config_key(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text("optim: {learning_rate: 0.1}\n")
+    with pytest.raises(ConfigError, match="unknown key.*learning_rate"):
+        load_train_config(path)
+
+
+def test_bundle_round_trip_and_bad_files(tmp_path):
+    model = CVAE(small("gru", physics=("teff",), phys_mean=(3.8,), phys_std=(0.05,))).eval()
+    save_bundle(tmp_path / "b", model, note="x")
+    loaded, meta = load_bundle(tmp_path / "b")
+    assert meta == {"note": "x"} and loaded.config == model.config
+    b = batch(p=1)
+    b["phys_mask"] = torch.ones(4, 1)
+    torch.testing.assert_close(loaded(b)[0], model(b)[0])
+    # another architecture's weights under this description
+    save_bundle(tmp_path / "t", CVAE(small("tcn")))
+    (tmp_path / "t" / "model.json").write_text((tmp_path / "b" / "model.json").read_text())
+    with pytest.raises(BundleError, match="does not fit a gru model"):
+        load_bundle(tmp_path / "t")
+    (tmp_path / "b" / "model.safetensors").write_bytes(b"not a safetensors file")
+    with pytest.raises(BundleError, match="corrupted"):
+        load_bundle(tmp_path / "b")
+    with pytest.raises(BundleError, match="not a varsynth model bundle"):
+        load_bundle(tmp_path / "absent")
+
+
+def _tiny_cfg(arch: str) -> TrainConfig:
+    return TrainConfig.from_dict({
+        "name": "tiny",
+        "model": {"arch": arch, "hidden": 16, "tcn_blocks": 3, "kernel_size": 3, "latent_dim": 2,
+                  "dropout": 0.0, "physics": ["teff", "abs_mag", "period"]},
+        "optim": {"batch_size": 8, "lr": 0.01, "scheduler": "none", "beta": 0.1, "seed": 3},
+    })
+
+
+def _losses(run_dir) -> list[float]:
+    import csv
+
+    rows = []
+    for f in sorted(run_dir.glob("logs/version_*/metrics.csv")):
+        rows += [r for r in csv.DictReader(f.open()) if r.get("train/loss")]
+    return [float(r["train/loss"]) for r in rows]
+
+
+def test_tiny_fit_loss_decreases_and_resume_continues(tmp_path):
+    data = write_tiny_dataset(tmp_path / "data")
+    run = tmp_path / "run"
+    first = fit(_tiny_cfg("gru"), data, run, max_epochs=3, progress=False)
+    assert first.epochs == 3 and (run / "bundle" / "model.safetensors").is_file()
+    with pytest.raises(ConfigError, match="already holds a run"):
+        fit(_tiny_cfg("gru"), data, run, max_epochs=3, progress=False)
+    resumed = fit(_tiny_cfg("gru"), data, run, max_epochs=6, resume=True, progress=False)
+    assert resumed.epochs == 6
+    losses = _losses(run)
+    assert len(losses) == 6  # epochs 0-2, then 3-5 after the resume: none repeated, none lost
+    assert losses[-1] < losses[0]
+    with pytest.raises(ConfigError, match="another model"):
+        fit(_tiny_cfg("lstm"), data, run, max_epochs=7, resume=True, progress=False)
+
+
+def test_fixed_seed_reproduces_a_run(tmp_path):
+    data = write_tiny_dataset(tmp_path / "data")
+    a = fit(_tiny_cfg("tcn"), data, tmp_path / "a", max_epochs=2, progress=False)
+    b = fit(_tiny_cfg("tcn"), data, tmp_path / "b", max_epochs=2, progress=False)
+    assert a.best_val_loss == b.best_val_loss
+    assert _losses(tmp_path / "a") == _losses(tmp_path / "b")
