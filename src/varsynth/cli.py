@@ -5,6 +5,7 @@ Subcommands:
     varsynth data download COLLECTION --dest DIR
     varsynth data collections
     varsynth train --config configs/train/pelsvae-paper.yaml --data DATASET_DIR --out RUN_DIR
+    varsynth sweep --config configs/train/pelsvae-paper.yaml --data DATASET_DIR --out SWEEP_DIR --trials N
 """
 
 from __future__ import annotations
@@ -86,6 +87,41 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    from collections import Counter
+
+    from varsynth.training.config import load_train_config
+    from varsynth.training.sweep import load_search_space, run_sweep
+
+    study = run_sweep(
+        load_train_config(args.config),
+        args.data,
+        args.out,
+        n_trials=args.trials,
+        space=load_search_space(args.space) if args.space else None,
+        storage=args.storage,
+        study_name=args.study_name,
+        sampler_seed=args.seed,
+        max_epochs=args.max_epochs,
+        limit_train_batches=args.limit_train_batches,
+        limit_val_batches=args.limit_val_batches,
+        timeout=args.timeout,
+        progress=not args.no_progress,
+    )
+    states = Counter(t.state.name.lower() for t in study.get_trials(deepcopy=False))
+    print(f"study {study.study_name}: {sum(states.values())} trials ("
+          + ", ".join(f"{n} {s}" for s, n in sorted(states.items())) + ")")
+    if not states["complete"]:
+        print("  no trial completed yet")
+        return 1
+    best = study.best_trial
+    print(f"  best: trial {best.number}, validation loss {best.value:.4f}")
+    for name, value in best.params.items():
+        print(f"    {name}: {value}")
+    print(f"  best config: {args.out / 'best_config.yaml'}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     from varsynth import __version__
 
@@ -131,6 +167,22 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--limit-val-batches", type=int, help="batches per validation (quick runs)")
     t.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     t.set_defaults(func=_train)
+
+    w = sub.add_parser("sweep", help="search hyperparameters with Optuna (the paper's Table 2)")
+    w.add_argument("--config", required=True, type=Path, help="base train config YAML")
+    w.add_argument("--data", required=True, type=Path, help="dataset folder (varsynth data build)")
+    w.add_argument("--out", required=True, type=Path, help="sweep folder")
+    w.add_argument("--trials", required=True, type=int, help="trials this worker runs")
+    w.add_argument("--space", type=Path, help="search space YAML (default: the paper's Table 2)")
+    w.add_argument("--storage", help="SQLAlchemy URL of the study (default: sqlite in --out)")
+    w.add_argument("--study-name", help="study name (default: the config's name)")
+    w.add_argument("--seed", type=int, default=0, help="sampler seed (differ between workers)")
+    w.add_argument("--max-epochs", type=int, help="epochs per trial (overrides the config)")
+    w.add_argument("--limit-train-batches", type=int, help="batches per training epoch (quick runs)")
+    w.add_argument("--limit-val-batches", type=int, help="batches per validation (quick runs)")
+    w.add_argument("--timeout", type=float, help="start no trial after this many seconds")
+    w.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    w.set_defaults(func=_sweep)
     return p
 
 
