@@ -183,3 +183,14 @@ def test_fixed_seed_reproduces_a_run(tmp_path):
     b = fit(_tiny_cfg("tcn"), data, tmp_path / "b", max_epochs=2, progress=False)
     assert a.best_val_loss == b.best_val_loss
     assert _losses(tmp_path / "a") == _losses(tmp_path / "b")
+
+
+def test_tensor_batches_slice_once(tmp_path):
+    """Regression test: LightCurveTensors.batch(slice) returned empty batches after the first."""
+    from varsynth.training.data import load_split
+
+    data = write_tiny_dataset(tmp_path / "data")
+    ds = load_split(data, "train", physics=())
+    second = ds.batch(slice(4, 8))
+    assert second["mag"].shape[0] == 4
+    torch.testing.assert_close(second["mag"], ds.mag[4:8])

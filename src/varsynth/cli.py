@@ -6,6 +6,7 @@ Subcommands:
     varsynth data collections
     varsynth train --config configs/train/pelsvae-paper.yaml --data DATASET_DIR --out RUN_DIR
     varsynth sweep --config configs/train/pelsvae-paper.yaml --data DATASET_DIR --out SWEEP_DIR --trials N
+    varsynth regress --run RUN_DIR --data DATASET_DIR [--regressors linear rf mlp]
 """
 
 from __future__ import annotations
@@ -122,6 +123,18 @@ def _sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _regress(args: argparse.Namespace) -> int:
+    from varsynth.latent.regressors import RegressionSettings, format_table, regress_bundle, save_regressors
+
+    bundle = args.run if (args.run / "model.json").exists() else args.run / "bundle"
+    regressors, report = regress_bundle(
+        bundle, args.data, names=args.regressors, settings=RegressionSettings(seed=args.seed)
+    )
+    print(format_table(report))
+    print(f"  regressors: {save_regressors(bundle, regressors, report)}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     from varsynth import __version__
 
@@ -183,6 +196,14 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--timeout", type=float, help="start no trial after this many seconds")
     w.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     w.set_defaults(func=_sweep)
+
+    r = sub.add_parser("regress", help="fit the physics-to-latent regressors of a run (the paper's Table 3)")
+    r.add_argument("--run", required=True, type=Path, help="run folder (or its bundle folder)")
+    r.add_argument("--data", required=True, type=Path, help="dataset folder the run was trained on")
+    r.add_argument("--regressors", nargs="+", choices=["linear", "rf", "mlp"], default=["linear", "rf", "mlp"],
+                   help="regressors to fit (default: all three)")
+    r.add_argument("--seed", type=int, default=13, help="seed of latent draws, dummy values and regressors")
+    r.set_defaults(func=_regress)
     return p
 
 

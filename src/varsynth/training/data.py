@@ -124,7 +124,7 @@ class LightCurveTensors(Dataset):
 
     def batch(self, index: slice | np.ndarray) -> dict[str, torch.Tensor]:
         """Several samples at once (faster than a DataLoader for evaluation)."""
-        return {k: v[index] for k, v in self.__getitem__(index).items()}  # type: ignore[arg-type]
+        return self.__getitem__(index)  # type: ignore[arg-type]
 
 
 def load_split(
