@@ -33,6 +33,9 @@ __all__ = ["CleanCurve", "Sample", "clean_lightcurve", "real_sample", "augmented
 #: Classes whose phase zero is the primary minimum (eclipse) rather than maximum light.
 _ECLIPSE_ZERO = {"ECL", "ELL"}
 
+#: Largest float32 below 1: phases are stored as float32, where 0.99999997 would round to 1.0.
+_PHASE_MAX = float(np.nextafter(np.float32(1.0), np.float32(0.0)))
+
 
 @dataclass
 class CleanCurve:
@@ -121,7 +124,7 @@ def _finish(
     rng: np.random.Generator,
 ) -> Sample | None:
     idx = undersample(phase.size, length, rng)
-    phase, mag, err = phase[idx], mag[idx], cc.mag_err[idx]
+    phase, mag, err = np.minimum(phase[idx], _PHASE_MAX), mag[idx], cc.mag_err[idx]
     order = np.argsort(phase, kind="stable")
     phase, mag, err = phase[order], mag[order], err[order]
     if not mag.max() > mag.min():
