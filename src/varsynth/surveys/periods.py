@@ -1,7 +1,7 @@
 """Period search for surveys that publish no periods (CRTS, Gaia DR3), with a result cache.
 
 The search is a generalised (floating-mean, error-weighted) Lomb-Scargle periodogram
-(:class:`astropy.timeseries.LombScargle`, one Fourier term) in three steps:
+(:class:`astropy.timeseries.LombScargle`, one Fourier term) in four steps:
 
 1. **Coarse scan.** A regular frequency grid from ``1 / max_period`` to ``1 / min_period``
    (periods 0.03-1000 d by default) with spacing ``1 / (oversampling * baseline)``, i.e.
@@ -13,17 +13,32 @@ The search is a generalised (floating-mean, error-weighted) Lomb-Scargle periodo
    sampled off-centre) and the approximation error of the fast method, so the coarse grid can
    be coarse (VanderPlas 2018, ApJS 236, 16, sect. 7.1, recommends 5-10 samples per peak
    without refinement).
-3. **Rejection of systematic peaks.** Ground-based photometry carries systematics with the
-   periods of its sampling: the (solar and sidereal) day and its harmonics, the synodic month
-   (moonlight) and the year (seasons, airmass). A candidate peak is rejected as *spurious*
-   only when it is clearly one of these: it lies within one peak width (``1 / baseline``) of
-   such a frequency ``f_s`` **and** the light curve's own spectral window
-   ``W(f_s) = |mean(exp(2 pi i f_s t))|^2`` is at least ``window_threshold`` there, i.e. the
-   sampling itself is periodic at ``f_s``. The best remaining candidate wins. The window
-   test makes the rule data-driven: it masks the 1-day region for CRTS and OGLE (nightly
-   sampling, ``W(1 d) ~ 0.6-0.9``) but not for Gaia, whose scanning law is not periodic
-   in the solar day (it is at 4 c/d, the 6-h spin, which the day harmonics cover). When every
-   candidate is spurious the strongest is returned with ``spurious=True``.
+3. **Systematic peaks.** Ground-based photometry carries systematics with the periods of
+   its sampling: the solar day (sky, twilight) and the sidereal day (airmass) with their
+   harmonics, the synodic month (moonlight) and the year (seasons). A peak counts as
+   *systematic* only when it clearly is one: its frequency is within half a peak width
+   (``0.5 / baseline``) of such a frequency ``f_s`` **and** the light curve's own spectral
+   window ``W(f) = |mean(exp(2 pi i f t))|^2`` shows that the sampling is periodic there
+   (``W >= window_threshold``; random sampling gives ``W ~ 1/N``). Day harmonics count when
+   ``W`` is high at the day itself or at the harmonic; when the year is periodic in the
+   sampling, the yearly sidelobes ``k / day +- 1 / year`` count too. The window test makes the
+   rule data-driven: it masks the 1-day region for CRTS, OGLE and SDSS (nightly sampling,
+   ``W(1 d) ~ 0.6-0.9``) but not for Gaia, whose scanning law is periodic at 4 c/d (the 6-h
+   spin) rather than at 1 c/d, so that only the 4 c/d harmonics are masked there. When the
+   strongest peak is systematic, its sinusoid is subtracted (prewhitening, which also removes
+   its aliases) and the search repeated, at most ``max_prewhiten`` times; then systematic
+   candidates are skipped. If every candidate is systematic the strongest is returned with
+   ``spurious=True``.
+4. **Alias resolution.** Two peaks are aliases of each other when the sampling is periodic
+   at their frequency difference (the spectral window reaches ``window_threshold`` there:
+   ``f +- 1 c/d`` for nightly sampling, scanning-law combinations for Gaia), and noise decides
+   which of them has the higher one-term power. Among the best non-spurious candidate and the
+   candidates that are its aliases, the one where an ``alias_nterms``-harmonic model fits best
+   wins: the harmonics of a non-sinusoidal signal line up only at the true frequency. On the
+   SDSS Stripe 82 RR Lyrae (g band, ~55 epochs) this raises the fraction of periods within 1%
+   of the catalog from 70% to 90%. Candidates that are not aliases of the best one (e.g. the
+   orbital frequency of an eclipsing binary, whose one-term peak is at twice that) are never
+   promoted, so the doubling convention below still holds.
 
 Eclipsing and ellipsoidal variables have two nearly equal minima per orbit, so a one-term
 periodogram peaks at half the orbital period; ``double=True`` returns twice the best period
@@ -47,19 +62,28 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from astropy.timeseries import LombScargle
+from tqdm import tqdm
 
 from varsynth.lightcurve import LightCurve
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 __all__ = [
     "PeriodResult",
     "SearchParams",
+    "MIN_POINTS",
     "find_period",
+    "map_in_order",
     "PeriodCache",
     "SYSTEMATIC_PERIODS",
     "PLAUSIBLE_PERIODS",
@@ -69,21 +93,25 @@ __all__ = [
     "success_rates",
 ]
 
+#: Fewest valid points for which readers run a period search (fewer: the star is skipped).
+#: A one-term fit has 3 free parameters; 20 points keep the false-alarm probability of a real
+#: signal meaningful and match the sparsest Gaia DR3 light curves (20 epochs).
+MIN_POINTS: int = 20
+
 #: Bump when the algorithm changes so that cached results are not reused.
 _ALGORITHM_VERSION = "1"
 
-#: Periods (days) of ground-based sampling systematics whose harmonics are tested:
-#: solar day, sidereal day; the month and the year are tested without harmonics.
-_DAYS = (1.0, 0.99726957)
-_MONTH = 29.530589
-_YEAR = 365.25
-#: Named systematic periods (days), for documentation and the data card.
+#: Periods (days) of ground-based sampling systematics: the days are tested with their
+#: harmonics, the month and the year without (see :func:`_systematic_frequencies`).
 SYSTEMATIC_PERIODS: dict[str, float] = {
-    "solar day": _DAYS[0],
-    "sidereal day": _DAYS[1],
-    "synodic month": _MONTH,
-    "year": _YEAR,
+    "solar day": 1.0,
+    "sidereal day": 0.99726957,
+    "synodic month": 29.530589,
+    "year": 365.25,
 }
+_DAYS = (SYSTEMATIC_PERIODS["solar day"], SYSTEMATIC_PERIODS["sidereal day"])
+_MONTH = SYSTEMATIC_PERIODS["synodic month"]
+_YEAR = SYSTEMATIC_PERIODS["year"]
 
 # Astropy's fast method with Press & Rybicki extirpolation; 2x oversampled FFT with 6-point
 # extirpolation keeps the relative power error ~1e-3 at a quarter of the default cost, and the
@@ -104,8 +132,13 @@ class SearchParams:
         window_threshold: spectral-window power above which the sampling counts as periodic
             at a systematic frequency (random sampling gives about ``1 / N``).
         reject_systematics: whether to reject candidates at systematic frequencies.
+        max_prewhiten: at most this many dominant systematic peaks are subtracted before the
+            search falls back to skipping systematic candidates.
         alias_nterms: Fourier terms of the model that chooses among the aliases of the best
             peak (1 disables the alias step).
+        max_frequencies: largest coarse grid searched (about 20,000 d of baseline with the
+            defaults); a longer baseline means a corrupt time and raises ``ValueError``
+            instead of exhausting the memory.
     """
 
     min_period: float = 0.03
@@ -115,13 +148,17 @@ class SearchParams:
     refine_factor: int = 20
     window_threshold: float = 0.2
     reject_systematics: bool = True
+    max_prewhiten: int = 3
     alias_nterms: int = 3
+    max_frequencies: int = 2_000_000
 
     def __post_init__(self) -> None:
         if not 0 < self.min_period < self.max_period:
             raise ValueError(f"need 0 < min_period < max_period, got {self.min_period}, {self.max_period}")
         if self.oversampling <= 0 or min(self.n_candidates, self.refine_factor, self.alias_nterms) < 1:
             raise ValueError("oversampling, n_candidates, refine_factor and alias_nterms must be positive")
+        if self.max_prewhiten < 0:
+            raise ValueError("max_prewhiten must be >= 0")
 
 
 @dataclass(frozen=True)
@@ -130,13 +167,14 @@ class PeriodResult:
 
     Attributes:
         period: best period in days (already doubled when ``doubled``).
-        power: Lomb-Scargle power (standard normalisation, 0-1) of the best peak.
+        power: Lomb-Scargle power (standard normalisation, 0-1) of the best peak (in the
+            prewhitened light curve when systematic peaks were subtracted).
         false_alarm_probability: Baluev (2008) false-alarm probability of that peak.
         doubled: whether ``period`` is twice the best Lomb-Scargle period (ECL, ELL).
         n_frequencies: number of frequencies in the coarse grid.
         baseline: time span of the light curve, days.
         spurious: the best peak sits on a systematic frequency (every candidate was rejected).
-        n_rejected: number of stronger candidates rejected as systematic.
+        n_rejected: number of systematic peaks subtracted or skipped before the best peak.
     """
 
     period: float
@@ -165,18 +203,32 @@ def _peak_indices(power: np.ndarray, n: int) -> np.ndarray:
     return peaks[order[:n]]
 
 
-def _systematic_frequencies(time: np.ndarray, f_max: float, threshold: float) -> np.ndarray:
-    """Frequencies (cycles/day) at which the sampling of ``time`` is periodic.
+def _window(time: np.ndarray, freqs: np.ndarray) -> np.ndarray:
+    """Spectral window ``|mean(exp(2 pi i f t))|^2`` of the sampling at ``freqs`` (cycles/day)."""
+    return np.abs(np.exp(2j * np.pi * np.outer(freqs, time - time[0])).mean(axis=1)) ** 2
 
-    Candidates are the harmonics of the solar and sidereal days up to ``f_max``, the synodic
-    month and the year; one is kept when the spectral window there reaches ``threshold``.
+
+def _systematic_frequencies(time: np.ndarray, f_max: float, threshold: float) -> np.ndarray:
+    """Frequencies (cycles/day) at which the sampling of ``time`` makes systematics periodic.
+
+    The harmonics ``k / day`` of the solar and sidereal days up to ``f_max`` count when the
+    window reaches ``threshold`` at the day itself (a day-periodic systematic is not a pure
+    sinusoid, so it has power at every harmonic) or at that harmonic (e.g. Gaia's 6-h spin
+    at 4 c/d). The synodic month and the year count when the window reaches ``threshold``
+    there; a periodic year also puts every harmonic's power into its yearly sidelobes
+    ``k / day +- 1 / year``, which then count too.
     """
-    trial = [k / day for day in _DAYS for k in range(1, int(f_max * day) + 1)]
-    trial += [1.0 / _MONTH, 1.0 / _YEAR]
-    freqs = np.asarray(trial)
-    phases = np.exp(2j * np.pi * np.outer(freqs, time - time[0]))
-    window = np.abs(phases.mean(axis=1)) ** 2
-    return freqs[window >= threshold]
+    harmonics = []
+    for day in _DAYS:
+        trial = np.arange(1, int(f_max * day) + 1) / day
+        window = _window(time, trial)
+        harmonics.append(trial[(window >= threshold) | (window[0] >= threshold)])
+    days = np.concatenate(harmonics)
+    slow = np.array([1.0 / _MONTH, 1.0 / _YEAR])
+    slow = slow[_window(time, slow) >= threshold]
+    if 1.0 / _YEAR in slow:
+        days = np.concatenate([days - 1.0 / _YEAR, days, days + 1.0 / _YEAR])
+    return np.concatenate([days, slow])
 
 
 def find_period(
@@ -203,7 +255,8 @@ def find_period(
         The best period (days) with its power and false-alarm probability.
 
     Raises:
-        ValueError: fewer than 3 points, or all observations at one time.
+        ValueError: fewer than 3 points, all observations at one time, or a baseline too long
+            for ``params.max_frequencies``.
     """
     time = np.asarray(time, dtype=np.float64)
     mag = np.asarray(mag, dtype=np.float64)
@@ -229,21 +282,33 @@ def _search(
     if baseline <= 0:
         raise ValueError("a period search needs observations at more than one time")
     f0, step, n_freq = _coarse_grid(baseline, params)
+    if n_freq > params.max_frequencies:
+        raise ValueError(
+            f"a {baseline:.0f} d baseline needs {n_freq} frequencies, more than max_frequencies"
+            f" = {params.max_frequencies}: check the times"
+        )
     f_hi = f0 + step * (n_freq - 1)
-    ls = LombScargle(time, mag, err, nterms=1)
     offsets = step * np.linspace(-1.0, 1.0, 2 * params.refine_factor + 1)
-    candidates = _refined_candidates(ls, f0, step, n_freq, offsets, params.n_candidates)
     resolution = 1.0 / baseline
-    systematic = _systematic_frequencies(time, f_hi, params.window_threshold)
-    spurious = [
-        params.reject_systematics and bool(np.any(np.abs(systematic - f) < 0.5 * resolution))
-        for _, f in candidates
-    ]
+    systematic = (
+        _systematic_frequencies(time, f_hi, params.window_threshold)
+        if params.reject_systematics
+        else np.empty(0)
+    )
+    residual = mag
+    for n_removed in range(params.max_prewhiten + 1):
+        ls = LombScargle(time, residual, err, nterms=1)
+        candidates = _refined_candidates(ls, f0, step, n_freq, offsets, params.n_candidates)
+        spurious = [bool(np.any(np.abs(systematic - f) < 0.5 * resolution)) for _, f in candidates]
+        if not spurious[0] or n_removed == params.max_prewhiten:
+            break
+        # A systematic dominates: subtract its sinusoid, which also removes its aliases.
+        residual = residual - ls.model(time, candidates[0][1]) + ls.offset()
     first = next((i for i, s in enumerate(spurious) if not s), 0)
     best = first
     if params.alias_nterms > 1 and not spurious[first]:
-        harmonic = LombScargle(time, mag, err, nterms=params.alias_nterms)
-        best = _resolve_alias(harmonic, candidates, spurious, first, systematic, resolution, offsets)
+        harmonic = LombScargle(time, residual, err, nterms=params.alias_nterms)
+        best = _resolve_alias(harmonic, candidates, spurious, first, params.window_threshold, offsets)
     power, freq = candidates[best]
     fap = ls.false_alarm_probability(power, method="baluev", minimum_frequency=f0, maximum_frequency=f_hi)
     period = 1.0 / freq
@@ -255,7 +320,7 @@ def _search(
         n_frequencies=n_freq,
         baseline=baseline,
         spurious=spurious[best],
-        n_rejected=first,
+        n_rejected=n_removed + first,
     )
 
 
@@ -286,25 +351,23 @@ def _resolve_alias(
     candidates: list[tuple[float, float]],
     spurious: list[bool],
     first: int,
-    systematic: np.ndarray,
-    resolution: float,
+    threshold: float,
     offsets: np.ndarray,
 ) -> int:
     """Index of the best member of the alias family of candidate ``first``.
 
-    The family is ``first`` plus every non-spurious candidate whose frequency differs from it
-    by a systematic sampling frequency (to within ``resolution``): with periodic sampling a
-    one-term periodogram gives such aliases nearly equal power, while a multi-harmonic model
-    fits the true frequency better because the harmonics of an alias do not line up with the
-    signal's. Ties keep the stronger one-term peak.
+    Two peaks are aliases of each other when the sampling is periodic at their frequency
+    difference, i.e. the spectral window there reaches ``threshold``. The family is ``first``
+    plus every non-spurious candidate that is its alias: a one-term periodogram gives aliases
+    nearly equal power, while a multi-harmonic model fits the true frequency better because
+    the harmonics of an alias do not line up with the signal's. Ties keep the stronger
+    one-term peak.
     """
     f_first = candidates[first][1]
-    family = [
-        i
-        for i, (_, f) in enumerate(candidates)
-        if i == first
-        or (not spurious[i] and bool(np.any(np.abs(np.abs(f - f_first) - systematic) < resolution)))
-    ]
+    others = [i for i in range(len(candidates)) if i != first and not spurious[i]]
+    gaps = np.array([abs(candidates[i][1] - f_first) for i in others])
+    window = _window(harmonic.t, gaps) if others else np.empty(0)
+    family = [first] + [i for i, w in zip(others, window) if w >= threshold]
     if len(family) == 1:
         return first
     # The harmonics make the multi-term peak narrower than the one-term one, and slightly
@@ -455,3 +518,27 @@ def success_rates(light_curves: Iterable[LightCurve]) -> dict[str, dict[str, flo
         tally[0] += 1
         tally[1] += int(bool(ok))
     return {c: {"n": n, "ok": ok, "rate": ok / n} for c, (n, ok) in sorted(counts.items())}
+
+
+def map_in_order(
+    fn: Callable[[_T], _R], items: Sequence[_T], *, workers: int = 1, progress: bool = False, desc: str = ""
+) -> list[_R]:
+    """Apply ``fn`` to every item, in worker processes when ``workers > 1``.
+
+    Readers use this for their per-star work, which the period search dominates. Results come
+    back in the order of ``items`` whatever the number of workers, so output is deterministic.
+
+    Arguments:
+        fn: a picklable (module-level) function.
+        items: its arguments, one per call.
+        workers: number of processes; 1 runs in this process.
+        progress: show a tqdm progress bar.
+        desc: label of the progress bar.
+    """
+    with ExitStack() as stack:
+        if workers > 1:
+            pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers))
+            results = pool.map(fn, items, chunksize=max(1, min(32, len(items) // (8 * workers))))
+        else:
+            results = map(fn, items)
+        return list(tqdm(results, total=len(items), desc=desc, disable=not progress))

@@ -1,0 +1,263 @@
+"""Reader for Gaia DR3 epoch photometry of classified variables (Gaia Collaboration 2023).
+
+The collection (``gaia-dr3-epoch/``) has one Parquet file per star,
+``epoch_photometry/<source_id>.parquet`` with columns ``time`` (BJD - 2455197.5, days),
+``mag`` (G) and ``mag_err``, and per-class metadata tables
+``metadata/gaia_metadata_<CLASS>.parquet`` (``source_id, best_class_name, best_class_score,
+phot_g_mean_mag, bp_rp, parallax``). The metadata lists more stars than have light curves; those
+rows are not light curves and are not counted as skips. A light-curve file without a metadata
+row (hence without a class) is counted.
+
+Gaia DR3 publishes no periods with these light curves, so each star's period comes from the
+Lomb-Scargle search of :mod:`varsynth.surveys.periods` (doubled for eclipsing binaries);
+stars whose search fails the success criterion are kept with ``period_ok`` False, stars with
+fewer than :data:`~varsynth.surveys.periods.MIN_POINTS` valid points are skipped and counted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from varsynth.lightcurve import LightCurve
+from varsynth.surveys.periods import (
+    MIN_POINTS,
+    PeriodCache,
+    SearchParams,
+    find_period,
+    map_in_order,
+    period_ok,
+)
+from varsynth.surveys.skips import ReaderError, SkipLog
+from varsynth.surveys.validate import clean_points
+from varsynth.taxonomy import UnknownClassError, gaia_dr3_class
+
+__all__ = ["read_gaia_epoch_file", "read_gaia_metadata", "read_gaia_dr3", "EPOCH_COLUMNS", "METADATA_COLUMNS"]
+
+SURVEY = "gaia-dr3"
+BAND = "G"
+#: Columns of an epoch-photometry file: BJD - 2455197.5 (days), G magnitude, its error.
+EPOCH_COLUMNS: tuple[str, ...] = ("time", "mag", "mag_err")
+#: Columns of a metadata table.
+METADATA_COLUMNS: tuple[str, ...] = (
+    "source_id",
+    "best_class_name",
+    "best_class_score",
+    "phot_g_mean_mag",
+    "bp_rp",
+    "parallax",
+)
+#: Classes whose one-term Lomb-Scargle peak is at half the true period.
+DOUBLED_CLASSES: frozenset[str] = frozenset({"ECL", "ELL"})
+
+
+def read_gaia_epoch_file(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Read one epoch-photometry Parquet file.
+
+    Returns:
+        ``(time, mag, mag_err)``: BJD - 2455197.5 (days), G magnitudes, 1-sigma errors, in file
+        order, not yet cleaned.
+
+    Raises:
+        ReaderError: the file cannot be read as Parquet, lacks a column, or has no rows.
+    """
+    try:
+        table = pd.read_parquet(path, columns=list(EPOCH_COLUMNS))
+    except (OSError, ValueError, KeyError, pa.ArrowException) as err:
+        raise ReaderError(path, None, f"unreadable file ({err.__class__.__name__})") from err
+    if table.empty:
+        raise ReaderError(path, None, "empty file")
+    try:
+        arrays = [table[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in EPOCH_COLUMNS]
+    except (TypeError, ValueError) as err:
+        raise ReaderError(path, None, "non-numeric column") from err
+    return arrays[0], arrays[1], arrays[2]
+
+
+def read_gaia_metadata(root: str | Path, *, skips: SkipLog) -> dict[str, dict[str, Any]]:
+    """All metadata rows, by source ID (as a string).
+
+    Unreadable tables are counted at level ``file``; a source ID listed twice keeps its first
+    row (tables in sorted order) and the repeat is counted at level ``line``.
+
+    Returns:
+        ``{source_id: row}`` with the :data:`METADATA_COLUMNS` plus ``source_file``.
+    """
+    root = Path(root)
+    rows: dict[str, dict[str, Any]] = {}
+    for path in sorted((root / "metadata").glob("*.parquet")):
+        source_file = path.relative_to(root).as_posix()
+        try:
+            table = pd.read_parquet(path, columns=list(METADATA_COLUMNS))
+        except (OSError, ValueError, KeyError, pa.ArrowException) as err:
+            skips.add(SURVEY, "file", f"unreadable file ({err.__class__.__name__})", source_file)
+            continue
+        for record in table.to_dict("records"):
+            key = str(record["source_id"])
+            if key in rows:
+                skips.add(SURVEY, "line", "duplicate metadata row", f"{source_file}:{key}")
+                continue
+            rows[key] = {**record, "source_file": source_file}
+    return rows
+
+
+@dataclass(frozen=True)
+class _Task:
+    """One star to read: everything a worker process needs."""
+
+    path: Path
+    source_file: str
+    star_id: str
+    vclass: str
+    subtype: str
+    meta: dict[str, Any]
+    params: SearchParams
+    cache_dir: str | None
+
+
+def _scalar(value: Any) -> float | None:
+    """A metadata number as a JSON-friendly float, None when missing."""
+    if value is None or pd.isna(value):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _load_star(task: _Task) -> tuple[LightCurve | None, SkipLog]:
+    """Read, clean and period-search one star (runs in a worker process)."""
+    skips = SkipLog()
+    try:
+        time, mag, err = read_gaia_epoch_file(task.path)
+    except ReaderError as exc:
+        skips.add(SURVEY, "file", exc.reason, str(exc))
+        return None, skips
+    time, mag, err = clean_points(time, mag, err, survey=SURVEY, where=task.source_file, skips=skips)
+    if time.size < MIN_POINTS:
+        skips.add(SURVEY, "star", f"fewer than {MIN_POINTS} valid points", task.source_file)
+        return None, skips
+    cache = PeriodCache(task.cache_dir) if task.cache_dir else None
+    try:
+        result = find_period(
+            time, mag, err, double=task.vclass in DOUBLED_CLASSES, params=task.params, cache=cache
+        )
+    except ValueError as exc:
+        skips.add(SURVEY, "star", "period search failed", f"{task.source_file}: {exc}")
+        return None, skips
+    meta = {
+        **task.meta,
+        "source_file": task.source_file,
+        "period_source": "lomb-scargle",
+        "ls_power": result.power,
+        "ls_fap": result.false_alarm_probability,
+        "ls_doubled": result.doubled,
+        "period_ok": period_ok(result, task.vclass, task.subtype),
+    }
+    lc = LightCurve(
+        star_id=task.star_id,
+        survey=SURVEY,
+        band=BAND,
+        time=time,
+        mag=mag,
+        mag_err=err,
+        vclass=task.vclass,
+        subtype=task.subtype,
+        period=result.period,
+        meta=meta,
+    )
+    return lc, skips
+
+
+def _star_meta(row: dict[str, Any]) -> dict[str, Any]:
+    """Light-curve metadata from a metadata row."""
+    g_mean = _scalar(row["phot_g_mean_mag"])
+    return {
+        "mean_mag": {BAND: g_mean} if g_mean is not None else {},
+        "bp_rp": _scalar(row["bp_rp"]),
+        "parallax_mas": _scalar(row["parallax"]),
+        "best_class_score": _scalar(row["best_class_score"]),
+        "gaia_class": str(row["best_class_name"]),
+        "metadata_file": row["source_file"],
+    }
+
+
+def _tasks(
+    root: Path, skips: SkipLog, limit: int | None, params: SearchParams, cache_dir: str | None
+) -> list[_Task]:
+    """The stars to read, in sorted source-ID order, at most ``limit`` per Gaia class.
+
+    Light-curve files without a metadata row, with a name that is not a source ID, or with an
+    unknown class are counted here.
+    """
+    metadata = read_gaia_metadata(root, skips=skips)
+    tasks: list[_Task] = []
+    per_label: dict[str, int] = {}
+    for path in sorted((root / "epoch_photometry").glob("*.parquet"), key=lambda p: p.stem):
+        source_file = path.relative_to(root).as_posix()
+        star_id = path.stem
+        if not star_id.isdigit():
+            skips.add(SURVEY, "file", "unexpected file name", source_file)
+            continue
+        row = metadata.get(star_id)
+        if row is None:
+            skips.add(SURVEY, "file", "no metadata row", source_file)
+            continue
+        label = str(row["best_class_name"])
+        try:
+            vclass, subtype = gaia_dr3_class(label)
+        except UnknownClassError:
+            skips.add(SURVEY, "star", f"unknown class label {label!r}", source_file)
+            continue
+        if limit is not None and per_label.get(label, 0) >= limit:
+            continue
+        per_label[label] = per_label.get(label, 0) + 1
+        tasks.append(_Task(path, source_file, star_id, vclass, subtype, _star_meta(row), params, cache_dir))
+    return tasks
+
+
+def read_gaia_dr3(
+    root: str | Path,
+    *,
+    skips: SkipLog,
+    bands: Sequence[str] | None = None,
+    limit: int | None = None,
+    progress: bool = False,
+    cache_dir: str | Path | None = None,
+    workers: int = 1,
+    params: SearchParams = SearchParams(),
+) -> list[LightCurve]:
+    """Read the Gaia DR3 G-band epoch photometry, with Lomb-Scargle periods.
+
+    Arguments:
+        root: the ``gaia-dr3-epoch/`` folder (with ``epoch_photometry/`` and ``metadata/``).
+        skips: receives the counts of everything left out.
+        bands: bands wanted; only ``G`` is read (anything else returns no light curves).
+        limit: at most this many stars per Gaia class (``RR``, ``CEP``, ...), in sorted
+            source-ID order.
+        progress: show a progress bar.
+        cache_dir: directory of the period-search cache (None: no cache).
+        workers: processes for the per-star work (reading and period search).
+        params: period-search parameters.
+
+    Returns:
+        One ``G`` light curve per star (times in BJD - 2455197.5, days), sorted by source ID
+        (as a string).
+    """
+    root = Path(root)
+    if bands is not None and BAND not in bands:
+        return []
+    cache = None if cache_dir is None else str(cache_dir)
+    tasks = _tasks(root, skips, limit, params, cache)
+    results = map_in_order(_load_star, tasks, workers=workers, progress=progress, desc="Gaia DR3")
+    light_curves = []
+    for lc, local in results:
+        skips.merge(local)
+        if lc is not None:
+            light_curves.append(lc)
+    return sorted(light_curves, key=lambda lc: (lc.star_id, lc.band))
