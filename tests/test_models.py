@@ -194,3 +194,12 @@ def test_tensor_batches_slice_once(tmp_path):
     second = ds.batch(slice(4, 8))
     assert second["mag"].shape[0] == 4
     torch.testing.assert_close(second["mag"], ds.mag[4:8])
+
+
+def test_bench_reports_every_architecture(tmp_path):
+    from varsynth.bench import train_step_times
+
+    data = write_tiny_dataset(tmp_path / "data")
+    out = train_step_times(_tiny_cfg("tcn"), data, ["tcn", "gru"], steps=1)
+    assert set(out["archs"]) == {"tcn", "gru"}
+    assert all(v["seconds_per_step"] > 0 and v["parameters"] > 0 for v in out["archs"].values())

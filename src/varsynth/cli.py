@@ -5,6 +5,7 @@ Subcommands:
     varsynth data download COLLECTION --dest DIR
     varsynth data collections
     varsynth train --config configs/train/pelsvae-paper.yaml --data DATASET_DIR --out RUN_DIR
+    varsynth bench --config configs/train/pelsvae-paper.yaml --data DATASET_DIR
     varsynth sweep --config configs/train/pelsvae-paper.yaml --data DATASET_DIR --out SWEEP_DIR --trials N
     varsynth regress --run RUN_DIR --data DATASET_DIR [--regressors linear rf mlp]
 """
@@ -135,6 +136,17 @@ def _regress(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench(args: argparse.Namespace) -> int:
+    import json
+
+    from varsynth.bench import train_step_times
+    from varsynth.training.config import load_train_config
+
+    result = train_step_times(load_train_config(args.config), args.data, args.archs, steps=args.steps)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     from varsynth import __version__
 
@@ -180,6 +192,13 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--limit-val-batches", type=int, help="batches per validation (quick runs)")
     t.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     t.set_defaults(func=_train)
+
+    bn = sub.add_parser("bench", help="time training steps of each architecture (JSON)")
+    bn.add_argument("--config", required=True, type=Path, help="train config YAML")
+    bn.add_argument("--data", required=True, type=Path, help="dataset folder")
+    bn.add_argument("--archs", nargs="+", default=["tcn", "gru", "lstm"], help="architectures")
+    bn.add_argument("--steps", type=int, default=5, help="timed steps per architecture")
+    bn.set_defaults(func=_bench)
 
     w = sub.add_parser("sweep", help="search hyperparameters with Optuna (the paper's Table 2)")
     w.add_argument("--config", required=True, type=Path, help="base train config YAML")
