@@ -28,12 +28,10 @@ import numpy as np
 
 from varsynth.lightcurve import LightCurve
 from varsynth.surveys.periods import (
-    MIN_POINTS,
-    PeriodCache,
+    DOUBLED_CLASSES,
     SearchParams,
-    find_period,
     map_in_order,
-    period_ok,
+    searched_lightcurve,
 )
 from varsynth.surveys.skips import ReaderError, SkipLog
 from varsynth.surveys.validate import clean_points
@@ -45,8 +43,6 @@ SURVEY = "crts"
 BAND = "V"
 #: Column names of every CRTS light-curve file, in order.
 HEADER: tuple[str, ...] = ("ID", "MJD", "mag", "magerr", "RA", "Dec")
-#: Classes whose one-term Lomb-Scargle peak is at half the true period.
-DOUBLED_CLASSES: frozenset[str] = frozenset({"ECL", "ELL"})
 _SPLITS = ("test", "train")
 #: Plausible MJD range (1995-2050; CRTS photometry spans 2005-2016). A few files carry a
 #: placeholder epoch at MJD -2409998.5, which would stretch the baseline a thousandfold.
@@ -189,41 +185,17 @@ def _load_star(task: _Task) -> tuple[LightCurve | None, SkipLog]:
         where=task.source_file,
         skips=skips,
     )
-    if time.size < MIN_POINTS:
-        skips.add(SURVEY, "star", f"fewer than {MIN_POINTS} valid points", task.source_file)
-        return None, skips
-    cache = PeriodCache(task.cache_dir) if task.cache_dir else None
-    try:
-        result = find_period(
-            time, mag, err, double=task.vclass in DOUBLED_CLASSES, params=task.params, cache=cache
-        )
-    except ValueError as exc:
-        skips.add(SURVEY, "star", "period search failed", f"{task.source_file}: {exc}")
-        return None, skips
     meta = {
         "ra": _finite_median(rows.ra),
         "dec": _finite_median(rows.dec),
         "mean_mag": {BAND: _weighted_mean(mag, err)},
-        "source_file": task.source_file,
         "crts_split": task.split,
         "crts_label": task.label,
-        "period_source": "lomb-scargle",
-        "ls_power": result.power,
-        "ls_fap": result.false_alarm_probability,
-        "ls_doubled": result.doubled,
-        "period_ok": period_ok(result, task.vclass, task.subtype),
     }
-    lc = LightCurve(
-        star_id=task.star_id,
-        survey=SURVEY,
-        band=BAND,
-        time=time,
-        mag=mag,
-        mag_err=err,
-        vclass=task.vclass,
-        subtype=task.subtype,
-        period=result.period,
-        meta=meta,
+    lc = searched_lightcurve(
+        survey=SURVEY, band=BAND, star_id=task.star_id, vclass=task.vclass, subtype=task.subtype,
+        points=(time, mag, err), meta=meta, params=task.params, cache_dir=task.cache_dir,
+        where=task.source_file, skips=skips,
     )
     return lc, skips
 

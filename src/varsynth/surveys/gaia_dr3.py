@@ -28,12 +28,9 @@ import pyarrow as pa
 
 from varsynth.lightcurve import LightCurve
 from varsynth.surveys.periods import (
-    MIN_POINTS,
-    PeriodCache,
     SearchParams,
-    find_period,
     map_in_order,
-    period_ok,
+    searched_lightcurve,
 )
 from varsynth.surveys.skips import ReaderError, SkipLog
 from varsynth.surveys.validate import clean_points
@@ -54,8 +51,6 @@ METADATA_COLUMNS: tuple[str, ...] = (
     "bp_rp",
     "parallax",
 )
-#: Classes whose one-term Lomb-Scargle peak is at half the true period.
-DOUBLED_CLASSES: frozenset[str] = frozenset({"ECL", "ELL"})
 
 
 def read_gaia_epoch_file(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -139,37 +134,10 @@ def _load_star(task: _Task) -> tuple[LightCurve | None, SkipLog]:
         skips.add(SURVEY, "file", exc.reason, str(exc))
         return None, skips
     time, mag, err = clean_points(time, mag, err, survey=SURVEY, where=task.source_file, skips=skips)
-    if time.size < MIN_POINTS:
-        skips.add(SURVEY, "star", f"fewer than {MIN_POINTS} valid points", task.source_file)
-        return None, skips
-    cache = PeriodCache(task.cache_dir) if task.cache_dir else None
-    try:
-        result = find_period(
-            time, mag, err, double=task.vclass in DOUBLED_CLASSES, params=task.params, cache=cache
-        )
-    except ValueError as exc:
-        skips.add(SURVEY, "star", "period search failed", f"{task.source_file}: {exc}")
-        return None, skips
-    meta = {
-        **task.meta,
-        "source_file": task.source_file,
-        "period_source": "lomb-scargle",
-        "ls_power": result.power,
-        "ls_fap": result.false_alarm_probability,
-        "ls_doubled": result.doubled,
-        "period_ok": period_ok(result, task.vclass, task.subtype),
-    }
-    lc = LightCurve(
-        star_id=task.star_id,
-        survey=SURVEY,
-        band=BAND,
-        time=time,
-        mag=mag,
-        mag_err=err,
-        vclass=task.vclass,
-        subtype=task.subtype,
-        period=result.period,
-        meta=meta,
+    lc = searched_lightcurve(
+        survey=SURVEY, band=BAND, star_id=task.star_id, vclass=task.vclass, subtype=task.subtype,
+        points=(time, mag, err), meta=dict(task.meta), params=task.params, cache_dir=task.cache_dir,
+        where=task.source_file, skips=skips,
     )
     return lc, skips
 

@@ -74,11 +74,14 @@ from astropy.timeseries import LombScargle
 from tqdm import tqdm
 
 from varsynth.lightcurve import LightCurve
+from varsynth.surveys.skips import SkipLog
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
 
 __all__ = [
+    "DOUBLED_CLASSES",
+    "searched_lightcurve",
     "PeriodResult",
     "SearchParams",
     "MIN_POINTS",
@@ -435,6 +438,9 @@ class PeriodCache:
             raise
 
 
+#: Classes whose one-term Lomb-Scargle peak is at half the true period (two minima per orbit).
+DOUBLED_CLASSES: frozenset[str] = frozenset({"ECL", "ELL"})
+
 #: Largest false-alarm probability of a successful search (a 0.1% chance that noise alone
 #: produces so strong a peak anywhere in the searched range).
 SUCCESS_FAP: float = 1e-3
@@ -542,3 +548,53 @@ def map_in_order(
         else:
             results = map(fn, items)
         return list(tqdm(results, total=len(items), desc=desc, disable=not progress))
+
+
+def searched_lightcurve(
+    *,
+    survey: str,
+    band: str,
+    star_id: str,
+    vclass: str,
+    subtype: str,
+    points: tuple[np.ndarray, np.ndarray, np.ndarray],
+    meta: dict,
+    params: SearchParams,
+    cache_dir: str | None,
+    where: str,
+    skips: SkipLog,
+) -> LightCurve | None:
+    """A light curve of a survey without published periods, with its period searched.
+
+    Shared by the CRTS and Gaia DR3 readers: checks the number of valid points, runs
+    :func:`find_period` (doubled for ECL and ELL) and records the search in the metadata
+    (``period_source``, ``ls_power``, ``ls_fap``, ``ls_doubled``, ``period_ok``).
+
+    Arguments:
+        points: cleaned ``(time, mag, mag_err)``, days and magnitudes.
+        meta: the survey's own metadata, extended here.
+        where: the source file, quoted in the skip log.
+
+    Returns:
+        The light curve, or ``None`` (counted in ``skips``) with too few points or a failed search.
+    """
+    time, mag, err = points
+    if time.size < MIN_POINTS:
+        skips.add(survey, "star", f"fewer than {MIN_POINTS} valid points", where)
+        return None
+    cache = PeriodCache(cache_dir) if cache_dir else None
+    try:
+        result = find_period(time, mag, err, double=vclass in DOUBLED_CLASSES, params=params, cache=cache)
+    except ValueError as exc:
+        skips.add(survey, "star", "period search failed", f"{where}: {exc}")
+        return None
+    meta = {
+        **meta,
+        "source_file": where,
+        "period_source": "lomb-scargle",
+        "ls_power": result.power,
+        "ls_fap": result.false_alarm_probability,
+        "ls_doubled": result.doubled,
+        "period_ok": period_ok(result, vclass, subtype),
+    }
+    return LightCurve(star_id, survey, band, time, mag, err, vclass, subtype, result.period, meta)
