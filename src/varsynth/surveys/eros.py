@@ -27,14 +27,11 @@ Facts checked on the real files (they are not all stated by the source):
 
 from __future__ import annotations
 
-import csv
-import gzip
 import math
-import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,7 +39,7 @@ from tqdm import tqdm
 
 from varsynth.lightcurve import LightCurve
 from varsynth.surveys.skips import ReaderError, SkipLog
-from varsynth.surveys.validate import clean_points
+from varsynth.surveys.validate import clean_points, csv_records
 from varsynth.taxonomy import UnknownClassError, eros_class
 
 __all__ = [
@@ -101,56 +98,6 @@ def parse_bracketed(text: str) -> np.ndarray:
     return np.array(inner.split(","), dtype=np.float64)
 
 
-def _open_text(path: Path) -> IO[str]:
-    """Open a CSV file as text, transparently decompressing ``.gz``."""
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", newline="", encoding="utf-8")
-    return open(path, newline="", encoding="utf-8")
-
-
-def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
-    """Yield ``(line number, fields)`` of a CSV file, header included.
-
-    Raises:
-        ReaderError: when the file cannot be opened, decompressed, decoded or tokenised.
-    """
-    line = 0
-    try:
-        with _open_text(path) as fh:
-            reader = csv.reader(fh)
-            for fields in reader:
-                line = reader.line_num
-                yield line, fields
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError, csv.Error) as exc:
-        raise ReaderError(path, line or None, f"unreadable file ({type(exc).__name__}: {exc})")
-
-
-def _split_rows(
-    path: Path, *, skips: SkipLog
-) -> tuple[list[str], list[list[str]], list[int]]:
-    """Header, well-formed rows and their line numbers; rows of the wrong width are counted.
-
-    Raises:
-        ReaderError: for an unreadable or empty file.
-    """
-    header: list[str] | None = None
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    for line, fields in _csv_rows(path):
-        if header is None:
-            header = [f.strip() for f in fields]
-        elif not fields:
-            continue  # blank line: nothing to read, nothing lost
-        elif len(fields) != len(header):
-            skips.add(SURVEY, "line", "wrong number of fields", f"{path.name}:{line}")
-        else:
-            rows.append(fields)
-            lines.append(line)
-    if header is None:
-        raise ReaderError(path, None, "empty file")
-    return header, rows, lines
-
-
 def _dec_degrees(deg: pd.Series, arcmin: pd.Series, arcsec: pd.Series) -> pd.Series:
     """Declination in degrees from text degrees (sign kept even for ``-0``) and numeric min/sec."""
     negative = deg.str.strip().str.startswith("-")
@@ -181,7 +128,7 @@ def read_eros1_catalog(path: str | Path, *, skips: SkipLog) -> pd.DataFrame:
         ReaderError: when the file cannot be read or lacks a required column.
     """
     path = Path(path)
-    header, rows, lines = _split_rows(path, skips=skips)
+    header, rows, lines = csv_records(path, survey=SURVEY, skips=skips)
     missing = [c for c in _CATALOG_COLUMNS if c not in header]
     if missing:
         raise ReaderError(path, 1, f"missing columns {missing}")
@@ -274,7 +221,7 @@ def read_eros1_curves(
     for b in bands:
         if b not in _BAND_SUFFIX:
             raise ValueError(f"EROS-1 band {b!r} is not one of {sorted(_BAND_SUFFIX)}")
-    header, rows, lines = _split_rows(path, skips=skips)
+    header, rows, lines = csv_records(path, survey=SURVEY, skips=skips)
     wanted = [f"{kind}_points_{_BAND_SUFFIX[b]}" for b in bands for kind in ("time", "light", "error")]
     missing = [c for c in wanted if c not in header]
     if missing:

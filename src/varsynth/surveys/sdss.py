@@ -21,7 +21,6 @@ Facts checked on the real files:
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,7 +33,7 @@ from tqdm import tqdm
 
 from varsynth.lightcurve import LightCurve
 from varsynth.surveys.skips import ReaderError, SkipLog
-from varsynth.surveys.validate import clean_points
+from varsynth.surveys.validate import clean_points, csv_records
 from varsynth.taxonomy import UnknownClassError, sdss_class
 
 __all__ = [
@@ -116,7 +115,7 @@ def read_sdss_periods(path: str | Path, *, skips: SkipLog) -> pd.DataFrame:
         ReaderError: when the file cannot be read or lacks a column.
     """
     path = Path(path)
-    header, fields, lines = _csv_rows(path, skips=skips)
+    header, fields, lines = csv_records(path, survey=SURVEY, skips=skips)
     missing = {"Num", "Type", "Per"} - set(header)
     if missing:
         raise ReaderError(path, 1, f"missing columns {sorted(missing)}")
@@ -178,7 +177,7 @@ def read_sdss_lightcurve(path: str | Path, *, skips: SkipLog) -> dict[str, Point
         ReaderError: when the file cannot be read, is empty or lacks a column.
     """
     path = Path(path)
-    header, rows, lines = _csv_rows(path, skips=skips)
+    header, rows, lines = csv_records(path, survey=SURVEY, skips=skips)
     missing = {"time", "mag", "magerr", "band"} - set(header)
     if missing:
         raise ReaderError(path, 1, f"missing columns {sorted(missing)}")
@@ -207,37 +206,6 @@ def read_sdss_lightcurve(path: str | Path, *, skips: SkipLog) -> dict[str, Point
         points = clean_points(time[ok], mag[ok], err[ok], survey=SURVEY, where=where, skips=skips)
         out[b] = _drop_same_exposure(points, where=where, skips=skips)
     return out
-
-
-def _csv_rows(path: Path, *, skips: SkipLog) -> tuple[list[str], list[list[str]], list[int]]:
-    """Header, rows of the header's width and their line numbers; other rows are counted.
-
-    Raises:
-        ReaderError: for an unreadable or empty file.
-    """
-    header: list[str] | None = None
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    line = 0
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            reader = csv.reader(fh)
-            for fields in reader:
-                line = reader.line_num
-                if header is None:
-                    header = [f.strip() for f in fields]
-                elif not fields:
-                    continue  # blank line: nothing to read, nothing lost
-                elif len(fields) != len(header):
-                    skips.add(SURVEY, "line", "wrong number of fields", f"{path.name}:{line}")
-                else:
-                    rows.append(fields)
-                    lines.append(line)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ReaderError(path, line or None, f"unreadable file ({type(exc).__name__}: {exc})")
-    if header is None:
-        raise ReaderError(path, None, "empty file")
-    return header, rows, lines
 
 
 def _to_float(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

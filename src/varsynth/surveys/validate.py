@@ -1,16 +1,68 @@
-"""Point-level checks shared by every reader: NaN, non-positive error, duplicate time.
+"""Checks shared by every reader: CSV rows of the wrong width; NaN, error <= 0, duplicate time.
 
 Each reader parses its own format, then hands the arrays to :func:`clean_points`, which drops the
 bad points and counts each under its reason, so that all surveys report skips the same way.
+CSV-based readers take their rows from :func:`csv_records`.
 """
 
 from __future__ import annotations
 
+import csv
+import gzip
+import zlib
+from pathlib import Path
+from typing import IO
+
 import numpy as np
 
-from varsynth.surveys.skips import SkipLog
+from varsynth.surveys.skips import ReaderError, SkipLog
 
-__all__ = ["clean_points"]
+__all__ = ["clean_points", "csv_records"]
+
+
+def _open_text(path: Path) -> IO[str]:
+    """Open a CSV file as text, transparently decompressing ``.gz``."""
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", newline="", encoding="utf-8")
+    return open(path, newline="", encoding="utf-8")
+
+
+def csv_records(
+    path: str | Path, *, survey: str, skips: SkipLog
+) -> tuple[list[str], list[list[str]], list[int]]:
+    """Header, rows of the header's width and their line numbers; other rows are counted.
+
+    Blank lines are ignored; a row of another width is counted as ``wrong number of fields``
+    (level ``line``) with its ``file:line``. ``.gz`` files are decompressed on the fly.
+
+    Raises:
+        ReaderError: for a file that cannot be opened, decompressed, decoded or tokenised
+            (naming the line), or an empty file.
+    """
+    path = Path(path)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    line = 0
+    try:
+        with _open_text(path) as fh:
+            reader = csv.reader(fh)
+            for fields in reader:
+                line = reader.line_num
+                if header is None:
+                    header = [f.strip() for f in fields]
+                elif not fields:
+                    continue  # blank line: nothing to read, nothing lost
+                elif len(fields) != len(header):
+                    skips.add(survey, "line", "wrong number of fields", f"{path.name}:{line}")
+                else:
+                    rows.append(fields)
+                    lines.append(line)
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError, csv.Error) as exc:
+        raise ReaderError(path, line or None, f"unreadable file ({type(exc).__name__}: {exc})") from exc
+    if header is None:
+        raise ReaderError(path, None, "empty file")
+    return header, rows, lines
 
 
 def clean_points(
