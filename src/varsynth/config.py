@@ -23,6 +23,7 @@ __all__ = [
     "SplitConfig",
     "DataConfig",
     "load_data_config",
+    "to_plain",
 ]
 
 T = TypeVar("T")
@@ -52,6 +53,17 @@ def _from_dict(cls: type[T], data: dict[str, Any] | None, where: str) -> T:
             value = tuple(value)
         kwargs[name] = value
     return cls(**kwargs)
+
+
+def to_plain(obj: Any) -> Any:
+    """Dataclasses, dicts and tuples as plain dicts and lists (YAML and JSON friendly)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_plain(getattr(obj, f.name)) for f in fields(obj)}
+    if isinstance(obj, dict):
+        return {k: to_plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_plain(v) for v in obj]
+    return obj
 
 
 def _check(cond: bool, key: str, rule: str, value: Any) -> None:
@@ -212,17 +224,7 @@ class DataConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (lists, not tuples) suitable for YAML and JSON."""
-
-        def plain(obj: Any) -> Any:
-            if dataclasses.is_dataclass(obj):
-                return {f.name: plain(getattr(obj, f.name)) for f in fields(obj)}
-            if isinstance(obj, dict):
-                return {k: plain(v) for k, v in obj.items()}
-            if isinstance(obj, (list, tuple)):
-                return [plain(v) for v in obj]
-            return obj
-
-        return plain(self)
+        return to_plain(self)
 
     def resolved_root(self) -> Path:
         """The data root as an absolute path (``VARSYNTH_DATA_ROOT`` wins over the config)."""

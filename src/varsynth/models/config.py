@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from varsynth.config import ConfigError, _check, _from_dict
+from varsynth.config import ConfigError, _check, _from_dict, to_plain
 from varsynth.taxonomy import CLASSES
 
 __all__ = ["ARCHITECTURES", "PHYSICS_CHOICES", "TIME_TAGS", "ModelConfig"]
@@ -102,10 +102,7 @@ class ModelConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict with lists instead of tuples (JSON and YAML friendly)."""
-        return {
-            k: list(v) if isinstance(v, tuple) else v
-            for k, v in dataclasses.asdict(self).items()
-        }
+        return to_plain(self)
 
     def replace(self, **changes: Any) -> ModelConfig:
         """A copy with some fields changed (validated again)."""

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from varsynth.config import ConfigError, _check, _from_dict
+from varsynth.config import ConfigError, _check, _from_dict, to_plain
 from varsynth.models.config import ModelConfig
 from varsynth.training.data import DataFilter
 
@@ -83,15 +83,7 @@ class TrainConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (lists, not tuples)."""
-
-        def plain(obj: Any) -> Any:
-            if hasattr(obj, "__dataclass_fields__"):
-                return {k: plain(getattr(obj, k)) for k in obj.__dataclass_fields__}
-            if isinstance(obj, (list, tuple)):
-                return [plain(v) for v in obj]
-            return obj
-
-        return plain(self)
+        return to_plain(self)
 
     def with_overrides(self, **model_changes: Any) -> TrainConfig:
         """A copy with model fields changed (``None`` values are ignored)."""
