@@ -1,4 +1,4 @@
-"""Passbands of the surveys varsynth reads, with effective wavelengths.
+"""Passbands of the surveys varsynth reads or simulates (cadences), with effective wavelengths.
 
 One table for every band fact, so that models can condition on wavelength (nm) and readers
 agree on band names. Effective wavelengths are the usual published values (nanometres).
@@ -42,6 +42,15 @@ BANDS: dict[tuple[str, str], Band] = {
         Band("sdss-s82", "z", 893.1, "SDSS (Fukugita et al. 1996)"),
         Band("crts", "V", 551.0, "CSS unfiltered, calibrated to V (Drake et al. 2013)"),
         Band("gaia-dr3", "G", 639.7, "Gaia G (Jordi et al. 2010)"),
+        Band("lsst", "u", 367.0, "LSST filter throughputs (Ivezic et al. 2019)"),
+        Band("lsst", "g", 482.7, "LSST filter throughputs (Ivezic et al. 2019)"),
+        Band("lsst", "r", 622.3, "LSST filter throughputs (Ivezic et al. 2019)"),
+        Band("lsst", "i", 754.6, "LSST filter throughputs (Ivezic et al. 2019)"),
+        Band("lsst", "z", 869.1, "LSST filter throughputs (Ivezic et al. 2019)"),
+        Band("lsst", "y", 971.2, "LSST filter throughputs (Ivezic et al. 2019)"),
+        Band("ztf", "g", 472.3, "ZTF g (Bellm et al. 2019)"),
+        Band("ztf", "r", 633.3, "ZTF r (Bellm et al. 2019)"),
+        Band("ztf", "i", 789.0, "ZTF i (Bellm et al. 2019)"),
     ]
 }
 

@@ -1,5 +1,10 @@
 """Benchmarks measured by ``varsynth bench`` (never by timed tests).
 
+``generation_benchmark`` times drawing 100 light curves of 300 epochs with the default model
+(flow prior + continuous periodic decoder) next to the paper's TCN configuration (a latent draw
++ its sequence decoder over 300 phase-sorted steps), in one process and one run, and reports
+their ratio as ``speedup``; it also streams many light curves to a Parquet file end to end
+(cadence, magnitudes, noise, writing) and reports light curves per second and peak memory.
 ``train_step_times`` times full training steps (forward, eq. 4 loss, backward, Adam) of each
 architecture on real batches of a built dataset, in one process and one run, so that the
 figures compare as ratios on a noisy machine.
@@ -8,12 +13,15 @@ figures compare as ratios on a noisy machine.
 from __future__ import annotations
 
 import math
+import resource
 import statistics
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from varsynth.models.cvae import CVAE
@@ -21,7 +29,7 @@ from varsynth.models.loss import pelsvae_loss
 from varsynth.training.config import TrainConfig
 from varsynth.training.data import load_split
 
-__all__ = ["train_step_times"]
+__all__ = ["train_step_times", "generation_benchmark"]
 
 
 def train_step_times(
@@ -72,4 +80,97 @@ def train_step_times(
             "seconds_per_epoch": round(per_step * steps_per_epoch, 1),
             "parameters": sum(p.numel() for p in model.parameters()),
         }
+    return out
+
+
+def _median_seconds(fn: Any, repeats: int, warmup: int = 2) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: kB
+
+
+@torch.inference_mode()
+def generation_benchmark(model: Any = "default", paper: TrainConfig | None = None, *, n: int = 100,
+                         epochs: int = 300, n_stream: int = 100_000, repeats: int = 15,
+                         seed: int = 0) -> dict[str, Any]:
+    """Seconds to draw ``n`` light curves of ``epochs`` epochs, default model vs paper's TCN.
+
+    Both sides do the same job: draw latent codes for ``n`` stars of one class and decode them at
+    ``epochs`` phases each. The default model draws from its flow prior and evaluates its Fourier
+    decoder; the paper's configuration (weights at initialisation: the cost does not depend on
+    their values) draws z ~ N(0, I) and runs its TCN decoder over the sorted phases.
+
+    Arguments:
+        model: the generative model (name or folder, see :func:`varsynth.generation.load_model`).
+        paper: the paper's training config (``configs/train/pelsvae-paper.yaml``).
+        n, epochs: light curves and epochs per light curve of the timed draw.
+        n_stream: light curves written end to end in the streaming benchmark (0: skip it).
+        repeats: timed repetitions (the median is reported).
+        seed: seed of the draws.
+
+    Returns:
+        ``{"threads", "n", "epochs", "default": {...}, "pelsvae_paper": {...}, "speedup",
+        "stream": {...}}``; times in seconds.
+    """
+    from varsynth.generation import StarRequest, iter_generate, load_model
+    from varsynth.generation.decode import decode_epochs
+    from varsynth.generation.writers import LightCurveWriter
+    from varsynth.taxonomy import CLASSES
+
+    gm = load_model(model) if not hasattr(model, "cvae") else model
+    rng = np.random.default_rng(seed)
+    phase = np.sort(rng.uniform(0, 1, (n, epochs)), axis=1).astype(np.float32)
+    curve = np.repeat(np.arange(n), epochs)
+    cls = torch.full((n,), CLASSES.index("RRLYR"))
+    phys = torch.zeros(n, gm.cvae.config.n_physics)
+    batch = {"class_index": cls, "phys": phys, "phys_mask": torch.ones_like(phys), "wave": torch.full((n,), 0.806)}
+
+    def default_draw() -> None:
+        ctx = gm.flow.context(cls, phys, batch["phys_mask"], batch["wave"])
+        z, _ = gm.flow.sample(ctx)
+        decode_epochs(gm.cvae, z, gm.cvae.condition(batch, decoder=True), phase.ravel(), curve)
+
+    out: dict[str, Any] = {"threads": torch.get_num_threads(), "n": n, "epochs": epochs}
+    default_s = _median_seconds(default_draw, repeats)
+    out["default"] = {"model": gm.name, "decoder": gm.cvae.config.decoder, "seconds": default_s,
+                      "parameters": sum(p.numel() for p in gm.cvae.parameters())
+                      + sum(p.numel() for p in gm.flow.parameters())}
+    if paper is not None:
+        torch.manual_seed(seed)
+        pm = CVAE(paper.model.replace(phys_mean=(), phys_std=())).eval()
+        pbatch = {"class_index": cls, "phys": torch.zeros(n, pm.config.n_physics),
+                  "phys_mask": torch.ones(n, pm.config.n_physics), "wave": batch["wave"]}
+        ph = torch.from_numpy(phase)
+
+        def paper_draw() -> None:
+            z = torch.randn(n, pm.config.latent_dim)
+            pm.decode(z, pm.condition(pbatch, decoder=True), ph)
+
+        paper_s = _median_seconds(paper_draw, max(3, repeats // 3), warmup=1)
+        out["pelsvae_paper"] = {"model": paper.name, "arch": pm.config.arch, "seconds": paper_s,
+                                "parameters": sum(p.numel() for p in pm.parameters())}
+        out["speedup"] = paper_s / default_s
+    if n_stream > 0:
+        request = StarRequest("RRLYR")
+        options = {"n_epochs": epochs}
+        with tempfile.TemporaryDirectory() as tmp:
+            start = time.perf_counter()
+            with LightCurveWriter(f"{tmp}/stream.parquet") as writer:
+                for chunk in iter_generate(request, n=n_stream, cadence="uniform", cadence_options=options,
+                                           model=gm, seed=seed, chunk_size=5000):
+                    writer.write(chunk)
+            seconds = time.perf_counter() - start
+            rows = writer.rows_written
+        out["stream"] = {"light_curves": n_stream, "epochs_each": epochs, "rows": rows, "seconds": seconds,
+                         "light_curves_per_second": n_stream / seconds, "peak_rss_mb": _peak_rss_mb(),
+                         "cadence": "uniform", "format": "parquet"}
     return out

@@ -5,8 +5,11 @@ Subcommands:
     varsynth data download COLLECTION --dest DIR
     varsynth data collections
     varsynth train --config configs/train/pelsvae-paper.yaml --data DATASET_DIR --out RUN_DIR
-    varsynth bench --config configs/train/pelsvae-paper.yaml --data DATASET_DIR
+    varsynth generate --class RRLYR --period 0.55 --cadence lsst-wfd -n 1000 --seed 1 -o rr.parquet
+    varsynth training-set --per-class 5000 --cadence ztf -o train.parquet
+    varsynth bench [--json [FILE]] [--config C --data DATASET_DIR]
     varsynth sweep --config configs/train/pelsvae-paper.yaml --data DATASET_DIR --out SWEEP_DIR --trials N
+    varsynth card --model RUN_DIR --data DATASET_DIR
     varsynth regress --run RUN_DIR --data DATASET_DIR [--regressors linear rf mlp]
 """
 
@@ -136,15 +139,105 @@ def _regress(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cadence_options(args: argparse.Namespace) -> tuple[str, dict[str, object]]:
+    """The cadence name and options from ``--cadence``, ``--cadence-file``, ``--opsim``, ``--cadence-option``."""
+    options: dict[str, object] = {}
+    for item in args.cadence_option or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--cadence-option must be KEY=VALUE, got {item!r}")
+        try:
+            options[key] = float(value) if "." in value or "e" in value.lower() else int(value)
+        except ValueError:
+            options[key] = value
+    name = args.cadence
+    if args.cadence_file:
+        name, options["path"] = "file", str(args.cadence_file)
+    if args.opsim:
+        name, options["path"] = "opsim", str(args.opsim)
+        options.update({k: v for k, v in (("ra", args.ra), ("dec", args.dec)) if v is not None})
+    return name, options
+
+
+def _generation_kwargs(args: argparse.Namespace) -> dict[str, object]:
+    name, options = _cadence_options(args)
+    return {"cadence": name, "cadence_options": options, "model": args.model, "seed": args.seed,
+            "fmt": args.format, "plot": args.plot, "allow_extrapolation": args.allow_extrapolation,
+            "noise": not args.no_noise, "bands": tuple(args.bands) if args.bands else None,
+            "chunk_size": args.chunk_size, "progress": not args.no_progress}
+
+
+def _print_report(report: dict[str, object]) -> None:
+    print(f"{report['stars']} stars, {report['rows']} epochs written to {report['path']}")
+    if report.get("plot"):
+        print(f"  plot: {report['plot']}")
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from varsynth.generation import StarRequest, write_lightcurves
+
+    request = StarRequest(args.vclass, args.subtype, args.teff, args.abs_mag, args.period,
+                          args.distance_modulus, args.mean_mag, args.extinction, args.epoch)
+    _print_report(write_lightcurves(args.out, request, n=args.n, **_generation_kwargs(args)))
+    return 0
+
+
+def _training_set(args: argparse.Namespace) -> int:
+    from varsynth.generation import write_training_set
+
+    _print_report(write_training_set(args.out, per_class=args.per_class, classes=args.classes,
+                                     **_generation_kwargs(args)))
+    return 0
+
+
+def _card(args: argparse.Namespace) -> int:
+    from varsynth.evaluation.card import write_model_card
+
+    print(f"model card: {write_model_card(args.model, args.data)}")
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     import json
 
-    from varsynth.bench import train_step_times
+    from varsynth.bench import generation_benchmark, train_step_times
     from varsynth.training.config import load_train_config
 
-    result = train_step_times(load_train_config(args.config), args.data, args.archs, steps=args.steps)
-    print(json.dumps(result, indent=2))
+    result = generation_benchmark(args.model, load_train_config(args.paper_config), n_stream=args.n_stream)
+    if args.data is not None:
+        cfg = load_train_config(args.config or args.paper_config)
+        result["training"] = train_step_times(cfg, args.data, args.archs, steps=args.steps)
+    text = json.dumps(result, indent=2)
+    if args.json and args.json != "-":
+        Path(args.json).write_text(text + "\n")
+    if args.json == "-" or not args.json:
+        print(text)
     return 0
+
+
+def _add_generation_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by ``generate`` and ``training-set``: cadence, model, output."""
+    from varsynth.cadences import CADENCES
+
+    p.add_argument("--cadence", default="ogle3", choices=CADENCES, help="survey cadence (default: ogle3)")
+    p.add_argument("--cadence-option", action="append", metavar="KEY=VALUE",
+                   help="cadence option, e.g. n_epochs=300 (repeatable)")
+    p.add_argument("--cadence-file", type=Path, help="CSV/ECSV file with a time column (MJD): cadence 'file'")
+    p.add_argument("--opsim", type=Path, help="LSST OpSim SQLite database: cadence 'opsim'")
+    p.add_argument("--ra", type=float, help="right ascension (deg) for --opsim")
+    p.add_argument("--dec", type=float, help="declination (deg) for --opsim")
+    p.add_argument("--bands", nargs="+", help="only these bands of the cadence")
+    p.add_argument("--model", default="default", help="'default' (embedded) or a bundle / run folder")
+    p.add_argument("--seed", type=int, default=0, help="seed: the same seed gives the same output")
+    p.add_argument("-o", "--out", required=True, type=Path,
+                   help="output file: .parquet, .csv, .ecsv, .fits or .h5 (long format)")
+    p.add_argument("--format", help="output format, if not given by the suffix")
+    p.add_argument("--plot", type=Path, help="also draw a PNG grid of generated light curves")
+    p.add_argument("--allow-extrapolation", action="store_true",
+                   help="generate physics or bands outside the training range, flagged")
+    p.add_argument("--no-noise", action="store_true", help="noiseless magnitudes (errors still reported)")
+    p.add_argument("--chunk-size", type=int, default=1000, help="stars per streamed chunk")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -193,9 +286,41 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     t.set_defaults(func=_train)
 
-    bn = sub.add_parser("bench", help="time training steps of each architecture (JSON)")
-    bn.add_argument("--config", required=True, type=Path, help="train config YAML")
-    bn.add_argument("--data", required=True, type=Path, help="dataset folder")
+    from varsynth.taxonomy import CLASSES
+
+    g = sub.add_parser("generate", help="generate light curves of one class (real units, any cadence)")
+    g.add_argument("--class", dest="vclass", required=True, choices=CLASSES, help="variability class")
+    g.add_argument("--subtype", help="subtype (e.g. RRab, F), restricts the drawn physics")
+    g.add_argument("--teff", type=float, help="effective temperature (K); default: drawn for the class")
+    g.add_argument("--abs-mag", type=float, help="absolute G magnitude (mag); default: drawn")
+    g.add_argument("--period", type=float, help="period (days); default: drawn")
+    g.add_argument("--distance-modulus", type=float, help="distance modulus (mag; default: the LMC's 18.477)")
+    g.add_argument("--mean-mag", type=float, help="apparent mean G magnitude (mag), instead of a distance modulus")
+    g.add_argument("--extinction", type=float, default=0.0, help="V-band extinction A_V (mag)")
+    g.add_argument("--epoch", type=float, help="MJD of phase 0 (default: random)")
+    g.add_argument("-n", type=int, default=1, help="number of stars")
+    _add_generation_options(g)
+    g.set_defaults(func=_generate)
+
+    ts = sub.add_parser("training-set", help="write a balanced labelled set: N light curves per class")
+    ts.add_argument("--per-class", type=int, required=True, help="stars per class")
+    ts.add_argument("--classes", nargs="+", choices=CLASSES, help="classes (default: all the model knows)")
+    _add_generation_options(ts)
+    ts.set_defaults(func=_training_set)
+
+    cd = sub.add_parser("card", help="write the model card (MODEL_CARD.md) of a trained generative bundle")
+    cd.add_argument("--model", required=True, help="run or bundle folder (or 'default')")
+    cd.add_argument("--data", required=True, type=Path, help="dataset folder the model was trained on")
+    cd.set_defaults(func=_card)
+
+    bn = sub.add_parser("bench", help="generation speed vs the paper's model; training steps with --data (JSON)")
+    bn.add_argument("--json", nargs="?", const="-", help="write the JSON to this file ('-' or no value: stdout)")
+    bn.add_argument("--model", default="default", help="generative model to time (default: embedded)")
+    bn.add_argument("--paper-config", type=Path, default=Path("configs/train/pelsvae-paper.yaml"),
+                    help="the paper's train config (the TCN baseline)")
+    bn.add_argument("--n-stream", type=int, default=100_000, help="light curves in the streaming benchmark")
+    bn.add_argument("--config", type=Path, help="train config for training-step times (default: --paper-config)")
+    bn.add_argument("--data", type=Path, help="dataset folder: also time training steps")
     bn.add_argument("--archs", nargs="+", default=["tcn", "gru", "lstm"], help="architectures")
     bn.add_argument("--steps", type=int, default=5, help="timed steps per architecture")
     bn.set_defaults(func=_bench)

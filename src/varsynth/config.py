@@ -10,7 +10,7 @@ import dataclasses
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, TypeVar, get_type_hints
+from typing import Any, TypeVar, get_args, get_type_hints
 
 import yaml
 
@@ -47,6 +47,8 @@ def _from_dict(cls: type[T], data: dict[str, Any] | None, where: str) -> T:
     kwargs: dict[str, Any] = {}
     for name, value in data.items():
         sub = hints[name]
+        optional = [a for a in get_args(sub) if dataclasses.is_dataclass(a)]  # ``X | None``
+        sub = optional[0] if optional else sub
         if dataclasses.is_dataclass(sub) and isinstance(value, dict):
             value = _from_dict(sub, value, f"{where}.{name}")
         elif isinstance(value, list) and not str(sub).startswith("list"):

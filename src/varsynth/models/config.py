@@ -14,9 +14,11 @@ from typing import Any
 from varsynth.config import ConfigError, _check, _from_dict, to_plain
 from varsynth.taxonomy import CLASSES
 
-__all__ = ["ARCHITECTURES", "PHYSICS_CHOICES", "TIME_TAGS", "ModelConfig"]
+__all__ = ["ARCHITECTURES", "DECODERS", "PHYSICS_CHOICES", "TIME_TAGS", "ModelConfig"]
 
 ARCHITECTURES: tuple[str, ...] = ("tcn", "gru", "lstm")
+#: Decoders: the paper's time-tagged sequence stack, or the continuous periodic Fourier decoder.
+DECODERS: tuple[str, ...] = ("sequence", "periodic")
 PHYSICS_CHOICES: tuple[str, ...] = ("teff", "abs_mag", "period")
 #: How the decoder's time steps are tagged: phase differences (the paper) or phases.
 TIME_TAGS: tuple[str, ...] = ("delta", "phase")
@@ -27,7 +29,14 @@ class ModelConfig:
     """Hyperparameters of the conditional VAE (the paper's Table 2 names in brackets).
 
     Attributes:
-        arch: sequence layers of encoder and decoder, ``tcn``, ``gru`` or ``lstm`` [seq_arch].
+        arch: sequence layers of the encoder (and of the sequence decoder), ``tcn``, ``gru`` or
+            ``lstm`` [seq_arch].
+        decoder: ``sequence`` (the paper's time-tagged stack) or ``periodic`` (a continuous
+            Fourier-series decoder, exactly periodic; see :mod:`varsynth.models.periodic`).
+        harmonics: harmonics K of the periodic decoder's magnitude series.
+        err_harmonics: harmonics of the periodic decoder's error series.
+        phys_dropout: in training, probability of hiding each physical parameter from the
+            encoder (so that it can encode light curves whose physics is unknown, for inference).
         hidden: hidden units of the TCN channels or RNN cells [n_size].
         tcn_blocks: temporal blocks of the TCN [n_blocks]; block i has dilation 2**i [d = 2].
         kernel_size: TCN convolution kernel, odd [k_size].
@@ -46,6 +55,10 @@ class ModelConfig:
     """
 
     arch: str = "tcn"
+    decoder: str = "sequence"
+    harmonics: int = 16
+    err_harmonics: int = 2
+    phys_dropout: float = 0.0
     hidden: int = 48
     tcn_blocks: int = 9
     kernel_size: int = 5
@@ -63,6 +76,10 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         _check(self.arch in ARCHITECTURES, "model.arch", f"one of {list(ARCHITECTURES)}", self.arch)
+        _check(self.decoder in DECODERS, "model.decoder", f"one of {list(DECODERS)}", self.decoder)
+        _check(1 <= self.harmonics <= 64, "model.harmonics", "in [1, 64]", self.harmonics)
+        _check(0 <= self.err_harmonics <= 16, "model.err_harmonics", "in [0, 16]", self.err_harmonics)
+        _check(0 <= self.phys_dropout < 1, "model.phys_dropout", "in [0, 1)", self.phys_dropout)
         _check(self.hidden >= 1, "model.hidden", ">= 1", self.hidden)
         _check(self.tcn_blocks >= 1, "model.tcn_blocks", ">= 1", self.tcn_blocks)
         _check(

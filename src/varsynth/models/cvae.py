@@ -3,9 +3,10 @@
 Encoder: a sequence stack (TCN, GRU or LSTM) over the folded, scaled light curve; its last valid
 time step is concatenated with the one-hot class (and, for cVAE-P, the physical parameters and
 their presence mask), then dense ReLU + dropout layers and two heads for the latent mean and
-log-variance. Decoder: the latent code and the conditions repeated at every time step, tagged
-with that step's phase difference (or phase), the same sequence stack, and a dense sigmoid head
-giving the scaled magnitude and its error.
+log-variance. Decoder (``decoder: sequence``, the paper's): the latent code and the conditions
+repeated at every time step, tagged with that step's phase difference (or phase), the same
+sequence stack, and a dense sigmoid head giving the scaled magnitude and its error. Decoder
+``periodic`` (varsynth's): a continuous Fourier-series decoder, :mod:`varsynth.models.periodic`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from torch import nn
 
 from varsynth.models.config import ModelConfig
 from varsynth.models.layers import sequence_layers
+from varsynth.models.periodic import PeriodicDecoder
 
 __all__ = ["CVAE", "Batch"]
 
@@ -47,9 +49,12 @@ class CVAE(nn.Module):
         )
         self.mu_head = nn.Linear(h, config.latent_dim)
         self.logvar_head = nn.Linear(h, config.latent_dim)
-        dec_in = config.latent_dim + self._n_decoder_condition() + 1
-        self.decoder_seq = sequence_layers(config.arch, dec_in, h, **seq)
-        self.decoder_head = nn.Linear(h, 2)
+        dec_in = config.latent_dim + self._n_decoder_condition()
+        if config.decoder == "periodic":
+            self.periodic = PeriodicDecoder(dec_in, h, config.harmonics, config.err_harmonics, config.dropout)
+        else:
+            self.decoder_seq = sequence_layers(config.arch, dec_in + 1, h, **seq)
+            self.decoder_head = nn.Linear(h, 2)
 
     def _n_encoder_condition(self) -> int:
         c = self.config
@@ -65,6 +70,8 @@ class CVAE(nn.Module):
         parts = [nn.functional.one_hot(batch["class_index"].long(), c.n_classes).float()]
         if c.n_physics and (not decoder or c.decoder_physics):
             mask = batch["phys_mask"].float()
+            if not decoder and self.training and c.phys_dropout > 0:
+                mask = mask * (torch.rand_like(mask) >= c.phys_dropout).float()
             parts += [batch["phys"].float() * mask, mask]  # missing values enter as 0, flagged
         if c.condition_wavelength:
             parts.append(batch["wave"].float().unsqueeze(-1))
@@ -91,6 +98,8 @@ class CVAE(nn.Module):
 
     def decode(self, z: torch.Tensor, cond: torch.Tensor, phase: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Scaled magnitudes and errors (B, T) at ``phase`` (B, T) for latent codes ``z`` (B, Z)."""
+        if self.config.decoder == "periodic":
+            return self.periodic(torch.cat([z, cond], dim=-1), phase)
         steps = phase.shape[1]
         rep = torch.cat([z, cond], dim=-1).unsqueeze(1).expand(-1, steps, -1)  # (B, T, Z + C)
         h = self.decoder_seq(torch.cat([rep, self.time_tags(phase)], dim=-1))  # (B, T, H)

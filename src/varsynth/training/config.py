@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from varsynth.config import ConfigError, _check, _from_dict, to_plain
+from varsynth.models.flow import FlowConfig
 from varsynth.models.config import ModelConfig
 from varsynth.training.data import DataFilter
 
@@ -66,12 +67,14 @@ class OptimConfig:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """One training run: a name, the model, the optimiser, and the data filter."""
+    """One training run: a name, the model, the optimiser, the data filter and, optionally, the
+    conditional flow prior trained on the encoder's latent codes once the model is trained."""
 
     name: str = "run"
     model: ModelConfig = field(default_factory=ModelConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     data: DataFilter = field(default_factory=DataFilter)
+    flow: FlowConfig | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:

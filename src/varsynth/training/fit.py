@@ -4,8 +4,9 @@ A run folder holds ``train_config.yaml`` (the resolved config, including the sta
 the physical parameters fitted on the training split), ``checkpoints/last.ckpt`` and
 ``checkpoints/best.ckpt`` (Lightning, loaded back with ``weights_only=True``), ``logs/version_N/``
 (every loss term per epoch, CSV or TensorBoard; one version per start or resume), ``bundle/``
-(the best model as safetensors + JSON) and
-``fit.json`` (best validation loss, epochs, seconds per epoch).
+(the best model as safetensors + JSON; with a ``flow:`` section in the config also the
+conditional flow prior ``flow.safetensors`` and the training physics ``catalog.parquet``, so
+the bundle can generate light curves) and ``fit.json`` (best validation loss, epochs, seconds per epoch).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from torch.utils.data import DataLoader
 from varsynth.bundle import save_bundle
 from varsynth.config import ConfigError
 from varsynth.data.io import atomic_write, read_split
+from varsynth.latent.catalog import build_catalog, save_catalog
+from varsynth.latent.flow import fit_flow, flow_data, save_flow
 from varsynth.training.config import TrainConfig
 from varsynth.training.data import fit_standardisation, load_split, physics_matrix
 from varsynth.training.module import PELSVAEModule
@@ -191,6 +194,14 @@ def fit(
         "val_samples": len(val_ds),
         "dataset_id": card.get("dataset_id"),
     }
+    module.model.eval()
+    if cfg.flow is not None:
+        flow, summary["flow"] = fit_flow(
+            module.model, flow_data(module.model, data_dir, "train", cfg.data),
+            flow_data(module.model, data_dir, "val", cfg.data), cfg.flow, progress=progress,
+        )
+        save_flow(run_dir / "bundle", flow, summary["flow"])
+        save_catalog(run_dir / "bundle", build_catalog(data_dir, cfg.data))
     bundle = save_bundle(run_dir / "bundle", module.model, train_config=cfg.to_dict(), fit=summary)
     atomic_write(run_dir / "fit.json", lambda t: t.write_text(json.dumps(summary, indent=2) + "\n"))
     return FitResult(run_dir, bundle, best, summary["epochs"], seconds, cfg)

@@ -1,0 +1,339 @@
+"""Generate light curves in real units: MJD, apparent magnitudes and errors, for any cadence.
+
+For every requested star (section 4.3 of Martinez-Palomera et al. 2022, extended):
+
+1. physical parameters: the given ones (Teff [K], M_G [mag], period [days]) are checked against
+   the class's training range; the missing ones are drawn from the class's training stars
+   nearest to the given ones (:meth:`PhysicsCatalog.draw`);
+2. epochs: the cadence draws the star's observation times (MJD) and bands; bands outside the
+   model's trained wavelength range are left out (or kept and flagged with
+   ``allow_extrapolation``);
+3. shape and amplitude: the flow prior draws the latent code and log10 amplitude for the class,
+   physics and each band's wavelength, from one base draw per star, so a star's bands agree;
+4. time to phase: phase = ((t - epoch) / period) mod 1, with the epoch of phase 0 (maximum
+   light; primary minimum for eclipsing and ellipsoidal binaries) given or uniform in one period;
+5. magnitudes: the decoder's scaled shape times the amplitude around the band's mean magnitude
+   (:func:`~varsynth.generation.photometry.mean_magnitude`: M_G, distance modulus, black-body
+   colour, CCM89 extinction), then the cadence's error model (or the model's own predicted
+   errors for cadences without one) and Gaussian noise of that error.
+
+Everything random comes from ``numpy.random.default_rng([seed, chunk])``, so a seed reproduces
+the output exactly, chunk by chunk.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import torch
+from astropy.table import Table, vstack
+from astropy.time import Time
+from astropy.timeseries import TimeSeries
+from tqdm.auto import tqdm
+
+from varsynth.bands import band as band_info
+from varsynth.cadences import Cadence, Epochs, get_cadence
+from varsynth.config import ConfigError
+from varsynth.generation.decode import decode_epochs
+from varsynth.generation.model import GenerativeModel, load_model
+from varsynth.generation.photometry import mean_magnitude
+from varsynth.generation.writers import LONG_SCHEMA
+from varsynth.latent.catalog import PHYS_NAMES
+from varsynth.models.config import PHYSICS_CHOICES
+from varsynth.taxonomy import CLASSES
+
+__all__ = ["LMC_DISTANCE_MODULUS", "StarRequest", "ExtrapolationError", "iter_generate", "generate_table", "generate"]
+
+log = logging.getLogger(__name__)
+
+#: Default distance modulus (mag): the LMC (Pietrzynski et al. 2019), where most training stars are.
+LMC_DISTANCE_MODULUS = 18.477
+#: Relative margin on the trained wavelength range before a band counts as extrapolated.
+_WAVE_MARGIN = 0.02
+#: Smallest error (mag) reported when the model's own errors are used.
+_MIN_ERR = 1e-3
+
+
+class ExtrapolationError(ConfigError):
+    """A physical parameter or passband outside what the model was trained on."""
+
+
+@dataclass(frozen=True)
+class StarRequest:
+    """What to generate: a class and any subset of its physical parameters.
+
+    Attributes:
+        vclass: variability class (one of :data:`varsynth.taxonomy.CLASSES`).
+        subtype: subtype (e.g. ``RRab``, ``F``); restricts the drawn physics to that subtype.
+        teff: effective temperature (K); ``None``: drawn.
+        abs_mag: absolute Gaia G magnitude (mag); ``None``: drawn.
+        period: period (days); ``None``: drawn.
+        distance_modulus: distance modulus (mag); default the LMC's, unless ``mean_mag`` is given.
+        mean_mag: apparent mean G magnitude (mag), an alternative to ``distance_modulus``.
+        extinction: V-band extinction A_V (mag).
+        epoch: MJD of phase 0; ``None``: uniform within one period of the first epoch.
+    """
+
+    vclass: str
+    subtype: str | None = None
+    teff: float | None = None
+    abs_mag: float | None = None
+    period: float | None = None
+    distance_modulus: float | None = None
+    mean_mag: float | None = None
+    extinction: float = 0.0
+    epoch: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.vclass not in CLASSES:
+            raise ConfigError(f"class must be one of {list(CLASSES)}, got {self.vclass!r}")
+        checks = [("teff", self.teff, lambda v: v > 0, "> 0 K"),
+                  ("period", self.period, lambda v: v > 0, "> 0 days"),
+                  ("abs_mag", self.abs_mag, lambda v: -15 < v < 20, "in (-15, 20) mag"),
+                  ("distance_modulus", self.distance_modulus, lambda v: -5 < v < 40, "in (-5, 40) mag"),
+                  ("mean_mag", self.mean_mag, lambda v: -5 < v < 35, "in (-5, 35) mag"),
+                  ("extinction", self.extinction, lambda v: 0 <= v < 30, "in [0, 30) mag"),
+                  ("epoch", self.epoch, lambda v: True, "finite")]
+        for name, value, ok, rule in checks:
+            if value is not None and not (math.isfinite(value) and ok(value)):
+                raise ConfigError(f"{name} must be {rule}, got {value!r}")
+        if self.distance_modulus is not None and self.mean_mag is not None:
+            raise ConfigError("give distance_modulus or mean_mag, not both")
+
+    def given_physics(self) -> np.ndarray:
+        """The given parameters in the catalog's transformed units (NaN: to draw)."""
+        values = {"teff": self.teff, "abs_mag": self.abs_mag, "period": self.period}
+        out = np.full(len(PHYSICS_CHOICES), np.nan)
+        for j, name in enumerate(PHYSICS_CHOICES):
+            v = values[name]
+            if v is not None:
+                out[j] = math.log10(v) if name in ("teff", "period") else v
+        return out
+
+
+def _show(name: str, value: float) -> str:
+    return f"{10 ** value:.4g}" if name.startswith("log10_") else f"{value:.3g}"
+
+
+def check_physics(model: GenerativeModel, request: StarRequest, allow_extrapolation: bool) -> bool:
+    """Refuse given physics outside the class's training range; ``True`` if it is (and allowed)."""
+    given = request.given_physics()
+    ranges = model.catalog.ranges(request.vclass, request.subtype)
+    units = {"log10_teff": ("teff", "K"), "abs_mag": ("abs_mag", "mag"), "log10_period": ("period", "days")}
+    outside = []
+    for j, name in enumerate(PHYS_NAMES):
+        lo, hi = ranges[name]
+        if math.isfinite(given[j]) and not (lo <= given[j] <= hi):
+            key, unit = units[name]
+            outside.append(f"{key} {_show(name, given[j])} {unit} is outside the {request.vclass} "
+                           f"training range [{_show(name, lo)}, {_show(name, hi)}] {unit}")
+    if outside and not allow_extrapolation:
+        raise ExtrapolationError("; ".join(outside) + "; pass allow_extrapolation=True "
+                                 "(--allow-extrapolation) to generate it anyway, flagged as extrapolated")
+    return bool(outside)
+
+
+def _band_ok(model: GenerativeModel, survey: str, bands: np.ndarray) -> dict[str, bool]:
+    lo, hi = model.catalog.wave_range()
+    return {b: lo * (1 - _WAVE_MARGIN) <= band_info(survey, b).wave_eff <= hi * (1 + _WAVE_MARGIN)
+            for b in np.unique(bands).tolist()}
+
+
+def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start: int, m: int,
+           rng: np.random.Generator, bands: tuple[str, ...] | None, allow_extrapolation: bool,
+           star_flag: bool, noise: bool, id_prefix: str) -> pa.Table:
+    cfg = model.cvae.config
+    phys = model.catalog.draw(request.vclass, request.subtype, request.given_physics(), m, rng)  # (m, 3)
+    flow_noise = rng.standard_normal((m, cfg.latent_dim + 1)).astype(np.float32)
+    epochs = [cadence.draw(rng) for _ in range(m)]
+    times, band_names, m5, star_of = [], [], [], []
+    for i, e in enumerate(epochs):
+        keep = np.isin(e.band, bands) if bands else np.ones(len(e.time), bool)
+        times.append(e.time[keep]); band_names.append(e.band[keep]); m5.append(e.m5[keep])
+        star_of.append(np.full(int(keep.sum()), i))
+    time, band, depth, star = (np.concatenate(x) for x in (times, band_names, m5, star_of))
+    band = band.astype(str)
+    band_ok = _band_ok(model, cadence.survey, band)
+    if not allow_extrapolation:
+        keep = np.array([band_ok[b] for b in band.tolist()], dtype=bool) if band.size else np.zeros(0, bool)
+        time, band, depth, star = time[keep], band[keep], depth[keep], star[keep]
+    # one light curve per (star, band)
+    pair_key = np.char.add(np.char.add(star.astype(str), "|"), band)
+    pairs, curve = np.unique(pair_key, return_inverse=True)
+    pair_star = np.array([int(p.split("|")[0]) for p in pairs.tolist()], dtype=np.int64)
+    pair_band = np.array([p.split("|", 1)[1] for p in pairs.tolist()], dtype=object)
+    wave_um = np.array([band_info(cadence.survey, b).wave_eff / 1000.0 for b in pair_band], dtype=np.float32)
+    idx = [PHYSICS_CHOICES.index(p) for p in cfg.physics]
+    std_phys = (phys[:, idx] - np.asarray(cfg.phys_mean)) / np.asarray(cfg.phys_std)
+    batch = {
+        "class_index": torch.full((len(pairs),), CLASSES.index(request.vclass), dtype=torch.long),
+        "phys": torch.from_numpy(std_phys[pair_star].astype(np.float32)),
+        "phys_mask": torch.ones(len(pairs), len(idx)),
+        "wave": torch.from_numpy(wave_um),
+    }
+    with torch.inference_mode():
+        ctx = model.flow.context(batch["class_index"], batch["phys"], batch["phys_mask"], batch["wave"])
+        z, log_amp = model.flow.sample(ctx, torch.from_numpy(flow_noise[pair_star]))
+        cond = model.cvae.condition(batch, decoder=True)
+    period = 10 ** phys[:, 2]
+    first = np.array([e.time.min() if len(e.time) else 0.0 for e in epochs])
+    epoch0 = (np.full(m, request.epoch) if request.epoch is not None else first + rng.uniform(0, 1, m) * period)
+    phase = np.mod((time - epoch0[star]) / period[star], 1.0)
+    s, s_err, s_mean = decode_epochs(model.cvae, z, cond, phase, curve)
+    amp = 10 ** log_amp.numpy().astype(np.float64)
+    teff, abs_mag = 10 ** phys[:, 0], phys[:, 1]
+    if request.mean_mag is not None:
+        dm = np.full(m, request.mean_mag) - abs_mag
+    else:
+        dm = np.full(m, LMC_DISTANCE_MODULUS if request.distance_modulus is None else request.distance_modulus)
+    a_v = np.full(m, request.extinction)
+    mbar = np.empty(len(pairs))
+    for b in np.unique(pair_band).tolist():
+        sel = pair_band == b
+        st = pair_star[sel]
+        mbar[sel] = mean_magnitude(cadence.survey, b, abs_mag[st], teff[st], dm[st], a_v[st])
+    true_mag = mbar[curve] + amp[curve] * (s.astype(np.float64) - s_mean[curve])
+    if cadence.has_error_model:
+        by_time = np.argsort(time, kind="stable")  # Epochs are time-ordered; the chunk mixes stars
+        err = np.empty(len(time))
+        err[by_time] = cadence.errors(true_mag[by_time], Epochs(time[by_time], band[by_time], depth[by_time]))
+    else:
+        err = np.maximum(s_err.astype(np.float64) * amp[curve], _MIN_ERR)
+    mag = true_mag + (rng.standard_normal(len(time)) * err if noise else 0.0)
+    flagged = np.array([star_flag or not band_ok[b] for b in band.tolist()], dtype=bool)
+    ids = np.array([f"{id_prefix}{start + i:07d}" for i in range(m)], dtype=object)
+    order = np.lexsort((time, star))
+    o, so = order, star[order]
+    columns: dict[str, Any] = {
+        "id": ids[so], "time": time[o], "band": band[o], "mag": mag[o], "mag_err": err[o],
+        "vclass": np.full(len(o), request.vclass, dtype=object),
+        "subtype": np.full(len(o), request.subtype or "", dtype=object),
+        "teff": teff[so], "abs_mag": abs_mag[so], "period": period[so], "epoch": epoch0[so],
+        "distance_modulus": dm[so], "extinction": a_v[so],
+        "cadence": np.full(len(o), cadence.name, dtype=object), "extrapolated": flagged[o],
+    }
+    return pa.table({f.name: pa.array(columns[f.name], f.type) for f in LONG_SCHEMA}, schema=LONG_SCHEMA)
+
+
+def _as_cadence(cadence: str | Cadence, options: dict[str, Any] | None) -> Cadence:
+    if isinstance(cadence, str):
+        return get_cadence(cadence, **(options or {}))
+    if options:
+        raise ConfigError("cadence options are only for a cadence given by name")
+    return cadence
+
+
+def iter_generate(
+    request: StarRequest,
+    *,
+    n: int = 1,
+    cadence: str | Cadence = "ogle3",
+    cadence_options: dict[str, Any] | None = None,
+    model: str | GenerativeModel = "default",
+    seed: int = 0,
+    bands: tuple[str, ...] | None = None,
+    allow_extrapolation: bool = False,
+    noise: bool = True,
+    chunk_size: int = 1000,
+    id_prefix: str | None = None,
+    progress: bool = False,
+) -> Iterator[pa.Table]:
+    """Generate ``n`` light curves chunk by chunk (bounded memory), as long-format Arrow tables.
+
+    Arguments:
+        request: the class and physics (:class:`StarRequest`).
+        n: number of stars (each gives one light curve per band of the cadence).
+        cadence: a cadence name of :data:`varsynth.cadences.CADENCES` or a :class:`Cadence`.
+        cadence_options: options of a named cadence (e.g. ``{"path": "opsim.db"}``).
+        model: ``default`` (embedded), a bundle or run folder, or a loaded model.
+        seed: seed of every random draw; the same seed and chunk size give identical output.
+        bands: keep only these bands of the cadence (an unknown or out-of-range band is refused).
+        allow_extrapolation: generate physics or bands outside the training range, flagged in
+            the ``extrapolated`` column, instead of refusing them.
+        noise: add Gaussian noise of the reported errors (``False``: noiseless model curves).
+        chunk_size: stars per chunk.
+        id_prefix: light-curve id prefix (default ``<class>-<seed>-``).
+        progress: show a progress bar over stars.
+
+    Raises:
+        ConfigError: invalid parameters (named, with their valid range).
+        ExtrapolationError: physics or bands outside the training range without
+            ``allow_extrapolation``.
+    """
+    if n < 1:
+        raise ConfigError(f"n must be >= 1, got {n}")
+    if chunk_size < 1:
+        raise ConfigError(f"chunk_size must be >= 1, got {chunk_size}")
+    gm = load_model(model) if not isinstance(model, GenerativeModel) else model
+    cad = _as_cadence(cadence, cadence_options)
+    star_flag = check_physics(gm, request, allow_extrapolation)
+    if bands:
+        unknown = sorted(set(bands) - set(cad.bands))
+        if unknown:
+            raise ConfigError(f"bands {unknown} are not observed by cadence {cad.name!r}; valid: {list(cad.bands)}")
+        outside = [b for b, ok in _band_ok(gm, cad.survey, np.asarray(bands)).items() if not ok]
+        if outside and not allow_extrapolation:
+            lo, hi = gm.catalog.wave_range()
+            raise ExtrapolationError(f"bands {outside} lie outside the trained wavelength range "
+                                     f"[{lo:.0f}, {hi:.0f}] nm; pass allow_extrapolation=True to generate them, flagged")
+    else:
+        outside = [b for b, ok in _band_ok(gm, cad.survey, np.asarray(cad.bands)).items() if not ok]
+        if outside and not allow_extrapolation:
+            log.warning("cadence %s: bands %s lie outside the trained wavelength range and are left out "
+                        "(allow_extrapolation keeps them, flagged)", cad.name, outside)
+    prefix = id_prefix if id_prefix is not None else f"{request.vclass}-{seed}-"
+    with tqdm(total=n, desc=f"generating {request.vclass}", unit="lc", disable=not progress) as bar:
+        for k, start in enumerate(range(0, n, chunk_size)):
+            m = min(chunk_size, n - start)
+            rng = np.random.default_rng([seed, k])
+            yield _chunk(gm, request, cad, start, m, rng, bands, allow_extrapolation, star_flag, noise, prefix)
+            bar.update(m)
+
+
+def generate_table(request: StarRequest, **kwargs: Any) -> Table:
+    """All generated light curves as one long-format astropy Table (one row per epoch).
+
+    Columns: ``id, time`` (MJD) ``, band, mag, mag_err`` (mag) and each light curve's class,
+    physics (``teff`` K, ``abs_mag`` mag, ``period`` days), ``epoch`` (MJD), distance modulus,
+    extinction, cadence and ``extrapolated`` flag. Keyword arguments as :func:`iter_generate`.
+    """
+    chunks = [Table({k: c[k].to_numpy(zero_copy_only=False) for k in c.column_names})
+              for c in iter_generate(request, **kwargs)]
+    table = vstack(chunks) if len(chunks) > 1 else chunks[0]
+    for name, unit in (("time", "d"), ("mag", "mag"), ("mag_err", "mag"), ("teff", "K"), ("abs_mag", "mag"),
+                       ("period", "d"), ("epoch", "d"), ("distance_modulus", "mag"), ("extinction", "mag")):
+        table[name].unit = unit
+    table.meta.update({"generator": "varsynth", "seed": kwargs.get("seed", 0)})
+    return table
+
+
+def generate(vclass: str, *, n: int = 1, subtype: str | None = None, teff: float | None = None,
+             abs_mag: float | None = None, period: float | None = None, distance_modulus: float | None = None,
+             mean_mag: float | None = None, extinction: float = 0.0, epoch: float | None = None,
+             **kwargs: Any) -> TimeSeries | Table:
+    """Generate light curves of one class: a :class:`~astropy.timeseries.TimeSeries` for
+    ``n == 1`` (time as MJD), else the long-format Table of :func:`generate_table`.
+
+    Example::
+
+        import varsynth
+        ts = varsynth.generate("RRLYR", teff=6500, abs_mag=0.6, period=0.55, cadence="lsst-wfd", seed=1)
+
+    Physics arguments as :class:`StarRequest`; other keywords as :func:`iter_generate`.
+    """
+    request = StarRequest(vclass, subtype, teff, abs_mag, period, distance_modulus, mean_mag, extinction, epoch)
+    table = generate_table(request, n=n, **kwargs)
+    if n != 1:
+        return table
+    ts = TimeSeries(time=Time(np.asarray(table["time"]), format="mjd"),
+                    data={c: table[c] for c in ("band", "mag", "mag_err")})
+    ts.meta.update({c: table[c][0] for c in ("id", "vclass", "subtype", "teff", "abs_mag", "period", "epoch",
+                                               "distance_modulus", "extinction", "cadence", "extrapolated")})
+    return ts
+

@@ -1,0 +1,621 @@
+"""Streaming, atomic writers for generated light curves in the long format, and readers back.
+
+The long format has one row per epoch: the light-curve id, time (MJD), band, magnitude and its
+error, then the per-light-curve parameters repeated on every row (see :data:`LONG_SCHEMA`). A
+million light curves of ~300 epochs do not fit in memory, so :class:`LightCurveWriter` takes the
+rows chunk by chunk and keeps memory bounded by the chunk size (Parquet and FITS: by the larger
+of a chunk and a row group) whatever the number of chunks:
+
+- Parquet: zstd; one row group per chunk of at least :data:`PARQUET_ROW_GROUP_ROWS` rows,
+  shorter chunks held and joined into row groups of that size.
+- CSV: ``#`` comment lines (generation settings, column types and units), then the rows.
+- ECSV: the YAML header written once (by astropy, from a 0-row table), then the rows.
+- HDF5: group ``lightcurves`` holding one resizable, chunked, compressed dataset per column
+  (strings as variable-length UTF-8); settings as attributes of the group.
+- FITS: a binary table cannot grow cheaply, so chunks are spooled to a temporary Parquet file
+  while the widest string is measured; at close the spool is streamed, one row group at a
+  time, into one pre-sized BINTABLE.
+
+Columns may be boolean, int16/32/64, float32/64 or string and must hold no nulls (FITS, HDF5 and
+ECSV have no common missing-value marker): use NaN for an unknown float and ``""`` for an empty
+string. Units and descriptions are taken from the field metadata keys ``unit`` and
+``description``. Known format limits: FITS strings must be ASCII and lose trailing spaces;
+ECSV strings lose leading and trailing spaces and may not hold line breaks. FITS keywords are
+case-insensitive: settings keys of up to 8 characters come back upper-case, longer ones (HIERARCH
+cards) keep their case.
+
+The output is written to a temporary file in the target's folder and moved onto the target only
+when :meth:`LightCurveWriter.close` succeeds, so a failed run never leaves a partial file.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol
+
+import h5py
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+from astropy.io import fits
+from astropy.table import Column, MaskedColumn, Table
+
+__all__ = [
+    "FORMATS",
+    "HDF5_GROUP",
+    "LONG_SCHEMA",
+    "LightCurveWriter",
+    "PARQUET_ROW_GROUP_ROWS",
+    "format_for",
+    "read_hdf5",
+    "read_table",
+]
+
+
+def _field(name: str, type_: pa.DataType, description: str, unit: str | None = None) -> pa.Field:
+    meta = {"description": description} | ({"unit": unit} if unit else {})
+    return pa.field(name, type_, metadata=meta)
+
+
+#: Columns of the long format, in order; field metadata ``unit`` and ``description``.
+LONG_SCHEMA: pa.Schema = pa.schema(
+    [
+        _field("id", pa.string(), "light-curve id"),
+        _field("time", pa.float64(), "time of the epoch (MJD)", "d"),
+        _field("band", pa.string(), "passband"),
+        _field("mag", pa.float64(), "apparent magnitude", "mag"),
+        _field("mag_err", pa.float64(), "magnitude error", "mag"),
+        _field("vclass", pa.string(), "variability class"),
+        _field("subtype", pa.string(), "variability subtype ('' when none)"),
+        _field("teff", pa.float64(), "effective temperature", "K"),
+        _field("abs_mag", pa.float64(), "absolute magnitude", "mag"),
+        _field("period", pa.float64(), "period (days)", "d"),
+        _field("epoch", pa.float64(), "epoch of phase 0 (MJD)", "d"),
+        _field("distance_modulus", pa.float64(), "distance modulus", "mag"),
+        _field("extinction", pa.float64(), "V-band extinction A_V", "mag"),
+        _field("cadence", pa.string(), "survey cadence the epochs follow"),
+        _field("extrapolated", pa.bool_(), "parameters outside the training range"),
+    ]
+)
+
+#: File suffix -> format name.
+FORMATS: dict[str, str] = {
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".csv": "csv",
+    ".ecsv": "ecsv",
+    ".fits": "fits",
+    ".fit": "fits",
+    ".h5": "hdf5",
+    ".hdf5": "hdf5",
+}
+
+#: Fewest rows in a Parquet row group (except the last): shorter chunks are held and joined.
+PARQUET_ROW_GROUP_ROWS = 131_072
+
+#: HDF5 group holding one dataset per column.
+HDF5_GROUP = "lightcurves"
+
+_META_KEY = b"varsynth.meta"  # Parquet schema-metadata key holding the settings as JSON
+_FITS_BATCH_ROWS = 16_384  # rows converted at a time when the spool is streamed into the table
+_HDF5_CHUNK_ROWS = 32_768  # 256 KiB of float64, 512 KiB of variable-length string references
+_HDF5_CACHE_BYTES = 1 << 20  # per dataset: holds the chunk being filled, so memory stays bounded
+_FITS_FORMS = {  # Arrow type -> (FITS TFORM, big-endian numpy dtype of one cell)
+    pa.bool_(): ("L", "i1"),
+    pa.int16(): ("I", ">i2"),
+    pa.int32(): ("J", ">i4"),
+    pa.int64(): ("K", ">i8"),
+    pa.float32(): ("E", ">f4"),
+    pa.float64(): ("D", ">f8"),
+}
+#: Header keywords of a binary table that the settings must not overwrite.
+_FITS_RESERVED = re.compile(
+    r"(XTENSION|BITPIX|NAXIS\d*|PCOUNT|GCOUNT|TFIELDS|THEAP|EXTNAME|EXTEND|SIMPLE|END|CHECKSUM|DATASUM"
+    r"|(TTYPE|TFORM|TUNIT|TNULL|TSCAL|TZERO|TDISP|TDIM|TBCOL)\d+)"
+)
+_STRING_TYPES = (pa.string(), pa.large_string())
+_SUPPORTED = (*_FITS_FORMS, *_STRING_TYPES)
+
+
+def format_for(path: str | os.PathLike[str]) -> str:
+    """Format name for ``path`` from its suffix (case-insensitive).
+
+    Raises:
+        ValueError: unknown suffix (the message lists the valid ones).
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(f"path {str(path)!r}: unknown suffix {suffix!r}; valid suffixes: {sorted(FORMATS)}")
+    return FORMATS[suffix]
+
+
+def _check_format(fmt: str) -> str:
+    valid = sorted(set(FORMATS.values()))
+    if fmt not in valid:
+        raise ValueError(f"fmt must be one of {valid}, got {fmt!r}")
+    return fmt
+
+
+def _check_meta(meta: dict[str, Any] | None) -> dict[str, Any]:
+    """Settings as a plain dict; keys non-empty strings, values str, int, float or bool scalars."""
+    out: dict[str, Any] = {}
+    for key, value in (meta or {}).items():
+        if not isinstance(key, str) or not key:
+            raise ValueError(f"meta keys must be non-empty strings, got {key!r}")
+        if isinstance(value, np.generic):
+            value = value.item()
+        if not isinstance(value, (str, int, float, bool)):
+            raise ValueError(
+                f"meta[{key!r}] must be a str, int, float or bool (encode richer values as JSON), "
+                f"got {type(value).__name__}"
+            )
+        out[key] = value
+    return out
+
+
+def _check_schema(schema: pa.Schema) -> None:
+    if len(schema) == 0:
+        raise ValueError("chunk has no columns")
+    if len(set(schema.names)) != len(schema.names):
+        raise ValueError(f"chunk has duplicate column names: {schema.names}")
+    for field in schema:
+        if field.type not in _SUPPORTED:
+            raise ValueError(
+                f"column {field.name!r} has type {field.type}; supported types: "
+                f"{sorted(str(t) for t in _SUPPORTED)}"
+            )
+
+
+def _field_info(field: pa.Field) -> dict[str, str]:
+    """The ``unit`` and ``description`` field metadata present on ``field``."""
+    meta = field.metadata or {}
+    return {k: meta[k.encode()].decode() for k in ("unit", "description") if k.encode() in meta}
+
+
+def _strings(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A string column as a numpy object array of ``str``."""
+    return column.to_numpy(zero_copy_only=False)
+
+
+class _Sink(Protocol):
+    """One output format: ``write`` appends a chunk, ``finish`` completes the file."""
+
+    def write(self, chunk: pa.Table) -> None: ...
+
+    def finish(self) -> None: ...
+
+    def discard(self) -> None: ...
+
+
+class _ParquetSink:
+    """Row groups of at least :data:`PARQUET_ROW_GROUP_ROWS` rows (the last may be shorter).
+
+    A chunk that long is one row group; shorter chunks are held and written together, because
+    every row group adds ~1 kB of footer metadata per column that stays in memory until close.
+    Settings are stored as JSON under the schema-metadata key ``varsynth.meta``.
+    """
+
+    def __init__(self, tmp: Path, schema: pa.Schema, meta: dict[str, Any]) -> None:
+        self._schema = schema.with_metadata({**(schema.metadata or {}), _META_KEY: json.dumps(meta)})
+        self._writer = pq.ParquetWriter(tmp, self._schema, compression="zstd")
+        self._held: list[pa.Table] = []
+        self._held_rows = 0
+
+    def write(self, chunk: pa.Table) -> None:
+        if chunk.num_rows:
+            self._held.append(chunk)
+            self._held_rows += chunk.num_rows
+        if self._held_rows >= PARQUET_ROW_GROUP_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._held_rows:
+            group = pa.concat_tables(self._held).replace_schema_metadata(self._schema.metadata)
+            self._writer.write_table(group, row_group_size=group.num_rows)
+        self._held, self._held_rows = [], 0
+
+    def finish(self) -> None:
+        self._flush()
+        self._writer.close()
+
+    def discard(self) -> None:
+        self._writer.close()
+
+
+class _CsvSink:
+    """``# meta: {json}`` and one ``# column: {json}`` line per column, then a header and rows."""
+
+    def __init__(self, tmp: Path, schema: pa.Schema, meta: dict[str, Any]) -> None:
+        self._file = open(tmp, "wb")  # noqa: SIM115 - closed in finish/discard
+        lines = [f"# meta: {json.dumps(meta)}"]
+        lines += [
+            "# column: " + json.dumps({"name": f.name, "type": str(f.type)} | _field_info(f)) for f in schema
+        ]
+        self._file.write(("\n".join(lines) + "\n").encode())
+        self._writer = pcsv.CSVWriter(self._file, schema)
+
+    def write(self, chunk: pa.Table) -> None:
+        self._writer.write_table(chunk)
+
+    def finish(self) -> None:
+        self._writer.close()
+        self._file.close()
+
+    def discard(self) -> None:
+        self._file.close()
+
+
+class _EcsvSink:
+    """The ECSV header from astropy once, then space-delimited rows with quoted strings."""
+
+    def __init__(self, tmp: Path, schema: pa.Schema, meta: dict[str, Any]) -> None:
+        empty = Table(meta=meta)
+        for field in schema:
+            dtype = str if field.type in _STRING_TYPES else field.type.to_pandas_dtype()
+            empty[field.name] = Column(np.empty(0, dtype=dtype), **_field_info(field))
+        header = io.StringIO()
+        empty.write(header, format="ascii.ecsv")
+        self._bools = [f.name for f in schema if f.type == pa.bool_()]
+        # astropy reads bool cells written as 0/1; Arrow would write true/false, which it refuses.
+        rows = pa.schema([f.with_type(pa.int8()) if f.name in self._bools else f for f in schema])
+        self._file = open(tmp, "wb")  # noqa: SIM115 - closed in finish/discard
+        self._file.write(header.getvalue().encode())
+        options = pcsv.WriteOptions(include_header=False, delimiter=" ", quoting_style="needed")
+        self._writer = pcsv.CSVWriter(self._file, rows, write_options=options)
+
+    def write(self, chunk: pa.Table) -> None:
+        for name, column in zip(chunk.column_names, chunk.columns, strict=True):
+            if column.type in _STRING_TYPES and pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py():
+                raise ValueError(f"column {name!r}: ECSV cells cannot hold line breaks")
+        for name in self._bools:
+            i = chunk.schema.get_field_index(name)
+            chunk = chunk.set_column(i, chunk.schema.field(i).with_type(pa.int8()), chunk[name].cast(pa.int8()))
+        self._writer.write_table(chunk)
+
+    def finish(self) -> None:
+        self._writer.close()
+        self._file.close()
+
+    def discard(self) -> None:
+        self._file.close()
+
+
+class _Hdf5Sink:
+    """Group ``lightcurves``: one resizable, chunked, gzip-compressed dataset per column."""
+
+    def __init__(self, tmp: Path, schema: pa.Schema, meta: dict[str, Any]) -> None:
+        bad = [name for name in schema.names if "/" in name or name in (".", "")]
+        if bad:
+            raise ValueError(f"column names {bad} cannot name HDF5 datasets ('/' is the path separator)")
+        self._file = h5py.File(tmp, "w", rdcc_nbytes=_HDF5_CACHE_BYTES, rdcc_w0=1.0)
+        group = self._file.create_group(HDF5_GROUP, track_order=True)
+        group.attrs.update(meta)
+        self._datasets = []
+        for field in schema:
+            is_str = field.type in _STRING_TYPES
+            dtype = h5py.string_dtype("utf-8") if is_str else np.dtype(field.type.to_pandas_dtype())
+            ds = group.create_dataset(
+                field.name, shape=(0,), maxshape=(None,), dtype=dtype,
+                chunks=(_HDF5_CHUNK_ROWS,), compression="gzip", compression_opts=4, shuffle=True,
+            )  # fmt: skip
+            ds.attrs.update(_field_info(field))
+            self._datasets.append((ds, is_str))
+
+    def write(self, chunk: pa.Table) -> None:
+        n = chunk.num_rows
+        for (ds, is_str), column in zip(self._datasets, chunk.columns, strict=True):
+            start = ds.shape[0]
+            ds.resize((start + n,))
+            ds[start:] = _strings(column) if is_str else column.to_numpy()
+
+    def finish(self) -> None:
+        self._file.close()
+
+    discard = finish
+
+
+class _FitsSink:
+    """Chunks spooled to Parquet (string widths measured), streamed into one BINTABLE at finish."""
+
+    def __init__(self, tmp: Path, schema: pa.Schema, meta: dict[str, Any]) -> None:
+        self._tmp = tmp
+        self._schema = schema
+        self._cards = fits.Header()
+        for key, value in meta.items():
+            if key.upper() in self._cards or _FITS_RESERVED.fullmatch(key.upper()):
+                raise ValueError(f"meta key {key!r} clashes with a FITS table keyword")
+            # Keys of up to 8 letters, digits, '_' or '-' become standard (upper-case) keywords.
+            name = key.upper() if re.fullmatch(r"[A-Za-z0-9_-]{1,8}", key) else f"HIERARCH {key}"
+            self._cards.append(fits.Card(name, value))
+        self._cards.tostring()  # refuse a card FITS cannot hold now, before any data is written
+        self._widths = {f.name: 1 for f in schema if f.type in _STRING_TYPES}
+        fd, spool = tempfile.mkstemp(prefix=f"{tmp.name}.", suffix=".spool", dir=tmp.parent)
+        os.close(fd)
+        self._spool = Path(spool)
+        self._spooler: _ParquetSink | None = _ParquetSink(self._spool, schema, {})
+        self._rows = 0
+
+    def write(self, chunk: pa.Table) -> None:
+        for name in self._widths:
+            column = chunk[name]
+            if not pc.all(pc.string_is_ascii(column), min_count=0).as_py():
+                raise ValueError(f"column {name!r}: FITS strings must be ASCII")
+            longest = pc.max(pc.binary_length(column)).as_py() or 0
+            self._widths[name] = max(self._widths[name], longest)
+        assert self._spooler is not None
+        self._spooler.write(chunk)
+        self._rows += chunk.num_rows
+
+    def finish(self) -> None:
+        assert self._spooler is not None
+        self._spooler.finish()
+        self._spooler = None
+        columns, dtype = [], []
+        for field in self._schema:
+            if field.type in _STRING_TYPES:
+                form, cell = f"{self._widths[field.name]}A", f"S{self._widths[field.name]}"
+            else:
+                form, cell = _FITS_FORMS[field.type]
+            columns.append(fits.Column(name=field.name, format=form, unit=_field_info(field).get("unit")))
+            dtype.append((field.name, cell))
+        header = fits.BinTableHDU.from_columns(columns, nrows=0).header
+        header["NAXIS2"] = self._rows
+        header.extend(self._cards)
+        rows = np.dtype(dtype)
+        assert rows.itemsize == header["NAXIS1"]
+        stream = fits.StreamingHDU(str(self._tmp), header)
+        try:
+            with pq.ParquetFile(self._spool) as spool:
+                for batch in spool.iter_batches(batch_size=_FITS_BATCH_ROWS):
+                    stream.write(self._records(batch, rows).view(np.uint8))
+        finally:
+            stream.close()
+        self._spool.unlink()
+
+    @staticmethod
+    def _records(batch: pa.RecordBatch, rows: np.dtype) -> np.ndarray:
+        """FITS rows (numpy dtype ``rows``) of one spooled batch."""
+        out = np.empty(batch.num_rows, dtype=rows)
+        for name in rows.names:
+            column, cell = batch.column(name), rows[name]
+            if cell.kind == "S":
+                # Pad to the cell width: ASCII strings of equal length are one contiguous buffer.
+                padded = pc.utf8_rpad(column, width=cell.itemsize, padding=" ").cast(pa.large_string())
+                start = np.frombuffer(padded.buffers()[1], np.int64, count=1, offset=8 * padded.offset)[0]
+                out[name] = np.frombuffer(padded.buffers()[2], cell, count=len(padded), offset=int(start))
+            elif column.type == pa.bool_():
+                out[name] = np.where(column.to_numpy(), ord("T"), ord("F"))
+            else:
+                out[name] = column.to_numpy()
+        return out
+
+    def discard(self) -> None:
+        if self._spooler is not None:
+            self._spooler.discard()
+        self._spool.unlink(missing_ok=True)
+
+
+_SINKS: dict[str, type[_Sink]] = {
+    "parquet": _ParquetSink,
+    "csv": _CsvSink,
+    "ecsv": _EcsvSink,
+    "hdf5": _Hdf5Sink,
+    "fits": _FitsSink,
+}
+
+
+class LightCurveWriter:
+    """Append long-format chunks (pyarrow Tables) to one file, in bounded memory, atomically.
+
+    Use as a context manager: leaving the ``with`` block normally calls :meth:`close`, which
+    completes the file and moves it onto ``path``; leaving it by an exception calls
+    :meth:`abort`, which removes the temporary file and leaves any existing ``path`` untouched.
+
+    Args:
+        path: output file; its parent folder is created if needed.
+        fmt: one of ``parquet``, ``csv``, ``ecsv``, ``fits``, ``hdf5``; ``None``: from the suffix.
+        meta: generation settings (e.g. model, seed, cadence, version) stored in the file's
+            metadata; values are str, int, float or bool scalars.
+        schema: schema of the rows; ``None``: the schema of the first chunk. Giving it lets a
+            writer that receives no chunk still produce a valid, empty file.
+
+    Attributes:
+        rows_written: rows appended so far.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        fmt: str | None = None,
+        meta: dict[str, Any] | None = None,
+        *,
+        schema: pa.Schema | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.format = format_for(self.path) if fmt is None else _check_format(fmt)
+        self.meta = _check_meta(meta)
+        self.rows_written = 0
+        self._schema: pa.Schema | None = None
+        self._sink: _Sink | None = None
+        self._done = False
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        os.close(fd)
+        self._tmp = Path(tmp)
+        if schema is not None:
+            try:
+                self._open(schema)
+            except BaseException:
+                self.abort()
+                raise
+
+    def _open(self, schema: pa.Schema) -> None:
+        _check_schema(schema)
+        self._sink = _SINKS[self.format](self._tmp, schema, self.meta)
+        self._schema = schema
+
+    def write(self, chunk: pa.Table) -> None:
+        """Append the rows of ``chunk``; its column names and types must match the first chunk's.
+
+        Raises:
+            ValueError: the writer is closed, the columns differ, a type is unsupported, a
+                column holds nulls, or a value does not fit the format (see the module notes).
+        """
+        if self._done:
+            raise ValueError(f"writer for {self.path} is closed")
+        if not isinstance(chunk, pa.Table):
+            raise TypeError(f"chunk must be a pyarrow.Table, got {type(chunk).__name__}")
+        if self._schema is None:
+            self._open(chunk.schema)
+        assert self._schema is not None and self._sink is not None
+        got = [(f.name, f.type) for f in chunk.schema]
+        want = [(f.name, f.type) for f in self._schema]
+        if got != want:
+            diff = sorted({str(c) for c in set(got) ^ set(want)}) or ["column order"]
+            raise ValueError(f"chunk columns differ from the first chunk's schema: {diff}")
+        nulls = [name for name, col in zip(chunk.column_names, chunk.columns, strict=True) if col.null_count]
+        if nulls:
+            raise ValueError(f"columns {nulls} hold nulls; use NaN for unknown floats and '' for strings")
+        self._sink.write(pa.Table.from_arrays(chunk.columns, schema=self._schema))
+        self.rows_written += chunk.num_rows
+
+    def close(self) -> None:
+        """Complete the file and move it onto ``path``; a second call does nothing.
+
+        Raises:
+            ValueError: no chunk was written and no ``schema`` given, so the columns are unknown.
+        """
+        if self._done:
+            return
+        try:
+            if self._sink is None:
+                raise ValueError(f"no chunk written to {self.path} and no schema given: columns unknown")
+            self._sink.finish()
+            os.chmod(self._tmp, 0o644)  # mkstemp creates 0600; the output is not secret
+            os.replace(self._tmp, self.path)
+        except BaseException:
+            self.abort()
+            raise
+        self._done = True
+
+    def abort(self) -> None:
+        """Drop everything written so far: close the file and remove the temporary files."""
+        self._done = True
+        try:
+            if self._sink is not None:
+                self._sink.discard()
+        finally:
+            self._tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> LightCurveWriter:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def _arrow_to_astropy(table: pa.Table, meta: dict[str, Any]) -> Table:
+    """An Arrow table as an astropy Table (strings as ``str``), with units and descriptions."""
+    out = Table(meta=meta)
+    for field, column in zip(table.schema, table.columns, strict=True):
+        values = _strings(column).astype(str) if field.type in _STRING_TYPES else column.to_numpy()
+        out[field.name] = Column(values, **_field_info(field))
+    return out
+
+
+def _read_parquet(path: Path) -> Table:
+    table = pq.read_table(path)
+    meta = json.loads((table.schema.metadata or {}).get(_META_KEY, b"{}"))
+    return _arrow_to_astropy(table, meta)
+
+
+def _read_csv(path: Path) -> Table:
+    meta: dict[str, Any] = {}
+    fields: list[pa.Field] = []
+    skip = 0
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if not line.startswith("#"):
+                break
+            skip += 1
+            key, _, value = line[1:].strip().partition(": ")
+            if key == "meta":
+                meta = json.loads(value)
+            elif key == "column":
+                info = json.loads(value)
+                extra = {k: info[k] for k in ("unit", "description") if k in info}
+                fields.append(pa.field(info["name"], pa.type_for_alias(info["type"]), metadata=extra or None))
+    options = pcsv.ConvertOptions(column_types=pa.schema(fields), null_values=[], strings_can_be_null=False)
+    table = pcsv.read_csv(
+        path,
+        read_options=pcsv.ReadOptions(skip_rows=skip),
+        parse_options=pcsv.ParseOptions(newlines_in_values=True),
+        convert_options=options,
+    )
+    if fields:
+        table = pa.Table.from_arrays(table.columns, schema=pa.schema(fields))
+    return _arrow_to_astropy(table, meta)
+
+
+def _read_ecsv(path: Path) -> Table:
+    table = Table.read(path, format="ascii.ecsv")
+    for name in table.colnames:
+        # ECSV reads an empty string as missing; this writer never writes missing values.
+        if isinstance(table[name], MaskedColumn) and table[name].dtype.kind == "U":
+            table[name] = table[name].filled("")
+    return table
+
+
+def _read_fits(path: Path) -> Table:
+    table = Table.read(path, format="fits", hdu=1, character_as_bytes=False, mask_invalid=False)
+    for name in table.colnames:
+        if not table[name].dtype.isnative:
+            table[name] = table[name].astype(table[name].dtype.newbyteorder("="))
+    return table
+
+
+def read_hdf5(path: str | os.PathLike[str]) -> Table:
+    """Read an HDF5 file written by :class:`LightCurveWriter` (group ``lightcurves``) in full."""
+    with h5py.File(path, "r") as f:
+        if HDF5_GROUP not in f:
+            raise ValueError(f"{path}: no {HDF5_GROUP!r} group; not a light-curve HDF5 file")
+        group = f[HDF5_GROUP]
+        out = Table(meta={k: v.item() if isinstance(v, np.generic) else v for k, v in group.attrs.items()})
+        for name, ds in group.items():
+            is_str = h5py.check_string_dtype(ds.dtype) is not None
+            values = ds.asstr()[()].astype(str) if is_str else ds[()]
+            out[name] = Column(values, **{k: str(v) for k, v in ds.attrs.items()})
+    return out
+
+
+_READERS = {"parquet": _read_parquet, "csv": _read_csv, "ecsv": _read_ecsv, "fits": _read_fits, "hdf5": read_hdf5}
+
+
+def read_table(path: str | os.PathLike[str], fmt: str | None = None) -> Table:
+    """Read a file written by :class:`LightCurveWriter` back as an astropy Table, in full.
+
+    Strings come back as ``str``, numbers in native byte order, NaN as NaN (not masked), the
+    generation settings in ``meta`` and units on the columns.
+
+    Args:
+        path: the file.
+        fmt: format name; ``None``: from the suffix (see :data:`FORMATS`).
+    """
+    path = Path(path)
+    fmt = format_for(path) if fmt is None else _check_format(fmt)
+    if not path.is_file():
+        raise FileNotFoundError(f"light-curve table not found: {path}")
+    return _READERS[fmt](path)

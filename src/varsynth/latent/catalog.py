@@ -1,0 +1,145 @@
+"""The physics a model was trained on: per-class catalog, valid ranges and passbands.
+
+Generation needs three facts about the training data that the network weights do not hold:
+which physical parameters each class really has (to draw the ones a user leaves out from the
+class's own distribution, conditioned on the ones given), the range of each parameter per class
+(to refuse an RR Lyrae with a 30-day period instead of extrapolating silently), and the range of
+effective wavelengths seen in training (to refuse or flag a passband outside it). The catalog
+holds one row per real (not augmented) training star and band: class, subtype, log10 Teff [K],
+M_G [mag], log10 period [days] (NaN where missing) and the band's effective wavelength [nm]. It
+is saved in a model bundle as ``catalog.parquet`` (a few hundred kB).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from varsynth.config import ConfigError
+from varsynth.data.io import read_split, write_parquet
+from varsynth.models.config import PHYSICS_CHOICES
+from varsynth.training.data import DataFilter, physics_matrix
+
+__all__ = ["PHYS_NAMES", "PhysicsCatalog", "build_catalog", "save_catalog", "load_catalog"]
+
+#: Transformed physics columns, in the order of :data:`PHYSICS_CHOICES`.
+PHYS_NAMES: tuple[str, ...] = ("log10_teff", "abs_mag", "log10_period")
+
+_FILE = "catalog.parquet"
+
+
+@dataclass
+class PhysicsCatalog:
+    """Real training stars' physics per class (transformed units; NaN where missing)."""
+
+    vclass: np.ndarray  # (N,) str
+    subtype: np.ndarray  # (N,) str
+    phys: np.ndarray  # (N, 3) log10 Teff [K], M_G [mag], log10 period [days]
+    wave_eff: np.ndarray  # (N,) nm
+
+    def rows(self, vclass: str, subtype: str | None = None) -> np.ndarray:
+        """Indices of the stars of a class (and subtype); refuses unknown ones, naming the valid."""
+        rows = np.flatnonzero(self.vclass == vclass)
+        if rows.size == 0:
+            raise ConfigError(f"class {vclass!r} is not in this model's training data; "
+                              f"valid: {sorted(set(self.vclass.tolist()))}")
+        if subtype:
+            sub = rows[self.subtype[rows] == subtype]
+            if sub.size == 0:
+                valid = sorted({s for s in self.subtype[rows].tolist() if s})
+                raise ConfigError(f"subtype {subtype!r} of {vclass} is not in this model's training data; valid: {valid}")
+            rows = sub
+        return rows
+
+    def ranges(self, vclass: str, subtype: str | None = None) -> dict[str, tuple[float, float]]:
+        """Per physical parameter, the [min, max] of the class's training stars (transformed units)."""
+        phys = self.phys[self.rows(vclass, subtype)]
+        out = {}
+        for j, name in enumerate(PHYS_NAMES):
+            v = phys[:, j][np.isfinite(phys[:, j])]
+            out[name] = (float(v.min()), float(v.max())) if v.size else (float("nan"), float("nan"))
+        return out
+
+    def wave_range(self) -> tuple[float, float]:
+        """Smallest and largest effective wavelength (nm) in the training data."""
+        return float(self.wave_eff.min()), float(self.wave_eff.max())
+
+    def draw(self, vclass: str, subtype: str | None, given: np.ndarray, n: int,
+             rng: np.random.Generator, k: int = 20) -> np.ndarray:
+        """``n`` complete physics vectors (n, 3): the given values kept, the missing ones drawn.
+
+        ``given`` (3,) holds transformed values with NaN for parameters to draw. Each draw takes
+        a random one of the ``k`` class stars nearest to the given values (in units of the class's
+        standard deviation, over the given parameters), so the drawn parameters follow the class's
+        joint distribution conditioned on the given ones (e.g. a long period brings a bright M_G).
+        A drawn parameter that this star lacks is taken from another class star having it.
+        """
+        rows = self.rows(vclass, subtype)
+        phys = self.phys[rows]
+        free = ~np.isfinite(given)
+        out = np.repeat(given[None, :], n, axis=0)
+        if not free.any():
+            return out
+        fixed = ~free
+        complete = np.isfinite(phys[:, free]).all(axis=1)
+        pool = phys[complete] if complete.any() else phys
+        if fixed.any():
+            scale = np.nanstd(phys[:, fixed], axis=0)
+            dist = np.abs((pool[:, fixed] - given[fixed]) / np.where(scale > 0, scale, 1.0)).sum(axis=1)
+            dist = np.where(np.isfinite(dist), dist, np.inf)
+            nearest = np.argsort(dist)[: max(1, min(k, int(np.isfinite(dist).sum()) or 1))]
+        else:
+            nearest = np.arange(len(pool))
+        pick = pool[rng.choice(nearest, size=n)]
+        out[:, free] = pick[:, free]
+        for j in np.flatnonzero(free):  # stars lacking this parameter: take it from any star having it
+            have = phys[:, j][np.isfinite(phys[:, j])]
+            hole = ~np.isfinite(out[:, j])
+            if hole.any() and have.size:
+                out[hole, j] = rng.choice(have, size=int(hole.sum()))
+        return out
+
+
+def build_catalog(dataset_dir: str | Path, data_filter: DataFilter | None = None) -> PhysicsCatalog:
+    """The catalog of the real training stars of a built dataset (one row per star and band)."""
+    table = read_split(dataset_dir, "train")
+    if data_filter is not None:
+        table = data_filter.apply(table)
+    table = table.filter(pc.invert(table["augmented"]))
+    phys, _ = physics_matrix(table, PHYSICS_CHOICES)
+    return PhysicsCatalog(
+        vclass=np.asarray(table["vclass"].to_pylist(), dtype=object),
+        subtype=np.asarray([s or "" for s in table["subtype"].to_pylist()], dtype=object),
+        phys=phys, wave_eff=table["wave_eff"].to_numpy().astype(np.float64),
+    )
+
+
+def save_catalog(bundle_dir: str | Path, catalog: PhysicsCatalog) -> Path:
+    """Write ``catalog.parquet`` into a bundle folder (atomically)."""
+    columns = {"vclass": pa.array(catalog.vclass.tolist(), pa.string()),
+               "subtype": pa.array(catalog.subtype.tolist(), pa.string())}
+    for j, name in enumerate(PHYS_NAMES):
+        columns[name] = pa.array(catalog.phys[:, j], pa.float64())
+    columns["wave_eff"] = pa.array(catalog.wave_eff, pa.float64())
+    path = Path(bundle_dir) / _FILE
+    write_parquet(pa.table(columns), path)
+    return path
+
+
+def load_catalog(bundle_dir: str | Path) -> PhysicsCatalog:
+    """Read a bundle's ``catalog.parquet``."""
+    path = Path(bundle_dir) / _FILE
+    if not path.exists():
+        raise ConfigError(f"{bundle_dir} has no physics catalog ({_FILE}); it was trained without a flow prior")
+    t = pq.read_table(path)
+    return PhysicsCatalog(
+        vclass=np.asarray(t["vclass"].to_pylist(), dtype=object),
+        subtype=np.asarray(t["subtype"].to_pylist(), dtype=object),
+        phys=np.stack([t[name].to_numpy() for name in PHYS_NAMES], axis=1),
+        wave_eff=t["wave_eff"].to_numpy(),
+    )

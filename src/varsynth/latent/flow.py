@@ -1,0 +1,154 @@
+"""A conditional normalizing-flow prior p(z, log10 amplitude | class, physics, passband).
+
+PELS-VAE links physics to the latent space with regressors fitted after training, which the
+paper names as its weak point and for which it proposes normalizing flows as future work. The
+flow (:class:`varsynth.models.flow.LatentFlow`) is a neural spline flow (zuko's ``NSF``) over the encoder's latent code and the
+light curve's log10 peak-to-peak amplitude (mag), conditioned on the one-hot class, the
+standardised physical parameters with their presence mask and the passband's effective
+wavelength (micrometres). Sampling it gives diverse but consistent latent codes and amplitudes
+for one set of physical parameters (what the paper's dummy dimension approximates); its density
+scores how plausible a latent code is for given physics, which inference inverts.
+
+The amplitude is part of the flow because the decoder works on min-max scaled magnitudes: to
+return real magnitudes the generator needs an amplitude for the star and band, drawn jointly
+with the shape.
+
+Training draws the latent code from each sample's encoder posterior N(mu, sigma) every epoch
+(the aggregate posterior the decoder was trained on) and keeps the weights of the epoch with the
+best validation log-likelihood.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+from tqdm.auto import tqdm
+
+from varsynth.config import ConfigError
+from varsynth.data.io import atomic_write, read_split
+from varsynth.latent.encode import encode_split
+from varsynth.models.cvae import CVAE
+from varsynth.models.flow import FlowConfig, LatentFlow
+from varsynth.training.data import DataFilter, load_split
+
+__all__ = ["FlowData", "flow_data", "fit_flow", "save_flow", "load_flow"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FlowData:
+    """Flow inputs of one split: encoder posteriors, log amplitudes and contexts."""
+
+    mu: torch.Tensor  # (N, Z)
+    sigma: torch.Tensor  # (N, Z)
+    log_amp: torch.Tensor  # (N,)
+    class_index: torch.Tensor  # (N,)
+    phys: torch.Tensor  # (N, P) standardised, 0 where missing
+    phys_mask: torch.Tensor  # (N, P)
+    wave: torch.Tensor  # (N,) micrometres
+
+    def __len__(self) -> int:
+        return int(self.mu.shape[0])
+
+
+def flow_data(model: CVAE, dataset_dir: str | Path, split: str, data_filter: DataFilter | None = None) -> FlowData:
+    """Encode ``split`` with ``model`` and collect what the flow needs, row-aligned."""
+    cfg = model.config
+    enc = encode_split(model, dataset_dir, split, data_filter=data_filter)
+    tensors = load_split(dataset_dir, split, physics=cfg.physics, phys_mean=cfg.phys_mean or None,
+                         phys_std=cfg.phys_std or None, data_filter=data_filter)
+    table = read_split(dataset_dir, split)
+    if data_filter is not None:
+        table = data_filter.apply(table)
+    amp = table["mag_max"].to_numpy() - table["mag_min"].to_numpy()
+    return FlowData(
+        mu=torch.from_numpy(enc.mu).float(), sigma=torch.from_numpy(enc.sigma).float(),
+        log_amp=torch.from_numpy(np.log10(np.maximum(amp, 1e-4))).float(),
+        class_index=tensors.class_index, phys=tensors.phys, phys_mask=tensors.phys_mask, wave=tensors.wave,
+    )
+
+
+def _nll(flow: LatentFlow, data: FlowData, index: torch.Tensor, draw: bool) -> torch.Tensor:
+    z = data.mu[index] + (torch.randn_like(data.mu[index]) * data.sigma[index] if draw else 0.0)
+    ctx = flow.context(data.class_index[index], data.phys[index], data.phys_mask[index], data.wave[index])
+    return -flow.log_prob(z, data.log_amp[index], ctx).mean()
+
+
+def fit_flow(model: CVAE, train: FlowData, val: FlowData, config: FlowConfig, *,
+             progress: bool = True) -> tuple[LatentFlow, dict[str, Any]]:
+    """Train the flow on ``train`` (latent draws), keep the best epoch on ``val`` (latent means).
+
+    Returns:
+        ``(flow in eval mode, metrics)``; metrics hold the best validation log-likelihood per
+        sample (nats), the epochs run and the training sizes.
+    """
+    torch.manual_seed(config.seed)
+    flow = LatentFlow(model.config.latent_dim, model.config.n_classes, model.config.n_physics, config)
+    x = torch.cat([train.mu, train.log_amp[:, None]], dim=-1)
+    flow.x_mean.copy_(x.mean(dim=0))
+    flow.x_std.copy_(x.std(dim=0).clamp(min=1e-6))
+    opt = torch.optim.Adam(flow.parameters(), lr=config.lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.epochs)
+    gen = torch.Generator().manual_seed(config.seed)
+    best, best_state, stale, epoch = float("inf"), None, 0, 0
+    val_index = torch.arange(len(val))
+    bar = tqdm(range(config.epochs), desc="flow prior", disable=not progress)
+    for epoch in bar:
+        flow.train()
+        for index in torch.randperm(len(train), generator=gen).split(config.batch_size):
+            loss = _nll(flow, train, index, draw=True)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        sched.step()
+        flow.eval()
+        with torch.no_grad():
+            val_nll = float(torch.cat([_nll(flow, val, i, draw=False)[None] * len(i)
+                                       for i in val_index.split(4096)]).sum() / len(val))
+        bar.set_postfix(val_nll=f"{val_nll:.3f}")
+        if val_nll < best:
+            best, stale = val_nll, 0
+            best_state = {k: v.detach().clone() for k, v in flow.state_dict().items()}
+        else:
+            stale += 1
+            if stale >= config.patience:
+                break
+    if best_state is not None:
+        flow.load_state_dict(best_state)
+    flow.eval()
+    metrics = {"val_log_likelihood": -best, "epochs": epoch + 1, "train_samples": len(train),
+               "val_samples": len(val)}
+    return flow, metrics
+
+
+def save_flow(bundle_dir: str | Path, flow: LatentFlow, metrics: dict[str, Any]) -> Path:
+    """Write ``flow.safetensors`` and ``flow.json`` (config, sizes, metrics) into a bundle."""
+    bundle_dir = Path(bundle_dir)
+    tensors = {k: v.detach().contiguous() for k, v in flow.state_dict().items()}
+    atomic_write(bundle_dir / "flow.safetensors", lambda tmp: save_file(tensors, str(tmp)))
+    info = {"config": flow.config.to_dict(), "latent_dim": flow.latent_dim, "n_classes": flow.n_classes,
+            "n_physics": flow.n_physics, "metrics": metrics}
+    atomic_write(bundle_dir / "flow.json", lambda tmp: tmp.write_text(json.dumps(info, indent=2) + "\n"))
+    return bundle_dir
+
+
+def load_flow(bundle_dir: str | Path) -> tuple[LatentFlow, dict[str, Any]]:
+    """The flow prior of a bundle (weights from safetensors: no code runs) and its metrics."""
+    bundle_dir = Path(bundle_dir)
+    try:
+        info = json.loads((bundle_dir / "flow.json").read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{bundle_dir} has no flow prior (flow.json); train one with `varsynth train` "
+                          "and a config with a `flow:` section") from None
+    flow = LatentFlow(info["latent_dim"], info["n_classes"], info["n_physics"], FlowConfig.from_dict(info["config"]))
+    flow.load_state_dict(load_file(str(bundle_dir / "flow.safetensors")))
+    flow.eval()
+    return flow, info["metrics"]

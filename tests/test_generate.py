@@ -1,0 +1,150 @@
+"""Generation with the embedded default model: real units, periods, seeds, cadences, guards, files."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from astropy.table import Table
+from astropy.timeseries import LombScargle, TimeSeries
+
+import varsynth
+from varsynth.cli import main
+from varsynth.config import ConfigError
+from varsynth.generation import ExtrapolationError, StarRequest, generate_table, iter_generate, load_model
+from varsynth.generation.writers import read_table
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model("default")
+
+
+def test_single_light_curve_is_a_timeseries_in_real_units(model):
+    ts = varsynth.generate("RRLYR", period=0.55, model=model, seed=1, cadence="ogle3")
+    assert isinstance(ts, TimeSeries)
+    assert ts.time.format == "mjd" and 51800 < ts.time.mjd.min() < ts.time.mjd.max() < 55200  # OGLE-III years
+    assert str(ts["mag"].unit) == "mag" and set(ts["band"]) <= {"I", "V"}
+    mag, err = np.asarray(ts["mag"]), np.asarray(ts["mag_err"])
+    assert np.all(np.isfinite(mag)) and np.all(err > 0)
+    # an LMC RR Lyrae (M_G ~ 0.6, mu = 18.48) has a mean I magnitude near 18.5-19.5
+    assert 17.5 < np.median(mag[np.asarray(ts["band"]) == "I"]) < 20.0
+    assert 0.05 < np.ptp(mag) < 3.0
+    assert ts.meta["period"] == pytest.approx(0.55) and ts.meta["vclass"] == "RRLYR"
+
+
+def test_long_table_columns_and_physics_alongside(model):
+    tab = generate_table(StarRequest("CEP", period=5.0, teff=5800), n=3, cadence="ztf", model=model, seed=2)
+    for column in ("id", "time", "band", "mag", "mag_err", "vclass", "teff", "abs_mag", "period", "epoch"):
+        assert column in tab.colnames
+    assert len(set(tab["id"])) == 3 and set(tab["band"]) == {"g", "r"}
+    assert np.allclose(tab["period"], 5.0) and np.allclose(tab["teff"], 5800.0)
+    # drawn M_G of a 5-day LMC Cepheid lies on the bright side (period-luminosity)
+    assert np.all(np.asarray(tab["abs_mag"]) < -1.0)
+
+
+def test_requested_period_is_recovered_at_ogle_cadence(model):
+    periods = {"RRLYR": [0.35, 0.48, 0.55, 0.62, 0.71], "CEP": [2.1, 3.3, 4.7, 7.5, 12.0]}
+    hits, total = 0, 0
+    for vclass, values in periods.items():
+        for k, period in enumerate(values):
+            tab = generate_table(StarRequest(vclass, period=period), n=1, cadence="ogle3", model=model, seed=k,
+                                 bands=("I",))
+            t, m, e = (np.asarray(tab[c], dtype=float) for c in ("time", "mag", "mag_err"))
+            freq, power = LombScargle(t, m, e, nterms=2).autopower(minimum_frequency=1 / 30, maximum_frequency=4,
+                                                                   samples_per_peak=20)
+            best = 1 / freq[np.argmax(power)]
+            hits += abs(best - period) / period < 0.01
+            total += 1
+    assert hits >= 9, f"{hits}/{total} periods recovered within 1%"
+
+
+def test_seed_reproduces_exactly_and_differs_otherwise(model):
+    kw = {"n": 5, "cadence": "lsst-wfd", "model": model}
+    a = generate_table(StarRequest("RRLYR"), seed=7, **kw)
+    b = generate_table(StarRequest("RRLYR"), seed=7, **kw)
+    c = generate_table(StarRequest("RRLYR"), seed=8, **kw)
+    assert a.colnames == b.colnames and all(np.array_equal(a[k], b[k]) for k in a.colnames)
+    assert len(a) != len(c) or not np.array_equal(a["mag"], c["mag"])
+
+
+def test_extrapolation_guard(model):
+    with pytest.raises(ExtrapolationError, match=r"period 30 days is outside the RRLYR training range"):
+        generate_table(StarRequest("RRLYR", period=30.0), model=model)
+    with pytest.raises(ExtrapolationError, match="teff 2e\\+04 K"):
+        generate_table(StarRequest("RRLYR", teff=20000.0), model=model)
+    flagged = generate_table(StarRequest("RRLYR", period=30.0), model=model, allow_extrapolation=True, cadence="gaia")
+    assert np.all(flagged["extrapolated"])
+    with pytest.raises(ExtrapolationError, match=r"bands \['y'\] lie outside the trained wavelength range"):
+        generate_table(StarRequest("RRLYR"), model=model, cadence="lsst-wfd", bands=("y",))
+    default = generate_table(StarRequest("RRLYR"), model=model, cadence="lsst-wfd", n=3)
+    assert "y" not in set(default["band"]) and not np.any(default["extrapolated"])
+    with pytest.raises(ConfigError, match="period must be > 0 days"):
+        StarRequest("RRLYR", period=-1.0)
+    with pytest.raises(ConfigError, match="class must be one of"):
+        StarRequest("MIRA")
+
+
+def make_opsim(path, n_visits: int = 400) -> None:
+    """A small database with the OpSim ``observations`` schema: two fields, ugrizy visits."""
+    rng = np.random.default_rng(0)
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE observations (observationId INTEGER PRIMARY KEY, fieldRA REAL, fieldDec REAL, "
+                "observationStartMJD REAL, filter TEXT, fiveSigmaDepth REAL, seeingFwhmEff REAL, night INTEGER)")
+    mjd = np.sort(60980 + rng.uniform(0, 3650, n_visits))
+    rows = [(i, 10.0 if i % 2 else 200.0, -30.0 if i % 2 else 10.0, float(mjd[i]), "ugrizy"[i % 6],
+             float(23.5 + rng.normal(0, 0.3)), 0.8, int(mjd[i] - 60980)) for i in range(n_visits)]
+    con.executemany("INSERT INTO observations VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.commit()
+    con.close()
+
+
+def test_opsim_and_file_cadences(model, tmp_path):
+    db = tmp_path / "opsim.db"
+    make_opsim(db)
+    tab = generate_table(StarRequest("RRLYR"), n=2, cadence="opsim", cadence_options={"path": str(db), "ra": 10.0,
+                         "dec": -30.0}, model=model, seed=0)
+    con = sqlite3.connect(db)
+    expected = con.execute("SELECT observationStartMJD FROM observations WHERE fieldRA = 10.0 AND filter != 'y'"
+                           ).fetchall()
+    con.close()
+    one = tab[tab["id"] == tab["id"][0]]
+    assert np.allclose(np.sort(one["time"]), np.sort([r[0] for r in expected]))
+    times = tmp_path / "times.csv"
+    Table({"mjd": [59000.0, 59001.5, 59003.25, 59010.0], "band": ["I", "V", "I", "I"]}).write(times)
+    tab = generate_table(StarRequest("CEP"), n=2, cadence="file", cadence_options={"path": str(times), "survey": "ogle3"},
+                         model=model, seed=0)
+    assert len(tab) == 8 and list(tab["time"][:4]) == [59000.0, 59001.5, 59003.25, 59010.0]
+
+
+def test_cli_streams_many_light_curves_and_plots(tmp_path, capsys):
+    out, png = tmp_path / "rr.parquet", tmp_path / "rr.png"
+    code = main(["generate", "--class", "RRLYR", "--period", "0.55", "--cadence", "uniform", "--cadence-option",
+                 "n_epochs=20", "-n", "5000", "--chunk-size", "1000", "--seed", "1", "-o", str(out), "--plot",
+                 str(png), "--no-progress"])
+    assert code == 0 and "5000 stars" in capsys.readouterr().out
+    f = pq.ParquetFile(out)
+    assert f.metadata.num_rows == 5000 * 20 and f.metadata.num_row_groups >= 5  # one per streamed chunk
+    assert png.stat().st_size > 10_000
+    again = next(iter_generate(StarRequest("RRLYR", period=0.55), n=5000, cadence="uniform",
+                               cadence_options={"n_epochs": 20}, model="default", seed=1, chunk_size=1000))
+    assert np.array_equal(f.read_row_group(0).column("mag").to_numpy(), again["mag"].to_numpy())
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".ecsv", ".fits", ".h5"])
+def test_training_set_is_balanced_in_every_format(tmp_path, suffix):
+    out = tmp_path / f"train{suffix}"
+    code = main(["training-set", "--per-class", "4", "--classes", "RRLYR", "CEP", "ECL", "--cadence", "gaia",
+                 "-o", str(out), "--no-progress"])
+    assert code == 0
+    tab = read_table(out)
+    per_class = {c: len(set(tab["id"][tab["vclass"] == c])) for c in ("RRLYR", "CEP", "ECL")}
+    assert per_class == {"RRLYR": 4, "CEP": 4, "ECL": 4}
+
+
+def test_cli_refuses_out_of_range_physics(tmp_path, capsys):
+    code = main(["generate", "--class", "RRLYR", "--period", "30", "-o", str(tmp_path / "x.parquet")])
+    assert code == 2 and "--allow-extrapolation" in capsys.readouterr().err
+    assert not (tmp_path / "x.parquet").exists()

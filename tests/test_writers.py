@@ -1,0 +1,279 @@
+"""Streaming light-curve writers: round trips, atomicity, refusals and bounded memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from astropy.io import fits
+from astropy.table import Table
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from varsynth.generation.writers import (
+    FORMATS,
+    HDF5_GROUP,
+    LONG_SCHEMA,
+    LightCurveWriter,
+    format_for,
+    read_hdf5,
+    read_table,
+)
+
+SUFFIXES = {"parquet": ".parquet", "csv": ".csv", "ecsv": ".ecsv", "fits": ".fits", "hdf5": ".h5"}
+META = {"model": "pels-vae", "seed": 42, "cadence": "ogle3-I", "version": "0.1.0", "extrapolate": False}
+
+
+def long_chunk(k: int, n_curves: int = 3, n_epochs: int = 5) -> pa.Table:
+    """Chunk ``k`` of a long table: ``n_curves`` light curves of ``n_epochs`` rows each."""
+    rng = np.random.default_rng(k)
+    n = n_curves * n_epochs
+    per_curve = lambda values: np.repeat(values, n_epochs)  # noqa: E731
+    teff = rng.uniform(4000, 8000, n_curves)
+    teff[0] = np.nan  # unknown Teff is NaN, never null
+    data = {
+        "id": per_curve([f"lc-{k}-{i}" for i in range(n_curves)]),
+        "time": 58000 + rng.uniform(0, 300, n),
+        "band": np.tile(["g", "r", "i", "z", "y"], n // 5 + 1)[:n],
+        "mag": rng.normal(15, 1, n),
+        "mag_err": rng.uniform(0.005, 0.1, n),
+        "vclass": per_curve(["CEP", "RRLYR", "ECL"][:n_curves]),
+        "subtype": per_curve(["F", "", "RRab c"][:n_curves]),
+        "teff": per_curve(teff),
+        "abs_mag": per_curve(rng.normal(0, 1, n_curves)),
+        "period": per_curve(rng.uniform(0.2, 30, n_curves)),
+        "epoch": per_curve(rng.uniform(57000, 58000, n_curves)),
+        "distance_modulus": per_curve(rng.uniform(10, 20, n_curves)),
+        "extinction": per_curve(rng.uniform(0, 1, n_curves)),
+        "cadence": np.full(n, "ogle3-I"),
+        "extrapolated": per_curve(rng.random(n_curves) > 0.5),
+    }
+    return pa.Table.from_pydict({k: list(v) for k, v in data.items()}, schema=LONG_SCHEMA)
+
+
+def assert_same(table: Table, expected: pa.Table) -> None:
+    """Same columns in order, rows, values (NaN = NaN, -0.0 != 0.0) and dtypes."""
+    assert table.colnames == expected.column_names
+    assert len(table) == expected.num_rows
+    for field in expected.schema:
+        got, want = np.asarray(table[field.name]), expected[field.name].to_numpy()
+        if pa.types.is_string(field.type):
+            assert got.dtype.kind == "U", field.name
+            assert got.tolist() == want.tolist(), field.name
+        else:
+            assert got.dtype == np.dtype(field.type.to_pandas_dtype()), field.name
+            if got.dtype.kind == "f":
+                assert np.array_equal(np.isnan(got), np.isnan(want)), field.name
+                ok = ~np.isnan(want)
+                bits = f"i{got.itemsize}"  # compare bit patterns: -0.0 and 0.0 differ
+                assert np.array_equal(got.view(bits)[ok], want.view(bits)[ok]), field.name
+            else:
+                assert np.array_equal(got, want), field.name
+
+
+def leftovers(folder: Path, keep: set[str] = frozenset()) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name not in keep)
+
+
+@pytest.mark.parametrize("fmt", sorted(SUFFIXES))
+def test_round_trip_three_chunks(tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / f"lc{SUFFIXES[fmt]}"
+    chunks = [long_chunk(k) for k in range(3)]
+    with LightCurveWriter(path, meta=META) as writer:
+        for chunk in chunks:
+            writer.write(chunk)
+        assert writer.rows_written == 45
+    table = read_table(path)
+    assert_same(table, pa.concat_tables(chunks))
+    meta = {k.lower(): v for k, v in table.meta.items()} if fmt == "fits" else dict(table.meta)
+    assert meta == META
+    assert str(table["time"].unit) == "d" and str(table["teff"].unit) == "K"
+    assert leftovers(tmp_path) == [path.name]
+    if fmt in ("ecsv", "fits"):  # astropy's own reader takes the whole file
+        assert len(Table.read(path)) == 45
+    if fmt == "parquet":
+        assert pq.ParquetFile(path).num_row_groups == 3  # one row group per chunk
+    if fmt == "hdf5":
+        with h5py.File(path) as f:
+            ds = f[HDF5_GROUP]["id"]
+            assert ds.chunks is not None and ds.compression == "gzip" and ds.maxshape == (None,)
+            assert h5py.check_string_dtype(ds.dtype).encoding == "utf-8"
+            assert f[HDF5_GROUP].attrs["seed"] == 42
+
+
+def test_fits_keywords_are_short_or_hierarch(tmp_path: Path) -> None:
+    path = tmp_path / "lc.fits"
+    with LightCurveWriter(path, meta={"seed": 1, "generation_model": "pels-vae"}) as writer:
+        writer.write(long_chunk(0))
+    header = fits.getheader(path, 1)
+    assert header["SEED"] == 1
+    assert read_table(path).meta["generation_model"] == "pels-vae"  # HIERARCH keeps the case
+
+
+@pytest.mark.parametrize("fmt", sorted(SUFFIXES))
+def test_schema_without_chunks_gives_empty_file(tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / f"empty{SUFFIXES[fmt]}"
+    with LightCurveWriter(path, meta=META, schema=LONG_SCHEMA) as writer:
+        writer.write(long_chunk(0).slice(0, 0))
+    table = read_table(path)
+    assert len(table) == 0 and table.colnames == LONG_SCHEMA.names
+
+
+def test_format_for_suffixes() -> None:
+    assert format_for("a/b.PARQUET") == "parquet" and format_for("x.pq") == "parquet"
+    assert format_for("x.fit") == "fits" and format_for("x.hdf5") == "hdf5" and format_for("x.ecsv") == "ecsv"
+    assert set(FORMATS.values()) == set(SUFFIXES)
+    with pytest.raises(ValueError, match=r"unknown suffix '\.txt'.*\.csv.*\.parquet"):
+        format_for("x.txt")
+    with pytest.raises(ValueError, match="unknown suffix"):
+        LightCurveWriter("x.txt")
+
+
+def test_explicit_format_overrides_suffix(tmp_path: Path) -> None:
+    path = tmp_path / "lc.dat"
+    with LightCurveWriter(path, fmt="csv") as writer:
+        writer.write(long_chunk(0))
+    assert_same(read_table(path, fmt="csv"), long_chunk(0))
+    with pytest.raises(ValueError, match="fmt must be one of"):
+        LightCurveWriter(tmp_path / "x.csv", fmt="xlsx")
+
+
+@pytest.mark.parametrize("fmt", sorted(SUFFIXES))
+def test_exception_inside_with_leaves_nothing(tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / f"lc{SUFFIXES[fmt]}"
+    with pytest.raises(RuntimeError, match="boom"):
+        with LightCurveWriter(path, meta=META) as writer:
+            writer.write(long_chunk(0))
+            writer.write(long_chunk(1))
+            raise RuntimeError("boom")
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("fmt", sorted(SUFFIXES))
+def test_failed_write_keeps_existing_target(tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / f"lc{SUFFIXES[fmt]}"
+    path.write_bytes(b"previous good output")
+    bad = long_chunk(1).drop_columns(["teff"])
+    with pytest.raises(ValueError, match=r"differ from the first chunk's schema.*teff"):
+        with LightCurveWriter(path) as writer:
+            writer.write(long_chunk(0))
+            writer.write(bad)
+    assert path.read_bytes() == b"previous good output"
+    assert leftovers(tmp_path) == [path.name]
+
+
+def test_refusals(tmp_path: Path) -> None:
+    path = tmp_path / "lc.parquet"
+    with pytest.raises(ValueError, match=r"meta\['cfg'\] must be a str, int, float or bool"):
+        LightCurveWriter(path, meta={"cfg": {"a": 1}})
+    with pytest.raises(ValueError, match=r"columns \['mag'\] hold nulls"):
+        with LightCurveWriter(path) as writer:
+            chunk = long_chunk(0)
+            writer.write(chunk.set_column(3, "mag", pa.array([None] * 15, pa.float64())))
+    with pytest.raises(ValueError, match="column 'when' has type timestamp"):
+        with LightCurveWriter(path) as writer:
+            writer.write(pa.table({"when": pa.array([0], pa.timestamp("s"))}))
+    with pytest.raises(ValueError, match="no chunk written"):
+        with LightCurveWriter(path):
+            pass
+    with pytest.raises(ValueError, match="column 'id': FITS strings must be ASCII"):
+        with LightCurveWriter(tmp_path / "lc.fits") as writer:
+            writer.write(pa.table({"id": ["é"]}))
+    with pytest.raises(ValueError, match="column 'id': ECSV cells cannot hold line breaks"):
+        with LightCurveWriter(tmp_path / "lc.ecsv") as writer:
+            writer.write(pa.table({"id": ["a\nb"]}))
+    with pytest.raises(ValueError, match="clashes with a FITS table keyword"):
+        with LightCurveWriter(tmp_path / "lc.fits", meta={"naxis2": 3}) as writer:
+            writer.write(long_chunk(0))
+    writer = LightCurveWriter(path)
+    writer.write(long_chunk(0))
+    writer.close()
+    with pytest.raises(ValueError, match="is closed"):
+        writer.write(long_chunk(1))
+    assert leftovers(tmp_path) == ["lc.parquet"]
+
+
+def test_read_hdf5_refuses_foreign_file(tmp_path: Path) -> None:
+    path = tmp_path / "other.h5"
+    with h5py.File(path, "w") as f:
+        f["x"] = [1, 2]
+    with pytest.raises(ValueError, match="no 'lightcurves' group"):
+        read_hdf5(path)
+
+
+# Any text (quotes, commas, line breaks, leading spaces, "NA", ...), any float (NaN, inf, -0.0,
+# subnormals), any bool: Parquet and CSV must give back exactly what was written.
+_chunk_rows = st.lists(
+    st.tuples(st.text(max_size=8), st.floats(), st.floats(width=32), st.booleans(), st.integers(-(2**63), 2**63 - 1)),
+    max_size=12,
+)
+_SMALL = pa.schema([("id", pa.string()), ("mag", pa.float64()), ("f32", pa.float32()), ("flag", pa.bool_()),
+                    ("n", pa.int64())])  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(chunks=st.lists(_chunk_rows, min_size=1, max_size=3), fmt=st.sampled_from(["parquet", "csv"]))
+def test_random_chunks_round_trip_exactly(chunks: list, fmt: str) -> None:
+    tables = [pa.Table.from_pylist([dict(zip(_SMALL.names, r, strict=True)) for r in rows], schema=_SMALL)
+              for rows in chunks]  # fmt: skip
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"lc{SUFFIXES[fmt]}"
+        with LightCurveWriter(path, meta={"seed": 7}) as writer:
+            for table in tables:
+                writer.write(table)
+        back = read_table(path)
+        assert back.meta == {"seed": 7}
+        assert_same(back, pa.concat_tables(tables))
+
+
+def resident_bytes() -> int:
+    """Current (not peak) resident memory of this process, so earlier tests cannot mask growth."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs /proc/self/statm (Linux)")
+@pytest.mark.parametrize("fmt", ["parquet", "hdf5", "fits"])
+def test_memory_stays_bounded(tmp_path: Path, fmt: str) -> None:
+    """250 chunks of 2,000 rows: once the caches are warm (100 chunks), resident memory must not
+    grow with the next ~40 MB of rows (for FITS this includes streaming the spool at close)."""
+    rows, warm, n_chunks = 2000, 100, 250
+    rng = np.random.default_rng(0)
+    cols = {}
+    for field in LONG_SCHEMA:
+        if pa.types.is_string(field.type):
+            cols[field.name] = [f"{field.name}-{i % 97:05d}" for i in range(rows)]
+        else:
+            cols[field.name] = rng.random(rows) > 0.5 if pa.types.is_boolean(field.type) else rng.normal(size=rows)
+    chunk = pa.Table.from_pydict(cols, schema=LONG_SCHEMA)
+    path = tmp_path / f"big{SUFFIXES[fmt]}"
+    peak = 0
+    with LightCurveWriter(path) as writer:
+        for i in range(n_chunks):
+            writer.write(chunk)
+            if i == warm - 1:
+                after_warm = resident_bytes()
+            peak = max(peak, resident_bytes())
+    peak = max(peak, resident_bytes())
+    data = chunk.nbytes * (n_chunks - warm)
+    assert data > 30e6
+    print("MEM", fmt, (peak - after_warm) / 1e6, data / 1e6)
+    assert peak - after_warm < 0.2 * data, (peak - after_warm, data)
+    assert n_rows(path, fmt) == rows * n_chunks
+
+
+def n_rows(path: Path, fmt: str) -> int:
+    """Rows in a written file, from its metadata only (the data are not read)."""
+    if fmt == "parquet":
+        return pq.read_metadata(path).num_rows
+    if fmt == "fits":
+        return fits.getheader(path, 1)["NAXIS2"]
+    with h5py.File(path) as f:
+        return f[HDF5_GROUP]["id"].shape[0]
