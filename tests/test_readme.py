@@ -13,11 +13,12 @@ def test_readme_has_the_two_setup_commands_and_ci_runs_the_test_one():
     blocks = re.findall(r"```bash\n(.+?)\n```", readme, flags=re.S)
     assert len(blocks) >= 2
     main_cmd, test_cmd = blocks[0], blocks[1]
-    assert "pip install" in main_cmd and "varsynth " in main_cmd
+    assert "pip install" in main_cmd and "varsynth generate" in main_cmd  # the main job: generation
     assert "pip install" in test_cmd and "pytest" in test_cmd
     marked = re.search(r"<!-- test-command -->\n```bash\n(.+?)\n```\n<!-- /test-command -->", readme, re.S)
     assert marked and marked.group(1) == test_cmd
-    assert "test-command" in (ROOT / ".ci" / "run").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "test-command" in ci and "main command" in ci
 
 
 def test_main_command_config_exists():

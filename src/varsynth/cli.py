@@ -9,6 +9,9 @@ Subcommands:
     varsynth training-set --per-class 5000 --cadence ztf -o train.parquet
     varsynth bench [--json [FILE]] [--config C --data DATASET_DIR]
     varsynth sweep --config configs/train/pelsvae-paper.yaml --data DATASET_DIR --out SWEEP_DIR --trials N
+    varsynth infer LIGHTCURVE.csv [--period P] [--survey ogle3 --band I]
+    varsynth calibrate --model default --data DATASET_DIR
+    varsynth compare --runs RUN_A RUN_B ... --data DATASET_DIR [--latent-run RUN] --out docs/comparison.md
     varsynth card --model RUN_DIR --data DATASET_DIR
     varsynth regress --run RUN_DIR --data DATASET_DIR [--regressors linear rf mlp]
 """
@@ -190,6 +193,55 @@ def _training_set(args: argparse.Namespace) -> int:
     return 0
 
 
+def _infer(args: argparse.Namespace) -> int:
+    import json
+
+    import numpy as np
+    from astropy.table import Table
+
+    from varsynth.generation import load_model
+    from varsynth.inference import infer
+
+    table = Table.read(args.lightcurve)
+    missing = [c for c in (args.time_column, args.mag_column, args.err_column) if c not in table.colnames]
+    if missing:
+        raise ValueError(f"{args.lightcurve}: columns {missing} not found; columns present: {table.colnames}")
+    post = infer(load_model(args.model), *(np.asarray(table[c], dtype=float) for c in
+                 (args.time_column, args.mag_column, args.err_column)), survey=args.survey, band=args.band,
+                 period=args.period, n_candidates=args.candidates, seed=args.seed)
+    text = json.dumps(post.to_dict(), indent=2)
+    if args.json:
+        Path(args.json).write_text(text + "\n")
+    print(f"most probable class: {post.best_class} (P = {post.class_probabilities[post.best_class]:.2f}); "
+          f"period used {post.period:.6g} d")
+    for name, unit in (("teff", "K"), ("abs_mag", "mag"), ("period", "d")):
+        q = post.quantiles[name]
+        print(f"  {name}: {q[2]:.4g} {unit}  (68%: {q[1]:.4g} .. {q[3]:.4g}; 95%: {q[0]:.4g} .. {q[4]:.4g})")
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    import json
+
+    from varsynth.generation import load_model
+    from varsynth.inference.calibration import calibrate
+
+    result = calibrate(load_model(args.model), args.data, n_stars=args.stars, seed=args.seed)
+    text = json.dumps(result, indent=2)
+    if args.json:
+        Path(args.json).write_text(text + "\n")
+    print(text)
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from varsynth.evaluation.compare import write_comparison
+
+    write_comparison(args.runs, args.data, args.out, latent_run=args.latent_run)
+    print(Path(args.out).read_text())
+    return 0
+
+
 def _card(args: argparse.Namespace) -> int:
     from varsynth.evaluation.card import write_model_card
 
@@ -307,6 +359,35 @@ def _parser() -> argparse.ArgumentParser:
     ts.add_argument("--classes", nargs="+", choices=CLASSES, help="classes (default: all the model knows)")
     _add_generation_options(ts)
     ts.set_defaults(func=_training_set)
+
+    inf = sub.add_parser("infer", help="posterior over class and physics of an observed light curve")
+    inf.add_argument("lightcurve", type=Path, help="CSV, ECSV or FITS table with time, mag, mag_err columns")
+    inf.add_argument("--survey", default="ogle3", help="photometric system of the band (default: ogle3)")
+    inf.add_argument("--band", default="I", help="passband (default: I)")
+    inf.add_argument("--period", type=float, help="period (days); default: Lomb-Scargle search")
+    inf.add_argument("--time-column", default="time", help="time column (days)")
+    inf.add_argument("--mag-column", default="mag", help="magnitude column")
+    inf.add_argument("--err-column", default="mag_err", help="magnitude error column")
+    inf.add_argument("--model", default="default", help="'default' or a bundle / run folder")
+    inf.add_argument("--candidates", type=int, default=1000, help="candidate physics per class")
+    inf.add_argument("--seed", type=int, default=0, help="seed of undersampling and candidates")
+    inf.add_argument("--json", help="also write the posterior as JSON to this file")
+    inf.set_defaults(func=_infer)
+
+    cal = sub.add_parser("calibrate", help="coverage of the physics posterior on held-out test stars")
+    cal.add_argument("--model", default="default", help="'default' or a bundle / run folder")
+    cal.add_argument("--data", required=True, type=Path, help="dataset folder the model was trained on")
+    cal.add_argument("--stars", type=int, default=300, help="test light curves used")
+    cal.add_argument("--seed", type=int, default=0, help="seed of the star choice and candidates")
+    cal.add_argument("--json", help="also write the result to this JSON file")
+    cal.set_defaults(func=_calibrate)
+
+    cmp = sub.add_parser("compare", help="compare decoders and physics-to-latent links on one dataset (Markdown + JSON)")
+    cmp.add_argument("--runs", nargs="+", required=True, type=Path, help="run or bundle folders")
+    cmp.add_argument("--data", required=True, type=Path, help="dataset folder they were trained on")
+    cmp.add_argument("--latent-run", type=Path, help="run whose regressors and flow are compared")
+    cmp.add_argument("--out", required=True, type=Path, help="Markdown output (JSON beside it)")
+    cmp.set_defaults(func=_compare)
 
     cd = sub.add_parser("card", help="write the model card (MODEL_CARD.md) of a trained generative bundle")
     cd.add_argument("--model", required=True, help="run or bundle folder (or 'default')")

@@ -374,8 +374,12 @@ class _FitsSink:
         stream = fits.StreamingHDU(str(self._tmp), header)
         try:
             with pq.ParquetFile(self._spool) as spool:
-                for batch in spool.iter_batches(batch_size=_FITS_BATCH_ROWS):
-                    stream.write(self._records(batch, rows).view(np.uint8))
+                # One reader per row group: a single reader over the whole file keeps ~170 kB
+                # per row group it has passed (pyarrow 26), so memory would grow with the file.
+                for group in range(spool.num_row_groups):
+                    batches = spool.iter_batches(_FITS_BATCH_ROWS, row_groups=[group], use_threads=False)
+                    for batch in batches:
+                        stream.write(self._records(batch, rows).view(np.uint8))
         finally:
             stream.close()
         self._spool.unlink()
@@ -392,7 +396,7 @@ class _FitsSink:
                 start = np.frombuffer(padded.buffers()[1], np.int64, count=1, offset=8 * padded.offset)[0]
                 out[name] = np.frombuffer(padded.buffers()[2], cell, count=len(padded), offset=int(start))
             elif column.type == pa.bool_():
-                out[name] = np.where(column.to_numpy(), ord("T"), ord("F"))
+                out[name] = np.where(column.to_numpy(zero_copy_only=False), ord("T"), ord("F"))
             else:
                 out[name] = column.to_numpy()
         return out

@@ -1,0 +1,189 @@
+"""Physical parameters and class of an observed light curve, from a trained generative model.
+
+For every class c the model knows, the light curve is prepared as in training (cleaned, folded
+on its period with phase 0 at maximum light, or primary minimum for binaries, undersampled and
+min-max scaled) and encoded with the known physical parameters (usually only the period; the
+encoder was trained with physics hidden at random, ``phys_dropout``) to its latent mean z_c.
+Candidate physics theta_k are drawn from the class's training stars conditioned on the known
+parameters, p(theta | c), and weighted by the flow prior's density of the observed latent code
+and amplitude, p(z_c, log A | c, theta_k, band): importance sampling of the posterior
+p(theta | x, c). The class probabilities compare a one-sample evidence bound per class: the
+decoder's reconstruction chi^2 at z_c, the flow's average density over the candidates and the
+entropy of the encoder's posterior, with a uniform prior over classes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from varsynth.bands import band as band_info
+from varsynth.config import CleanConfig, ConfigError
+from varsynth.data.samples import clean_lightcurve, real_sample
+from varsynth.generation.model import GenerativeModel
+from varsynth.lightcurve import LightCurve
+from varsynth.models.config import PHYSICS_CHOICES
+from varsynth.surveys.periods import DOUBLED_CLASSES, find_period
+from varsynth.taxonomy import CLASSES
+
+__all__ = ["QUANTILES", "Posterior", "weighted_quantiles", "class_posterior", "infer"]
+
+#: Reported posterior quantiles: the 95% and 68% central intervals and the median.
+QUANTILES: tuple[float, ...] = (0.025, 0.16, 0.5, 0.84, 0.975)
+_UNITS = {"teff": "K", "abs_mag": "mag", "period": "days"}
+
+
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray, q: tuple[float, ...] = QUANTILES) -> np.ndarray:
+    """Quantiles of a weighted sample (midpoint interpolation of the weighted CDF)."""
+    order = np.argsort(values)
+    v, w = values[order], weights[order]
+    cdf = (np.cumsum(w) - 0.5 * w) / w.sum()
+    return np.interp(q, cdf, v)
+
+
+@dataclass
+class Posterior:
+    """Inference result for one light curve.
+
+    Attributes:
+        class_probabilities: P(class | light curve) for each class the model knows.
+        best_class: the most probable class.
+        quantiles: for the best class, per parameter (``teff`` K, ``abs_mag`` mag, ``period``
+            days) the :data:`QUANTILES` of its posterior.
+        per_class: the same quantiles for every class that could be scored.
+        period: the period (days) used for folding (given or found by Lomb-Scargle).
+        rejected: classes that could not be scored, with the reason (e.g. S/N too low).
+    """
+
+    class_probabilities: dict[str, float]
+    best_class: str
+    quantiles: dict[str, list[float]]
+    per_class: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    period: float = math.nan
+    rejected: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict with the quantile levels and units spelled out."""
+        return {"best_class": self.best_class, "class_probabilities": self.class_probabilities,
+                "quantile_levels": list(QUANTILES), "units": _UNITS, "quantiles": self.quantiles,
+                "per_class": self.per_class, "period_used": self.period, "rejected": self.rejected}
+
+
+def _to_physical(theta: np.ndarray) -> dict[str, np.ndarray]:
+    """Transformed catalog columns (log10 Teff, M_G, log10 P) to K, mag, days."""
+    return {"teff": 10 ** theta[:, 0], "abs_mag": theta[:, 1], "period": 10 ** theta[:, 2]}
+
+
+@torch.inference_mode()
+def class_posterior(model: GenerativeModel, sample: dict[str, torch.Tensor], vclass: str, log_amp: float,
+                    known: np.ndarray, rng: np.random.Generator, n_candidates: int = 1000
+                    ) -> tuple[float, dict[str, np.ndarray], np.ndarray]:
+    """Evidence bound, candidate physics (K, units as :func:`_to_physical`) and their weights.
+
+    Arguments:
+        model: the generative model.
+        sample: one prepared light curve as a batch of size 1 (``phase``, ``mag``, ``mag_err``,
+            ``mask`` (1, T); ``wave`` (1,) in micrometres).
+        vclass: the class to score.
+        log_amp: log10 peak-to-peak amplitude (mag) of the prepared light curve.
+        known: transformed known physics (3,), NaN where unknown.
+        rng: random generator of the candidate draws.
+        n_candidates: candidate physics vectors drawn from the class's training stars.
+    """
+    cfg, catalog = model.cvae.config, model.catalog
+    theta = catalog.draw(vclass, None, known, n_candidates, rng)  # (K, 3)
+    idx = [PHYSICS_CHOICES.index(p) for p in cfg.physics]
+    mean, std = np.asarray(cfg.phys_mean), np.asarray(cfg.phys_std)
+    known_std = np.where(np.isfinite(known[idx]), (known[idx] - mean) / std, 0.0)
+    c = torch.tensor([CLASSES.index(vclass)])
+    enc_batch = {**sample, "class_index": c, "phys": torch.tensor(known_std, dtype=torch.float32)[None],
+                 "phys_mask": torch.tensor(np.isfinite(known[idx]), dtype=torch.float32)[None]}
+    mu, logvar = model.cvae.encode(enc_batch)
+    phys = torch.tensor((theta[:, idx] - mean) / std, dtype=torch.float32)
+    k = phys.shape[0]
+    ctx = model.flow.context(c.expand(k), phys, torch.ones_like(phys), sample["wave"].expand(k))
+    lp = model.flow.log_prob(mu.expand(k, -1), torch.full((k,), log_amp), ctx).double().numpy()
+    weights = np.exp(lp - lp.max())
+    best = int(np.argmax(lp))
+    dec_batch = {"class_index": c, "phys": phys[best : best + 1], "phys_mask": torch.ones(1, phys.shape[1]),
+                 "wave": sample["wave"]}
+    mag_hat, _ = model.cvae.decode(mu, model.cvae.condition(dec_batch, decoder=True), sample["phase"])
+    m = sample["mask"][0]
+    err = sample["mag_err"][0][m].clamp(min=cfg.min_err)
+    chi2 = float((((sample["mag"][0][m] - mag_hat[0][m]) / err) ** 2).sum())
+    log_flow = float(lp.max() + np.log(weights.mean()))
+    entropy = float(0.5 * (1 + math.log(2 * math.pi) + logvar).sum())
+    return log_flow - 0.5 * chi2 + entropy, _to_physical(theta), weights
+
+
+def _prepared(time: np.ndarray, mag: np.ndarray, err: np.ndarray, survey: str, band: str, vclass: str,
+              period: float, length: int) -> tuple[dict[str, torch.Tensor], float] | str:
+    """The light curve prepared as a training sample for class ``vclass``, or the reason it can't be."""
+    lc = LightCurve("input", survey, band, time, mag, err, vclass=vclass, period=period)
+    cc = clean_lightcurve(lc, CleanConfig(drop_subtypes=()))
+    if isinstance(cc, str):
+        return cc
+    s = real_sample(cc, length=length, seed=0)
+    if s is None:
+        return "constant light curve"
+    t = lambda a: torch.tensor(a, dtype=torch.float32)[None]  # noqa: E731
+    batch = {"phase": t(s.phase), "mag": t(s.mag), "mag_err": t(s.mag_err),
+             "mask": torch.ones(1, s.phase.size, dtype=torch.bool),
+             "wave": torch.tensor([band_info(survey, band).wave_eff / 1000.0])}
+    return batch, math.log10(s.mag_max - s.mag_min)
+
+
+def infer(model: GenerativeModel, time: np.ndarray, mag: np.ndarray, mag_err: np.ndarray, *, survey: str,
+          band: str, period: float | None = None, teff: float | None = None, abs_mag: float | None = None,
+          classes: tuple[str, ...] | None = None, n_candidates: int = 1000, length: int = 300,
+          seed: int = 0) -> Posterior:
+    """Posterior over class and physical parameters of one observed light curve.
+
+    Arguments:
+        model: a generative model (:func:`varsynth.generation.load_model`).
+        time, mag, mag_err: the observations (days, mag, mag), one passband.
+        survey, band: the passband (a key of :data:`varsynth.bands.BANDS`).
+        period: period (days) if known; otherwise found by Lomb-Scargle (doubled for
+            eclipsing and ellipsoidal classes).
+        teff, abs_mag: other known parameters (K, mag), kept fixed.
+        classes: classes to consider (default: all the model knows).
+        n_candidates: candidate physics per class.
+        length: points the light curve is undersampled to (the training ``seq_len``).
+        seed: seed of undersampling and candidate draws.
+    """
+    time, mag, mag_err = (np.asarray(a, dtype=np.float64) for a in (time, mag, mag_err))
+    if not (time.size == mag.size == mag_err.size and time.size >= 3):
+        raise ConfigError(f"time, mag and mag_err need the same length >= 3, got {time.size}, {mag.size}, {mag_err.size}")
+    searched = period is None  # a Lomb-Scargle period is half the true one for binaries
+    if period is None:
+        period = find_period(time, mag, mag_err).period
+    elif not (math.isfinite(period) and period > 0):
+        raise ConfigError(f"period must be > 0 days, got {period!r}")
+    known_classes = sorted(set(model.catalog.vclass.tolist()))
+    chosen = list(classes) if classes else known_classes
+    rng = np.random.default_rng(seed)
+    scores, per_class, rejected, draws = {}, {}, {}, {}
+    for vclass in chosen:
+        p = 2 * period if (searched and vclass in DOUBLED_CLASSES) else period
+        prepared = _prepared(time, mag, mag_err, survey, band, vclass, p, length)
+        if isinstance(prepared, str):
+            rejected[vclass] = prepared
+            continue
+        known = np.array([math.log10(teff) if teff else np.nan, abs_mag if abs_mag is not None else np.nan,
+                          math.log10(p)])
+        score, theta, weights = class_posterior(model, prepared[0], vclass, prepared[1], known, rng, n_candidates)
+        scores[vclass] = score
+        draws[vclass] = (theta, weights)
+        per_class[vclass] = {name: weighted_quantiles(theta[name], weights).tolist() for name in _UNITS}
+    if not scores:
+        raise ConfigError(f"the light curve could not be prepared for any class: {rejected}")
+    names = list(scores)
+    s = np.array([scores[c] for c in names])
+    prob = np.exp(s - s.max())
+    prob /= prob.sum()
+    best = names[int(np.argmax(prob))]
+    return Posterior({c: float(v) for c, v in zip(names, prob)}, best, per_class[best], per_class, period, rejected)

@@ -1,0 +1,65 @@
+"""Inverse inference with the default model: quantiles, round trips from generated light curves."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from astropy.table import Table
+
+from varsynth.cli import main
+from varsynth.config import ConfigError
+from varsynth.generation import StarRequest, generate_table, load_model
+from varsynth.inference import infer
+from varsynth.inference.posterior import weighted_quantiles
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model("default")
+
+
+def test_weighted_quantiles_known_answers():
+    values = np.arange(1.0, 101.0)
+    q = weighted_quantiles(values, np.ones(100), (0.5,))
+    assert q[0] == pytest.approx(50.5)
+    weights = np.zeros(100)
+    weights[[9, 89]] = 1.0  # all mass on 10 and 90
+    lo, hi = weighted_quantiles(values, weights, (0.2, 0.8))
+    assert lo == pytest.approx(10.0) and hi == pytest.approx(90.0)
+
+
+@pytest.mark.parametrize(("vclass", "period", "teff"), [("CEP", 5.0, 5800.0), ("RRLYR", 0.6, 6300.0)])
+def test_generated_light_curve_round_trips(model, vclass, period, teff):
+    tab = generate_table(StarRequest(vclass, period=period, teff=teff), cadence="ogle3", bands=("I",),
+                         model=model, seed=11)
+    post = infer(model, tab["time"], tab["mag"], tab["mag_err"], survey="ogle3", band="I", period=period,
+                 n_candidates=500)
+    assert post.best_class == vclass, post.class_probabilities
+    assert abs(sum(post.class_probabilities.values()) - 1) < 1e-9
+    q = post.quantiles["teff"]
+    assert q[0] <= q[1] <= q[2] <= q[3] <= q[4]
+    assert q[0] <= teff <= q[4]
+    assert post.quantiles["period"][2] == pytest.approx(period)
+
+
+def test_period_is_found_when_not_given(model):
+    tab = generate_table(StarRequest("RRLYR", period=0.5731), cadence="ogle3", bands=("I",), model=model, seed=4)
+    post = infer(model, tab["time"], tab["mag"], tab["mag_err"], survey="ogle3", band="I", classes=("RRLYR",),
+                 n_candidates=100)
+    assert post.period == pytest.approx(0.5731, rel=1e-3)
+
+
+def test_bad_input_is_refused(model):
+    with pytest.raises(ConfigError, match="same length"):
+        infer(model, [1.0, 2.0], [1.0], [0.1], survey="ogle3", band="I")
+    with pytest.raises(ConfigError, match="period must be > 0"):
+        infer(model, np.arange(50.0), np.sin(np.arange(50.0)), np.full(50, 0.01), survey="ogle3", band="I", period=-2)
+
+
+def test_cli_infer_writes_json(model, tmp_path, capsys):
+    tab = generate_table(StarRequest("CEP", period=3.0), cadence="ogle3", bands=("I",), model=model, seed=5)
+    path = tmp_path / "lc.ecsv"
+    Table({"time": tab["time"], "mag": tab["mag"], "mag_err": tab["mag_err"]}).write(path)
+    code = main(["infer", str(path), "--period", "3.0", "--candidates", "200", "--json", str(tmp_path / "p.json")])
+    assert code == 0 and "most probable class" in capsys.readouterr().out
+    assert (tmp_path / "p.json").stat().st_size > 100
