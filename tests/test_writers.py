@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
@@ -100,13 +99,26 @@ def test_round_trip_three_chunks(tmp_path: Path, fmt: str) -> None:
     if fmt in ("ecsv", "fits"):  # astropy's own reader takes the whole file
         assert len(Table.read(path)) == 45
     if fmt == "parquet":
-        assert pq.ParquetFile(path).num_row_groups == 3  # one row group per chunk
+        assert pq.ParquetFile(path).num_row_groups == 1  # short chunks are joined
     if fmt == "hdf5":
         with h5py.File(path) as f:
             ds = f[HDF5_GROUP]["id"]
             assert ds.chunks is not None and ds.compression == "gzip" and ds.maxshape == (None,)
             assert h5py.check_string_dtype(ds.dtype).encoding == "utf-8"
             assert f[HDF5_GROUP].attrs["seed"] == 42
+
+
+def test_parquet_row_groups(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks are held until a row group's worth of rows waits, then written as one group."""
+    monkeypatch.setattr(writers, "PARQUET_ROW_GROUP_ROWS", 20)
+    path = tmp_path / "lc.parquet"
+    chunks = [long_chunk(k) for k in range(3)] + [long_chunk(3, n_epochs=10)]  # 15, 15, 15, 30 rows
+    with LightCurveWriter(path) as writer:
+        for chunk in chunks:
+            writer.write(chunk)
+    meta = pq.read_metadata(path)
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [30, 45]
+    assert_same(read_table(path), pa.concat_tables(chunks))
 
 
 def test_fits_keywords_are_short_or_hierarch(tmp_path: Path) -> None:
@@ -260,6 +272,7 @@ def test_memory_stays_bounded(tmp_path: Path, fmt: str, monkeypatch: pytest.Monk
         else:
             cols[field.name] = rng.random(rows) > 0.5 if pa.types.is_boolean(field.type) else rng.normal(size=rows)
     chunk = pa.Table.from_pydict(cols, schema=LONG_SCHEMA)
+    order = pa.array(np.arange(rows))
     with LightCurveWriter(tmp_path / f"warm{SUFFIXES[fmt]}") as writer:  # load every code path once
         for _ in range(10):
             writer.write(chunk)
@@ -267,14 +280,13 @@ def test_memory_stays_bounded(tmp_path: Path, fmt: str, monkeypatch: pytest.Monk
     peak = 0
     with LightCurveWriter(path) as writer:
         for i in range(n_chunks):
-            writer.write(chunk)
+            writer.write(chunk.take(order))  # fresh buffers, as a generator would make
             if i == warm - 1:
                 after_warm = resident_bytes()
             peak = max(peak, resident_bytes())
     peak = max(peak, resident_bytes())
     data = chunk.nbytes * (n_chunks - warm)
     assert data > 30e6
-    print("MEM", fmt, (peak - after_warm) / 1e6, data / 1e6)
     assert peak - after_warm < 0.2 * data, (peak - after_warm, data)
     assert n_rows(path, fmt) == rows * n_chunks
 

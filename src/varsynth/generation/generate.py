@@ -75,7 +75,8 @@ class StarRequest:
         abs_mag: absolute Gaia G magnitude (mag); ``None``: drawn.
         period: period (days); ``None``: drawn.
         distance_modulus: distance modulus (mag); default the LMC's, unless ``mean_mag`` is given.
-        mean_mag: apparent mean G magnitude (mag), an alternative to ``distance_modulus``.
+        mean_mag: apparent mean G magnitude (mag) before extinction, an alternative to
+            ``distance_modulus``.
         extinction: V-band extinction A_V (mag).
         epoch: MJD of phase 0; ``None``: uniform within one period of the first epoch.
     """
@@ -129,8 +130,10 @@ def check_physics(model: GenerativeModel, request: StarRequest, allow_extrapolat
     outside = []
     for j, name in enumerate(PHYS_NAMES):
         lo, hi = ranges[name]
-        if math.isfinite(given[j]) and not (lo <= given[j] <= hi):
-            key, unit = units[name]
+        key, unit = units[name]
+        if math.isfinite(given[j]) and not math.isfinite(lo):
+            outside.append(f"{key} is known for none of the model's {request.vclass} training stars")
+        elif math.isfinite(given[j]) and not (lo <= given[j] <= hi):
             outside.append(f"{key} {_show(name, given[j])} {unit} is outside the {request.vclass} "
                            f"training range [{_show(name, lo)}, {_show(name, hi)}] {unit}")
     if outside and not allow_extrapolation:
@@ -147,7 +150,8 @@ def _band_ok(model: GenerativeModel, survey: str, bands: np.ndarray) -> dict[str
 
 def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start: int, m: int,
            rng: np.random.Generator, bands: tuple[str, ...] | None, allow_extrapolation: bool,
-           star_flag: bool, noise: bool, id_prefix: str) -> pa.Table:
+           star_flag: bool, noise: bool, id_prefix: str,
+           fallback_mean_mag: tuple[float, float] | None) -> pa.Table:
     cfg = model.cvae.config
     phys = model.catalog.draw(request.vclass, request.subtype, request.given_physics(), m, rng)  # (m, 3)
     flow_noise = rng.standard_normal((m, cfg.latent_dim + 1)).astype(np.float32)
@@ -171,10 +175,11 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
     wave_um = np.array([band_info(cadence.survey, b).wave_eff / 1000.0 for b in pair_band], dtype=np.float32)
     idx = [PHYSICS_CHOICES.index(p) for p in cfg.physics]
     std_phys = (phys[:, idx] - np.asarray(cfg.phys_mean)) / np.asarray(cfg.phys_std)
+    present = np.isfinite(std_phys)  # a class without e.g. Teff in training: masked, as in training
     batch = {
         "class_index": torch.full((len(pairs),), CLASSES.index(request.vclass), dtype=torch.long),
-        "phys": torch.from_numpy(std_phys[pair_star].astype(np.float32)),
-        "phys_mask": torch.ones(len(pairs), len(idx)),
+        "phys": torch.from_numpy(np.where(present, std_phys, 0.0)[pair_star].astype(np.float32)),
+        "phys_mask": torch.from_numpy(present[pair_star].astype(np.float32)),
         "wave": torch.from_numpy(wave_um),
     }
     with torch.inference_mode():
@@ -188,16 +193,21 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
     s, s_err, s_mean = decode_epochs(model.cvae, z, cond, phase, curve)
     amp = 10 ** log_amp.numpy().astype(np.float64)
     teff, abs_mag = 10 ** phys[:, 0], phys[:, 1]
-    if request.mean_mag is not None:
-        dm = np.full(m, request.mean_mag) - abs_mag
-    else:
-        dm = np.full(m, LMC_DISTANCE_MODULUS if request.distance_modulus is None else request.distance_modulus)
+    dmod = LMC_DISTANCE_MODULUS if request.distance_modulus is None else request.distance_modulus
+    if request.mean_mag is not None:  # apparent mean G before extinction
+        g_mean = np.full(m, request.mean_mag)
+    elif np.isfinite(abs_mag).all():
+        g_mean = abs_mag + dmod
+    else:  # a class whose training stars have no distances, and no brightness given
+        lo, hi = fallback_mean_mag  # type: ignore[misc]  # checked by iter_generate
+        g_mean = np.where(np.isfinite(abs_mag), abs_mag + dmod, rng.uniform(lo, hi, m))
+    dm = g_mean - abs_mag  # NaN where M_G is unknown
     a_v = np.full(m, request.extinction)
     mbar = np.empty(len(pairs))
     for b in np.unique(pair_band).tolist():
         sel = pair_band == b
         st = pair_star[sel]
-        mbar[sel] = mean_magnitude(cadence.survey, b, abs_mag[st], teff[st], dm[st], a_v[st])
+        mbar[sel] = mean_magnitude(cadence.survey, b, g_mean[st], teff[st], np.zeros(st.size), a_v[st])
     true_mag = mbar[curve] + amp[curve] * (s.astype(np.float64) - s_mean[curve])
     if cadence.has_error_model:
         by_time = np.argsort(time, kind="stable")  # Epochs are time-ordered; the chunk mixes stars
@@ -243,6 +253,7 @@ def iter_generate(
     chunk_size: int = 1000,
     id_prefix: str | None = None,
     progress: bool = False,
+    fallback_mean_mag: tuple[float, float] | None = None,
 ) -> Iterator[pa.Table]:
     """Generate ``n`` light curves chunk by chunk (bounded memory), as long-format Arrow tables.
 
@@ -260,6 +271,9 @@ def iter_generate(
         chunk_size: stars per chunk.
         id_prefix: light-curve id prefix (default ``<class>-<seed>-``).
         progress: show a progress bar over stars.
+        fallback_mean_mag: for a class whose training stars have no absolute magnitude (no
+            distances: ACEP, ELL, T2CEP in the default model) and no ``abs_mag`` / ``mean_mag``
+            requested, draw the apparent mean G uniformly in this range (mag) instead of refusing.
 
     Raises:
         ConfigError: invalid parameters (named, with their valid range).
@@ -273,6 +287,11 @@ def iter_generate(
     gm = load_model(model) if not isinstance(model, GenerativeModel) else model
     cad = _as_cadence(cadence, cadence_options)
     star_flag = check_physics(gm, request, allow_extrapolation)
+    rows = gm.catalog.rows(request.vclass, request.subtype)
+    no_abs_mag = not np.isfinite(gm.catalog.phys[rows, PHYSICS_CHOICES.index("abs_mag")]).any()
+    if no_abs_mag and request.abs_mag is None and request.mean_mag is None and fallback_mean_mag is None:
+        raise ConfigError(f"the model's {request.vclass} training stars have no absolute magnitudes (no distances): "
+                          "give abs_mag (--abs-mag) or mean_mag (--mean-mag) to set their brightness")
     if bands:
         unknown = sorted(set(bands) - set(cad.bands))
         if unknown:
@@ -292,7 +311,8 @@ def iter_generate(
         for k, start in enumerate(range(0, n, chunk_size)):
             m = min(chunk_size, n - start)
             rng = np.random.default_rng([seed, k])
-            yield _chunk(gm, request, cad, start, m, rng, bands, allow_extrapolation, star_flag, noise, prefix)
+            yield _chunk(gm, request, cad, start, m, rng, bands, allow_extrapolation, star_flag, noise, prefix,
+                         fallback_mean_mag)
             bar.update(m)
 
 

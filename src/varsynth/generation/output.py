@@ -73,11 +73,14 @@ def write_lightcurves(path: str | Path, request: StarRequest, *, n: int, cadence
 def write_training_set(path: str | Path, *, per_class: int, classes: Sequence[str] | None = None,
                        cadence: str | Cadence = "ogle3", cadence_options: dict[str, Any] | None = None,
                        model: str | GenerativeModel = "default", seed: int = 0, fmt: str | None = None,
-                       plot: str | Path | None = None, **kwargs: Any) -> GenerationReport:
+                       plot: str | Path | None = None, fallback_mean_mag: tuple[float, float] = (15.0, 19.0),
+                       **kwargs: Any) -> GenerationReport:
     """A balanced labelled training set: ``per_class`` light curves of every class, one file.
 
-    Each class's physical parameters are drawn from its training distribution; ids are
-    ``<class>-<seed>-<index>``. ``classes`` defaults to every class the model was trained on.
+    Each class's physical parameters are drawn from its training distribution (at the LMC's
+    distance); ids are ``<class>-<seed>-<index>``. ``classes`` defaults to every class the
+    model was trained on. Classes whose training stars have no absolute magnitude (no distances)
+    get an apparent mean G drawn uniformly in ``fallback_mean_mag`` (mag).
     """
     gm = model if isinstance(model, GenerativeModel) else load_model(model)
     cad = get_cadence(cadence, **(cadence_options or {})) if isinstance(cadence, str) else cadence
@@ -91,8 +94,8 @@ def write_training_set(path: str | Path, *, per_class: int, classes: Sequence[st
 
     def chunks() -> Iterable[pa.Table]:
         for k, vclass in enumerate(chosen):
-            yield from iter_generate(StarRequest(vclass), n=per_class, cadence=cad, model=gm,
-                                     seed=seed * 1000 + k, id_prefix=f"{vclass}-{seed}-", **kwargs)
+            yield from iter_generate(StarRequest(vclass), n=per_class, cadence=cad, model=gm, seed=seed * 1000 + k,
+                                     id_prefix=f"{vclass}-{seed}-", fallback_mean_mag=fallback_mean_mag, **kwargs)
 
     meta = _meta(gm, cad, seed, classes=chosen, per_class=per_class)
     return _write(path, chunks(), meta, fmt, plot)

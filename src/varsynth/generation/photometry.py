@@ -66,10 +66,13 @@ def mean_magnitude(survey: str, band: str, abs_mag_g: np.ndarray, teff: np.ndarr
     Arguments:
         survey, band: the passband (a key of :data:`varsynth.bands.BANDS`).
         abs_mag_g: absolute Gaia G magnitudes (mag).
-        teff: effective temperatures (K).
+        teff: effective temperatures (K); NaN (unknown): no colour term.
         distance_modulus: distance moduli (mag).
         a_v: V-band extinctions (mag).
     """
     wave = band_info(survey, band).wave_eff
-    color = blackbody_color(wave, teff) + AB_MINUS_VEGA.get((survey, band), 0.0)
+    teff = np.asarray(teff, dtype=float)
+    with np.errstate(invalid="ignore"):
+        bb = np.where(np.isfinite(teff), blackbody_color(wave, np.where(np.isfinite(teff), teff, VEGA_TEFF)), 0.0)
+    color = bb + AB_MINUS_VEGA.get((survey, band), 0.0)
     return abs_mag_g + distance_modulus + color + a_v * float(extinction_ratio(wave))

@@ -143,5 +143,10 @@ def plot_lightcurves(
     axes = fig.subplots(len(ids), 2, squeeze=False)
     for (ax_t, ax_p), rows in zip(axes, groups, strict=True):
         _draw_row(ax_t, ax_p, cols, rows, colours)
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI))
+
+    def save(tmp: Path) -> None:
+        fig.savefig(tmp, format="png", dpi=DPI)
+        os.chmod(tmp, 0o644)  # the temporary file is created 0600; a plot is not secret
+
+    atomic_write(path, save)
     return path

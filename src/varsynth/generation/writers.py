@@ -6,8 +6,8 @@ million light curves of ~300 epochs do not fit in memory, so :class:`LightCurveW
 rows chunk by chunk and keeps memory bounded by the chunk size (Parquet and FITS: by the larger
 of a chunk and a row group) whatever the number of chunks:
 
-- Parquet: zstd; one row group per chunk of at least :data:`PARQUET_ROW_GROUP_ROWS` rows,
-  shorter chunks held and joined into row groups of that size.
+- Parquet: zstd; chunks are held until :data:`PARQUET_ROW_GROUP_ROWS` rows wait, then written
+  as one row group (a chunk that long on its own is one row group).
 - CSV: ``#`` comment lines (generation settings, column types and units), then the rows.
 - ECSV: the YAML header written once (by astropy, from a 0-row table), then the rows.
 - HDF5: group ``lightcurves`` holding one resizable, chunked, compressed dataset per column
@@ -108,6 +108,7 @@ _META_KEY = b"varsynth.meta"  # Parquet schema-metadata key holding the settings
 _FITS_BATCH_ROWS = 16_384  # rows converted at a time when the spool is streamed into the table
 _HDF5_CHUNK_ROWS = 32_768  # 256 KiB of float64, 512 KiB of variable-length string references
 _HDF5_CACHE_BYTES = 1 << 20  # per dataset: holds the chunk being filled, so memory stays bounded
+_HDF5_METADATA_BYTES = 4 << 20
 _FITS_FORMS = {  # Arrow type -> (FITS TFORM, big-endian numpy dtype of one cell)
     pa.bool_(): ("L", "i1"),
     pa.int16(): ("I", ">i2"),
@@ -198,9 +199,10 @@ class _Sink(Protocol):
 class _ParquetSink:
     """Row groups of at least :data:`PARQUET_ROW_GROUP_ROWS` rows (the last may be shorter).
 
-    A chunk that long is one row group; shorter chunks are held and written together, because
-    every row group adds ~1 kB of footer metadata per column that stays in memory until close.
-    Settings are stored as JSON under the schema-metadata key ``varsynth.meta``.
+    Chunks are held until that many rows wait, then written as one row group: every row group
+    adds ~1 kB of footer metadata per column, kept in memory until close, so one group per small
+    chunk would make memory grow with the file. Settings are stored as JSON under the
+    schema-metadata key ``varsynth.meta``.
     """
 
     def __init__(self, tmp: Path, schema: pa.Schema, meta: dict[str, Any]) -> None:
@@ -296,6 +298,9 @@ class _Hdf5Sink:
         if bad:
             raise ValueError(f"column names {bad} cannot name HDF5 datasets ('/' is the path separator)")
         self._file = h5py.File(tmp, "w", rdcc_nbytes=_HDF5_CACHE_BYTES, rdcc_w0=1.0)
+        config = self._file.id.get_mdc_config()  # metadata cache (string heaps, indexes): 32 MiB
+        config.max_size = _HDF5_METADATA_BYTES  # by default, grown adaptively as the file grows
+        self._file.id.set_mdc_config(config)
         group = self._file.create_group(HDF5_GROUP, track_order=True)
         group.attrs.update(meta)
         self._datasets = []

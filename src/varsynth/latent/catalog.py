@@ -71,37 +71,38 @@ class PhysicsCatalog:
 
     def draw(self, vclass: str, subtype: str | None, given: np.ndarray, n: int,
              rng: np.random.Generator, k: int = 20) -> np.ndarray:
-        """``n`` complete physics vectors (n, 3): the given values kept, the missing ones drawn.
+        """``n`` physics vectors (n, 3): the given values kept, the missing ones drawn.
 
-        ``given`` (3,) holds transformed values with NaN for parameters to draw. Each draw takes
-        a random one of the ``k`` class stars nearest to the given values (in units of the class's
-        standard deviation, over the given parameters), so the drawn parameters follow the class's
-        joint distribution conditioned on the given ones (e.g. a long period brings a bright M_G).
-        A drawn parameter that this star lacks is taken from another class star having it.
+        ``given`` (3,) holds transformed values with NaN for parameters to draw. Parameters that
+        most of the class's stars have (>= 50%) are drawn jointly: each draw copies them from a
+        random one of the ``k`` class stars nearest to the given values (in units of the class's
+        standard deviation), so they follow the class's joint distribution conditioned on the
+        given ones (e.g. a long Cepheid period brings a bright M_G). A parameter that few class
+        stars have (e.g. Teff of LPVs) is copied from a random class star having it; one that none
+        has (e.g. Teff of the CRTS-only classes) stays NaN.
         """
-        rows = self.rows(vclass, subtype)
-        phys = self.phys[rows]
+        phys = self.phys[self.rows(vclass, subtype)]
+        out = np.repeat(np.asarray(given, dtype=float)[None, :], n, axis=0)
         free = ~np.isfinite(given)
-        out = np.repeat(given[None, :], n, axis=0)
         if not free.any():
             return out
+        have = np.isfinite(phys)
+        core = free & (have.mean(axis=0) >= 0.5)
         fixed = ~free
-        complete = np.isfinite(phys[:, free]).all(axis=1)
-        pool = phys[complete] if complete.any() else phys
-        if fixed.any():
-            scale = np.nanstd(phys[:, fixed], axis=0)
-            dist = np.abs((pool[:, fixed] - given[fixed]) / np.where(scale > 0, scale, 1.0)).sum(axis=1)
-            dist = np.where(np.isfinite(dist), dist, np.inf)
-            nearest = np.argsort(dist)[: max(1, min(k, int(np.isfinite(dist).sum()) or 1))]
-        else:
-            nearest = np.arange(len(pool))
-        pick = pool[rng.choice(nearest, size=n)]
-        out[:, free] = pick[:, free]
-        for j in np.flatnonzero(free):  # stars lacking this parameter: take it from any star having it
-            have = phys[:, j][np.isfinite(phys[:, j])]
-            hole = ~np.isfinite(out[:, j])
-            if hole.any() and have.size:
-                out[hole, j] = rng.choice(have, size=int(hole.sum()))
+        if core.any():
+            pool = phys[have[:, core].all(axis=1)]
+            if fixed.any():
+                scale = np.nanstd(phys[:, fixed], axis=0)
+                dist = np.abs((pool[:, fixed] - given[fixed]) / np.where(scale > 0, scale, 1.0)).sum(axis=1)
+                dist = np.where(np.isfinite(dist), dist, np.inf)
+                nearest = np.argsort(dist, kind="stable")[: max(1, min(k, int(np.isfinite(dist).sum())))]
+            else:
+                nearest = np.arange(len(pool))
+            out[:, core] = pool[rng.choice(nearest, size=n)][:, core]
+        for j in np.flatnonzero(free & ~core):
+            values = phys[have[:, j], j]
+            if values.size:
+                out[:, j] = rng.choice(values, size=n)
         return out
 
 

@@ -1,0 +1,53 @@
+"""The training-physics catalog: conditional draws, ranges, unknown classes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from varsynth.config import ConfigError
+from varsynth.latent.catalog import PhysicsCatalog, load_catalog, save_catalog
+
+
+def catalog() -> PhysicsCatalog:
+    """CEP on a period-luminosity line (M = -2.5 log P - 1.5), Teff for all; LPV with Teff for 1 star in 10;
+    ACEP without Teff and M_G."""
+    logp = np.linspace(0.0, 1.5, 100)
+    cep = np.stack([np.full(100, 3.76), -2.5 * logp - 1.5, logp], axis=1)
+    lpv = np.stack([np.where(np.arange(50) % 10 == 0, 3.5, np.nan), np.full(50, -3.0), np.linspace(2, 2.5, 50)], axis=1)
+    acep = np.stack([np.full(10, np.nan), np.full(10, np.nan), np.linspace(-0.2, 0.3, 10)], axis=1)
+    return PhysicsCatalog(
+        vclass=np.array(["CEP"] * 100 + ["LPV"] * 50 + ["ACEP"] * 10, dtype=object),
+        subtype=np.array(["F"] * 50 + ["1O"] * 50 + ["Mira"] * 50 + [""] * 10, dtype=object),
+        phys=np.vstack([cep, lpv, acep]), wave_eff=np.full(160, 806.0),
+    )
+
+
+def test_missing_parameters_follow_the_given_ones():
+    cat = catalog()
+    out = cat.draw("CEP", None, np.array([np.nan, np.nan, 1.0]), 200, np.random.default_rng(0))
+    assert np.all(out[:, 2] == 1.0)
+    np.testing.assert_allclose(out[:, 1], -2.5 * 1.0 - 1.5, atol=0.4)  # near the PL relation at log P = 1
+    assert np.all(out[:, 0] == 3.76)
+
+
+def test_sparse_and_absent_parameters():
+    cat = catalog()
+    lpv = cat.draw("LPV", None, np.full(3, np.nan), 50, np.random.default_rng(1))
+    assert np.all(lpv[:, 0] == 3.5) and np.all(np.isfinite(lpv))  # copied from the stars having it
+    acep = cat.draw("ACEP", None, np.full(3, np.nan), 5, np.random.default_rng(1))
+    assert np.all(np.isnan(acep[:, :2])) and np.all(np.isfinite(acep[:, 2]))
+
+
+def test_ranges_subtypes_and_errors(tmp_path):
+    cat = catalog()
+    assert cat.ranges("CEP", "F")["log10_period"][1] < 0.76
+    assert cat.ranges("ACEP")["log10_teff"] != cat.ranges("ACEP")["log10_teff"]  # NaN: no Teff in training
+    with pytest.raises(ConfigError, match="class 'RRLYR' is not in this model's training data"):
+        cat.rows("RRLYR")
+    with pytest.raises(ConfigError, match=r"subtype 'RRab' of CEP .* valid: \['1O', 'F'\]"):
+        cat.rows("CEP", "RRab")
+    save_catalog(tmp_path, cat)
+    again = load_catalog(tmp_path)
+    np.testing.assert_array_equal(again.phys, cat.phys)
+    assert list(again.vclass) == list(cat.vclass)
