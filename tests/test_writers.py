@@ -190,6 +190,9 @@ def test_refusals(tmp_path: Path) -> None:
         with LightCurveWriter(path) as writer:
             chunk = long_chunk(0)
             writer.write(chunk.set_column(3, "mag", pa.array([None] * 15, pa.float64())))
+    with pytest.raises(ValueError, match="column 'id' holds a NUL character"):
+        with LightCurveWriter(path) as writer:
+            writer.write(pa.table({"id": ["a", "b\x00"]}))
     with pytest.raises(ValueError, match="column 'when' has type timestamp"):
         with LightCurveWriter(path) as writer:
             writer.write(pa.table({"when": pa.array([0], pa.timestamp("s"))}))
@@ -221,10 +224,11 @@ def test_read_hdf5_refuses_foreign_file(tmp_path: Path) -> None:
         read_hdf5(path)
 
 
-# Any text (quotes, commas, line breaks, leading spaces, "NA", ...), any float (NaN, inf, -0.0,
-# subnormals), any bool: Parquet and CSV must give back exactly what was written.
+# Any text without NUL (quotes, commas, line breaks, leading spaces, "NA", ...), any float (NaN,
+# inf, -0.0, subnormals), any bool: Parquet and CSV must give back exactly what was written.
+_text = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=8)
 _chunk_rows = st.lists(
-    st.tuples(st.text(max_size=8), st.floats(), st.floats(width=32), st.booleans(), st.integers(-(2**63), 2**63 - 1)),
+    st.tuples(_text, st.floats(), st.floats(width=32), st.booleans(), st.integers(-(2**63), 2**63 - 1)),
     max_size=12,
 )
 _SMALL = pa.schema([("id", pa.string()), ("mag", pa.float64()), ("f32", pa.float32()), ("flag", pa.bool_()),
@@ -287,7 +291,9 @@ def test_memory_stays_bounded(tmp_path: Path, fmt: str, monkeypatch: pytest.Monk
     peak = max(peak, resident_bytes())
     data = chunk.nbytes * (n_chunks - warm)
     assert data > 30e6
-    assert peak - after_warm < 0.2 * data, (peak - after_warm, data)
+    # A writer that kept the rows would grow by more than ``data`` (checked: ~1.2x); a bounded
+    # one adds only its fixed buffers (< 9 MB seen here, mostly from the FITS close).
+    assert peak - after_warm < 0.3 * data, (peak - after_warm, data)
     assert n_rows(path, fmt) == rows * n_chunks
 
 

@@ -3,27 +3,26 @@
 ``generate`` / ``generate_table`` / ``iter_generate`` draw light curves from a trained model
 (:func:`load_model`: the embedded ``default`` or any bundle) for a class, physical parameters
 and a cadence; ``write_lightcurves`` and ``write_training_set`` stream them to Parquet, CSV,
-ECSV, FITS or HDF5 files.
+ECSV, FITS or HDF5 files. The names are imported on first use, so that the writers and plots
+(:mod:`.writers`, :mod:`.plot`) load without torch.
 """
 
-from varsynth.generation.generate import (
-    ExtrapolationError,
-    StarRequest,
-    generate,
-    generate_table,
-    iter_generate,
-)
-from varsynth.generation.model import GenerativeModel, load_model
-from varsynth.generation.output import write_lightcurves, write_training_set
+from __future__ import annotations
 
-__all__ = [
-    "ExtrapolationError",
-    "GenerativeModel",
-    "StarRequest",
-    "generate",
-    "generate_table",
-    "iter_generate",
-    "load_model",
-    "write_lightcurves",
-    "write_training_set",
-]
+from importlib import import_module
+from typing import Any
+
+_WHERE = {
+    "ExtrapolationError": "generate", "StarRequest": "generate", "generate": "generate",
+    "generate_table": "generate", "iter_generate": "generate",
+    "GenerativeModel": "model", "load_model": "model",
+    "write_lightcurves": "output", "write_training_set": "output",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(import_module(f"varsynth.generation.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'varsynth.generation' has no attribute {name!r}")

@@ -18,7 +18,7 @@ of a chunk and a row group) whatever the number of chunks:
 
 Columns may be boolean, int16/32/64, float32/64 or string and must hold no nulls (FITS, HDF5 and
 ECSV have no common missing-value marker): use NaN for an unknown float and ``""`` for an empty
-string. Units and descriptions are taken from the field metadata keys ``unit`` and
+string; strings may not contain NUL characters. Units and descriptions are taken from the field metadata keys ``unit`` and
 ``description``. Known format limits: FITS strings must be ASCII and lose trailing spaces;
 ECSV strings lose leading and trailing spaces and may not hold line breaks. FITS keywords are
 case-insensitive: settings keys of up to 8 characters come back upper-case, longer ones (HIERARCH
@@ -476,7 +476,8 @@ class LightCurveWriter:
 
         Raises:
             ValueError: the writer is closed, the columns differ, a type is unsupported, a
-                column holds nulls, or a value does not fit the format (see the module notes).
+                column holds nulls or a string a NUL, or a value does not fit the format (see
+                the module notes).
         """
         if self._done:
             raise ValueError(f"writer for {self.path} is closed")
@@ -493,6 +494,9 @@ class LightCurveWriter:
         nulls = [name for name, col in zip(chunk.column_names, chunk.columns, strict=True) if col.null_count]
         if nulls:
             raise ValueError(f"columns {nulls} hold nulls; use NaN for unknown floats and '' for strings")
+        for name, col in zip(chunk.column_names, chunk.columns, strict=True):
+            if col.type in _STRING_TYPES and pc.any(pc.match_substring(col, "\x00")).as_py():
+                raise ValueError(f"column {name!r} holds a NUL character, which ends a string in FITS and HDF5")
         self._sink.write(pa.Table.from_arrays(chunk.columns, schema=self._schema))
         self.rows_written += chunk.num_rows
 
