@@ -19,6 +19,7 @@ Subcommands:
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 import logging
 import os
 import sys
@@ -77,6 +78,8 @@ def _train(args: argparse.Namespace) -> int:
     from varsynth.training.fit import fit
 
     cfg = load_train_config(args.config).with_overrides(arch=args.arch)
+    if args.no_flow:
+        cfg = replace(cfg, flow=None)
     result = fit(
         cfg,
         args.data,
@@ -333,6 +336,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--arch", choices=["tcn", "gru", "lstm"], help="override the architecture")
     t.add_argument("--max-epochs", type=int, help="override the number of epochs")
     t.add_argument("--resume", action="store_true", help="continue the run in --out")
+    t.add_argument("--no-flow", action="store_true", help="skip the config's flow prior (network only)")
     t.add_argument("--limit-train-batches", type=int, help="batches per training epoch (quick runs)")
     t.add_argument("--limit-val-batches", type=int, help="batches per validation (quick runs)")
     t.add_argument("--no-progress", action="store_true", help="hide the progress bar")

@@ -82,7 +82,7 @@ def model_card(model: GenerativeModel, dataset_dir: str | Path) -> tuple[str, di
               "```", "", "```yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=False).rstrip(), "```", "",
               "## Metrics (measured)", "",
               f"- best validation loss (eq. 4): {fit.get('best_val_loss', float('nan')):.4f} after "
-              f"{fit.get('epochs')} epochs, {fit.get('seconds_per_epoch', float('nan')):.0f} s per epoch on 2 CPU cores",
+              f"{fit.get('epochs')} epochs, {fit.get('seconds_per_epoch', float('nan')):.0f} s per epoch (this machine, 2 CPU cores)",
               f"- flow prior: validation log-likelihood {fit.get('flow', {}).get('val_log_likelihood', float('nan')):.3f} "
               f"nats per sample after {fit.get('flow', {}).get('epochs')} epochs",
               "", "Reconstruction of the held-out test stars (real light curves only; medians per class; "

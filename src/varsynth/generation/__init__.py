@@ -13,8 +13,8 @@ from importlib import import_module
 from typing import Any
 
 _WHERE = {
-    "ExtrapolationError": "generate", "StarRequest": "generate", "generate": "generate",
-    "generate_table": "generate", "iter_generate": "generate",
+    "ExtrapolationError": "engine", "StarRequest": "engine", "generate": "engine",
+    "generate_table": "engine", "iter_generate": "engine",
     "GenerativeModel": "model", "load_model": "model",
     "write_lightcurves": "output", "write_training_set": "output",
 }

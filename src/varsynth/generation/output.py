@@ -1,6 +1,6 @@
 """Write generated light curves to files: one class, or a balanced labelled training set.
 
-Chunks from :func:`~varsynth.generation.generate.iter_generate` stream straight into a
+Chunks from :func:`~varsynth.generation.engine.iter_generate` stream straight into a
 :class:`~varsynth.generation.writers.LightCurveWriter`, so memory stays bounded by the chunk
 size however many light curves are written; the file appears only when complete (atomic).
 The optional plot draws the first light curves of the first chunk.
@@ -19,7 +19,7 @@ import pyarrow as pa
 from varsynth import __version__
 from varsynth.cadences import Cadence, get_cadence
 from varsynth.config import ConfigError
-from varsynth.generation.generate import StarRequest, iter_generate
+from varsynth.generation.engine import StarRequest, iter_generate
 from varsynth.generation.model import GenerativeModel, load_model
 from varsynth.generation.plot import plot_lightcurves
 from varsynth.generation.writers import LightCurveWriter
@@ -60,7 +60,7 @@ def write_lightcurves(path: str | Path, request: StarRequest, *, n: int, cadence
                       **kwargs: Any) -> GenerationReport:
     """Generate ``n`` light curves of one request and stream them to ``path`` (format from suffix).
 
-    Keyword arguments as :func:`~varsynth.generation.generate.iter_generate`; ``plot`` also
+    Keyword arguments as :func:`~varsynth.generation.engine.iter_generate`; ``plot`` also
     draws a PNG grid of generated light curves.
     """
     gm = model if isinstance(model, GenerativeModel) else load_model(model)

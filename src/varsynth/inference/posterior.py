@@ -38,9 +38,13 @@ _UNITS = {"teff": "K", "abs_mag": "mag", "period": "days"}
 
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, q: tuple[float, ...] = QUANTILES) -> np.ndarray:
-    """Quantiles of a weighted sample (midpoint interpolation of the weighted CDF)."""
-    order = np.argsort(values)
-    v, w = values[order], weights[order]
+    """Quantiles of a weighted sample (midpoint interpolation of the weighted CDF); NaN values and
+    zero weights are left out, and an empty sample gives NaN."""
+    keep = (weights > 0) & np.isfinite(values)
+    if not keep.any():
+        return np.full(len(q), np.nan)
+    order = np.argsort(values[keep])
+    v, w = values[keep][order], weights[keep][order]
     cdf = (np.cumsum(w) - 0.5 * w) / w.sum()
     return np.interp(q, cdf, v)
 
@@ -103,13 +107,16 @@ def class_posterior(model: GenerativeModel, sample: dict[str, torch.Tensor], vcl
     enc_batch = {**sample, "class_index": c, "phys": torch.tensor(known_std, dtype=torch.float32)[None],
                  "phys_mask": torch.tensor(np.isfinite(known[idx]), dtype=torch.float32)[None]}
     mu, logvar = model.cvae.encode(enc_batch)
-    phys = torch.tensor((theta[:, idx] - mean) / std, dtype=torch.float32)
+    std_theta = (theta[:, idx] - mean) / std
+    present = np.isfinite(std_theta)  # parameters the class has no training values of: masked
+    phys = torch.tensor(np.where(present, std_theta, 0.0), dtype=torch.float32)
+    phys_mask = torch.tensor(present, dtype=torch.float32)
     k = phys.shape[0]
-    ctx = model.flow.context(c.expand(k), phys, torch.ones_like(phys), sample["wave"].expand(k))
+    ctx = model.flow.context(c.expand(k), phys, phys_mask, sample["wave"].expand(k))
     lp = model.flow.log_prob(mu.expand(k, -1), torch.full((k,), log_amp), ctx).double().numpy()
     weights = np.exp(lp - lp.max())
     best = int(np.argmax(lp))
-    dec_batch = {"class_index": c, "phys": phys[best : best + 1], "phys_mask": torch.ones(1, phys.shape[1]),
+    dec_batch = {"class_index": c, "phys": phys[best : best + 1], "phys_mask": phys_mask[best : best + 1],
                  "wave": sample["wave"]}
     mag_hat, _ = model.cvae.decode(mu, model.cvae.condition(dec_batch, decoder=True), sample["phase"])
     m = sample["mask"][0]
