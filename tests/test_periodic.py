@@ -13,7 +13,7 @@ from varsynth.generation.decode import decode_epochs
 from varsynth.models.config import ModelConfig
 from varsynth.models.cvae import CVAE
 from varsynth.models.loss import pelsvae_loss
-from varsynth.models.periodic import PeriodicDecoder, fourier_basis
+from varsynth.models.periodic import PeriodicDecoder, fourier_series, phasor
 
 
 def periodic_model(**kw) -> CVAE:
@@ -23,17 +23,17 @@ def periodic_model(**kw) -> CVAE:
     return CVAE(cfg).eval()
 
 
-def test_fourier_basis_known_answer():
-    phase = torch.tensor([0.0, 0.25, 0.5])
-    b = fourier_basis(phase, 2)  # [cos 2pi phi, cos 4pi phi, sin 2pi phi, sin 4pi phi]
-    expected = torch.tensor([[1.0, 1.0, 0.0, 0.0], [0.0, -1.0, 1.0, 0.0], [-1.0, 1.0, 0.0, 0.0]])
-    torch.testing.assert_close(b, expected, atol=1e-6, rtol=0)
+def test_fourier_series_known_answers():
+    phase = torch.tensor([0.0, 0.25, 0.5, 1.25])
+    # 1 + 2 cos(2 pi phi) + 3 cos(4 pi phi) + 4 sin(2 pi phi) + 5 sin(4 pi phi)
+    out = fourier_series(torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0]), phasor(phase))
+    torch.testing.assert_close(out, torch.tensor([6.0, 2.0, 2.0, 2.0]), atol=1e-5, rtol=0)
 
 
 def test_series_evaluates_a_known_sinusoid():
     coef = torch.tensor([[0.5, 0.2, 0.0, 0.0, 0.1]])  # 0.5 + 0.2 cos(2 pi phi) + 0.1 sin(4 pi phi)
     phase = torch.linspace(0, 1, 50)[None]
-    out = PeriodicDecoder.evaluate(coef, phase, 2)
+    out = PeriodicDecoder.evaluate(coef, phasor(phase))
     truth = 0.5 + 0.2 * torch.cos(2 * math.pi * phase) + 0.1 * torch.sin(4 * math.pi * phase)
     torch.testing.assert_close(out, truth, atol=1e-6, rtol=0)
 

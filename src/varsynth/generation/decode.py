@@ -1,10 +1,11 @@
 """Evaluate a trained decoder at each light curve's own epochs (ragged phases).
 
 Generated light curves have as many epochs as their cadence gives them, different for every
-star and band. The periodic decoder computes one set of Fourier coefficients per light curve and
-evaluates it at a flat array of phases, never padding. The paper's sequence decoders need a
-padded batch: phases are sorted per light curve (the decoder was trained on phase-sorted
-sequences, section 4.3 of the paper), decoded, and put back in the epochs' order.
+star and band. The epochs are laid out as a padded (light curve x epoch) batch, decoded, and put
+back in their order. The periodic decoder computes one set of Fourier coefficients per light
+curve and evaluates it at the phases (padding costs nothing but memory: the value at a phase
+does not depend on the others); the paper's sequence decoders get the phases sorted per light
+curve, as they were trained (section 4.3 of the paper).
 """
 
 from __future__ import annotations
@@ -13,9 +14,21 @@ import numpy as np
 import torch
 
 from varsynth.models.cvae import CVAE
-from varsynth.models.periodic import PeriodicDecoder
 
 __all__ = ["decode_epochs"]
+
+
+def _padded(phase: np.ndarray, curve: np.ndarray, n_curves: int, sort_phase: bool
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Flat epochs as a zero-padded (L, T_max) phase array, and where each epoch went."""
+    order = np.lexsort((phase, curve)) if sort_phase else np.argsort(curve, kind="stable")
+    counts = np.bincount(curve, minlength=n_curves)
+    start = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    col = np.arange(len(phase)) - np.repeat(start, counts)
+    rows = curve[order]
+    padded = np.zeros((n_curves, max(int(counts.max(initial=0)), 1)), dtype=np.float32)
+    padded[rows, col] = phase[order]
+    return padded, order, rows, col
 
 
 @torch.inference_mode()
@@ -35,25 +48,19 @@ def decode_epochs(model: CVAE, z: torch.Tensor, cond: torch.Tensor, phase: np.nd
         magnitude averaged over phase (the constant Fourier term for the periodic decoder, a
         300-point phase average otherwise).
     """
-    ph = torch.from_numpy(np.asarray(phase, dtype=np.float32))
-    idx = torch.from_numpy(np.asarray(curve, dtype=np.int64))
-    if model.config.decoder == "periodic":
-        dec = model.periodic
-        mag_coef, err_coef = dec.coefficients(torch.cat([z, cond], dim=-1))
-        mag = PeriodicDecoder.evaluate_rows(mag_coef, idx, ph, dec.harmonics)
-        err = torch.nn.functional.softplus(PeriodicDecoder.evaluate_rows(err_coef, idx, ph, dec.err_harmonics))
-        return mag.numpy(), err.numpy(), mag_coef[:, 0].numpy()
-    n_curves = z.shape[0]
-    counts = np.bincount(curve, minlength=n_curves)
-    order = np.lexsort((phase, curve))  # by light curve, then phase
-    start = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    col = np.arange(len(phase)) - np.repeat(start, counts)
-    padded = np.ones((n_curves, max(int(counts.max(initial=1)), 1)), dtype=np.float32)
-    padded[curve[order], col] = phase[order]
-    mag_p, err_p = model.decode(z, cond, torch.from_numpy(padded))
+    phase = np.asarray(phase, dtype=np.float32)
+    curve = np.asarray(curve, dtype=np.int64)
+    periodic = model.config.decoder == "periodic"
+    padded, order, rows, col = _padded(phase, curve, z.shape[0], sort_phase=not periodic)
+    ph = torch.from_numpy(padded)
+    if periodic:
+        mag_p, err_p, mag_coef = model.periodic.series(torch.cat([z, cond], dim=-1), ph)
+        mean = mag_coef[:, 0].numpy()
+    else:
+        mag_p, err_p = model.decode(z, cond, ph)
+        grid = torch.linspace(0, 1, 301)[:-1].expand(z.shape[0], -1)
+        mean = model.decode(z, cond, grid)[0].mean(dim=1).numpy()
     mag, err = np.empty(len(phase), np.float32), np.empty(len(phase), np.float32)
-    mag[order] = mag_p.numpy()[curve[order], col]
-    err[order] = err_p.numpy()[curve[order], col]
-    grid = torch.linspace(0, 1, 301)[:-1].expand(n_curves, -1)
-    mean = model.decode(z, cond, grid)[0].mean(dim=1).numpy()
+    mag[order] = mag_p.numpy()[rows, col]
+    err[order] = err_p.numpy()[rows, col]
     return mag, err, mean
