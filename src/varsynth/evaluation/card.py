@@ -93,6 +93,20 @@ def model_card(model: GenerativeModel, dataset_dir: str | Path) -> tuple[str, di
     for group, r in rec.iterrows():
         lines.append(f"| {group} | {int(r['n'])} | {r['model_chi2']:.2f} | {r['model_rms_mmag']:.1f} | "
                      f"{r['fourier_chi2']:.2f} | {r['fourier_rms_mmag']:.1f} |")
+    calibration = model.path / "calibration.json"  # written by `varsynth calibrate --json`
+    if calibration.exists():
+        cal = json.loads(calibration.read_text())
+        numbers["calibration"] = cal
+        lines += ["", f"Inference calibration (`varsynth calibrate`, {cal['n_stars']} held-out test light curves, "
+                  f"{cal['n_candidates']} candidates per class; see docs/inference.md): coverage of the 68% and 95% "
+                  "posterior intervals, and the median width of the 68% interval.", "",
+                  "| setting | parameter | n | 68% coverage | 95% coverage | 68% width |", "|---|---|---|---|---|---|"]
+        for setting, per in cal["settings"].items():
+            for name, m in per.items():
+                lines.append(f"| {setting.replace('_', ' ')} | {name} | {m['n']} | {m['coverage_68']:.2f} | "
+                             f"{m['coverage_95']:.2f} | {m['median_width_68']:.3g} |")
+        lines += ["", f"Most probable class correct for {100 * cal['class_accuracy_period_known']:.0f}% of them "
+                  "(period known; each star folded as its true class)."]
     lines += ["", "## Known limits", "",
               f"- Passbands: trained on {lo:.0f}-{hi:.0f} nm (effective wavelengths); bands outside "
               "(e.g. LSST y) are left out or, with `--allow-extrapolation`, generated and flagged.",

@@ -184,6 +184,8 @@ def fit(
     module.load_state_dict(state)
     best = float(best_cb.best_model_score) if best_cb.best_model_score is not None else float("nan")
     seconds = sum(timer.times) / len(timer.times) if timer.times else float("nan")
+    if not timer.times and (run_dir / "fit.json").exists():  # resumed after the last epoch: keep its timing
+        seconds = json.loads((run_dir / "fit.json").read_text()).get("seconds_per_epoch", seconds)
     card = json.loads((data_dir / "data_card.json").read_text()) if (data_dir / "data_card.json").exists() else {}
     summary = {
         "name": cfg.name,
