@@ -119,6 +119,10 @@ def model_card(model: GenerativeModel, dataset_dir: str | Path) -> tuple[str, di
               "which includes their noise: faint, noisy surveys (CRTS) inflate them slightly.",
               "- Mean magnitudes in bands other than G use black-body colours of the star's Teff "
               "(`varsynth.generation.photometry`), good to a few tenths of a magnitude.",
+              "- Bands of one star share the flow's base draw, but the model does not force their shapes to "
+              "agree: the phase of maximum light can differ between bands, most in u (few u-band training "
+              "light curves, SDSS only).",
+              "- Reconstruction of held-out stars is worse than a per-star order-4 Fourier fit (table above).",
               "- Multi-mode, Blazhko and semi-regular stars were removed from training (paper section 2.1): "
               "the model draws stable, strictly periodic light curves only."]
     return "\n".join(lines) + "\n", numbers

@@ -232,7 +232,21 @@ class _ParquetSink:
         self._writer.close()
 
 
-class _CsvSink:
+class _TextSink:
+    """Shared end of the text sinks: a pyarrow CSV writer over an open binary file."""
+
+    _file: Any
+    _writer: pcsv.CSVWriter
+
+    def finish(self) -> None:
+        self._writer.close()
+        self._file.close()
+
+    def discard(self) -> None:
+        self._file.close()
+
+
+class _CsvSink(_TextSink):
     """``# meta: {json}`` and one ``# column: {json}`` line per column, then a header and rows."""
 
     def __init__(self, tmp: Path, schema: pa.Schema, meta: dict[str, Any]) -> None:
@@ -247,15 +261,9 @@ class _CsvSink:
     def write(self, chunk: pa.Table) -> None:
         self._writer.write_table(chunk)
 
-    def finish(self) -> None:
-        self._writer.close()
-        self._file.close()
-
-    def discard(self) -> None:
-        self._file.close()
 
 
-class _EcsvSink:
+class _EcsvSink(_TextSink):
     """The ECSV header from astropy once, then space-delimited rows with quoted strings."""
 
     def __init__(self, tmp: Path, schema: pa.Schema, meta: dict[str, Any]) -> None:
@@ -282,12 +290,6 @@ class _EcsvSink:
             chunk = chunk.set_column(i, chunk.schema.field(i).with_type(pa.int8()), chunk[name].cast(pa.int8()))
         self._writer.write_table(chunk)
 
-    def finish(self) -> None:
-        self._writer.close()
-        self._file.close()
-
-    def discard(self) -> None:
-        self._file.close()
 
 
 class _Hdf5Sink:
