@@ -149,3 +149,35 @@ def test_cli_refuses_out_of_range_physics(tmp_path, capsys):
     code = main(["generate", "--class", "RRLYR", "--period", "30", "-o", str(tmp_path / "x.parquet")])
     assert code == 2 and "--allow-extrapolation" in capsys.readouterr().err
     assert not (tmp_path / "x.parquet").exists()
+
+
+def test_stars_without_epochs_are_left_out_and_a_lone_one_is_refused(model):
+    from varsynth.cadences import Cadence, Epochs, get_cadence
+
+    uniform = get_cadence("uniform", n_epochs=30)
+
+    class SometimesEmpty(Cadence):
+        name, survey, bands, error_model = "sometimes-empty", "ogle3", ("I",), None
+
+        def __init__(self, empty_every: int) -> None:
+            self.calls, self.every = 0, empty_every
+
+        def draw(self, rng):
+            self.calls += 1
+            if self.calls % self.every == 0:
+                return Epochs(np.zeros(0), np.zeros(0, dtype=str), np.zeros(0))
+            return uniform.draw(rng)
+
+    tab = generate_table(StarRequest("RRLYR"), n=4, cadence=SometimesEmpty(2), model=model, seed=0)
+    assert len(set(tab["id"])) == 2 and len(tab) == 60
+    with pytest.raises(ConfigError, match="got no epochs"):
+        varsynth.generate("RRLYR", cadence=SometimesEmpty(1), model=model)
+
+
+def test_cadence_option_values_are_typed():
+    from varsynth.cli import _option_value
+
+    assert _option_value("true") is True and _option_value("False") is False
+    assert _option_value("300") == 300 and isinstance(_option_value("300"), int)
+    assert _option_value("1e3") == 1000.0 and _option_value("0.5") == 0.5
+    assert _option_value("I") == "I"

@@ -63,3 +63,18 @@ def test_cli_infer_writes_json(model, tmp_path, capsys):
     code = main(["infer", str(path), "--period", "3.0", "--candidates", "200", "--json", str(tmp_path / "p.json")])
     assert code == 0 and "most probable class" in capsys.readouterr().out
     assert (tmp_path / "p.json").stat().st_size > 100
+
+
+def test_searched_period_is_doubled_for_binaries(model):
+    tab = generate_table(StarRequest("ECL", period=1.3, mean_mag=15.0), cadence="ogle3", bands=("I",), model=model,
+                         seed=2)
+    post = infer(model, tab["time"], tab["mag"], tab["mag_err"], survey="ogle3", band="I", classes=("ECL",),
+                 n_candidates=100)
+    assert post.best_class == "ECL"
+    assert post.period == pytest.approx(post.quantiles["period"][2])  # the period the class was folded on
+
+
+def test_invalid_known_physics_is_refused(model):
+    t = np.linspace(0, 100, 200)
+    with pytest.raises(ConfigError, match="teff must be > 0 K"):
+        infer(model, t, np.sin(t), np.full(200, 0.01), survey="ogle3", band="I", period=1.0, teff=0.0)

@@ -145,6 +145,24 @@ def _regress(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_text(path: str | Path, text: str) -> None:
+    """Write a text file atomically (a killed command leaves no half-written file)."""
+    from varsynth.data.io import atomic_write
+
+    atomic_write(Path(path), lambda tmp: tmp.write_text(text))
+
+
+def _option_value(value: str) -> object:
+    """A ``--cadence-option`` value: bool for true/false, int when integral, float, else the text."""
+    if value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    return int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
+
+
 def _cadence_options(args: argparse.Namespace) -> tuple[str, dict[str, object]]:
     """The cadence name and options from ``--cadence``, ``--cadence-file``, ``--opsim``, ``--cadence-option``."""
     options: dict[str, object] = {}
@@ -152,10 +170,7 @@ def _cadence_options(args: argparse.Namespace) -> tuple[str, dict[str, object]]:
         key, sep, value = item.partition("=")
         if not sep:
             raise ValueError(f"--cadence-option must be KEY=VALUE, got {item!r}")
-        try:
-            options[key] = float(value) if "." in value or "e" in value.lower() else int(value)
-        except ValueError:
-            options[key] = value
+        options[key] = _option_value(value)
     name = args.cadence
     if args.cadence_file:
         name, options["path"] = "file", str(args.cadence_file)
@@ -214,7 +229,7 @@ def _infer(args: argparse.Namespace) -> int:
                  period=args.period, n_candidates=args.candidates, seed=args.seed)
     text = json.dumps(post.to_dict(), indent=2)
     if args.json:
-        Path(args.json).write_text(text + "\n")
+        _write_text(args.json, text + "\n")
     print(f"most probable class: {post.best_class} (P = {post.class_probabilities[post.best_class]:.2f}); "
           f"period used {post.period:.6g} d")
     for name, unit in (("teff", "K"), ("abs_mag", "mag"), ("period", "d")):
@@ -232,7 +247,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     result = calibrate(load_model(args.model), args.data, n_stars=args.stars, seed=args.seed)
     text = json.dumps(result, indent=2)
     if args.json:
-        Path(args.json).write_text(text + "\n")
+        _write_text(args.json, text + "\n")
     print(text)
     return 0
 
@@ -258,13 +273,16 @@ def _bench(args: argparse.Namespace) -> int:
     from varsynth.bench import generation_benchmark, train_step_times
     from varsynth.training.config import load_train_config
 
+    if not args.paper_config.exists():
+        raise FileNotFoundError(f"{args.paper_config}: the paper's train config is needed for the comparison; run from "
+                                "the repository root or pass --paper-config configs/train/pelsvae-paper.yaml")
     result = generation_benchmark(args.model, load_train_config(args.paper_config), n_stream=args.n_stream)
     if args.data is not None:
         cfg = load_train_config(args.config or args.paper_config)
         result["training"] = train_step_times(cfg, args.data, args.archs, steps=args.steps)
     text = json.dumps(result, indent=2)
     if args.json and args.json != "-":
-        Path(args.json).write_text(text + "\n")
+        _write_text(args.json, text + "\n")
     if args.json == "-" or not args.json:
         print(text)
     return 0

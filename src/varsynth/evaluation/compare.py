@@ -15,6 +15,7 @@ from typing import Any
 
 from varsynth.bench import decode_seconds
 from varsynth.bundle import load_bundle
+from varsynth.data.io import atomic_write
 from varsynth.evaluation.reconstruction import reconstruction_table
 from varsynth.latent.flow import evaluate_flow, flow_data, load_flow
 from varsynth.latent.regressors import regress_bundle
@@ -95,7 +96,7 @@ def write_comparison(runs: list[str | Path], dataset_dir: str | Path, out: str |
     decoders = [decoder_row(r, dataset_dir) for r in runs]
     links = latent_link_rows(latent_run, dataset_dir) if latent_run else []
     out = Path(out)
-    out.write_text(comparison_markdown(decoders, links))
     result = {"dataset": str(dataset_dir), "decoders": decoders, "latent_links": links}
-    out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
+    atomic_write(out, lambda tmp: tmp.write_text(comparison_markdown(decoders, links)))
+    atomic_write(out.with_suffix(".json"), lambda tmp: tmp.write_text(json.dumps(result, indent=2) + "\n"))
     return result

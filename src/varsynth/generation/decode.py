@@ -23,7 +23,7 @@ def _padded(phase: np.ndarray, curve: np.ndarray, n_curves: int, sort_phase: boo
     """Flat epochs as a zero-padded (L, T_max) phase array, and where each epoch went."""
     order = np.lexsort((phase, curve)) if sort_phase else np.argsort(curve, kind="stable")
     counts = np.bincount(curve, minlength=n_curves)
-    start = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    start = np.cumsum(counts) - counts
     col = np.arange(len(phase)) - np.repeat(start, counts)
     rows = curve[order]
     padded = np.zeros((n_curves, max(int(counts.max(initial=0)), 1)), dtype=np.float32)
@@ -51,15 +51,24 @@ def decode_epochs(model: CVAE, z: torch.Tensor, cond: torch.Tensor, phase: np.nd
     phase = np.asarray(phase, dtype=np.float32)
     curve = np.asarray(curve, dtype=np.int64)
     periodic = model.config.decoder == "periodic"
-    padded, order, rows, col = _padded(phase, curve, z.shape[0], sort_phase=not periodic)
-    ph = torch.from_numpy(padded)
+    n_curves = z.shape[0]
+    counts = np.bincount(curve, minlength=n_curves)
+    # fast path: epochs already grouped by light curve, all of one length (e.g. single-band cadences)
+    rectangular = periodic and counts.size and (counts == counts[0]).all() and (np.diff(curve) >= 0).all()
+    if rectangular:
+        ph = torch.from_numpy(phase.reshape(n_curves, -1))
+    else:
+        padded, order, rows, col = _padded(phase, curve, n_curves, sort_phase=not periodic)
+        ph = torch.from_numpy(padded)
     if periodic:
         mag_p, err_p, mag_coef = model.periodic.series(torch.cat([z, cond], dim=-1), ph)
         mean = mag_coef[:, 0].numpy()
     else:
         mag_p, err_p = model.decode(z, cond, ph)
-        grid = torch.linspace(0, 1, 301)[:-1].expand(z.shape[0], -1)
+        grid = torch.linspace(0, 1, 301)[:-1].expand(n_curves, -1)
         mean = model.decode(z, cond, grid)[0].mean(dim=1).numpy()
+    if rectangular:
+        return mag_p.numpy().ravel(), err_p.numpy().ravel(), mean
     mag, err = np.empty(len(phase), np.float32), np.empty(len(phase), np.float32)
     mag[order] = mag_p.numpy()[rows, col]
     err[order] = err_p.numpy()[rows, col]

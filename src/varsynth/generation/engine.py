@@ -11,7 +11,9 @@ For every requested star (section 4.3 of Martinez-Palomera et al. 2022, extended
 3. shape and amplitude: the flow prior draws the latent code and log10 amplitude for the class,
    physics and each band's wavelength, from one base draw per star, so a star's bands agree;
 4. time to phase: phase = ((t - epoch) / period) mod 1, with the epoch of phase 0 (maximum
-   light; primary minimum for eclipsing and ellipsoidal binaries) given or uniform in one period;
+   light; primary minimum for eclipsing and ellipsoidal binaries, the convention of the
+   training light curves, which the flow prior learned from the real, unshifted ones) given or
+   uniform in one period;
 5. magnitudes: the decoder's scaled shape times the amplitude around the band's mean magnitude
    (:func:`~varsynth.generation.photometry.mean_magnitude`: M_G, distance modulus, black-body
    colour, CCM89 extinction), then the cadence's error model (or the model's own predicted
@@ -122,7 +124,7 @@ def _show(name: str, value: float) -> str:
     return f"{10 ** value:.4g}" if name.startswith("log10_") else f"{value:.3g}"
 
 
-def check_physics(model: GenerativeModel, request: StarRequest, allow_extrapolation: bool) -> bool:
+def _check_physics(model: GenerativeModel, request: StarRequest, allow_extrapolation: bool) -> bool:
     """Refuse given physics outside the class's training range; ``True`` if it is (and allowed)."""
     given = request.given_physics()
     ranges = model.catalog.ranges(request.vclass, request.subtype)
@@ -162,6 +164,10 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
         times.append(e.time[keep]); band_names.append(e.band[keep]); m5.append(e.m5[keep])
         star_of.append(np.full(int(keep.sum()), i))
     time, band, depth, star = (np.concatenate(x) for x in (times, band_names, m5, star_of))
+    empty = m - len(np.unique(star))
+    if empty:
+        log.warning("cadence %s: %d of %d stars got no epochs%s and are left out", cadence.name, empty, m,
+                    f" in bands {list(bands)}" if bands else "")
     band = band.astype(str)
     band_ok = _band_ok(model, cadence.survey, band)
     outside = np.isin(band, [b for b, ok in band_ok.items() if not ok])
@@ -282,16 +288,27 @@ def iter_generate(
     """
     if n < 1:
         raise ConfigError(f"n must be >= 1, got {n}")
+    if seed < 0:
+        raise ConfigError(f"seed must be >= 0, got {seed}")
+    if fallback_mean_mag is not None and not (
+        all(math.isfinite(v) for v in fallback_mean_mag) and fallback_mean_mag[0] <= fallback_mean_mag[1]
+    ):
+        raise ConfigError(f"fallback_mean_mag must be a finite (low, high) range of magnitudes, got {fallback_mean_mag!r}")
     if chunk_size < 1:
         raise ConfigError(f"chunk_size must be >= 1, got {chunk_size}")
     gm = load_model(model) if not isinstance(model, GenerativeModel) else model
     cad = _as_cadence(cadence, cadence_options)
-    star_flag = check_physics(gm, request, allow_extrapolation)
+    star_flag = _check_physics(gm, request, allow_extrapolation)
     rows = gm.catalog.rows(request.vclass, request.subtype)
     no_abs_mag = not np.isfinite(gm.catalog.phys[rows, PHYSICS_CHOICES.index("abs_mag")]).any()
-    if no_abs_mag and request.abs_mag is None and request.mean_mag is None and fallback_mean_mag is None:
-        raise ConfigError(f"the model's {request.vclass} training stars have no absolute magnitudes (no distances): "
-                          "give abs_mag (--abs-mag) or mean_mag (--mean-mag) to set their brightness")
+    if no_abs_mag and request.abs_mag is None and request.mean_mag is None:
+        if request.distance_modulus is not None:
+            raise ConfigError(f"the model's {request.vclass} training stars have no absolute magnitudes, so a "
+                              "distance modulus alone cannot set their brightness: give abs_mag or mean_mag too")
+        if fallback_mean_mag is None:
+            raise ConfigError(f"the model's {request.vclass} training stars have no absolute magnitudes (no distances): "
+                              "give abs_mag (--abs-mag) or mean_mag (--mean-mag), or fallback_mean_mag (a range "
+                              "of apparent mean G magnitudes to draw from) to set their brightness")
     if bands:
         unknown = sorted(set(bands) - set(cad.bands))
         if unknown:
@@ -351,6 +368,9 @@ def generate(vclass: str, *, n: int = 1, subtype: str | None = None, teff: float
     table = generate_table(request, n=n, **kwargs)
     if n != 1:
         return table
+    if len(table) == 0:
+        raise ConfigError(f"the star got no epochs from cadence {kwargs.get('cadence', 'ogle3')!r}"
+                          + (f" in bands {list(kwargs['bands'])}" if kwargs.get("bands") else ""))
     ts = TimeSeries(time=Time(np.asarray(table["time"]), format="mjd"),
                     data={c: table[c] for c in ("band", "mag", "mag_err")})
     ts.meta.update({c: table[c][0] for c in ("id", "vclass", "subtype", "teff", "abs_mag", "period", "epoch",

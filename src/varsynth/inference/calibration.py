@@ -37,9 +37,13 @@ def calibrate(model: GenerativeModel, dataset_dir: str | Path, *, split: str = "
               n_candidates: int = 500, seed: int = 0, progress: bool = True) -> dict[str, Any]:
     """Coverage of the 68% and 95% posterior intervals on ``n_stars`` random held-out light curves.
 
+    Every light curve is the dataset's sample, folded on its catalog period; "nothing known"
+    hides the physical parameters (period included) from the posterior, not from the fold.
+
     Returns:
-        ``{"n_stars", "settings": {"period_known" | "nothing_known": {param: {"coverage_68",
-        "coverage_95", "median_width_68", "n"}}}, "class_accuracy"}``.
+        ``{"n_stars", "split", "n_candidates", "settings": {"period_known" | "nothing_known":
+        {param: {"coverage_68", "coverage_95", "median_width_68", "n"}}},
+        "class_accuracy_period_known"}``.
     """
     filt = DataFilter(real_only=True)
     tensors = load_split(dataset_dir, split, physics=(), data_filter=filt)

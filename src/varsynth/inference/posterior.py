@@ -59,7 +59,8 @@ class Posterior:
         quantiles: for the best class, per parameter (``teff`` K, ``abs_mag`` mag, ``period``
             days) the :data:`QUANTILES` of its posterior.
         per_class: the same quantiles for every class that could be scored.
-        period: the period (days) used for folding (given or found by Lomb-Scargle).
+        period: the period (days) the best class was folded on (given, or found by Lomb-Scargle
+            and doubled for eclipsing and ellipsoidal classes).
         rejected: classes that could not be scored, with the reason (e.g. S/N too low).
     """
 
@@ -128,13 +129,13 @@ def class_posterior(model: GenerativeModel, sample: dict[str, torch.Tensor], vcl
 
 
 def _prepared(time: np.ndarray, mag: np.ndarray, err: np.ndarray, survey: str, band: str, vclass: str,
-              period: float, length: int) -> tuple[dict[str, torch.Tensor], float] | str:
+              period: float, length: int, seed: int) -> tuple[dict[str, torch.Tensor], float] | str:
     """The light curve prepared as a training sample for class ``vclass``, or the reason it can't be."""
     lc = LightCurve("input", survey, band, time, mag, err, vclass=vclass, period=period)
     cc = clean_lightcurve(lc, CleanConfig(drop_subtypes=()))
     if isinstance(cc, str):
         return cc
-    s = real_sample(cc, length=length, seed=0)
+    s = real_sample(cc, length=length, seed=seed)
     if s is None:
         return "constant light curve"
     t = lambda a: torch.tensor(a, dtype=torch.float32)[None]  # noqa: E731
@@ -166,6 +167,10 @@ def infer(model: GenerativeModel, time: np.ndarray, mag: np.ndarray, mag_err: np
     if not (time.size == mag.size == mag_err.size and time.size >= 3):
         raise ConfigError(f"time, mag and mag_err need the same length >= 3, got {time.size}, {mag.size}, {mag_err.size}")
     searched = period is None  # a Lomb-Scargle period is half the true one for binaries
+    if teff is not None and not (math.isfinite(teff) and teff > 0):
+        raise ConfigError(f"teff must be > 0 K, got {teff!r}")
+    if abs_mag is not None and not math.isfinite(abs_mag):
+        raise ConfigError(f"abs_mag must be finite, got {abs_mag!r}")
     if period is None:
         period = find_period(time, mag, mag_err).period
     elif not (math.isfinite(period) and period > 0):
@@ -173,18 +178,18 @@ def infer(model: GenerativeModel, time: np.ndarray, mag: np.ndarray, mag_err: np
     known_classes = sorted(set(model.catalog.vclass.tolist()))
     chosen = list(classes) if classes else known_classes
     rng = np.random.default_rng(seed)
-    scores, per_class, rejected, draws = {}, {}, {}, {}
+    scores, per_class, rejected, used = {}, {}, {}, {}
     for vclass in chosen:
         p = 2 * period if (searched and vclass in DOUBLED_CLASSES) else period
-        prepared = _prepared(time, mag, mag_err, survey, band, vclass, p, length)
+        prepared = _prepared(time, mag, mag_err, survey, band, vclass, p, length, seed)
+        used[vclass] = p
         if isinstance(prepared, str):
             rejected[vclass] = prepared
             continue
-        known = np.array([math.log10(teff) if teff else np.nan, abs_mag if abs_mag is not None else np.nan,
+        known = np.array([math.log10(teff) if teff is not None else np.nan, abs_mag if abs_mag is not None else np.nan,
                           math.log10(p)])
         score, theta, weights = class_posterior(model, prepared[0], vclass, prepared[1], known, rng, n_candidates)
         scores[vclass] = score
-        draws[vclass] = (theta, weights)
         per_class[vclass] = {name: weighted_quantiles(theta[name], weights).tolist() for name in _UNITS}
     if not scores:
         raise ConfigError(f"the light curve could not be prepared for any class: {rejected}")
@@ -193,4 +198,4 @@ def infer(model: GenerativeModel, time: np.ndarray, mag: np.ndarray, mag_err: np
     prob = np.exp(s - s.max())
     prob /= prob.sum()
     best = names[int(np.argmax(prob))]
-    return Posterior({c: float(v) for c, v in zip(names, prob)}, best, per_class[best], per_class, period, rejected)
+    return Posterior({c: float(v) for c, v in zip(names, prob)}, best, per_class[best], per_class, used[best], rejected)

@@ -13,7 +13,9 @@ The amplitude is part of the flow because the decoder works on min-max scaled ma
 return real magnitudes the generator needs an amplitude for the star and band, drawn jointly
 with the shape.
 
-Training draws the latent code from each sample's encoder posterior N(mu, sigma) every epoch
+It is fitted on the real (not augmented) training light curves: augmented copies are
+phase-shifted, and generation relies on phase 0 being maximum light (primary minimum for
+binaries). Training draws the latent code from each sample's encoder posterior N(mu, sigma) every epoch
 (the aggregate posterior the decoder was trained on) and keeps the weights of the epoch with the
 best validation log-likelihood (on one fixed draw per validation sample).
 """

@@ -198,9 +198,12 @@ def fit(
     }
     module.model.eval()
     if cfg.flow is not None:
+        # real samples only: augmented copies are phase-shifted, and generation relies on phase 0
+        # being maximum light (primary minimum for binaries) as in the real folded light curves
+        real = replace(cfg.data, real_only=True)
         flow, summary["flow"] = fit_flow(
-            module.model, flow_data(module.model, data_dir, "train", cfg.data),
-            flow_data(module.model, data_dir, "val", cfg.data), cfg.flow, progress=progress,
+            module.model, flow_data(module.model, data_dir, "train", real),
+            flow_data(module.model, data_dir, "val", real), cfg.flow, progress=progress,
         )
         save_flow(run_dir / "bundle", flow, summary["flow"])
         save_catalog(run_dir / "bundle", build_catalog(data_dir, cfg.data))
