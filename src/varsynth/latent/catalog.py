@@ -3,7 +3,8 @@
 Generation needs three facts about the training data that the network weights do not hold:
 which physical parameters each class really has (to draw the ones a user leaves out from the
 class's own distribution, conditioned on the ones given), the range of each parameter per class
-(to refuse an RR Lyrae with a 30-day period instead of extrapolating silently), and the range of
+(to refuse an RR Lyrae with a 30-day period instead of extrapolating silently; the central 99%
+of the class's values where there are enough of them), and the range of
 effective wavelengths seen in training (to refuse or flag a passband outside it). The catalog
 holds one row per real (not augmented) training star and band: class, subtype, log10 Teff [K],
 M_G [mag], log10 period [days] (NaN where missing) and the band's effective wavelength [nm]. It
@@ -31,6 +32,8 @@ __all__ = ["PHYS_NAMES", "PhysicsCatalog", "build_catalog", "save_catalog", "loa
 PHYS_NAMES: tuple[str, ...] = ("log10_teff", "abs_mag", "log10_period")
 
 _FILE = "catalog.parquet"
+#: Stars with a parameter from which its range is taken as the central 99% instead of [min, max].
+_ROBUST_MIN = 200
 
 
 @dataclass
@@ -57,12 +60,23 @@ class PhysicsCatalog:
         return rows
 
     def ranges(self, vclass: str, subtype: str | None = None) -> dict[str, tuple[float, float]]:
-        """Per physical parameter, the [min, max] of the class's training stars (transformed units)."""
+        """Per physical parameter, the range of the class's training stars (transformed units).
+
+        The central 99% (0.5th to 99.5th percentile) where at least :data:`_ROBUST_MIN` stars have
+        the parameter, so that a few mislabelled or aliased stars (e.g. 3-day "RR Lyrae") do not
+        stretch it; the full [min, max] for thinner samples; NaN where no star has it.
+        """
         phys = self.phys[self.rows(vclass, subtype)]
         out = {}
         for j, name in enumerate(PHYS_NAMES):
             v = phys[:, j][np.isfinite(phys[:, j])]
-            out[name] = (float(v.min()), float(v.max())) if v.size else (float("nan"), float("nan"))
+            if v.size >= _ROBUST_MIN:
+                lo, hi = np.quantile(v, [0.005, 0.995])
+            elif v.size:
+                lo, hi = v.min(), v.max()
+            else:
+                lo = hi = np.nan
+            out[name] = (float(lo), float(hi))
         return out
 
     def wave_range(self) -> tuple[float, float]:
