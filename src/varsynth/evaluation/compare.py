@@ -17,6 +17,7 @@ from varsynth.bench import decode_seconds
 from varsynth.bundle import load_bundle
 from varsynth.data.io import atomic_write
 from varsynth.evaluation.reconstruction import reconstruction_table
+from varsynth.generation.model import bundle_path
 from varsynth.latent.flow import evaluate_flow, flow_data, load_flow
 from varsynth.latent.regressors import regress_bundle
 from varsynth.training.config import TrainConfig
@@ -25,14 +26,9 @@ from varsynth.training.data import DataFilter
 __all__ = ["decoder_row", "latent_link_rows", "comparison_markdown", "write_comparison"]
 
 
-def _bundle(run: str | Path) -> Path:
-    run = Path(run)
-    return run / "bundle" if (run / "bundle" / "model.json").exists() else run
-
-
 def decoder_row(run: str | Path, dataset_dir: str | Path) -> dict[str, Any]:
     """One model's row: its config, fit summary, held-out reconstruction and decode time."""
-    bundle = _bundle(run)
+    bundle = bundle_path(run)
     model, meta = load_bundle(bundle)
     cfg = TrainConfig.from_dict(meta["train_config"])
     fit = meta.get("fit", {})
@@ -52,7 +48,7 @@ def decoder_row(run: str | Path, dataset_dir: str | Path) -> dict[str, Any]:
 
 def latent_link_rows(run: str | Path, dataset_dir: str | Path) -> list[dict[str, Any]]:
     """R^2 of the held-out latent means from physics: the paper's regressors and the flow."""
-    bundle = _bundle(run)
+    bundle = bundle_path(run)
     _, report = regress_bundle(bundle, dataset_dir)
     rows = [{"link": name, "r2": m["r2"], "r2_mean": m["r2_mean_dummy"], "rmse": m["rmse"],
              "objects": report["eval"]["samples"]} for name, m in report["metrics"].items()]

@@ -19,7 +19,7 @@ from varsynth.latent.flow import load_flow
 from varsynth.models.cvae import CVAE
 from varsynth.models.flow import LatentFlow
 
-__all__ = ["PRETRAINED_DIR", "PRETRAINED", "GenerativeModel", "load_model"]
+__all__ = ["PRETRAINED_DIR", "PRETRAINED", "GenerativeModel", "bundle_path", "load_model"]
 
 #: Folder of the models shipped with the package.
 PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
@@ -43,7 +43,8 @@ class GenerativeModel:
         return str(self.metadata.get("train_config", {}).get("name", self.path.name))
 
 
-def _resolve(model: str | Path) -> Path:
+def bundle_path(model: str | Path) -> Path:
+    """The bundle folder of a pretrained name, a bundle folder or a run folder (its ``bundle/``)."""
     if isinstance(model, str) and model in PRETRAINED:
         return PRETRAINED_DIR / model
     path = Path(model)
@@ -62,7 +63,7 @@ def load_model(model: str | Path = "default") -> GenerativeModel:
         BundleError: the folder is not a bundle or its files are corrupted.
         ConfigError: the bundle was trained without a flow prior (it cannot generate).
     """
-    path = _resolve(model)
+    path = bundle_path(model)
     cvae, metadata = load_bundle(path)
     flow, _ = load_flow(path)
     return GenerativeModel(cvae, flow, load_catalog(path), metadata, path)
