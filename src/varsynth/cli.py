@@ -13,6 +13,7 @@ Subcommands:
     varsynth calibrate --model default --data DATASET_DIR
     varsynth compare --runs RUN_A RUN_B ... --data DATASET_DIR [--latent-run RUN] --out docs/comparison.md
     varsynth card --model RUN_DIR --data DATASET_DIR
+    varsynth evaluate --model default --model RUN_DIR --data DATASET_DIR --report DIR [--json F] [--quick]
     varsynth regress --run RUN_DIR --data DATASET_DIR [--regressors linear rf mlp]
 """
 
@@ -260,6 +261,24 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate(args: argparse.Namespace) -> int:
+    import json
+    import shlex
+
+    from varsynth.data.io import atomic_write
+    from varsynth.evaluation.report import evaluate_models
+
+    command = "varsynth " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["evaluate"] \
+        else "varsynth evaluate"
+    content = evaluate_models(args.model or ["default"], args.data, args.report, data_root=args.shared,
+                              quick=args.quick, seed=args.seed, sections=args.sections, command=command,
+                              progress=not args.no_progress)
+    if args.json:
+        atomic_write(args.json, lambda p: p.write_text(json.dumps(content, indent=1) + "\n"))
+    print(f"report: {Path(args.report) / 'report.md'} ({content['settings']['seconds']:.0f} s)")
+    return 0
+
+
 def _card(args: argparse.Namespace) -> int:
     from varsynth.evaluation.card import write_model_card
 
@@ -415,6 +434,18 @@ def _parser() -> argparse.ArgumentParser:
     cd.add_argument("--model", required=True, help="run or bundle folder (or 'default')")
     cd.add_argument("--data", required=True, type=Path, help="dataset folder the model was trained on")
     cd.set_defaults(func=_card)
+
+    ev = sub.add_parser("evaluate", help="fidelity report: generated vs held-out real light curves and known physics")
+    ev.add_argument("--model", action="append", help="'default', a bundle or run folder; repeat to compare side by side")
+    ev.add_argument("--data", required=True, type=Path, help="dataset folder the models were trained on (test split held out)")
+    ev.add_argument("--report", type=Path, default=Path("evaluation"), help="report folder (report.md, report.json, figures/)")
+    ev.add_argument("--json", type=Path, help="also write the report's numbers to this JSON file")
+    ev.add_argument("--shared", type=Path, default=Path("../shared/data"), help="shared survey data (OGLE-III catalog)")
+    ev.add_argument("--quick", action="store_true", help="small samples (a few minutes; for CI)")
+    ev.add_argument("--seed", type=int, default=0, help="seed of every random draw")
+    ev.add_argument("--sections", nargs="+", help="run only these checks (default: all)")
+    ev.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    ev.set_defaults(func=_evaluate)
 
     bn = sub.add_parser("bench", help="generation speed vs the paper's model; training steps with --data (JSON)")
     bn.add_argument("--json", nargs="?", const="-", help="write the JSON to this file ('-' or no value: stdout)")

@@ -1,0 +1,170 @@
+"""``varsynth evaluate``: the fidelity report of one or more generative models, side by side.
+
+Every check of :data:`SECTIONS` runs on every model with the same held-out data and seed; the
+report folder gets ``report.md`` (a summary table of the headline numbers, then each section
+with its tables and figures, model by model), ``report.json`` (every number, so that runs can
+be compared) and ``figures/<model>/*.png``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from varsynth.config import ConfigError
+from varsynth.data.io import atomic_write
+from varsynth.evaluation.context import EvalContext, Section
+from varsynth.generation.model import GenerativeModel, load_model
+
+__all__ = ["SECTIONS", "evaluate_models", "report_markdown", "markdown_table", "json_safe"]
+
+#: The checks, in report order: name -> (module, function taking an EvalContext).
+SECTIONS: dict[str, tuple[str, str]] = {
+    "reconstruction": ("varsynth.evaluation.reconstruction_report", "evaluate_reconstruction"),
+    "shapes": ("varsynth.evaluation.shapes", "evaluate_shapes"),
+    "physics": ("varsynth.evaluation.known_physics", "evaluate_known_physics"),
+    "recovery": ("varsynth.evaluation.recovery", "evaluate_recovery"),
+    "classifier": ("varsynth.evaluation.classify", "evaluate_classifier"),
+    "latent": ("varsynth.evaluation.latent_space", "evaluate_latent"),
+}
+
+
+def _section_function(name: str) -> Callable[[EvalContext], Section]:
+    module, function = SECTIONS[name]
+    return getattr(importlib.import_module(module), function)
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with numpy scalars and arrays as Python numbers and lists, NaN/inf as ``None``."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return json_safe(value.tolist())
+    if isinstance(value, pd.DataFrame):
+        return json_safe(value.to_dict(orient="records"))
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer, int)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, (float, np.floating)):
+        if not math.isfinite(value):
+            return "–"
+        return f"{value:.3g}" if abs(value) < 1e5 else f"{value:.3e}"
+    return str(value).replace("|", "\\|")
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A DataFrame as a Markdown table (floats to 3 significant digits, NaN as a dash)."""
+    frame = frame.reset_index() if not isinstance(frame.index, pd.RangeIndex) else frame
+    lines = ["| " + " | ".join(str(c) for c in frame.columns) + " |",
+             "|" + "|".join("---" for _ in frame.columns) + "|"]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def _headline_table(results: dict[str, dict[str, Section]]) -> pd.DataFrame:
+    """Rows (section, metric), one column per model, from each section's ``summary["headline"]``."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for label, sections in results.items():
+        for name, section in sections.items():
+            for metric, value in section.summary.get("headline", {}).items():
+                rows.setdefault((name, metric), {})[label] = value
+    frame = pd.DataFrame([{"check": s, "metric": m, **v} for (s, m), v in rows.items()])
+    return frame if len(frame) else pd.DataFrame(columns=["check", "metric", *results])
+
+
+def report_markdown(results: dict[str, dict[str, Section]], settings: dict[str, Any]) -> str:
+    """The report page: settings, headline table, then every section model by model."""
+    labels = list(results)
+    out = ["# Fidelity report: " + ", ".join(labels), "",
+           f"Written by `{settings['command']}` in {settings['seconds']:.0f} s "
+           f"({'quick mode, small samples' if settings['quick'] else 'full mode'}; seed {settings['seed']}; "
+           f"dataset `{settings['dataset_id']}`, held-out `test` split). Every number below is measured by "
+           "that command; `report.json` holds them all.", "",
+           "## Summary", "", markdown_table(_headline_table(results)), ""]
+    names = [n for n in SECTIONS if any(n in s for s in results.values())]
+    for name in names:
+        first = next(s[name] for s in results.values() if name in s)
+        out += [f"## {first.title}", ""]
+        for label in labels:
+            section = results[label].get(name)
+            if section is None:
+                continue
+            out += [f"### {label}", ""]
+            if section.text:
+                out += [section.text, ""]
+            for caption, table in section.tables:
+                out += [f"**{caption}**", "", markdown_table(table), ""]
+            for caption, path in section.figures:
+                out += [f"![{caption}]({path})", "", f"*{caption}*", ""]
+    return "\n".join(out)
+
+
+def evaluate_models(models: Sequence[str | Path | GenerativeModel], dataset_dir: str | Path, report_dir: str | Path,
+                    *, data_root: str | Path = "../shared/data", quick: bool = False, seed: int = 0,
+                    sections: Sequence[str] | None = None, command: str = "varsynth evaluate",
+                    progress: bool = True) -> dict[str, Any]:
+    """Run the fidelity checks on each model and write ``report.md``, ``report.json`` and figures.
+
+    Arguments:
+        models: ``default``, bundle or run folders, or loaded models; evaluated side by side.
+        dataset_dir: the dataset the models were trained on (its ``test`` split is held out).
+        report_dir: output folder.
+        data_root: folder of the shared survey data (the OGLE-III catalog); checks needing it
+            say so in the report when it is absent.
+        quick: small samples (CI) instead of the full evaluation.
+        seed: seed of every random draw.
+        sections: names of :data:`SECTIONS` to run (default all).
+        command: the command line, quoted in the report.
+
+    Returns:
+        The report's JSON content.
+    """
+    chosen = list(sections) if sections else list(SECTIONS)
+    unknown = sorted(set(chosen) - set(SECTIONS))
+    if unknown:
+        raise ConfigError(f"sections {unknown} are unknown; valid: {list(SECTIONS)}")
+    dataset_dir, report_dir, data_root = Path(dataset_dir), Path(report_dir), Path(data_root)
+    if not (dataset_dir / "test.parquet").exists():
+        raise FileNotFoundError(f"{dataset_dir}: no test.parquet; build the dataset with varsynth data build")
+    started = time.perf_counter()
+    results: dict[str, dict[str, Section]] = {}
+    record: dict[str, Any] = {}
+    for model in models:
+        gm = model if isinstance(model, GenerativeModel) else load_model(model)
+        label = gm.name if gm.name not in results else f"{gm.name}-{len(results)}"
+        ctx = EvalContext(gm, label, dataset_dir, data_root, report_dir, quick=quick, seed=seed)
+        results[label], seconds = {}, {}
+        for name in tqdm(chosen, desc=f"evaluating {label}", unit="check", disable=not progress):
+            t0 = time.perf_counter()
+            results[label][name] = _section_function(name)(ctx)
+            seconds[name] = time.perf_counter() - t0
+        record[label] = {"model": str(gm.path), "seconds": seconds,
+                         "sections": {n: s.summary for n, s in results[label].items()}}
+    card = dataset_dir / "data_card.json"
+    settings = {"command": command, "quick": quick, "seed": seed, "dataset": str(dataset_dir),
+                "dataset_id": json.loads(card.read_text()).get("dataset_id", "?") if card.exists() else "?",
+                "seconds": time.perf_counter() - started}
+    content = json_safe({"settings": settings, "models": record})
+    atomic_write(report_dir / "report.json", lambda p: p.write_text(json.dumps(content, indent=1) + "\n"))
+    atomic_write(report_dir / "report.md", lambda p: p.write_text(report_markdown(results, settings) + "\n"))
+    return content

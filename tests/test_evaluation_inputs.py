@@ -1,0 +1,103 @@
+"""Inputs of the fidelity report: real curves in magnitudes, generated twins, folding, tables."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import write_tiny_dataset
+from varsynth.evaluation.curves import folded_curves, fourier_table, real_curves, twin_curves
+from varsynth.evaluation.report import json_safe, markdown_table
+from varsynth.generation import StarRequest, generate_table
+from varsynth.generation.model import load_model
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return write_tiny_dataset(tmp_path_factory.mktemp("inputs") / "data")
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model("default")
+
+
+def test_real_curves_are_in_magnitudes_around_the_stars_mean(tiny):
+    curves = real_curves(tiny, "test")
+    assert len(curves) > 0
+    for ph, m, e in zip(curves["phase"], curves["mag"], curves["mag_err"]):
+        assert ((0 <= ph) & (ph < 1)).all()
+        # the tiny stars are 15 + 0.4 sin + 0.15 k sin(2x) mag with 0.01 mag errors
+        assert abs(np.mean(m) - 15.0) < 0.1 and 0.5 < np.ptp(m) < 1.5
+        np.testing.assert_allclose(e, 0.01, rtol=1e-3)
+
+
+def test_max_per_class_caps_each_class(tiny):
+    full = real_curves(tiny, "train")
+    capped = real_curves(tiny, "train", max_per_class=2, seed=3)
+    assert capped.groupby("vclass").size().max() == 2
+    assert set(capped["vclass"]) == set(full["vclass"])
+    with pytest.raises(ValueError, match="max_per_class"):
+        real_curves(tiny, "train", max_per_class=0)
+
+
+def test_twins_keep_everything_but_the_shape(tiny, model):
+    real = real_curves(tiny, "test")
+    twins = twin_curves(model, real, seed=1, noise=False)
+    again = twin_curves(model, real, seed=1, noise=False)
+    other = twin_curves(model, real, seed=2, noise=False)
+    for column in ("sample_id", "vclass", "subtype", "band", "teff", "abs_mag", "period"):
+        pd.testing.assert_series_equal(twins[column], real[column], check_names=False)
+    for r, t, t2, t3 in zip(real.itertuples(), twins.itertuples(), again.itertuples(), other.itertuples()):
+        np.testing.assert_array_equal(t.phase, r.phase)
+        np.testing.assert_array_equal(t.mag, t2.mag)  # a seed reproduces
+        assert not np.array_equal(t.mag, t3.mag)  # another seed draws another shape
+        assert abs(np.mean(t.mag) - np.mean(r.mag)) < 0.5 * np.ptp(t.mag) + 1e-6
+        assert np.ptp(t.mag) > 0
+
+
+def test_twins_with_noise_scatter_by_the_real_errors(tiny, model):
+    real = real_curves(tiny, "test")
+    clean = twin_curves(model, real, seed=4, noise=False)
+    noisy = twin_curves(model, real, seed=4)
+    pulls = np.concatenate([(n - c) / e for n, c, e in zip(noisy["mag"], clean["mag"], real["mag_err"])])
+    assert abs(np.std(pulls) - 1) < 0.1 and abs(np.mean(pulls)) < 0.1
+
+
+def test_folded_generated_curves_fold_on_their_own_period_and_epoch(model):
+    table = generate_table(StarRequest("RRLYR", period=0.5, epoch=60000.0), n=3, cadence="uniform",
+                           model=model, seed=0, noise=False)
+    curves = folded_curves(table)
+    assert len(curves) == 3 * len(set(table["band"]))
+    first = curves.iloc[0]
+    rows = np.asarray(table["id"]) == first["star_key"]
+    rows &= np.asarray(table["band"]) == first["band"]
+    expected = np.mod((np.asarray(table["time"])[rows] - 60000.0) / 0.5, 1.0)
+    np.testing.assert_allclose(first["phase"], expected)
+    assert (curves["teff_source"] == "generated").all()
+    params = fourier_table(curves)
+    assert params["amplitude"].notna().all() and (params["amplitude"] > 0).all()
+
+
+def test_fourier_table_gives_nan_for_too_few_points():
+    curves = pd.DataFrame({"sample_id": ["a", "b"], "phase": [np.linspace(0, 1, 5, endpoint=False),
+                                                            np.linspace(0, 1, 50, endpoint=False)]})
+    curves["mag"] = [0.3 * np.cos(2 * math.pi * p) for p in curves["phase"]]
+    curves["mag_err"] = [np.full(p.size, 0.01) for p in curves["phase"]]
+    params = fourier_table(curves)
+    assert np.isnan(params.loc[0, "R21"])
+    assert params.loc[1, "amplitude"] == pytest.approx(0.6, abs=1e-3)
+    assert params.loc[1, "R21"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_markdown_table_and_json_safe():
+    frame = pd.DataFrame({"group": ["CEP F", "a|b"], "ratio": [1.23456, float("nan")], "n": [3, 4]})
+    text = markdown_table(frame)
+    assert text.splitlines()[0] == "| group | ratio | n |"
+    assert "| CEP F | 1.23 | 3 |" in text and "a\\|b | – | 4" in text
+    safe = json_safe({"x": np.float32(0.5), "y": [np.nan, np.int64(2)], "z": np.arange(2), "f": frame})
+    assert safe["x"] == 0.5 and safe["y"] == [None, 2] and safe["z"] == [0, 1]
+    assert safe["f"][1]["ratio"] is None
