@@ -203,3 +203,15 @@ def test_bench_reports_every_architecture(tmp_path):
     out = train_step_times(_tiny_cfg("tcn"), data, ["tcn", "gru"], steps=1)
     assert set(out["archs"]) == {"tcn", "gru"}
     assert all(v["seconds_per_step"] > 0 and v["parameters"] > 0 for v in out["archs"].values())
+
+
+def test_epoch_time_of_a_run_killed_before_fit_json_comes_from_its_logged_metrics(tmp_path):
+    from varsynth.training.fit import _logged_epoch_seconds
+
+    assert math.isnan(_logged_epoch_seconds(tmp_path))
+    (tmp_path / "logs" / "version_0").mkdir(parents=True)
+    (tmp_path / "logs" / "version_0" / "metrics.csv").write_text(
+        "epoch,step,time/epoch,val/loss\n0,10,,5.0\n0,10,100.0,\n1,20,,4.0\n1,20,120.0,\n")
+    assert _logged_epoch_seconds(tmp_path) == 110.0
+    (tmp_path / "fit.json").write_text('{"seconds_per_epoch": 42.0}')
+    assert _logged_epoch_seconds(tmp_path) == 42.0

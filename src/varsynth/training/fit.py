@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import lightning as L
+import numpy as np
+import pandas as pd
 import torch
 import yaml
 from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint
@@ -97,6 +99,16 @@ def _check_resumable(run_dir: Path, cfg: TrainConfig, resume: bool) -> Path | No
 def _loader(ds: Any, batch_size: int, shuffle: bool, seed: int) -> DataLoader:
     gen = torch.Generator().manual_seed(seed)
     return DataLoader(ds, batch_size=batch_size, shuffle=shuffle, generator=gen, num_workers=0)
+
+
+def _logged_epoch_seconds(run_dir: Path) -> float:
+    """Mean epoch time (s) of a run from its ``fit.json`` or, for a run killed before writing
+    it, from the ``time/epoch`` values logged in ``logs/*/metrics.csv``; NaN when neither has it."""
+    if (run_dir / "fit.json").exists():
+        return float(json.loads((run_dir / "fit.json").read_text()).get("seconds_per_epoch", float("nan")))
+    times = [t for path in sorted(run_dir.glob("logs/*/metrics.csv"))
+             for t in pd.read_csv(path).get("time/epoch", pd.Series(dtype=float)).dropna()]
+    return float(np.mean(times)) if times else float("nan")
 
 
 def fit(
@@ -184,8 +196,8 @@ def fit(
     module.load_state_dict(state)
     best = float(best_cb.best_model_score) if best_cb.best_model_score is not None else float("nan")
     seconds = sum(timer.times) / len(timer.times) if timer.times else float("nan")
-    if not timer.times and (run_dir / "fit.json").exists():  # resumed after the last epoch: keep its timing
-        seconds = json.loads((run_dir / "fit.json").read_text()).get("seconds_per_epoch", seconds)
+    if not timer.times:  # resumed after the last epoch: keep the timing of the epochs already run
+        seconds = _logged_epoch_seconds(run_dir)
     card = json.loads((data_dir / "data_card.json").read_text()) if (data_dir / "data_card.json").exists() else {}
     summary = {
         "name": cfg.name,
