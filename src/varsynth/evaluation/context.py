@@ -32,7 +32,9 @@ class Section:
     Attributes:
         name: short key (``shapes``, ``physics``, ...), the key of its numbers in the JSON file.
         title: heading of the section in the report.
-        summary: JSON-serialisable numbers (floats, ints, strings, lists, dicts).
+        summary: JSON-serialisable numbers (floats, ints, strings, lists, dicts); its
+            ``headline`` dict (metric -> value) goes into the report's summary table, next to
+            ``headline_reference`` (metric -> the real data's or a baseline's value) where given.
         tables: (caption, table) pairs shown as Markdown tables.
         figures: (caption, PNG path relative to the report folder) pairs.
         text: findings in plain words, written from the measured numbers.

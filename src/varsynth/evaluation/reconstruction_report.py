@@ -216,6 +216,8 @@ def evaluate_reconstruction(ctx: EvalContext) -> Section:
     summary: dict[str, Any] = {
         "headline": {"model chi2/pt (median)": m["model_chi2"], "model RMS mmag (median)": m["model_rms_mmag"],
                      "Fourier-4 RMS mmag (median)": m["fourier_rms_mmag"], "model better than Fourier-4": better},
+        "headline_reference": {"model chi2/pt (median)": m["fourier_chi2"],
+                               "model RMS mmag (median)": m["fourier_rms_mmag"]},
         "light_curves": len(rows), "medians": m, "model_better_fraction": better,
         "per_class": per_class.reset_index(names="vclass").to_dict(orient="records"),
         "per_survey_band": per_band.reset_index(names="survey_band").to_dict(orient="records"),

@@ -38,6 +38,10 @@ SECTIONS: dict[str, tuple[str, str]] = {
 }
 
 
+#: Column of the summary table holding what each headline number should be compared with.
+_REFERENCE_COLUMN = "real data or baseline"
+
+
 def _section_function(name: str) -> Callable[[EvalContext], Section]:
     module, function = SECTIONS[name]
     return getattr(importlib.import_module(module), function)
@@ -82,14 +86,20 @@ def markdown_table(frame: pd.DataFrame) -> str:
 
 
 def _headline_table(results: dict[str, dict[str, Section]]) -> pd.DataFrame:
-    """Rows (section, metric), one column per model, from each section's ``summary["headline"]``."""
+    """Rows (section, metric), one column per model, from each section's ``summary["headline"]``, and
+    the value to compare with (real data or baseline) from ``summary["headline_reference"]``."""
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for label, sections in results.items():
         for name, section in sections.items():
+            reference = section.summary.get("headline_reference", {})
             for metric, value in section.summary.get("headline", {}).items():
-                rows.setdefault((name, metric), {})[label] = value
-    frame = pd.DataFrame([{"check": s, "metric": m, **v} for (s, m), v in rows.items()])
-    return frame if len(frame) else pd.DataFrame(columns=["check", "metric", *results])
+                row = rows.setdefault((name, metric), {})
+                row[label] = value
+                if metric in reference:
+                    row.setdefault(_REFERENCE_COLUMN, reference[metric])
+    frame = pd.DataFrame([{"check": s, "metric": m, **{k: v.get(k, "") for k in [*results, _REFERENCE_COLUMN]}}
+                          for (s, m), v in rows.items()])
+    return frame if len(frame) else pd.DataFrame(columns=["check", "metric", *results, _REFERENCE_COLUMN])
 
 
 def report_markdown(results: dict[str, dict[str, Section]], settings: dict[str, Any]) -> str:
@@ -139,6 +149,8 @@ def evaluate_models(models: Sequence[str | Path | GenerativeModel], dataset_dir:
     Returns:
         The report's JSON content.
     """
+    if seed < 0:
+        raise ConfigError(f"seed must be >= 0, got {seed}")
     chosen = list(sections) if sections else list(SECTIONS)
     unknown = sorted(set(chosen) - set(SECTIONS))
     if unknown:

@@ -467,6 +467,8 @@ def evaluate_shapes(ctx: EvalContext) -> Section:
     summary: dict[str, Any] = {"method": method, "heldout": {"min_count": min_count, **_overall(held),
                                                                "groups": _group_numbers(held)}}
     headline = {"held-out W1 / floor (median)": summary["heldout"]["median_ratio"]}
+    summary["headline_reference"] = {"held-out W1 / floor (median)": "about 0.7 (ideal generator)",
+                                     "OGLE-III W1 / floor (median)": "about 1 (ideal generator)"}
     texts = [method]
     groups = _figure_groups(real, list(held["group"].unique())) if not held.empty else []
     texts.append(_describe(held, f"Held-out stars vs their generated twins ({ctx.label})", groups[:4]))
