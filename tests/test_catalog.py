@@ -59,3 +59,29 @@ def test_ranges_subtypes_and_errors(tmp_path):
     again = load_catalog(tmp_path)
     np.testing.assert_array_equal(again.phys, cat.phys)
     assert list(again.vclass) == list(cat.vclass)
+
+
+def test_error_scale_is_the_class_median_and_survives_a_round_trip(tmp_path):
+    n = 6
+    cat = PhysicsCatalog(np.array(["CEP"] * 3 + ["ECL"] * 3, dtype=object), np.array([""] * n, dtype=object),
+                         np.zeros((n, 3)), np.full(n, 800.0), scaled_err=np.array([0.01, 0.02, 0.09, 0.1, np.nan, 0.3]))
+    assert cat.error_scale("CEP") == pytest.approx(0.02)
+    assert cat.error_scale("ECL") == pytest.approx(0.2)
+    save_catalog(tmp_path, cat)
+    np.testing.assert_array_equal(load_catalog(tmp_path).scaled_err, cat.scaled_err)
+    old = PhysicsCatalog(cat.vclass, cat.subtype, cat.phys, cat.wave_eff)  # a bundle from before the column
+    save_catalog(tmp_path, old)
+    assert load_catalog(tmp_path).scaled_err is None and np.isnan(load_catalog(tmp_path).error_scale("CEP"))
+
+
+def test_generated_errors_without_a_survey_error_model_have_the_class_scale():
+    from varsynth.generation import StarRequest, generate_table
+    from varsynth.generation.model import load_model
+
+    model = load_model("default")
+    table = generate_table(StarRequest("RRLYR", period=0.6), n=30, cadence="uniform", model=model, seed=2,
+                           noise=False).to_pandas()
+    ratio = table.groupby("id").apply(lambda g: np.median(g["mag_err"]) / np.ptp(g["mag"]), include_groups=False)
+    # each curve's median error is the class's typical fraction of the amplitude (the decoder's scaled
+    # min-max range, of which a noiseless curve's peak-to-peak covers most); the raw prediction was ~0.9
+    assert 0.8 < np.median(ratio) / model.catalog.error_scale("RRLYR") < 2.0

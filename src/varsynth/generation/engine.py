@@ -16,8 +16,9 @@ For every requested star (section 4.3 of Martinez-Palomera et al. 2022, extended
    uniform in one period;
 5. magnitudes: the decoder's scaled shape times the amplitude around the band's mean magnitude
    (:func:`~varsynth.generation.photometry.mean_magnitude`: M_G, distance modulus, black-body
-   colour, CCM89 extinction), then the cadence's error model (or the model's own predicted
-   errors for cadences without one) and Gaussian noise of that error.
+   colour, CCM89 extinction), then the cadence's error model (or, for cadences without one, the
+   model's predicted errors along the cycle scaled to the class's typical training error
+   relative to amplitude) and Gaussian noise of that error.
 
 Everything random comes from ``numpy.random.default_rng([seed, chunk])``, so a seed reproduces
 the output exactly, chunk by chunk.
@@ -220,7 +221,7 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
         err = np.empty(len(time))
         err[by_time] = cadence.errors(true_mag[by_time], Epochs(time[by_time], band[by_time], depth[by_time]))
     else:
-        err = np.maximum(s_err.astype(np.float64) * amp[curve], _MIN_ERR)
+        err = np.maximum(_model_errors(model, request, s_err, curve) * amp[curve], _MIN_ERR)
     mag = true_mag + (rng.standard_normal(len(time)) * err if noise else 0.0)
     flagged = outside | star_flag
     ids = np.array([f"{id_prefix}{start + i:07d}" for i in range(m)], dtype=object)
@@ -235,6 +236,22 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
         "cadence": np.full(len(o), cadence.name, dtype=object), "extrapolated": flagged[o],
     }
     return pa.table({f.name: pa.array(columns[f.name], f.type) for f in LONG_SCHEMA}, schema=LONG_SCHEMA)
+
+
+def _model_errors(model: GenerativeModel, request: StarRequest, s_err: np.ndarray, curve: np.ndarray) -> np.ndarray:
+    """The decoder's predicted errors (scaled units) with each light curve's median set to the
+    class's typical training value (:meth:`PhysicsCatalog.error_scale`): the decoder learned their
+    shape along the cycle, not their scale. Bundles without that value keep the raw prediction."""
+    typical = model.catalog.error_scale(request.vclass, request.subtype)
+    s_err = s_err.astype(np.float64)
+    if not math.isfinite(typical):
+        log.warning("this bundle stores no typical error scale: errors are the decoder's raw prediction")
+        return s_err
+    counts = np.bincount(curve)
+    order = np.argsort(curve, kind="stable")
+    starts = np.cumsum(counts) - counts
+    medians = np.array([np.median(s_err[order[a : a + c]]) if c else 1.0 for a, c in zip(starts, counts)])
+    return s_err * (typical / np.maximum(medians, 1e-12))[curve]
 
 
 def _as_cadence(cadence: str | Cadence, options: dict[str, Any] | None) -> Cadence:

@@ -44,6 +44,9 @@ class PhysicsCatalog:
     subtype: np.ndarray  # (N,) str
     phys: np.ndarray  # (N, 3) log10 Teff [K], M_G [mag], log10 period [days]
     wave_eff: np.ndarray  # (N,) nm
+    #: (N,) median error of each light curve over its min-max magnitude range; ``None`` in
+    #: bundles written before it was stored.
+    scaled_err: np.ndarray | None = None
 
     def rows(self, vclass: str, subtype: str | None = None) -> np.ndarray:
         """Indices of the stars of a class (and subtype); refuses unknown ones, naming the valid."""
@@ -58,6 +61,17 @@ class PhysicsCatalog:
                 raise ConfigError(f"subtype {subtype!r} of {vclass} is not in this model's training data; valid: {valid}")
             rows = sub
         return rows
+
+    def error_scale(self, vclass: str, subtype: str | None = None) -> float:
+        """Median over the class's training light curves of their median error divided by their
+        min-max magnitude range (NaN when the bundle does not store it).
+
+        The paper's error term (eq. 4) compares error sequences normalised to sum to one, so a
+        decoder's predicted errors have the right shape along the cycle but no absolute scale;
+        generation without a survey error model scales them to this typical value."""
+        if self.scaled_err is None:
+            return float("nan")
+        return float(np.nanmedian(self.scaled_err[self.rows(vclass, subtype)]))
 
     def ranges(self, vclass: str, subtype: str | None = None) -> dict[str, tuple[float, float]]:
         """Per physical parameter, the range of the class's training stars (transformed units).
@@ -131,6 +145,8 @@ def build_catalog(dataset_dir: str | Path, data_filter: DataFilter | None = None
         vclass=np.asarray(table["vclass"].to_pylist(), dtype=object),
         subtype=np.asarray([s or "" for s in table["subtype"].to_pylist()], dtype=object),
         phys=phys, wave_eff=table["wave_eff"].to_numpy().astype(np.float64),
+        scaled_err=np.array([np.median(e) if len(e) else np.nan for e in table["mag_err"].to_numpy(zero_copy_only=False)],
+                            dtype=np.float64),
     )
 
 
@@ -141,6 +157,8 @@ def save_catalog(bundle_dir: str | Path, catalog: PhysicsCatalog) -> Path:
     for j, name in enumerate(PHYS_NAMES):
         columns[name] = pa.array(catalog.phys[:, j], pa.float64())
     columns["wave_eff"] = pa.array(catalog.wave_eff, pa.float64())
+    if catalog.scaled_err is not None:
+        columns["scaled_err"] = pa.array(catalog.scaled_err, pa.float64())
     path = Path(bundle_dir) / _FILE
     write_parquet(pa.table(columns), path)
     return path
@@ -157,4 +175,5 @@ def load_catalog(bundle_dir: str | Path) -> PhysicsCatalog:
         subtype=np.asarray(t["subtype"].to_pylist(), dtype=object),
         phys=np.stack([t[name].to_numpy() for name in PHYS_NAMES], axis=1),
         wave_eff=t["wave_eff"].to_numpy(),
+        scaled_err=t["scaled_err"].to_numpy() if "scaled_err" in t.column_names else None,
     )
