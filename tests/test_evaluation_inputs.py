@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pandas as pd
@@ -101,3 +102,34 @@ def test_markdown_table_and_json_safe():
     safe = json_safe({"x": np.float32(0.5), "y": [np.nan, np.int64(2)], "z": np.arange(2), "f": frame})
     assert safe["x"] == 0.5 and safe["y"] == [None, 2] and safe["z"] == [0, 1]
     assert safe["f"][1]["ratio"] is None
+
+
+def test_summary_table_puts_models_side_by_side_with_their_references():
+    from varsynth.evaluation.context import Section
+    from varsynth.evaluation.report import _headline_table
+
+    def section(value, ref):
+        return Section("recovery", "t", {"headline": {"fraction": value, "auc": 0.9},
+                                          "headline_reference": {"fraction": ref, "auc": 0.5}})
+
+    table = _headline_table({"a": {"recovery": section(0.8, 0.7)}, "b": {"recovery": section(0.6, 0.75)}})
+    rows = table.set_index("metric")
+    assert rows.loc["fraction", "a"] == 0.8 and rows.loc["fraction", "b"] == 0.6
+    assert rows.loc["fraction", "real data or baseline"] == "0.7 / 0.75"  # depends on the model: both shown
+    assert rows.loc["auc", "real data or baseline"] == 0.5  # the same for both: shown once
+
+
+def test_a_failing_check_is_reported_and_the_others_still_run(tmp_path, monkeypatch, model):
+    from varsynth.evaluation import report
+
+    data = write_tiny_dataset(tmp_path / "data", stars_per_class=6)
+    monkeypatch.setitem(report.SECTIONS, "broken", ("varsynth.evaluation.no_such_module", "evaluate"))
+    content = report.evaluate_models([model], data, tmp_path / "r", quick=True, sections=["broken", "reconstruction"],
+                                     progress=False)
+    assert content["settings"]["failed"] == ["broken (default)"]
+    sections = content["models"]["default"]["sections"]
+    assert "ModuleNotFoundError" in sections["broken"]["error"] and sections["reconstruction"]["headline"]
+    assert "Checks that failed" in (tmp_path / "r" / "report.md").read_text()
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "r" / "report.json").stat().st_mode & 0o777 == 0o666 & ~umask  # as open() would make it

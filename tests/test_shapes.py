@@ -102,7 +102,7 @@ def test_noise_floor_is_positive_shrinks_with_size_and_equals_halves_for_equal_s
     small, big = rng.normal(0, 1, 100), rng.normal(0, 1, 10_000)
     f_small, f_big = matched_noise_floor(small, 100), matched_noise_floor(big, 10_000)
     assert 0 < f_big < f_small / 5  # ~ 1 / sqrt(n): 10x smaller for 100x more values
-    assert matched_noise_floor(small, 100) == noise_floor(small)  # two random halves, same draws
+    assert matched_noise_floor(small, 100) == pytest.approx(noise_floor(small), rel=0.3)  # two random halves
     # a generated-sized part of a big sample: the floor of a 100-vs-9900 comparison, not of halves
     assert matched_noise_floor(big, 100) > 3 * matched_noise_floor(big, 10_000)
     with pytest.raises(ValueError, match="at least 4"):
@@ -220,3 +220,15 @@ def test_section_without_catalog_or_large_groups(model, tmp_path):
     assert section.tables[0][1].empty and not section.figures
     assert section.summary["catalog"] == {"skipped": "OGLE-III catalog not found"}
     assert "no group had enough" in section.text and "catalog comparison skipped" in section.text
+
+
+def test_noise_floor_keeps_a_stars_light_curves_on_one_side():
+    # every star twice (its I and V light curves with the same value): split by light curve, the halves share
+    # stars and look closer than independent samples; split by star they do not
+    rng = np.random.default_rng(5)
+    values = rng.normal(0, 1, 200)
+    twice, stars = np.repeat(values, 2), np.repeat(np.arange(200), 2)
+    by_curve = matched_noise_floor(twice, 400)
+    by_star = matched_noise_floor(twice, 400, groups=stars)
+    assert by_star > 1.2 * by_curve
+    assert by_star == pytest.approx(matched_noise_floor(values, 200), rel=0.3)

@@ -276,6 +276,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.json:
         atomic_write(args.json, lambda p: p.write_text(json.dumps(content, indent=1) + "\n"))
     print(f"report: {Path(args.report) / 'report.md'} ({content['settings']['seconds']:.0f} s)")
+    if content["settings"]["failed"]:
+        print(f"varsynth: error: checks failed: {', '.join(content['settings']['failed'])}", file=sys.stderr)
+        return 1
     return 0
 
 

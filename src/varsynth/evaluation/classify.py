@@ -47,6 +47,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 from varsynth.data.io import atomic_write
 from varsynth.evaluation.context import EvalContext, Section
 from varsynth.evaluation.curves import fourier_table, real_curves, twin_curves
+from varsynth.latent.regressors import check_disjoint
 
 __all__ = ["FEATURE_NAMES", "CLASSIFIER_PARAMS", "MIN_TEST_STARS", "FAIL_DROP", "QUICK_TRAIN_PER_CLASS",
            "DISCRIMINATOR_FOLDS", "MIN_AMPLITUDE", "light_curve_features", "make_classifier",
@@ -225,6 +226,7 @@ def evaluate_classifier(ctx: EvalContext) -> Section:
     """The train-on-synthetic, test-on-real section of the fidelity report for ``ctx.model``."""
     train = real_curves(ctx.dataset_dir, "train", max_per_class=QUICK_TRAIN_PER_CLASS if ctx.quick else None,
                         seed=ctx.seed)
+    check_disjoint(train["star_key"].tolist(), ctx.test_real["star_key"].tolist())  # no held-out star in training
     twins = twin_curves(ctx.model, train, seed=ctx.seed)
     x_real, x_twin = light_curve_features(train), light_curve_features(twins)
     test = ctx.test_real

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from varsynth.evaluation.curves import fourier_table, real_curves, twin_curves
 from varsynth.generation.model import GenerativeModel
@@ -89,10 +90,27 @@ class EvalContext:
 
     @cached_property
     def ogle3_catalog(self) -> pd.DataFrame | None:
-        """The OGLE-III catalog of variable stars (:func:`~varsynth.surveys.ogle.read_ogle3_catalog`),
-        or ``None`` when ``data_root`` does not hold it (the sections then say so)."""
+        """The OGLE-III catalog of variable stars (:func:`~varsynth.surveys.ogle.read_ogle3_catalog`)
+        without the stars whose light curves the model trained on (the dataset's ``train`` and
+        ``val`` OGLE-III stars), so that it is a reference the model has not seen; ``None`` when
+        ``data_root`` does not hold it (the sections then say so). ``attrs["dropped_training_stars"]``
+        counts the stars left out."""
         path = self.data_root / "ogle3-catalog" / "ogle3_catalog.txt.bz2"
-        return read_ogle3_catalog(path) if path.exists() else None
+        if not path.exists():
+            return None
+        catalog = read_ogle3_catalog(path)
+        seen = self.training_star_ids
+        keep = ~catalog["ID"].isin(seen)
+        out = catalog[keep].reset_index(drop=True)
+        out.attrs["dropped_training_stars"] = int((~keep).sum())
+        return out
+
+    @cached_property
+    def training_star_ids(self) -> set[str]:
+        """Survey identifiers of the stars in the dataset's ``train`` and ``val`` splits."""
+        stars = pq.read_table(self.dataset_dir / "stars.parquet", columns=["star_id", "split"]).to_pandas() \
+            if (self.dataset_dir / "stars.parquet").exists() else pd.DataFrame({"star_id": [], "split": []})
+        return set(stars.loc[stars["split"].isin(["train", "val"]), "star_id"].astype(str))
 
     @cached_property
     def test_real(self) -> pd.DataFrame:

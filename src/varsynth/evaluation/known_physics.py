@@ -505,6 +505,10 @@ def evaluate_known_physics(ctx: EvalContext) -> Section:
     if ctx.ogle3_catalog is None:
         text.append(f"The OGLE-III catalog is not under {ctx.data_root}: the catalog comparisons are skipped, "
                     "the generated stars' numbers and the Teff trend are reported alone.")
+    else:
+        text.append(f"The OGLE-III catalog stands for the real stars without the "
+                    f"{ctx.ogle3_catalog.attrs.get('dropped_training_stars', 0)} stars whose light curves the model "
+                    "trained on.")
 
     # Cepheids on a log-period grid over the training range (inside it after the round trip via days)
     lo, hi = ctx.model.catalog.ranges("CEP", "F")["log10_period"]
@@ -542,8 +546,8 @@ def evaluate_known_physics(ctx: EvalContext) -> Section:
             "CEP F R21 minimum log P": hz["R21_min_log_p_generated"],
             "CEP F R21 dip depth": hz["R21_dip_depth_generated"],
             "CEP F R21 binned-median gap": hz.get("R21_median_gap", math.nan),
-            "CEP F PL slope (I)": pl["generated"]["slope"],
-            "CEP F PL: I at log P = 1 (mag)": pl["generated"]["I_at_log_p_1"],
+            "CEP F PL slope (I; drawn M_G + photometry)": pl["generated"]["slope"],
+            "CEP F PL: I at log P = 1 (mag; drawn M_G + photometry)": pl["generated"]["I_at_log_p_1"],
             "RRab dphi31/dP (rad/day)": rr_out["generated"]["phi31_slope_rad_per_day"],
             "RRab Bailey slope (mag/dex)": rr_out["generated"]["RRab_amplitude_slope_mag_per_dex"],
             "Teff trend signs agree (amplitude, R21)": (f"{yes_no[trend['amplitude_slope_sign_agrees']]}, "
@@ -553,8 +557,8 @@ def evaluate_known_physics(ctx: EvalContext) -> Section:
             "CEP F R21 minimum log P": hz.get("R21_min_log_p_real", math.nan),
             "CEP F R21 dip depth": hz.get("R21_dip_depth_real", math.nan),
             "CEP F R21 binned-median gap": 0.0,
-            "CEP F PL slope (I)": pl.get("real", {}).get("slope", math.nan),
-            "CEP F PL: I at log P = 1 (mag)": pl.get("real", {}).get("I_at_log_p_1", math.nan),
+            "CEP F PL slope (I; drawn M_G + photometry)": pl.get("real", {}).get("slope", math.nan),
+            "CEP F PL: I at log P = 1 (mag; drawn M_G + photometry)": pl.get("real", {}).get("I_at_log_p_1", math.nan),
             "RRab dphi31/dP (rad/day)": rr_out.get("real", {}).get("phi31_slope_rad_per_day", math.nan),
             "RRab Bailey slope (mag/dex)": rr_out.get("real", {}).get("RRab_amplitude_slope_mag_per_dex", math.nan),
         },

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -24,6 +25,8 @@ from varsynth.config import ConfigError
 from varsynth.data.io import atomic_write
 from varsynth.evaluation.context import EvalContext, Section
 from varsynth.generation.model import GenerativeModel, load_model
+
+log = logging.getLogger(__name__)
 
 __all__ = ["SECTIONS", "evaluate_models", "report_markdown", "markdown_table", "json_safe"]
 
@@ -93,10 +96,13 @@ def _headline_table(results: dict[str, dict[str, Section]]) -> pd.DataFrame:
         for name, section in sections.items():
             reference = section.summary.get("headline_reference", {})
             for metric, value in section.summary.get("headline", {}).items():
-                row = rows.setdefault((name, metric), {})
+                row = rows.setdefault((name, metric), {_REFERENCE_COLUMN: []})
                 row[label] = value
-                if metric in reference:
-                    row.setdefault(_REFERENCE_COLUMN, reference[metric])
+                if metric in reference and reference[metric] not in row[_REFERENCE_COLUMN]:
+                    row[_REFERENCE_COLUMN].append(reference[metric])
+    for row in rows.values():  # a reference that depends on the model shows one value per model, in order
+        row[_REFERENCE_COLUMN] = " / ".join(_cell(v) for v in row[_REFERENCE_COLUMN]) if len(
+            row[_REFERENCE_COLUMN]) > 1 else (row[_REFERENCE_COLUMN] or [""])[0]
     frame = pd.DataFrame([{"check": s, "metric": m, **{k: v.get(k, "") for k in [*results, _REFERENCE_COLUMN]}}
                           for (s, m), v in rows.items()])
     return frame if len(frame) else pd.DataFrame(columns=["check", "metric", *results, _REFERENCE_COLUMN])
@@ -109,7 +115,9 @@ def report_markdown(results: dict[str, dict[str, Section]], settings: dict[str, 
            f"Written by `{settings['command']}` in {settings['seconds']:.0f} s "
            f"({'quick mode, small samples' if settings['quick'] else 'full mode'}; seed {settings['seed']}; "
            f"dataset `{settings['dataset_id']}`, held-out `test` split). Every number below is measured by "
-           "that command; `report.json` holds them all.", "",
+           "that command, except values labelled as quoted; `report.json` holds them all.", "",
+           *([f"**Checks that failed** (the report is incomplete): {', '.join(settings['failed'])}.", ""]
+             if settings.get("failed") else []),
            "## Summary", "", markdown_table(_headline_table(results)), ""]
     names = [n for n in SECTIONS if any(n in s for s in results.values())]
     for name in names:
@@ -147,7 +155,8 @@ def evaluate_models(models: Sequence[str | Path | GenerativeModel], dataset_dir:
         command: the command line, quoted in the report.
 
     Returns:
-        The report's JSON content.
+        The report's JSON content; ``settings["failed"]`` names the checks that raised (their
+        error is in the report, the other checks still ran).
     """
     if seed < 0:
         raise ConfigError(f"seed must be >= 0, got {seed}")
@@ -161,6 +170,7 @@ def evaluate_models(models: Sequence[str | Path | GenerativeModel], dataset_dir:
     started = time.perf_counter()
     results: dict[str, dict[str, Section]] = {}
     record: dict[str, Any] = {}
+    failed: list[str] = []
     for model in models:
         gm = model if isinstance(model, GenerativeModel) else load_model(model)
         label = gm.name if gm.name not in results else f"{gm.name}-{len(results)}"
@@ -168,14 +178,20 @@ def evaluate_models(models: Sequence[str | Path | GenerativeModel], dataset_dir:
         results[label], seconds = {}, {}
         for name in tqdm(chosen, desc=f"evaluating {label}", unit="check", disable=not progress):
             t0 = time.perf_counter()
-            results[label][name] = _section_function(name)(ctx)
+            try:
+                results[label][name] = _section_function(name)(ctx)
+            except Exception as err:  # one failing check must not lose the others' results
+                log.exception("check %s failed for %s", name, label)
+                failed.append(f"{name} ({label})")
+                results[label][name] = Section(name, name, {"error": f"{type(err).__name__}: {err}"},
+                                               text=f"This check failed: `{type(err).__name__}: {err}`.")
             seconds[name] = time.perf_counter() - t0
         record[label] = {"model": str(gm.path), "seconds": seconds,
                          "sections": {n: s.summary for n, s in results[label].items()}}
     card = dataset_dir / "data_card.json"
     settings = {"command": command, "quick": quick, "seed": seed, "dataset": str(dataset_dir),
                 "dataset_id": json.loads(card.read_text()).get("dataset_id", "?") if card.exists() else "?",
-                "seconds": time.perf_counter() - started}
+                "seconds": time.perf_counter() - started, "failed": failed}
     content = json_safe({"settings": settings, "models": record})
     atomic_write(report_dir / "report.json", lambda p: p.write_text(json.dumps(content, indent=1) + "\n"))
     atomic_write(report_dir / "report.md", lambda p: p.write_text(report_markdown(results, settings) + "\n"))
