@@ -31,8 +31,6 @@ and ``lafler_kinman`` also compare the noise, including the outliers of real lig
 from __future__ import annotations
 
 import math
-import os
-from pathlib import Path
 from typing import Any
 
 import light_curve as lc
@@ -44,8 +42,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support, roc_auc_score
 from sklearn.model_selection import StratifiedGroupKFold
 
-from varsynth.data.io import atomic_write
-from varsynth.evaluation.context import EvalContext, Section
+from varsynth.evaluation.context import FIGURE_DPI, EvalContext, Section
 from varsynth.evaluation.curves import fourier_table, real_curves, twin_curves
 from varsynth.latent.regressors import check_disjoint
 
@@ -63,8 +60,6 @@ QUICK_TRAIN_PER_CLASS = 40
 DISCRIMINATOR_FOLDS = 5
 #: Fourier amplitude (mag) below which a light curve counts as constant (no scale-free features).
 MIN_AMPLITUDE = 1e-6
-#: Resolution of the figure (pixels per inch).
-DPI = 110
 
 # light-curve features kept as they are (_SHAPE) and those in magnitudes, divided by the Fourier amplitude (_SCALE)
 _SHAPE = lc.Extractor(lc.BeyondNStd(1.0), lc.BeyondNStd(2.0), lc.Kurtosis(), lc.Skew(), lc.StetsonK(),
@@ -357,11 +352,10 @@ def _mistaken(confusion: pd.DataFrame, vclass: str) -> str:
 
 def _confusion_figure(ctx: EvalContext, real_cm: pd.DataFrame, gen_cm: pd.DataFrame) -> str:
     """Two row-normalised confusion matrices side by side; returns the path relative to the report."""
-    path, relative = ctx.figure_path("classifier_confusion")
     rows, columns = list(real_cm.index), list(real_cm.columns)
     gen_cm = gen_cm.reindex(index=rows, columns=columns, fill_value=0)
     size = 1.2 + 0.55 * len(columns)
-    fig = Figure(figsize=(2 * size + 1.2, size), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(2 * size + 1.2, size), dpi=FIGURE_DPI, layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, 2, sharey=True)
     for ax, frame, source in zip(axes, (real_cm, gen_cm), ("real", "generated")):
@@ -378,9 +372,4 @@ def _confusion_figure(ctx: EvalContext, real_cm: pd.DataFrame, gen_cm: pd.DataFr
         ax.set_title(f"trained on {source}")
     axes[0].set_ylabel("true class (held-out real)")
     fig.colorbar(image, ax=axes, shrink=0.8, label="fraction of the true class")
-    def save(tmp: Path) -> None:
-        fig.savefig(tmp, format="png", dpi=DPI)
-        os.chmod(tmp, 0o644)  # the temporary file is created 0600; a figure is not secret
-
-    atomic_write(path, save)
-    return relative
+    return ctx.save_figure(fig, "classifier_confusion")

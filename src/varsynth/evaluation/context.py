@@ -15,6 +15,9 @@ from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
+from matplotlib.figure import Figure
+
+from varsynth.data.io import atomic_write
 
 from varsynth.evaluation.curves import fourier_table, real_curves, twin_curves
 from varsynth.generation.model import GenerativeModel
@@ -22,6 +25,8 @@ from varsynth.surveys.ogle import read_ogle3_catalog
 
 __all__ = ["EvalContext", "Section", "DEFAULT_DATA_ROOT"]
 
+#: Resolution of the report's figures (dots per inch).
+FIGURE_DPI = 110
 #: Where the shared survey data (OGLE-III catalog, ...) lives relative to a repository checkout.
 DEFAULT_DATA_ROOT = Path("../shared/data")
 
@@ -78,10 +83,12 @@ class EvalContext:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
-    def figure_path(self, name: str) -> tuple[Path, str]:
-        """Absolute path to save a figure ``name`` (``.png``) and its path relative to the report."""
+    def save_figure(self, fig: Figure, name: str) -> str:
+        """Write ``fig`` as this model's figure ``name`` (PNG at :data:`FIGURE_DPI`, atomically) and
+        return its path relative to the report folder, for :attr:`Section.figures`."""
         path = self.figure_dir / f"{name}.png"
-        return path, str(path.relative_to(self.report_dir))
+        atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=FIGURE_DPI))
+        return str(path.relative_to(self.report_dir))
 
     @property
     def per_class(self) -> int | None:

@@ -35,8 +35,7 @@ from matplotlib.figure import Figure
 
 from varsynth.bands import band as band_info
 from varsynth.cadences import get_cadence
-from varsynth.data.io import atomic_write
-from varsynth.evaluation.context import EvalContext, Section
+from varsynth.evaluation.context import FIGURE_DPI, EvalContext, Section
 from varsynth.evaluation.curves import folded_curves, fourier_table, real_curves
 from varsynth.evaluation.fourier import fourier_parameters
 from varsynth.generation.engine import StarRequest, iter_generate
@@ -50,7 +49,6 @@ LOG_P_BIN = 0.1
 BUMP_BIN, BUMP_WINDOW = 0.05, (0.8, 1.2)
 #: Log-period window (dex) of the R21 plateau before the bump, to measure the depth of the dip.
 PLATEAU_WINDOW = (0.4, 0.7)
-_DPI = 110
 _REAL, _GEN = "0.55", "tab:red"
 
 
@@ -219,14 +217,9 @@ def _catalog(ctx: EvalContext, vclass: str, subtype: str) -> pd.DataFrame | None
                          "phi31": sel["phi31_1"].to_numpy(float)})
 
 
-def _save(fig: Figure, ctx: EvalContext, name: str) -> str:
-    path, relative = ctx.figure_path(name)
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=_DPI))
-    return relative
-
 
 def _figure(width: float, height: float, ncols: int) -> tuple[Figure, np.ndarray]:
-    fig = Figure(figsize=(width, height), dpi=_DPI, layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=FIGURE_DPI, layout="constrained")
     FigureCanvasAgg(fig)
     return fig, np.atleast_1d(fig.subplots(1, ncols))
 
@@ -291,7 +284,7 @@ def _hertzsprung(ctx: EvalContext, section: Section, gen: pd.DataFrame, real: pd
     section.tables.append((f"Hertzsprung progression: binned medians of R21 and phi21 (rad) in {LOG_P_BIN} dex "
                            "of log P", table.round(3)))
     section.figures.append(("Hertzsprung progression of fundamental-mode Cepheids: phi21 and R21 against log "
-                            "period; grey band: where the R21 minimum is sought", _save(fig, ctx, "hertzsprung")))
+                            "period; grey band: where the R21 minimum is sought", ctx.save_figure(fig, "hertzsprung")))
     sentence = (f"Hertzsprung progression ({len(gen)} generated CEP F in the OGLE-III cadence, I band, log P "
                 f"{lo:.2f}-{hi:.2f}): the R21 minimum between log P {BUMP_WINDOW[0]} and {BUMP_WINDOW[1]} is at "
                 f"log P {_fmt(out['R21_min_log_p_generated'], 3)} (R21 {_fmt(out['R21_min_generated'])}, "
@@ -330,7 +323,7 @@ def _period_luminosity(ctx: EvalContext, section: Section, gen: pd.DataFrame, re
     section.tables.append(("Period-luminosity relation (intensity-mean I of the observed points, 3-sigma clipped "
                            "fit)", pd.DataFrame(rows).round(3)))
     section.figures.append(("Period-luminosity relation in the I band, LMC distance",
-                            _save(fig, ctx, "period_luminosity")))
+                            ctx.save_figure(fig, "period_luminosity")))
     g = out["generated"]
     sentence = (f"Period-luminosity (intensity-mean I of the observed points, LMC distance modulus): generated "
                 f"I = {_fmt(g['slope'])} log P + {_fmt(g['intercept'])} (scatter {_fmt(g['scatter'], 3)} mag)")
@@ -383,7 +376,7 @@ def _rr_lyrae(ctx: EvalContext, section: Section, gen: dict[str, pd.DataFrame],
     section.tables.append(("RR Lyrae: medians per subtype, phi31-period and Bailey slopes of RRab",
                            pd.DataFrame(rows).round(3)))
     section.figures.append(("RR Lyrae: phi31 against period (RRab) and the Bailey diagram (RRab, RRc)",
-                            _save(fig, ctx, "rr_lyrae")))
+                            ctx.save_figure(fig, "rr_lyrae")))
     catalog = ctx.model.catalog
     waves, i_wave = catalog.wave_eff[catalog.rows("RRLYR")], band_info("ogle3", "I").wave_eff
     g = out["generated"]
@@ -432,7 +425,7 @@ def _teff_sequence(ctx: EvalContext, section: Section, steps: int) -> tuple[dict
     curves = pd.DataFrame(rows).round(3)
     section.tables.append(("Noiseless CEP F at fixed period and M_G across Teff: Fourier parameters", curves))
     section.figures.append(("Generated fundamental-mode Cepheids at one period and M_G across Teff (cf. the "
-                            "paper's Fig. 8), noiseless, dense uniform sampling", _save(fig, ctx, "teff_sequence")))
+                            "paper's Fig. 8), noiseless, dense uniform sampling", ctx.save_figure(fig, "teff_sequence")))
     first, last = curves.iloc[0], curves.iloc[-1]
     sentence = (f"Teff sequence at P = {period:.2f} d and M_G = {abs_mag:.2f} mag: from {first['teff_K']:.0f} to "
                 f"{last['teff_K']:.0f} K the generated amplitude goes from {first['amplitude']:.2f} to "
@@ -475,7 +468,7 @@ def _teff_trend(ctx: EvalContext, section: Section, gen: pd.DataFrame, real: pd.
     section.tables.append(("Shape against log10 Teff: least-squares slopes (per dex of Teff) with bootstrap "
                            "errors", pd.DataFrame(rows).round(3)))
     section.figures.append(("Amplitude and R21 against Teff: real OGLE-III I-band Cepheids (held-out and training "
-                            "splits) and generated ones", _save(fig, ctx, "teff_trend")))
+                            "splits) and generated ones", ctx.save_figure(fig, "teff_trend")))
     parts = []
     for key in ("amplitude", "R21"):
         gk, rk = out["generated"][key], out["real"][key]

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -37,8 +36,8 @@ import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from varsynth.data.io import atomic_write, read_split
-from varsynth.evaluation.context import EvalContext, Section
+from varsynth.data.io import read_split
+from varsynth.evaluation.context import FIGURE_DPI, EvalContext, Section
 from varsynth.latent.encode import PHYS_COLUMNS
 from varsynth.latent.flow import FlowData
 from varsynth.latent.regressors import (
@@ -70,7 +69,6 @@ _QUICK_SETTINGS = RegressionSettings(n_copies=10, n_draws=10, rf_trees=10, mlp_m
 SCORE_OBJECTS, QUICK_SCORE_OBJECTS = 1000, 150
 #: Flow draws per object for its conditional median.
 FLOW_DRAWS = 32
-_DPI = 110
 _MAX_PAIR_DIMS = 8  # the pair plot shows at most this many dimensions (the most active ones)
 
 
@@ -194,7 +192,7 @@ def pair_plot(mu: np.ndarray, colour: np.ndarray, *, categorical: bool, colour_l
         raise ValueError(f"mu must be (N >= 1, Z) with one colour per row, got {mu.shape} and {len(colour)} colours")
     dims = _pair_dims(mu, max_dims)
     k = len(dims)
-    fig = Figure(figsize=(1.7 * k + 1.6, 1.7 * k + 0.5), dpi=_DPI)
+    fig = Figure(figsize=(1.7 * k + 1.6, 1.7 * k + 0.5), dpi=FIGURE_DPI)
     FigureCanvasAgg(fig)
     fig.subplots_adjust(left=0.1, right=0.86, bottom=0.08, top=0.92, wspace=0.08, hspace=0.08)
     var = mu.var(axis=0)
@@ -247,17 +245,6 @@ def pair_plot(mu: np.ndarray, colour: np.ndarray, *, categorical: bool, colour_l
     fig.suptitle("Latent means of held-out real light curves (encoder means; dimensionless)", fontsize=9)
     return fig
 
-
-def _save(fig: Figure, ctx: EvalContext, name: str) -> str:
-    """Write ``fig`` as this model's figure ``name`` (PNG, atomically); its path relative to the report."""
-    path, rel = ctx.figure_path(name)
-
-    def write(tmp: Path) -> None:
-        fig.savefig(tmp, format="png", dpi=_DPI)
-        os.chmod(tmp, 0o644)  # the temporary file is created 0600; a figure is not secret
-
-    atomic_write(path, write)
-    return rel
 
 
 def link_scores(target: np.ndarray, one_draw: np.ndarray, point: np.ndarray, active: np.ndarray) -> dict[str, float]:
@@ -425,11 +412,11 @@ def evaluate_latent(ctx: EvalContext) -> Section:
     log_teff = test.meta["log10_teff"].to_numpy(dtype=np.float64)
     figures = [
         ("Latent means of held-out real light curves, coloured by log10 Teff (grey: no Teff), as the paper's Fig. 6 "
-         f"({ctx.label})", _save(pair_plot(test.mu, log_teff, categorical=False, colour_label="log10 Teff (K)"),
-                                 ctx, "latent_pairs_teff")),
+         f"({ctx.label})", ctx.save_figure(pair_plot(test.mu, log_teff, categorical=False,
+                                                     colour_label="log10 Teff (K)"), "latent_pairs_teff")),
         (f"The same, coloured by class ({ctx.label})",
-         _save(pair_plot(test.mu, test.meta["vclass"].to_numpy(), categorical=True, colour_label="class"),
-               ctx, "latent_pairs_class")),
+         ctx.save_figure(pair_plot(test.mu, test.meta["vclass"].to_numpy(), categorical=True, colour_label="class"),
+                         "latent_pairs_class")),
     ]
     flow_row = links.set_index("link").loc["flow"]
     summary: dict[str, Any] = {

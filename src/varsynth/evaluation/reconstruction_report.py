@@ -18,8 +18,6 @@ subset.
 from __future__ import annotations
 
 import math
-import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,8 +25,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from varsynth.data.io import atomic_write
-from varsynth.evaluation.context import EvalContext, Section
+from varsynth.evaluation.context import FIGURE_DPI, EvalContext, Section
 from varsynth.evaluation.reconstruction import reconstructed_curves, reconstruction_table, summarise_reconstruction
 from varsynth.taxonomy import CLASSES
 from varsynth.training.config import TrainConfig
@@ -47,7 +44,6 @@ REFERENCE: dict[str, Any] = {
 }
 #: (survey, band, class) of the held-out light curves comparable with :data:`REFERENCE`.
 LIKE_FOR_LIKE: tuple[str, str, str] = ("ogle3", "I", "CEP")
-_DPI = 110
 _MIN_POINTS = 30  # panels show light curves with at least this many points when the class has them
 
 
@@ -99,7 +95,7 @@ def reconstruction_grid(panels: pd.DataFrame, ncols: int = 4) -> Figure:
     if not len(panels):
         raise ValueError("panels is empty: nothing to draw")
     nrows = math.ceil(len(panels) / ncols)
-    fig = Figure(figsize=(3.1 * ncols, 2.4 * nrows + 0.3), dpi=_DPI, layout="constrained")
+    fig = Figure(figsize=(3.1 * ncols, 2.4 * nrows + 0.3), dpi=FIGURE_DPI, layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax, (_, p) in zip(axes, panels.iterrows()):
@@ -119,17 +115,6 @@ def reconstruction_grid(panels: pd.DataFrame, ncols: int = 4) -> Figure:
     axes[0].legend(fontsize=6, loc="best")
     return fig
 
-
-def _save(fig: Figure, ctx: EvalContext, name: str) -> str:
-    """Write ``fig`` as this model's figure ``name`` (PNG, atomically); its path relative to the report."""
-    path, rel = ctx.figure_path(name)
-
-    def write(tmp: Path) -> None:
-        fig.savefig(tmp, format="png", dpi=_DPI)
-        os.chmod(tmp, 0o644)  # the temporary file is created 0600; a figure is not secret
-
-    atomic_write(path, write)
-    return rel
 
 
 def _training_filter(ctx: EvalContext) -> DataFilter:
@@ -205,7 +190,7 @@ def evaluate_reconstruction(ctx: EvalContext) -> Section:
     real = ctx.test_real.set_index("sample_id").loc[chosen, ["phase", "mag", "mag_err"]].reset_index()
     panels = (pd.DataFrame({"sample_id": chosen}).merge(rows, on="sample_id").merge(curves, on="sample_id")
               .merge(real, on="sample_id"))
-    figure = _save(reconstruction_grid(panels), ctx, "reconstruction_grid")
+    figure = ctx.save_figure(reconstruction_grid(panels), "reconstruction_grid")
     where = ("decoded on a dense phase grid" if ctx.model.cvae.config.decoder == "periodic" else
              "the sequence decoder at the light curve's own phases")
 

@@ -19,7 +19,6 @@ reported twice: strict (the period itself) and binary-aware (the period or half 
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,8 +31,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from varsynth.cadences import CADENCES, Cadence, get_cadence
-from varsynth.data.io import atomic_write
-from varsynth.evaluation.context import EvalContext, Section
+from varsynth.evaluation.context import FIGURE_DPI, EvalContext, Section
 from varsynth.generation import StarRequest, iter_generate
 
 __all__ = [
@@ -60,7 +58,6 @@ MIN_EPOCHS = 5
 #: Highest Fourier order of the real stars' templates.
 TEMPLATE_ORDER = 8
 
-_FIGURE_DPI = 110
 
 
 def search_window(period_range: tuple[float, float], baseline: float) -> tuple[float, float]:
@@ -344,10 +341,9 @@ def _summaries(per_curve: pd.DataFrame, cadences: Sequence[str], classes: Sequen
 
 def _figure(ctx: EvalContext, by_class: pd.DataFrame, cadences: Sequence[str], classes: Sequence[str]) -> str:
     """Grouped bars per cadence (binary-aware fraction, strict as ticks); returns the relative path."""
-    path, relative = ctx.figure_path("recovery")
     ncols = 3
     nrows = math.ceil(len(cadences) / ncols)
-    fig = Figure(figsize=(11, 3.2 * nrows), dpi=_FIGURE_DPI, layout="constrained")
+    fig = Figure(figsize=(11, 3.2 * nrows), dpi=FIGURE_DPI, layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True).ravel()
     x = np.arange(len(classes))
@@ -375,12 +371,7 @@ def _figure(ctx: EvalContext, by_class: pd.DataFrame, cadences: Sequence[str], c
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside upper center", ncols=3, fontsize=8)
 
-    def save(tmp: os.PathLike[str]) -> None:
-        fig.savefig(tmp, format="png", dpi=_FIGURE_DPI)
-        os.chmod(tmp, 0o644)
-
-    atomic_write(path, save)
-    return relative
+    return ctx.save_figure(fig, "recovery")
 
 
 def _text(by_class: pd.DataFrame, by_cadence: pd.DataFrame, windows: dict[str, tuple[float, float]],

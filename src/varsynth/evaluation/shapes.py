@@ -37,8 +37,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from varsynth.config import ConfigError
-from varsynth.data.io import atomic_write
-from varsynth.evaluation.context import EvalContext, Section
+from varsynth.evaluation.context import FIGURE_DPI, EvalContext, Section
 from varsynth.evaluation.curves import folded_curves, fourier_table
 from varsynth.evaluation.distances import DISTANCES, distance
 from varsynth.evaluation.fourier import FOURIER_NAMES
@@ -65,7 +64,6 @@ _FALLBACK_MAG = (15.0, 19.0)
 _FIG_GROUPS, _FIG_PER_CLASS = 8, 2
 #: Points drawn per sample in a scatter panel (a random subset of larger samples).
 _MAX_POINTS = 1500
-_DPI = 110
 _REAL, _GEN, _CAT, _CAT_GEN = "0.55", "C0", "k", "C3"
 _UNITS = {"amplitude": "amplitude (mag)", "R21": "R21", "phi21": "phi21 (rad)", "R31": "R31", "phi31": "phi31 (rad)"}
 
@@ -313,12 +311,6 @@ def catalog_comparison(model: GenerativeModel, catalog: pd.DataFrame, *, n: int 
 
 # ----------------------------------------------------------------------------------------- figures
 
-def _save(fig: Figure, ctx: EvalContext, name: str) -> str:
-    path, rel = ctx.figure_path(name)
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=_DPI))
-    fig.clear()
-    return rel
-
 
 def _figure_groups(real: pd.DataFrame, compared: Sequence[str]) -> list[str]:
     """Up to :data:`_FIG_GROUPS` compared groups: named subtypes first, largest first, at most
@@ -349,7 +341,7 @@ def _range(samples: list[np.ndarray], name: str) -> tuple[float, float]:
 def _histogram_figure(ctx: EvalContext, groups: list[str], real: pd.DataFrame, gen: pd.DataFrame,
                       cat: CatalogComparison | None) -> str:
     height = 1.9 * len(groups) + 1.0
-    fig = Figure(figsize=(13.0, height), dpi=_DPI)
+    fig = Figure(figsize=(13.0, height), dpi=FIGURE_DPI)
     FigureCanvasAgg(fig)
     fig.subplots_adjust(left=0.05, right=0.99, bottom=0.55 / height, top=1 - 0.45 / height, wspace=0.12, hspace=0.3)
     axes = fig.subplots(len(groups), len(FOURIER_NAMES), squeeze=False)
@@ -378,7 +370,7 @@ def _histogram_figure(ctx: EvalContext, groups: list[str], real: pd.DataFrame, g
         for h, lab in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(lab, h)
     fig.legend(list(handles.values()), list(handles), loc="upper center", ncols=4, fontsize=8)
-    return _save(fig, ctx, "shapes_histograms")
+    return ctx.save_figure(fig, "shapes_histograms")
 
 
 def _plane_figure(ctx: EvalContext, name: str, groups: list[str], real: pd.DataFrame, gen: pd.DataFrame,
@@ -386,7 +378,7 @@ def _plane_figure(ctx: EvalContext, name: str, groups: list[str], real: pd.DataF
     ncols = min(4, len(groups))
     nrows = math.ceil(len(groups) / ncols)
     height = 2.9 * nrows + 0.3
-    fig = Figure(figsize=(3.3 * ncols, height), dpi=_DPI)
+    fig = Figure(figsize=(3.3 * ncols, height), dpi=FIGURE_DPI)
     FigureCanvasAgg(fig)
     fig.subplots_adjust(left=0.22 / ncols, right=0.98, bottom=0.5 / height, top=1 - 0.35 / height, wspace=0.32,
                         hspace=0.5)
@@ -406,7 +398,7 @@ def _plane_figure(ctx: EvalContext, name: str, groups: list[str], real: pd.DataF
         ax.legend(fontsize=7, markerscale=3)
     for ax in list(axes.flat)[len(groups):]:
         ax.set_visible(False)
-    return _save(fig, ctx, name)
+    return ctx.save_figure(fig, name)
 
 
 # ------------------------------------------------------------------------------------ the section
