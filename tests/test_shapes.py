@@ -232,3 +232,18 @@ def test_noise_floor_keeps_a_stars_light_curves_on_one_side():
     by_star = matched_noise_floor(twice, 400, groups=stars)
     assert by_star > 1.2 * by_curve
     assert by_star == pytest.approx(matched_noise_floor(values, 200), rel=0.3)
+
+
+def test_catalog_like_samples_follow_the_catalog_periods():
+    from varsynth.evaluation.shapes import _period_matched
+    from varsynth.generation.model import load_model
+
+    model = load_model("default")
+    periods = np.array([0.5, 0.6, 0.7, 50.0])  # the last is far outside the RRab training range
+    gen, clipped = _period_matched(model, "RRLYR", "RRab", periods, 40, 3, (15.0, 19.0), "RRab")
+    assert len(gen) == 40 and gen["star_key"].is_unique
+    lo, hi = model.catalog.ranges("RRLYR", "RRab")["log10_period"]
+    logp = np.log10(gen["period"].to_numpy())
+    assert ((logp >= lo) & (logp <= hi)).all()
+    assert 0 < clipped < 40  # the 50-day draws, about a quarter
+    assert np.isclose(gen["period"], 0.6, rtol=1e-6).any() and np.isclose(gen["period"], 0.5, rtol=1e-6).any()

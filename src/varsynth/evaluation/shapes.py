@@ -53,6 +53,8 @@ ANGLE_NAMES: tuple[str, ...] = ("phi21", "phi31")
 #: OGLE-III catalog column of each Fourier parameter (I band, first period).
 CATALOG_COLUMNS: dict[str, str] = {"amplitude": "A_1", "R21": "R21_1", "phi21": "phi21_1",
                                    "R31": "R31_1", "phi31": "phi31_1"}
+#: Period bins of the generated catalog-like samples (each bin generated at its median period).
+_PERIOD_BINS = 20
 #: Light curves a group needs to be compared (full mode, quick mode).
 MIN_COUNT, QUICK_MIN_COUNT = 20, 10
 #: Light curves generated per OGLE-III group (full mode, quick mode).
@@ -194,7 +196,8 @@ def _grouped(fourier: pd.DataFrame) -> pd.DataFrame:
 
 
 def catalog_fourier(catalog: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """The LMC stars of the OGLE-III catalog as rows ``ID, vclass, subtype, I`` (mean mag) and the
+    """The LMC stars of the OGLE-III catalog as rows ``ID, vclass, subtype, I`` (mean mag), ``period``
+    (``P_1``, days; NaN when the catalog has no such column) and the
     Fourier parameters under :data:`FOURIER_NAMES` (amplitude = ``A_1``, the I-band peak-to-peak
     amplitude; phases wrapped into [0, 2 pi)); stars outside the eight classes are dropped. Also
     returns notes on the two catalog quirks handled:
@@ -214,7 +217,8 @@ def catalog_fourier(catalog: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         raise ValueError(f"catalog is missing OGLE-III column(s) {missing}")
     lmc = catalog[catalog["Field"].astype(str).str.startswith("LMC") & catalog["vclass"].notna()]
     out = pd.DataFrame({"ID": lmc["ID"].to_numpy(), "vclass": lmc["vclass"].to_numpy(),
-                        "subtype": lmc["subtype_norm"].fillna("").to_numpy(), "I": lmc["I"].to_numpy(float)})
+                        "subtype": lmc["subtype_norm"].fillna("").to_numpy(), "I": lmc["I"].to_numpy(float),
+                        "period": lmc["P_1"].to_numpy(float) if "P_1" in lmc else np.nan})
     for name, column in CATALOG_COLUMNS.items():
         values = lmc[column].to_numpy(float)
         out[name] = np.mod(values, 2 * math.pi) if name in ANGLE_NAMES else values
@@ -253,7 +257,9 @@ class CatalogComparison:
 def catalog_comparison(model: GenerativeModel, catalog: pd.DataFrame, *, n: int = CATALOG_N,
                        min_count: int = MIN_COUNT, seed: int = 0) -> CatalogComparison:
     """Compare OGLE-III LMC Fourier parameters with ``n`` light curves per group drawn by the public
-    generator (OGLE-III cadence, I band, physics drawn by ``model`` from its training stars).
+    generator (OGLE-III cadence, I band) with periods drawn from the group's catalog periods
+    (:func:`_period_matched`; shapes depend strongly on period, so the comparison is of shapes, not
+    of period distributions) and the other physics drawn by ``model`` from its training stars.
 
     A catalog (class, subtype) is compared when the model was trained on that subtype; a class
     none of whose catalog subtypes the model knows (e.g. T2CEP, whose subtypes the model does not
@@ -297,9 +303,11 @@ def catalog_comparison(model: GenerativeModel, catalog: pd.DataFrame, *, n: int 
             continue
         mags = part["I"].dropna()
         mean_mag = tuple(np.round(np.quantile(mags, [0.05, 0.95]), 2)) if len(mags) else _FALLBACK_MAG
-        table = generate_table(StarRequest(vclass, subtype=subtype), n=n, cadence="ogle3", bands=("I",),
-                               model=model, seed=seed, fallback_mean_mag=mean_mag)
-        gen = fourier_table(folded_curves(table))
+        gen, clipped = _period_matched(model, vclass, subtype, part["period"].to_numpy(float), n, seed, mean_mag,
+                                       label)
+        if clipped:
+            notes.append(f"{label}: {clipped} of {n} periods drawn from the catalog clipped to the model's training "
+                         "range")
         real.append(part.assign(group=label))
         generated.append(gen.assign(group=label))
     if not real:
@@ -307,6 +315,32 @@ def catalog_comparison(model: GenerativeModel, catalog: pd.DataFrame, *, n: int 
         return CatalogComparison(empty, empty, compare_shapes(empty, empty, min_count, seed=seed), notes)
     real_all, gen_all = pd.concat(real, ignore_index=True), pd.concat(generated, ignore_index=True)
     return CatalogComparison(real_all, gen_all, compare_shapes(real_all, gen_all, min_count, seed=seed), notes)
+
+
+def _period_matched(model: GenerativeModel, vclass: str, subtype: str | None, periods: np.ndarray, n: int,
+                    seed: int, mean_mag: tuple[float, float], label: str) -> tuple[pd.DataFrame, int]:
+    """Fourier parameters of ``n`` generated light curves whose periods (days) are drawn from
+    ``periods``, clipped to the model's training range for the group, and generated in
+    :data:`_PERIOD_BINS` quantile bins (each at its median period); also the number clipped.
+    Without finite periods the model draws them from its training stars."""
+    logp = np.log10(periods[np.isfinite(periods) & (periods > 0)])
+    lo, hi = model.catalog.ranges(vclass, subtype)["log10_period"]
+    kwargs = {"cadence": "ogle3", "bands": ("I",), "model": model, "fallback_mean_mag": mean_mag}
+    if logp.size == 0 or not (math.isfinite(lo) and math.isfinite(hi)):
+        table = generate_table(StarRequest(vclass, subtype=subtype), n=n, seed=seed, **kwargs)
+        return fourier_table(folded_curves(table)), 0
+    draw = np.random.default_rng(seed).choice(logp, n)
+    clipped = int(((draw < lo) | (draw > hi)).sum())
+    draw = np.clip(draw, lo + 1e-6, hi - 1e-6)  # the margin survives the round trip through days
+    edges = np.quantile(draw, np.linspace(0, 1, _PERIOD_BINS + 1))
+    bins = np.clip(np.searchsorted(edges, draw, side="right") - 1, 0, _PERIOD_BINS - 1)
+    parts = []
+    for k in np.unique(bins):
+        request = StarRequest(vclass, subtype=subtype, period=float(10 ** np.median(draw[bins == k])))
+        table = generate_table(request, n=int((bins == k).sum()), seed=seed + int(k), id_prefix=f"{label}-{k}-",
+                               **kwargs)
+        parts.append(fourier_table(folded_curves(table)))
+    return pd.concat(parts, ignore_index=True), clipped
 
 
 # ----------------------------------------------------------------------------------------- figures
