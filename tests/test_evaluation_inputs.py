@@ -10,24 +10,14 @@ import pandas as pd
 import pytest
 
 from helpers import write_tiny_dataset
+from varsynth.data.io import json_safe
 from varsynth.evaluation.curves import folded_curves, fourier_table, real_curves, twin_curves
-from varsynth.evaluation.report import json_safe, markdown_table
+from varsynth.evaluation.report import markdown_table
 from varsynth.generation import StarRequest, generate_table
-from varsynth.generation.model import load_model
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    return write_tiny_dataset(tmp_path_factory.mktemp("inputs") / "data")
-
-
-@pytest.fixture(scope="module")
-def model():
-    return load_model("default")
-
-
-def test_real_curves_are_in_magnitudes_around_the_stars_mean(tiny):
-    curves = real_curves(tiny, "test")
+def test_real_curves_are_in_magnitudes_around_the_stars_mean(tiny_dataset):
+    curves = real_curves(tiny_dataset, "test")
     assert len(curves) > 0
     for ph, m, e in zip(curves["phase"], curves["mag"], curves["mag_err"]):
         assert ((0 <= ph) & (ph < 1)).all()
@@ -36,20 +26,20 @@ def test_real_curves_are_in_magnitudes_around_the_stars_mean(tiny):
         np.testing.assert_allclose(e, 0.01, rtol=1e-3)
 
 
-def test_max_per_class_caps_each_class(tiny):
-    full = real_curves(tiny, "train")
-    capped = real_curves(tiny, "train", max_per_class=2, seed=3)
+def test_max_per_class_caps_each_class(tiny_dataset):
+    full = real_curves(tiny_dataset, "train")
+    capped = real_curves(tiny_dataset, "train", max_per_class=2, seed=3)
     assert capped.groupby("vclass").size().max() == 2
     assert set(capped["vclass"]) == set(full["vclass"])
     with pytest.raises(ValueError, match="max_per_class"):
-        real_curves(tiny, "train", max_per_class=0)
+        real_curves(tiny_dataset, "train", max_per_class=0)
 
 
-def test_twins_keep_everything_but_the_shape(tiny, model):
-    real = real_curves(tiny, "test")
-    twins = twin_curves(model, real, seed=1, noise=False)
-    again = twin_curves(model, real, seed=1, noise=False)
-    other = twin_curves(model, real, seed=2, noise=False)
+def test_twins_keep_everything_but_the_shape(tiny_dataset, default_model):
+    real = real_curves(tiny_dataset, "test")
+    twins = twin_curves(default_model, real, seed=1, noise=False)
+    again = twin_curves(default_model, real, seed=1, noise=False)
+    other = twin_curves(default_model, real, seed=2, noise=False)
     for column in ("sample_id", "vclass", "subtype", "band", "teff", "abs_mag", "period"):
         pd.testing.assert_series_equal(twins[column], real[column], check_names=False)
     for r, t, t2, t3 in zip(real.itertuples(), twins.itertuples(), again.itertuples(), other.itertuples()):
@@ -60,17 +50,17 @@ def test_twins_keep_everything_but_the_shape(tiny, model):
         assert np.ptp(t.mag) > 0
 
 
-def test_twins_with_noise_scatter_by_the_real_errors(tiny, model):
-    real = real_curves(tiny, "test")
-    clean = twin_curves(model, real, seed=4, noise=False)
-    noisy = twin_curves(model, real, seed=4)
+def test_twins_with_noise_scatter_by_the_real_errors(tiny_dataset, default_model):
+    real = real_curves(tiny_dataset, "test")
+    clean = twin_curves(default_model, real, seed=4, noise=False)
+    noisy = twin_curves(default_model, real, seed=4)
     pulls = np.concatenate([(n - c) / e for n, c, e in zip(noisy["mag"], clean["mag"], real["mag_err"])])
     assert abs(np.std(pulls) - 1) < 0.1 and abs(np.mean(pulls)) < 0.1
 
 
-def test_folded_generated_curves_fold_on_their_own_period_and_epoch(model):
+def test_folded_generated_curves_fold_on_their_own_period_and_epoch(default_model):
     table = generate_table(StarRequest("RRLYR", period=0.5, epoch=60000.0), n=3, cadence="uniform",
-                           model=model, seed=0, noise=False)
+                           model=default_model, seed=0, noise=False)
     curves = folded_curves(table)
     assert len(curves) == 3 * len(set(table["band"]))
     first = curves.iloc[0]
@@ -119,12 +109,12 @@ def test_summary_table_puts_models_side_by_side_with_their_references():
     assert rows.loc["auc", "real data or baseline"] == 0.5  # the same for both: shown once
 
 
-def test_a_failing_check_is_reported_and_the_others_still_run(tmp_path, monkeypatch, model):
+def test_a_failing_check_is_reported_and_the_others_still_run(tmp_path, monkeypatch, default_model):
     from varsynth.evaluation import report
 
     data = write_tiny_dataset(tmp_path / "data", stars_per_class=6)
     monkeypatch.setitem(report.SECTIONS, "broken", ("varsynth.evaluation.no_such_module", "evaluate"))
-    content = report.evaluate_models([model], data, tmp_path / "r", quick=True, sections=["broken", "reconstruction"],
+    content = report.evaluate_models([default_model], data, tmp_path / "r", quick=True, sections=["broken", "reconstruction"],
                                      progress=False)
     assert content["settings"]["failed"] == ["broken (default)"]
     sections = content["models"]["default"]["sections"]

@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from helpers import write_tiny_dataset
 from varsynth.evaluation.context import EvalContext
 from varsynth.evaluation.latent_space import (
     active_dimensions,
@@ -23,7 +22,6 @@ from varsynth.evaluation.latent_space import (
     r2_per_dimension,
 )
 from varsynth.evaluation.report import json_safe
-from varsynth.generation.model import load_model
 from varsynth.training.data import DataFilter
 
 
@@ -106,14 +104,8 @@ def test_pair_plot_has_the_lower_triangle_and_writes_a_png(tmp_path):
         pair_plot(mu, teff[:10], categorical=False, colour_label="x")
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    root = tmp_path_factory.mktemp("latent")
-    return write_tiny_dataset(root / "data"), load_model("default"), root
-
-
-def test_encode_rows_selects_complete_training_curves(tiny):
-    data, model, _ = tiny
+def test_encode_rows_selects_complete_training_curves(tiny_dataset, default_model):
+    data, model = tiny_dataset, default_model
     enc = encode_rows(model.cvae, data, "train", DataFilter(), max_complete=5, seed=3)
     assert enc.mu.shape == (5, model.cvae.config.latent_dim) and enc.complete.all()
     assert len(enc.flow) == 5 and np.all(enc.sigma > 0)
@@ -121,8 +113,8 @@ def test_encode_rows_selects_complete_training_curves(tiny):
     np.testing.assert_allclose(again.mu, enc.mu, atol=1e-5)
 
 
-def test_quick_section_on_the_tiny_dataset(tiny):
-    data, model, root = tiny
+def test_quick_section_on_the_tiny_dataset(tiny_dataset, default_model, tmp_path):
+    data, model, root = tiny_dataset, default_model, tmp_path
     ctx = EvalContext(model=model, label="default", dataset_dir=data, data_root=root / "no-data",
                       report_dir=root / "report", quick=True)
     section = evaluate_latent(ctx)

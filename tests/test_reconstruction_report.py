@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import write_tiny_dataset
 from varsynth.evaluation.context import EvalContext
 from varsynth.evaluation.reconstruction import fourier_fit, reconstructed_curves, reconstruction_table
 from varsynth.evaluation.reconstruction_report import (
@@ -20,7 +19,6 @@ from varsynth.evaluation.reconstruction_report import (
     reconstruction_summary,
 )
 from varsynth.evaluation.report import json_safe
-from varsynth.generation.model import load_model
 
 
 def _rows(vclass, model_chi2, fourier_chi2, n_points=None):
@@ -80,14 +78,8 @@ def test_grid_has_one_panel_per_light_curve(tmp_path):
         reconstruction_grid(panels.iloc[:0])
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    root = tmp_path_factory.mktemp("reconstruction")
-    return write_tiny_dataset(root / "data"), load_model("default"), root
-
-
-def test_subset_and_dense_curves_agree_with_the_full_table(tiny):
-    data, model, _ = tiny
+def test_subset_and_dense_curves_agree_with_the_full_table(tiny_dataset, default_model):
+    data, model = tiny_dataset, default_model
     full = reconstruction_table(model.cvae, data, "test")
     ids = full["sample_id"].iloc[[0, 2]].tolist()
     part = reconstruction_table(model.cvae, data, "test", sample_ids=ids)
@@ -102,8 +94,8 @@ def test_subset_and_dense_curves_agree_with_the_full_table(tiny):
         reconstructed_curves(model.cvae, data, ids, n_phase=1)
 
 
-def test_quick_section_on_the_tiny_dataset(tiny):
-    data, model, root = tiny
+def test_quick_section_on_the_tiny_dataset(tiny_dataset, default_model, tmp_path):
+    data, model, root = tiny_dataset, default_model, tmp_path
     ctx = EvalContext(model=model, label="default", dataset_dir=data, data_root=root / "no-data",
                       report_dir=root / "report", quick=True)
     section = evaluate_reconstruction(ctx)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import zlib
 from collections import defaultdict
 from collections.abc import Sequence
@@ -24,7 +23,7 @@ from tqdm.auto import tqdm
 from varsynth.bands import band as band_info
 from varsynth.config import SURVEYS, DataConfig
 from varsynth.data.card import build_card, write_card
-from varsynth.data.io import DATASET_FORMAT_VERSION, atomic_write, write_parquet
+from varsynth.data.io import DATASET_FORMAT_VERSION, atomic_write, json_safe, write_parquet
 from varsynth.data.samples import CleanCurve, Sample, augmented_sample, clean_lightcurve, real_sample
 from varsynth.data.split import SPLITS, split_stars
 from varsynth.lightcurve import PHYSICS_NAMES, LightCurve
@@ -193,16 +192,6 @@ def samples_table(samples: Sequence[Sample], split: str) -> pa.Table:
     return pa.table(cols)
 
 
-def _json_safe(value: object) -> object:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        return _json_safe(value.item())
-    return value
 
 
 def stars_table(clean: Sequence[CleanCurve], split_of: dict[str, str]) -> pa.Table:
@@ -230,7 +219,7 @@ def stars_table(clean: Sequence[CleanCurve], split_of: dict[str, str]) -> pa.Tab
         cols[f"{name}_source"] = pa.array([p.source for p in params], pa.string())
         cols[f"{name}_note"] = pa.array([p.note for p in params], pa.string())
     cols["meta_json"] = pa.array(
-        [json.dumps(_json_safe(lc.meta), sort_keys=True) for lc in lcs], pa.string()
+        [json.dumps(json_safe(lc.meta), sort_keys=True) for lc in lcs], pa.string()
     )
     return pa.table(cols)
 

@@ -8,15 +8,19 @@ place, so a killed build never leaves a half-written file under a final name.
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["atomic_write", "write_parquet", "read_split", "DATASET_FORMAT_VERSION"]
+__all__ = ["atomic_write", "write_parquet", "read_split", "json_safe", "DATASET_FORMAT_VERSION"]
 
 #: Version of the dataset layout; bumped when columns change meaning.
 DATASET_FORMAT_VERSION = 1
@@ -54,3 +58,25 @@ def read_split(dataset_dir: str | Path, split: str) -> pa.Table:
     if not path.is_file():
         raise FileNotFoundError(f"dataset split {split!r} not found: {path}")
     return pq.read_table(path)
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with numpy scalars and arrays as Python numbers and lists, data frames as lists of
+    records, paths as strings and NaN/inf as ``None``: ready for strict JSON (metadata, reports)."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return json_safe(value.tolist())
+    if isinstance(value, pd.DataFrame):
+        return json_safe(value.to_dict(orient="records"))
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer, int)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, Path):
+        return str(value)
+    return value

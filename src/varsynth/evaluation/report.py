@@ -22,13 +22,13 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from varsynth.config import ConfigError
-from varsynth.data.io import atomic_write
+from varsynth.data.io import atomic_write, json_safe
 from varsynth.evaluation.context import EvalContext, Section
 from varsynth.generation.model import GenerativeModel, load_model
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SECTIONS", "evaluate_models", "report_markdown", "markdown_table", "json_safe"]
+__all__ = ["SECTIONS", "evaluate_models", "report_markdown", "markdown_table"]
 
 #: The checks, in report order: name -> (module, function taking an EvalContext).
 SECTIONS: dict[str, tuple[str, str]] = {
@@ -50,25 +50,6 @@ def _section_function(name: str) -> Callable[[EvalContext], Section]:
     return getattr(importlib.import_module(module), function)
 
 
-def json_safe(value: Any) -> Any:
-    """``value`` with numpy scalars and arrays as Python numbers and lists, NaN/inf as ``None``."""
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return json_safe(value.tolist())
-    if isinstance(value, pd.DataFrame):
-        return json_safe(value.to_dict(orient="records"))
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.integer, int)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, Path):
-        return str(value)
-    return value
 
 
 def _cell(value: Any) -> str:
