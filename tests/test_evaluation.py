@@ -50,7 +50,7 @@ def test_comparison_tables(tiny_run, tmp_path):
     data, run = tiny_run
     result = write_comparison([run], data, tmp_path / "cmp.md", latent_run=run)
     text = (tmp_path / "cmp.md").read_text()
-    assert "| default | gru | periodic |" in text and "order-4 Fourier" in text
+    assert "| default | fourier | periodic |" in text and "order-4 Fourier" in text
     links = {r["link"] for r in result["latent_links"]}
     assert {"linear", "rf", "mlp", "flow (val)", "flow (test)"} <= links
     assert result["decoders"][0]["decode_100x300_seconds"] > 0

@@ -16,7 +16,9 @@ from varsynth.taxonomy import CLASSES
 
 __all__ = ["ARCHITECTURES", "DECODERS", "PHYSICS_CHOICES", "TIME_TAGS", "ModelConfig"]
 
-ARCHITECTURES: tuple[str, ...] = ("tcn", "gru", "lstm")
+#: Encoder inputs: a sequence stack over the resampled steps (the paper), or a weighted Fourier
+#: fit of the irregular points (``fourier``, :mod:`varsynth.models.fourier_encoder`).
+ARCHITECTURES: tuple[str, ...] = ("tcn", "gru", "lstm", "fourier")
 #: Decoders: the paper's time-tagged sequence stack, or the continuous periodic Fourier decoder.
 DECODERS: tuple[str, ...] = ("sequence", "periodic")
 PHYSICS_CHOICES: tuple[str, ...] = ("teff", "abs_mag", "period")
@@ -30,7 +32,10 @@ class ModelConfig:
 
     Attributes:
         arch: sequence layers of the encoder (and of the sequence decoder), ``tcn``, ``gru`` or
-            ``lstm`` [seq_arch].
+            ``lstm`` [seq_arch]; or ``fourier``: the encoder reads a weighted Fourier fit of the
+            points (needs ``decoder: periodic``).
+        encoder_harmonics: order of the ``fourier`` encoder's fit.
+        encoder_ridge: smoothness penalty (per point, times k^2) of the ``fourier`` encoder's fit.
         decoder: ``sequence`` (the paper's time-tagged stack) or ``periodic`` (a continuous
             Fourier-series decoder, exactly periodic; see :mod:`varsynth.models.periodic`).
         harmonics: harmonics K of the periodic decoder's magnitude series.
@@ -58,6 +63,8 @@ class ModelConfig:
     decoder: str = "sequence"
     harmonics: int = 16
     err_harmonics: int = 2
+    encoder_harmonics: int = 10
+    encoder_ridge: float = 1e-3
     phys_dropout: float = 0.0
     hidden: int = 48
     tcn_blocks: int = 9
@@ -77,6 +84,12 @@ class ModelConfig:
     def __post_init__(self) -> None:
         _check(self.arch in ARCHITECTURES, "model.arch", f"one of {list(ARCHITECTURES)}", self.arch)
         _check(self.decoder in DECODERS, "model.decoder", f"one of {list(DECODERS)}", self.decoder)
+        _check(
+            self.arch != "fourier" or self.decoder == "periodic",
+            "model.arch", "'fourier' only with model.decoder 'periodic'", self.arch,
+        )
+        _check(1 <= self.encoder_harmonics <= 32, "model.encoder_harmonics", "in [1, 32]", self.encoder_harmonics)
+        _check(self.encoder_ridge >= 0, "model.encoder_ridge", ">= 0", self.encoder_ridge)
         _check(1 <= self.harmonics <= 64, "model.harmonics", "in [1, 64]", self.harmonics)
         _check(0 <= self.err_harmonics <= 16, "model.err_harmonics", "in [0, 16]", self.err_harmonics)
         _check(0 <= self.phys_dropout < 1, "model.phys_dropout", "in [0, 1)", self.phys_dropout)

@@ -1,7 +1,9 @@
 """The conditional VAE of Martinez-Palomera et al. (2022), section 3.1 (cVAE and cVAE-P).
 
-Encoder: a sequence stack (TCN, GRU or LSTM) over the folded, scaled light curve; its last valid
-time step is concatenated with the one-hot class (and, for cVAE-P, the physical parameters and
+Encoder: a sequence stack (TCN, GRU or LSTM) over the folded, scaled light curve, or
+(``arch: fourier``, varsynth's) a weighted Fourier fit of its irregular points
+(:mod:`varsynth.models.fourier_encoder`); the stack's last valid time step (or the fit's
+coefficients) is concatenated with the one-hot class (and, for cVAE-P, the physical parameters and
 their presence mask), then dense ReLU + dropout layers and two heads for the latent mean and
 log-variance. Decoder (``decoder: sequence``, the paper's): the latent code and the conditions
 repeated at every time step, tagged with that step's phase difference (or phase), the same
@@ -15,6 +17,7 @@ import torch
 from torch import nn
 
 from varsynth.models.config import ModelConfig
+from varsynth.models.fourier_encoder import FourierEncoderInput
 from varsynth.models.layers import sequence_layers
 from varsynth.models.periodic import PeriodicDecoder
 
@@ -42,11 +45,20 @@ class CVAE(nn.Module):
             "dropout": config.dropout,
         }
         n_cond = self._n_encoder_condition()
-        self.encoder_seq = sequence_layers(config.arch, 3, h, **seq)
-        self.encoder_dense = nn.Sequential(
-            nn.Linear(h + n_cond, h), nn.ReLU(), nn.Dropout(config.dropout),
-            nn.Linear(h, h), nn.ReLU(), nn.Dropout(config.dropout),
-        )
+        if config.arch == "fourier":
+            self.encoder_fourier = FourierEncoderInput(config.encoder_harmonics, config.encoder_ridge, config.min_err)
+            n_summary = self.encoder_fourier.n_features
+            self.encoder_dense = nn.Sequential(
+                nn.Linear(n_summary + n_cond, h), nn.SiLU(), nn.Dropout(config.dropout),
+                nn.Linear(h, h), nn.SiLU(), nn.Dropout(config.dropout),
+                nn.Linear(h, h), nn.SiLU(),
+            )
+        else:
+            self.encoder_seq = sequence_layers(config.arch, 3, h, **seq)
+            self.encoder_dense = nn.Sequential(
+                nn.Linear(h + n_cond, h), nn.ReLU(), nn.Dropout(config.dropout),
+                nn.Linear(h, h), nn.ReLU(), nn.Dropout(config.dropout),
+            )
         self.mu_head = nn.Linear(h, config.latent_dim)
         self.logvar_head = nn.Linear(h, config.latent_dim)
         dec_in = config.latent_dim + self._n_decoder_condition()
@@ -84,15 +96,20 @@ class CVAE(nn.Module):
         delta = torch.diff(phase, dim=1, prepend=torch.zeros_like(phase[:, :1]))  # (B, T)
         return delta.unsqueeze(-1)
 
-    def encode(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
-        """Latent mean and log-variance, each (B, Z)."""
+    def summary(self, batch: Batch) -> torch.Tensor:
+        """The encoder's summary of the light curve alone (B, H or n_features), before conditions."""
         phase, mask = batch["phase"], batch["mask"].float()
+        if self.config.arch == "fourier":
+            return self.encoder_fourier(phase.float(), batch["mag"].float(), batch["mag_err"].float(), mask)
         delta = torch.diff(phase, dim=1, prepend=torch.zeros_like(phase[:, :1]))
         x = torch.stack([delta, batch["mag"], batch["mag_err"]], dim=-1) * mask.unsqueeze(-1)  # (B, T, 3)
         h = self.encoder_seq(x)  # (B, T, H)
         last = (mask.sum(dim=1).long() - 1).clamp(min=0)  # index of the last valid step, (B,)
-        h_last = h[torch.arange(h.shape[0]), last]  # (B, H)
-        e = self.encoder_dense(torch.cat([h_last, self.condition(batch, decoder=False)], dim=-1))
+        return h[torch.arange(h.shape[0]), last]  # (B, H)
+
+    def encode(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        """Latent mean and log-variance, each (B, Z)."""
+        e = self.encoder_dense(torch.cat([self.summary(batch), self.condition(batch, decoder=False)], dim=-1))
         logvar = self.logvar_head(e).clamp(_LOGVAR_MIN, _LOGVAR_MAX)
         return self.mu_head(e), logvar
 

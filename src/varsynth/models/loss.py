@@ -2,6 +2,14 @@
 
     L = weighted MSE(mag, mag_hat; err) + beta * KL(q(z|x) || N(0, I)) + KL(err || err_hat)
 
+varsynth's default trains with ``reduction="sum"``: the reconstruction term is then half the chi^2
+summed over a light curve's points (its Gaussian negative log-likelihood, in nats), so that the
+latent KL is weighed against a whole light curve, as in a proper evidence lower bound, rather
+than against one point (the paper's mean makes the KL ~300x heavier and collapses the latent
+space); the error term is scaled by the mean number of points to keep its share. ``free_bits``
+(nats per latent dimension, Kingma et al. 2016) stops the KL from pushing any dimension to
+the prior below that amount.
+
 The error term compares, per light curve, the true and predicted error sequences as
 distributions over the time steps (each normalised to sum to one), as the paper's "KL divergence
 between the true and predicted values" of the errors.
@@ -29,16 +37,31 @@ class LossTerms:
 
 
 def weighted_mse(
-    mag: torch.Tensor, mag_hat: torch.Tensor, err: torch.Tensor, mask: torch.Tensor, min_err: float
+    mag: torch.Tensor, mag_hat: torch.Tensor, err: torch.Tensor, mask: torch.Tensor, min_err: float,
+    reduction: str = "mean",
 ) -> torch.Tensor:
-    """Mean over valid points of ``(mag - mag_hat)**2 / max(err, min_err)**2``; inputs (B, T)."""
+    """``(mag - mag_hat)**2 / max(err, min_err)**2`` over valid points; inputs (B, T).
+
+    ``reduction="mean"``: the mean over all valid points of the batch (the paper's).
+    ``reduction="sum"``: half the sum over each light curve's points, mean over light curves
+    (the Gaussian negative log-likelihood per light curve, without its constant).
+    """
     w = mask.float() / err.clamp(min=min_err) ** 2
-    return ((mag - mag_hat) ** 2 * w).sum() / mask.float().sum().clamp(min=1)
+    chi2 = (mag - mag_hat) ** 2 * w
+    if reduction == "sum":
+        return 0.5 * chi2.sum() / mag.shape[0]
+    return chi2.sum() / mask.float().sum().clamp(min=1)
 
 
-def kl_latent(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """KL(N(mu, sigma^2) || N(0, I)) summed over latent dimensions, mean over the batch (B, Z)."""
-    return 0.5 * (logvar.exp() + mu**2 - logvar - 1).sum(dim=-1).mean()
+def kl_latent(mu: torch.Tensor, logvar: torch.Tensor, free_bits: float = 0.0) -> torch.Tensor:
+    """KL(N(mu, sigma^2) || N(0, I)) summed over latent dimensions, mean over the batch (B, Z).
+
+    With ``free_bits`` > 0, each dimension's batch-mean KL counts as at least ``free_bits`` nats.
+    """
+    per_dim = 0.5 * (logvar.exp() + mu**2 - logvar - 1).mean(dim=0)  # (Z,)
+    if free_bits > 0:
+        per_dim = per_dim.clamp(min=free_bits)
+    return per_dim.sum()
 
 
 def kl_errors(err: torch.Tensor, err_hat: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -63,9 +86,17 @@ def pelsvae_loss(
     *,
     beta: float,
     min_err: float,
+    reduction: str = "mean",
+    free_bits: float = 0.0,
 ) -> LossTerms:
-    """Eq. 4: reconstruction + beta * latent KL + error KL, each term kept for logging."""
-    rec = weighted_mse(mag, mag_hat, err, mask, min_err)
-    kl = kl_latent(mu, logvar)
+    """Eq. 4: reconstruction + beta * latent KL + error KL, each term kept for logging.
+
+    ``reduction`` and ``free_bits``: see :func:`weighted_mse` and :func:`kl_latent`; with
+    ``reduction="sum"`` the error KL is scaled by the mean number of valid points.
+    """
+    rec = weighted_mse(mag, mag_hat, err, mask, min_err, reduction)
+    kl = kl_latent(mu, logvar, free_bits)
     kle = kl_errors(err, err_hat, mask)
+    if reduction == "sum":
+        kle = kle * mask.float().sum(dim=1).mean()
     return LossTerms(rec + beta * kl + kle, rec, kl, kle)

@@ -37,6 +37,18 @@ class OptimConfig:
         early_stopping_patience: epochs without a better validation loss before stopping.
         seed: seed of weights, shuffling and latent draws.
         logger: ``csv`` or ``tensorboard``.
+        reconstruction: ``mean`` (the paper's weighted MSE per point) or ``sum`` (half the chi^2
+            per light curve: the Gaussian likelihood of a whole light curve against the KL).
+        free_bits: nats per latent dimension below which the KL is not minimised (0: off).
+        kl_warmup_epochs: epochs over which beta rises linearly from 0 (0: off); validation
+            always uses the full beta, so losses of different epochs compare.
+        class_balance: exponent a of the sampling weights count(class)^-a (0: the data's own
+            class mix; 1: every class equally often); ``> 0`` replaces shuffling by weighted
+            sampling with replacement, as many samples per epoch as the split holds.
+        augment_noise: in training, redraw the encoder's input magnitudes from N(mag, err) each
+            step (the paper's Gaussian resampling, on the fly, without phase shifts).
+        point_dropout: in training, hide this fraction of each light curve's points from the
+            encoder (it learns to encode sparse light curves; the loss uses every point).
     """
 
     batch_size: int = 128
@@ -50,6 +62,12 @@ class OptimConfig:
     early_stopping_patience: int = 10
     seed: int = 13
     logger: str = "csv"
+    reconstruction: str = "mean"
+    free_bits: float = 0.0
+    kl_warmup_epochs: int = 0
+    class_balance: float = 0.0
+    augment_noise: bool = False
+    point_dropout: float = 0.0
 
     def __post_init__(self) -> None:
         _check(self.batch_size >= 1, "optim.batch_size", ">= 1", self.batch_size)
@@ -63,6 +81,12 @@ class OptimConfig:
         _check(self.early_stopping_patience >= 1, "optim.early_stopping_patience", ">= 1",
                self.early_stopping_patience)
         _check(self.logger in ("csv", "tensorboard"), "optim.logger", "'csv' or 'tensorboard'", self.logger)
+        _check(self.reconstruction in ("mean", "sum"), "optim.reconstruction", "'mean' or 'sum'",
+               self.reconstruction)
+        _check(self.free_bits >= 0, "optim.free_bits", ">= 0", self.free_bits)
+        _check(self.kl_warmup_epochs >= 0, "optim.kl_warmup_epochs", ">= 0", self.kl_warmup_epochs)
+        _check(0 <= self.class_balance <= 1, "optim.class_balance", "in [0, 1]", self.class_balance)
+        _check(0 <= self.point_dropout < 1, "optim.point_dropout", "in [0, 1)", self.point_dropout)
 
 
 @dataclass(frozen=True)

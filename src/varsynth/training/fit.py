@@ -26,7 +26,7 @@ import torch
 import yaml
 from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
-from torch.utils.data import DataLoader
+from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler, WeightedRandomSampler
 
 from varsynth.bundle import save_bundle
 from varsynth.config import ConfigError
@@ -96,9 +96,23 @@ def _check_resumable(run_dir: Path, cfg: TrainConfig, resume: bool) -> Path | No
     return last
 
 
-def _loader(ds: Any, batch_size: int, shuffle: bool, seed: int) -> DataLoader:
+def _loader(ds: Any, batch_size: int, shuffle: bool, seed: int, class_balance: float = 0.0) -> DataLoader:
+    """Batches of ``ds`` gathered by one tensor index per batch (no per-sample collation).
+
+    ``shuffle``: a seeded random order each epoch (the same order as ``DataLoader(shuffle=True)``);
+    ``class_balance`` > 0: weighted sampling with replacement, weights count(class)^-class_balance.
+    """
     gen = torch.Generator().manual_seed(seed)
-    return DataLoader(ds, batch_size=batch_size, shuffle=shuffle, generator=gen, num_workers=0)
+    sampler: Any
+    if shuffle and class_balance > 0:
+        counts = torch.bincount(ds.class_index).double()
+        weights = counts[ds.class_index] ** -class_balance
+        sampler = WeightedRandomSampler(weights, num_samples=len(ds), replacement=True, generator=gen)
+    elif shuffle:
+        sampler = RandomSampler(ds, generator=gen)
+    else:
+        sampler = SequentialSampler(ds)
+    return DataLoader(ds, sampler=BatchSampler(sampler, batch_size, drop_last=False), batch_size=None, num_workers=0)
 
 
 def _logged_epoch_seconds(run_dir: Path) -> float:
@@ -186,7 +200,7 @@ def fit(
     )
     trainer.fit(
         module,
-        train_dataloaders=_loader(train_ds, cfg.optim.batch_size, True, cfg.optim.seed),
+        train_dataloaders=_loader(train_ds, cfg.optim.batch_size, True, cfg.optim.seed, cfg.optim.class_balance),
         val_dataloaders=_loader(val_ds, cfg.optim.batch_size, False, cfg.optim.seed),
         ckpt_path=ckpt,
         weights_only=True,

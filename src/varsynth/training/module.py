@@ -1,5 +1,9 @@
 """The Lightning module of the PELS-VAE family: loss, optimiser, scheduler, logging.
 
+Training can augment on the fly (``optim.augment_noise``, ``optim.point_dropout``): the encoder
+sees a noisy, thinned copy of each light curve while the loss scores the decoder against every
+real point, and beta can warm up over the first epochs (``optim.kl_warmup_epochs``).
+
 Every term of eq. 4 is logged separately per epoch for training and validation
 (``train/loss``, ``train/reconstruction``, ``train/kl_latent``, ``train/kl_errors``, ...).
 """
@@ -28,11 +32,40 @@ class PELSVAEModule(L.LightningModule):
         self.model = CVAE(ModelConfig.from_dict(model))
         self.optim = OptimConfig(**optim)
 
+    def _beta(self, stage: str) -> float:
+        """beta of this epoch: warmed up linearly in training, always the full value in validation."""
+        warm = self.optim.kl_warmup_epochs
+        if stage != "train" or warm <= 0:
+            return self.optim.beta
+        return self.optim.beta * min(1.0, (self.current_epoch + 1) / (warm + 1))
+
+    def _encoder_view(self, batch: Batch) -> Batch:
+        """The batch the encoder sees in training: magnitudes redrawn from N(mag, err) and a
+        fraction of points hidden (at least 3 kept per light curve), per the optim settings."""
+        o = self.optim
+        if not (o.augment_noise or o.point_dropout > 0):
+            return batch
+        view = dict(batch)
+        mask = batch["mask"].bool()
+        if o.augment_noise:
+            view["mag"] = batch["mag"] + torch.randn_like(batch["mag"]) * batch["mag_err"] * mask
+        if o.point_dropout > 0:
+            keep = (torch.rand(mask.shape, device=mask.device) >= o.point_dropout) & mask
+            few = keep.sum(dim=1) < 3
+            view["mask"] = torch.where(few.unsqueeze(-1), mask, keep)
+        return view
+
     def _step(self, batch: Batch, stage: str) -> torch.Tensor:
-        mag_hat, err_hat, mu, logvar = self.model(batch)
+        if stage == "train":
+            mu, logvar = self.model.encode(self._encoder_view(batch))
+            z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+            mag_hat, err_hat = self.model.decode(z, self.model.condition(batch, decoder=True), batch["phase"])
+        else:
+            mag_hat, err_hat, mu, logvar = self.model(batch)
         terms = pelsvae_loss(
             batch["mag"], batch["mag_err"], batch["mask"], mag_hat, err_hat, mu, logvar,
-            beta=self.optim.beta, min_err=self.model.config.min_err,
+            beta=self._beta(stage), min_err=self.model.config.min_err,
+            reduction=self.optim.reconstruction, free_bits=self.optim.free_bits,
         )
         n = batch["mag"].shape[0]
         self.log(f"{stage}/loss", terms.total, prog_bar=True, on_step=False, on_epoch=True, batch_size=n)
