@@ -90,6 +90,7 @@ def _train(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         limit_train_batches=args.limit_train_batches,
         limit_val_batches=args.limit_val_batches,
+        max_minutes=args.max_minutes,
     )
     print(
         f"{cfg.name} ({result.config.model.arch}): best validation loss {result.best_val_loss:.4f} "
@@ -375,6 +376,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--out", required=True, type=Path, help="run folder")
     t.add_argument("--arch", choices=["tcn", "gru", "lstm"], help="override the architecture")
     t.add_argument("--max-epochs", type=int, help="override the number of epochs")
+    t.add_argument("--max-minutes", type=float,
+                   help="wall-clock budget of the network's training in minutes (compare models at one budget)")
     t.add_argument("--resume", action="store_true", help="continue the run in --out")
     t.add_argument("--no-flow", action="store_true", help="skip the config's flow prior (network only)")
     t.add_argument("--limit-train-batches", type=int, help="batches per training epoch (quick runs)")

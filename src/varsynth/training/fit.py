@@ -136,6 +136,7 @@ def fit(
     limit_train_batches: int | float | None = None,
     limit_val_batches: int | float | None = None,
     callbacks: Sequence[Callback] = (),
+    max_minutes: float | None = None,
 ) -> FitResult:
     """Train ``cfg`` on the dataset in ``data_dir``, writing everything to ``run_dir``.
 
@@ -148,6 +149,9 @@ def fit(
         progress: show Lightning's progress bar.
         limit_train_batches, limit_val_batches: use only part of each epoch (quick runs, tests).
         callbacks: extra Lightning callbacks (e.g. Optuna pruning).
+        max_minutes: wall-clock budget of the network's training (minutes; the flow fit comes
+            after it); training stops at the first batch past it, and a run stopped inside its
+            first epoch keeps the weights it has (to compare models at one budget).
 
     Returns:
         A :class:`FitResult`; the best model is saved as a bundle in ``run_dir/bundle``.
@@ -197,6 +201,7 @@ def fit(
         limit_train_batches=limit_train_batches,
         limit_val_batches=limit_val_batches,
         num_sanity_val_steps=0,
+        max_time={"seconds": max_minutes * 60.0} if max_minutes else None,
     )
     trainer.fit(
         module,
@@ -206,8 +211,12 @@ def fit(
         weights_only=True,
     )
     best_path = Path(best_cb.best_model_path or run_dir / "checkpoints" / "last.ckpt")
-    state = torch.load(best_path, map_location="cpu", weights_only=True)["state_dict"]
-    module.load_state_dict(state)
+    if best_path.exists():
+        state = torch.load(best_path, map_location="cpu", weights_only=True)["state_dict"]
+        module.load_state_dict(state)
+    else:  # the wall-clock budget ran out inside the first epoch: keep the weights reached
+        log.warning("no checkpoint: the budget of %s min ended inside the first epoch; keeping the last weights",
+                    max_minutes)
     best = float(best_cb.best_model_score) if best_cb.best_model_score is not None else float("nan")
     seconds = sum(timer.times) / len(timer.times) if timer.times else float("nan")
     if not timer.times:  # resumed after the last epoch: keep the timing of the epochs already run
@@ -221,6 +230,8 @@ def fit(
         "train_samples": len(train_ds),
         "val_samples": len(val_ds),
         "dataset_id": card.get("dataset_id"),
+        "max_minutes": max_minutes,
+        "optimizer_steps": int(trainer.global_step),
     }
     module.model.eval()
     if cfg.flow is not None:
