@@ -86,6 +86,12 @@ def test_data_card_reports_skips_and_provenance(built):
     assert all(r["count"] > 0 for r in card["skips"])
     crts = [r for r in card["physics_provenance"] if r["survey"] == "crts" and r["parameter"] == "teff"]
     assert crts and all(r.get("missing", 0) > 0 and not r.get("derived") for r in crts)
+    # no distance in CRTS, but T2CEP, ACEP and ELL get M_G from their period relations
+    rare = [r for r in card["physics_provenance"] if r["survey"] == "crts" and r["parameter"] == "abs_mag"
+            and r["class"] in {"T2CEP", "ACEP", "ELL"}]
+    assert rare and all(r.get("derived", 0) > 0 for r in rare)
+    relations = {r["how"] for r in card["physics_relations"] if r["parameter"] == "abs_mag"}
+    assert any("Groenewegen" in how for how in relations)
     md = (out / "data_card.md").read_text()
     assert "## Skipped, with reasons" in md and "| RRLYR | sdss-s82 |" in md
 

@@ -18,6 +18,7 @@ import yaml
 from varsynth.data.io import atomic_write, read_split
 from varsynth.evaluation.reconstruction import reconstruction_table, summarise_reconstruction
 from varsynth.generation.model import GenerativeModel, load_model
+from varsynth.physics.luminosity import class_luminosity
 from varsynth.training.config import TrainConfig
 
 __all__ = ["model_card", "write_model_card"]
@@ -55,6 +56,7 @@ def model_card(model: GenerativeModel, dataset_dir: str | Path) -> tuple[str, di
     missing_teff = {c: float(np.mean(~np.isfinite(model.catalog.phys[model.catalog.vclass == c, 0])))
                     for c in sorted(counts)}
     thin = [c for c in sorted(counts) if sum(counts[c].values()) < _FEW_STARS]
+    by_relation = [c for c in sorted(counts) if class_luminosity(c) is not None]
     numbers = {"dataset_id": fit.get("dataset_id"), "stars": counts, "train_samples": samples,
                "fit": fit, "reconstruction_test": rec.reset_index(names="group").to_dict(orient="records"),
                "wave_range_nm": [lo, hi], "teff_missing_fraction": missing_teff,
@@ -117,6 +119,9 @@ def model_card(model: GenerativeModel, dataset_dir: str | Path) -> tuple[str, di
               else "- Every class has at least %d real training stars." % _FEW_STARS,
               "- Teff is missing (no Gaia DR2 match) for part of each class; the fraction per class: "
               + ", ".join(f"{c} {100 * v:.0f}%" for c, v in missing_teff.items()) + ".",
+              *(["- M_G of " + ", ".join(by_relation) + " (no distances in their surveys) comes from period "
+                 "relations (`varsynth.physics.luminosity`, docs/data.md): drawn with their scatter at generation, "
+                 "so these classes need no `--abs-mag` or `--mean-mag`."] if by_relation else []),
               "- Amplitudes are learned from the peak-to-peak range of the cleaned training light curves, "
               "which includes their noise: faint, noisy surveys (CRTS) inflate them slightly.",
               "- Mean magnitudes in bands other than G use black-body colours of the star's Teff "

@@ -4,7 +4,9 @@ For every requested star (section 4.3 of Martinez-Palomera et al. 2022, extended
 
 1. physical parameters: the given ones (Teff [K], M_G [mag], period [days]) are checked against
    the class's training range; the missing ones are drawn from the class's training stars
-   nearest to the given ones (:meth:`PhysicsCatalog.draw`);
+   nearest to the given ones (:meth:`PhysicsCatalog.draw`); M_G of T2CEP, ACEP and ELL, whose
+   training stars have no distance, comes from the class's period relation with its scatter
+   (:func:`~varsynth.generation.abs_mag.fill_abs_mag`, :mod:`varsynth.physics.luminosity`);
 2. epochs: the cadence draws the star's observation times (MJD) and bands; bands outside the
    model's trained wavelength range are left out (or kept and flagged with
    ``allow_extrapolation``);
@@ -43,12 +45,14 @@ from tqdm.auto import tqdm
 from varsynth.bands import band as band_info
 from varsynth.cadences import Cadence, Epochs, get_cadence
 from varsynth.config import ConfigError
+from varsynth.generation.abs_mag import ABS_MAG, fill_abs_mag
 from varsynth.generation.decode import decode_epochs
 from varsynth.generation.model import GenerativeModel, load_model
 from varsynth.generation.photometry import mean_magnitude
 from varsynth.generation.writers import LONG_SCHEMA
 from varsynth.latent.catalog import PHYS_NAMES
 from varsynth.models.config import PHYSICS_CHOICES
+from varsynth.physics.luminosity import class_luminosity
 from varsynth.taxonomy import CLASSES
 
 __all__ = ["LMC_DISTANCE_MODULUS", "StarRequest", "ExtrapolationError", "iter_generate", "generate_table", "generate"]
@@ -157,6 +161,10 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
            fallback_mean_mag: tuple[float, float] | None) -> pa.Table:
     cfg = model.cvae.config
     phys = model.catalog.draw(request.vclass, request.subtype, request.given_physics(), m, rng)  # (m, 3)
+    phys, unconditioned = fill_abs_mag(model.catalog, request.vclass, request.subtype, phys,
+                                       request.abs_mag is not None, rng)
+    cond_phys = phys.copy()  # M_G the class never had in training is not shown to the model
+    cond_phys[unconditioned, ABS_MAG] = np.nan
     flow_noise = rng.standard_normal((m, cfg.latent_dim + 1)).astype(np.float32)
     epochs = [cadence.draw(rng) for _ in range(m)]
     times, band_names, m5, star_of = [], [], [], []
@@ -181,7 +189,7 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
     pair_band = band_names[pairs % max(len(band_names), 1)] if len(pairs) else np.zeros(0, str)
     wave_um = np.array([band_info(cadence.survey, b).wave_eff / 1000.0 for b in pair_band], dtype=np.float32)
     idx = [PHYSICS_CHOICES.index(p) for p in cfg.physics]
-    std_phys = (phys[:, idx] - np.asarray(cfg.phys_mean)) / np.asarray(cfg.phys_std)
+    std_phys = (cond_phys[:, idx] - np.asarray(cfg.phys_mean)) / np.asarray(cfg.phys_std)
     present = np.isfinite(std_phys)  # a class without e.g. Teff in training: masked, as in training
     batch = {
         "class_index": torch.full((len(pairs),), CLASSES.index(request.vclass), dtype=torch.long),
@@ -205,8 +213,11 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
         g_mean = np.full(m, request.mean_mag)
     elif np.isfinite(abs_mag).all():
         g_mean = abs_mag + dmod
-    else:  # a class whose training stars have no distances, and no brightness given
-        lo, hi = fallback_mean_mag  # type: ignore[misc]  # checked by iter_generate
+    else:  # M_G unknown (no training M_G, no relation or a period outside it), no brightness given
+        if fallback_mean_mag is None:
+            raise ConfigError(f"{int((~np.isfinite(abs_mag)).sum())} of {m} {request.vclass} stars have no absolute "
+                              "magnitude (period outside the class's relation): give abs_mag or mean_mag")
+        lo, hi = fallback_mean_mag
         g_mean = np.where(np.isfinite(abs_mag), abs_mag + dmod, rng.uniform(lo, hi, m))
     dm = g_mean - abs_mag  # NaN where M_G is unknown
     a_v = np.full(m, request.extinction)
@@ -294,9 +305,11 @@ def iter_generate(
         chunk_size: stars per chunk.
         id_prefix: light-curve id prefix (default ``<class>-<seed>-``).
         progress: show a progress bar over stars.
-        fallback_mean_mag: for a class whose training stars have no absolute magnitude (no
-            distances: ACEP, ELL, T2CEP in the default model) and no ``abs_mag`` / ``mean_mag``
-            requested, draw the apparent mean G uniformly in this range (mag) instead of refusing.
+        fallback_mean_mag: for stars without an absolute magnitude (a class whose training
+            stars have none and that has no period relation, or a period outside the relation,
+            e.g. extrapolated) and no ``abs_mag`` / ``mean_mag`` requested, draw the apparent
+            mean G uniformly in this range (mag) instead of refusing. ACEP, ELL and T2CEP need
+            none: their M_G comes from :mod:`varsynth.physics.luminosity`.
 
     Raises:
         ConfigError: invalid parameters (named, with their valid range).
@@ -317,7 +330,8 @@ def iter_generate(
     cad = _as_cadence(cadence, cadence_options)
     star_flag = _check_physics(gm, request, allow_extrapolation)
     rows = gm.catalog.rows(request.vclass, request.subtype)
-    no_abs_mag = not np.isfinite(gm.catalog.phys[rows, PHYSICS_CHOICES.index("abs_mag")]).any()
+    no_abs_mag = (not np.isfinite(gm.catalog.phys[rows, PHYSICS_CHOICES.index("abs_mag")]).any()
+                  and class_luminosity(request.vclass, request.subtype) is None)
     if no_abs_mag and request.abs_mag is None and request.mean_mag is None:
         if request.distance_modulus is not None:
             raise ConfigError(f"the model's {request.vclass} training stars have no absolute magnitudes, so a "

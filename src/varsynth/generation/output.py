@@ -79,8 +79,9 @@ def write_training_set(path: str | Path, *, per_class: int, classes: Sequence[st
 
     Each class's physical parameters are drawn from its training distribution (at the LMC's
     distance); ids are ``<class>-<seed>-<index>``. ``classes`` defaults to every class the
-    model was trained on. Classes whose training stars have no absolute magnitude (no distances)
-    get an apparent mean G drawn uniformly in ``fallback_mean_mag`` (mag).
+    model was trained on. Stars left without an absolute magnitude (a class with neither training
+    M_G nor a period relation, see :mod:`varsynth.physics.luminosity`) get an apparent mean G
+    drawn uniformly in ``fallback_mean_mag`` (mag).
     """
     gm = model if isinstance(model, GenerativeModel) else load_model(model)
     cad = get_cadence(cadence, **(cadence_options or {})) if isinstance(cadence, str) else cadence

@@ -23,6 +23,7 @@ import pandas as pd
 
 from varsynth.lightcurve import PROVENANCES, LightCurve, PhysParam
 from varsynth.physics import relations as rel
+from varsynth.physics.luminosity import class_luminosity
 from varsynth.physics.relations import NAN_ESTIMATE, Estimate
 
 __all__ = ["assign_physics", "physics_summary", "PRIORITY_SOURCES"]
@@ -48,6 +49,7 @@ class _Star:
     period: float
     meta: dict[str, Any]
     mean_mag: dict[str, float] = field(default_factory=dict)
+    subtype: str = ""
 
     @classmethod
     def from_group(cls, group: Sequence[LightCurve]) -> _Star:
@@ -63,7 +65,7 @@ class _Star:
                 if _finite(mag) and band not in mean_mag:
                     mean_mag[band] = float(mag)
         period = next((lc.period for lc in group if _finite(lc.period)), math.nan)
-        return cls(first.survey, first.star_id, first.vclass, period, meta, mean_mag)
+        return cls(first.survey, first.star_id, first.vclass, period, meta, mean_mag, first.subtype)
 
     @property
     def host(self) -> str | None:
@@ -351,6 +353,18 @@ def _period(star: _Star) -> PhysParam:
     return PhysParam(float(period), math.nan, "derived", f"{source or 'period search'} period")
 
 
+def _class_relation_abs_mag(star: _Star, period: PhysParam, missing: PhysParam) -> PhysParam:
+    """M_G from the class's period relation (:mod:`varsynth.physics.luminosity`) for a star
+    that neither Gaia nor its photometry gives one; ``missing`` (with its reasons) otherwise."""
+    relation = class_luminosity(star.vclass, star.subtype or None)
+    if relation is None:
+        return missing
+    if period.is_missing:
+        return PhysParam(note=f"{missing.note}; class relation: no period")
+    why = f"{missing.note}; class relation: period {period.value:.4g} d outside its range"
+    return _param(relation.estimate(period.value), "derived", relation.note, why)
+
+
 # ------------------------------------------------------------------------------- public API
 
 
@@ -399,7 +413,10 @@ def assign_physics(
     For each star two candidates are computed per parameter, "gaia" (Gaia DR2 cross-match for
     OGLE stars; Gaia DR3 parallax for gaia-dr3 stars) and "derived" (survey photometry and the
     relations of :mod:`varsynth.physics.relations`); the first non-missing one in the priority
-    order is kept. When none exists the parameter is missing and its note gives every reason.
+    order is kept. When none exists the parameter is missing and its note gives every reason,
+    except M_G of the classes with a period relation (T2CEP, ACEP, ELL;
+    :mod:`varsynth.physics.luminosity`): their M_G is then the relation's mean at the star's
+    period, "derived", with the relation's scatter as error and the relation named in the note.
 
     Default priorities: Teff prefers Gaia DR2 ``teff_val`` (the paper's choice). M_G prefers the
     derived value because for LMC stars the Gaia DR2 Bailer-Jones distance is prior-dominated
@@ -430,10 +447,12 @@ def assign_physics(
         row = _xmatch_row(star, table)
         teff = {"gaia": _gaia_teff(star, row), "derived": _derived_teff(star)}
         abs_mag = {"gaia": _gaia_abs_mag(star, row), "derived": _derived_abs_mag(star)}
+        period = _period(star)
+        chosen = _choose(abs_mag, mag_prio)
         physics = {
             "teff": _choose(teff, teff_prio),
-            "abs_mag": _choose(abs_mag, mag_prio),
-            "period": _period(star),
+            "abs_mag": _class_relation_abs_mag(star, period, chosen) if chosen.is_missing else chosen,
+            "period": period,
         }
         for lc in group:
             lc.physics = dict(physics)
