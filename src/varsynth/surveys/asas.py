@@ -10,8 +10,8 @@ date, Johnson V magnitude, 1-sigma error, band ``V``).
 heliocentric Julian date, so that times read like those of CRTS and Catalina SSS (MJD). The
 heliocentric correction (up to 8.3 min) is not undone.
 
-About a third of the files hold their light curve twice (every row repeated, in two blocks);
-the repeats are counted as ``duplicate time`` by :func:`~varsynth.surveys.validate.clean_points`.
+1,104 of the 2,996 files hold their light curve twice (every row repeated, in two blocks); the
+repeats are counted as ``duplicate time`` by :func:`~varsynth.surveys.validate.clean_points`.
 
 No periods are given, so each star's period comes from the Lomb-Scargle search of
 :mod:`varsynth.surveys.periods` (doubled for eclipsing binaries), with its power, false-alarm
