@@ -45,10 +45,13 @@ def test_every_class_and_survey_is_present(built):
     per_class = {r["class"]: r for r in card["table1"] if r["survey"] == "all"}
     assert set(CLASSES) <= set(per_class)
     surveys = {r["survey"] for r in card["table1"]} - {"all"}
-    assert surveys == {"ogle3", "eros1", "sdss-s82", "crts", "gaia-dr3"}
+    assert surveys == {"ogle3", "eros1", "sdss-s82", "crts", "gaia-dr3", "css", "asas"}
     for vclass in CLASSES:
         assert per_class[vclass]["lightcurves_clean"] > 0
     assert card["period_search"] and all(0 <= r["success_rate"] <= 1 for r in card["period_search"])
+    searched = {r["survey"] for r in card["period_search"]}
+    assert {"crts", "gaia-dr3", "asas"} <= searched and "css" not in searched  # CSS: published periods
+    assert any("Drake et al. 2017" in c for c in card["credits"]) and any("Pojmanski" in c for c in card["credits"])
 
 
 def test_no_star_in_two_splits_and_test_split_is_real(built):

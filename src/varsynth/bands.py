@@ -42,6 +42,8 @@ BANDS: dict[tuple[str, str], Band] = {
         Band("sdss-s82", "z", 893.1, "SDSS (Fukugita et al. 1996)"),
         Band("crts", "V", 551.0, "CSS unfiltered, calibrated to V (Drake et al. 2013)"),
         Band("gaia-dr3", "G", 639.7, "Gaia G (Jordi et al. 2010)"),
+        Band("css", "V", 551.0, "Catalina SSS unfiltered, calibrated to V (Drake et al. 2013, 2017)"),
+        Band("asas", "V", 551.0, "Johnson V (Pojmanski 2002)"),
         Band("lsst", "u", 367.0, "LSST filter throughputs (Ivezic et al. 2019)"),
         Band("lsst", "g", 482.7, "LSST filter throughputs (Ivezic et al. 2019)"),
         Band("lsst", "r", 622.3, "LSST filter throughputs (Ivezic et al. 2019)"),

@@ -29,7 +29,7 @@ __all__ = [
 T = TypeVar("T")
 
 #: Survey readers known to the dataset builder, in build order.
-SURVEYS: tuple[str, ...] = ("ogle3", "eros1", "sdss-s82", "crts", "gaia-dr3")
+SURVEYS: tuple[str, ...] = ("ogle3", "eros1", "sdss-s82", "crts", "gaia-dr3", "css", "asas")
 
 
 class ConfigError(ValueError):
@@ -181,7 +181,8 @@ class DataConfig:
         seed: seed of every random choice (undersampling, augmentation, split).
         seq_len: points per light curve after random undersampling (paper: 300).
         limit_per_class: read at most this many stars per survey class label (quick builds).
-        period_workers: processes for the period searches of CRTS and Gaia DR3.
+        period_workers: processes for the period searches of CRTS, Gaia DR3 and ASAS (and the
+            file parsing of Catalina SSS).
     """
 
     data_root: str = "../shared/data"

@@ -63,10 +63,12 @@ class LightCurve:
 
     Attributes:
         star_id: survey identifier of the star (unique within the survey).
-        survey: survey name, e.g. ``ogle3``, ``eros1``, ``sdss-s82``, ``crts``, ``gaia-dr3``.
+        survey: survey name, e.g. ``ogle3``, ``eros1``, ``sdss-s82``, ``crts``, ``gaia-dr3``,
+            ``css`` (Catalina SSS), ``asas``.
         band: passband name as in :mod:`varsynth.bands`, e.g. ``I``, ``V``, ``g``, ``G``.
         time: observation times in days, shape (N,), in the survey's time system
-            (HJD-2450000 for OGLE, MJD for SDSS and CRTS, BJD-2455197.5 for Gaia DR3).
+            (HJD-2450000 for OGLE, MJD for SDSS, CRTS and Catalina SSS, BJD-2455197.5 for Gaia
+            DR3, HJD-2400000.5 for ASAS).
         mag: magnitudes, shape (N,).
         mag_err: 1-sigma magnitude errors, shape (N,), all > 0.
         vclass: one of the paper's eight classes (:data:`varsynth.taxonomy.CLASSES`).

@@ -15,6 +15,9 @@ __all__ = [
     "sdss_class",
     "crts_class",
     "gaia_dr3_class",
+    "CSS_TYPE_LABELS",
+    "css_class",
+    "asas_class",
 ]
 
 #: The paper's eight classes, in the order used for one-hot encoding.
@@ -140,3 +143,71 @@ def gaia_dr3_class(label: str) -> tuple[str, str]:
     if label not in _GAIA_DR3:
         raise UnknownClassError(f"Gaia DR3 class {label!r} is not one of {sorted(_GAIA_DR3)}")
     return _GAIA_DR3[label]
+
+
+#: Type codes of the Catalina Sky Survey Siding Spring periodic-variable catalog (Drake et al.
+#: 2017, MNRAS 469, 3688) that have light curves, with Drake et al.'s names. Codes 7
+#: (rotational), 11 and 13 (other types) are outside the eight classes.
+CSS_TYPE_LABELS: dict[int, str] = {
+    1: "RRab",
+    2: "RRc",
+    3: "RRd",
+    4: "Blazhko",
+    5: "EW",
+    6: "EA",
+    8: "LPV",
+    9: "HADS",
+    10: "ACEP",
+    12: "Cep-II",
+}
+
+_CSS = {
+    "RRab": ("RRLYR", "RRab"),
+    "RRc": ("RRLYR", "RRc"),
+    "RRd": ("RRLYR", "RRd"),
+    "Blazhko": ("RRLYR", "Blazhko"),
+    "EW": ("ECL", "EW"),
+    "EA": ("ECL", "EA"),
+    "LPV": ("LPV", ""),
+    "HADS": ("DSCT", "HADS"),
+    "ACEP": ("ACEP", ""),
+    "Cep-II": ("T2CEP", ""),
+}
+
+
+def css_class(code: int) -> tuple[str, str]:
+    """Map a Catalina SSS type code (Drake et al. 2017) onto the classes.
+
+    Codes 1-4 are RR Lyrae (RRab, RRc, RRd, Blazhko), 5 and 6 eclipsing binaries (EW contact,
+    EA detached or semi-detached), 8 long-period variables, 9 high-amplitude delta Scuti,
+    10 anomalous Cepheids and 12 type II Cepheids (Cep-II).
+
+    Raises:
+        UnknownClassError: for codes 7, 11, 13 and any other code.
+    """
+    if code not in CSS_TYPE_LABELS:
+        raise UnknownClassError(
+            f"Catalina SSS type code {code!r} is not one of {sorted(CSS_TYPE_LABELS)}"
+        )
+    return _CSS[CSS_TYPE_LABELS[code]]
+
+
+# ASAS Catalog of Variable Stars labels of the Richards et al. (2012) training set. ACVS calls
+# the eclipsing binaries EC (contact), ED (detached) and ESD (semi-detached): contact and
+# detached take the CRTS spelling (EW, EA); semi-detached keeps ACVS's ESD.
+_ASAS = {
+    "Delta Scuti": ("DSCT", ""),
+    "RR Lyrae, First Overtone": ("RRLYR", "RRc"),
+    "RR Lyrae, Fundamental Mode": ("RRLYR", "RRab"),
+    "Mira": ("LPV", "Mira"),
+    "Contact Systems": ("ECL", "EW"),
+    "Detached": ("ECL", "EA"),
+    "Semidetached": ("ECL", "ESD"),
+}
+
+
+def asas_class(label: str) -> tuple[str, str]:
+    """Map an ACVS class label (``Mira``, ``Contact Systems``, ...) onto the classes."""
+    if label not in _ASAS:
+        raise UnknownClassError(f"ASAS label {label!r} is not one of {sorted(_ASAS)}")
+    return _ASAS[label]

@@ -44,6 +44,9 @@ CREDITS: tuple[str, ...] = (
     "SDSS Stripe 82 RR Lyrae: Sesar et al. 2010, ApJ 708, 717",
     "CRTS: Drake et al. 2009, 2014 (ApJ 696, 870; ApJS 213, 9)",
     "Gaia DR3: Gaia Collaboration 2023; Eyer et al. 2023",
+    "Catalina SSS: Drake et al. 2017, MNRAS 469, 3688 (via the public ICVaS collection, Hosenie "
+    "et al. 2020)",
+    "ASAS: Pojmanski 2002, Acta Astron. 52, 397; ACVS labels Richards et al. 2012, ApJS 203, 32",
 )
 
 

@@ -21,6 +21,8 @@ SURVEY_FOLDERS: dict[str, str] = {
     "sdss-s82": "sdss-s82-rrlyrae",
     "crts": "crts-periodic",
     "gaia-dr3": "gaia-dr3-epoch",
+    "css": "catalina-sss",
+    "asas": "asas",
 }
 
 #: Folder of the Gaia DR2 cross-match of OGLE-III, and of the OGLE-III catalog table.
@@ -48,8 +50,9 @@ def read_survey(
         bands: passbands to keep (``None``: all the survey has).
         limit: at most this many stars per survey class label (quick builds, tests).
         progress: show a progress bar.
-        workers: processes for period searches (CRTS, Gaia DR3).
-        cache_dir: cache of period-search results (CRTS, Gaia DR3); ``None`` disables it.
+        workers: processes for the per-star work, period searches above all (CRTS, Gaia DR3,
+            ASAS; Catalina SSS parses its files with them).
+        cache_dir: cache of period-search results (CRTS, Gaia DR3, ASAS); ``None`` disables it.
 
     Raises:
         KeyError: unknown survey name (the message lists the valid ones).
@@ -78,6 +81,14 @@ def read_survey(
         from varsynth.surveys.crts import read_crts
 
         return read_crts(root, cache_dir=cache_dir, workers=workers, **common)
+    if name == "css":
+        from varsynth.surveys.catalina_sss import read_catalina_sss
+
+        return read_catalina_sss(root, bands=bands, workers=workers, **common)
+    if name == "asas":
+        from varsynth.surveys.asas import read_asas
+
+        return read_asas(root, bands=bands, cache_dir=cache_dir, workers=workers, **common)
     from varsynth.surveys.gaia_dr3 import read_gaia_dr3
 
     return read_gaia_dr3(root, cache_dir=cache_dir, workers=workers, **common)
