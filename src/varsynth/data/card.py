@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from varsynth.config import DataConfig
+from varsynth.data.crossmatch import Identification
+from varsynth.data.crossmatch_report import crossmatch_summary
 from varsynth.data.io import atomic_write
 from varsynth.data.samples import CleanCurve, Sample
 from varsynth.lightcurve import PHYSICS_NAMES, LightCurve
@@ -147,9 +149,17 @@ def build_card(
     skips: SkipLog,
     files: dict[str, Path],
     format_version: int,
+    *,
+    identity: Identification | None = None,
 ) -> dict[str, object]:
-    """Every number of the data card as a JSON-serialisable dict."""
+    """Every number of the data card as a JSON-serialisable dict.
+
+    ``identity`` (the cross-survey identification of the stars read) adds the ``crossmatch``
+    section; without it the section says the split was by survey star id.
+    """
     split_stars = Counter(split_of.values())
+    crossmatch = (crossmatch_summary(identity, split_of) if identity is not None
+                  else {"enabled": False})
     return {
         "format_version": format_version,
         "dataset_id": _digest(files),
@@ -164,6 +174,7 @@ def build_card(
             }
             for s in by_split
         },
+        "crossmatch": crossmatch,
         "period_search": _period_search(lcs),
         "physics_provenance": _provenance(clean),
         "physics_relations": _relations(clean),
@@ -184,6 +195,38 @@ def _md_table(rows: Sequence[dict[str, object]], columns: Sequence[str]) -> list
     return out
 
 
+def _crossmatch_markdown(section: dict) -> list[str]:
+    """The cross-survey identification: settings, candidate pairs, objects in several surveys."""
+    head = ["## Physical stars in several surveys (cross-match before the split)", ""]
+    if not section.get("enabled"):
+        return [*head, "Cross-match disabled: the split is by survey star id.", ""]
+    return [
+        *head,
+        f"Stars closer than {section['radius_arcsec']:g} arcsec (wider for "
+        f"{', '.join(f'{k}: {v:g}' for k, v in section.get('survey_radius_arcsec', {}).items())}"
+        ") are one physical star when "
+        f"closer than {section['period_check_beyond_arcsec']:g} arcsec or when their periods "
+        f"agree within {section['period_tolerance']:g} (relative; factors "
+        f"{', '.join(f'{f:g}' for f in section['period_factors'])}, daily aliases up to order "
+        f"{section['alias_orders']}); Gaia DR3 stars are linked to OGLE-III by Gaia DR2 source "
+        f"id. Read: {section['stars_read']} stars, {section['stars_with_position']} with a "
+        f"position. Candidate pairs rejected by the period check: "
+        f"{section['rejected_by_period']}"
+        + (f" (e.g. {'; '.join(section['rejected_examples'])})." if section['rejected_examples']
+           else "."),
+        "",
+        *_md_table(section["pairs"], ["link", "verdict", "surveys", "pairs"]),
+        "",
+        f"In the dataset: {section['dataset_stars']} stars are {section['dataset_objects']} "
+        f"physical stars; {section['dataset_objects_several_stars']} have several star ids, "
+        f"{section['dataset_objects_several_surveys']} light curves from 2+ surveys. Every "
+        "physical star is in one split.",
+        "",
+        *_md_table(section["dataset_survey_pairs"], ["surveys", "objects"]),
+        "",
+    ]
+
+
 def render_markdown(card: dict) -> str:
     """The data card as Markdown tables (same numbers as the JSON)."""
     lines = [
@@ -193,7 +236,8 @@ def render_markdown(card: dict) -> str:
         f"{card['seed']}, sequence length {card['sequence_length']}. Built from real survey "
         "light curves as in Martinez-Palomera et al. (2022), section 2: S/N cut, sigma "
         "clipping, subtype filter, phase folding, undersampling, min-max scaling, augmentation "
-        "of train and validation only, split by star and stratified by class.",
+        "of train and validation only, split by physical star (cross-matched over surveys) and "
+        "stratified by class.",
         "",
         "## Light curves per class and survey (the paper's Table 1)",
         "",
@@ -208,6 +252,7 @@ def render_markdown(card: dict) -> str:
         *_md_table([{"split": k, **v} for k, v in card["splits"].items()],
                    ["split", "stars", "samples", "augmented"]),
         "",
+        *_crossmatch_markdown(card.get("crossmatch", {"enabled": False})),
         "## Period search (surveys without published periods)",
         "",
         "Success: the criterion of `varsynth.surveys.periods` (significant Lomb-Scargle peak "
