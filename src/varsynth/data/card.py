@@ -200,29 +200,31 @@ def _crossmatch_markdown(section: dict) -> list[str]:
     head = ["## Physical stars in several surveys (cross-match before the split)", ""]
     if not section.get("enabled"):
         return [*head, "Cross-match disabled: the split is by survey star id.", ""]
+    wider = ", ".join(f"{v:g} for pairs with an {k} star"
+                      for k, v in section.get("survey_radius_arcsec", {}).items())
+    rejected = section["rejected_examples"]
+    spans = section["dataset_survey_pairs"]
     return [
         *head,
-        f"Stars closer than {section['radius_arcsec']:g} arcsec (wider for "
-        f"{', '.join(f'{k}: {v:g}' for k, v in section.get('survey_radius_arcsec', {}).items())}"
-        ") are one physical star when "
-        f"closer than {section['period_check_beyond_arcsec']:g} arcsec or when their periods "
-        f"agree within {section['period_tolerance']:g} (relative; factors "
-        f"{', '.join(f'{f:g}' for f in section['period_factors'])}, daily aliases up to order "
-        f"{section['alias_orders']}); Gaia DR3 stars are linked to OGLE-III by Gaia DR2 source "
-        f"id. Read: {section['stars_read']} stars, {section['stars_with_position']} with a "
-        f"position. Candidate pairs rejected by the period check: "
-        f"{section['rejected_by_period']}"
-        + (f" (e.g. {'; '.join(section['rejected_examples'])})." if section['rejected_examples']
-           else "."),
+        f"Stars closer than {section['radius_arcsec']:g} arcsec"
+        + (f" ({wider})" if wider else "")
+        + f" are one physical star when closer than {section['period_check_beyond_arcsec']:g} "
+        f"arcsec or when their periods agree within {100 * section['period_tolerance']:g} %, "
+        f"allowing daily aliases up to order {section['alias_orders']} and a factor 2 when one "
+        "is an ECL or ELL; Gaia DR3 stars are linked to OGLE-III by Gaia DR2 source id. Read: "
+        f"{section['stars_read']} stars, {section['stars_with_position']} with a position. "
+        f"Candidate pairs rejected by the period check: {section['rejected_by_period']}"
+        + (f" (e.g. {'; '.join(rejected)})." if rejected else "."),
         "",
-        *_md_table(section["pairs"], ["link", "verdict", "surveys", "pairs"]),
+        *(_md_table(section["pairs"], ["link", "verdict", "surveys", "pairs"])
+          if section["pairs"] else ["No candidate pair."]),
         "",
         f"In the dataset: {section['dataset_stars']} stars are {section['dataset_objects']} "
         f"physical stars; {section['dataset_objects_several_stars']} have several star ids, "
         f"{section['dataset_objects_several_surveys']} light curves from 2+ surveys. Every "
         "physical star is in one split.",
         "",
-        *_md_table(section["dataset_survey_pairs"], ["surveys", "objects"]),
+        *(_md_table(spans, ["surveys", "objects"]) if spans else []),
         "",
     ]
 
