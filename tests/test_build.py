@@ -54,22 +54,29 @@ def test_every_class_and_survey_is_present(built):
     assert any("Drake et al. 2017" in c for c in card["credits"]) and any("Pojmanski" in c for c in card["credits"])
 
 
-def test_no_star_in_two_splits_and_test_split_is_real(built):
+def test_no_physical_star_in_two_splits_and_test_split_is_real(built):
     out = built[0].out_dir
-    keys = {}
+    keys, objects = {}, {}
     for split in ("train", "val", "test"):
         table = pq.read_table(out / f"{split}.parquet")
         keys[split] = set(table["star_key"].to_pylist())
+        objects[split] = set(table["object_id"].to_pylist())
         if split == "test":
             assert not any(table["augmented"].to_pylist())
         assert set(table["split"].to_pylist()) <= {split}
-    assert not keys["train"] & keys["val"]
-    assert not keys["train"] & keys["test"]
-    assert not keys["val"] & keys["test"]
+    for a, b in (("train", "val"), ("train", "test"), ("val", "test")):
+        assert not keys[a] & keys[b]
+        assert not objects[a] & objects[b], (a, b, sorted(objects[a] & objects[b])[:5])
     stars = pq.read_table(out / "stars.parquet").to_pylist()
+    split_of_object: dict[str, str] = {}
     for row in stars:
+        assert split_of_object.setdefault(row["object_id"], row["split"]) == row["split"]
         if row["star_key"] in keys["train"] | keys["val"] | keys["test"]:
             assert row["star_key"] in keys[row["split"]]
+    section = built[0].card["crossmatch"]
+    assert section["enabled"] and section["radius_arcsec"] == 5.0
+    assert section["dataset_stars"] == len(stars)
+    assert "Physical stars in several surveys" in (out / "data_card.md").read_text()
 
 
 def test_samples_are_scaled_and_restorable(built):

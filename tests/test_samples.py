@@ -104,3 +104,6 @@ def test_samples_table_columns():
     assert len(row["phase"]) == row["n_points"] == 300
     assert row["teff_source"] == "missing" and row["period_source"] == "catalog"
     assert row["wave_eff"] == pytest.approx(806.0)
+    assert row["object_id"] == row["star_key"]  # no cross-match given: each star its own object
+    other = samples_table(by_split["train"], "train", {row["star_key"]: "ogle3:X"})
+    assert other.slice(0, 1).to_pylist()[0]["object_id"] == "ogle3:X"

@@ -2,6 +2,7 @@
 
 Subcommands:
     varsynth data build --config configs/data/default.yaml --out DIR
+    varsynth data crossmatch --config configs/data/default.yaml [--dataset DIR] [--json FILE]
     varsynth data download COLLECTION --dest DIR
     varsynth data collections
     varsynth train --config configs/train/pelsvae-paper.yaml --data DATASET_DIR --out RUN_DIR
@@ -49,6 +50,44 @@ def _data_build(args: argparse.Namespace) -> int:
     for split, n in result.n_samples.items():
         print(f"  {split}: {n} samples")
     print(f"  data card: {result.out_dir / 'data_card.md'}")
+    return 0
+
+
+def _data_crossmatch(args: argparse.Namespace) -> int:
+    import json
+
+    import pyarrow.parquet as pq
+
+    from varsynth.config import load_data_config
+    from varsynth.data.build import identify_lightcurves, read_lightcurves
+    from varsynth.data.crossmatch_report import crossmatch_summary, split_leaks
+    from varsynth.data.io import atomic_write, json_safe
+    from varsynth.surveys.skips import SkipLog
+
+    stars_file = None if args.dataset is None else args.dataset / "stars.parquet"
+    if stars_file is not None and not stars_file.is_file():
+        raise FileNotFoundError(f"--dataset: {stars_file} not found (a folder of varsynth data build)")
+    cfg = load_data_config(args.config, data_root=args.data_root, limit_per_class=args.limit_per_class)
+    cache = None if args.no_cache else (args.cache_dir or default_cache_dir())
+    lcs = read_lightcurves(cfg, skips=SkipLog(), progress=not args.no_progress, cache_dir=cache)
+    ident = identify_lightcurves(cfg, lcs)
+    report: dict = {"read": crossmatch_summary(ident, [s.key for s in ident.stars])}
+    print(f"{len(ident.stars)} stars read, {report['read']['dataset_objects']} physical stars, "
+          f"{report['read']['dataset_objects_several_surveys']} in 2+ surveys; "
+          f"{report['read']['rejected_by_period']} candidate pairs rejected by the period check")
+    for row in report["read"]["dataset_survey_pairs"]:
+        print(f"  {row['surveys']}: {row['objects']} physical stars")
+    if stars_file is not None:
+        stars = pq.read_table(stars_file, columns=["star_key", "split"]).to_pylist()
+        leaks = split_leaks(ident, {r["star_key"]: r["split"] for r in stars})
+        report["dataset"] = {"path": str(args.dataset), **leaks}
+        print(f"dataset {args.dataset}: {leaks['objects_in_several_splits']} of {leaks['objects']} "
+              "physical stars have light curves in more than one split")
+        for row in leaks["star_pairs_split_apart"]:
+            print(f"  {row['surveys']}: {row['pairs']} star pairs split apart")
+    if args.json is not None:
+        text = json.dumps(json_safe(report), indent=2, sort_keys=True) + "\n"
+        atomic_write(args.json, lambda tmp: tmp.write_text(text))
     return 0
 
 
@@ -357,6 +396,17 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--no-cache", action="store_true", help="do not cache period searches")
     b.add_argument("--no-progress", action="store_true", help="hide progress bars")
     b.set_defaults(func=_data_build)
+
+    x = dsub.add_parser("crossmatch", help="which light curves are one physical star; leaks of a dataset")
+    x.add_argument("--config", required=True, type=Path, help="data config YAML (surveys, crossmatch)")
+    x.add_argument("--dataset", type=Path, help="also count physical stars in 2+ splits of this dataset")
+    x.add_argument("--json", type=Path, help="write the full report as JSON to this file")
+    x.add_argument("--data-root", help="folder with the survey folders (overrides the config)")
+    x.add_argument("--limit-per-class", type=int, help="at most N stars per survey class label")
+    x.add_argument("--cache-dir", type=Path, help="period-search cache folder")
+    x.add_argument("--no-cache", action="store_true", help="do not cache period searches")
+    x.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    x.set_defaults(func=_data_crossmatch)
 
     d = dsub.add_parser("download", help="download an OGLE-III collection (needs internet)")
     d.add_argument("collection", help="collection name, see `varsynth data collections`")

@@ -21,6 +21,7 @@ __all__ = [
     "CleanConfig",
     "AugmentConfig",
     "SplitConfig",
+    "CrossmatchConfig",
     "DataConfig",
     "load_data_config",
     "to_plain",
@@ -172,6 +173,37 @@ class SplitConfig:
 
 
 @dataclass(frozen=True)
+class CrossmatchConfig:
+    """Which light curves of different surveys (or ids) are one physical star (``data.crossmatch``).
+
+    Two stars with positions closer than ``radius_arcsec`` are one object when they are closer
+    than ``period_check_beyond_arcsec`` or their periods agree: within ``period_tolerance``
+    (relative), allowing daily aliases ``1/P_a = +-1/P_b + k x 1.0027`` cycles/day for
+    ``k <= alias_orders``, and a factor 2 either way when one of the two is an ECL or ELL
+    (binaries are found at half their period).
+    The defaults are justified by the separations measured on the real EROS-1 / OGLE-III pairs
+    (docs/data.md). ``enabled: false`` splits by survey star id alone, as before.
+    """
+
+    enabled: bool = True
+    radius_arcsec: float = 5.0
+    period_check_beyond_arcsec: float = 1.0
+    period_tolerance: float = 0.01
+    alias_orders: int = 2
+
+    def __post_init__(self) -> None:
+        _check(0 < self.radius_arcsec <= 60, "crossmatch.radius_arcsec", "in (0, 60]",
+               self.radius_arcsec)
+        _check(0 <= self.period_check_beyond_arcsec <= self.radius_arcsec,
+               "crossmatch.period_check_beyond_arcsec", "in [0, crossmatch.radius_arcsec]",
+               self.period_check_beyond_arcsec)
+        _check(0 < self.period_tolerance <= 0.1, "crossmatch.period_tolerance", "in (0, 0.1]",
+               self.period_tolerance)
+        _check(isinstance(self.alias_orders, int) and 0 <= self.alias_orders <= 5,
+               "crossmatch.alias_orders", "an integer in [0, 5]", self.alias_orders)
+
+
+@dataclass(frozen=True)
 class DataConfig:
     """Everything that defines one training dataset; the same config and seed give the same bytes.
 
@@ -195,6 +227,7 @@ class DataConfig:
     clean: CleanConfig = field(default_factory=CleanConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     split: SplitConfig = field(default_factory=SplitConfig)
+    crossmatch: CrossmatchConfig = field(default_factory=CrossmatchConfig)
 
     def __post_init__(self) -> None:
         _check(self.seq_len >= 3, "seq_len", ">= 3", self.seq_len)

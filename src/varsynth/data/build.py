@@ -1,7 +1,8 @@
 """Build one versioned training dataset from the real survey files (``varsynth data build``).
 
-The one-way flow: survey readers -> physical parameters -> cleaning and folding -> split by star
--> real and augmented samples -> Parquet files and a data card. The same config and seed give a
+The one-way flow: survey readers -> physical parameters -> cross-survey identification of
+physical stars -> cleaning and folding -> split by physical star -> real and augmented samples ->
+Parquet files and a data card. The same config and seed give a
 byte-identical dataset.
 """
 
@@ -11,7 +12,7 @@ import json
 import logging
 import zlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from tqdm.auto import tqdm
 from varsynth.bands import band as band_info
 from varsynth.config import SURVEYS, DataConfig
 from varsynth.data.card import build_card, write_card
+from varsynth.data.crossmatch import Identification, identify_objects, stars_from_lightcurves
 from varsynth.data.io import DATASET_FORMAT_VERSION, atomic_write, json_safe, write_parquet
 from varsynth.data.samples import CleanCurve, Sample, augmented_sample, clean_lightcurve, real_sample
 from varsynth.data.split import SPLITS, split_stars
@@ -33,7 +35,7 @@ from varsynth.surveys.registry import XMATCH_FOLDER, read_survey
 from varsynth.surveys.skips import SkipLog
 from varsynth.taxonomy import CLASSES
 
-__all__ = ["BuildResult", "build_dataset", "read_lightcurves", "make_samples"]
+__all__ = ["BuildResult", "build_dataset", "read_lightcurves", "identify_lightcurves", "make_samples"]
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,21 @@ def read_lightcurves(
         teff_priority=cfg.physics.teff_priority,
     )
     return lcs
+
+
+def identify_lightcurves(cfg: DataConfig, lcs: Sequence[LightCurve]) -> Identification:
+    """Group the light curves into physical stars (:mod:`varsynth.data.crossmatch`).
+
+    Gaia DR3 stars are linked to OGLE-III stars through the Gaia DR2 source ids of the
+    OGLE-III/Gaia DR2 cross-match when its folder is present (its skips are counted by
+    :func:`read_lightcurves` already, so a private log is used here).
+    """
+    xmatch_dir = cfg.resolved_root() / XMATCH_FOLDER
+    xmatch = None
+    if cfg.crossmatch.enabled and xmatch_dir.is_dir():
+        xmatch = read_gaia_dr2_xmatch(xmatch_dir, skips=SkipLog())
+    stars, links = stars_from_lightcurves(lcs, xmatch)
+    return identify_objects(stars, cfg.crossmatch, links)
 
 
 def _has_teff(s: Sample) -> bool:
@@ -162,13 +179,20 @@ def _list_column(arrays: Sequence[np.ndarray]) -> pa.Array:
     return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values))
 
 
-def samples_table(samples: Sequence[Sample], split: str) -> pa.Table:
-    """One row per sample: labels, physics, the scaled light curve and its magnitude scale."""
+def samples_table(
+    samples: Sequence[Sample], split: str, object_of: Mapping[str, str] | None = None
+) -> pa.Table:
+    """One row per sample: labels, physics, the scaled light curve and its magnitude scale.
+
+    ``object_of`` maps star keys to physical objects (``object_id`` column; default: the key).
+    """
     samples = sorted(samples, key=lambda s: s.sample_id)
     lcs = [s.source.lc for s in samples]
+    object_of = object_of or {}
     cols: dict[str, pa.Array] = {
         "sample_id": pa.array([s.sample_id for s in samples], pa.string()),
         "star_key": pa.array([lc.key for lc in lcs], pa.string()),
+        "object_id": pa.array([object_of.get(lc.key, lc.key) for lc in lcs], pa.string()),
         "survey": pa.array([lc.survey for lc in lcs], pa.string()),
         "star_id": pa.array([lc.star_id for lc in lcs], pa.string()),
         "band": pa.array([lc.band for lc in lcs], pa.string()),
@@ -192,10 +216,10 @@ def samples_table(samples: Sequence[Sample], split: str) -> pa.Table:
     return pa.table(cols)
 
 
-
-
-def stars_table(clean: Sequence[CleanCurve], split_of: dict[str, str]) -> pa.Table:
-    """One row per clean star: labels, split, bands, physics and its metadata as JSON."""
+def stars_table(
+    clean: Sequence[CleanCurve], split_of: dict[str, str], object_of: Mapping[str, str] | None = None
+) -> pa.Table:
+    """One row per clean star: object, labels, split, bands, physics and its metadata as JSON."""
     first: dict[str, CleanCurve] = {}
     bands: dict[str, list[str]] = defaultdict(list)
     for cc in clean:
@@ -203,8 +227,10 @@ def stars_table(clean: Sequence[CleanCurve], split_of: dict[str, str]) -> pa.Tab
         bands[cc.lc.key].append(cc.lc.band)
     keys = sorted(first)
     lcs = [first[k].lc for k in keys]
+    object_of = object_of or {}
     cols: dict[str, pa.Array] = {
         "star_key": pa.array(keys, pa.string()),
+        "object_id": pa.array([object_of.get(k, k) for k in keys], pa.string()),
         "survey": pa.array([lc.survey for lc in lcs], pa.string()),
         "star_id": pa.array([lc.star_id for lc in lcs], pa.string()),
         "vclass": pa.array([lc.vclass for lc in lcs], pa.string()),
@@ -242,6 +268,7 @@ def build_dataset(
     out.mkdir(parents=True, exist_ok=True)
     skips = SkipLog()
     lcs = read_lightcurves(cfg, skips=skips, progress=progress, cache_dir=cache_dir)
+    identity = identify_lightcurves(cfg, lcs)
     clean: list[CleanCurve] = []
     for lc in tqdm(lcs, desc="cleaning", disable=not progress):
         res = clean_lightcurve(lc, cfg.clean)
@@ -253,18 +280,20 @@ def build_dataset(
         ((cc.lc.key, cc.lc.vclass) for cc in clean),
         (cfg.split.train, cfg.split.val, cfg.split.test),
         cfg.seed,
+        object_of=identity.object_of,
     )
     by_split = make_samples(clean, split_of, cfg, skips, progress=progress)
     files: dict[str, Path] = {}
     for split in SPLITS:
         files[split] = out / f"{split}.parquet"
-        write_parquet(samples_table(by_split[split], split), files[split])
+        write_parquet(samples_table(by_split[split], split, identity.object_of), files[split])
     files["stars"] = out / "stars.parquet"
-    write_parquet(stars_table(clean, split_of), files["stars"])
+    write_parquet(stars_table(clean, split_of, identity.object_of), files["stars"])
     atomic_write(
         out / "config.yaml",
         lambda tmp: tmp.write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=True)),
     )
-    card = build_card(cfg, lcs, clean, split_of, by_split, skips, files, DATASET_FORMAT_VERSION)
+    card = build_card(cfg, lcs, clean, split_of, by_split, skips, files, DATASET_FORMAT_VERSION,
+                      identity=identity)
     write_card(card, out)
     return BuildResult(out, card, {s: len(v) for s, v in by_split.items()})

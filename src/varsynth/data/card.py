@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from varsynth.config import DataConfig
+from varsynth.data.crossmatch import Identification
+from varsynth.data.crossmatch_report import crossmatch_summary
 from varsynth.data.io import atomic_write
 from varsynth.data.samples import CleanCurve, Sample
 from varsynth.lightcurve import PHYSICS_NAMES, LightCurve
@@ -150,9 +152,17 @@ def build_card(
     skips: SkipLog,
     files: dict[str, Path],
     format_version: int,
+    *,
+    identity: Identification | None = None,
 ) -> dict[str, object]:
-    """Every number of the data card as a JSON-serialisable dict."""
+    """Every number of the data card as a JSON-serialisable dict.
+
+    ``identity`` (the cross-survey identification of the stars read) adds the ``crossmatch``
+    section; without it the section says the split was by survey star id.
+    """
     split_stars = Counter(split_of.values())
+    crossmatch = (crossmatch_summary(identity, split_of) if identity is not None
+                  else {"enabled": False})
     return {
         "format_version": format_version,
         "dataset_id": _digest(files),
@@ -167,6 +177,7 @@ def build_card(
             }
             for s in by_split
         },
+        "crossmatch": crossmatch,
         "period_search": _period_search(lcs),
         "physics_provenance": _provenance(clean),
         "physics_relations": _relations(clean),
@@ -187,6 +198,40 @@ def _md_table(rows: Sequence[dict[str, object]], columns: Sequence[str]) -> list
     return out
 
 
+def _crossmatch_markdown(section: dict) -> list[str]:
+    """The cross-survey identification: settings, candidate pairs, objects in several surveys."""
+    head = ["## Physical stars in several surveys (cross-match before the split)", ""]
+    if not section.get("enabled"):
+        return [*head, "Cross-match disabled: the split is by survey star id.", ""]
+    wider = ", ".join(f"{v:g} for pairs with an {k} star"
+                      for k, v in section.get("survey_radius_arcsec", {}).items())
+    rejected = section["rejected_examples"]
+    spans = section["dataset_survey_pairs"]
+    return [
+        *head,
+        f"Stars closer than {section['radius_arcsec']:g} arcsec"
+        + (f" ({wider})" if wider else "")
+        + f" are one physical star when closer than {section['period_check_beyond_arcsec']:g} "
+        f"arcsec or when their periods agree within {100 * section['period_tolerance']:g} %, "
+        f"allowing daily aliases up to order {section['alias_orders']} and a factor 2 when one "
+        "is an ECL or ELL; Gaia DR3 stars are linked to OGLE-III by Gaia DR2 source id. Read: "
+        f"{section['stars_read']} stars, {section['stars_with_position']} with a position. "
+        f"Candidate pairs rejected by the period check: {section['rejected_by_period']}"
+        + (f" (e.g. {'; '.join(rejected)})." if rejected else "."),
+        "",
+        *(_md_table(section["pairs"], ["link", "verdict", "surveys", "pairs"])
+          if section["pairs"] else ["No candidate pair."]),
+        "",
+        f"In the dataset: {section['dataset_stars']} stars are {section['dataset_objects']} "
+        f"physical stars; {section['dataset_objects_several_stars']} have several star ids, "
+        f"{section['dataset_objects_several_surveys']} light curves from 2+ surveys. Every "
+        "physical star is in one split.",
+        "",
+        *(_md_table(spans, ["surveys", "objects"]) if spans else []),
+        "",
+    ]
+
+
 def render_markdown(card: dict) -> str:
     """The data card as Markdown tables (same numbers as the JSON)."""
     lines = [
@@ -196,7 +241,8 @@ def render_markdown(card: dict) -> str:
         f"{card['seed']}, sequence length {card['sequence_length']}. Built from real survey "
         "light curves as in Martinez-Palomera et al. (2022), section 2: S/N cut, sigma "
         "clipping, subtype filter, phase folding, undersampling, min-max scaling, augmentation "
-        "of train and validation only, split by star and stratified by class.",
+        "of train and validation only, split by physical star (cross-matched over surveys) and "
+        "stratified by class.",
         "",
         "## Light curves per class and survey (the paper's Table 1)",
         "",
@@ -211,6 +257,7 @@ def render_markdown(card: dict) -> str:
         *_md_table([{"split": k, **v} for k, v in card["splits"].items()],
                    ["split", "stars", "samples", "augmented"]),
         "",
+        *_crossmatch_markdown(card.get("crossmatch", {"enabled": False})),
         "## Period search (surveys without published periods)",
         "",
         "Success: the criterion of `varsynth.surveys.periods` (significant Lomb-Scargle peak "
