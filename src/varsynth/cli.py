@@ -242,6 +242,7 @@ def _infer(args: argparse.Namespace) -> int:
 def _calibrate(args: argparse.Namespace) -> int:
     import json
 
+    from varsynth.bundle import record_if_in_bundle
     from varsynth.generation import load_model
     from varsynth.inference.calibration import calibrate
 
@@ -249,6 +250,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     text = json.dumps(result, indent=2)
     if args.json:
         _write_text(args.json, text + "\n")
+        record_if_in_bundle(args.json)  # a calibration.json inside a bundle is one of its files
     print(text)
     return 0
 
