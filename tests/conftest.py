@@ -1,4 +1,12 @@
-"""Shared fixtures: where the real survey data lives, and a skip when it is absent."""
+"""Shared fixtures: where the real survey data lives, and what happens when it is absent.
+
+Tests that read ``../shared/data`` get their folders from :func:`shared_dir` or the
+``shared_data`` fixture and carry ``@pytest.mark.shared_data`` (a test that reads the data
+without the marker fails, naming itself). When the folder is absent such a test is skipped with
+the reason, except under ``CI=true`` (as set by ``.ci/run``), where it fails: continuous
+integration must read the real data, never silently skip it. Marked tests are tagged
+``shared_data`` in a JUnit XML report (``--junitxml``), which ``.ci/run`` checks for skips.
+"""
 
 from __future__ import annotations
 
@@ -14,21 +22,47 @@ SHARED_DATA = Path(
     os.environ.get("VARSYNTH_SHARED_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data")
 )
 
+_running: list[pytest.Item] = []  # the test being set up, run or torn down
+
+
+def in_ci() -> bool:
+    """Whether the tests run under continuous integration (``CI`` set to true, 1 or yes)."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _running[:] = [item]
+    if item.get_closest_marker("shared_data") is not None:
+        item.user_properties.append(("shared_data", "true"))
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    _running.clear()
+
+
+def _reading(path: Path) -> Path:
+    """``path`` if present; else fail (under CI, or without the marker) or skip the test."""
+    item = _running[0] if _running else None
+    if item is not None and item.get_closest_marker("shared_data") is None:
+        pytest.fail(f"{item.nodeid} reads {SHARED_DATA} but is not marked @pytest.mark.shared_data", pytrace=False)
+    if not path.is_dir():
+        message = f"real survey data not found: {path} is absent (shared data folder missing)"
+        if in_ci():
+            pytest.fail(f"{message}; CI=true: the real data must be read, not skipped", pytrace=False)
+        pytest.skip(message)
+    return path
+
 
 def shared_dir(name: str) -> Path:
-    """Path of one survey folder in ../shared/data; skips the test when it is absent."""
-    path = SHARED_DATA / name
-    if not path.is_dir():
-        pytest.skip(f"real survey data not found: {path} is absent (shared data folder missing)")
-    return path
+    """Path of one survey folder in ../shared/data (see the module docstring when it is absent)."""
+    return _reading(SHARED_DATA / name)
 
 
 @pytest.fixture
 def shared_data() -> Path:
-    """The ../shared/data folder; skips the test when it is absent."""
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"real survey data not found: {SHARED_DATA} is absent (shared data folder missing)")
-    return SHARED_DATA
+    """The ../shared/data folder (see the module docstring when it is absent)."""
+    return _reading(SHARED_DATA)
 
 
 @pytest.fixture(scope="session")

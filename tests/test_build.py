@@ -19,7 +19,8 @@ FILES = ("train.parquet", "val.parquet", "test.parquet", "stars.parquet", "confi
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """Two builds of the same small config and seed (period searches cached in between)."""
+    """Two builds of the same small config and seed: the first with an empty period-search cache
+    (cold), the second reading every search from it (warm)."""
     shared_dir("crts-periodic")
     tmp = tmp_path_factory.mktemp("build")
     cfg = DataConfig.from_dict({
@@ -34,12 +35,22 @@ def built(tmp_path_factory):
     return first, second
 
 
+@pytest.mark.shared_data
 def test_rebuild_is_byte_identical(built):
     first, second = built
     for name in FILES:
         assert (first.out_dir / name).read_bytes() == (second.out_dir / name).read_bytes(), name
 
 
+@pytest.mark.shared_data
+def test_cold_and_warm_builds_give_the_same_dataset_id(built):
+    first, second = built
+    assert len(list((first.out_dir.parent / "cache").glob("*.json"))) > 100  # the warm build had them all
+    assert first.card["dataset_id"] == second.card["dataset_id"]
+    assert first.n_samples == second.n_samples
+
+
+@pytest.mark.shared_data
 def test_every_class_and_survey_is_present(built):
     card = built[0].card
     per_class = {r["class"]: r for r in card["table1"] if r["survey"] == "all"}
@@ -54,6 +65,7 @@ def test_every_class_and_survey_is_present(built):
     assert any("Drake et al. 2017" in c for c in card["credits"]) and any("Pojmanski" in c for c in card["credits"])
 
 
+@pytest.mark.shared_data
 def test_no_physical_star_in_two_splits_and_test_split_is_real(built):
     out = built[0].out_dir
     keys, objects = {}, {}
@@ -79,6 +91,7 @@ def test_no_physical_star_in_two_splits_and_test_split_is_real(built):
     assert "Physical stars in several surveys" in (out / "data_card.md").read_text()
 
 
+@pytest.mark.shared_data
 def test_samples_are_scaled_and_restorable(built):
     table = pq.read_table(built[0].out_dir / "train.parquet").slice(0, 50).to_pylist()
     for row in table:
@@ -88,6 +101,7 @@ def test_samples_are_scaled_and_restorable(built):
         assert all(0 <= p < 1 for p in row["phase"])
 
 
+@pytest.mark.shared_data
 def test_data_card_reports_skips_and_provenance(built):
     out = built[0].out_dir
     card = json.loads((out / "data_card.json").read_text())

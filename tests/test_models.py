@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -131,13 +132,22 @@ def test_bundle_round_trip_and_bad_files(tmp_path):
     b = batch(p=1)
     b["phys_mask"] = torch.ones(4, 1)
     torch.testing.assert_close(loaded(b)[0], model(b)[0])
-    # another architecture's weights under this description
+    # another architecture's weights under this description: the recorded hash refuses them, and
+    # without hashes (a bundle written before they existed) the tensor shapes do
     save_bundle(tmp_path / "t", CVAE(small("tcn")))
     (tmp_path / "t" / "model.json").write_text((tmp_path / "b" / "model.json").read_text())
+    with pytest.raises(BundleError, match="model.safetensors is damaged"):
+        load_bundle(tmp_path / "t")
+    info = json.loads((tmp_path / "b" / "model.json").read_text())
+    del info["files"]
+    (tmp_path / "t" / "model.json").write_text(json.dumps(info))
     with pytest.raises(BundleError, match="does not fit a gru model"):
         load_bundle(tmp_path / "t")
-    (tmp_path / "b" / "model.safetensors").write_bytes(b"not a safetensors file")
+    (tmp_path / "t" / "model.safetensors").write_bytes(b"not a safetensors file")
     with pytest.raises(BundleError, match="corrupted"):
+        load_bundle(tmp_path / "t")
+    (tmp_path / "b" / "model.safetensors").write_bytes(b"not a safetensors file")
+    with pytest.raises(BundleError, match="damaged"):
         load_bundle(tmp_path / "b")
     with pytest.raises(BundleError, match="not a varsynth model bundle"):
         load_bundle(tmp_path / "absent")

@@ -275,3 +275,70 @@ def test_sdss_rr_lyrae_periods_recovered() -> None:
     hits = np.abs(np.array(found) / table["Per"].to_numpy() - 1) < 0.01
     assert len(hits) == 50
     assert hits.mean() >= 0.8
+
+
+@pytest.mark.parametrize(
+    ("mag", "err", "message"),
+    [
+        (np.full(50, np.nan), np.full(50, 0.01), "finite times and magnitudes"),
+        (None, np.zeros(50), "errors > 0"),
+        (None, np.full(50, np.nan), "errors > 0"),
+    ],
+)
+def test_unusable_light_curves_raise_a_value_error_not_an_index_error(mag, err, message) -> None:
+    t, good, _ = _sinusoid(0.7, n=50)
+    with pytest.raises(ValueError, match=message):
+        find_period(t, good if mag is None else mag, err)
+
+
+def test_cache_key_covers_the_implementation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A result cached by other code or other numpy/astropy versions is not reused."""
+    from varsynth.surveys import periods
+
+    t, mag, err = _sinusoid(2.5)
+    cache = PeriodCache(tmp_path)
+    key = cache.key(t, mag, err, double=False, params=SearchParams())
+    cache.put(key, PeriodResult(9.0, 0.5, 0.01, False, 7))  # as another implementation left it
+    assert len(periods.implementation_fingerprint()) == 64
+    monkeypatch.setattr(periods, "implementation_fingerprint", lambda: "another implementation")
+    assert cache.key(t, mag, err, double=False, params=SearchParams()) != key
+    assert find_period(t, mag, err, cache=cache).period == pytest.approx(2.5, rel=1e-3)
+
+
+def _real_searched_curves() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, bool]]:
+    """Cleaned points of a few CRTS and Gaia DR3 light curves, as the readers pass them to the search."""
+    from varsynth.surveys.crts import read_crts_file
+    from varsynth.surveys.gaia_dr3 import read_gaia_epoch_file
+    from varsynth.surveys.skips import SkipLog
+    from varsynth.surveys.validate import clean_points
+
+    out = []
+    for path in sorted((shared_dir("crts-periodic") / "train").glob("*.csv"))[::700][:8]:
+        rows = read_crts_file(path, star_id=path.stem.rpartition("-")[0], skips=SkipLog())
+        points = clean_points(rows.time, rows.mag, rows.mag_err, survey="crts", where="", skips=SkipLog())
+        out.append((path.name, *points, path.stem.endswith(("-EW", "-EA", "-ELL"))))
+    for path in sorted((shared_dir("gaia-dr3-epoch") / "epoch_photometry").glob("*.parquet"))[::400][:6]:
+        points = clean_points(*read_gaia_epoch_file(path), survey="gaia-dr3", where="", skips=SkipLog())
+        out.append((path.name, *points, False))
+    return out
+
+
+@pytest.mark.shared_data
+def test_cached_results_equal_fresh_ones_bit_for_bit_on_real_light_curves(tmp_path: Path) -> None:
+    """Cold (computed and stored), warm (read back) and uncached searches agree exactly."""
+    cache = PeriodCache(tmp_path)
+    curves = [c for c in _real_searched_curves() if c[1].size >= 20]
+    assert len(curves) >= 10
+    for name, t, mag, err, double in curves:
+        cold = find_period(t, mag, err, double=double, cache=cache)
+        warm = find_period(t, mag, err, double=double, cache=cache)
+        fresh = find_period(t.copy(), mag.copy(), err.copy(), double=double)
+        assert cold == warm == fresh, name
+        for a, b in zip(asdict_bits(cold), asdict_bits(warm)):
+            assert a == b, name  # NaN-safe, sign-of-zero-safe comparison of every field
+    assert len(list(tmp_path.glob("*.json"))) == len(curves)
+
+
+def asdict_bits(result: PeriodResult) -> list[bytes]:
+    """Every field of a result as raw bytes (floats as their IEEE-754 representation)."""
+    return [np.float64(v).tobytes() if isinstance(v, float) else repr(v).encode() for v in result.__dict__.values()]

@@ -302,6 +302,7 @@ def _load_xmatch() -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).drop_duplicates("OGLE-ID").set_index("OGLE-ID")
 
 
+@pytest.mark.shared_data
 def test_real_lmc_cepheids_derived_teff_tracks_gaia() -> None:
     xmatch = _load_xmatch()
     cep = xmatch[xmatch.index.str.startswith("OGLE-LMC-CEP") & xmatch["teff_val"].notna()]
@@ -324,6 +325,7 @@ def test_real_lmc_cepheids_derived_teff_tracks_gaia() -> None:
     assert robust < 400
 
 
+@pytest.mark.shared_data
 def test_real_xmatch_abs_gmag_column_is_i_band_in_some_files() -> None:
     """Why M_G is recomputed from phot_g_mean_mag and r_est rather than read from abs_Gmag."""
     folder = shared_dir("gaia-dr2-ogle3-xmatch")
@@ -333,6 +335,7 @@ def test_real_xmatch_abs_gmag_column_is_i_band_in_some_files() -> None:
     assert not np.allclose(table["abs_Gmag"], table["phot_g_mean_mag"] - dm, atol=1e-3)
 
 
+@pytest.mark.shared_data
 def test_real_eros1_calibration_reproduces_from_ogle3() -> None:
     eros_dir, ogle_dir = shared_dir("eros1-lmc"), shared_dir("ogle3-catalog")
     from astropy import units as u
@@ -365,6 +368,7 @@ def test_real_eros1_calibration_reproduces_from_ogle3() -> None:
     assert fit.slope == pytest.approx(0.1680, abs=0.01)
 
 
+@pytest.mark.shared_data
 def test_real_stripe82_reddening_measurement() -> None:
     folder = shared_dir("sdss-s82-rrlyrae")
     names = ["Num", "Type", "Per"] + [

@@ -298,6 +298,11 @@ def test_cli_regress_prints_table_3_and_saves(tiny_run, capsys):
     info = json.loads((bundle / "regressors.json").read_text())
     assert list(info["files"]) == ["linear"] and "rmse" in info["report"]["metrics"]["linear"]
     assert sorted(f.name for f in bundle.glob("*.skops")) == ["regressor-linear.skops"]
+    # model.json records the regressor files now in the bundle, and no longer the removed ones
+    recorded = json.loads((bundle / "model.json").read_text())["files"]
+    assert sorted(n for n in recorded if n.startswith("regressor")) == ["regressor-linear.skops", "regressors.json"]
+    load_bundle(bundle)
+    load_regressors(bundle)
     with pytest.raises(SystemExit):
         main(["regress", "--run", str(run), "--data", str(data), "--regressors", "nope"])
     assert main(["regress", "--run", str(run / "nowhere"), "--data", str(data)]) == 2

@@ -255,24 +255,27 @@ def _training_set(args: argparse.Namespace) -> int:
 def _infer(args: argparse.Namespace) -> int:
     import json
 
-    import numpy as np
-    from astropy.table import Table
-
+    from varsynth.data.io import json_safe
     from varsynth.generation import load_model
-    from varsynth.inference import infer
+    from varsynth.inference import infer, read_observations
+    from varsynth.inference.observations import check_writable, usable_points
 
-    table = Table.read(args.lightcurve)
-    missing = [c for c in (args.time_column, args.mag_column, args.err_column) if c not in table.colnames]
-    if missing:
-        raise ValueError(f"{args.lightcurve}: columns {missing} not found; columns present: {table.colnames}")
-    post = infer(load_model(args.model), *(np.asarray(table[c], dtype=float) for c in
-                 (args.time_column, args.mag_column, args.err_column)), survey=args.survey, band=args.band,
+    if args.json:
+        check_writable(args.json)  # before the work
+    obs = read_observations(args.lightcurve, time_column=args.time_column, mag_column=args.mag_column,
+                            err_column=args.err_column, band=args.band)
+    used = ", ".join(f"{role} = {name}" for role, name in obs.columns.items())
+    print(f"read {args.lightcurve} as {obs.format} ({'header' if obs.header else 'no header'}): {used}; "
+          f"{obs.time.size} rows" + "".join(f"; {note}" for note in obs.notes))
+    usable_points(obs.time, obs.mag, obs.mag_err)  # refuse before loading the model
+    post = infer(load_model(args.model), obs.time, obs.mag, obs.mag_err, survey=args.survey, band=args.band,
                  period=args.period, n_candidates=args.candidates, seed=args.seed)
-    text = json.dumps(post.to_dict(), indent=2)
+    result = {"input": {"file": str(args.lightcurve), **obs.describe()}, **post.to_dict()}
+    text = json.dumps(json_safe(result), indent=2, allow_nan=False)
     if args.json:
         _write_text(args.json, text + "\n")
     print(f"most probable class: {post.best_class} (P = {post.class_probabilities[post.best_class]:.2f}); "
-          f"period used {post.period:.6g} d")
+          f"period used {post.period:.6g} d; {post.points['used']} of {post.points['given']} rows used")
     for name, unit in (("teff", "K"), ("abs_mag", "mag"), ("period", "d")):
         q = post.quantiles[name]
         print(f"  {name}: {q[2]:.4g} {unit}  (68%: {q[1]:.4g} .. {q[3]:.4g}; 95%: {q[0]:.4g} .. {q[4]:.4g})")
@@ -282,6 +285,7 @@ def _infer(args: argparse.Namespace) -> int:
 def _calibrate(args: argparse.Namespace) -> int:
     import json
 
+    from varsynth.bundle import record_if_in_bundle
     from varsynth.generation import load_model
     from varsynth.inference.calibration import calibrate
 
@@ -289,6 +293,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     text = json.dumps(result, indent=2)
     if args.json:
         _write_text(args.json, text + "\n")
+        record_if_in_bundle(args.json)  # a calibration.json inside a bundle is one of its files
     print(text)
     return 0
 
@@ -458,17 +463,20 @@ def _parser() -> argparse.ArgumentParser:
     ts.set_defaults(func=_training_set)
 
     inf = sub.add_parser("infer", help="posterior over class and physics of an observed light curve")
-    inf.add_argument("lightcurve", type=Path, help="CSV, ECSV or FITS table with time, mag, mag_err columns")
+    inf.add_argument("lightcurve", type=Path,
+                     help="light curve: OGLE .dat (time mag err, no header), CSV/text with or without header, ECSV, "
+                          "FITS or Parquet")
     inf.add_argument("--survey", default="ogle3", help="photometric system of the band (default: ogle3)")
     inf.add_argument("--band", default="I", help="passband (default: I)")
     inf.add_argument("--period", type=float, help="period (days); default: Lomb-Scargle search")
-    inf.add_argument("--time-column", default="time", help="time column (days)")
-    inf.add_argument("--mag-column", default="mag", help="magnitude column")
-    inf.add_argument("--err-column", default="mag_err", help="magnitude error column")
+    inf.add_argument("--time-column", help="time column (days); default: time, mjd, hjd, ... or the 1st of a "
+                     "headerless file ('column N' names one)")
+    inf.add_argument("--mag-column", help="magnitude column; default: mag, magnitude, ... or the 2nd")
+    inf.add_argument("--err-column", help="magnitude error column; default: mag_err, magerr, err, ... or the 3rd")
     inf.add_argument("--model", default="default", help="'default' or a bundle / run folder")
     inf.add_argument("--candidates", type=int, default=1000, help="candidate physics per class")
     inf.add_argument("--seed", type=int, default=0, help="seed of undersampling and candidates")
-    inf.add_argument("--json", help="also write the posterior as JSON to this file")
+    inf.add_argument("--json", help="also write the posterior and the columns used as strict JSON to this file")
     inf.set_defaults(func=_infer)
 
     cal = sub.add_parser("calibrate", help="coverage of the physics posterior on held-out test stars")

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow.compute as pc
 import yaml
 
+from varsynth.bundle import record_files
 from varsynth.data.io import atomic_write, read_split
 from varsynth.evaluation.reconstruction import reconstruction_table, summarise_reconstruction
 from varsynth.generation.model import GenerativeModel, load_model
@@ -143,4 +144,5 @@ def write_model_card(model: str | Path | GenerativeModel, dataset_dir: str | Pat
     text, numbers = model_card(gm, dataset_dir)
     atomic_write(gm.path / "card.json", lambda t: t.write_text(json.dumps(numbers, indent=2, default=float) + "\n"))
     atomic_write(gm.path / "MODEL_CARD.md", lambda t: t.write_text(text))
+    record_files(gm.path, ["card.json", "MODEL_CARD.md"])
     return gm.path / "MODEL_CARD.md"

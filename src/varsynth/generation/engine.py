@@ -49,7 +49,7 @@ from varsynth.generation.abs_mag import ABS_MAG, fill_abs_mag
 from varsynth.generation.decode import decode_epochs
 from varsynth.generation.model import GenerativeModel, load_model
 from varsynth.generation.photometry import mean_magnitude
-from varsynth.generation.writers import LONG_SCHEMA
+from varsynth.generation.writers import LONG_SCHEMA, NonFiniteOutputError, check_finite
 from varsynth.latent.catalog import PHYS_NAMES
 from varsynth.models.config import PHYSICS_CHOICES
 from varsynth.physics.luminosity import class_luminosity
@@ -227,6 +227,7 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
         st = pair_star[sel]
         mbar[sel] = mean_magnitude(cadence.survey, b, g_mean[st], teff[st], np.zeros(st.size), a_v[st])
     true_mag = mbar[curve] + amp[curve] * (s.astype(np.float64) - s_mean[curve])
+    _refuse_non_finite(true_mag, star, "magnitude", id_prefix, start)  # before an error model sees it
     if cadence.has_error_model:
         by_time = np.argsort(time, kind="stable")  # Epochs are time-ordered; the chunk mixes stars
         err = np.empty(len(time))
@@ -247,6 +248,17 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
         "cadence": np.full(len(o), cadence.name, dtype=object), "extrapolated": flagged[o],
     }
     return pa.table({f.name: pa.array(columns[f.name], f.type) for f in LONG_SCHEMA}, schema=LONG_SCHEMA)
+
+
+def _refuse_non_finite(values: np.ndarray, star: np.ndarray, what: str, id_prefix: str, start: int) -> None:
+    """Raise :class:`NonFiniteOutputError` naming the first star of the chunk with a NaN or inf value."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise NonFiniteOutputError(
+            f"light curve '{id_prefix}{start + int(star[bad][0]):07d}': the model gave a {what} that is not a finite "
+            f"number ({int(bad.sum())} of {bad.size} epochs of this chunk), so nothing is written. Its bundle may "
+            "be damaged (bundles with recorded file hashes are verified on loading)"
+        )
 
 
 def _model_errors(model: GenerativeModel, request: StarRequest, s_err: np.ndarray, curve: np.ndarray) -> np.ndarray:
@@ -372,7 +384,7 @@ def generate_table(request: StarRequest, **kwargs: Any) -> Table:
     extinction, cadence and ``extrapolated`` flag. Keyword arguments as :func:`iter_generate`.
     """
     chunks = [Table({k: c[k].to_numpy(zero_copy_only=False) for k in c.column_names})
-              for c in iter_generate(request, **kwargs)]
+              for c in map(check_finite, iter_generate(request, **kwargs))]
     table = vstack(chunks) if len(chunks) > 1 else chunks[0]
     for name, unit in (("time", "d"), ("mag", "mag"), ("mag_err", "mag"), ("teff", "K"), ("abs_mag", "mag"),
                        ("period", "d"), ("epoch", "d"), ("distance_modulus", "mag"), ("extinction", "mag")):

@@ -3,6 +3,8 @@
 Chunks from :func:`~varsynth.generation.engine.iter_generate` stream straight into a
 :class:`~varsynth.generation.writers.LightCurveWriter`, so memory stays bounded by the chunk
 size however many light curves are written; the file appears only when complete (atomic).
+A NaN or infinite time, magnitude or error stops the run with an error naming the light curve
+(:func:`~varsynth.generation.writers.check_finite`) instead of being written.
 The optional plot draws the first light curves of the first chunk.
 """
 
@@ -22,7 +24,7 @@ from varsynth.config import ConfigError
 from varsynth.generation.engine import StarRequest, iter_generate
 from varsynth.generation.model import GenerativeModel, load_model
 from varsynth.generation.plot import plot_lightcurves
-from varsynth.generation.writers import LightCurveWriter
+from varsynth.generation.writers import FINITE_COLUMNS, LightCurveWriter
 
 __all__ = ["GenerationReport", "write_lightcurves", "write_training_set"]
 
@@ -35,7 +37,7 @@ def _write(path: str | Path, chunks: Iterable[pa.Table], meta: dict[str, Any], f
            plot: str | Path | None) -> GenerationReport:
     first: pa.Table | None = None
     ids = 0
-    with LightCurveWriter(path, fmt, meta=meta) as writer:
+    with LightCurveWriter(path, fmt, meta=meta, finite=FINITE_COLUMNS) as writer:
         for chunk in chunks:
             first = chunk if first is None else first
             ids += len(set(chunk["id"].to_pylist())) if chunk.num_rows else 0

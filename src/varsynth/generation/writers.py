@@ -49,7 +49,10 @@ from astropy.io import fits
 from astropy.table import Column, MaskedColumn, Table
 
 __all__ = [
+    "FINITE_COLUMNS",
     "FORMATS",
+    "NonFiniteOutputError",
+    "check_finite",
     "HDF5_GROUP",
     "LONG_SCHEMA",
     "LightCurveWriter",
@@ -124,6 +127,40 @@ _FITS_RESERVED = re.compile(
 )
 _STRING_TYPES = (pa.string(), pa.large_string())
 _SUPPORTED = (*_FITS_FORMS, *_STRING_TYPES)
+
+
+#: Columns of generated epochs that must hold finite numbers: time (MJD), mag and mag_err (mag).
+FINITE_COLUMNS: tuple[str, ...] = ("time", "mag", "mag_err")
+
+
+class NonFiniteOutputError(ValueError):
+    """Generated epochs with a NaN or infinite time, magnitude or error (never written)."""
+
+
+def check_finite(chunk: pa.Table, columns: tuple[str, ...] = FINITE_COLUMNS, id_column: str = "id") -> pa.Table:
+    """``chunk`` unchanged when its ``columns`` (those present) hold only finite numbers.
+
+    Raises:
+        NonFiniteOutputError: the message names the first light curve (``id_column``) with a
+            NaN or infinite value, the column and how many values and light curves are affected.
+    """
+    for name in columns:
+        if name not in chunk.column_names:
+            continue
+        values = np.asarray(chunk[name].to_numpy(), dtype=np.float64)
+        bad = ~np.isfinite(values)
+        if not bad.any():
+            continue
+        row = int(np.argmax(bad))
+        ids = chunk[id_column].to_numpy(zero_copy_only=False) if id_column in chunk.column_names else None
+        star = repr(str(ids[row])) if ids is not None else f"at row {row}"
+        n_curves = len(set(ids[bad].tolist())) if ids is not None else 1
+        raise NonFiniteOutputError(
+            f"light curve {star}: {name} is {values[row]} (not a finite number); {int(bad.sum())} values in "
+            f"{n_curves} light curve(s) are not finite, so nothing is written. The model produced invalid "
+            "values: its bundle may be damaged (bundles with recorded file hashes are verified on loading)"
+        )
+    return chunk
 
 
 def format_for(path: str | os.PathLike[str]) -> str:
@@ -437,6 +474,9 @@ class LightCurveWriter:
             metadata; values are str, int, float or bool scalars.
         schema: schema of the rows; ``None``: the schema of the first chunk. Giving it lets a
             writer that receives no chunk still produce a valid, empty file.
+        finite: columns that must hold finite numbers (e.g. :data:`FINITE_COLUMNS` for generated
+            light curves): a chunk with NaN or inf there raises :class:`NonFiniteOutputError`
+            before any of its rows is written. Default: none (any float is written as is).
 
     Attributes:
         rows_written: rows appended so far.
@@ -449,8 +489,10 @@ class LightCurveWriter:
         meta: dict[str, Any] | None = None,
         *,
         schema: pa.Schema | None = None,
+        finite: tuple[str, ...] = (),
     ) -> None:
         self.path = Path(path)
+        self.finite = tuple(finite)
         self.format = format_for(self.path) if fmt is None else _check_format(fmt)
         self.meta = _check_meta(meta)
         self.rows_written = 0
@@ -478,8 +520,9 @@ class LightCurveWriter:
 
         Raises:
             ValueError: the writer is closed, the columns differ, a type is unsupported, a
-                column holds nulls or a string a NUL, or a value does not fit the format (see
-                the module notes).
+                column holds nulls or a string a NUL, a ``finite`` column a NaN or inf
+                (:class:`NonFiniteOutputError`), or a value does not fit the format (see the
+                module notes).
         """
         if self._done:
             raise ValueError(f"writer for {self.path} is closed")
@@ -496,6 +539,7 @@ class LightCurveWriter:
         nulls = [name for name, col in zip(chunk.column_names, chunk.columns, strict=True) if col.null_count]
         if nulls:
             raise ValueError(f"columns {nulls} hold nulls; use NaN for unknown floats and '' for strings")
+        check_finite(chunk, self.finite)
         for name, col in zip(chunk.column_names, chunk.columns, strict=True):
             if col.type in _STRING_TYPES and pc.any(pc.match_substring(col, "\x00")).as_py():
                 raise ValueError(f"column {name!r} holds a NUL character, which ends a string in FITS and HDF5")

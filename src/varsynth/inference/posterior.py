@@ -23,8 +23,10 @@ import torch
 
 from varsynth.bands import band as band_info
 from varsynth.config import CleanConfig, ConfigError
+from varsynth.data.io import json_safe
 from varsynth.data.samples import clean_lightcurve, real_sample
 from varsynth.generation.model import GenerativeModel
+from varsynth.inference.observations import usable_points
 from varsynth.lightcurve import LightCurve
 from varsynth.models.config import PHYSICS_CHOICES
 from varsynth.surveys.periods import DOUBLED_CLASSES, find_period
@@ -62,6 +64,7 @@ class Posterior:
         period: the period (days) the best class was folded on (given, or found by Lomb-Scargle
             and doubled for eclipsing and ellipsoidal classes).
         rejected: classes that could not be scored, with the reason (e.g. S/N too low).
+        points: rows given and rows used (finite time and magnitude, error > 0).
     """
 
     class_probabilities: dict[str, float]
@@ -70,12 +73,14 @@ class Posterior:
     per_class: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     period: float = math.nan
     rejected: dict[str, str] = field(default_factory=dict)
+    points: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict with the quantile levels and units spelled out."""
-        return {"best_class": self.best_class, "class_probabilities": self.class_probabilities,
-                "quantile_levels": list(QUANTILES), "units": _UNITS, "quantiles": self.quantiles,
-                "per_class": self.per_class, "period_used": self.period, "rejected": self.rejected}
+        """Dict ready for strict JSON (NaN and inf as ``None``) with the quantile levels and units spelled out."""
+        return json_safe({"best_class": self.best_class, "class_probabilities": self.class_probabilities,
+                          "quantile_levels": list(QUANTILES), "units": _UNITS, "quantiles": self.quantiles,
+                          "per_class": self.per_class, "period_used": self.period, "rejected": self.rejected,
+                          "points": self.points})
 
 
 def _to_physical(theta: np.ndarray) -> dict[str, np.ndarray]:
@@ -153,7 +158,9 @@ def infer(model: GenerativeModel, time: np.ndarray, mag: np.ndarray, mag_err: np
 
     Arguments:
         model: a generative model (:func:`varsynth.generation.load_model`).
-        time, mag, mag_err: the observations (days, mag, mag), one passband.
+        time, mag, mag_err: the observations (days, mag, mag), one passband. Rows without a
+            finite time and magnitude and an error > 0 are left out; fewer than
+            :data:`~varsynth.inference.observations.MIN_POINTS` usable rows are refused.
         survey, band: the passband (a key of :data:`varsynth.bands.BANDS`).
         period: period (days) if known; otherwise found by Lomb-Scargle (doubled for
             eclipsing and ellipsoidal classes).
@@ -163,9 +170,11 @@ def infer(model: GenerativeModel, time: np.ndarray, mag: np.ndarray, mag_err: np
         length: points the light curve is undersampled to (the training ``seq_len``).
         seed: seed of undersampling and candidate draws.
     """
-    time, mag, mag_err = (np.asarray(a, dtype=np.float64) for a in (time, mag, mag_err))
-    if not (time.size == mag.size == mag_err.size and time.size >= 3):
-        raise ConfigError(f"time, mag and mag_err need the same length >= 3, got {time.size}, {mag.size}, {mag_err.size}")
+    time, mag, mag_err = (np.asarray(a, dtype=np.float64).ravel() for a in (time, mag, mag_err))
+    if not time.size == mag.size == mag_err.size:
+        raise ConfigError(f"time, mag and mag_err need the same length, got {time.size}, {mag.size}, {mag_err.size}")
+    keep, used = usable_points(time, mag, mag_err)
+    time, mag, mag_err = time[keep], mag[keep], mag_err[keep]
     searched = period is None  # a Lomb-Scargle period is half the true one for binaries
     if teff is not None and not (math.isfinite(teff) and teff > 0):
         raise ConfigError(f"teff must be > 0 K, got {teff!r}")
@@ -178,7 +187,7 @@ def infer(model: GenerativeModel, time: np.ndarray, mag: np.ndarray, mag_err: np
     known_classes = sorted(set(model.catalog.vclass.tolist()))
     chosen = list(classes) if classes else known_classes
     rng = np.random.default_rng(seed)
-    scores, per_class, rejected, used = {}, {}, {}, {}
+    scores, per_class, rejected, used = {}, {}, {}, {}  # used: the period each class was folded on
     for vclass in chosen:
         p = 2 * period if (searched and vclass in DOUBLED_CLASSES) else period
         prepared = _prepared(time, mag, mag_err, survey, band, vclass, p, length, seed)
@@ -198,4 +207,5 @@ def infer(model: GenerativeModel, time: np.ndarray, mag: np.ndarray, mag_err: np
     prob = np.exp(s - s.max())
     prob /= prob.sum()
     best = names[int(np.argmax(prob))]
-    return Posterior({c: float(v) for c, v in zip(names, prob)}, best, per_class[best], per_class, used[best], rejected)
+    return Posterior({c: float(v) for c, v in zip(names, prob)}, best, per_class[best], per_class, used[best], rejected,
+                     points={"given": int(keep.size), "used": int(keep.sum())})

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from varsynth.bundle import BundleError, bundle_lists, record_files, verify_bundle
 from varsynth.config import ConfigError
 from varsynth.data.io import read_split, write_parquet
 from varsynth.models.config import PHYSICS_CHOICES
@@ -161,19 +162,35 @@ def save_catalog(bundle_dir: str | Path, catalog: PhysicsCatalog) -> Path:
         columns["scaled_err"] = pa.array(catalog.scaled_err, pa.float64())
     path = Path(bundle_dir) / _FILE
     write_parquet(pa.table(columns), path)
+    record_files(bundle_dir, [_FILE])
     return path
 
 
 def load_catalog(bundle_dir: str | Path) -> PhysicsCatalog:
-    """Read a bundle's ``catalog.parquet``."""
-    path = Path(bundle_dir) / _FILE
+    """Read a bundle's ``catalog.parquet``.
+
+    Raises:
+        ConfigError: the bundle was trained without a flow prior (no catalog and no flow).
+        BundleError: the catalog is missing from a bundle that has a flow prior or records it
+            in ``model.json``, or it is damaged or modified.
+    """
+    bundle_dir = Path(bundle_dir)
+    path = bundle_dir / _FILE
+    if (bundle_dir / "model.json").is_file():
+        verify_bundle(bundle_dir, [_FILE])
     if not path.exists():
+        if (bundle_dir / "flow.json").exists() or bundle_lists(bundle_dir, _FILE):
+            raise BundleError(f"{path} is missing: the bundle has a flow prior, which needs it, "
+                              "so the bundle is incomplete (copy the whole bundle folder again)")
         raise ConfigError(f"{bundle_dir} has no physics catalog ({_FILE}); it was trained without a flow prior")
-    t = pq.read_table(path)
-    return PhysicsCatalog(
-        vclass=np.asarray(t["vclass"].to_pylist(), dtype=object),
-        subtype=np.asarray(t["subtype"].to_pylist(), dtype=object),
-        phys=np.stack([t[name].to_numpy() for name in PHYS_NAMES], axis=1),
-        wave_eff=t["wave_eff"].to_numpy(),
-        scaled_err=t["scaled_err"].to_numpy() if "scaled_err" in t.column_names else None,
-    )
+    try:
+        t = pq.read_table(path)
+        return PhysicsCatalog(
+            vclass=np.asarray(t["vclass"].to_pylist(), dtype=object),
+            subtype=np.asarray(t["subtype"].to_pylist(), dtype=object),
+            phys=np.stack([t[name].to_numpy() for name in PHYS_NAMES], axis=1),
+            wave_eff=t["wave_eff"].to_numpy(),
+            scaled_err=t["scaled_err"].to_numpy() if "scaled_err" in t.column_names else None,
+        )
+    except (OSError, pa.ArrowException, KeyError) as err:
+        raise BundleError(f"{path} is corrupted: {err}") from err

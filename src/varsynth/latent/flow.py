@@ -30,9 +30,11 @@ from typing import Any
 
 import numpy as np
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
+from varsynth.bundle import BundleError, record_files, verify_bundle
 from varsynth.config import ConfigError
 from varsynth.data.io import atomic_write, read_split
 from varsynth.latent.encode import encode_split
@@ -43,6 +45,9 @@ from varsynth.training.data import DataFilter, load_split
 __all__ = ["FlowData", "flow_data", "fit_flow", "evaluate_flow", "save_flow", "load_flow"]
 
 log = logging.getLogger(__name__)
+
+#: Files of the flow prior in a bundle.
+_FILES = ("flow.json", "flow.safetensors")
 
 
 @dataclass
@@ -144,19 +149,37 @@ def save_flow(bundle_dir: str | Path, flow: LatentFlow, metrics: dict[str, Any])
     info = {"config": flow.config.to_dict(), "latent_dim": flow.latent_dim, "n_classes": flow.n_classes,
             "n_physics": flow.n_physics, "metrics": metrics}
     atomic_write(bundle_dir / "flow.json", lambda tmp: tmp.write_text(json.dumps(info, indent=2) + "\n"))
+    record_files(bundle_dir, _FILES)
     return bundle_dir
 
 
 def load_flow(bundle_dir: str | Path) -> tuple[LatentFlow, dict[str, Any]]:
-    """The flow prior of a bundle (weights from safetensors: no code runs) and its metrics."""
+    """The flow prior of a bundle (weights from safetensors: no code runs) and its metrics.
+
+    Raises:
+        ConfigError: the bundle has no flow prior (trained without one).
+        BundleError: ``flow.json`` or ``flow.safetensors`` is missing, damaged or modified.
+    """
     bundle_dir = Path(bundle_dir)
+    if (bundle_dir / "model.json").is_file():
+        verify_bundle(bundle_dir, _FILES)
+    weights = bundle_dir / "flow.safetensors"
     try:
         info = json.loads((bundle_dir / "flow.json").read_text())
     except FileNotFoundError:
+        if weights.exists():
+            raise BundleError(f"{bundle_dir / 'flow.json'} is missing beside {weights}: the bundle is incomplete") from None
         raise ConfigError(f"{bundle_dir} has no flow prior (flow.json); train one with `varsynth train` "
                           "and a config with a `flow:` section") from None
-    flow = LatentFlow(info["latent_dim"], info["n_classes"], info["n_physics"], FlowConfig.from_dict(info["config"]))
-    flow.load_state_dict(load_file(str(bundle_dir / "flow.safetensors")))
+    except (OSError, json.JSONDecodeError) as err:
+        raise BundleError(f"{bundle_dir / 'flow.json'} is corrupted: {err}") from err
+    try:
+        flow = LatentFlow(info["latent_dim"], info["n_classes"], info["n_physics"], FlowConfig.from_dict(info["config"]))
+        flow.load_state_dict(load_file(str(weights)))
+    except FileNotFoundError:
+        raise BundleError(f"{weights} is missing beside flow.json: the bundle is incomplete") from None
+    except (SafetensorError, OSError, KeyError, TypeError, RuntimeError) as err:
+        raise BundleError(f"{weights} or flow.json is corrupted: {str(err).splitlines()[0]}") from err
     flow.eval()
     return flow, info["metrics"]
 

@@ -49,7 +49,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score
 from sklearn.neural_network import MLPRegressor
 
-from varsynth.bundle import load_bundle
+from varsynth.bundle import FILES_KEY, BundleError, load_bundle, read_bundle_info, record_files, verify_bundle
 from varsynth.data.io import atomic_write
 from varsynth.latent.encode import PHYS_COLUMNS, EncodedSplit, encode_split
 from varsynth.models.config import PHYSICS_CHOICES
@@ -493,9 +493,12 @@ def save_regressors(bundle_dir: str | Path, regressors: LatentRegressors, report
     }
     out = bundle_dir / REGRESSORS_FILE
     atomic_write(out, lambda tmp: tmp.write_text(json.dumps(info, indent=2) + "\n"))
+    removed = []
     for old in bundle_dir.glob("regressor-*.skops"):  # of an earlier fit with other regressors
         if old.name not in {f["file"] for f in files.values()}:
             old.unlink()
+            removed.append(old.name)
+    record_files(bundle_dir, [out.name, *(f["file"] for f in files.values())], removed=removed)
     return out
 
 
@@ -511,6 +514,13 @@ def load_regressors(bundle_dir: str | Path) -> tuple[LatentRegressors, dict[str,
     """
     bundle_dir = Path(bundle_dir)
     path = bundle_dir / REGRESSORS_FILE
+    if (bundle_dir / "model.json").is_file():
+        try:
+            listed = read_bundle_info(bundle_dir).get(FILES_KEY) or {}
+            verify_bundle(bundle_dir, [n for n in listed if n in (REGRESSORS_FILE, "model.safetensors")
+                                       or n.startswith("regressor-")])
+        except BundleError as err:
+            raise RegressorError(str(err)) from err
     try:
         info = json.loads(path.read_text())
     except FileNotFoundError:

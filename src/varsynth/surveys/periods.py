@@ -51,12 +51,16 @@ searched frequency range.
 probability, at least one full cycle observed, period inside the plausible range of its class,
 not a systematic peak); :data:`PLAUSIBLE_PERIODS` documents the ranges and their sources.
 
-:class:`PeriodCache` stores results as JSON files keyed by a hash of the light-curve arrays
-and the search parameters, so that rebuilding a dataset does not repeat the searches.
+:class:`PeriodCache` stores results as JSON files keyed by a hash of the light-curve arrays,
+the search parameters and the implementation (this module's source and the numpy and astropy
+versions, :func:`implementation_fingerprint`), so that rebuilding a dataset does not repeat the
+searches and a cached result is always the one a fresh search would give: a warm build gives the
+same dataset as a cold one.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -69,6 +73,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TypeVar
 
+import astropy
 import numpy as np
 from astropy.timeseries import LombScargle
 from tqdm import tqdm
@@ -88,6 +93,7 @@ __all__ = [
     "find_period",
     "map_in_order",
     "PeriodCache",
+    "implementation_fingerprint",
     "SYSTEMATIC_PERIODS",
     "PLAUSIBLE_PERIODS",
     "SUCCESS_FAP",
@@ -258,8 +264,9 @@ def find_period(
         The best period (days) with its power and false-alarm probability.
 
     Raises:
-        ValueError: fewer than 3 points, all observations at one time, or a baseline too long
-            for ``params.max_frequencies``.
+        ValueError: fewer than 3 points, NaN or inf values, errors <= 0, all observations at
+            one time, no periodogram peak (constant magnitudes), or a baseline too long for
+            ``params.max_frequencies``.
     """
     time = np.asarray(time, dtype=np.float64)
     mag = np.asarray(mag, dtype=np.float64)
@@ -281,6 +288,10 @@ def _search(
     """The uncached search behind :func:`find_period`."""
     if time.size < 3:
         raise ValueError(f"a period search needs at least 3 points, got {time.size}")
+    if not (np.isfinite(time).all() and np.isfinite(mag).all()):
+        raise ValueError("a period search needs finite times and magnitudes (drop NaN and inf rows first)")
+    if err is not None and not (np.isfinite(err).all() and (err > 0).all()):
+        raise ValueError("a period search needs finite magnitude errors > 0 (drop the other rows first)")
     baseline = float(time.max() - time.min())
     if baseline <= 0:
         raise ValueError("a period search needs observations at more than one time")
@@ -345,6 +356,8 @@ def _refined_candidates(
         power = ls.power(local, method="cython")
         top = int(np.argmax(power))
         refined.append((float(power[top]), float(local[top])))
+    if not refined:
+        raise ValueError("the periodogram has no peak (e.g. constant magnitudes): no period can be found")
     refined.sort(key=lambda pf: -pf[0])
     return refined
 
@@ -379,14 +392,27 @@ def _resolve_alias(
     return family[int(np.argmax(scores))]
 
 
+@functools.lru_cache(maxsize=1)
+def implementation_fingerprint() -> str:
+    """Hex SHA-256 of what a search result depends on besides its inputs: this module's source
+    (algorithm, constants such as the systematic periods) and the numpy and astropy versions
+    (their FFT and periodogram code). Part of every cache key, so that results of another
+    implementation are never reused (the algorithm version alone relies on being bumped)."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(f"numpy {np.__version__} astropy {astropy.__version__}".encode())
+    return digest.hexdigest()
+
+
 class PeriodCache:
     """Period-search results stored as one JSON file per light curve and parameter set.
 
-    The key is a SHA-256 of the algorithm version, the search parameters, the doubling flag
-    and the raw bytes of the (float64) time, magnitude and error arrays, so any change to the
-    data or the parameters misses the cache. Files are written to a temporary file in the same
-    directory and moved into place with :func:`os.replace`, so concurrent workers and
-    interrupted builds never leave a half-written entry.
+    The key is a SHA-256 of the algorithm version, the implementation fingerprint
+    (:func:`implementation_fingerprint`), the search parameters, the doubling flag and the raw
+    bytes of the (float64) time, magnitude and error arrays, so any change to the data, the
+    parameters, the code or the numerical libraries misses the cache. Floats are stored as JSON
+    numbers, which Python writes and reads back bit for bit. Files are written to a temporary
+    file in the same directory and moved into place with :func:`os.replace`, so concurrent
+    workers and interrupted builds never leave a half-written entry.
     """
 
     def __init__(self, directory: str | Path) -> None:
@@ -405,7 +431,8 @@ class PeriodCache:
     ) -> str:
         """Hex SHA-256 identifying a search of these arrays with these parameters."""
         digest = hashlib.sha256()
-        header = {"version": _ALGORITHM_VERSION, "double": double, "params": asdict(params)}
+        header = {"version": _ALGORITHM_VERSION, "implementation": implementation_fingerprint(), "double": double,
+                  "params": asdict(params)}
         digest.update(json.dumps(header, sort_keys=True).encode())
         for array in (time, mag, mag_err):
             if array is None:
