@@ -37,6 +37,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "physics": ("varsynth.evaluation.known_physics", "evaluate_known_physics"),
     "recovery": ("varsynth.evaluation.recovery", "evaluate_recovery"),
     "classifier": ("varsynth.evaluation.classify", "evaluate_classifier"),
+    "memorisation": ("varsynth.evaluation.memorisation", "evaluate_memorisation"),
     "latent": ("varsynth.evaluation.latent_space", "evaluate_latent"),
 }
 
