@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import write_tiny_dataset
-from varsynth.evaluation.classify import (FEATURE_NAMES, classification_scores, discriminator_auc,
-                                          evaluate_classifier, feature_auc, light_curve_features)
+from varsynth.evaluation.classify import (BASELINES, FEATURE_NAMES, classification_scores, conditioning_features,
+                                          discriminator_auc, evaluate_classifier, feature_auc, light_curve_features)
 from varsynth.evaluation.context import EvalContext
 from varsynth.evaluation.report import json_safe
 from varsynth.generation.model import load_model
@@ -174,4 +174,22 @@ def test_evaluate_classifier_end_to_end_on_the_tiny_dataset(tmp_path):
     assert (per_class["note"] != "").all()
     assert (ctx.report_dir / section.figures[0][1]).stat().st_size > 1000
     assert f"{summary['trained_on_generated']['accuracy']:.3f}" in section.text
+    # the baselines: trained on the real stars' period (and Teff), scored like the others, per class too
+    assert set(summary["baselines"]) == set(BASELINES)
+    period = summary["baselines"]["period only"]
+    assert period["features"] == ["log10_period"] and 0 <= period["macro_f1"] <= 1
+    assert set(period["per_class"]) == set(ctx.test_real["vclass"])
+    assert {"F1 period only (real)", "F1 period + Teff (real)"} <= set(per_class.columns)
+    assert len(section.tables[0][1]) == 2 + len(BASELINES)
+    assert f"{period['accuracy']:.3f}" in section.text and "binomial error" in section.text
     json.dumps(json_safe(summary))
+
+
+def test_conditioning_features_are_log_period_and_log_teff_where_known():
+    curves = pd.DataFrame({"period": [0.5, 10.0, 2.0], "teff": [6000.0, 5000.0, np.nan],
+                           "teff_source": ["gaia", "missing", "gaia"]})
+    f = conditioning_features(curves)
+    assert f["log10_period"].tolist() == pytest.approx([math.log10(0.5), 1.0, math.log10(2.0)])
+    assert f["log10_teff"].iloc[0] == pytest.approx(math.log10(6000.0)) and f["log10_teff"].iloc[1:].isna().all()
+    with pytest.raises(ValueError, match="period > 0"):
+        conditioning_features(curves.assign(period=[0.5, 0.0, 1.0]))

@@ -19,7 +19,8 @@ def test_quick_evaluation_writes_a_complete_report(tmp_path, capsys):
                  "--shared", str(tmp_path / "no-shared-data"), "--json", str(tmp_path / "copy.json"),
                  "--no-progress"])
     assert code == 0
-    assert "report.md" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "report.md" in out and "targets of issue #11, default:" in out
     content = json.loads((report / "report.json").read_text())
     assert content == json.loads((tmp_path / "copy.json").read_text())
     assert content["settings"]["quick"] is True
@@ -29,7 +30,17 @@ def test_quick_evaluation_writes_a_complete_report(tmp_path, capsys):
     page = (report / "report.md").read_text()
     figures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", page)
     assert figures and all((report / f).stat().st_size > 1000 for f in figures)
-    assert "## Summary" in page and page.count("### default") == len(SECTIONS)
+    assert "## Summary" in page and page.count("### default") == len(SECTIONS) + 1  # the sections and the targets
+    # the issue's bars come first, read from the sections' numbers; the budget says what the bundle lacks
+    assert page.index("## Targets (issue #11)") < page.index("## Summary")
+    rows = content["targets"]["default"]
+    auc = next(r for r in rows if r["bar"] == "real-vs-generated AUC")
+    assert auc["value"] == sections["classifier"]["discriminator"]["auc"] and auc["passed"] is (auc["value"] <= 0.65)
+    catalog = next(r for r in rows if r["bar"].endswith("OGLE-III catalog"))
+    assert catalog["passed"] is None  # no catalog under --shared
+    assert content["models"]["default"]["budget"]["epochs"] == 14
+    assert "training wall time not recorded" in page and "torch threads not recorded" in page
+    assert "bars met" in out
 
 
 def test_unknown_section_and_missing_dataset_are_refused(tmp_path, capsys):

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from helpers import write_tiny_dataset
 from varsynth.evaluation import recovery
+from varsynth.evaluation.binomial import compare_fractions
 from varsynth.evaluation.context import EvalContext
 from varsynth.evaluation.recovery import (fit_template, fourier_template, is_recovered, recovered_period,
                                           resample_template, search_window)
@@ -152,3 +153,8 @@ def test_section_on_the_tiny_dataset(tmp_path, monkeypatch):
     assert section.summary["seconds"]["lomb_scargle"] > 0
     assert (ctx.report_dir / section.figures[0][1]).is_file()
     assert "no real DSCT, LPV light curves" in section.text and "opsim" in section.text
+    # every cadence's comparison says whether it holds against the binomial error, as the numbers say
+    for row in section.summary["per_cadence"].to_dict("records"):
+        words = compare_fractions(row["generated binary_aware"], int(row["generated n"]), row["real binary_aware"],
+                                  int(row["real n"]))
+        assert f"real-resampled light curves recovered ({words})" in section.text

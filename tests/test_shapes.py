@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from helpers import write_tiny_dataset
 from varsynth.evaluation.context import EvalContext
-from varsynth.evaluation.distances import distance, noise_floor
+from varsynth.evaluation.distances import distance, ideal_ratio_draws, noise_floor
 from varsynth.evaluation.shapes import (
     catalog_comparison,
     catalog_fourier,
@@ -200,9 +200,14 @@ def test_section_end_to_end(model, tmp_path):
     (_, held), (_, cat) = section.tables
     assert {"CEP (no subtype)", "RRLYR (no subtype)", "ECL (no subtype)"} <= set(held["group"])
     assert list(held.columns) == ["group", "parameter", "n_real", "n_gen", "median_real", "median_gen",
-                                  "wasserstein", "floor", "ratio"]
+                                  "wasserstein", "floor", "ratio", "ideal generator ratio"]
     ratio = section.summary["heldout"]["median_ratio"]
     assert ratio == pytest.approx(held["ratio"].median()) and f"{ratio:.2f}" in section.text
+    # twins as many as the real stars: an ideal generator scores about 0.7 of the halves floor, printed beside
+    ideal = section.summary["heldout"]["ideal_median_ratio"]
+    assert 0.5 < ideal < 0.95 and f"an ideal generator: {ideal:.2f}" in section.text
+    assert section.summary["headline_reference"]["held-out W1 / floor (median)"] == f"{ideal:.2f} (ideal generator)"
+    assert "ideal_draws" not in section.summary["heldout"]["groups"]["CEP (no subtype)"]["R21"]
     assert section.summary["heldout"]["groups"]["CEP (no subtype)"]["R21"]["energy"] > 0
     assert "CEP F" in set(cat["group"]) and section.summary["catalog"]["n_generated_per_group"] == 60
     assert set(section.summary["headline"]) == {"held-out W1 / floor (median)", "OGLE-III W1 / floor (median)"}
@@ -247,3 +252,40 @@ def test_catalog_like_samples_follow_the_catalog_periods():
     assert ((logp >= lo) & (logp <= hi)).all()
     assert 0 < clipped < 40  # the 50-day draws, about a quarter
     assert np.isclose(gen["period"], 0.6, rtol=1e-6).any() and np.isclose(gen["period"], 0.5, rtol=1e-6).any()
+
+
+@pytest.mark.parametrize("n_real, n_gen", [(300, 300), (3000, 150)])
+def test_ideal_generator_ratio_matches_independent_samples_of_one_distribution(n_real, n_gen):
+    # the null by brute force: fresh real and generated samples of one distribution, the model's ratio on each
+    rng = np.random.default_rng(11)
+    brute = []
+    for i in range(150):
+        real, gen = rng.gamma(2.0, size=n_real), rng.gamma(2.0, size=n_gen)
+        brute.append(distance(gen, real) / matched_noise_floor(real, n_gen, seed=i))
+    # the same from one real sample only, by resampling it
+    ideal = np.mean([ideal_ratio_draws(rng.gamma(2.0, size=n_real), n_gen, draws=30, seed=s).mean() for s in range(4)])
+    assert ideal == pytest.approx(np.mean(brute), rel=0.1)
+    # not 1: about 1/sqrt(2) for equal sizes (halves floor), about 1 for a small generated sample
+    assert (0.6 < ideal < 0.85) if n_real == n_gen else (0.9 < ideal < 1.2)
+
+
+def test_ideal_generator_ratio_keeps_groups_together_and_refuses_tiny_samples():
+    rng = np.random.default_rng(12)
+    values = rng.normal(0, 1, 200)
+    twice, stars = np.repeat(values, 2), np.repeat(np.arange(200), 2)
+    grouped = ideal_ratio_draws(twice, 400, groups=stars, draws=40).mean()
+    assert grouped == pytest.approx(ideal_ratio_draws(values, 200, draws=40).mean(), rel=0.15)
+    with pytest.raises(ValueError, match="at least 4"):
+        ideal_ratio_draws(np.array([1.0, 2.0, 3.0]), 3)
+    with pytest.raises(ValueError, match="draws must be >= 1"):
+        ideal_ratio_draws(values, 10, draws=0)
+
+
+def test_table_gives_the_ideal_ratio_only_when_asked():
+    rng = np.random.default_rng(13)
+    real = pd.DataFrame({"group": ["A"] * 200, "R21": rng.uniform(0, 1, 200)})
+    gen = pd.DataFrame({"group": ["A"] * 200, "R21": rng.uniform(0, 1, 200)})
+    assert "ideal_ratio" not in shape_distance_table(real, gen, ["group"], ["R21"])
+    table = shape_distance_table(real, gen, ["group"], ["R21"], ideal_draws=5)
+    assert len(table["ideal_draws"].iloc[0]) == 5 and table["ideal_ratio"].iloc[0] == pytest.approx(
+        np.mean(table["ideal_draws"].iloc[0]))

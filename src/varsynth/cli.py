@@ -312,6 +312,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     from varsynth.data.io import atomic_write
     from varsynth.evaluation.report import evaluate_models
+    from varsynth.evaluation.targets import targets_tally
 
     command = "varsynth " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["evaluate"] \
         else "varsynth evaluate"
@@ -321,6 +322,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.json:
         atomic_write(args.json, lambda p: p.write_text(json.dumps(content, indent=1) + "\n"))
     print(f"report: {Path(args.report) / 'report.md'} ({content['settings']['seconds']:.0f} s)")
+    for label, rows in content["targets"].items():
+        print(f"targets of issue #11, {label}: {targets_tally(rows)}")
     if content["settings"]["failed"]:
         print(f"varsynth: error: checks failed: {', '.join(content['settings']['failed'])}", file=sys.stderr)
         return 1

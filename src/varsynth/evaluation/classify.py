@@ -5,8 +5,10 @@ stars of the dataset and one on a generated twin of each of them (same class, ph
 and phases; only the shape and amplitude come from the model, see
 :func:`~varsynth.evaluation.curves.twin_curves`). Both are tested on the held-out real light
 curves. The two training sets have the same class balance, periods and sampling, so the gap
-between the two scores measures what the generated shapes lack. A third classifier, the
-discriminator, is trained to tell held-out real light curves from their twins (cross-validated
+between the two scores measures what the generated shapes lack. Two baselines show what the
+shapes add at all: the same forest trained on the real training stars' period alone, and on the
+period and Teff (the conditioning of the generator a user gives that carries no magnitude; M_G
+is left out as a magnitude). A third classifier, the discriminator, is trained to tell held-out real light curves from their twins (cross-validated
 ROC AUC, 0.5 when they cannot be told apart).
 
 Features of a folded light curve (:func:`light_curve_features`) describe its period and shape
@@ -42,13 +44,15 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support, roc_auc_score
 from sklearn.model_selection import StratifiedGroupKFold
 
+from varsynth.evaluation.binomial import compare_fractions
 from varsynth.evaluation.context import FIGURE_DPI, EvalContext, Section
 from varsynth.evaluation.curves import fourier_table, real_curves, twin_curves
 from varsynth.latent.regressors import check_disjoint
 
-__all__ = ["FEATURE_NAMES", "CLASSIFIER_PARAMS", "MIN_TEST_STARS", "FAIL_DROP", "QUICK_TRAIN_PER_CLASS",
+__all__ = ["FEATURE_NAMES", "BASELINES", "CLASSIFIER_PARAMS", "MIN_TEST_STARS", "FAIL_DROP", "QUICK_TRAIN_PER_CLASS",
            "DISCRIMINATOR_FOLDS", "MIN_AMPLITUDE", "light_curve_features", "make_classifier",
-           "classification_scores", "discriminator_auc", "feature_auc", "evaluate_classifier"]
+           "classification_scores", "conditioning_features", "discriminator_auc", "feature_auc",
+           "evaluate_classifier"]
 
 #: Classes with fewer held-out stars than this are reported but marked, and not judged.
 MIN_TEST_STARS = 5
@@ -74,6 +78,10 @@ _SCALE_NAMES = ("half_range_ratio", "ipr10_ratio", "ipr25_ratio", "mad_ratio", "
 #: Columns of :func:`light_curve_features`, in this order.
 FEATURE_NAMES: tuple[str, ...] = ("log10_period", "amplitude", "R21", "cos_phi21", "sin_phi21", "R31", "cos_phi31",
                                   "sin_phi31", *_SHAPE_NAMES, *_SCALE_NAMES)
+
+#: Baseline classifiers trained on the real training stars: name -> columns of :func:`conditioning_features`.
+BASELINES: dict[str, tuple[str, ...]] = {"period only": ("log10_period",),
+                                         "period + Teff": ("log10_period", "log10_teff")}
 
 #: Hyperparameters of every classifier of the section (the same for real and generated training).
 CLASSIFIER_PARAMS: dict[str, Any] = {"n_estimators": 200, "max_features": "sqrt", "min_samples_leaf": 1,
@@ -116,6 +124,17 @@ def light_curve_features(curves: pd.DataFrame, fourier: pd.DataFrame | None = No
     for j, name in enumerate(_SCALE_NAMES):
         out[name] = scale[:, j]
     return out.replace([np.inf, -np.inf], np.nan)[list(FEATURE_NAMES)]
+
+
+def conditioning_features(curves: pd.DataFrame) -> pd.DataFrame:
+    """What a user gives the generator that carries no magnitude, per light curve: ``log10_period``
+    (days) and ``log10_teff`` (K; NaN where the star has no Teff, ``teff_source`` ``missing``)."""
+    if len(curves) and (curves["period"].isna().any() or (curves["period"] <= 0).any()):
+        raise ValueError("curves: every light curve needs a period > 0 days")
+    teff = curves["teff"].to_numpy(float)
+    known = np.isfinite(teff) & (teff > 0) & (curves["teff_source"].to_numpy(str) != "missing")
+    return pd.DataFrame({"log10_period": np.log10(curves["period"].to_numpy(float)),
+                         "log10_teff": np.log10(np.where(known, teff, np.nan))})
 
 
 def _many(extractor: lc.Extractor, arrays: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> np.ndarray:
@@ -233,6 +252,10 @@ def evaluate_classifier(ctx: EvalContext) -> Section:
     for source, x in (("real", x_real), ("generated", x_twin)):
         predicted = make_classifier(ctx.seed).fit(x, y_train).predict(x_test)
         results[source] = classification_scores(y_test, predicted, stars, labels=sorted(set(y_train)))
+    c_train, c_test = conditioning_features(train), conditioning_features(test)
+    for name, columns in BASELINES.items():  # trained on the real stars' conditioning alone
+        predicted = make_classifier(ctx.seed).fit(c_train[list(columns)], y_train).predict(c_test[list(columns)])
+        results[name] = classification_scores(y_test, predicted, stars, labels=sorted(set(y_train)))
     auc, auc_classes, _ = discriminator_auc(x_test, x_test_twin, y_test, stars, seed=ctx.seed)
     single = feature_auc(x_test, x_test_twin)
 
@@ -241,16 +264,19 @@ def evaluate_classifier(ctx: EvalContext) -> Section:
         "class": real_table["class"], "test light curves": real_table["light_curves"],
         "test stars": real_table["stars"],
         "F1 trained on real": real_table["f1"], "F1 trained on generated": gen_table["f1"],
-        "F1 difference": gen_table["f1"] - real_table["f1"], "real-vs-generated AUC": auc_classes["auc"],
+        "F1 difference": gen_table["f1"] - real_table["f1"],
+        **{f"F1 {name} (real)": results[name][1]["f1"] for name in BASELINES},
+        "real-vs-generated AUC": auc_classes["auc"],
     })
     few = per_class["test stars"] < MIN_TEST_STARS
     per_class["note"] = np.where(few, f"fewer than {MIN_TEST_STARS} test stars", "")
+    sources = ["real", "generated", *BASELINES]
     overall = pd.DataFrame({
-        "trained on": ["real", "generated"], "training light curves": [len(train), len(twins)],
-        "accuracy": [real_scores["accuracy"], gen_scores["accuracy"]],
-        "macro-F1": [real_scores["macro_f1"], gen_scores["macro_f1"]],
-        f"macro-F1, classes with >= {MIN_TEST_STARS} test stars": [real_scores["macro_f1_judged"],
-                                                                    gen_scores["macro_f1_judged"]],
+        "trained on": ["real", "generated", *(f"real, {name} (baseline)" for name in BASELINES)],
+        "training light curves": [len(train), len(twins), *(len(train) for _ in BASELINES)],
+        "accuracy": [results[s][0]["accuracy"] for s in sources],
+        "macro-F1": [results[s][0]["macro_f1"] for s in sources],
+        f"macro-F1, classes with >= {MIN_TEST_STARS} test stars": [results[s][0]["macro_f1_judged"] for s in sources],
     })
     separating = single.sub(0.5).abs().sort_values(ascending=False)
     features = pd.DataFrame({"feature": separating.index, "AUC": single[separating.index].to_numpy(),
@@ -261,12 +287,14 @@ def evaluate_classifier(ctx: EvalContext) -> Section:
     summary = _summary(train, test, results, auc, auc_classes, single)
     return Section(
         name="classifier", title="Train on synthetic, test on real", summary=summary,
-        tables=[("Classifiers trained on real or generated light curves, tested on held-out real ones", overall),
-                ("Per class: F1 on held-out real light curves and the discriminator's AUC", per_class),
+        tables=[("Classifiers trained on real or generated light curves, tested on held-out real ones; baselines "
+                 "trained on the real stars' period (and Teff) alone", overall),
+                ("Per class: F1 on held-out real light curves (trained on real, generated, and the baselines' "
+                 "conditioning of real stars) and the discriminator's AUC", per_class),
                 ("Single features telling held-out real light curves from their generated twins "
                  "(AUC 0.5: indistinguishable; above 0.5: larger in generated ones)", features)],
         figures=[("Confusion matrices on held-out real light curves (rows normalised to the true class)", figure)],
-        text=_text(overall, per_class, auc, features, gen_cm),
+        text=_text(overall, per_class, auc, features, gen_cm, len(test)),
     )
 
 
@@ -278,7 +306,9 @@ def _summary(train: pd.DataFrame, test: pd.DataFrame, results: dict[str, tuple[d
                      "accuracy trained on generated": results["generated"][0]["accuracy"],
                      "macro-F1 trained on real": results["real"][0]["macro_f1"],
                      "macro-F1 trained on generated": results["generated"][0]["macro_f1"],
-                     "real-vs-generated AUC": auc},
+                     "real-vs-generated AUC": auc,
+                     "accuracy period-only baseline (trained on real)": results["period only"][0]["accuracy"],
+                     "macro-F1 period-only baseline (trained on real)": results["period only"][0]["macro_f1"]},
         "headline_reference": {"accuracy trained on generated": results["real"][0]["accuracy"],
                                "macro-F1 trained on generated": results["real"][0]["macro_f1"],
                                "real-vs-generated AUC": 0.5},
@@ -286,9 +316,13 @@ def _summary(train: pd.DataFrame, test: pd.DataFrame, results: dict[str, tuple[d
         "classifier": {"kind": "RandomForestClassifier", **CLASSIFIER_PARAMS},
         "min_test_stars": MIN_TEST_STARS,
     }
-    for source, (scores, table, cm) in results.items():
+    for source in ("real", "generated"):
+        scores, table, cm = results[source]
         out[f"trained_on_{source}"] = {**scores, "confusion": cm.to_dict(orient="index"),
                                        "per_class": table.set_index("class").to_dict(orient="index")}
+    out["baselines"] = {name: {"features": list(columns), **results[name][0],
+                               "per_class": results[name][1].set_index("class").to_dict(orient="index")}
+                        for name, columns in BASELINES.items()}
     out["accuracy_gap"] = out["trained_on_generated"]["accuracy"] - out["trained_on_real"]["accuracy"]
     out["macro_f1_gap"] = out["trained_on_generated"]["macro_f1"] - out["trained_on_real"]["macro_f1"]
     out["discriminator"] = {"auc": auc, "folds": min(DISCRIMINATOR_FOLDS, test["star_key"].nunique()),
@@ -298,15 +332,25 @@ def _summary(train: pd.DataFrame, test: pd.DataFrame, results: dict[str, tuple[d
 
 
 def _text(overall: pd.DataFrame, per_class: pd.DataFrame, auc: float, features: pd.DataFrame,
-          gen_cm: pd.DataFrame) -> str:
-    """Findings in words, from the measured numbers."""
-    real, gen = overall.iloc[0], overall.iloc[1]
+          gen_cm: pd.DataFrame, n_test: int) -> str:
+    """Findings in words, from the measured numbers (accuracies compared with their binomial error on
+    the ``n_test`` held-out light curves)."""
+    real, gen, period = overall.iloc[0], overall.iloc[1], overall.iloc[2]
     lines = [f"Tested on {per_class['test light curves'].sum()} held-out real light curves, the classifier trained on "
              f"{gen['training light curves']} generated twins of the real training stars reaches accuracy "
              f"{gen['accuracy']:.3f} and macro-F1 {gen['macro-F1']:.3f}, against {real['accuracy']:.3f} and "
              f"{real['macro-F1']:.3f} when trained on the real training stars themselves (gap "
-             f"{gen['accuracy'] - real['accuracy']:+.3f} in accuracy, {gen['macro-F1'] - real['macro-F1']:+.3f} "
-             "in macro-F1)."]
+             f"{gen['accuracy'] - real['accuracy']:+.3f} in accuracy, "
+             f"{compare_fractions(gen['accuracy'], n_test, real['accuracy'], n_test)}; "
+             f"{gen['macro-F1'] - real['macro-F1']:+.3f} in macro-F1)."]
+    baselines = "; ".join(f"{row['trained on'].removeprefix('real, ')}: accuracy {row['accuracy']:.3f}, macro-F1 "
+                          f"{row['macro-F1']:.3f}" for _, row in overall.iloc[2:].iterrows())
+    lines.append(f"Baselines trained on the real training stars' conditioning alone ({baselines}). Over the period "
+                 f"alone, the shapes add {real['accuracy'] - period['accuracy']:+.3f} in accuracy learned from real "
+                 f"light curves and {gen['accuracy'] - period['accuracy']:+.3f} learned from generated ones ("
+                 f"{compare_fractions(gen['accuracy'], n_test, period['accuracy'], n_test)}), and "
+                 f"{real['macro-F1'] - period['macro-F1']:+.3f} and {gen['macro-F1'] - period['macro-F1']:+.3f} "
+                 "in macro-F1.")
     column = f"macro-F1, classes with >= {MIN_TEST_STARS} test stars"
     if np.isfinite(real[column]) and np.isfinite(gen[column]):
         lines.append(f"Macro-F1 weighs every class equally, small ones included; over the classes with at least "

@@ -22,6 +22,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from varsynth.cadences import CADENCES, Cadence, get_cadence
+from varsynth.evaluation.binomial import compare_fractions
 from varsynth.evaluation.context import FIGURE_DPI, EvalContext, Section
 from varsynth.generation import StarRequest, iter_generate
 
@@ -374,6 +376,15 @@ def _figure(ctx: EvalContext, by_class: pd.DataFrame, cadences: Sequence[str], c
     return ctx.save_figure(fig, "recovery")
 
 
+def _alike(row: dict[str, Any]) -> str:
+    """`` (within binomial error ...)`` for a row with generated and real fractions and counts, else nothing."""
+    counts = [row.get(f"{arm} n", 0) for arm in ("generated", "real")]
+    values = [row.get(f"{arm} binary_aware", math.nan) for arm in ("generated", "real")]
+    if min(counts) < 1 or not all(np.isfinite(values)):
+        return ""
+    return f" ({compare_fractions(values[0], int(counts[0]), values[1], int(counts[1]))})"
+
+
 def _text(by_class: pd.DataFrame, by_cadence: pd.DataFrame, windows: dict[str, tuple[float, float]],
           info: dict[str, dict[str, object]], seconds: dict[str, float], n: int, n_real: dict[str, int],
           no_template: int) -> str:
@@ -385,7 +396,7 @@ def _text(by_class: pd.DataFrame, by_cadence: pd.DataFrame, windows: dict[str, t
         lines.append(f"{r['cadence']} ({', '.join(cadence['bands'])}; median {r['generated median_epochs']:.0f} "
                      f"epochs, {errors}, median {r['generated median_err']:.3f} mag): "
                      f"{r['generated binary_aware']:.0%} of generated vs {r['real binary_aware']:.0%} of "
-                     "real-resampled light curves recovered")
+                     "real-resampled light curves recovered" + _alike(r))
     text = [f"Lomb-Scargle periods within {TOLERANCE:.0%} of the true period (binary-aware: half the orbital "
             "period also counts for ECL), over the classes with real light curves: " + "; ".join(lines) + "."]
     regular = {k: v["regular_step"] for k, v in info.items() if v["regular_step"] is not None}
@@ -399,7 +410,8 @@ def _text(by_class: pd.DataFrame, by_cadence: pd.DataFrame, windows: dict[str, t
         worst = valid.loc[valid["gap"].abs().idxmax()]
         text.append(f"Largest difference: {worst['class']} on {worst['cadence']}, generated "
                     f"{worst['generated binary_aware']:.0%} (n={worst['generated n']:.0f}) vs real "
-                    f"{worst['real binary_aware']:.0%} (n={worst['real n']:.0f}); the generated fraction is lower "
+                    f"{worst['real binary_aware']:.0%} (n={worst['real n']:.0f}){_alike(worst.to_dict())}; "
+                    "the generated fraction is lower "
                     f"in {int((valid['gap'] < 0).sum())} and higher in {int((valid['gap'] > 0).sum())} of "
                     f"{len(valid)} cadence x class cells.")
     binaries = by_class[by_class["class"].isin(BINARY_CLASSES) & (by_class["generated n"] > 0)]

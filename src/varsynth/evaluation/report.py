@@ -1,9 +1,10 @@
 """``varsynth evaluate``: the fidelity report of one or more generative models, side by side.
 
 Every check of :data:`SECTIONS` runs on every model with the same held-out data and seed; the
-report folder gets ``report.md`` (a summary table of the headline numbers, then each section
-with its tables and figures, model by model), ``report.json`` (every number, so that runs can
-be compared) and ``figures/<model>/*.png``.
+report folder gets ``report.md`` (each model's training budget, the bars of issue #11 with the
+model's values, a summary table of the headline numbers, then each section with its tables and
+figures, model by model), ``report.json`` (every number, so that runs can be compared; the bars
+under ``targets``, the budgets under ``models.<label>.budget``) and ``figures/<model>/*.png``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from tqdm.auto import tqdm
 
 from varsynth.config import ConfigError
 from varsynth.data.io import atomic_write, json_safe
+from varsynth.evaluation.budget import budget_sentence, training_budget
 from varsynth.evaluation.context import EvalContext, Section
+from varsynth.evaluation.targets import issue_targets, targets_frame, targets_tally
 from varsynth.generation.model import GenerativeModel, load_model
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "physics": ("varsynth.evaluation.known_physics", "evaluate_known_physics"),
     "recovery": ("varsynth.evaluation.recovery", "evaluate_recovery"),
     "classifier": ("varsynth.evaluation.classify", "evaluate_classifier"),
+    "memorisation": ("varsynth.evaluation.memorisation", "evaluate_memorisation"),
     "latent": ("varsynth.evaluation.latent_space", "evaluate_latent"),
 }
 
@@ -89,17 +93,36 @@ def _headline_table(results: dict[str, dict[str, Section]]) -> pd.DataFrame:
     return frame if len(frame) else pd.DataFrame(columns=["check", "metric", *results, _REFERENCE_COLUMN])
 
 
-def report_markdown(results: dict[str, dict[str, Section]], settings: dict[str, Any]) -> str:
-    """The report page: settings, headline table, then every section model by model."""
+def _targets_markdown(targets: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """The targets section: per model, a count and the table of bars."""
+    out = ["## Targets (issue #11)", "",
+           "Every bar of issue #11 with this report's value, read from the sections below. 'miss': how far the "
+           "value lies beyond the bar, in the value's units; 'not measured': the section did not run or lacks the "
+           "number.", ""]
+    for label, rows in targets.items():
+        out += [f"### {label}", "", targets_tally(rows), "", markdown_table(targets_frame(rows)), ""]
+    return out
+
+
+def report_markdown(results: dict[str, dict[str, Section]], settings: dict[str, Any],
+                    budgets: dict[str, dict[str, Any]] | None = None,
+                    targets: dict[str, list[dict[str, Any]]] | None = None) -> str:
+    """The report page: settings and training budgets, the issue's targets, headline table, then every
+    section model by model."""
     labels = list(results)
     out = ["# Fidelity report: " + ", ".join(labels), "",
            f"Written by `{settings['command']}` in {settings['seconds']:.0f} s "
            f"({'quick mode, small samples' if settings['quick'] else 'full mode'}; seed {settings['seed']}; "
            f"dataset `{settings['dataset_id']}`, held-out `test` split). Every number below is measured by "
-           "that command, except values labelled as quoted; `report.json` holds them all.", "",
-           *([f"**Checks that failed** (the report is incomplete): {', '.join(settings['failed'])}.", ""]
-             if settings.get("failed") else []),
-           "## Summary", "", markdown_table(_headline_table(results)), ""]
+           "that command, except values labelled as quoted; `report.json` holds them all.", ""]
+    if budgets:
+        out += ["Training budgets (from each bundle's fit summary and training config):", "",
+                *(f"- {budget_sentence(label, budget, settings.get('dataset_id'))}" for label, budget in budgets.items()),
+                ""]
+    out += [*([f"**Checks that failed** (the report is incomplete): {', '.join(settings['failed'])}.", ""]
+              if settings.get("failed") else []),
+            *(_targets_markdown(targets) if targets else []),
+            "## Summary", "", markdown_table(_headline_table(results)), ""]
     names = [n for n in SECTIONS if any(n in s for s in results.values())]
     for name in names:
         first = next(s[name] for s in results.values() if name in s)
@@ -167,13 +190,17 @@ def evaluate_models(models: Sequence[str | Path | GenerativeModel], dataset_dir:
                 results[label][name] = Section(name, name, {"error": f"{type(err).__name__}: {err}"},
                                                text=f"This check failed: `{type(err).__name__}: {err}`.")
             seconds[name] = time.perf_counter() - t0
-        record[label] = {"model": str(gm.path), "seconds": seconds,
+        record[label] = {"model": str(gm.path), "budget": training_budget(gm.metadata), "seconds": seconds,
                          "sections": {n: s.summary for n, s in results[label].items()}}
     card = dataset_dir / "data_card.json"
     settings = {"command": command, "quick": quick, "seed": seed, "dataset": str(dataset_dir),
                 "dataset_id": json.loads(card.read_text()).get("dataset_id", "?") if card.exists() else "?",
                 "seconds": time.perf_counter() - started, "failed": failed}
     content = json_safe({"settings": settings, "models": record})
+    # the bars, read from the numbers as written to report.json
+    content["targets"] = json_safe({label: issue_targets(model["sections"]) for label, model in content["models"].items()})
+    budgets = {label: model["budget"] for label, model in content["models"].items()}
+    page = report_markdown(results, settings, budgets, content["targets"])
     atomic_write(report_dir / "report.json", lambda p: p.write_text(json.dumps(content, indent=1) + "\n"))
-    atomic_write(report_dir / "report.md", lambda p: p.write_text(report_markdown(results, settings) + "\n"))
+    atomic_write(report_dir / "report.md", lambda p: p.write_text(page + "\n"))
     return content

@@ -16,7 +16,9 @@ the real sample and the rest of it (:func:`matched_noise_floor`), two random hal
 held-out stars. The ratio distance / floor is the figure of merit: a perfect generator of a
 sample as large as the real one scores about 0.7 against the halves floor (distances between
 samples of sizes n and m shrink as sqrt(1/n + 1/m)), a sample distinguishable from the real one
-scores well above 1.
+scores well above 1. The ratio an ideal generator would score is measured for every compared
+pair (:func:`~varsynth.evaluation.distances.ideal_ratio_draws`: resamples of the real values
+standing for both samples, at the sizes compared) and printed beside the model's.
 
 Phase differences are angles: before any distance, both samples are rotated so that the real
 sample's circular mean sits at 0 and wrapped to [-pi, pi) (:func:`center_angles`); values near 0
@@ -39,13 +41,13 @@ from matplotlib.figure import Figure
 from varsynth.config import ConfigError
 from varsynth.evaluation.context import FIGURE_DPI, EvalContext, Section
 from varsynth.evaluation.curves import folded_curves, fourier_table
-from varsynth.evaluation.distances import DISTANCES, distance
+from varsynth.evaluation.distances import DISTANCES, IDEAL_DRAWS, distance, ideal_ratio_draws, matched_noise_floor
 from varsynth.evaluation.fourier import FOURIER_NAMES
 from varsynth.generation import StarRequest, generate_table
 from varsynth.generation.model import GenerativeModel
 
 __all__ = ["ANGLE_NAMES", "CATALOG_COLUMNS", "CatalogComparison", "circular_mean", "center_angles",
-           "matched_noise_floor", "shape_distance_table", "compare_shapes", "catalog_fourier",
+           "matched_noise_floor", "ideal_ratio_draws", "shape_distance_table", "compare_shapes", "catalog_fourier",
            "catalog_comparison", "evaluate_shapes"]
 
 #: Fourier parameters that are angles (radians, periodic in 2 pi).
@@ -84,43 +86,10 @@ def center_angles(angles: np.ndarray, center: float) -> np.ndarray:
     return np.mod(np.asarray(angles, dtype=float) - center + math.pi, 2 * math.pi) - math.pi
 
 
-def matched_noise_floor(real: np.ndarray, n_other: int, kind: str = "wasserstein", *, repeats: int = 20,
-                        seed: int = 0, groups: np.ndarray | None = None) -> float:
-    """Median distance between a random part of ``real`` and the rest of it, over ``repeats`` draws.
-
-    The part has ``min(n_other, n // 2)`` values, the size of the sample compared with ``real``
-    (at most half): two random halves when that sample is as large as ``real`` (the held-out
-    twins), a generated-sized subsample against the rest when ``real`` is much larger (the
-    catalog), so that the floor carries the sampling noise of the comparison it is set against.
-    With ``groups`` (e.g. each value's star, whose I and V light curves are not independent), whole
-    groups go to one side: random groups fill the part up to ``k`` values.
-    """
-    real = np.asarray(real, dtype=float)
-    finite = np.isfinite(real)
-    groups = None if groups is None else np.asarray(groups)[finite]
-    real = real[finite]
-    if real.size < 4:
-        raise ValueError(f"real needs at least 4 finite values for a noise floor, got {real.size}")
-    if n_other < 1:
-        raise ValueError(f"n_other must be >= 1, got {n_other}")
-    k = min(int(n_other), real.size // 2)
-    rng = np.random.default_rng(seed)
-    values = []
-    codes = np.unique(groups, return_inverse=True)[1] if groups is not None else np.arange(real.size)
-    for _ in range(repeats):
-        order = np.argsort(rng.permutation(codes.max() + 1)[codes], kind="stable")  # values of random groups first
-        in_part = np.zeros(real.size, bool)
-        in_part[order[:k]] = True
-        in_part |= np.isin(codes, codes[order[:k]])  # a group's values stay together
-        if in_part.all():
-            in_part[order[-1]] = False
-        values.append(distance(real[in_part], real[~in_part], kind))
-    return float(np.median(values))
-
-
 def shape_distance_table(real: pd.DataFrame, generated: pd.DataFrame, by: Sequence[str],
                          params: Sequence[str] = FOURIER_NAMES, kind: str = "wasserstein", min_count: int = MIN_COUNT,
-                         *, angles: Sequence[str] = ANGLE_NAMES, repeats: int = 20, seed: int = 0) -> pd.DataFrame:
+                         *, angles: Sequence[str] = ANGLE_NAMES, repeats: int = 20, seed: int = 0,
+                         ideal_draws: int = 0) -> pd.DataFrame:
     """Distance between real and generated values of each parameter, per group, with its noise floor.
 
     Arguments:
@@ -131,14 +100,19 @@ def shape_distance_table(real: pd.DataFrame, generated: pd.DataFrame, by: Sequen
         min_count: a (group, parameter) is compared when both samples have at least this many
             finite values (>= 4).
         angles: parameters in radians compared on the circle (centred on the real circular mean).
+        ideal_draws: with > 0, also the ratio an ideal generator scores (:func:`ideal_ratio_draws`
+            with that many draws, at the same sizes and star grouping).
 
     Returns:
         One row per compared (group, parameter): the ``by`` columns, ``parameter, n_real, n_gen,
         median_real, median_gen`` (angles: medians of the centred values rotated back, the real
         one into [0, 2 pi), the generated one by the same rotation so that their difference is
         the angular difference; it may leave [0, 2 pi)), ``<kind>`` (the distance), ``floor``
-        (:func:`matched_noise_floor`) and ``ratio`` (distance / floor; NaN when the floor is 0).
+        (:func:`matched_noise_floor`) and ``ratio`` (distance / floor; NaN when the floor is 0); with
+        ``ideal_draws``, also ``ideal_ratio`` (mean of the draws) and ``ideal_draws`` (the draws, an array).
     """
+    if ideal_draws < 0:
+        raise ValueError(f"ideal_draws must be >= 0, got {ideal_draws}")
     by = list(by)
     if kind not in DISTANCES:
         raise ValueError(f"kind must be one of {sorted(DISTANCES)}, got {kind!r}")
@@ -168,17 +142,27 @@ def shape_distance_table(real: pd.DataFrame, generated: pd.DataFrame, by: Sequen
                 med = [float(np.mod(med[0] + center, 2 * math.pi)) + m - med[0] for m in med]
             d = distance(x, y, kind)
             floor = matched_noise_floor(x, y.size, kind, repeats=repeats, seed=seed, groups=stars)
-            rows.append({**dict(zip(by, key)), "parameter": name, "n_real": x.size, "n_gen": y.size,
-                         "median_real": med[0], "median_gen": med[1], kind: d, "floor": floor,
-                         "ratio": d / floor if floor > 0 else math.nan})
-    columns = [*by, "parameter", "n_real", "n_gen", "median_real", "median_gen", kind, "floor", "ratio"]
+            row = {**dict(zip(by, key)), "parameter": name, "n_real": x.size, "n_gen": y.size,
+                   "median_real": med[0], "median_gen": med[1], kind: d, "floor": floor,
+                   "ratio": d / floor if floor > 0 else math.nan}
+            if ideal_draws:
+                draws = ideal_ratio_draws(x, y.size, kind, draws=ideal_draws, repeats=repeats,
+                                          seed=seed + 1000 * len(rows), groups=stars)
+                row["ideal_ratio"] = float(np.nanmean(draws)) if np.isfinite(draws).any() else math.nan
+                row["ideal_draws"] = draws
+            rows.append(row)
+    columns = [*by, "parameter", "n_real", "n_gen", "median_real", "median_gen", kind, "floor", "ratio",
+               *(["ideal_ratio", "ideal_draws"] if ideal_draws else [])]
     return pd.DataFrame(rows, columns=columns)
 
 
-def compare_shapes(real: pd.DataFrame, generated: pd.DataFrame, min_count: int, *, seed: int = 0) -> pd.DataFrame:
+def compare_shapes(real: pd.DataFrame, generated: pd.DataFrame, min_count: int, *, seed: int = 0,
+                   ideal_draws: int = IDEAL_DRAWS) -> pd.DataFrame:
     """:func:`shape_distance_table` by ``group`` for all Fourier parameters, Wasserstein columns
-    then the energy distance as ``energy, energy_floor, energy_ratio``."""
-    w = shape_distance_table(real, generated, ["group"], FOURIER_NAMES, "wasserstein", min_count, seed=seed)
+    (with the ideal generator's ratio, ``ideal_draws`` draws) then the energy distance as
+    ``energy, energy_floor, energy_ratio``."""
+    w = shape_distance_table(real, generated, ["group"], FOURIER_NAMES, "wasserstein", min_count, seed=seed,
+                             ideal_draws=ideal_draws)
     e = shape_distance_table(real, generated, ["group"], FOURIER_NAMES, "energy", min_count, seed=seed)
     e = e[["group", "parameter", "energy", "floor", "ratio"]].rename(
         columns={"floor": "energy_floor", "ratio": "energy_ratio"})
@@ -440,9 +424,30 @@ def _plane_figure(ctx: EvalContext, name: str, groups: list[str], real: pd.DataF
 def _group_numbers(table: pd.DataFrame) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for group, part in table.groupby("group", sort=True):
-        out[str(group)] = {row["parameter"]: {k: row[k] for k in table.columns if k not in ("group", "parameter")}
+        out[str(group)] = {row["parameter"]: {k: row[k] for k in table.columns
+                                              if k not in ("group", "parameter", "ideal_draws")}
                            for _, row in part.iterrows()}
     return out
+
+
+def _ideal_overall(table: pd.DataFrame) -> dict[str, Any]:
+    """What an ideal generator scores on the statistics of :func:`_overall`: the mean over the draws
+    of :func:`ideal_ratio_draws` of each statistic over the pairs (the expected value under the null)."""
+    if "ideal_draws" not in table or table.empty:
+        return {}
+    draws = np.vstack(table["ideal_draws"].to_list())  # (pairs, draws)
+    ok = np.isfinite(draws).any(axis=0)
+    if not ok.any():
+        return {}
+    draws = draws[:, ok]
+    params = table["parameter"].to_numpy()
+    with np.errstate(invalid="ignore"):
+        return {"ideal_median_ratio": float(np.mean(np.nanmedian(draws, axis=0))),
+                "ideal_within_2x_floor": float(np.mean((draws <= 2).sum(axis=0))),
+                "ideal_above_5x_floor": float(np.mean((draws > 5).sum(axis=0))),
+                "ideal_median_ratio_by_parameter": {p: float(np.mean(np.nanmedian(draws[params == p], axis=0)))
+                                                    for p in FOURIER_NAMES if (params == p).any()},
+                "ideal_draws": int(draws.shape[1])}
 
 
 def _overall(table: pd.DataFrame) -> dict[str, Any]:
@@ -452,7 +457,8 @@ def _overall(table: pd.DataFrame) -> dict[str, Any]:
             "median_energy_ratio": float(table["energy_ratio"].median()) if len(table) else math.nan,
             "within_2x_floor": int((ratio <= 2).sum()), "above_5x_floor": int((ratio > 5).sum()),
             "median_ratio_by_parameter": {p: float(table.loc[table["parameter"] == p, "ratio"].median())
-                                          for p in FOURIER_NAMES if (table["parameter"] == p).any()}}
+                                          for p in FOURIER_NAMES if (table["parameter"] == p).any()},
+            **_ideal_overall(table)}
 
 
 def _describe(table: pd.DataFrame, what: str, focus: list[str]) -> str:
@@ -460,16 +466,25 @@ def _describe(table: pd.DataFrame, what: str, focus: list[str]) -> str:
     if table.empty:
         return f"{what}: no group had enough light curves to compare."
     o = _overall(table)
-    by_param = ", ".join(f"{p} {v:.2f}" for p, v in o["median_ratio_by_parameter"].items())
+    ideal = o.get("ideal_median_ratio_by_parameter", {})
+    by_param = ", ".join(f"{p} {v:.2f}" + (f" (ideal {ideal[p]:.2f})" if p in ideal else "")
+                         for p, v in o["median_ratio_by_parameter"].items())
     worst = table.dropna(subset=["ratio"]).nlargest(3, "ratio")
     worst_text = "; ".join(f"{r.group} {r.parameter} (generated median {r.median_gen:.3g} vs real "
-                           f"{r.median_real:.3g}, {r.ratio:.1f}x floor)" for r in worst.itertuples())
+                           f"{r.median_real:.3g}, {r.ratio:.1f}x floor{_ideal_words(r)})" for r in worst.itertuples())
     best = table.dropna(subset=["ratio"]).nsmallest(3, "ratio")
-    best_text = "; ".join(f"{r.group} {r.parameter} ({r.ratio:.2f}x)" for r in best.itertuples())
+    best_text = "; ".join(f"{r.group} {r.parameter} ({r.ratio:.2f}x{_ideal_words(r)})" for r in best.itertuples())
+    if "ideal_median_ratio" in o:
+        ideal_text = (f" (an ideal generator: {o['ideal_median_ratio']:.2f}, the mean over {o['ideal_draws']} "
+                      "draws of real resamples at the same sizes)")
+        counts = (f" (ideal generator: {o['ideal_within_2x_floor']:.1f} and {o['ideal_above_5x_floor']:.1f} "
+                  "expected)")
+    else:
+        ideal_text = counts = ""
     lines = [f"{what}: {o['n_groups']} groups, {o['n_pairs']} group-parameter pairs. Median Wasserstein "
-             f"distance / noise floor {o['median_ratio']:.2f} (energy distance {o['median_energy_ratio']:.2f}); "
-             f"{o['within_2x_floor']} pairs within 2x the floor, {o['above_5x_floor']} above 5x. "
-             f"Median ratio by parameter: {by_param}.",
+             f"distance / noise floor {o['median_ratio']:.2f}{ideal_text}; energy distance "
+             f"{o['median_energy_ratio']:.2f}; {o['within_2x_floor']} pairs within 2x the floor, "
+             f"{o['above_5x_floor']} above 5x{counts}. Median ratio by parameter: {by_param}.",
              f"Farthest from the real distribution: {worst_text}. Closest: {best_text}."]
     medians = []
     for group in focus:
@@ -482,9 +497,22 @@ def _describe(table: pd.DataFrame, what: str, focus: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _ideal_words(row: Any) -> str:
+    """``; ideal 0.71x`` for a table row with an ideal-generator ratio, else nothing."""
+    value = getattr(row, "ideal_ratio", math.nan)
+    return f"; ideal {value:.2f}x" if np.isfinite(value) else ""
+
+
 def _markdown(table: pd.DataFrame) -> pd.DataFrame:
-    return table[["group", "parameter", "n_real", "n_gen", "median_real", "median_gen", "wasserstein",
-                  "floor", "ratio"]].reset_index(drop=True)
+    columns = ["group", "parameter", "n_real", "n_gen", "median_real", "median_gen", "wasserstein", "floor", "ratio"]
+    out = table[columns + (["ideal_ratio"] if "ideal_ratio" in table else [])].reset_index(drop=True)
+    return out.rename(columns={"ideal_ratio": "ideal generator ratio"})
+
+
+def _ideal_reference(overall: dict[str, Any]) -> str:
+    """The summary table's reference for a median ratio: the ideal generator's, measured."""
+    value = overall.get("ideal_median_ratio", math.nan)
+    return f"{value:.2f} (ideal generator)" if np.isfinite(value) else "n/a"
 
 
 def evaluate_shapes(ctx: EvalContext) -> Section:
@@ -498,14 +526,15 @@ def evaluate_shapes(ctx: EvalContext) -> Section:
               f">= {min_count} light curves, Wasserstein-1 distance between real and generated values next to "
               "its noise floor (the same distance between two random halves of the real group; for the "
               "catalog, a generated-sized random part of the catalog against the rest). A perfect generator "
-              "scores about 0.7 (held-out) or about 1 (catalog) times the floor. phi21 and phi31 are compared "
+              "scores about 0.7 (held-out) or about 1 (catalog) times the floor; the 'ideal generator ratio' is "
+              f"that value measured for each pair (mean over {IDEAL_DRAWS} draws in which resamples of the real "
+              "values stand for both the real and the generated sample, at their sizes). phi21 and phi31 are compared "
               "after rotating both samples so that the real circular mean is 0, wrapped to [-pi, pi); their generated "
               "median is the real one plus the angular difference of the medians.")
     summary: dict[str, Any] = {"method": method, "heldout": {"min_count": min_count, **_overall(held),
                                                                "groups": _group_numbers(held)}}
     headline = {"held-out W1 / floor (median)": summary["heldout"]["median_ratio"]}
-    summary["headline_reference"] = {"held-out W1 / floor (median)": "about 0.7 (ideal generator)",
-                                     "OGLE-III W1 / floor (median)": "about 1 (ideal generator)"}
+    summary["headline_reference"] = {"held-out W1 / floor (median)": _ideal_reference(summary["heldout"])}
     texts = [method]
     groups = _figure_groups(real, list(held["group"].unique())) if not held.empty else []
     texts.append(_describe(held, f"Held-out stars vs their generated twins ({ctx.label})", groups[:4]))
@@ -524,6 +553,7 @@ def evaluate_shapes(ctx: EvalContext) -> Section:
                               "cadence": "ogle3", "band": "I",
                               **_overall(cat.table), "groups": _group_numbers(cat.table), "notes": cat.notes}
         headline["OGLE-III W1 / floor (median)"] = summary["catalog"]["median_ratio"]
+        summary["headline_reference"]["OGLE-III W1 / floor (median)"] = _ideal_reference(summary["catalog"])
         texts.append(_describe(cat.table, f"OGLE-III LMC catalog (I band) vs {n_catalog} generated OGLE-III "
                                "light curves per group", list(cat.table["group"].unique())[:4]))
         if cat.notes:

@@ -6,7 +6,8 @@ the physical parameters fitted on the training split), ``checkpoints/last.ckpt``
 (every loss term per epoch, CSV or TensorBoard; one version per start or resume), ``bundle/``
 (the best model as safetensors + JSON; with a ``flow:`` section in the config also the
 conditional flow prior ``flow.safetensors`` and the training physics ``catalog.parquet``, so
-the bundle can generate light curves) and ``fit.json`` (best validation loss, epochs, seconds per epoch).
+the bundle can generate light curves) and ``fit.json`` (best validation loss, epochs, seconds per epoch,
+``train_wall_seconds``: wall time of the whole call including the flow fit, ``torch_threads``, dataset id).
 """
 
 from __future__ import annotations
@@ -156,6 +157,7 @@ def fit(
     Returns:
         A :class:`FitResult`; the best model is saved as a bundle in ``run_dir/bundle``.
     """
+    started = time.perf_counter()
     data_dir, run_dir = Path(data_dir), Path(run_dir)
     if max_epochs is not None:
         cfg = replace(cfg, optim=replace(cfg.optim, max_epochs=max_epochs))
@@ -232,6 +234,7 @@ def fit(
         "dataset_id": card.get("dataset_id"),
         "max_minutes": max_minutes,
         "optimizer_steps": int(trainer.global_step),
+        "torch_threads": torch.get_num_threads(),
     }
     module.model.eval()
     if cfg.flow is not None:
@@ -244,6 +247,8 @@ def fit(
         )
         save_flow(run_dir / "bundle", flow, summary["flow"])
         save_catalog(run_dir / "bundle", build_catalog(data_dir, cfg.data))
+    # wall time of this call (network and flow; a resumed run counts its last start only)
+    summary["train_wall_seconds"] = time.perf_counter() - started
     bundle = save_bundle(run_dir / "bundle", module.model, train_config=cfg.to_dict(), fit=summary)
     atomic_write(run_dir / "fit.json", lambda t: t.write_text(json.dumps(summary, indent=2) + "\n"))
     return FitResult(run_dir, bundle, best, summary["epochs"], seconds, cfg)
