@@ -101,7 +101,8 @@ def test_known_answers(asas_root: Path) -> None:
     rows = _curve(0.5530290, seed=1)
     assert np.array_equal(rrab.time, rows[:, 0] - HJD_OFFSET)  # HJD - 2400000.5
     assert rrab.meta["mean_mag"]["V"] == pytest.approx(np.average(rows[:, 1], weights=rows[:, 2] ** -2))
-    assert (rrab.meta["ra"], rrab.meta["dec"], rrab.meta["asas_name"]) == (23.0333333, 1.3416667, "013208+0120.5")
+    assert (rrab.meta["ra"], rrab.meta["dec"]) == pytest.approx((23.0333333, 1.3416667))
+    assert rrab.meta["asas_name"] == "013208+0120.5"
     assert rrab.meta["source_file"] == "lc/152597.csv" and rrab.meta["period_source"] == "lomb-scargle"
     assert len(ew) == 300  # the repeated block is dropped
     reasons = {(level, reason): n for (_, level, reason), n in skips.counts.items()}
@@ -307,3 +308,16 @@ def test_physics_as_for_crts(asas_root: Path) -> None:
         assert lc.physics["teff"].is_missing and "survey asas has no colour" in lc.physics["teff"].note
         assert lc.physics["abs_mag"].is_missing
         assert (lc.physics["period"].source, lc.physics["period"].value) == ("derived", lc.period)
+
+
+def test_position_comes_from_the_name_not_the_wrong_southern_dec_column():
+    from varsynth.surveys.asas import parse_label_row, position_from_name
+
+    # the first row of the real labels.csv: dec_deg says -13.325 for 000208-1440.5 (-14 40.5')
+    row = parse_label_row(["152334", "000208-1440.5", "0.5333333", "-13.3250000", "Mira", "315"])
+    assert row.ra == pytest.approx(15 * (2 / 60 + 8 / 3600))
+    assert row.dec == pytest.approx(-(14 + 40.5 / 60))
+    assert position_from_name("123456+0102.3") == pytest.approx((15 * (12 + 34 / 60 + 56 / 3600), 1 + 2.3 / 60))
+    assert position_from_name("not a name") is None
+    # a name that does not parse keeps the table's columns
+    assert parse_label_row(["7", "odd", "10.0", "-5.0", "Mira", "3"]).dec == -5.0

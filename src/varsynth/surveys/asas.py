@@ -23,6 +23,7 @@ probability and success flag in ``meta``. Stars whose search fails the success c
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +83,27 @@ class AsasLabel(NamedTuple):
     n_points: int
 
 
+_NAME = re.compile(r"^(\d{2})(\d{2})(\d{2})([+-])(\d{2})(\d{2}(?:\.\d+)?)$")
+
+
+def position_from_name(name: str) -> tuple[float, float] | None:
+    """(RA, Dec) in degrees from an ASAS designation ``hhmmss+ddmm.m`` (precision: 1 s of time
+    in RA, 0.1' in Dec); ``None`` when the name does not have that form.
+
+    ``labels.csv`` stores a wrong ``dec_deg`` for nearly all southern stars (``-14 40.5'`` as
+    -13.325: d + m/60 with a negative d), so the position is taken from the name.
+    """
+    m = _NAME.match(name.strip().removeprefix("ASAS").strip().removeprefix("J"))
+    if m is None:
+        return None
+    hh, mm, ss, sign, dd, dm = m.groups()
+    ra = 15.0 * (int(hh) + int(mm) / 60.0 + int(ss) / 3600.0)
+    dec = (int(dd) + float(dm) / 60.0) * (-1.0 if sign == "-" else 1.0)
+    if not (0.0 <= ra < 360.0 and -90.0 <= dec <= 90.0):
+        return None
+    return ra, dec
+
+
 def parse_label_row(fields: Sequence[str]) -> AsasLabel:
     """Parse one ``labels.csv`` row (already split into :data:`LABEL_COLUMNS` fields).
 
@@ -105,6 +127,9 @@ def parse_label_row(fields: Sequence[str]) -> AsasLabel:
         raise ValueError("n_points < 0")
     if not label:
         raise ValueError("empty class")
+    from_name = position_from_name(name)
+    if from_name is not None:  # the table's dec_deg is wrong south of the equator
+        ra, dec = from_name
     return AsasLabel(star_id, name, ra, dec, label, n_points)
 
 
