@@ -52,10 +52,11 @@ probability, at least one full cycle observed, period inside the plausible range
 not a systematic peak); :data:`PLAUSIBLE_PERIODS` documents the ranges and their sources.
 
 :class:`PeriodCache` stores results as JSON files keyed by a hash of the light-curve arrays,
-the search parameters and the implementation (this module's source and the numpy and astropy
-versions, :func:`implementation_fingerprint`), so that rebuilding a dataset does not repeat the
-searches and a cached result is always the one a fresh search would give: a warm build gives the
-same dataset as a cold one.
+the search parameters and the algorithm version, so that rebuilding a dataset does not repeat the
+searches. Each entry also records the numpy and astropy versions it was computed with
+(:func:`implementation_fingerprint`); an entry of other versions is not reused, and a change of
+the algorithm bumps its version. A test checks that cached and fresh results agree bit for bit on
+real CRTS and Gaia DR3 curves: a warm build gives the same dataset as a cold one.
 """
 
 from __future__ import annotations
@@ -394,22 +395,22 @@ def _resolve_alias(
 
 @functools.lru_cache(maxsize=1)
 def implementation_fingerprint() -> str:
-    """Hex SHA-256 of what a search result depends on besides its inputs: this module's source
-    (algorithm, constants such as the systematic periods) and the numpy and astropy versions
-    (their FFT and periodogram code). Part of every cache key, so that results of another
-    implementation are never reused (the algorithm version alone relies on being bumped)."""
-    digest = hashlib.sha256(Path(__file__).read_bytes())
-    digest.update(f"numpy {np.__version__} astropy {astropy.__version__}".encode())
-    return digest.hexdigest()
+    """Hex SHA-256 of the numerical libraries a search result depends on besides its inputs and
+    the algorithm version: the numpy and astropy versions (their FFT and periodogram code).
+    Stored in every cache entry; an entry of another fingerprint is not reused. (The module's
+    own source is not part of it: an edit of a docstring must not throw away hours of searches;
+    a change of the algorithm bumps ``_ALGORITHM_VERSION``, which is part of the key.)"""
+    return hashlib.sha256(f"numpy {np.__version__} astropy {astropy.__version__}".encode()).hexdigest()
 
 
 class PeriodCache:
     """Period-search results stored as one JSON file per light curve and parameter set.
 
-    The key is a SHA-256 of the algorithm version, the implementation fingerprint
-    (:func:`implementation_fingerprint`), the search parameters, the doubling flag and the raw
-    bytes of the (float64) time, magnitude and error arrays, so any change to the data, the
-    parameters, the code or the numerical libraries misses the cache. Floats are stored as JSON
+    The key is a SHA-256 of the algorithm version, the search parameters, the doubling flag and
+    the raw bytes of the (float64) time, magnitude and error arrays, so any change to the data,
+    the parameters or the algorithm misses the cache; an entry records the
+    :func:`implementation_fingerprint` it was computed with and is not reused under another one
+    (entries written before the fingerprint existed carry none and are reused). Floats are stored as JSON
     numbers, which Python writes and reads back bit for bit. Files are written to a temporary
     file in the same directory and moved into place with :func:`os.replace`, so concurrent
     workers and interrupted builds never leave a half-written entry.
@@ -431,8 +432,7 @@ class PeriodCache:
     ) -> str:
         """Hex SHA-256 identifying a search of these arrays with these parameters."""
         digest = hashlib.sha256()
-        header = {"version": _ALGORITHM_VERSION, "implementation": implementation_fingerprint(), "double": double,
-                  "params": asdict(params)}
+        header = {"version": _ALGORITHM_VERSION, "double": double, "params": asdict(params)}
         digest.update(json.dumps(header, sort_keys=True).encode())
         for array in (time, mag, mag_err):
             if array is None:
@@ -449,6 +449,8 @@ class PeriodCache:
         """The stored result for ``key``; None when absent or unreadable (then recomputed)."""
         try:
             data = json.loads(self._path(key).read_text())
+            if data.get("implementation", implementation_fingerprint()) != implementation_fingerprint():
+                return None  # computed with other numpy / astropy versions
             return PeriodResult(**{f.name: data[f.name] for f in fields(PeriodResult)})
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -458,7 +460,7 @@ class PeriodCache:
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
         try:
             with os.fdopen(fd, "w") as handle:
-                json.dump(asdict(result), handle)
+                json.dump({**asdict(result), "implementation": implementation_fingerprint()}, handle)
             os.replace(tmp, self._path(key))
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
