@@ -157,4 +157,4 @@ def test_section_on_the_tiny_dataset(tmp_path, monkeypatch):
     for row in section.summary["per_cadence"].to_dict("records"):
         words = compare_fractions(row["generated binary_aware"], int(row["generated n"]), row["real binary_aware"],
                                   int(row["real n"]))
-        assert f"real-resampled light curves recovered ({words})" in section.text
+        assert f"real-resampled light curves recovered, {words}" in section.text

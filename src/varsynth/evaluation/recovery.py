@@ -377,12 +377,12 @@ def _figure(ctx: EvalContext, by_class: pd.DataFrame, cadences: Sequence[str], c
 
 
 def _alike(row: dict[str, Any]) -> str:
-    """`` (within binomial error ...)`` for a row with generated and real fractions and counts, else nothing."""
+    """``, within binomial error (...)`` for a row with generated and real fractions and counts, else nothing."""
     counts = [row.get(f"{arm} n", 0) for arm in ("generated", "real")]
     values = [row.get(f"{arm} binary_aware", math.nan) for arm in ("generated", "real")]
     if min(counts) < 1 or not all(np.isfinite(values)):
         return ""
-    return f" ({compare_fractions(values[0], int(counts[0]), values[1], int(counts[1]))})"
+    return f", {compare_fractions(values[0], int(counts[0]), values[1], int(counts[1]))}"
 
 
 def _text(by_class: pd.DataFrame, by_cadence: pd.DataFrame, windows: dict[str, tuple[float, float]],
