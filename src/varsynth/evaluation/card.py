@@ -83,6 +83,9 @@ def model_card(model: GenerativeModel, dataset_dir: str | Path) -> tuple[str, di
     lines += ["", "## Training recipe", "", "```bash",
               f"varsynth train --config configs/train/{cfg.name}.yaml --data datasets/default --out runs/{cfg.name}",
               "```", "", "```yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=False).rstrip(), "```", "",
+              *([f"The command above trained this model from scratch in {fit['train_wall_seconds'] / 60:.1f} min "
+                 f"wall-clock (network and flow prior) with {fit.get('torch_threads', 'unrecorded')} torch threads; "
+                 "the weights in this bundle are what it wrote.", ""] if "train_wall_seconds" in fit else []),
               "## Metrics (measured)", "",
               f"- best validation loss (eq. 4): {fit.get('best_val_loss', float('nan')):.4f} after "
               f"{fit.get('epochs')} epochs, {fit.get('seconds_per_epoch', float('nan')):.0f} s per epoch "
