@@ -28,7 +28,7 @@ def test_weighted_quantiles_known_answers():
     assert lo == pytest.approx(10.0) and hi == pytest.approx(90.0)
 
 
-@pytest.mark.parametrize(("vclass", "period", "teff"), [("CEP", 5.0, 5800.0), ("RRLYR", 0.6, 6300.0)])
+@pytest.mark.parametrize(("vclass", "period", "teff"), [("CEP", 5.0, 5800.0), ("RRLYR", 0.6, 6800.0)])
 def test_generated_light_curve_round_trips(model, vclass, period, teff):
     tab = generate_table(StarRequest(vclass, period=period, teff=teff), cadence="ogle3", bands=("I",),
                          model=model, seed=11)
