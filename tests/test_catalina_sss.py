@@ -311,12 +311,17 @@ def test_real_folder_with_limit() -> None:
 
 
 def test_physics_as_for_crts(css_root: Path) -> None:
-    # Like CRTS: no colour and no distance, so Teff and M_G stay missing; the period is the catalog's.
+    # Like CRTS: no colour and no distance, so Teff stays missing, and M_G too except for the classes
+    # with a period-luminosity relation (T2CEP, ACEP, ELL: derived); the period is the catalog's.
     from varsynth.physics import assign_physics
+    from varsynth.physics.luminosity import class_luminosity
 
     lcs = read_catalina_sss(css_root, skips=SkipLog())
     assign_physics(lcs, None)
     for lc in lcs:
         assert lc.physics["teff"].is_missing and "survey css has no colour" in lc.physics["teff"].note
-        assert lc.physics["abs_mag"].is_missing
+        if class_luminosity(lc.vclass) is None:
+            assert lc.physics["abs_mag"].is_missing
+        else:
+            assert lc.physics["abs_mag"].source == "derived" and " PL" in lc.physics["abs_mag"].note or "ELL" in lc.physics["abs_mag"].note
         assert (lc.physics["period"].source, lc.physics["period"].value) == ("catalog", lc.period)

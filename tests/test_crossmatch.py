@@ -258,7 +258,7 @@ def test_cli_reports_real_eros_duplicates_and_a_dataset_leak(tmp_path, capsys):
     shared_dir("eros1-lmc")
     config = tmp_path / "eros.yaml"
     config.write_text(f"data_root: {SHARED_DATA}\nsurveys:\n" + "".join(
-        f"  {name}: {{enabled: false}}\n" for name in ("ogle3", "sdss-s82", "crts", "gaia-dr3")))
+        f"  {name}: {{enabled: false}}\n" for name in ("ogle3", "sdss-s82", "crts", "gaia-dr3", "css", "asas")))
     dataset = tmp_path / "data"
     dataset.mkdir()
     # EROS-1 lists this Cepheid twice, 4.5 arcsec apart with periods 3.8975 and 3.8961 d

@@ -88,10 +88,12 @@ def test_table_and_tally():
 
 
 def test_budget_of_a_bundle_says_what_it_did_not_record(default_model):
-    budget = training_budget(default_model.metadata)
-    assert budget["epochs"] == 14 and budget["dataset_id"] == "77d63cb91bd3ab4c"
-    assert budget["train_wall_seconds"] is None and budget["torch_threads"] is None
-    line = budget_sentence("default", budget, "0123456789abcdef")
+    budget = training_budget(default_model.metadata)  # the embedded model records its whole budget
+    fit = default_model.metadata["fit"]
+    assert budget["epochs"] == fit["epochs"] and budget["dataset_id"] == fit["dataset_id"]
+    assert budget["train_wall_seconds"] == fit["train_wall_seconds"] and budget["torch_threads"] == fit["torch_threads"]
+    old = {"fit": {"epochs": 14, "seconds_per_epoch": 69.6, "dataset_id": "77d63cb91bd3ab4c"}}  # a bundle before them
+    line = budget_sentence("default", training_budget(old), "0123456789abcdef")
     assert "training wall time not recorded (69.6 s per network epoch recorded)" in line
     assert "torch threads not recorded" in line and "(not this report's `0123456789abcdef`)" in line
     assert training_budget({}) == dict.fromkeys(budget)  # nothing recorded, nothing invented
