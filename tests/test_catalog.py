@@ -25,7 +25,7 @@ def catalog() -> PhysicsCatalog:
 
 def test_missing_parameters_follow_the_given_ones():
     cat = catalog()
-    out = cat.draw("CEP", None, np.array([np.nan, np.nan, 1.0]), 200, np.random.default_rng(0))
+    out, _ = cat.draw("CEP", None, np.array([np.nan, np.nan, 1.0]), 200, np.random.default_rng(0))
     assert np.all(out[:, 2] == 1.0)
     np.testing.assert_allclose(out[:, 1], -2.5 * 1.0 - 1.5, atol=0.4)  # near the PL relation at log P = 1
     assert np.all(out[:, 0] == 3.76)
@@ -33,9 +33,9 @@ def test_missing_parameters_follow_the_given_ones():
 
 def test_sparse_and_absent_parameters():
     cat = catalog()
-    lpv = cat.draw("LPV", None, np.full(3, np.nan), 50, np.random.default_rng(1))
+    lpv, _ = cat.draw("LPV", None, np.full(3, np.nan), 50, np.random.default_rng(1))
     assert np.all(lpv[:, 0] == 3.5) and np.all(np.isfinite(lpv))  # copied from the stars having it
-    acep = cat.draw("ACEP", None, np.full(3, np.nan), 5, np.random.default_rng(1))
+    acep, _ = cat.draw("ACEP", None, np.full(3, np.nan), 5, np.random.default_rng(1))
     assert np.all(np.isnan(acep[:, :2])) and np.all(np.isfinite(acep[:, 2]))
 
 
@@ -85,3 +85,26 @@ def test_generated_errors_without_a_survey_error_model_have_the_class_scale():
     # each curve's median error is the class's typical fraction of the amplitude (the decoder's scaled
     # min-max range, of which a noiseless curve's peak-to-peak covers most); the raw prediction was ~0.9
     assert 0.8 < np.median(ratio) / model.catalog.error_scale("RRLYR") < 2.0
+
+
+def test_draw_names_the_training_light_curve_each_draw_came_from():
+    cat = catalog()
+    out, rows = cat.draw("CEP", None, np.array([np.nan, np.nan, 1.0]), 300, np.random.default_rng(2))
+    assert rows.shape == (300,) and np.all(cat.vclass[rows] == "CEP")
+    np.testing.assert_array_equal(out[:, 1], cat.phys[rows, 1])  # M_G copied from that star
+    # all parameters given: the rows are still the class's stars nearest to them
+    given = cat.phys[cat.rows("CEP")][7]
+    out, rows = cat.draw("CEP", None, given, 50, np.random.default_rng(3), k=1)
+    np.testing.assert_array_equal(out, np.repeat(given[None], 50, axis=0))
+    np.testing.assert_array_equal(cat.phys[rows], out)
+
+
+def test_base_codes_round_trip_through_the_bundle(tmp_path):
+    cat = catalog()
+    cat.base_code = np.random.default_rng(4).standard_normal((len(cat.vclass), 9)).astype(np.float32)
+    save_catalog(tmp_path, cat)
+    again = load_catalog(tmp_path)
+    np.testing.assert_array_equal(again.base_code, cat.base_code)
+    cat.base_code = None
+    save_catalog(tmp_path, cat)
+    assert load_catalog(tmp_path).base_code is None

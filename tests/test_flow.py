@@ -74,3 +74,32 @@ def test_missing_flow_is_a_clear_error(tmp_path):
 def test_bad_flow_configs_are_refused(changes):
     with pytest.raises(ConfigError, match=f"flow.{next(iter(changes))}"):
         FlowConfig(**changes)
+
+
+def test_base_code_inverts_sampling():
+    torch.manual_seed(1)
+    flow = LatentFlow(Z, 8, 3, FlowConfig(transforms=2, hidden=16)).eval()
+    ctx = flow.context(torch.tensor([1, 2, 5, 5]), torch.randn(4, 3), torch.ones(4, 3), torch.full((4,), 0.8))
+    noise = torch.randn(4, Z + 1)
+    with torch.no_grad():
+        z, log_amp = flow.sample(ctx, noise)
+        torch.testing.assert_close(flow.base_code(z, log_amp, ctx), noise, atol=1e-4, rtol=0)
+
+
+def test_base_codes_of_a_learned_conditional_are_standard_normal():
+    from varsynth.latent.flow import base_codes
+
+    train, val = known_data(1500, 0), known_data(600, 1)
+    flow, _ = fit_flow(model(), train, val, FlowConfig(transforms=2, hidden=32, epochs=15, batch_size=128, lr=3e-3),
+                       progress=False)
+    codes = base_codes(flow, val)
+    assert codes.shape == (600, Z + 1) and np.isfinite(codes).all()
+    np.testing.assert_allclose(codes.mean(axis=0), 0.0, atol=0.2)
+    np.testing.assert_allclose(codes.std(axis=0), 1.0, atol=0.25)
+    np.testing.assert_array_equal(codes, base_codes(flow, val))  # the posterior draw is seeded
+
+
+@pytest.mark.parametrize("value", [0.0, -0.1, 1.5])
+def test_neighbour_bandwidth_outside_its_range_is_refused(value):
+    with pytest.raises(ConfigError, match="flow.neighbour_bandwidth"):
+        FlowConfig(neighbour_bandwidth=value)

@@ -86,6 +86,7 @@ def model_card(model: GenerativeModel, dataset_dir: str | Path) -> tuple[str, di
               *([f"The command above trained this model from scratch in {fit['train_wall_seconds'] / 60:.1f} min "
                  f"wall-clock (network and flow prior) with {fit.get('torch_threads', 'unrecorded')} torch threads; "
                  "the weights in this bundle are what it wrote.", ""] if "train_wall_seconds" in fit else []),
+              *_generation_lines(cfg, fit),
               "## Metrics (measured)", "",
               f"- best validation loss (eq. 4): {fit.get('best_val_loss', float('nan')):.4f} after "
               f"{fit.get('epochs')} epochs, {fit.get('seconds_per_epoch', float('nan')):.0f} s per epoch "
@@ -149,3 +150,26 @@ def write_model_card(model: str | Path | GenerativeModel, dataset_dir: str | Pat
     atomic_write(gm.path / "MODEL_CARD.md", lambda t: t.write_text(text))
     record_files(gm.path, ["card.json", "MODEL_CARD.md"])
     return gm.path / "MODEL_CARD.md"
+
+
+def _generation_lines(cfg: Any, fit: dict[str, Any]) -> list[str]:
+    """How the bundle draws shapes and noise, from its flow config and its recorded noise."""
+    lines = ["## How it generates", ""]
+    h = getattr(cfg.flow, "neighbour_bandwidth", None) if cfg.flow is not None else None
+    lines.append(
+        f"- Shape and amplitude: the flow's base point is drawn near that of the training light curve whose "
+        f"physics the star takes (kernel bandwidth {h} in the standard-normal base space; "
+        "`flow.neighbour_bandwidth`), then mapped by the flow at the star's own physics and passband."
+        if h is not None else "- Shape and amplitude: a standard-normal draw through the flow prior.")
+    noise = fit.get("noise") or {}
+    if noise:
+        parts = [f"{survey} {band} {rec['scale_quantiles'][len(rec['scale_quantiles']) // 2]:.2f}"
+                 for survey, bands in sorted(noise.items()) for band, rec in sorted(bands.items())]
+        lines.append("- Noise on a training survey's own cadence: each light curve's errors times a scale factor "
+                     "drawn from that survey's, band's and class's measured distribution, with Student-t tails "
+                     "(`varsynth.training.noise`); median scale factors per survey and band: " + ", ".join(parts)
+                     + ". Other cadences: Gaussian noise of the errors.")
+    else:
+        lines.append("- Noise: Gaussian of the errors (this bundle records no survey noise).")
+    return lines + [""]
+

@@ -4,8 +4,11 @@ The fidelity metrics compare real and generated light curves that differ in one 
 where the shape comes from. :func:`real_curves` reads the real (not augmented) light curves of a
 dataset split, folded on their periods, in magnitudes. :func:`twin_curves` gives every one of
 them a generated twin with the same class, physics (Teff K, M_G mag, period days), passband
-and phases, whose latent code and amplitude are drawn from the model's flow prior and whose
-noise is Gaussian with the real star's errors. No information about the real star's shape
+and phases, whose latent code and amplitude are drawn from the model's flow prior as generation
+draws them (near the base point of a training star of nearby physics, for a model with a
+``neighbour_bandwidth``) and whose
+noise is that of the real star's errors, scaled and tailed as the model measured for the star's
+survey and band (:mod:`varsynth.generation.noise`; Gaussian where it measured none). No information about the real star's shape
 reaches its twin.
 
 A curve set is a :class:`pandas.DataFrame` with one row per light curve: ``sample_id,
@@ -27,7 +30,9 @@ from astropy.table import Table
 from varsynth.data.io import read_split
 from varsynth.evaluation.fourier import FOURIER_NAMES, fourier_parameters
 from varsynth.generation.decode import decode_epochs
+from varsynth.generation.engine import base_points
 from varsynth.generation.model import GenerativeModel
+from varsynth.generation.noise import draw_noise, survey_noise
 from varsynth.models.config import PHYSICS_CHOICES
 from varsynth.training.data import DataFilter, physics_matrix
 
@@ -76,12 +81,14 @@ def twin_curves(model: GenerativeModel, real: pd.DataFrame, *, seed: int = 0, no
 
     The twin's magnitude is ``mean + A * (s(phase) - <s>)`` with the decoder's scaled shape
     ``s``, the flow prior's amplitude ``A`` (mag) and the real light curve's phase-averaged
-    magnitude as ``mean``; with ``noise`` Gaussian noise of the real errors is added.
+    magnitude as ``mean``; with ``noise``, noise of the real errors (the survey's measured
+    distribution, :func:`~varsynth.generation.noise.draw_noise`) is added.
     """
     cvae = model.cvae
     cvae.eval()
     cfg = cvae.config
     rng = np.random.default_rng(seed)
+    survey_model = survey_noise(model.metadata)
     out = real[_META].copy()
     mags: list[np.ndarray] = []
     for start in range(0, len(real), batch_size):
@@ -93,7 +100,8 @@ def twin_curves(model: GenerativeModel, real: pd.DataFrame, *, seed: int = 0, no
             "wave": torch.from_numpy(part["wave_eff"].to_numpy().astype(np.float32) / 1000.0),
         }
         ctx = model.flow.context(batch["class_index"], batch["phys"], batch["phys_mask"], batch["wave"])
-        noise_draw = torch.from_numpy(rng.standard_normal((len(part), cfg.latent_dim + 1)).astype(np.float32))
+        noise_draw = torch.from_numpy(base_points(model, _neighbours(model, part, rng),
+                                                  rng.standard_normal((len(part), cfg.latent_dim + 1))))
         z, log_amp = model.flow.sample(ctx, noise_draw)
         cond = cvae.condition(batch, decoder=True)
         phases = part["phase"].to_list()
@@ -102,10 +110,11 @@ def twin_curves(model: GenerativeModel, real: pd.DataFrame, *, seed: int = 0, no
         amp = 10 ** log_amp.numpy().astype(np.float64)
         shape = amp[curve] * (s.astype(np.float64) - s_mean[curve])
         bounds = np.cumsum([0] + [len(p) for p in phases])
-        for i, (m_real, e_real) in enumerate(zip(part["mag"], part["mag_err"])):
+        for i, (m_real, e_real, survey, band, vclass) in enumerate(
+                zip(part["mag"], part["mag_err"], part["survey"], part["band"], part["vclass"])):
             m = np.mean(m_real) + shape[bounds[i] : bounds[i + 1]]
             if noise:
-                m = m + rng.standard_normal(m.size) * e_real
+                m = m + draw_noise(survey_model, survey, np.full(m.size, band), e_real, rng, vclass)
             mags.append(m)
     out["phase"] = real["phase"].to_list()
     out["mag"] = mags
@@ -134,6 +143,17 @@ def folded_curves(table: Table | pa.Table) -> pd.DataFrame:
     for name in PHYSICS_CHOICES:
         out[f"{name}_source"] = "generated"
     return out
+
+
+def _neighbours(model: GenerativeModel, part: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """The catalog row of a training light curve near each star's physics (as generation picks them);
+    zeros, drawing nothing, for a model that samples its flow's own prior."""
+    if model.flow.config.neighbour_bandwidth is None or model.catalog.base_code is None:
+        return np.zeros(len(part), dtype=int)
+    columns = [c for p in PHYSICS_CHOICES for c in (p, f"{p}_source")]
+    values, present = physics_matrix(pa.Table.from_pandas(part[columns], preserve_index=False), PHYSICS_CHOICES)
+    given = np.where(present > 0, values, np.nan)
+    return np.array([model.catalog.draw(c, None, g, 1, rng)[1][0] for c, g in zip(part["vclass"], given)], dtype=int)
 
 
 def _standard_physics(part: pd.DataFrame, names: tuple[str, ...] | list[str], mean: list[float],

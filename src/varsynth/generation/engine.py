@@ -12,6 +12,9 @@ For every requested star (section 4.3 of Martinez-Palomera et al. 2022, extended
    ``allow_extrapolation``);
 3. shape and amplitude: the flow prior draws the latent code and log10 amplitude for the class,
    physics and each band's wavelength, from one base draw per star, so a star's bands agree;
+   with the flow's ``neighbour_bandwidth``, the base draw is taken near the base point of the
+   training light curve the star's physics came from (a kernel density estimate of the
+   neighbours' base points), which keeps the dependence of shape on physics the flow missed;
 4. time to phase: phase = ((t - epoch) / period) mod 1, with the epoch of phase 0 (maximum
    light; primary minimum for eclipsing and ellipsoidal binaries, the convention of the
    training light curves, which the flow prior learned from the real, unshifted ones) given or
@@ -20,7 +23,9 @@ For every requested star (section 4.3 of Martinez-Palomera et al. 2022, extended
    (:func:`~varsynth.generation.photometry.mean_magnitude`: M_G, distance modulus, black-body
    colour, CCM89 extinction), then the cadence's error model (or, for cadences without one, the
    model's predicted errors along the cycle scaled to the class's typical training error
-   relative to amplitude) and Gaussian noise of that error.
+   relative to amplitude) and noise of that error: on a real survey's cadence, the survey's
+   measured scatter beyond its published errors (a scale per light curve and a truncated
+   Student-t, per band and class, :mod:`varsynth.generation.noise`), else Gaussian.
 
 Everything random comes from ``numpy.random.default_rng([seed, chunk])``, so a seed reproduces
 the output exactly, chunk by chunk.
@@ -44,9 +49,11 @@ from tqdm.auto import tqdm
 
 from varsynth.bands import band as band_info
 from varsynth.cadences import Cadence, Epochs, get_cadence
+from varsynth.cadences.simple import UniformCadence
 from varsynth.config import ConfigError
 from varsynth.generation.abs_mag import ABS_MAG, fill_abs_mag
 from varsynth.generation.decode import decode_epochs
+from varsynth.generation.noise import draw_noise, survey_noise
 from varsynth.generation.model import GenerativeModel, load_model
 from varsynth.generation.photometry import mean_magnitude
 from varsynth.generation.writers import LONG_SCHEMA, NonFiniteOutputError, check_finite
@@ -55,7 +62,8 @@ from varsynth.models.config import PHYSICS_CHOICES
 from varsynth.physics.luminosity import class_luminosity
 from varsynth.taxonomy import CLASSES
 
-__all__ = ["LMC_DISTANCE_MODULUS", "StarRequest", "ExtrapolationError", "iter_generate", "generate_table", "generate"]
+__all__ = ["LMC_DISTANCE_MODULUS", "StarRequest", "ExtrapolationError", "base_points", "iter_generate", "generate_table",
+           "generate"]
 
 log = logging.getLogger(__name__)
 
@@ -160,12 +168,12 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
            star_flag: bool, noise: bool, id_prefix: str,
            fallback_mean_mag: tuple[float, float] | None) -> pa.Table:
     cfg = model.cvae.config
-    phys = model.catalog.draw(request.vclass, request.subtype, request.given_physics(), m, rng)  # (m, 3)
+    phys, neighbour = model.catalog.draw(request.vclass, request.subtype, request.given_physics(), m, rng)
     phys, unconditioned = fill_abs_mag(model.catalog, request.vclass, request.subtype, phys,
                                        request.abs_mag is not None, rng)
     cond_phys = phys.copy()  # M_G the class never had in training is not shown to the model
     cond_phys[unconditioned, ABS_MAG] = np.nan
-    flow_noise = rng.standard_normal((m, cfg.latent_dim + 1)).astype(np.float32)
+    flow_noise = base_points(model, neighbour, rng.standard_normal((m, cfg.latent_dim + 1)))
     epochs = [cadence.draw(rng) for _ in range(m)]
     times, band_names, m5, star_of = [], [], [], []
     for i, e in enumerate(epochs):
@@ -234,7 +242,11 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
         err[by_time] = cadence.errors(true_mag[by_time], Epochs(time[by_time], band[by_time], depth[by_time]))
     else:
         err = np.maximum(_model_errors(model, request, s_err, curve) * amp[curve], _MIN_ERR)
-    mag = true_mag + (rng.standard_normal(len(time)) * err if noise else 0.0)
+    if noise:  # the survey's measured scatter beyond its errors on its own cadences, else Gaussian
+        survey_model = {} if isinstance(cadence, UniformCadence) else survey_noise(model.metadata)
+        mag = true_mag + draw_noise(survey_model, cadence.survey, band, err, rng, request.vclass, curve)
+    else:
+        mag = true_mag
     flagged = outside | star_flag
     ids = np.array([f"{id_prefix}{start + i:07d}" for i in range(m)], dtype=object)
     order = np.lexsort((time, star))
@@ -248,6 +260,17 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
         "cadence": np.full(len(o), cadence.name, dtype=object), "extrapolated": flagged[o],
     }
     return pa.table({f.name: pa.array(columns[f.name], f.type) for f in LONG_SCHEMA}, schema=LONG_SCHEMA)
+
+
+def base_points(model: GenerativeModel, neighbour: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """The flow's base point of each star (m, Z + 1): the standard normal ``noise`` itself, or,
+    with the flow's ``neighbour_bandwidth`` h and the catalog's base points, the base point of
+    the star's physics neighbour shrunk and jittered, ``sqrt(1 - h^2) u + h noise``."""
+    h = model.flow.config.neighbour_bandwidth
+    codes = model.catalog.base_code
+    if h is None or codes is None or codes.shape[1] != noise.shape[1]:
+        return noise.astype(np.float32)
+    return (math.sqrt(1.0 - h * h) * codes[neighbour].astype(np.float64) + h * noise).astype(np.float32)
 
 
 def _refuse_non_finite(values: np.ndarray, star: np.ndarray, what: str, id_prefix: str, start: int) -> None:

@@ -105,7 +105,7 @@ def class_posterior(model: GenerativeModel, sample: dict[str, torch.Tensor], vcl
         n_candidates: candidate physics vectors drawn from the class's training stars.
     """
     cfg, catalog = model.cvae.config, model.catalog
-    theta = catalog.draw(vclass, None, known, n_candidates, rng)  # (K, 3)
+    theta, _ = catalog.draw(vclass, None, known, n_candidates, rng)  # (K, 3)
     idx = [PHYSICS_CHOICES.index(p) for p in cfg.physics]
     mean, std = np.asarray(cfg.phys_mean), np.asarray(cfg.phys_std)
     known_std = np.where(np.isfinite(known[idx]), (known[idx] - mean) / std, 0.0)

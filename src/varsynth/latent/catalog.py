@@ -48,6 +48,9 @@ class PhysicsCatalog:
     #: (N,) median error of each light curve over its min-max magnitude range; ``None`` in
     #: bundles written before it was stored.
     scaled_err: np.ndarray | None = None
+    #: (N, Z + 1) the flow prior's base point of each light curve (:func:`~varsynth.latent.flow.base_codes`);
+    #: ``None`` in bundles written before it was stored.
+    base_code: np.ndarray | None = None
 
     def rows(self, vclass: str, subtype: str | None = None) -> np.ndarray:
         """Indices of the stars of a class (and subtype); refuses unknown ones, naming the valid."""
@@ -99,44 +102,53 @@ class PhysicsCatalog:
         return float(self.wave_eff.min()), float(self.wave_eff.max())
 
     def draw(self, vclass: str, subtype: str | None, given: np.ndarray, n: int,
-             rng: np.random.Generator, k: int = 20) -> np.ndarray:
-        """``n`` physics vectors (n, 3): the given values kept, the missing ones drawn.
+             rng: np.random.Generator, k: int = 20) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` physics vectors (n, 3), the given values kept and the missing ones drawn, and the
+        catalog row (n,) of the training light curve each draw was taken from.
 
-        ``given`` (3,) holds transformed values with NaN for parameters to draw. Parameters that
-        most of the class's stars have (>= 50%) are drawn jointly: each draw copies them from a
+        ``given`` (3,) holds transformed values with NaN for parameters to draw. Each draw picks a
         random one of the ``k`` class stars nearest to the given values (in units of the class's
-        standard deviation), so they follow the class's joint distribution conditioned on the
-        given ones (e.g. a long Cepheid period brings a bright M_G). A parameter that few class
-        stars have (e.g. Teff of LPVs) is copied from a random class star having it; one that none
-        has (e.g. Teff of the CRTS-only classes) stays NaN.
+        standard deviation; any class star when none is given) among those having the parameters
+        that most of the class's stars have (>= 50%), and copies the missing ones of these from
+        it: they follow the class's joint distribution conditioned on the given ones (e.g. a long
+        Cepheid period brings a bright M_G). A parameter that few class stars have (e.g. Teff of
+        LPVs) is copied from a random class star having it; one that none has (e.g. Teff of the
+        CRTS-only classes) stays NaN.
         """
-        phys = self.phys[self.rows(vclass, subtype)]
-        out = np.repeat(np.asarray(given, dtype=float)[None, :], n, axis=0)
+        rows = self.rows(vclass, subtype)
+        phys = self.phys[rows]
+        given = np.asarray(given, dtype=float)
+        out = np.repeat(given[None, :], n, axis=0)
         free = ~np.isfinite(given)
-        if not free.any():
-            return out
         have = np.isfinite(phys)
         core = free & (have.mean(axis=0) >= 0.5)
         fixed = ~free
-        if core.any():
-            pool = phys[have[:, core].all(axis=1)]
-            if fixed.any():
-                scale = np.nanstd(phys[:, fixed], axis=0)
-                dist = np.abs((pool[:, fixed] - given[fixed]) / np.where(scale > 0, scale, 1.0)).sum(axis=1)
-                dist = np.where(np.isfinite(dist), dist, np.inf)
-                nearest = np.argsort(dist, kind="stable")[: max(1, min(k, int(np.isfinite(dist).sum())))]
-            else:
-                nearest = np.arange(len(pool))
-            out[:, core] = pool[rng.choice(nearest, size=n)][:, core]
+        pool = np.flatnonzero(have[:, core].all(axis=1))
+        if pool.size == 0:
+            pool = np.arange(len(phys))
+        nearest = pool
+        if fixed.any():
+            scale = np.nanstd(phys[:, fixed], axis=0)
+            with np.errstate(invalid="ignore"):
+                dist = np.abs((phys[pool][:, fixed] - given[fixed]) / np.where(scale > 0, scale, 1.0)).sum(axis=1)
+            dist = np.where(np.isfinite(dist), dist, np.inf)
+            nearest = pool[np.argsort(dist, kind="stable")[: max(1, min(k, int(np.isfinite(dist).sum())))]]
+        pick = rng.choice(nearest, size=n)
+        out[:, core] = phys[pick][:, core]
         for j in np.flatnonzero(free & ~core):
             values = phys[have[:, j], j]
             if values.size:
                 out[:, j] = rng.choice(values, size=n)
-        return out
+        return out, rows[pick]
 
 
-def build_catalog(dataset_dir: str | Path, data_filter: DataFilter | None = None) -> PhysicsCatalog:
-    """The catalog of the real training stars of a built dataset (one row per star and band)."""
+def build_catalog(dataset_dir: str | Path, data_filter: DataFilter | None = None,
+                  base_code: np.ndarray | None = None) -> PhysicsCatalog:
+    """The catalog of the real training stars of a built dataset (one row per star and band).
+
+    ``base_code`` (N, Z + 1): the flow's base point of each of these light curves, in the same
+    order (:func:`~varsynth.latent.flow.base_codes` of the real training split).
+    """
     table = read_split(dataset_dir, "train")
     if data_filter is not None:
         table = data_filter.apply(table)
@@ -148,7 +160,14 @@ def build_catalog(dataset_dir: str | Path, data_filter: DataFilter | None = None
         phys=phys, wave_eff=table["wave_eff"].to_numpy().astype(np.float64),
         scaled_err=np.array([np.median(e) if len(e) else np.nan for e in table["mag_err"].to_numpy(zero_copy_only=False)],
                             dtype=np.float64),
+        base_code=None if base_code is None else _rows_checked(np.asarray(base_code, np.float32), table.num_rows),
     )
+
+
+def _rows_checked(base_code: np.ndarray, rows: int) -> np.ndarray:
+    if base_code.ndim != 2 or base_code.shape[0] != rows:
+        raise ValueError(f"base_code has shape {base_code.shape}; the catalog has {rows} light curves")
+    return base_code
 
 
 def save_catalog(bundle_dir: str | Path, catalog: PhysicsCatalog) -> Path:
@@ -160,6 +179,9 @@ def save_catalog(bundle_dir: str | Path, catalog: PhysicsCatalog) -> Path:
     columns["wave_eff"] = pa.array(catalog.wave_eff, pa.float64())
     if catalog.scaled_err is not None:
         columns["scaled_err"] = pa.array(catalog.scaled_err, pa.float64())
+    if catalog.base_code is not None:
+        for j in range(catalog.base_code.shape[1]):
+            columns[f"base_{j}"] = pa.array(catalog.base_code[:, j], pa.float32())
     path = Path(bundle_dir) / _FILE
     write_parquet(pa.table(columns), path)
     record_files(bundle_dir, [_FILE])
@@ -191,6 +213,15 @@ def load_catalog(bundle_dir: str | Path) -> PhysicsCatalog:
             phys=np.stack([t[name].to_numpy() for name in PHYS_NAMES], axis=1),
             wave_eff=t["wave_eff"].to_numpy(),
             scaled_err=t["scaled_err"].to_numpy() if "scaled_err" in t.column_names else None,
+            base_code=_read_base_code(t),
         )
     except (OSError, pa.ArrowException, KeyError) as err:
         raise BundleError(f"{path} is corrupted: {err}") from err
+
+
+def _read_base_code(table: pa.Table) -> np.ndarray | None:
+    """The ``base_0``, ``base_1``, ... columns as an (N, Z + 1) array, or ``None`` without them."""
+    names = [f"base_{j}" for j in range(table.num_columns) if f"base_{j}" in table.column_names]
+    if not names:
+        return None
+    return np.stack([table[name].to_numpy() for name in names], axis=1).astype(np.float32)

@@ -42,7 +42,7 @@ from varsynth.models.cvae import CVAE
 from varsynth.models.flow import FlowConfig, LatentFlow
 from varsynth.training.data import DataFilter, load_split
 
-__all__ = ["FlowData", "flow_data", "fit_flow", "evaluate_flow", "save_flow", "load_flow"]
+__all__ = ["FlowData", "flow_data", "fit_flow", "evaluate_flow", "base_codes", "save_flow", "load_flow"]
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +139,25 @@ def fit_flow(model: CVAE, train: FlowData, val: FlowData, config: FlowConfig, *,
     metrics = {"val_log_likelihood": -best, "epochs": epoch + 1, "train_samples": len(train),
                "val_samples": len(val)}
     return flow, metrics
+
+
+def base_codes(flow: LatentFlow, data: FlowData, *, seed: int = 0, batch: int = 4096) -> np.ndarray:
+    """The flow's base points (N, Z + 1) of one posterior draw per light curve and its log10 amplitude.
+
+    The latent code is one draw ``mu + sigma * e`` of the light curve's encoder posterior (seeded),
+    as the flow was trained on. Where the flow has learned p(z, amplitude | physics) exactly, the
+    base points are standard normal and independent of the physics; generation with
+    ``neighbour_bandwidth`` draws near them.
+    """
+    noise = torch.randn(data.mu.shape, generator=torch.Generator().manual_seed(seed))
+    out = []
+    with torch.inference_mode():
+        for start in range(0, len(data), batch):
+            sl = slice(start, start + batch)
+            ctx = flow.context(data.class_index[sl], data.phys[sl], data.phys_mask[sl], data.wave[sl])
+            z = data.mu[sl] + noise[sl] * data.sigma[sl]
+            out.append(flow.base_code(z, data.log_amp[sl], ctx).numpy())
+    return np.concatenate(out) if out else np.zeros((0, flow.latent_dim + 1), np.float32)
 
 
 def save_flow(bundle_dir: str | Path, flow: LatentFlow, metrics: dict[str, Any]) -> Path:

@@ -33,6 +33,14 @@ class FlowConfig:
         lr: Adam learning rate.
         patience: epochs without a better validation log-likelihood before stopping.
         seed: seed of weights, shuffling and latent draws.
+        neighbour_bandwidth: how generation draws the flow's base point. ``None``: a standard
+            normal draw (the flow's own prior). A number h in (0, 1]: the base point of one of
+            the training light curves whose physics is nearest to the requested star's (the
+            same neighbours the missing physics is drawn from), shrunk and jittered as
+            ``sqrt(1 - h^2) u + h e`` with ``e`` standard normal, so that the base points stay
+            unit-variance (a Gaussian kernel density estimate of the neighbours' base points;
+            h = 1 is the flow's own prior again). It carries the dependence of shape and
+            amplitude on physics that the flow did not learn.
     """
 
     transforms: int = 4
@@ -43,6 +51,7 @@ class FlowConfig:
     lr: float = 1e-3
     patience: int = 8
     seed: int = 0
+    neighbour_bandwidth: float | None = None
 
     def __post_init__(self) -> None:
         _check(self.transforms >= 1, "flow.transforms", ">= 1", self.transforms)
@@ -52,6 +61,8 @@ class FlowConfig:
         _check(self.batch_size >= 1, "flow.batch_size", ">= 1", self.batch_size)
         _check(0 < self.lr < 1, "flow.lr", "in (0, 1)", self.lr)
         _check(self.patience >= 1, "flow.patience", ">= 1", self.patience)
+        _check(self.neighbour_bandwidth is None or 0 < self.neighbour_bandwidth <= 1, "flow.neighbour_bandwidth",
+               "in (0, 1] or null", self.neighbour_bandwidth)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FlowConfig:
@@ -95,6 +106,15 @@ class LatentFlow(nn.Module):
         """log p(z, log10 amplitude | context) (N,), in nats, for the unstandardised variables."""
         x = (torch.cat([z, log_amp[:, None]], dim=-1) - self.x_mean) / self.x_std
         return self.flow(context).log_prob(x) - torch.log(self.x_std).sum()
+
+    def base_code(self, z: torch.Tensor, log_amp: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
+        """The standard-normal base draws (N, Z + 1) that :meth:`sample` maps to ``z`` and ``log_amp``.
+
+        The inverse of :meth:`sample`: ``sample(context, base_code(z, a, context))`` returns
+        ``(z, a)`` up to float rounding.
+        """
+        x = (torch.cat([z, log_amp[:, None]], dim=-1) - self.x_mean) / self.x_std
+        return self.flow(context).transform(x)
 
     def sample(self, context: torch.Tensor, noise: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Latent codes (N, Z) and log10 amplitudes (N,) for each context row.

@@ -33,10 +33,11 @@ from varsynth.bundle import save_bundle
 from varsynth.config import ConfigError
 from varsynth.data.io import atomic_write, read_split
 from varsynth.latent.catalog import build_catalog, save_catalog
-from varsynth.latent.flow import fit_flow, flow_data, save_flow
+from varsynth.latent.flow import base_codes, fit_flow, flow_data, save_flow
 from varsynth.training.config import TrainConfig
 from varsynth.training.data import fit_standardisation, load_split, physics_matrix
 from varsynth.training.module import PELSVAEModule
+from varsynth.training.noise import fit_survey_noise
 
 __all__ = ["FitResult", "fit", "EpochTimer"]
 
@@ -241,12 +242,14 @@ def fit(
         # real samples only: augmented copies are phase-shifted, and generation relies on phase 0
         # being maximum light (primary minimum for binaries) as in the real folded light curves
         real = replace(cfg.data, real_only=True)
+        flow_train = flow_data(module.model, data_dir, "train", real)
         flow, summary["flow"] = fit_flow(
-            module.model, flow_data(module.model, data_dir, "train", real),
-            flow_data(module.model, data_dir, "val", real), cfg.flow, progress=progress,
+            module.model, flow_train, flow_data(module.model, data_dir, "val", real), cfg.flow, progress=progress,
         )
         save_flow(run_dir / "bundle", flow, summary["flow"])
-        save_catalog(run_dir / "bundle", build_catalog(data_dir, cfg.data))
+        save_catalog(run_dir / "bundle", build_catalog(data_dir, cfg.data, base_codes(flow, flow_train)))
+    # how real points scatter beyond their errors, per survey and band (generation's noise)
+    summary["noise"] = fit_survey_noise(data_dir, replace(cfg.data, real_only=True))
     # wall time of this call (network and flow; a resumed run counts its last start only)
     summary["train_wall_seconds"] = time.perf_counter() - started
     bundle = save_bundle(run_dir / "bundle", module.model, train_config=cfg.to_dict(), fit=summary)

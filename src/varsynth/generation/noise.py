@@ -1,0 +1,89 @@
+"""Photometric noise of generated light curves: Gaussian of the errors, or the survey's own.
+
+A model trained by ``varsynth train`` records, per survey, band and class of its training light
+curves, how real points scatter around the stars' light curves in units of their published
+errors (:func:`varsynth.training.noise.fit_survey_noise`): the distribution of each light
+curve's scale factor (quantiles) and the Student-t of the residuals within a light curve.
+:func:`draw_noise` draws a scale per light curve and noise of that distribution times the errors
+for those surveys and bands, and Gaussian noise of the errors for all others (and for models
+without the record).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+__all__ = ["NoiseModel", "survey_noise", "curve_scales", "unit_noise", "draw_noise"]
+
+#: ``{survey: {band: {"nu": ..., "scale": ..., "max_abs": ...}}}``
+NoiseModel = dict[str, dict[str, dict[str, Any]]]
+
+
+def survey_noise(metadata: dict[str, Any]) -> NoiseModel:
+    """The per-survey noise a bundle's ``model.json`` records (empty for bundles without it)."""
+    return dict(metadata.get("fit", {}).get("noise", {}) or {})
+
+
+def _record(model: NoiseModel, survey: str, band: str, vclass: str | None) -> dict[str, Any] | None:
+    """The record of a survey's band (the class's own where there is one), or ``None``."""
+    fit = (model.get(survey) or {}).get(band)
+    if fit is None:
+        return None
+    return (fit.get("classes") or {}).get(vclass, fit)
+
+
+def curve_scales(model: NoiseModel, survey: str, curve_band: np.ndarray, rng: np.random.Generator,
+                 vclass: str | None = None) -> np.ndarray:
+    """One error scale factor per light curve (m,), for light curves in bands ``curve_band`` (m,):
+    drawn from the recorded quantiles (inverse CDF, linear between them), 1 where none is recorded."""
+    curve_band = np.asarray(curve_band)
+    out = np.ones(curve_band.size)
+    for name in np.unique(curve_band).tolist():
+        fit = _record(model, survey, name, vclass)
+        if fit is None:
+            continue
+        sel = curve_band == name
+        quantiles = np.asarray(fit["scale_quantiles"], dtype=float)
+        out[sel] = np.interp(rng.uniform(0.0, 1.0, int(sel.sum())), np.linspace(0.0, 1.0, quantiles.size), quantiles)
+    return out
+
+
+def unit_noise(model: NoiseModel, survey: str, band: np.ndarray, rng: np.random.Generator,
+               vclass: str | None = None) -> np.ndarray:
+    """Noise (n,) in units of the (scaled) errors for points in bands ``band`` (n,): ``t_scale * T``
+    with T a Student-t of ``nu`` degrees of freedom truncated to ``|t_scale * T| <= max_abs``
+    (drawn by inverting its CDF) where recorded, else standard normal."""
+    band = np.asarray(band)
+    out = rng.standard_normal(band.size)
+    for name in np.unique(band).tolist():
+        fit = _record(model, survey, name, vclass)
+        if fit is None:
+            continue
+        sel = band == name
+        nu, t_scale = float(fit["nu"]), float(fit["t_scale"])
+        bound = float(fit["max_abs"]) / t_scale
+        lo, hi = stats.t.cdf(-bound, nu), stats.t.cdf(bound, nu)
+        out[sel] = t_scale * stats.t.ppf(rng.uniform(lo, hi, int(sel.sum())), nu)
+    return out
+
+
+def draw_noise(model: NoiseModel, survey: str, band: np.ndarray, err: np.ndarray,
+               rng: np.random.Generator, vclass: str | None = None, curve: np.ndarray | None = None) -> np.ndarray:
+    """Noise (n,) in mag for points of ``survey`` in bands ``band`` (n,) with errors ``err`` (n,) mag.
+
+    ``curve`` (n,) numbers the star of each point (``None``: all points are of one star); a
+    light curve is one star in one band. Points of a band the model records (of the class ``vclass`` where recorded for it,
+    else of the survey's band) get ``err * c * t_scale * T``, with one scale ``c`` per light curve
+    (:func:`curve_scales`) and :func:`unit_noise` per point; the other points ``err * N(0, 1)``.
+    """
+    err = np.asarray(err, dtype=float)
+    band = np.asarray(band)
+    curve = np.zeros(err.size, dtype=np.int64) if curve is None else np.asarray(curve)
+    names, band_code = np.unique(band, return_inverse=True)
+    _, first, which = np.unique(curve.astype(np.int64) * max(len(names), 1) + band_code, return_index=True,
+                                return_inverse=True)  # a light curve is one band of one star
+    scale = curve_scales(model, survey, band[first], rng, vclass)
+    return err * scale[which] * unit_noise(model, survey, band, rng, vclass)

@@ -1,0 +1,157 @@
+"""Per-survey photometric noise beyond the published errors, measured on the training light curves.
+
+Survey errors are estimates: real points scatter around a star's smooth light curve more than
+their errors say (underestimated errors, unmodelled systematics, blends), with heavier tails than
+a Gaussian (outliers). Light curves generated with Gaussian noise of the stated errors come out
+smoother, with fewer outliers, than real ones of the same survey.
+
+For each survey and band, the normalised residuals ``r = (m - f(phase)) / err`` of the real
+training light curves around their own weighted, smoothed Fourier fit ``f`` (order 8, ridge
+strength chosen by generalised cross-validation), corrected for the fit's effective degrees of
+freedom (``r * sqrt(n / (n - tr H))``), are described in two parts, because errors are misjudged
+by a different factor for every star (its brightness, crowding, the field's calibration):
+
+- the scale of each light curve, ``c = 1.4826 x median |r|`` (1 for honest Gaussian errors),
+  whose distribution over the light curves is recorded as 41 quantiles;
+- the shape of the residuals within a light curve, ``r / c`` pooled over the light curves,
+  fitted by a Student-t of location 0 (:func:`scipy.stats.t.fit`, maximum likelihood):
+  degrees of freedom ``nu`` and scale ``t_scale``, truncated at the 99.9th percentile of
+  ``|r / c|`` (the training light curves were cleaned of outliers).
+
+The generator draws, for each light curve of that survey and band, a scale ``c`` from the
+recorded distribution and noise ``err * c * t_scale * T_nu`` for its points instead of
+``err * N(0, 1)`` (:func:`varsynth.generation.noise.draw_noise`). Honest Gaussian errors are
+``c = 1``, ``t_scale = 1``, ``nu`` -> infinity. The fit is made per class too: the residuals of a
+class also hold its scatter around a strictly periodic light curve (cycle-to-cycle changes of
+LPVs, say), which its generated light curves then share.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.compute as pc
+from scipy import stats
+
+from varsynth.data.io import read_split
+from varsynth.training.data import DataFilter
+
+__all__ = ["MIN_POINTS", "MIN_CURVES", "fit_survey_noise", "fit_noise", "normalised_residuals"]
+
+#: Fewest points of a light curve used (the training cleaning's minimum).
+MIN_POINTS = 20
+#: Highest Fourier order of the per-light-curve fit.
+MAX_ORDER = 8
+#: Ridge strengths tried (relative to the mean diagonal of the weighted normal matrix).
+RIDGE_GRID = (0.0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+#: Residuals per survey and band the Student-t is fitted on (a seeded random subset of them all).
+MAX_FIT_POINTS = 200_000
+#: 1.4826 x the median absolute deviation estimates a Gaussian's sigma.
+ROBUST_SIGMA = 1.4826
+#: Probabilities at which the distribution of the light curves' scales is recorded.
+QUANTILES = tuple(np.linspace(0.0, 1.0, 41).round(4).tolist())
+#: Fewest light curves of a survey and band for a fit; fewer keep Gaussian noise.
+MIN_CURVES = 20
+
+
+def normalised_residuals(phase: np.ndarray, mag: np.ndarray, err: np.ndarray) -> np.ndarray:
+    """Residuals (n,) of one folded light curve around its smoothed Fourier fit, in units of its
+    errors, scaled by sqrt(n / (n - tr H)) for the fit's effective number of parameters tr H.
+
+    The fit is of order :data:`MAX_ORDER` (fewer, n // 3, for very short light curves) with weights
+    1 / err^2 and a ridge penalty growing as k^2 on harmonic k, whose strength is chosen among
+    :data:`RIDGE_GRID` by generalised cross-validation (Craven & Wahba 1979): sharp features of
+    well-sampled light curves are followed, sparse ones are not overfitted, and the misfit of a
+    too-low order does not pass for noise. ``phase`` in [0, 1), ``mag`` and ``err`` in the same
+    units (mag or scaled mag); err > 0.
+    """
+    n = phase.size
+    order = max(1, min(MAX_ORDER, n // 3))
+    k = np.arange(1, order + 1)
+    arg = 2.0 * np.pi * phase[:, None] * k
+    design = np.hstack([np.ones((n, 1)), np.cos(arg), np.sin(arg)])
+    w = 1.0 / err
+    a, y = design * w[:, None], mag * w
+    gram, rhs = a.T @ a, a.T @ y
+    penalty = np.concatenate([[0.0], k.astype(float) ** 2, k.astype(float) ** 2]) * np.trace(gram) / design.shape[1]
+    best = (np.inf, y, 0.0)
+    for ridge in RIDGE_GRID:
+        inv = np.linalg.pinv(gram + ridge * np.diag(penalty))
+        resid = y - a @ (inv @ rhs)
+        dof = float(np.sum((a @ inv) * a))  # trace of the hat matrix
+        if dof >= n - 1:
+            continue
+        gcv = n * float(resid @ resid) / (n - dof) ** 2
+        if gcv < best[0]:
+            best = (gcv, resid, dof)
+    _, resid, dof = best
+    return resid * np.sqrt(n / (n - dof))
+
+
+def fit_survey_noise(dataset_dir: str | Path, data_filter: DataFilter | None = None, *,
+                     seed: int = 0) -> dict[str, dict[str, dict[str, Any]]]:
+    """Student-t noise of every survey and band of the real training light curves.
+
+    Returns:
+        ``{survey: {band: {"scale_quantiles", "nu", "t_scale", "max_abs", "curves", "points",
+        "mad_scale", "classes"}}}``: the light curves' scales at :data:`QUANTILES`, the
+        within-light-curve Student-t and its truncation, the light curves and points used and
+        the robust scale of all residuals pooled (1.4826 x median absolute residual), of
+        all the survey's light curves in the band and, under ``classes``, of each class's with at
+        least :data:`MIN_CURVES` light curves (a class's residuals hold its intrinsic scatter
+        around a strictly periodic light curve too: cycle-to-cycle changes of LPVs, say);
+        surveys and bands with fewer than :data:`MIN_CURVES` usable light curves are left out
+        (they keep Gaussian noise).
+    """
+    table = read_split(dataset_dir, "train")
+    if data_filter is not None:
+        table = data_filter.apply(table)
+    table = table.filter(pc.invert(table["augmented"]))
+    survey, band, vclass = (np.asarray(table[c].to_pylist(), dtype=object) for c in ("survey", "band", "vclass"))
+    phase, mag, err = (table[c].to_numpy(zero_copy_only=False) for c in ("phase", "mag", "mag_err"))
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for key in sorted(set(zip(survey.tolist(), band.tolist()))):
+        rows = np.flatnonzero((survey == key[0]) & (band == key[1]))
+        fit = fit_noise([phase[i] for i in rows], [mag[i] for i in rows], [err[i] for i in rows], seed=seed)
+        if fit is None:
+            continue
+        fit["classes"] = {}
+        for name in sorted(set(vclass[rows].tolist())):
+            sub = rows[vclass[rows] == name]
+            one = fit_noise([phase[i] for i in sub], [mag[i] for i in sub], [err[i] for i in sub], seed=seed)
+            if one is not None:
+                fit["classes"][name] = one
+        out.setdefault(key[0], {})[key[1]] = fit
+    return out
+
+
+def fit_noise(phases: list[np.ndarray], mags: list[np.ndarray], errs: list[np.ndarray], *,
+              seed: int = 0) -> dict[str, Any] | None:
+    """The Student-t of the normalised residuals of a set of folded light curves (see the module).
+
+    Each light curve is ``phase`` in [0, 1), ``mag`` and ``err`` (same units, err > 0); its
+    non-finite points and points with err <= 0 are left out, light curves with fewer than
+    :data:`MIN_POINTS` usable points too. ``None`` with fewer than :data:`MIN_CURVES` usable
+    light curves.
+    """
+    parts = []
+    for ph, m, e in zip(phases, mags, errs):
+        ph, m, e = (np.asarray(x, float) for x in (ph, m, e))
+        ok = np.isfinite(ph) & np.isfinite(m) & np.isfinite(e) & (e > 0)
+        if ok.sum() >= MIN_POINTS:
+            parts.append(normalised_residuals(ph[ok], m[ok], e[ok]))
+    if len(parts) < MIN_CURVES:
+        return None
+    scales = np.array([ROBUST_SIGMA * np.median(np.abs(r)) for r in parts])
+    scales = np.maximum(scales, 1e-3)  # a light curve of repeated values has MAD 0
+    within = np.concatenate([r / c for r, c in zip(parts, scales)])
+    within = within[np.isfinite(within)]
+    rng = np.random.default_rng(seed)
+    sample = within if within.size <= MAX_FIT_POINTS else rng.choice(within, MAX_FIT_POINTS, replace=False)
+    nu, _, t_scale = stats.t.fit(sample, floc=0.0)
+    r = np.concatenate(parts)
+    return {"scale_quantiles": np.quantile(scales, QUANTILES).tolist(), "nu": float(nu), "t_scale": float(t_scale),
+            "max_abs": float(np.quantile(np.abs(within), 0.999)), "curves": len(parts), "points": int(r.size),
+            "mad_scale": float(ROBUST_SIGMA * np.median(np.abs(r)))}

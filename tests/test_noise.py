@@ -1,0 +1,157 @@
+"""Survey noise: measured on light curves, drawn for generated ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from varsynth.generation.noise import draw_noise, survey_noise
+from varsynth.training.noise import MIN_CURVES, fit_noise, normalised_residuals
+
+
+def _curves(n_curves: int, scale: float, nu: float | None, seed: int = 0, points: int = 300):
+    """Folded light curves: an asymmetric two-harmonic shape plus noise err * scale * (t_nu or N(0, 1))."""
+    rng = np.random.default_rng(seed)
+    phases, mags, errs = [], [], []
+    for _ in range(n_curves):
+        ph = rng.uniform(0, 1, points)
+        err = rng.uniform(0.01, 0.03, points)
+        shape = 0.4 * np.cos(2 * np.pi * ph) + 0.15 * np.sin(4 * np.pi * ph + 0.3)
+        base = rng.standard_normal(points) if nu is None else rng.standard_t(nu, points)
+        phases.append(ph), mags.append(15 + shape + err * scale * base), errs.append(err)
+    return phases, mags, errs
+
+
+def test_residuals_of_honest_errors_have_unit_scatter():
+    ph, m, e = _curves(1, 1.0, None, points=5000)
+    r = normalised_residuals(ph[0], m[0], e[0])
+    assert r.shape == (5000,)
+    assert abs(np.std(r) - 1.0) < 0.03
+    ph, m, e = _curves(1, 2.0, None, points=5000, seed=1)
+    assert abs(np.std(normalised_residuals(ph[0], m[0], e[0])) - 2.0) < 0.06
+
+
+def test_degrees_of_freedom_are_corrected_on_short_light_curves():
+    # 30 points, order 3 (7 coefficients): the raw residuals are too small by sqrt((n - p) / n)
+    ph, m, e = _curves(400, 1.0, None, points=30, seed=2)
+    r = np.concatenate([normalised_residuals(a, b, c) for a, b, c in zip(ph, m, e)])
+    assert abs(np.std(r) - 1.0) < 0.03
+
+
+def test_fit_recovers_scale_and_tails():
+    fit = fit_noise(*_curves(100, 1.5, 4.0, seed=3))
+    assert fit is not None
+    q = np.asarray(fit["scale_quantiles"])
+    assert q.shape == (41,) and np.all(np.diff(q) >= 0)
+    # every light curve has the same scale: the quantiles sit near it, the within-curve t holds the tails
+    t_mad = stats.t.ppf(0.75, 4.0)  # median |T| of a t_4
+    assert abs(q[20] - 1.5 * t_mad / 0.6745) < 0.1 and q[-1] / q[0] < 1.5
+    assert 2.5 < fit["nu"] < 6.5
+    gauss = fit_noise(*_curves(100, 0.7, None, seed=4))
+    assert abs(gauss["scale_quantiles"][20] - 0.7) < 0.05 and gauss["nu"] > 20  # a Gaussian: nu without bound
+    assert fit["curves"] == 100 and fit["points"] == 30_000 and fit["max_abs"] > 0
+
+
+def test_fit_separates_the_scales_of_the_light_curves_from_their_tails():
+    # Gaussian noise within each light curve, scales uniform in [0.5, 2.5] across them
+    phases, mags, errs = _curves(400, 1.0, None, seed=9)
+    factor = np.random.default_rng(10).uniform(0.5, 2.5, 400)
+    shape = [0.4 * np.cos(2 * np.pi * ph) + 0.15 * np.sin(4 * np.pi * ph + 0.3) for ph in phases]
+    mags = [15 + sh + f * (m - 15 - sh) for m, sh, f in zip(mags, shape, factor)]
+    fit = fit_noise(phases, mags, errs)
+    q = np.asarray(fit["scale_quantiles"])
+    np.testing.assert_allclose(q[[4, 20, 36]], [0.7, 1.5, 2.3], atol=0.08)
+    assert fit["nu"] > 20  # within a light curve the noise is Gaussian
+
+
+def test_fit_leaves_out_unusable_points_and_refuses_too_few_curves():
+    ph, m, e = _curves(MIN_CURVES, 1.0, None, seed=5)
+    e[0][:10] = 0.0
+    m[1][:10] = np.nan
+    fit = fit_noise(ph, m, e)
+    assert fit is not None and fit["points"] == MIN_CURVES * 300 - 20
+    assert fit_noise(ph[:-1], m[:-1], e[:-1]) is None
+    short = [x[:19] for x in ph], [x[:19] for x in m], [x[:19] for x in e]  # below MIN_POINTS each
+    assert fit_noise(*short) is None
+
+
+def test_draws_follow_the_recorded_distribution_per_survey_and_band():
+    model = {"ogle3": {"I": {"scale_quantiles": [1.5] * 41, "nu": 4.0, "t_scale": 1.0, "max_abs": 8.0,
+                             "classes": {"LPV": {"scale_quantiles": [4.0] * 41, "nu": 50.0, "t_scale": 1.0,
+                                                 "max_abs": 6.0}}}}}
+    rng = np.random.default_rng(6)
+    n = 40_000
+    band = np.where(np.arange(n) < n // 2, "I", "V")
+    err = np.full(n, 0.02)
+    noise = draw_noise(model, "ogle3", band, err, rng) / err
+    i, v = noise[band == "I"], noise[band == "V"]
+    assert np.abs(i).max() <= 1.5 * 8.0 + 1e-9  # truncated at max_abs, then scaled
+    assert stats.kstest(v, "norm").pvalue > 1e-3
+    bound = 8.0
+    cdf = lambda x: np.clip((stats.t.cdf(np.clip(x / 1.5, -bound, bound), 4.0) - stats.t.cdf(-bound, 4.0))  # noqa: E731
+                            / (stats.t.cdf(bound, 4.0) - stats.t.cdf(-bound, 4.0)), 0, 1)
+    assert stats.kstest(i, cdf).pvalue > 1e-3
+    lpv = draw_noise(model, "ogle3", np.full(n, "I"), err, rng, vclass="LPV") / err  # the class's own record
+    assert abs(np.std(lpv) - 4.0) < 0.1
+    other = draw_noise(model, "crts", np.full(1000, "V"), np.full(1000, 0.1), rng) / 0.1
+    assert stats.kstest(other, "norm").pvalue > 1e-3
+
+
+def test_each_light_curve_gets_one_scale():
+    model = {"css": {"V": {"scale_quantiles": np.linspace(0.5, 3.0, 41).tolist(), "nu": 1e6, "t_scale": 1.0,
+                           "max_abs": 50.0}}}
+    curve = np.repeat(np.arange(300), 200)
+    noise = draw_noise(model, "css", np.full(curve.size, "V"), np.ones(curve.size), np.random.default_rng(11),
+                       curve=curve)
+    per_curve = np.array([noise[curve == c].std() for c in range(300)])
+    assert 0.4 < per_curve.min() and per_curve.max() < 3.5 and per_curve.max() / per_curve.min() > 4  # the recorded range
+    assert abs(np.median(per_curve) - 1.75) < 0.15  # the middle of the uniform quantiles
+    within = np.concatenate([noise[curve == c] / noise[curve == c].std() for c in range(300)])
+    assert stats.kstest(within, "norm").pvalue > 1e-3  # Gaussian within a light curve
+
+
+def test_models_without_a_record_draw_gaussian_noise_as_before():
+    assert survey_noise({"fit": {}}) == {} and survey_noise({}) == {}
+    a = draw_noise({}, "ogle3", np.full(5, "I"), np.full(5, 0.1), np.random.default_rng(7))
+    b = np.random.default_rng(7).standard_normal(5) * 0.1
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("cadence, differs", [("ogle3", True), ("uniform", False)])
+def test_generation_uses_the_survey_noise_on_survey_cadences_only(tmp_path, cadence, differs):
+    import json
+    import shutil
+
+    from varsynth.generation import StarRequest, generate_table
+    from varsynth.generation.model import PRETRAINED_DIR
+
+    assert "ogle3" in survey_noise(json.loads((PRETRAINED_DIR / "default" / "model.json").read_text())["metadata"])
+    plain = tmp_path / "plain"
+    shutil.copytree(PRETRAINED_DIR / "default", plain)
+    meta = json.loads((plain / "model.json").read_text())
+    del meta["metadata"]["fit"]["noise"]
+    (plain / "model.json").write_text(json.dumps(meta))
+    request = StarRequest("CEP", "F", period=5.0)
+    with_noise = generate_table(request, n=4, cadence=cadence, seed=3, model="default")
+    without = generate_table(request, n=4, cadence=cadence, seed=3, model=str(plain))
+    same = np.array_equal(np.asarray(with_noise["mag"]), np.asarray(without["mag"]))
+    assert same is not differs
+    np.testing.assert_array_equal(np.asarray(with_noise["time"]), np.asarray(without["time"]))
+
+
+def test_base_points_shrink_the_neighbours_code_and_jitter_it():
+    from types import SimpleNamespace
+
+    from varsynth.generation.engine import base_points
+
+    codes = np.arange(12, dtype=np.float32).reshape(4, 3)
+    noise = np.random.default_rng(8).standard_normal((2, 3))
+    flow = SimpleNamespace(config=SimpleNamespace(neighbour_bandwidth=0.6))
+    model = SimpleNamespace(flow=flow, catalog=SimpleNamespace(base_code=codes))
+    out = base_points(model, np.array([3, 1]), noise)
+    np.testing.assert_allclose(out, 0.8 * codes[[3, 1]] + 0.6 * noise, rtol=1e-6)
+    flow.config.neighbour_bandwidth = None  # the flow's own prior: the noise itself
+    np.testing.assert_array_equal(out := base_points(model, np.array([3, 1]), noise), noise.astype(np.float32))
+    flow.config.neighbour_bandwidth, model.catalog.base_code = 0.6, None  # a bundle without base points
+    np.testing.assert_array_equal(base_points(model, np.array([3, 1]), noise), out)
