@@ -44,6 +44,7 @@ from tqdm.auto import tqdm
 
 from varsynth.bands import band as band_info
 from varsynth.cadences import Cadence, Epochs, get_cadence
+from varsynth.cadences.base import MJD_RANGE
 from varsynth.config import ConfigError
 from varsynth.generation.abs_mag import ABS_MAG, fill_abs_mag
 from varsynth.generation.decode import decode_epochs
@@ -65,6 +66,9 @@ LMC_DISTANCE_MODULUS = 18.477
 _WAVE_MARGIN = 0.02
 #: Smallest error (mag) reported when the model's own errors are used.
 _MIN_ERR = 1e-3
+#: Longest period accepted (days), before the model's training range is known: 1e5 days (~270
+#: years) is far beyond any periodic variable a survey can phase.
+MAX_PERIOD = 1e5
 
 
 class ExtrapolationError(ConfigError):
@@ -85,7 +89,8 @@ class StarRequest:
         mean_mag: apparent mean G magnitude (mag) before extinction, an alternative to
             ``distance_modulus``.
         extinction: V-band extinction A_V (mag).
-        epoch: MJD of phase 0; ``None``: uniform within one period of the first epoch.
+        epoch: MJD of phase 0 (within :data:`~varsynth.cadences.base.MJD_RANGE`); ``None``:
+            uniform within one period of the first epoch.
     """
 
     vclass: str
@@ -102,12 +107,13 @@ class StarRequest:
         if self.vclass not in CLASSES:
             raise ConfigError(f"class must be one of {list(CLASSES)}, got {self.vclass!r}")
         checks = [("teff", self.teff, lambda v: v > 0, "> 0 K"),
-                  ("period", self.period, lambda v: v > 0, "> 0 days"),
+                  ("period", self.period, lambda v: 0 < v <= MAX_PERIOD, f"in (0, {MAX_PERIOD:.0e}] days"),
                   ("abs_mag", self.abs_mag, lambda v: -15 < v < 20, "in (-15, 20) mag"),
                   ("distance_modulus", self.distance_modulus, lambda v: -5 < v < 40, "in (-5, 40) mag"),
                   ("mean_mag", self.mean_mag, lambda v: -5 < v < 35, "in (-5, 35) mag"),
                   ("extinction", self.extinction, lambda v: 0 <= v < 30, "in [0, 30) mag"),
-                  ("epoch", self.epoch, lambda v: True, "finite")]
+                  ("epoch", self.epoch, lambda v: MJD_RANGE[0] <= v <= MJD_RANGE[1],
+                   f"an MJD in [{MJD_RANGE[0]:.0e}, {MJD_RANGE[1]:.0e}]")]
         for name, value, ok, rule in checks:
             if value is not None and not (math.isfinite(value) and ok(value)):
                 raise ConfigError(f"{name} must be {rule}, got {value!r}")
