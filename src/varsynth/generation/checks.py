@@ -30,7 +30,7 @@ from varsynth.data.io import check_writable, remove_stale_temporaries
 from varsynth.generation.writers import resolve_format
 from varsynth.taxonomy import CLASSES
 
-__all__ = ["BYTES_PER_EPOCH", "RunEstimate", "check_run", "estimate_output_bytes", "resolve_cadence"]
+__all__ = ["BYTES_PER_EPOCH", "RunEstimate", "check_run", "estimate_output_bytes", "probe_epochs", "resolve_cadence"]
 
 log = logging.getLogger(__name__)
 
@@ -85,14 +85,15 @@ def resolve_cadence(cadence: str | None = None, options: dict[str, Any] | None =
     return cadence or "ogle3", options
 
 
-def epochs_per_star(cadence: Cadence, bands: tuple[str, ...] | None = None, seed: int = 0) -> float:
-    """Mean epochs per star (in ``bands``, default all) of a few draws of ``cadence``."""
-    rng = np.random.default_rng([seed, 2**32 - 1])  # a stream no generated chunk uses
+def probe_epochs(cadence: Cadence, bands: tuple[str, ...] | None = None, seed: int = 0) -> np.ndarray:
+    """Epochs per star (in ``bands``, default all) of a few draws of ``cadence`` (one when every
+    draw is the same), from a random stream no generated chunk uses."""
+    rng = np.random.default_rng([seed, 2**32 - 1])
     counts = []
     for _ in range(1 if cadence.name in ("file", "uniform") else _PROBE_DRAWS):
         e = cadence.draw(rng)
         counts.append(int(np.isin(e.band, bands).sum()) if bands else len(e))
-    return float(np.mean(counts))
+    return np.asarray(counts)
 
 
 def estimate_output_bytes(fmt: str, epochs: float, *, id_chars: int, band_chars: int, vclass_chars: int,
@@ -150,7 +151,7 @@ def check_run(path: str | Path, *, n_stars: int, cadence: Cadence, fmt: str | No
     except ValueError as err:
         raise ConfigError(str(err)) from None
     remove_stale_temporaries(path)
-    per_star = epochs_per_star(cadence, bands, seed)
+    per_star = float(probe_epochs(cadence, bands, seed).mean())
     chosen = bands or cadence.bands
     needed = estimate_output_bytes(
         out_format, n_stars * per_star, id_chars=len(id_prefix) + max(_ID_DIGITS, len(str(n_stars - 1))),

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from varsynth import __version__
 from varsynth.cadences import Cadence, get_cadence
@@ -40,11 +41,13 @@ class GenerationReport(dict):
 def _write(path: str | Path, chunks: Iterable[pa.Table], meta: dict[str, Any], fmt: str | None,
            plot: str | Path | None) -> GenerationReport:
     first: pa.Table | None = None
-    ids = 0
+    ids, last = 0, None
     with LightCurveWriter(path, fmt, meta=meta, finite=FINITE_COLUMNS) as writer:
         for chunk in chunks:
             first = chunk if first is None else first
-            ids += len(set(chunk["id"].to_pylist())) if chunk.num_rows else 0
+            if chunk.num_rows:  # rows come in id order; one star's may span several chunks
+                ids += pc.count_distinct(chunk["id"]).as_py() - int(chunk["id"][0].as_py() == last)
+                last = chunk["id"][-1].as_py()
             writer.write(chunk)
         rows = writer.rows_written
     report = GenerationReport(path=str(path), stars=ids, rows=rows, plot=None)
