@@ -377,7 +377,7 @@ def _add_generation_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-extrapolation", action="store_true",
                    help="generate physics or bands outside the training range, flagged")
     p.add_argument("--no-noise", action="store_true", help="noiseless magnitudes (errors still reported)")
-    p.add_argument("--chunk-size", type=int, default=1000, help="stars per streamed chunk")
+    p.add_argument("--chunk-size", type=int, default=1000, help="most stars per streamed chunk (fewer when their epochs pass 2^20)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
