@@ -111,11 +111,21 @@ def test_each_light_curve_gets_one_scale():
     assert stats.kstest(within, "norm").pvalue > 1e-3  # Gaussian within a light curve
 
 
-def test_models_without_a_record_draw_gaussian_noise_as_before():
+def test_models_without_a_record_draw_gaussian_noise():
     assert survey_noise({"fit": {}}) == {} and survey_noise({}) == {}
-    a = draw_noise({}, "ogle3", np.full(5, "I"), np.full(5, 0.1), np.random.default_rng(7))
-    b = np.random.default_rng(7).standard_normal(5) * 0.1
-    np.testing.assert_array_equal(a, b)
+    a = draw_noise({}, "ogle3", np.full(20_000, "I"), np.full(20_000, 0.1), np.random.default_rng(7))
+    assert stats.kstest(a / 0.1, "norm").pvalue > 1e-3
+
+
+def test_draws_do_not_depend_on_how_the_points_are_split():
+    from varsynth.generation.noise import unit_noise
+
+    model = {"ogle3": {"I": {"scale_quantiles": [1.0] * 41, "nu": 3.0, "t_scale": 1.2, "max_abs": 9.0}}}
+    band = np.random.default_rng(12).choice(["I", "V"], 1000)
+    whole = unit_noise(model, "ogle3", band, np.random.default_rng(13))
+    rng = np.random.default_rng(13)
+    parts = np.concatenate([unit_noise(model, "ogle3", band[a : a + 300], rng) for a in range(0, 1000, 300)])
+    np.testing.assert_allclose(parts, whole, rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("cadence, differs", [("ogle3", True), ("uniform", False)])

@@ -25,6 +25,7 @@ from dataclasses import replace
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -206,19 +207,16 @@ def _option_value(value: str) -> object:
 
 def _cadence_options(args: argparse.Namespace) -> tuple[str, dict[str, object]]:
     """The cadence name and options from ``--cadence``, ``--cadence-file``, ``--opsim``, ``--cadence-option``."""
+    from varsynth.generation.checks import resolve_cadence
+
     options: dict[str, object] = {}
     for item in args.cadence_option or []:
         key, sep, value = item.partition("=")
         if not sep:
             raise ValueError(f"--cadence-option must be KEY=VALUE, got {item!r}")
         options[key] = _option_value(value)
-    name = args.cadence
-    if args.cadence_file:
-        name, options["path"] = "file", str(args.cadence_file)
-    if args.opsim:
-        name, options["path"] = "opsim", str(args.opsim)
-        options.update({k: v for k, v in (("ra", args.ra), ("dec", args.dec)) if v is not None})
-    return name, options
+    return resolve_cadence(args.cadence, options, cadence_file=args.cadence_file, opsim=args.opsim,
+                           ra=args.ra, dec=args.dec)
 
 
 def _generation_kwargs(args: argparse.Namespace) -> dict[str, object]:
@@ -362,7 +360,7 @@ def _add_generation_options(p: argparse.ArgumentParser) -> None:
     """Options shared by ``generate`` and ``training-set``: cadence, model, output."""
     from varsynth.cadences import CADENCES
 
-    p.add_argument("--cadence", default="ogle3", choices=CADENCES, help="survey cadence (default: ogle3)")
+    p.add_argument("--cadence", choices=CADENCES, help="survey cadence (default: ogle3)")
     p.add_argument("--cadence-option", action="append", metavar="KEY=VALUE",
                    help="cadence option, e.g. n_epochs=300 (repeatable)")
     p.add_argument("--cadence-file", type=Path, help="CSV/ECSV file with a time column (MJD): cadence 'file'")
@@ -379,16 +377,26 @@ def _add_generation_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-extrapolation", action="store_true",
                    help="generate physics or bands outside the training range, flagged")
     p.add_argument("--no-noise", action="store_true", help="noiseless magnitudes (errors still reported)")
-    p.add_argument("--chunk-size", type=int, default=1000, help="stars per streamed chunk")
+    p.add_argument("--chunk-size", type=int, default=1000, help="most stars per streamed chunk (fewer when their epochs pass 2^20)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+class _Parser(argparse.ArgumentParser):
+    """A parser that takes ``-v`` / ``--verbose`` too, so that it works anywhere on the line
+    (every subcommand's parser is one; the default comes from the top-level parser)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                          help="log progress messages; a failure also prints its traceback")
 
 
 def _parser() -> argparse.ArgumentParser:
     from varsynth import __version__
 
-    p = argparse.ArgumentParser(prog="varsynth", description=__doc__.splitlines()[0])
+    p = _Parser(prog="varsynth", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"varsynth {__version__}")
-    p.add_argument("-v", "--verbose", action="store_true", help="log progress messages")
+    p.set_defaults(verbose=False)
     sub = p.add_subparsers(dest="command", required=True)
 
     data = sub.add_parser("data", help="build training datasets, download survey data")
@@ -552,19 +560,45 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+#: Exit status of a successful command.
+EXIT_OK = 0
+#: Exit status of a failure while working (an I/O error, an interruption, a bug).
+EXIT_FAILURE = 1
+#: Exit status of a usage or input error (bad options, values, files or paths; also argparse's).
+EXIT_USAGE = 2
+
+
+def _fail(err: BaseException, verbose: bool, status: int) -> int:
+    """Print ``err`` as one line (after its traceback with ``-v``) and return ``status``."""
+    if verbose:
+        traceback.print_exception(err)
+    message = " ".join(str(err).split()) or type(err).__name__
+    print(f"varsynth: error: {message}", file=sys.stderr)
+    return status
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``varsynth`` command; returns the exit status."""
+    """Entry point of the ``varsynth`` command; returns the exit status (0, 1 or 2, see ``EXIT_*``).
+
+    A failure prints one line, ``varsynth: error: ...``, and its traceback only with ``-v``.
+    SIGTERM and Ctrl-C end a command as a failure (status 1) after removing its temporary files.
+    """
     from varsynth.config import ConfigError
+    from varsynth.signals import Terminated, terminate_as_interrupt
 
     args = _parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s"
     )
     try:
-        return int(args.func(args))
+        with terminate_as_interrupt():
+            return int(args.func(args))
     except (ConfigError, FileNotFoundError, KeyError, ValueError) as err:
-        print(f"varsynth: error: {err}", file=sys.stderr)
-        return 2
+        return _fail(err, args.verbose, EXIT_USAGE)
+    except (KeyboardInterrupt, Terminated) as err:
+        return _fail(err if str(err) else Terminated("interrupted"), args.verbose, EXIT_FAILURE)
+    except Exception as err:  # noqa: BLE001 - any other failure: one line, status 1
+        return _fail(err, args.verbose, EXIT_FAILURE)
 
 
 if __name__ == "__main__":

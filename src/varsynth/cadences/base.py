@@ -24,10 +24,12 @@ from varsynth.bands import BANDS
 from varsynth.cadences.errors import M5ErrorModel
 
 __all__ = [
+    "MJD_RANGE",
     "YEAR",
     "Cadence",
     "Epochs",
     "check_band",
+    "check_mjd",
     "finite_option",
     "from_quantiles",
     "local_midnight",
@@ -36,6 +38,20 @@ __all__ = [
 
 #: Julian year in days.
 YEAR = 365.25
+
+#: Accepted times (MJD): about the years 880 BC to 4596 AD. Far outside, a float64 MJD loses the
+#: precision a phase needs (at 1e12 days one unit in the last place is 1e-4 days) and no
+#: survey's epochs fall there.
+MJD_RANGE: tuple[float, float] = (-1e6, 1e6)
+
+
+def check_mjd(values: np.ndarray | float, what: str) -> None:
+    """Raise ``ValueError`` naming ``what`` unless every value is a finite MJD within :data:`MJD_RANGE`."""
+    arr = np.atleast_1d(np.asarray(values, dtype=np.float64))
+    bad = ~(np.isfinite(arr) & (arr >= MJD_RANGE[0]) & (arr <= MJD_RANGE[1]))
+    if bad.any():
+        raise ValueError(f"{what}: {int(bad.sum())} time(s) outside MJD {MJD_RANGE[0]:.0e} .. {MJD_RANGE[1]:.0e} "
+                         f"(first: {arr[bad][0]!r}); give times as MJD")
 
 
 @dataclass(frozen=True)

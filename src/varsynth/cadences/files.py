@@ -16,7 +16,7 @@ import numpy as np
 from astropy.table import Table
 from astropy.time import Time
 
-from varsynth.cadences.base import Cadence, Epochs, check_band, finite_option
+from varsynth.cadences.base import Cadence, Epochs, check_band, check_mjd, finite_option
 from varsynth.cadences.errors import SIGMA_SYS, error_model_for
 
 __all__ = ["FileCadence", "read_epochs"]
@@ -80,6 +80,7 @@ def read_epochs(
     bad = np.flatnonzero(~np.isfinite(time))
     if bad.size:
         raise ValueError(f"{path}: column {tcol!r} has {bad.size} non-finite time(s), first in data row {bad[0] + 1}")
+    check_mjd(time, f"{path}: column {tcol!r}")
     bcol = _find(table, band_column, ("band",), "band", path)
     if bcol is not None:
         bands = np.asarray(np.ma.filled(np.ma.asarray(table[bcol]).astype(str), ""), dtype=str)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from varsynth.cadences.base import Cadence, Epochs, check_band, finite_option
+from varsynth.cadences.base import MJD_RANGE, Cadence, Epochs, check_band, check_mjd, finite_option
 from varsynth.cadences.errors import SIGMA_SYS, error_model_for
 
 __all__ = ["RandomCadence", "UniformCadence"]
@@ -46,7 +46,8 @@ class UniformCadence(Cadence):
         self.baseline = finite_option("baseline", baseline)
         if self.baseline <= 0:
             raise ValueError(f"option baseline must be > 0 days; got {baseline!r}")
-        self.start = finite_option("start", start)
+        self.start = finite_option("start", start, *MJD_RANGE)
+        check_mjd(self.start + self.baseline, "option start + baseline")
         self.m5 = None if m5 is None else finite_option("m5", m5)
         check_band(survey, band)
         self.survey, self.bands, self.n_epochs = survey, (band,), int(n_epochs)

@@ -28,7 +28,9 @@ For every requested star (section 4.3 of Martinez-Palomera et al. 2022, extended
    Student-t, per band and class, :mod:`varsynth.generation.noise`), else Gaussian.
 
 Everything random comes from ``numpy.random.default_rng([seed, chunk])``, so a seed reproduces
-the output exactly, chunk by chunk.
+the output exactly, chunk by chunk. Memory is bounded by epochs, not stars: a chunk holds
+``chunk_size`` stars, or fewer when their epochs would pass :data:`CHUNK_EPOCHS`, and its epochs
+are decoded and written :data:`SLICE_EPOCHS` at a time (one star's may span several tables).
 """
 
 from __future__ import annotations
@@ -49,11 +51,13 @@ from tqdm.auto import tqdm
 
 from varsynth.bands import band as band_info
 from varsynth.cadences import Cadence, Epochs, get_cadence
+from varsynth.cadences.base import MJD_RANGE
 from varsynth.cadences.simple import UniformCadence
 from varsynth.config import ConfigError
 from varsynth.generation.abs_mag import ABS_MAG, fill_abs_mag
+from varsynth.generation.checks import probe_epochs
 from varsynth.generation.decode import decode_epochs
-from varsynth.generation.noise import draw_noise, survey_noise
+from varsynth.generation.noise import curve_scales, survey_noise, unit_noise
 from varsynth.generation.model import GenerativeModel, load_model
 from varsynth.generation.photometry import mean_magnitude
 from varsynth.generation.writers import LONG_SCHEMA, NonFiniteOutputError, check_finite
@@ -62,8 +66,8 @@ from varsynth.models.config import PHYSICS_CHOICES
 from varsynth.physics.luminosity import class_luminosity
 from varsynth.taxonomy import CLASSES
 
-__all__ = ["LMC_DISTANCE_MODULUS", "StarRequest", "ExtrapolationError", "base_points", "iter_generate", "generate_table",
-           "generate"]
+__all__ = ["CHUNK_EPOCHS", "SLICE_EPOCHS", "stars_per_chunk", "LMC_DISTANCE_MODULUS", "StarRequest", "ExtrapolationError",
+           "base_points", "iter_generate", "generate_table", "generate"]
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +77,16 @@ LMC_DISTANCE_MODULUS = 18.477
 _WAVE_MARGIN = 0.02
 #: Smallest error (mag) reported when the model's own errors are used.
 _MIN_ERR = 1e-3
+#: Most epochs (summed over the stars) of one chunk of stars, whose epochs, light-curve indices
+#: and decoded shapes are held together (~100 bytes per epoch): a chunk holds fewer stars than
+#: ``chunk_size`` when their epochs would pass it (a star with more epochs is a chunk of its own).
+CHUNK_EPOCHS = 1 << 20
+#: Most epochs decoded and turned into an output table at a time: the working set of the
+#: decoder and the rows handed to the writer.
+SLICE_EPOCHS = 1 << 16
+#: Longest period accepted (days), before the model's training range is known: 1e5 days (~270
+#: years) is far beyond any periodic variable a survey can phase.
+MAX_PERIOD = 1e5
 
 
 class ExtrapolationError(ConfigError):
@@ -93,7 +107,8 @@ class StarRequest:
         mean_mag: apparent mean G magnitude (mag) before extinction, an alternative to
             ``distance_modulus``.
         extinction: V-band extinction A_V (mag).
-        epoch: MJD of phase 0; ``None``: uniform within one period of the first epoch.
+        epoch: MJD of phase 0 (within :data:`~varsynth.cadences.base.MJD_RANGE`); ``None``:
+            uniform within one period of the first epoch.
     """
 
     vclass: str
@@ -110,12 +125,13 @@ class StarRequest:
         if self.vclass not in CLASSES:
             raise ConfigError(f"class must be one of {list(CLASSES)}, got {self.vclass!r}")
         checks = [("teff", self.teff, lambda v: v > 0, "> 0 K"),
-                  ("period", self.period, lambda v: v > 0, "> 0 days"),
+                  ("period", self.period, lambda v: 0 < v <= MAX_PERIOD, f"in (0, {MAX_PERIOD:.0e}] days"),
                   ("abs_mag", self.abs_mag, lambda v: -15 < v < 20, "in (-15, 20) mag"),
                   ("distance_modulus", self.distance_modulus, lambda v: -5 < v < 40, "in (-5, 40) mag"),
                   ("mean_mag", self.mean_mag, lambda v: -5 < v < 35, "in (-5, 35) mag"),
                   ("extinction", self.extinction, lambda v: 0 <= v < 30, "in [0, 30) mag"),
-                  ("epoch", self.epoch, lambda v: True, "finite")]
+                  ("epoch", self.epoch, lambda v: MJD_RANGE[0] <= v <= MJD_RANGE[1],
+                   f"an MJD in [{MJD_RANGE[0]:.0e}, {MJD_RANGE[1]:.0e}]")]
         for name, value, ok, rule in checks:
             if value is not None and not (math.isfinite(value) and ok(value)):
                 raise ConfigError(f"{name} must be {rule}, got {value!r}")
@@ -166,7 +182,9 @@ def _band_ok(model: GenerativeModel, survey: str, bands: np.ndarray) -> dict[str
 def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start: int, m: int,
            rng: np.random.Generator, bands: tuple[str, ...] | None, allow_extrapolation: bool,
            star_flag: bool, noise: bool, id_prefix: str,
-           fallback_mean_mag: tuple[float, float] | None) -> pa.Table:
+           fallback_mean_mag: tuple[float, float] | None) -> Iterator[pa.Table]:
+    """The light curves of stars ``start .. start + m - 1`` as tables of at most
+    :data:`SLICE_EPOCHS` rows (one star's epochs may span several), in star then time order."""
     cfg = model.cvae.config
     phys, neighbour = model.catalog.draw(request.vclass, request.subtype, request.given_physics(), m, rng)
     phys, unconditioned = fill_abs_mag(model.catalog, request.vclass, request.subtype, phys,
@@ -180,7 +198,11 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
         keep = np.isin(e.band, bands) if bands else np.ones(len(e.time), bool)
         times.append(e.time[keep]); band_names.append(e.band[keep]); m5.append(e.m5[keep])
         star_of.append(np.full(int(keep.sum()), i))
+    first = np.array([e.time.min() if len(e.time) else 0.0 for e in epochs])
+    del epochs, keep
+    # star-major, each star's epochs in time order (Epochs are sorted): the order of the output
     time, band, depth, star = (np.concatenate(x) for x in (times, band_names, m5, star_of))
+    del times, band_names, m5, star_of
     empty = m - len(np.unique(star))
     if empty:
         log.warning("cadence %s: %d of %d stars got no epochs%s and are left out", cadence.name, empty, m,
@@ -193,6 +215,7 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
     # one light curve per (star, band), numbered by integer keys (fast for 10^5 epochs)
     band_names, band_code = np.unique(band, return_inverse=True)
     pairs, curve = np.unique(star * max(len(band_names), 1) + band_code, return_inverse=True)
+    del band_code
     pair_star = pairs // max(len(band_names), 1)
     pair_band = band_names[pairs % max(len(band_names), 1)] if len(pairs) else np.zeros(0, str)
     wave_um = np.array([band_info(cadence.survey, b).wave_eff / 1000.0 for b in pair_band], dtype=np.float32)
@@ -210,10 +233,8 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
         z, log_amp = model.flow.sample(ctx, torch.from_numpy(flow_noise[pair_star]))
         cond = model.cvae.condition(batch, decoder=True)
     period = 10 ** phys[:, 2]
-    first = np.array([e.time.min() if len(e.time) else 0.0 for e in epochs])
     epoch0 = (np.full(m, request.epoch) if request.epoch is not None else first + rng.uniform(0, 1, m) * period)
-    phase = np.mod((time - epoch0[star]) / period[star], 1.0)
-    s, s_err, s_mean = decode_epochs(model.cvae, z, cond, phase, curve)
+    s, s_err, s_mean = _decode_in_slices(model, z, cond, time, star, curve, epoch0, period)
     amp = 10 ** log_amp.numpy().astype(np.float64)
     teff, abs_mag = 10 ** phys[:, 0], phys[:, 1]
     dmod = LMC_DISTANCE_MODULUS if request.distance_modulus is None else request.distance_modulus
@@ -234,32 +255,71 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
         sel = pair_band == b
         st = pair_star[sel]
         mbar[sel] = mean_magnitude(cadence.survey, b, g_mean[st], teff[st], np.zeros(st.size), a_v[st])
-    true_mag = mbar[curve] + amp[curve] * (s.astype(np.float64) - s_mean[curve])
-    _refuse_non_finite(true_mag, star, "magnitude", id_prefix, start)  # before an error model sees it
-    if cadence.has_error_model:
-        by_time = np.argsort(time, kind="stable")  # Epochs are time-ordered; the chunk mixes stars
-        err = np.empty(len(time))
-        err[by_time] = cadence.errors(true_mag[by_time], Epochs(time[by_time], band[by_time], depth[by_time]))
-    else:
-        err = np.maximum(_model_errors(model, request, s_err, curve) * amp[curve], _MIN_ERR)
-    if noise:  # the survey's measured scatter beyond its errors on its own cadences, else Gaussian
-        survey_model = {} if isinstance(cadence, UniformCadence) else survey_noise(model.metadata)
-        mag = true_mag + draw_noise(survey_model, cadence.survey, band, err, rng, request.vclass, curve)
-    else:
-        mag = true_mag
+    err_scale = None if cadence.has_error_model else _model_error_scale(model, request, s_err, curve) * amp
+    # the survey's measured scatter beyond its errors on its own cadences, else Gaussian: one error
+    # scale per light curve, then one draw per epoch in output order (the same however sliced)
+    survey_model = {} if isinstance(cadence, UniformCadence) else survey_noise(model.metadata)
+    noise_scale = curve_scales(survey_model, cadence.survey, pair_band, rng, request.vclass) if noise else None
     flagged = outside | star_flag
     ids = np.array([f"{id_prefix}{start + i:07d}" for i in range(m)], dtype=object)
-    order = np.lexsort((time, star))
-    o, so = order, star[order]
-    columns: dict[str, Any] = {
-        "id": ids[so], "time": time[o], "band": band[o], "mag": mag[o], "mag_err": err[o],
-        "vclass": np.full(len(o), request.vclass, dtype=object),
-        "subtype": np.full(len(o), request.subtype or "", dtype=object),
-        "teff": teff[so], "abs_mag": abs_mag[so], "period": period[so], "epoch": epoch0[so],
-        "distance_modulus": dm[so], "extinction": a_v[so],
-        "cadence": np.full(len(o), cadence.name, dtype=object), "extrapolated": flagged[o],
-    }
-    return pa.table({f.name: pa.array(columns[f.name], f.type) for f in LONG_SCHEMA}, schema=LONG_SCHEMA)
+    per_star = {"teff": teff, "abs_mag": abs_mag, "period": period, "epoch": epoch0, "distance_modulus": dm,
+                "extinction": a_v}
+    for lo in range(0, len(time), SLICE_EPOCHS) if len(time) else [0]:
+        o = slice(lo, lo + SLICE_EPOCHS)
+        c = curve[o]
+        true_mag = mbar[c] + amp[c] * (s[o].astype(np.float64) - s_mean[c])
+        _refuse_non_finite(true_mag, star[o], "magnitude", id_prefix, start)  # before an error model sees it
+        if err_scale is None:
+            by_time = np.argsort(time[o], kind="stable")  # Epochs are time-ordered; the chunk mixes stars
+            err = np.empty(len(true_mag))
+            err[by_time] = cadence.errors(true_mag[by_time], Epochs(time[o][by_time], band[o][by_time],
+                                                                    depth[o][by_time]))
+        else:
+            err = np.maximum(s_err[o] * err_scale[c], _MIN_ERR)
+        # one noise draw per epoch in output order: the same numbers however the epochs are sliced
+        if noise_scale is not None:
+            mag = true_mag + err * noise_scale[c] * unit_noise(survey_model, cadence.survey, band[o], rng,
+                                                               request.vclass)
+        else:
+            mag = true_mag
+        so = star[o]
+        columns: dict[str, Any] = {
+            "id": ids[so], "time": time[o], "band": band[o], "mag": mag, "mag_err": err,
+            "vclass": np.full(len(so), request.vclass, dtype=object),
+            "subtype": np.full(len(so), request.subtype or "", dtype=object),
+            "cadence": np.full(len(so), cadence.name, dtype=object), "extrapolated": flagged[o],
+            **{name: values[so] for name, values in per_star.items()},
+        }
+        yield pa.table({f.name: pa.array(columns[f.name], f.type) for f in LONG_SCHEMA}, schema=LONG_SCHEMA)
+
+
+def _decode_in_slices(model: GenerativeModel, z: torch.Tensor, cond: torch.Tensor, time: np.ndarray,
+                      star: np.ndarray, curve: np.ndarray, epoch0: np.ndarray, period: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`decode_epochs` of every epoch, :data:`SLICE_EPOCHS` at a time (bounded memory).
+
+    A periodic decoder's value at a phase does not depend on the other phases, so a light curve
+    may be cut anywhere; a sequence decoder (TCN, GRU, LSTM) gets each light curve whole (slices
+    end where a star's epochs end; a star with more epochs than a slice is one slice).
+    """
+    n_curves = int(z.shape[0])
+    s, s_err = np.empty(len(time), np.float32), np.empty(len(time), np.float32)
+    s_mean = np.zeros(n_curves, np.float32)
+    whole_curves = model.cvae.config.decoder != "periodic"
+    bounds = np.flatnonzero(np.diff(star)) + 1  # where a star's epochs (all its curves) end
+    lo = 0
+    while lo < len(time):
+        hi = min(lo + SLICE_EPOCHS, len(time))
+        if whole_curves and hi < len(time):  # back to the last star's start, or on to its end
+            later = bounds[bounds >= hi]
+            earlier = bounds[(bounds > lo) & (bounds <= hi)]
+            hi = int(earlier[-1]) if earlier.size else int(later[0]) if later.size else len(time)
+        o = slice(lo, hi)
+        curves, local = np.unique(curve[o], return_inverse=True)
+        phase = np.mod((time[o] - epoch0[star[o]]) / period[star[o]], 1.0)
+        s[o], s_err[o], s_mean[curves] = decode_epochs(model.cvae, z[curves], cond[curves], phase, local)
+        lo = hi
+    return s, s_err, s_mean
 
 
 def base_points(model: GenerativeModel, neighbour: np.ndarray, noise: np.ndarray) -> np.ndarray:
@@ -284,20 +344,22 @@ def _refuse_non_finite(values: np.ndarray, star: np.ndarray, what: str, id_prefi
         )
 
 
-def _model_errors(model: GenerativeModel, request: StarRequest, s_err: np.ndarray, curve: np.ndarray) -> np.ndarray:
-    """The decoder's predicted errors (scaled units) with each light curve's median set to the
-    class's typical training value (:meth:`PhysicsCatalog.error_scale`): the decoder learned their
-    shape along the cycle, not their scale. Bundles without that value keep the raw prediction."""
+def _model_error_scale(model: GenerativeModel, request: StarRequest, s_err: np.ndarray,
+                       curve: np.ndarray) -> np.ndarray:
+    """Per light curve, the factor that sets the median of the decoder's predicted errors (scaled
+    units) to the class's typical training value (:meth:`PhysicsCatalog.error_scale`): the
+    decoder learned their shape along the cycle, not their scale. Bundles without that value keep
+    the raw prediction (factor 1)."""
     typical = model.catalog.error_scale(request.vclass, request.subtype)
-    s_err = s_err.astype(np.float64)
+    counts = np.bincount(curve)
     if not math.isfinite(typical):
         log.warning("this bundle stores no typical error scale: errors are the decoder's raw prediction")
-        return s_err
-    counts = np.bincount(curve)
+        return np.ones(counts.size)
     order = np.argsort(curve, kind="stable")
     starts = np.cumsum(counts) - counts
-    medians = np.array([np.median(s_err[order[a : a + c]]) if c else 1.0 for a, c in zip(starts, counts)])
-    return s_err * (typical / np.maximum(medians, 1e-12))[curve]
+    medians = np.array([np.median(s_err[order[a : a + c]].astype(np.float64)) if c else 1.0
+                        for a, c in zip(starts, counts)])
+    return typical / np.maximum(medians, 1e-12)
 
 
 def _as_cadence(cadence: str | Cadence, options: dict[str, Any] | None) -> Cadence:
@@ -324,7 +386,9 @@ def iter_generate(
     progress: bool = False,
     fallback_mean_mag: tuple[float, float] | None = None,
 ) -> Iterator[pa.Table]:
-    """Generate ``n`` light curves chunk by chunk (bounded memory), as long-format Arrow tables.
+    """Generate ``n`` light curves chunk by chunk, as long-format Arrow tables of at most
+    :data:`SLICE_EPOCHS` rows, in star then time order (memory bounded by epochs, whatever ``n`` and
+    the cadence's epochs per star).
 
     Arguments:
         request: the class and physics (:class:`StarRequest`).
@@ -337,7 +401,7 @@ def iter_generate(
         allow_extrapolation: generate physics or bands outside the training range, flagged in
             the ``extrapolated`` column, instead of refusing them.
         noise: add Gaussian noise of the reported errors (``False``: noiseless model curves).
-        chunk_size: stars per chunk.
+        chunk_size: most stars per chunk (fewer when their epochs pass :data:`CHUNK_EPOCHS`).
         id_prefix: light-curve id prefix (default ``<class>-<seed>-``).
         progress: show a progress bar over stars.
         fallback_mean_mag: for stars without an absolute magnitude (a class whose training
@@ -390,13 +454,21 @@ def iter_generate(
             log.warning("cadence %s: bands %s lie outside the trained wavelength range and are left out "
                         "(allow_extrapolation keeps them, flagged)", cad.name, outside)
     prefix = id_prefix if id_prefix is not None else f"{request.vclass}-{seed}-"
+    stars = stars_per_chunk(cad, chunk_size, bands, seed)
     with tqdm(total=n, desc=f"generating {request.vclass}", unit="lc", disable=not progress) as bar:
-        for k, start in enumerate(range(0, n, chunk_size)):
-            m = min(chunk_size, n - start)
+        for k, start in enumerate(range(0, n, stars)):
+            m = min(stars, n - start)
             rng = np.random.default_rng([seed, k])
-            yield _chunk(gm, request, cad, start, m, rng, bands, allow_extrapolation, star_flag, noise, prefix,
-                         fallback_mean_mag)
+            yield from _chunk(gm, request, cad, start, m, rng, bands, allow_extrapolation, star_flag, noise, prefix,
+                              fallback_mean_mag)
             bar.update(m)
+
+
+def stars_per_chunk(cadence: Cadence, chunk_size: int, bands: tuple[str, ...] | None = None, seed: int = 0) -> int:
+    """Stars generated together: ``chunk_size``, fewer when their epochs would pass :data:`CHUNK_EPOCHS`
+    (from the most epochs of a few probe draws of the cadence), at least one."""
+    most = int(probe_epochs(cadence, bands, seed).max(initial=1))
+    return max(1, min(chunk_size, CHUNK_EPOCHS // max(most, 1)))
 
 
 def generate_table(request: StarRequest, **kwargs: Any) -> Table:

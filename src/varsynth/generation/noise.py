@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 __all__ = ["NoiseModel", "survey_noise", "curve_scales", "unit_noise", "draw_noise"]
 
@@ -55,9 +55,12 @@ def unit_noise(model: NoiseModel, survey: str, band: np.ndarray, rng: np.random.
                vclass: str | None = None) -> np.ndarray:
     """Noise (n,) in units of the (scaled) errors for points in bands ``band`` (n,): ``t_scale * T``
     with T a Student-t of ``nu`` degrees of freedom truncated to ``|t_scale * T| <= max_abs``
-    (drawn by inverting its CDF) where recorded, else standard normal."""
+    where recorded, else standard normal. One uniform number per point, in the points' order,
+    is turned into either by inverting the CDF: the draws of a run do not depend on how its
+    points are split into calls."""
     band = np.asarray(band)
-    out = rng.standard_normal(band.size)
+    u = rng.uniform(0.0, 1.0, band.size)
+    out = special.ndtri(np.clip(u, 1e-300, 1.0 - 1e-16))
     for name in np.unique(band).tolist():
         fit = _record(model, survey, name, vclass)
         if fit is None:
@@ -66,7 +69,7 @@ def unit_noise(model: NoiseModel, survey: str, band: np.ndarray, rng: np.random.
         nu, t_scale = float(fit["nu"]), float(fit["t_scale"])
         bound = float(fit["max_abs"]) / t_scale
         lo, hi = stats.t.cdf(-bound, nu), stats.t.cdf(bound, nu)
-        out[sel] = t_scale * stats.t.ppf(rng.uniform(lo, hi, int(sel.sum())), nu)
+        out[sel] = t_scale * stats.t.ppf(lo + u[sel] * (hi - lo), nu)
     return out
 
 

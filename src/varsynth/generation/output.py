@@ -5,7 +5,9 @@ Chunks from :func:`~varsynth.generation.engine.iter_generate` stream straight in
 size however many light curves are written; the file appears only when complete (atomic).
 A NaN or infinite time, magnitude or error stops the run with an error naming the light curve
 (:func:`~varsynth.generation.writers.check_finite`) instead of being written.
-The optional plot draws the first light curves of the first chunk.
+The optional plot draws the first light curves of the first chunk. Everything that can be
+checked before the work is, before the model loads (:func:`~varsynth.generation.checks.check_run`):
+output and plot paths, format, star count and free disk space.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from varsynth import __version__
 from varsynth.cadences import Cadence, get_cadence
 from varsynth.config import ConfigError
+from varsynth.taxonomy import CLASSES
+from varsynth.generation.checks import check_run
 from varsynth.generation.engine import StarRequest, iter_generate
 from varsynth.generation.model import GenerativeModel, load_model
 from varsynth.generation.plot import plot_lightcurves
@@ -36,11 +41,13 @@ class GenerationReport(dict):
 def _write(path: str | Path, chunks: Iterable[pa.Table], meta: dict[str, Any], fmt: str | None,
            plot: str | Path | None) -> GenerationReport:
     first: pa.Table | None = None
-    ids = 0
+    ids, last = 0, None
     with LightCurveWriter(path, fmt, meta=meta, finite=FINITE_COLUMNS) as writer:
         for chunk in chunks:
             first = chunk if first is None else first
-            ids += len(set(chunk["id"].to_pylist())) if chunk.num_rows else 0
+            if chunk.num_rows:  # rows come in id order; one star's may span several chunks
+                ids += pc.count_distinct(chunk["id"]).as_py() - int(chunk["id"][0].as_py() == last)
+                last = chunk["id"][-1].as_py()
             writer.write(chunk)
         rows = writer.rows_written
     report = GenerationReport(path=str(path), stars=ids, rows=rows, plot=None)
@@ -56,6 +63,14 @@ def _meta(model: GenerativeModel, cadence: Cadence, seed: int, **extra: Any) -> 
     return {k: v if isinstance(v, (str, int, float, bool)) else json.dumps(v) for k, v in meta.items()}
 
 
+def _cadence(cadence: str | Cadence, options: dict[str, Any] | None) -> Cadence:
+    if isinstance(cadence, str):
+        return get_cadence(cadence, **(options or {}))
+    if options:
+        raise ConfigError("cadence options are only for a cadence given by name")
+    return cadence
+
+
 def write_lightcurves(path: str | Path, request: StarRequest, *, n: int, cadence: str | Cadence = "ogle3",
                       cadence_options: dict[str, Any] | None = None, model: str | GenerativeModel = "default",
                       seed: int = 0, fmt: str | None = None, plot: str | Path | None = None,
@@ -64,9 +79,15 @@ def write_lightcurves(path: str | Path, request: StarRequest, *, n: int, cadence
 
     Keyword arguments as :func:`~varsynth.generation.engine.iter_generate`; ``plot`` also
     draws a PNG grid of generated light curves.
+
+    Raises:
+        ConfigError: see :func:`~varsynth.generation.checks.check_run`, before the model loads.
     """
+    cad = _cadence(cadence, cadence_options)
+    check_run(path, n_stars=n, cadence=cad, fmt=fmt, plot=plot, bands=kwargs.get("bands"), seed=seed,
+              id_prefix=kwargs.get("id_prefix") or f"{request.vclass}-{seed}-", classes=(request.vclass,),
+              subtype=request.subtype)
     gm = model if isinstance(model, GenerativeModel) else load_model(model)
-    cad = get_cadence(cadence, **(cadence_options or {})) if isinstance(cadence, str) else cadence
     chunks = iter_generate(request, n=n, cadence=cad, model=gm, seed=seed, **kwargs)
     meta = _meta(gm, cad, seed, request={k: v for k, v in asdict(request).items() if v is not None}, n=n)
     return _write(path, chunks, meta, fmt, plot)
@@ -85,15 +106,22 @@ def write_training_set(path: str | Path, *, per_class: int, classes: Sequence[st
     M_G nor a period relation, see :mod:`varsynth.physics.luminosity`) get an apparent mean G
     drawn uniformly in ``fallback_mean_mag`` (mag).
     """
+    if per_class < 1:
+        raise ConfigError(f"per_class must be >= 1, got {per_class}")
+    unknown = sorted(set(classes or ()) - set(CLASSES))
+    if unknown:
+        raise ConfigError(f"classes {unknown} are unknown; valid: {list(CLASSES)}")
+    cad = _cadence(cadence, cadence_options)
+    chosen_or_all = tuple(classes) if classes else CLASSES  # the model's classes are known once it loads
+    check_run(path, n_stars=per_class * len(chosen_or_all), cadence=cad, fmt=fmt, plot=plot,
+              bands=kwargs.get("bands"), seed=seed, id_prefix=f"{max(chosen_or_all, key=len)}-{seed}-",
+              classes=chosen_or_all)
     gm = model if isinstance(model, GenerativeModel) else load_model(model)
-    cad = get_cadence(cadence, **(cadence_options or {})) if isinstance(cadence, str) else cadence
     known = sorted(set(gm.catalog.vclass.tolist()))
     chosen = list(classes) if classes else known
     unknown = sorted(set(chosen) - set(known))
     if unknown:
         raise ConfigError(f"classes {unknown} are not in the model's training data; valid: {known}")
-    if per_class < 1:
-        raise ConfigError(f"per_class must be >= 1, got {per_class}")
 
     def chunks() -> Iterable[pa.Table]:
         for k, vclass in enumerate(chosen):

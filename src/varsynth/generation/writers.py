@@ -24,8 +24,11 @@ ECSV strings lose leading and trailing spaces and may not hold line breaks. FITS
 case-insensitive: settings keys of up to 8 characters come back upper-case, longer ones (HIERARCH
 cards) keep their case.
 
-The output is written to a temporary file in the target's folder and moved onto the target only
-when :meth:`LightCurveWriter.close` succeeds, so a failed run never leaves a partial file.
+The output is written to a temporary file in the target's folder (``.NAME.PID-XXXXXXXX.tmp``)
+and moved onto the target only when :meth:`LightCurveWriter.close` succeeds, so a failed run
+never leaves a partial file; an exception, Ctrl-C or (in the command line) SIGTERM removes the
+temporary file, and temporary files of the same target left by a killed run are removed when
+the next writer opens (:func:`~varsynth.data.io.remove_stale_temporaries`).
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ import pyarrow.parquet as pq
 from astropy.io import fits
 from astropy.table import Column, MaskedColumn, Table
 
+from varsynth.data.io import check_writable, remove_stale_temporaries, temp_file
+
 __all__ = [
     "FINITE_COLUMNS",
     "FORMATS",
@@ -58,6 +63,7 @@ __all__ = [
     "LightCurveWriter",
     "PARQUET_ROW_GROUP_ROWS",
     "format_for",
+    "resolve_format",
     "read_hdf5",
     "read_table",
 ]
@@ -179,6 +185,23 @@ def _check_format(fmt: str) -> str:
     valid = sorted(set(FORMATS.values()))
     if fmt not in valid:
         raise ValueError(f"fmt must be one of {valid}, got {fmt!r}")
+    return fmt
+
+
+def resolve_format(path: str | os.PathLike[str], fmt: str | None = None) -> str:
+    """The format of ``path``: ``fmt`` if given, else from the suffix (:func:`format_for`).
+
+    Raises:
+        ValueError: unknown ``fmt`` or suffix, or a ``fmt`` that contradicts a known suffix
+            (``fmt="csv"`` for ``x.parquet`` would write CSV into a ``.parquet`` file).
+    """
+    if fmt is None:
+        return format_for(path)
+    fmt = _check_format(fmt)
+    by_suffix = FORMATS.get(Path(path).suffix.lower())
+    if by_suffix is not None and by_suffix != fmt:
+        raise ValueError(f"format {fmt!r} contradicts the suffix of {str(path)!r} ({by_suffix}); give a path "
+                         f"ending in {[k for k, v in FORMATS.items() if v == fmt]} or drop the format")
     return fmt
 
 
@@ -469,7 +492,8 @@ class LightCurveWriter:
 
     Args:
         path: output file; its parent folder is created if needed.
-        fmt: one of ``parquet``, ``csv``, ``ecsv``, ``fits``, ``hdf5``; ``None``: from the suffix.
+        fmt: one of ``parquet``, ``csv``, ``ecsv``, ``fits``, ``hdf5``; ``None``: from the suffix
+            (a ``fmt`` contradicting a known suffix is refused, :func:`resolve_format`).
         meta: generation settings (e.g. model, seed, cadence, version) stored in the file's
             metadata; values are str, int, float or bool scalars.
         schema: schema of the rows; ``None``: the schema of the first chunk. Giving it lets a
@@ -493,16 +517,15 @@ class LightCurveWriter:
     ) -> None:
         self.path = Path(path)
         self.finite = tuple(finite)
-        self.format = format_for(self.path) if fmt is None else _check_format(fmt)
+        self.format = resolve_format(self.path, fmt)
         self.meta = _check_meta(meta)
         self.rows_written = 0
         self._schema: pa.Schema | None = None
         self._sink: _Sink | None = None
         self._done = False
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        os.close(fd)
-        self._tmp = Path(tmp)
+        check_writable(self.path)
+        remove_stale_temporaries(self.path)
+        self._tmp = temp_file(self.path)
         if schema is not None:
             try:
                 self._open(schema)

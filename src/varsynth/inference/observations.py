@@ -16,8 +16,6 @@ error <= 0, too short).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from varsynth.config import CleanConfig, ConfigError
+from varsynth.data.io import OutputPathError, check_writable as _check_writable
 from varsynth.surveys.periods import MIN_POINTS as _SEARCH_MIN_POINTS
 
 __all__ = ["MIN_POINTS", "COLUMN_NAMES", "InputError", "Observations", "read_observations", "usable_points",
@@ -235,22 +234,9 @@ def usable_points(time: np.ndarray, mag: np.ndarray, mag_err: np.ndarray) -> tup
 
 
 def check_writable(path: str | Path, option: str = "--json") -> Path:
-    """Refuse an output path that cannot be written, before any work: a folder, a file under a
-    non-folder, or a folder where no file can be created (tried with a temporary file)."""
-    path = Path(path)
-    if path.is_dir():
-        raise InputError(f"cannot write {option} {path}: it is a folder")
-    folder = path.parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    if not folder.is_dir():
-        raise InputError(f"cannot write {option} {path}: {folder} is not a folder")
+    """Refuse an output path that cannot be written, before any work
+    (:func:`varsynth.data.io.check_writable`), as an :class:`InputError`."""
     try:
-        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=folder)
-    except OSError as err:
-        raise InputError(f"cannot write {option} {path}: {err.strerror or err} in {folder}") from None
-    os.close(fd)
-    os.unlink(probe)
-    if path.exists() and not os.access(path, os.W_OK):
-        raise InputError(f"cannot write {option} {path}: the file is read-only")
-    return path
+        return _check_writable(path, option)
+    except OutputPathError as err:
+        raise InputError(str(err)) from None
