@@ -24,6 +24,29 @@ SHARED_DATA = Path(
 
 _running: list[pytest.Item] = []  # the test being set up, run or torn down
 
+#: Seconds a fuzz test may take under ``pytest -m fuzz`` (10^4 inputs; the default is 600).
+NIGHTLY_FUZZ_TIMEOUT = 4 * 3600
+
+
+def _selects_fuzz(markexpr: str) -> bool:
+    """Whether a ``-m`` expression asks for the fuzz tests (``fuzz``, ``fuzz and ...``; not ``not fuzz``)."""
+    words = markexpr.replace("(", " ").replace(")", " ").split()
+    return any(w == "fuzz" and (i == 0 or words[i - 1] != "not") for i, w in enumerate(words))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """``pytest -m fuzz`` selects the nightly fuzz volume (tests/fuzzing.py), before test modules load."""
+    if _selects_fuzz(config.getoption("markexpr", "") or ""):
+        os.environ.setdefault("VARSYNTH_FUZZ_PROFILE", "nightly")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("VARSYNTH_FUZZ_PROFILE") != "nightly":
+        return
+    for item in items:
+        if item.get_closest_marker("fuzz") is not None:
+            item.add_marker(pytest.mark.timeout(NIGHTLY_FUZZ_TIMEOUT))
+
 
 def in_ci() -> bool:
     """Whether the tests run under continuous integration (``CI`` set to true, 1 or yes)."""

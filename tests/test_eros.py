@@ -305,3 +305,12 @@ def test_real_eros1_limit() -> None:
     stars = {lc.star_id: lc.vclass for lc in lcs}
     assert Counter(stars.values()) == {"RRLYR": 3, "CEP": 3, "ECL": 3, "LPV": 3}
     assert lcs == sorted(lcs, key=lambda lc: (lc.star_id, lc.band))
+
+
+def test_catalog_naming_a_column_twice_raises_reader_error(tmp_path: Path) -> None:
+    # Found by fuzzing: a repeated "patch_id" made a column a frame (TypeError in to_numeric).
+    path = tmp_path / "train.csv"
+    header = CATALOG_HEADER.replace(",patch_id,", ",patch_id,patch_id,", 1)
+    path.write_text(header + "\n")
+    with pytest.raises(ReaderError, match=r"repeated columns \['patch_id'\]"):
+        read_eros1_catalog(path, skips=SkipLog())

@@ -108,3 +108,36 @@ def test_real_lmc_cepheids_have_gaia_parameters() -> None:
     assert len(cep) == 1206 and len(both) == 1131
     # Bailer-Jones distances of LMC stars are prior-dominated: ~7 kpc instead of ~50 kpc
     assert 5_000 < both["r_est"].median() < 9_000
+
+
+def test_value_that_is_not_a_number_is_missing_and_counted(tmp_path: Path) -> None:
+    # Found by fuzzing: a text in r_est or angDist ended in a TypeError (log10 of a str, sorting).
+    write_csv(tmp_path / "var_conf_matches.csv", [
+        "1,OGLE-LMC-CEP-0001,CEP,F,3.1,15.6,0.7,0.1,15.9,0.6,0.01,5500.0,,,x,1.0,1.0",
+        "2,OGLE-LMC-CEP-0001,CEP,F,3.1,15.6,0.7,far,15.9,0.6,0.01,5500.0,,,1000.0,1.0,1.0",
+    ])
+    skips = SkipLog()
+    xm = read_gaia_dr2_xmatch(tmp_path, skips=skips)
+    assert list(xm.index) == ["OGLE-LMC-CEP-0001"] and xm["source_id"].iloc[0] == 1
+    assert math.isnan(xm["r_est"].iloc[0]) and math.isnan(xm["abs_Gmag"].iloc[0])
+    assert xm["angDist"].dtype == np.float64
+    assert skips.counts[("gaia-dr2", "line", "r_est is not a number (read as missing)")] == 1
+    assert skips.counts[("gaia-dr2", "line", "angDist is not a number (read as missing)")] == 1
+
+
+@pytest.mark.parametrize("row, reason", [
+    # More fields than the header: pandas turned the leading ones into an index (TypeError).
+    ("extra,1,OGLE-LMC-CEP-0002,CEP,F,3.1,15.6,0.7,0.1,15.9,0.6,0.01,5500.0,,,1000.0,1.0,1.0",
+     "rows with more fields than the header"),
+    # A fractional source_id: pandas raises TypeError, not ValueError.
+    ("1.5,OGLE-LMC-CEP-0002,CEP,F,3.1,15.6,0.7,0.1,15.9,0.6,0.01,5500.0,,,1000.0,1.0,1.0", "cannot safely cast"),
+])
+def test_malformed_group_file_is_skipped_and_counted(tmp_path: Path, row: str, reason: str) -> None:
+    write_csv(tmp_path / "cmd_confirmed.csv", [row])
+    write_csv(tmp_path / "var_conf_matches.csv", [
+        "7,OGLE-LMC-CEP-0001,CEP,F,3.1,15.6,0.7,0.1,15.9,0.6,0.01,5500.0,,,1000.0,1.0,1.0"])
+    skips = SkipLog()
+    xm = read_gaia_dr2_xmatch(tmp_path, skips=skips)
+    assert list(xm.index) == ["OGLE-LMC-CEP-0001"]
+    assert skips.counts[("gaia-dr2", "file", "unreadable file")] == 1
+    assert reason in skips.examples[("gaia-dr2", "file", "unreadable file")][0]

@@ -613,6 +613,30 @@ def test_catalog_without_header_raises(tmp_path: Path) -> None:
         read_ogle3_catalog(path)
 
 
+@pytest.mark.parametrize("text, message", [
+    # Found by fuzzing: each ended in a KeyError, TypeError or zlib.error, not a ReaderError.
+    ("# ID\tField\tRA\tDECL\nOGLE-LMC-CEP-0001\tLMC156.5\t4.5\t-69.0\n", "no column Type, Subtype"),
+    ("# ID\tType\tSubtype\tRA\tDECL\nOGLE-LMC-CEP-0001\tCep\tF\t4.5\t-69.0\n"
+     "OGLE-LMC-CEP-0002\tCep\tF\t4h31m\t-69.0\n", "RA of data row 2 is not a number: '4h31m'"),
+    ("# ID\tType\tSubtype\tRA\tDECL\nOGLE-LMC-CEP-0001\tCep\tF\t4.5\t\n", "DECL of data row 1 is not a number"),
+    ("# ID\tStarID\tType\tSubtype\tRA\tDECL\nOGLE-LMC-CEP-0001\t1.5\tCep\tF\t4.5\t-69.0\n", "cannot parse catalog"),
+])
+def test_malformed_catalog_raises_reader_error(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path / "cat.txt", text)
+    with pytest.raises(ReaderError, match=message):
+        read_ogle3_catalog(path)
+
+
+def test_damaged_gzip_catalog_raises_reader_error(tmp_path: Path) -> None:
+    import gzip
+
+    packed = gzip.compress(catalog_text([CEP_ROW]).encode(), mtime=0)
+    path = tmp_path / "cat.txt.gz"
+    path.write_bytes(packed[:10] + bytes(b ^ 0xFF for b in packed[10:]))
+    with pytest.raises(ReaderError, match="cannot (read|parse) catalog"):
+        read_ogle3_catalog(path)
+
+
 @pytest.fixture(scope="module")
 def real_catalog() -> pd.DataFrame:
     return read_ogle3_catalog(shared_dir("ogle3-catalog") / "ogle3_catalog.txt.bz2")

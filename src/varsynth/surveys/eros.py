@@ -125,13 +125,16 @@ def read_eros1_catalog(path: str | Path, *, skips: SkipLog) -> pd.DataFrame:
         type code is unknown.
 
     Raises:
-        ReaderError: when the file cannot be read or lacks a required column.
+        ReaderError: when the file cannot be read, lacks a required column or names one twice.
     """
     path = Path(path)
     header, rows, lines = csv_records(path, survey=SURVEY, skips=skips)
     missing = [c for c in _CATALOG_COLUMNS if c not in header]
     if missing:
         raise ReaderError(path, 1, f"missing columns {missing}")
+    repeated = [c for c in _CATALOG_COLUMNS if header.count(c) > 1]
+    if repeated:
+        raise ReaderError(path, 1, f"repeated columns {repeated}")
     raw = pd.DataFrame(rows, columns=header, dtype=str)
     raw.index = raw.iloc[:, 0].str.strip()
     num = pd.DataFrame(

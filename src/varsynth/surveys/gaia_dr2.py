@@ -53,14 +53,17 @@ COLUMNS: tuple[str, ...] = (
     "teff_val", "radius_val", "lum_val", "a_g_val", "e_bp_min_rp_val", "abs_Imag", "abs_Gmag",
 )
 
+# Columns holding numbers (all but the identifier and the class labels).
+_NUMBERS: tuple[str, ...] = tuple(c for c in COLUMNS if c not in ("source_id", "Type", "subType"))
+
 
 def read_gaia_dr2_xmatch(root: str | Path, *, skips: SkipLog, survey: str = SURVEY) -> pd.DataFrame:
     """Read and merge the validation-group CSVs of the Gaia DR2 / OGLE-III cross-match.
 
     Arguments:
         root: folder holding the group CSVs (e.g. ``gaia-dr2-ogle3-xmatch``).
-        skips: receives unreadable files (level ``file``), rows without an OGLE ID (level
-            ``line``) and duplicated OGLE IDs that were dropped (level ``star``).
+        skips: receives unreadable files (level ``file``), rows without an OGLE ID and values
+            that are not numbers in a numeric column (read as NaN; level ``line``) and duplicated OGLE IDs that were dropped (level ``star``).
         survey: name used as the skip-log key.
 
     Returns:
@@ -94,8 +97,11 @@ def _read_group(path: Path, skips: SkipLog, survey: str) -> pd.DataFrame | None:
     """One group CSV reduced to :data:`COLUMNS` + ``OGLE-ID`` + ``group``; ``None`` if unusable."""
     try:
         frame = pd.read_csv(path, dtype={"source_id": "Int64", "OGLE-ID": str})
-    except (OSError, ValueError, UnicodeDecodeError) as err:
+    except (OSError, ValueError, TypeError) as err:  # TypeError: a source_id such as 1.5
         skips.add(survey, "file", "unreadable file", f"{path}: {err}")
+        return None
+    if not isinstance(frame.index, pd.RangeIndex):  # pandas made the extra leading fields an index
+        skips.add(survey, "file", "unreadable file", f"{path}: rows with more fields than the header")
         return None
     if "OGLE-ID" not in frame.columns:
         skips.add(survey, "file", "no OGLE-ID column", str(path))
@@ -108,6 +114,12 @@ def _read_group(path: Path, skips: SkipLog, survey: str) -> pd.DataFrame | None:
     frame = frame.loc[~missing, ["OGLE-ID", *[c for c in COLUMNS if c in frame.columns]]]
     frame = frame.reindex(columns=["OGLE-ID", *COLUMNS])
     frame["source_id"] = frame["source_id"].astype("Int64")
+    for column in _NUMBERS:
+        values = frame[column]
+        numbers = pd.to_numeric(values, errors="coerce").astype(np.float64)
+        for row in frame.index[(numbers.isna() & values.notna()).to_numpy()]:
+            skips.add(survey, "line", f"{column} is not a number (read as missing)", f"{path}:{row + 2}")
+        frame[column] = numbers
     return frame.assign(group=path.stem)
 
 

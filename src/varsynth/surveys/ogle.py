@@ -34,6 +34,7 @@ import gzip
 import itertools
 import math
 import re
+import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -76,6 +77,9 @@ FOURIER_KEYS: tuple[str, ...] = ("A_1", "R21_1", "phi21_1", "R31_1", "phi31_1")
 
 # Secondary periods (days) of multi-mode stars, copied into meta when the catalog gives them.
 _EXTRA_PERIODS: tuple[str, ...] = ("P_2", "P_3")
+
+# Catalog columns every row needs (the class and the position).
+_CATALOG_REQUIRED = ("Type", "Subtype", "RA", "DECL")
 
 # Catalog columns that are identifiers or labels, read as strings.
 _CATALOG_TEXT = ("ID", "Field", "Type", "Subtype", "ID_OGLE_II", "ID_MACHO", "ID_ASAS",
@@ -615,7 +619,9 @@ def read_ogle3_catalog(path: str | Path) -> pd.DataFrame:
         DataFrame with one row per star in file order (default integer index).
 
     Raises:
-        ReaderError: the file cannot be read or has no column-name line.
+        ReaderError: the file cannot be read, has no column-name line, lacks a ``Type``,
+            ``Subtype``, ``RA`` or ``DECL`` column, or has a value that is not a number in
+            ``RA``, ``DECL`` or ``StarID``.
     """
     path = Path(path)
     n_comments, names = _catalog_header(path)
@@ -627,8 +633,13 @@ def read_ogle3_catalog(path: str | Path) -> pd.DataFrame:
             path, sep="\t", skiprows=n_comments, header=None, names=names, dtype=dtypes,
             na_values=[CATALOG_MISSING], keep_default_na=False, low_memory=False,
         )
-    except (OSError, ValueError, EOFError) as err:
+    except (OSError, ValueError, TypeError, EOFError, zlib.error) as err:  # a damaged .gz; TypeError: StarID 1.5
         raise ReaderError(path, None, f"cannot parse catalog: {err}") from err
+    missing = [name for name in _CATALOG_REQUIRED if name not in frame.columns]
+    if missing:
+        raise ReaderError(path, n_comments or None, f"no column {', '.join(missing)} in the column-name line")
+    for column in ("RA", "DECL"):
+        frame[column] = _catalog_numbers(frame[column], column, path)
     for column in dtypes:
         if column != "StarID":
             # Empty or blank-padded text fields (ID_OTHER is written as spaces) are missing.
@@ -639,13 +650,23 @@ def read_ogle3_catalog(path: str | Path) -> pd.DataFrame:
     return frame
 
 
+def _catalog_numbers(values: pd.Series, column: str, path: Path) -> pd.Series:
+    """``values`` as float64; a value that is not a number raises :class:`ReaderError` naming its row."""
+    numbers = pd.to_numeric(values, errors="coerce").astype(np.float64)
+    bad = np.flatnonzero(numbers.isna().to_numpy() & values.notna().to_numpy())
+    if bad.size:
+        raise ReaderError(path, None, f"{column} of data row {int(bad[0]) + 1} is not a number: "
+                                      f"{str(values.iloc[bad[0]])[:40]!r}")
+    return numbers
+
+
 def _catalog_header(path: Path) -> tuple[int, list[str]]:
     """Number of leading ``#`` lines and the column names written on the last of them."""
     opener = {".bz2": bz2.open, ".gz": gzip.open}.get(path.suffix, open)
     try:
         with opener(path, "rt", encoding="utf-8") as stream:
             comments = list(itertools.takewhile(lambda line: line.startswith("#"), stream))
-    except (OSError, UnicodeDecodeError, EOFError) as err:
+    except (OSError, UnicodeDecodeError, EOFError, zlib.error) as err:
         raise ReaderError(path, None, f"cannot read catalog: {err}") from err
     names = comments[-1].lstrip("#").strip().split("\t") if comments else []
     if not names or names[0] != "ID":
