@@ -165,3 +165,21 @@ def test_base_points_shrink_the_neighbours_code_and_jitter_it():
     np.testing.assert_array_equal(out := base_points(model, np.array([3, 1]), noise), noise.astype(np.float32))
     flow.config.neighbour_bandwidth, model.catalog.base_code = 0.6, None  # a bundle without base points
     np.testing.assert_array_equal(base_points(model, np.array([3, 1]), noise), out)
+
+
+def test_the_excess_over_the_errors_is_capped_by_the_real_scatter():
+    from varsynth.generation.noise import noise_sigma
+
+    err = np.array([0.001, 0.01, 0.01, 0.07])
+    factor = np.array([8.0, 8.0, 1.2, 0.75])
+    ceiling = np.array([0.02, 0.02, 0.007, 0.05])
+    # bright Gaia-like star: 8x its error; faint one: capped at the 0.02 mag real scatter;
+    # a ceiling below the error keeps the error; overestimated errors shrink by their factor
+    np.testing.assert_allclose(noise_sigma(err, factor, ceiling), [0.008, 0.02, 0.01, 0.0525])
+
+
+def test_fit_records_the_scatter_in_the_errors_units():
+    phases, mags, errs = _curves(50, 2.0, None, seed=14)
+    fit = fit_noise(phases, mags, errs)
+    q, s = np.asarray(fit["scale_quantiles"]), np.asarray(fit["scatter_quantiles"])
+    assert abs(q[20] - 2.0) < 0.1 and abs(s[20] - 2.0 * 0.02) < 0.004  # errors uniform in 0.01-0.03 mag

@@ -57,7 +57,7 @@ from varsynth.config import ConfigError
 from varsynth.generation.abs_mag import ABS_MAG, fill_abs_mag
 from varsynth.generation.checks import probe_epochs
 from varsynth.generation.decode import decode_epochs
-from varsynth.generation.noise import curve_scales, survey_noise, unit_noise
+from varsynth.generation.noise import curve_scales, noise_sigma, survey_noise, unit_noise
 from varsynth.generation.model import GenerativeModel, load_model
 from varsynth.generation.photometry import mean_magnitude
 from varsynth.generation.writers import LONG_SCHEMA, NonFiniteOutputError, check_finite
@@ -278,8 +278,8 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
             err = np.maximum(s_err[o] * err_scale[c], _MIN_ERR)
         # one noise draw per epoch in output order: the same numbers however the epochs are sliced
         if noise_scale is not None:
-            mag = true_mag + err * noise_scale[c] * unit_noise(survey_model, cadence.survey, band[o], rng,
-                                                               request.vclass)
+            sigma = noise_sigma(err, noise_scale[0][c], noise_scale[1][c])
+            mag = true_mag + sigma * unit_noise(survey_model, cadence.survey, band[o], rng, request.vclass)
         else:
             mag = true_mag
         so = star[o]

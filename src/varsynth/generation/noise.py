@@ -2,8 +2,9 @@
 
 A model trained by ``varsynth train`` records, per survey, band and class of its training light
 curves, how real points scatter around the stars' light curves in units of their published
-errors (:func:`varsynth.training.noise.fit_survey_noise`): the distribution of each light
-curve's scale factor (quantiles) and the Student-t of the residuals within a light curve.
+errors (:func:`varsynth.training.noise.fit_survey_noise`): the distributions of each light
+curve's scale factor and of its scatter in magnitudes (quantiles), and the Student-t of the
+residuals within a light curve.
 :func:`draw_noise` draws a scale per light curve and noise of that distribution times the errors
 for those surveys and bands, and Gaussian noise of the errors for all others (and for models
 without the record).
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 from scipy import special, stats
 
-__all__ = ["NoiseModel", "survey_noise", "curve_scales", "unit_noise", "draw_noise"]
+__all__ = ["NoiseModel", "survey_noise", "curve_scales", "noise_sigma", "unit_noise", "draw_noise"]
 
 #: ``{survey: {band: {"nu": ..., "scale": ..., "max_abs": ...}}}``
 NoiseModel = dict[str, dict[str, dict[str, Any]]]
@@ -36,19 +37,30 @@ def _record(model: NoiseModel, survey: str, band: str, vclass: str | None) -> di
 
 
 def curve_scales(model: NoiseModel, survey: str, curve_band: np.ndarray, rng: np.random.Generator,
-                 vclass: str | None = None) -> np.ndarray:
-    """One error scale factor per light curve (m,), for light curves in bands ``curve_band`` (m,):
-    drawn from the recorded quantiles (inverse CDF, linear between them), 1 where none is recorded."""
+                 vclass: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per light curve (m,) in bands ``curve_band`` (m,): the error scale factor ``c`` and the
+    largest scatter ``s`` (mag), both at one uniform quantile of the recorded distributions
+    (inverse CDF, linear between the quantiles); ``c = 1``, ``s = inf`` where none is recorded."""
     curve_band = np.asarray(curve_band)
-    out = np.ones(curve_band.size)
+    factor, ceiling = np.ones(curve_band.size), np.full(curve_band.size, np.inf)
     for name in np.unique(curve_band).tolist():
         fit = _record(model, survey, name, vclass)
         if fit is None:
             continue
         sel = curve_band == name
-        quantiles = np.asarray(fit["scale_quantiles"], dtype=float)
-        out[sel] = np.interp(rng.uniform(0.0, 1.0, int(sel.sum())), np.linspace(0.0, 1.0, quantiles.size), quantiles)
-    return out
+        u = rng.uniform(0.0, 1.0, int(sel.sum()))
+        for out, key in ((factor, "scale_quantiles"), (ceiling, "scatter_quantiles")):
+            if key in fit:
+                q = np.asarray(fit[key], dtype=float)
+                out[sel] = np.interp(u, np.linspace(0.0, 1.0, q.size), q)
+    return factor, ceiling
+
+
+def noise_sigma(err: np.ndarray, factor: np.ndarray, ceiling: np.ndarray) -> np.ndarray:
+    """The noise's scale (mag) per point, ``min(factor * err, max(err, ceiling))``: the errors
+    times the factor, whose excess over the errors is at most the ceiling's (a factor below 1
+    shrinks the errors as measured)."""
+    return np.minimum(factor * err, np.maximum(err, ceiling))
 
 
 def unit_noise(model: NoiseModel, survey: str, band: np.ndarray, rng: np.random.Generator,
@@ -88,5 +100,5 @@ def draw_noise(model: NoiseModel, survey: str, band: np.ndarray, err: np.ndarray
     names, band_code = np.unique(band, return_inverse=True)
     _, first, which = np.unique(curve.astype(np.int64) * max(len(names), 1) + band_code, return_index=True,
                                 return_inverse=True)  # a light curve is one band of one star
-    scale = curve_scales(model, survey, band[first], rng, vclass)
-    return err * scale[which] * unit_noise(model, survey, band, rng, vclass)
+    factor, ceiling = curve_scales(model, survey, band[first], rng, vclass)
+    return noise_sigma(err, factor[which], ceiling[which]) * unit_noise(model, survey, band, rng, vclass)

@@ -12,15 +12,20 @@ freedom (``r * sqrt(n / (n - tr H))``), are described in two parts, because erro
 by a different factor for every star (its brightness, crowding, the field's calibration):
 
 - the scale of each light curve, ``c = 1.4826 x median |r|`` (1 for honest Gaussian errors),
-  whose distribution over the light curves is recorded as 41 quantiles;
+  and its scatter in magnitudes, ``c`` times its median error, whose distributions over the
+  light curves are recorded as 41 quantiles each;
 - the shape of the residuals within a light curve, ``r / c`` pooled over the light curves,
   fitted by a Student-t of location 0 (:func:`scipy.stats.t.fit`, maximum likelihood):
   degrees of freedom ``nu`` and scale ``t_scale``, truncated at the 99.9th percentile of
   ``|r / c|`` (the training light curves were cleaned of outliers).
 
-The generator draws, for each light curve of that survey and band, a scale ``c`` from the
-recorded distribution and noise ``err * c * t_scale * T_nu`` for its points instead of
-``err * N(0, 1)`` (:func:`varsynth.generation.noise.draw_noise`). Honest Gaussian errors are
+The generator draws, for each light curve of that survey and band, a scale ``c`` and a scatter
+``s`` (mag) at one quantile of the recorded distributions, and noise
+``sigma * t_scale * T_nu`` for its points with ``sigma = min(c * err, max(err, s))`` instead of
+``err * N(0, 1)`` (:func:`varsynth.generation.noise.draw_noise`): the excess over the errors is
+proportional to them, but it makes the scatter no larger in magnitudes than real light curves' (a survey's
+excess is partly a floor of calibration scatter: Gaia DR3's bright training stars have errors
+of 1-2 mmag and 8x that scatter; a faint generated star with 10 mmag errors is not given 80). Honest Gaussian errors are
 ``c = 1``, ``t_scale = 1``, ``nu`` -> infinity. The fit is made per class too: the residuals of a
 class also hold its scatter around a strictly periodic light curve (cycle-to-cycle changes of
 LPVs, say), which its generated light curves then share.
@@ -95,8 +100,9 @@ def fit_survey_noise(dataset_dir: str | Path, data_filter: DataFilter | None = N
     """Student-t noise of every survey and band of the real training light curves.
 
     Returns:
-        ``{survey: {band: {"scale_quantiles", "nu", "t_scale", "max_abs", "curves", "points",
-        "mad_scale", "classes"}}}``: the light curves' scales at :data:`QUANTILES`, the
+        ``{survey: {band: {"scale_quantiles", "scatter_quantiles", "nu", "t_scale", "max_abs",
+        "curves", "points", "mad_scale", "classes"}}}``: the light curves' scales and scatters
+        (mag) at :data:`QUANTILES`, the
         within-light-curve Student-t and its truncation, the light curves and points used and
         the robust scale of all residuals pooled (1.4826 x median absolute residual), of
         all the survey's light curves in the band and, under ``classes``, of each class's with at
@@ -111,6 +117,9 @@ def fit_survey_noise(dataset_dir: str | Path, data_filter: DataFilter | None = N
     table = table.filter(pc.invert(table["augmented"]))
     survey, band, vclass = (np.asarray(table[c].to_pylist(), dtype=object) for c in ("survey", "band", "vclass"))
     phase, mag, err = (table[c].to_numpy(zero_copy_only=False) for c in ("phase", "mag", "mag_err"))
+    span = table["mag_max"].to_numpy() - table["mag_min"].to_numpy()  # scaled units to mag
+    err = [np.asarray(e, float) * w for e, w in zip(err, span)]
+    mag = [np.asarray(m, float) * w for m, w in zip(mag, span)]
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for key in sorted(set(zip(survey.tolist(), band.tolist()))):
         rows = np.flatnonzero((survey == key[0]) & (band == key[1]))
@@ -136,22 +145,25 @@ def fit_noise(phases: list[np.ndarray], mags: list[np.ndarray], errs: list[np.nd
     :data:`MIN_POINTS` usable points too. ``None`` with fewer than :data:`MIN_CURVES` usable
     light curves.
     """
-    parts = []
+    parts, typical_err = [], []
     for ph, m, e in zip(phases, mags, errs):
         ph, m, e = (np.asarray(x, float) for x in (ph, m, e))
         ok = np.isfinite(ph) & np.isfinite(m) & np.isfinite(e) & (e > 0)
         if ok.sum() >= MIN_POINTS:
             parts.append(normalised_residuals(ph[ok], m[ok], e[ok]))
+            typical_err.append(float(np.median(e[ok])))
     if len(parts) < MIN_CURVES:
         return None
     scales = np.array([ROBUST_SIGMA * np.median(np.abs(r)) for r in parts])
     scales = np.maximum(scales, 1e-3)  # a light curve of repeated values has MAD 0
+    scatter = scales * np.asarray(typical_err)  # each light curve's scatter in the errors' units
     within = np.concatenate([r / c for r, c in zip(parts, scales)])
     within = within[np.isfinite(within)]
     rng = np.random.default_rng(seed)
     sample = within if within.size <= MAX_FIT_POINTS else rng.choice(within, MAX_FIT_POINTS, replace=False)
     nu, _, t_scale = stats.t.fit(sample, floc=0.0)
     r = np.concatenate(parts)
-    return {"scale_quantiles": np.quantile(scales, QUANTILES).tolist(), "nu": float(nu), "t_scale": float(t_scale),
+    return {"scale_quantiles": np.quantile(scales, QUANTILES).tolist(),
+            "scatter_quantiles": np.quantile(scatter, QUANTILES).tolist(), "nu": float(nu), "t_scale": float(t_scale),
             "max_abs": float(np.quantile(np.abs(within), 0.999)), "curves": len(parts), "points": int(r.size),
             "mad_scale": float(ROBUST_SIGMA * np.median(np.abs(r)))}
