@@ -145,6 +145,23 @@ def test_training_set_is_balanced_in_every_format(tmp_path, suffix):
     assert per_class == {"RRLYR": 4, "CEP": 4, "ECL": 4}
 
 
+def test_cli_h5_output_is_read_by_plain_astropy_and_equals_the_parquet_output(tmp_path, capsys):
+    """``varsynth generate -o x.h5`` then ``Table.read("x.h5")`` with no arguments: the same
+    columns, units, values and settings as the Parquet output of the same seed."""
+    args = ["generate", "--class", "RRLYR", "--period", "0.55", "--cadence", "ztf", "-n", "7", "--seed", "1",
+            "--no-progress", "-o"]
+    assert main([*args, str(tmp_path / "x.h5")]) == 0 and main([*args, str(tmp_path / "x.parquet")]) == 0
+    got, want = Table.read(tmp_path / "x.h5"), read_table(tmp_path / "x.parquet")
+    assert got.colnames == want.colnames and len(got) == len(want) > 7
+    assert got.meta == want.meta and got.meta["seed"] == 1
+    for name in want.colnames:
+        assert got[name].unit == want[name].unit and got[name].description == want[name].description, name
+        if want[name].dtype.kind == "U":
+            assert got[name].dtype.kind == "S" and np.char.decode(got[name], "utf-8").tolist() == want[name].tolist()
+        else:
+            assert got[name].dtype == want[name].dtype and np.array_equal(got[name], want[name], equal_nan=True), name
+
+
 def test_cli_refuses_out_of_range_physics(tmp_path, capsys):
     code = main(["generate", "--class", "RRLYR", "--period", "30", "-o", str(tmp_path / "x.parquet")])
     assert code == 2 and "--allow-extrapolation" in capsys.readouterr().err

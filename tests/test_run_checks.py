@@ -3,6 +3,7 @@ line with a bounded exit status (0 ok, 1 runtime failure, 2 usage or input error
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -120,7 +121,7 @@ def test_the_size_estimate_covers_the_real_output_without_overstating_it(tmp_pat
     estimate = checks.check_run(out, n_stars=300, cadence=cadence, id_prefix="RRLYR-1-", classes=("RRLYR",))
     write_lightcurves(out, StarRequest("RRLYR"), n=300, cadence=cadence, seed=1)
     on_disk = out.stat().st_size
-    if format_for(out) == "fits":  # the Parquet spool of the same rows exists until the table is complete
+    if format_for(out) in ("fits", "hdf5"):  # the Parquet spool of the same rows exists until the table is done
         spool = write_lightcurves(tmp_path / "spool.parquet", StarRequest("RRLYR"), n=300, cadence=cadence, seed=1)
         on_disk += Path(spool["path"]).stat().st_size
     assert on_disk <= estimate.bytes <= 1.6 * on_disk, (estimate, on_disk)
@@ -137,3 +138,30 @@ def test_runtime_failures_exit_1_in_one_line_and_v_anywhere_shows_the_traceback(
     assert code == 1 and "Traceback" in err and err.strip().splitlines()[-1].startswith("varsynth: error: ")
     assert main(["-v", "generate", "--class", "RRLYR", "--no-progress", *args]) == 1
     assert list(tmp_path.iterdir()) == []
+
+
+_REFUSALS_WITHOUT_TORCH = """
+import json, sys
+from varsynth.cli import main
+out = sys.argv[1]
+refusals = [["--period", "-1", "-o", out + "/x.parquet"], ["-o", out + "/file.txt/x.parquet"], ["-o", out],
+            ["--cadence", "ztf", "--cadence-file", out + "/c.txt", "-o", out + "/x.parquet"]]
+codes = [main(["generate", "--class", "RRLYR", "--no-progress", *args]) for args in refusals]
+refused_without = [name for name in ("torch", "matplotlib") if name in sys.modules]
+ok = main(["generate", "--class", "RRLYR", "--cadence", "uniform", "--cadence-option", "n_epochs=5", "-n", "1",
+           "--no-progress", "-o", out + "/ok.parquet"])
+print(json.dumps({"codes": codes, "loaded": refused_without, "ok": ok, "torch_after_ok": "torch" in sys.modules}))
+"""
+
+
+def test_refusals_do_not_import_torch(tmp_path):
+    """A bad period, an output under a file, a folder as output and two cadences are refused in a
+    fresh process before torch (or matplotlib) is imported; a run that passes the checks does import it."""
+    (tmp_path / "file.txt").write_text("not a folder")
+    proc = subprocess.run([sys.executable, "-c", _REFUSALS_WITHOUT_TORCH, str(tmp_path)], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["codes"] == [2, 2, 2, 2], proc.stderr
+    assert result["loaded"] == [], f"imported before the checks passed: {result['loaded']}"
+    assert result["ok"] == 0 and result["torch_after_ok"]  # the probe can tell: a real run imports torch

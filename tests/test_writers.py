@@ -20,6 +20,7 @@ from varsynth.generation import writers
 from varsynth.generation.writers import (
     FORMATS,
     HDF5_GROUP,
+    HDF5_TABLE,
     LONG_SCHEMA,
     LightCurveWriter,
     format_for,
@@ -96,16 +97,43 @@ def test_round_trip_three_chunks(tmp_path: Path, fmt: str) -> None:
     assert meta == META
     assert str(table["time"].unit) == "d" and str(table["teff"].unit) == "K"
     assert leftovers(tmp_path) == [path.name]
-    if fmt in ("ecsv", "fits"):  # astropy's own reader takes the whole file
+    if fmt in ("ecsv", "fits", "hdf5"):  # astropy's own reader takes the whole file, with no arguments
         assert len(Table.read(path)) == 45
     if fmt == "parquet":
         assert pq.ParquetFile(path).num_row_groups == 1  # short chunks are joined
     if fmt == "hdf5":
         with h5py.File(path) as f:
-            ds = f[HDF5_GROUP]["id"]
+            assert sorted(f) == [HDF5_TABLE, HDF5_TABLE + ".__table_column_meta__"]  # astropy's layout
+            ds = f[HDF5_TABLE]
             assert ds.chunks is not None and ds.compression == "gzip" and ds.maxshape == (None,)
-            assert h5py.check_string_dtype(ds.dtype).encoding == "utf-8"
-            assert f[HDF5_GROUP].attrs["seed"] == 42
+            assert ds.dtype.names == tuple(LONG_SCHEMA.names) and ds.dtype["id"] == np.dtype("S6")
+
+
+def test_hdf5_is_read_by_plain_astropy_table_read(tmp_path: Path) -> None:
+    """``Table.read(path)`` with no arguments: same columns, values, units, descriptions, settings."""
+    path = tmp_path / "lc.h5"
+    chunks = [long_chunk(k) for k in range(3)]
+    with LightCurveWriter(path, meta=META) as writer:
+        for chunk in chunks:
+            writer.write(chunk)
+    table = Table.read(path)
+    assert dict(table.meta) == META
+    for field in LONG_SCHEMA:
+        assert (table[field.name].unit is None) == (b"unit" not in field.metadata), field.name
+        if table[field.name].unit is not None:
+            assert str(table[field.name].unit) == field.metadata[b"unit"].decode(), field.name
+        assert table[field.name].description == field.metadata[b"description"].decode(), field.name
+    table.convert_bytestring_to_unicode()  # astropy leaves strings as bytes unless asked
+    assert_same(table, pa.concat_tables(chunks))
+
+
+def test_hdf5_keeps_utf8_and_spaces_and_removes_its_spool(tmp_path: Path) -> None:
+    path = tmp_path / "lc.h5"
+    with LightCurveWriter(path) as writer:
+        writer.write(pa.table({"id": ["é", "", " a "]}))
+        writer.write(pa.table({"id": ["longer than before"]}))
+    assert read_table(path)["id"].tolist() == ["é", "", " a ", "longer than before"]
+    assert leftovers(tmp_path) == ["lc.h5"]
 
 
 def test_parquet_row_groups(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -220,12 +248,23 @@ def test_read_hdf5_refuses_foreign_file(tmp_path: Path) -> None:
     path = tmp_path / "other.h5"
     with h5py.File(path, "w") as f:
         f["x"] = [1, 2]
-    with pytest.raises(ValueError, match="no 'lightcurves' group"):
+    with pytest.raises(ValueError, match="no '__astropy_table__' table"):
         read_hdf5(path)
 
 
+def test_read_hdf5_still_reads_the_older_group_of_columns(tmp_path: Path) -> None:
+    path = tmp_path / "old.h5"
+    with h5py.File(path, "w") as f:
+        group = f.create_group(HDF5_GROUP)
+        group.attrs["seed"] = 3
+        group.create_dataset("id", data=["a", "b"], dtype=h5py.string_dtype("utf-8"))
+        group.create_dataset("mag", data=[1.0, 2.0]).attrs["unit"] = "mag"
+    table = read_hdf5(path)
+    assert table["id"].tolist() == ["a", "b"] and str(table["mag"].unit) == "mag" and table.meta == {"seed": 3}
+
+
 # Any text without NUL (quotes, commas, line breaks, leading spaces, "NA", ...), any float (NaN,
-# inf, -0.0, subnormals), any bool: Parquet and CSV must give back exactly what was written.
+# inf, -0.0, subnormals), any bool: Parquet, CSV and HDF5 must give back exactly what was written.
 _text = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=8)
 _chunk_rows = st.lists(
     st.tuples(_text, st.floats(), st.floats(width=32), st.booleans(), st.integers(-(2**63), 2**63 - 1)),
@@ -236,7 +275,7 @@ _SMALL = pa.schema([("id", pa.string()), ("mag", pa.float64()), ("f32", pa.float
 
 
 @settings(max_examples=60, deadline=None)
-@given(chunks=st.lists(_chunk_rows, min_size=1, max_size=3), fmt=st.sampled_from(["parquet", "csv"]))
+@given(chunks=st.lists(_chunk_rows, min_size=1, max_size=3), fmt=st.sampled_from(["parquet", "csv", "hdf5"]))
 def test_random_chunks_round_trip_exactly(chunks: list, fmt: str) -> None:
     tables = [pa.Table.from_pylist([dict(zip(_SMALL.names, r, strict=True)) for r in rows], schema=_SMALL)
               for rows in chunks]  # fmt: skip
@@ -304,4 +343,4 @@ def n_rows(path: Path, fmt: str) -> int:
     if fmt == "fits":
         return fits.getheader(path, 1)["NAXIS2"]
     with h5py.File(path) as f:
-        return f[HDF5_GROUP]["id"].shape[0]
+        return f[HDF5_TABLE].shape[0]

@@ -13,7 +13,7 @@ from importlib import import_module
 from typing import Any
 
 _WHERE = {
-    "ExtrapolationError": "engine", "StarRequest": "engine", "generate": "engine",
+    "ExtrapolationError": "engine", "StarRequest": "request", "generate": "engine",
     "generate_table": "engine", "iter_generate": "engine",
     "GenerativeModel": "model", "load_model": "model",
     "write_lightcurves": "output", "write_training_set": "output",

@@ -7,16 +7,18 @@ A NaN or infinite time, magnitude or error stops the run with an error naming th
 (:func:`~varsynth.generation.writers.check_finite`) instead of being written.
 The optional plot draws the first light curves of the first chunk. Everything that can be
 checked before the work is, before the model loads (:func:`~varsynth.generation.checks.check_run`):
-output and plot paths, format, star count and free disk space.
+output and plot paths, format, star count and free disk space. This module imports the model's
+libraries (torch) and matplotlib only once those checks have passed, so a refused run is fast.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -26,12 +28,24 @@ from varsynth.cadences import Cadence, get_cadence
 from varsynth.config import ConfigError
 from varsynth.taxonomy import CLASSES
 from varsynth.generation.checks import check_run
-from varsynth.generation.engine import StarRequest, iter_generate
-from varsynth.generation.model import GenerativeModel, load_model
-from varsynth.generation.plot import plot_lightcurves
+from varsynth.generation.request import StarRequest
 from varsynth.generation.writers import FINITE_COLUMNS, LightCurveWriter
 
+if TYPE_CHECKING:
+    from varsynth.generation.model import GenerativeModel
+
 __all__ = ["GenerationReport", "write_lightcurves", "write_training_set"]
+
+
+def load_model(model: str | os.PathLike[str]) -> GenerativeModel:
+    """:func:`~varsynth.generation.model.load_model`, importing it (and torch) only when called."""
+    from varsynth.generation.model import load_model as load
+
+    return load(model)
+
+
+def _loaded(model: str | os.PathLike[str] | GenerativeModel) -> GenerativeModel:
+    return load_model(model) if isinstance(model, (str, os.PathLike)) else model
 
 
 class GenerationReport(dict):
@@ -52,6 +66,8 @@ def _write(path: str | Path, chunks: Iterable[pa.Table], meta: dict[str, Any], f
         rows = writer.rows_written
     report = GenerationReport(path=str(path), stars=ids, rows=rows, plot=None)
     if plot is not None and first is not None and first.num_rows:
+        from varsynth.generation.plot import plot_lightcurves
+
         report["plot"] = str(plot_lightcurves(first, plot, seed=int(meta.get("seed", 0))))
     return report
 
@@ -87,7 +103,9 @@ def write_lightcurves(path: str | Path, request: StarRequest, *, n: int, cadence
     check_run(path, n_stars=n, cadence=cad, fmt=fmt, plot=plot, bands=kwargs.get("bands"), seed=seed,
               id_prefix=kwargs.get("id_prefix") or f"{request.vclass}-{seed}-", classes=(request.vclass,),
               subtype=request.subtype)
-    gm = model if isinstance(model, GenerativeModel) else load_model(model)
+    from varsynth.generation.engine import iter_generate  # torch: only once the checks have passed
+
+    gm = _loaded(model)
     chunks = iter_generate(request, n=n, cadence=cad, model=gm, seed=seed, **kwargs)
     meta = _meta(gm, cad, seed, request={k: v for k, v in asdict(request).items() if v is not None}, n=n)
     return _write(path, chunks, meta, fmt, plot)
@@ -116,7 +134,9 @@ def write_training_set(path: str | Path, *, per_class: int, classes: Sequence[st
     check_run(path, n_stars=per_class * len(chosen_or_all), cadence=cad, fmt=fmt, plot=plot,
               bands=kwargs.get("bands"), seed=seed, id_prefix=f"{max(chosen_or_all, key=len)}-{seed}-",
               classes=chosen_or_all)
-    gm = model if isinstance(model, GenerativeModel) else load_model(model)
+    from varsynth.generation.engine import iter_generate  # torch: only once the checks have passed
+
+    gm = _loaded(model)
     known = sorted(set(gm.catalog.vclass.tolist()))
     chosen = list(classes) if classes else known
     unknown = sorted(set(chosen) - set(known))

@@ -10,11 +10,13 @@ of a chunk and a row group) whatever the number of chunks:
   as one row group (a chunk that long on its own is one row group).
 - CSV: ``#`` comment lines (generation settings, column types and units), then the rows.
 - ECSV: the YAML header written once (by astropy, from a 0-row table), then the rows.
-- HDF5: group ``lightcurves`` holding one resizable, chunked, compressed dataset per column
-  (strings as variable-length UTF-8); settings as attributes of the group.
-- FITS: a binary table cannot grow cheaply, so chunks are spooled to a temporary Parquet file
-  while the widest string is measured; at close the spool is streamed, one row group at a
-  time, into one pre-sized BINTABLE.
+- HDF5: astropy's layout (``write_table_hdf5(..., serialize_meta=True)``), which
+  ``astropy.table.Table.read(path)`` reads with no arguments: one chunked, compressed, resizable
+  compound dataset ``__astropy_table__`` (strings as fixed-width UTF-8 bytes) and its YAML header
+  (units, descriptions, settings) in ``__astropy_table__.__table_column_meta__``.
+- FITS and HDF5: string cells have a fixed width, so chunks are spooled to a temporary Parquet
+  file while the widest string is measured; at close the spool is streamed, one row group at a
+  time, into the table (FITS: one pre-sized BINTABLE).
 
 Columns may be boolean, int16/32/64, float32/64 or string and must hold no nulls (FITS, HDF5 and
 ECSV have no common missing-value marker): use NaN for an unknown float and ``""`` for an empty
@@ -40,6 +42,7 @@ import re
 import tempfile
 from pathlib import Path
 from types import TracebackType
+from collections.abc import Iterator
 from typing import Any, Protocol
 
 import h5py
@@ -50,6 +53,7 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 from astropy.io import fits
 from astropy.table import Column, MaskedColumn, Table
+from astropy.table import meta as table_meta
 
 from varsynth.data.io import check_writable, remove_stale_temporaries, temp_file
 
@@ -59,6 +63,7 @@ __all__ = [
     "NonFiniteOutputError",
     "check_finite",
     "HDF5_GROUP",
+    "HDF5_TABLE",
     "LONG_SCHEMA",
     "LightCurveWriter",
     "PARQUET_ROW_GROUP_ROWS",
@@ -110,13 +115,16 @@ FORMATS: dict[str, str] = {
 #: Fewest rows in a Parquet row group (except the last): shorter chunks are held and joined.
 PARQUET_ROW_GROUP_ROWS = 131_072
 
-#: HDF5 group holding one dataset per column.
+#: HDF5 dataset holding the table: astropy's default table path, so ``Table.read`` needs no ``path``.
+HDF5_TABLE = "__astropy_table__"
+#: Older versions wrote this HDF5 group of one dataset per column (still read by :func:`read_hdf5`).
 HDF5_GROUP = "lightcurves"
+_HDF5_META_SUFFIX = ".__table_column_meta__"  # astropy's serialized header beside the table
 
 _META_KEY = b"varsynth.meta"  # Parquet schema-metadata key holding the settings as JSON
 _FITS_BATCH_ROWS = 16_384  # rows converted at a time when the spool is streamed into the table
-_HDF5_CHUNK_ROWS = 32_768  # 256 KiB of float64, 512 KiB of variable-length string references
-_HDF5_CACHE_BYTES = 1 << 20  # per dataset: holds the chunk being filled, so memory stays bounded
+_HDF5_CHUNK_BYTES = 1 << 19  # bytes of rows per HDF5 chunk (the compression unit)
+_HDF5_CACHE_BYTES = 4 << 20  # holds the chunks being filled, so memory stays bounded
 _HDF5_METADATA_BYTES = 4 << 20
 _FITS_FORMS = {  # Arrow type -> (FITS TFORM, big-endian numpy dtype of one cell)
     pa.bool_(): ("L", "i1"),
@@ -352,41 +360,110 @@ class _EcsvSink(_TextSink):
 
 
 
-class _Hdf5Sink:
-    """Group ``lightcurves``: one resizable, chunked, gzip-compressed dataset per column."""
+class _Spool:
+    """Chunks spooled to a temporary Parquet file beside ``tmp``, the widest string measured.
 
-    def __init__(self, tmp: Path, schema: pa.Schema, meta: dict[str, Any]) -> None:
-        bad = [name for name in schema.names if "/" in name or name in (".", "")]
-        if bad:
-            raise ValueError(f"column names {bad} cannot name HDF5 datasets ('/' is the path separator)")
-        self._file = h5py.File(tmp, "w", rdcc_nbytes=_HDF5_CACHE_BYTES, rdcc_w0=1.0)
-        config = self._file.id.get_mdc_config()  # metadata cache (string heaps, indexes): 32 MiB
-        config.max_size = _HDF5_METADATA_BYTES  # by default, grown adaptively as the file grows
-        self._file.id.set_mdc_config(config)
-        group = self._file.create_group(HDF5_GROUP, track_order=True)
-        group.attrs.update(meta)
-        self._datasets = []
-        for field in schema:
-            is_str = field.type in _STRING_TYPES
-            dtype = h5py.string_dtype("utf-8") if is_str else np.dtype(field.type.to_pandas_dtype())
-            ds = group.create_dataset(
-                field.name, shape=(0,), maxshape=(None,), dtype=dtype,
-                chunks=(_HDF5_CHUNK_ROWS,), compression="gzip", compression_opts=4, shuffle=True,
-            )  # fmt: skip
-            ds.attrs.update(_field_info(field))
-            self._datasets.append((ds, is_str))
+    For formats whose string cells have a fixed width, known only once every row is seen
+    (FITS, HDF5): :attr:`widths` holds the longest value of each string column in UTF-8 bytes
+    (at least 1); :meth:`batches` streams the rows back, one row group at a time.
+    """
+
+    def __init__(self, tmp: Path, schema: pa.Schema) -> None:
+        self.widths = {f.name: 1 for f in schema if f.type in _STRING_TYPES}
+        self.rows = 0
+        fd, spool = tempfile.mkstemp(prefix=f"{tmp.name}.", suffix=".spool", dir=tmp.parent)
+        os.close(fd)
+        self.path = Path(spool)
+        self._writer: _ParquetSink | None = _ParquetSink(self.path, schema, {})
 
     def write(self, chunk: pa.Table) -> None:
-        n = chunk.num_rows
-        for (ds, is_str), column in zip(self._datasets, chunk.columns, strict=True):
-            start = ds.shape[0]
-            ds.resize((start + n,))
-            ds[start:] = _strings(column) if is_str else column.to_numpy()
+        for name in self.widths:
+            longest = pc.max(pc.binary_length(chunk[name])).as_py() or 0
+            self.widths[name] = max(self.widths[name], longest)
+        assert self._writer is not None
+        self._writer.write(chunk)
+        self.rows += chunk.num_rows
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        """Every spooled row, in order, in batches of at most :data:`_FITS_BATCH_ROWS` rows."""
+        assert self._writer is not None
+        self._writer.finish()
+        self._writer = None
+        with pq.ParquetFile(self.path) as spool:
+            # One reader per row group: a single reader over the whole file keeps ~170 kB
+            # per row group it has passed (pyarrow 26), so memory would grow with the file.
+            for group in range(spool.num_row_groups):
+                yield from spool.iter_batches(_FITS_BATCH_ROWS, row_groups=[group], use_threads=False)
+
+    def remove(self) -> None:
+        if self._writer is not None:
+            self._writer.discard()
+            self._writer = None
+        self.path.unlink(missing_ok=True)
+
+
+def _astropy_header(schema: pa.Schema, meta: dict[str, Any]) -> list[str]:
+    """astropy's serialized table header (YAML lines: column types, units, descriptions, meta)."""
+    empty = Table(meta=meta)
+    for field in schema:
+        dtype = str if field.type in _STRING_TYPES else field.type.to_pandas_dtype()
+        empty[field.name] = Column(np.empty(0, dtype=dtype), **_field_info(field))
+    return table_meta.get_yaml_from_table(empty)
+
+
+class _Hdf5Sink:
+    """One compound dataset laid out as astropy's ``write_table_hdf5(..., serialize_meta=True)``.
+
+    The table is dataset :data:`HDF5_TABLE` (chunked, gzip, resizable), its header (units,
+    descriptions, settings) the YAML lines of dataset ``HDF5_TABLE + ".__table_column_meta__"``,
+    so ``astropy.table.Table.read(path)`` reads it with no arguments. Strings are fixed-width
+    UTF-8 bytes, as astropy writes them; their width is known only once every row is seen, so
+    chunks are spooled (:class:`_Spool`) and streamed into the dataset at :meth:`finish`.
+    """
+
+    def __init__(self, tmp: Path, schema: pa.Schema, meta: dict[str, Any]) -> None:
+        self._tmp = tmp
+        self._schema = schema
+        self._header = [line.encode() for line in _astropy_header(schema, meta)]
+        self._spool = _Spool(tmp, schema)
+
+    def write(self, chunk: pa.Table) -> None:
+        self._spool.write(chunk)
 
     def finish(self) -> None:
-        self._file.close()
+        rows = np.dtype([
+            (f.name, f"S{self._spool.widths[f.name]}" if f.type in _STRING_TYPES else f.type.to_pandas_dtype())
+            for f in self._schema
+        ])  # fmt: skip
+        chunk_rows = max(1, _HDF5_CHUNK_BYTES // rows.itemsize)
+        with h5py.File(self._tmp, "w", rdcc_nbytes=_HDF5_CACHE_BYTES, rdcc_w0=1.0) as f:
+            config = f.id.get_mdc_config()  # metadata cache (chunk index): 32 MiB by default,
+            config.max_size = _HDF5_METADATA_BYTES  # grown adaptively as the file grows
+            f.id.set_mdc_config(config)
+            table = f.create_dataset(
+                HDF5_TABLE, shape=(self._spool.rows,), maxshape=(None,), dtype=rows,
+                chunks=(chunk_rows,), compression="gzip", compression_opts=4, shuffle=True,
+            )  # fmt: skip
+            f.create_dataset(HDF5_TABLE + _HDF5_META_SUFFIX, data=np.array(self._header))
+            start = 0
+            for batch in self._spool.batches():
+                table[start : start + batch.num_rows] = self._records(batch, rows)
+                start += batch.num_rows
+        self._spool.remove()
 
-    discard = finish
+    @staticmethod
+    def _records(batch: pa.RecordBatch, rows: np.dtype) -> np.ndarray:
+        """HDF5 rows (numpy dtype ``rows``) of one spooled batch; strings as UTF-8 bytes."""
+        out = np.empty(batch.num_rows, dtype=rows)
+        for name in rows.names:
+            column = batch.column(name)
+            if rows[name].kind == "S":
+                column = column.cast(pa.binary())
+            out[name] = column.to_numpy(zero_copy_only=False)
+        return out
+
+    def discard(self) -> None:
+        self._spool.remove()
 
 
 class _FitsSink:
@@ -403,53 +480,36 @@ class _FitsSink:
             name = key.upper() if re.fullmatch(r"[A-Za-z0-9_-]{1,8}", key) else f"HIERARCH {key}"
             self._cards.append(fits.Card(name, value))
         self._cards.tostring()  # refuse a card FITS cannot hold now, before any data is written
-        self._widths = {f.name: 1 for f in schema if f.type in _STRING_TYPES}
-        fd, spool = tempfile.mkstemp(prefix=f"{tmp.name}.", suffix=".spool", dir=tmp.parent)
-        os.close(fd)
-        self._spool = Path(spool)
-        self._spooler: _ParquetSink | None = _ParquetSink(self._spool, schema, {})
-        self._rows = 0
+        self._spool = _Spool(tmp, schema)
 
     def write(self, chunk: pa.Table) -> None:
-        for name in self._widths:
-            column = chunk[name]
-            if not pc.all(pc.string_is_ascii(column), min_count=0).as_py():
+        for name in self._spool.widths:
+            if not pc.all(pc.string_is_ascii(chunk[name]), min_count=0).as_py():
                 raise ValueError(f"column {name!r}: FITS strings must be ASCII")
-            longest = pc.max(pc.binary_length(column)).as_py() or 0
-            self._widths[name] = max(self._widths[name], longest)
-        assert self._spooler is not None
-        self._spooler.write(chunk)
-        self._rows += chunk.num_rows
+        self._spool.write(chunk)
 
     def finish(self) -> None:
-        assert self._spooler is not None
-        self._spooler.finish()
-        self._spooler = None
+        widths = self._spool.widths
         columns, dtype = [], []
         for field in self._schema:
             if field.type in _STRING_TYPES:
-                form, cell = f"{self._widths[field.name]}A", f"S{self._widths[field.name]}"
+                form, cell = f"{widths[field.name]}A", f"S{widths[field.name]}"
             else:
                 form, cell = _FITS_FORMS[field.type]
             columns.append(fits.Column(name=field.name, format=form, unit=_field_info(field).get("unit")))
             dtype.append((field.name, cell))
         header = fits.BinTableHDU.from_columns(columns, nrows=0).header
-        header["NAXIS2"] = self._rows
+        header["NAXIS2"] = self._spool.rows
         header.extend(self._cards)
         rows = np.dtype(dtype)
         assert rows.itemsize == header["NAXIS1"]
         stream = fits.StreamingHDU(str(self._tmp), header)
         try:
-            with pq.ParquetFile(self._spool) as spool:
-                # One reader per row group: a single reader over the whole file keeps ~170 kB
-                # per row group it has passed (pyarrow 26), so memory would grow with the file.
-                for group in range(spool.num_row_groups):
-                    batches = spool.iter_batches(_FITS_BATCH_ROWS, row_groups=[group], use_threads=False)
-                    for batch in batches:
-                        stream.write(self._records(batch, rows).view(np.uint8))
+            for batch in self._spool.batches():
+                stream.write(self._records(batch, rows).view(np.uint8))
         finally:
             stream.close()
-        self._spool.unlink()
+        self._spool.remove()
 
     @staticmethod
     def _records(batch: pa.RecordBatch, rows: np.dtype) -> np.ndarray:
@@ -469,9 +529,7 @@ class _FitsSink:
         return out
 
     def discard(self) -> None:
-        if self._spooler is not None:
-            self._spooler.discard()
-        self._spool.unlink(missing_ok=True)
+        self._spool.remove()
 
 
 _SINKS: dict[str, type[_Sink]] = {
@@ -670,10 +728,17 @@ def _read_fits(path: Path) -> Table:
 
 
 def read_hdf5(path: str | os.PathLike[str]) -> Table:
-    """Read an HDF5 file written by :class:`LightCurveWriter` (group ``lightcurves``) in full."""
+    """Read an HDF5 file written by :class:`LightCurveWriter` in full (strings as ``str``).
+
+    Reads the table at :data:`HDF5_TABLE` with astropy, and the group :data:`HDF5_GROUP` of one
+    dataset per column that versions before it wrote.
+    """
     with h5py.File(path, "r") as f:
+        if HDF5_TABLE in f:
+            return Table.read(f, format="hdf5", path=HDF5_TABLE, character_as_bytes=False)
         if HDF5_GROUP not in f:
-            raise ValueError(f"{path}: no {HDF5_GROUP!r} group; not a light-curve HDF5 file")
+            raise ValueError(f"{path}: no {HDF5_TABLE!r} table (nor an older {HDF5_GROUP!r} group); "
+                             "not a light-curve HDF5 file")
         group = f[HDF5_GROUP]
         out = Table(meta={k: v.item() if isinstance(v, np.generic) else v for k, v in group.attrs.items()})
         for name, ds in group.items():
