@@ -24,6 +24,7 @@ import inspect
 from typing import Any
 
 from varsynth.cadences.base import Cadence, Epochs
+from varsynth.config import ConfigError
 from varsynth.cadences.errors import M5ErrorModel, m5_sigma
 from varsynth.cadences.files import FileCadence
 from varsynth.cadences.gaia import GaiaCadence
@@ -33,7 +34,7 @@ from varsynth.cadences.opsim import OpSimCadence
 from varsynth.cadences.simple import RandomCadence, UniformCadence
 from varsynth.cadences.ztf import ZTFCadence
 
-__all__ = ["CADENCES", "Cadence", "Epochs", "M5ErrorModel", "cadence_options", "get_cadence", "m5_sigma"]
+__all__ = ["CADENCES", "Cadence", "Epochs", "M5ErrorModel", "as_cadence", "cadence_options", "get_cadence", "m5_sigma"]
 
 _REGISTRY: dict[str, type[Cadence]] = {
     "ogle3": OGLE3Cadence,
@@ -78,3 +79,13 @@ def get_cadence(name: str, **options: Any) -> Cadence:
     if missing:
         raise ValueError(f"cadence {name!r}: option(s) {missing} required; valid options: {sorted(valid)}")
     return _REGISTRY[name](**options)
+
+
+def as_cadence(cadence: str | Cadence, options: dict[str, Any] | None = None) -> Cadence:
+    """A cadence given by name (built with ``options``) or as an instance (``options`` refused)."""
+    if isinstance(cadence, str):
+        return get_cadence(cadence, **(options or {}))
+    if options:
+        raise ConfigError("cadence options are only for a cadence given by name")
+    return cadence
+

@@ -50,7 +50,7 @@ from astropy.timeseries import TimeSeries
 from tqdm.auto import tqdm
 
 from varsynth.bands import band as band_info
-from varsynth.cadences import Cadence, Epochs, get_cadence
+from varsynth.cadences import Cadence, Epochs, as_cadence
 from varsynth.cadences.base import MJD_RANGE
 from varsynth.cadences.simple import UniformCadence
 from varsynth.config import ConfigError
@@ -302,14 +302,6 @@ def _model_error_scale(model: GenerativeModel, request: StarRequest, s_err: np.n
     return typical / np.maximum(medians, 1e-12)
 
 
-def _as_cadence(cadence: str | Cadence, options: dict[str, Any] | None) -> Cadence:
-    if isinstance(cadence, str):
-        return get_cadence(cadence, **(options or {}))
-    if options:
-        raise ConfigError("cadence options are only for a cadence given by name")
-    return cadence
-
-
 def iter_generate(
     request: StarRequest,
     *,
@@ -366,7 +358,7 @@ def iter_generate(
     if chunk_size < 1:
         raise ConfigError(f"chunk_size must be >= 1, got {chunk_size}")
     gm = load_model(model) if not isinstance(model, GenerativeModel) else model
-    cad = _as_cadence(cadence, cadence_options)
+    cad = as_cadence(cadence, cadence_options)
     star_flag = _check_physics(gm, request, allow_extrapolation)
     rows = gm.catalog.rows(request.vclass, request.subtype)
     no_abs_mag = (not np.isfinite(gm.catalog.phys[rows, PHYSICS_CHOICES.index("abs_mag")]).any()

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from varsynth import __version__
-from varsynth.cadences import Cadence, get_cadence
+from varsynth.cadences import Cadence, as_cadence
 from varsynth.config import ConfigError
 from varsynth.taxonomy import CLASSES
 from varsynth.generation.checks import check_run
@@ -79,14 +79,6 @@ def _meta(model: GenerativeModel, cadence: Cadence, seed: int, **extra: Any) -> 
     return {k: v if isinstance(v, (str, int, float, bool)) else json.dumps(v) for k, v in meta.items()}
 
 
-def _cadence(cadence: str | Cadence, options: dict[str, Any] | None) -> Cadence:
-    if isinstance(cadence, str):
-        return get_cadence(cadence, **(options or {}))
-    if options:
-        raise ConfigError("cadence options are only for a cadence given by name")
-    return cadence
-
-
 def write_lightcurves(path: str | Path, request: StarRequest, *, n: int, cadence: str | Cadence = "ogle3",
                       cadence_options: dict[str, Any] | None = None, model: str | GenerativeModel = "default",
                       seed: int = 0, fmt: str | None = None, plot: str | Path | None = None,
@@ -99,7 +91,7 @@ def write_lightcurves(path: str | Path, request: StarRequest, *, n: int, cadence
     Raises:
         ConfigError: see :func:`~varsynth.generation.checks.check_run`, before the model loads.
     """
-    cad = _cadence(cadence, cadence_options)
+    cad = as_cadence(cadence, cadence_options)
     check_run(path, n_stars=n, cadence=cad, fmt=fmt, plot=plot, bands=kwargs.get("bands"), seed=seed,
               id_prefix=kwargs.get("id_prefix") or f"{request.vclass}-{seed}-", classes=(request.vclass,),
               subtype=request.subtype)
@@ -129,7 +121,7 @@ def write_training_set(path: str | Path, *, per_class: int, classes: Sequence[st
     unknown = sorted(set(classes or ()) - set(CLASSES))
     if unknown:
         raise ConfigError(f"classes {unknown} are unknown; valid: {list(CLASSES)}")
-    cad = _cadence(cadence, cadence_options)
+    cad = as_cadence(cadence, cadence_options)
     chosen_or_all = tuple(classes) if classes else CLASSES  # the model's classes are known once it loads
     check_run(path, n_stars=per_class * len(chosen_or_all), cadence=cad, fmt=fmt, plot=plot,
               bands=kwargs.get("bands"), seed=seed, id_prefix=f"{max(chosen_or_all, key=len)}-{seed}-",
