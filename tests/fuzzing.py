@@ -30,7 +30,7 @@ NIGHTLY_EXAMPLES = 10_000
 PROFILE_ENV = "VARSYNTH_FUZZ_PROFILE"
 
 settings.register_profile(
-    "varsynth-fuzz-ci", max_examples=CI_EXAMPLES, deadline=None, derandomize=False,
+    "varsynth-fuzz-ci", max_examples=CI_EXAMPLES, deadline=None, derandomize=True,
     suppress_health_check=list(HealthCheck), print_blob=True,
 )
 settings.register_profile(

@@ -151,3 +151,16 @@ def test_real_files_with_limit() -> None:
         assert set(lc.meta["mean_mag"]) == {"G"} and lc.meta["bp_rp"] is not None
         assert 0.03 <= lc.period <= 2000
     assert np.mean([lc.meta["period_ok"] for lc in lcs if lc.vclass in {"RRLYR", "CEP"}]) >= 0.75
+
+
+def test_metadata_with_invalid_utf8_text_is_an_unreadable_file(tmp_path: Path) -> None:
+    (tmp_path / "metadata").mkdir()
+    path = tmp_path / "metadata" / "gaia_metadata_A.parquet"
+    _metadata([(1, "RRAB_MARKER")]).to_parquet(path, compression=None, engine="pyarrow", use_dictionary=False,
+                                               write_statistics=False)
+    data = path.read_bytes()
+    assert data.count(b"RRAB_MARKER") == 1
+    path.write_bytes(data.replace(b"RRAB_MARKER", b"RRAB\x80MARKER"[:11]))  # same length, not UTF-8
+    skips = SkipLog()
+    assert read_gaia_metadata(tmp_path, skips=skips) == {}
+    assert skips.counts[("gaia-dr3", "file", "unreadable file (UnicodeDecodeError)")] == 1

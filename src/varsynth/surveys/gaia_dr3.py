@@ -89,12 +89,12 @@ def read_gaia_metadata(root: str | Path, *, skips: SkipLog) -> dict[str, dict[st
     rows: dict[str, dict[str, Any]] = {}
     for path in sorted((root / "metadata").glob("*.parquet")):
         source_file = path.relative_to(root).as_posix()
-        try:
-            table = pd.read_parquet(path, columns=list(METADATA_COLUMNS))
+        try:  # text is decoded when the records are built: invalid UTF-8 fails there
+            records = pd.read_parquet(path, columns=list(METADATA_COLUMNS)).to_dict("records")
         except (OSError, ValueError, KeyError, pa.ArrowException) as err:
             skips.add(SURVEY, "file", f"unreadable file ({err.__class__.__name__})", source_file)
             continue
-        for record in table.to_dict("records"):
+        for record in records:
             key = str(record["source_id"])
             if key in rows:
                 skips.add(SURVEY, "line", "duplicate metadata row", f"{source_file}:{key}")
