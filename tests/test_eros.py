@@ -314,3 +314,14 @@ def test_catalog_naming_a_column_twice_raises_reader_error(tmp_path: Path) -> No
     path.write_text(header + "\n")
     with pytest.raises(ReaderError, match=r"repeated columns \['patch_id'\]"):
         read_eros1_catalog(path, skips=SkipLog())
+
+
+def test_period_that_underflows_to_zero_is_not_usable(tmp_path: Path) -> None:
+    # Found by the nightly fuzz volume: period 5e-324 (> 0) divided by div_period 2 is 0.0 days,
+    # which was kept as a usable period.
+    path = tmp_path / "train.csv"
+    path.write_text(CATALOG_HEADER + "\n" + catalog_row("10_2", period="5e-324", div="2.0") + "\n")
+    skips = SkipLog()
+    table = read_eros1_catalog(path, skips=skips)
+    assert not table["usable"].any()
+    assert skips.counts[("eros1", "star", "missing or non-positive period")] == 1

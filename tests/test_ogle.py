@@ -620,6 +620,8 @@ def test_catalog_without_header_raises(tmp_path: Path) -> None:
      "OGLE-LMC-CEP-0002\tCep\tF\t4h31m\t-69.0\n", "RA of data row 2 is not a number: '4h31m'"),
     ("# ID\tType\tSubtype\tRA\tDECL\nOGLE-LMC-CEP-0001\tCep\tF\t4.5\t\n", "DECL of data row 1 is not a number"),
     ("# ID\tStarID\tType\tSubtype\tRA\tDECL\nOGLE-LMC-CEP-0001\t1.5\tCep\tF\t4.5\t-69.0\n", "cannot parse catalog"),
+    # found by the nightly fuzz volume: an infinite StarID ended in an OverflowError
+    ("# ID\tStarID\tType\tSubtype\tRA\tDECL\nOGLE-LMC-CEP-0001\tinf\tCep\tF\t4.5\t-69.0\n", "cannot parse catalog"),
 ])
 def test_malformed_catalog_raises_reader_error(tmp_path: Path, text: str, message: str) -> None:
     path = write(tmp_path / "cat.txt", text)

@@ -150,7 +150,8 @@ def read_eros1_catalog(path: str | Path, *, skips: SkipLog) -> pd.DataFrame:
     num, raw, where = num[~dup], raw[~dup], where[~dup]
 
     num["period_days"] = num["period"] / num["div_period"]
-    good_period = np.isfinite(num["period_days"]) & (num["period"] > 0) & (num["div_period"] > 0)
+    # period / div_period can underflow to 0 (a subnormal period): the quotient itself must be > 0.
+    good_period = np.isfinite(num["period_days"]) & (num["period_days"] > 0) & (num["div_period"] > 0)
     classes = [_eros_class_or_none(code) for code in num["type"]]
     known = np.array([c is not None for c in classes], dtype=bool)
     for w in where[~known]:

@@ -633,7 +633,8 @@ def read_ogle3_catalog(path: str | Path) -> pd.DataFrame:
             path, sep="\t", skiprows=n_comments, header=None, names=names, dtype=dtypes,
             na_values=[CATALOG_MISSING], keep_default_na=False, low_memory=False,
         )
-    except (OSError, ValueError, TypeError, EOFError, zlib.error) as err:  # a damaged .gz; TypeError: StarID 1.5
+    except (OSError, ValueError, TypeError, OverflowError, EOFError, zlib.error) as err:
+        # a damaged .gz; TypeError: StarID 1.5; OverflowError: StarID inf
         raise ReaderError(path, None, f"cannot parse catalog: {err}") from err
     missing = [name for name in _CATALOG_REQUIRED if name not in frame.columns]
     if missing:
