@@ -93,6 +93,26 @@ def _show(name: str, value: float) -> str:
     return f"{10 ** value:.4g}" if name.startswith("log10_") else f"{value:.3g}"
 
 
+def conditioned_physics(model: GenerativeModel, request: StarRequest, phys: np.ndarray,
+                        neighbour: np.ndarray, unconditioned: np.ndarray) -> np.ndarray:
+    """The physics (n, 3) the network and the flow are conditioned on: ``phys`` with NaN (masked,
+    as a missing value in training) where the star's value was drawn, not given, and the training
+    star it was drawn near (``neighbour``, catalog rows) did not have it, and where M_G was filled
+    from a relation the class never had in training (``unconditioned``).
+
+    The drawn values stay in the output and in the photometry; the model sees each star as it saw
+    its neighbour in training. E.g. 1 of 1,645 training LPVs has a Teff: an LPV conditioned on
+    that one star's 6,134 K lies outside what the model learned for the class (OGLE-III Mira I-band
+    amplitudes came out 0.5 instead of 1.3 mag).
+    """
+    cond = np.array(phys, dtype=float, copy=True)
+    drawn = ~np.isfinite(request.given_physics())
+    lacking = ~np.isfinite(model.catalog.phys[neighbour]) & drawn[None, :]
+    cond[lacking] = np.nan
+    cond[unconditioned, ABS_MAG] = np.nan
+    return cond
+
+
 def _check_physics(model: GenerativeModel, request: StarRequest, allow_extrapolation: bool) -> bool:
     """Refuse given physics outside the class's training range; ``True`` if it is (and allowed)."""
     given = request.given_physics()
@@ -129,8 +149,7 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
     phys, neighbour = model.catalog.draw(request.vclass, request.subtype, request.given_physics(), m, rng)
     phys, unconditioned = fill_abs_mag(model.catalog, request.vclass, request.subtype, phys,
                                        request.abs_mag is not None, rng)
-    cond_phys = phys.copy()  # M_G the class never had in training is not shown to the model
-    cond_phys[unconditioned, ABS_MAG] = np.nan
+    cond_phys = conditioned_physics(model, request, phys, neighbour, unconditioned)
     flow_noise = base_points(model, neighbour, rng.standard_normal((m, cfg.latent_dim + 1)))
     epochs = [cadence.draw(rng) for _ in range(m)]
     times, band_names, m5, star_of = [], [], [], []
