@@ -131,6 +131,8 @@ def test_value_that_is_not_a_number_is_missing_and_counted(tmp_path: Path) -> No
      "rows with more fields than the header"),
     # A fractional source_id: pandas raises TypeError, not ValueError.
     ("1.5,OGLE-LMC-CEP-0002,CEP,F,3.1,15.6,0.7,0.1,15.9,0.6,0.01,5500.0,,,1000.0,1.0,1.0", "cannot safely cast"),
+    # An infinite source_id (found by the nightly fuzz volume): OverflowError.
+    ("inf,OGLE-LMC-CEP-0002,CEP,F,3.1,15.6,0.7,0.1,15.9,0.6,0.01,5500.0,,,1000.0,1.0,1.0", "infinity"),
 ])
 def test_malformed_group_file_is_skipped_and_counted(tmp_path: Path, row: str, reason: str) -> None:
     write_csv(tmp_path / "cmd_confirmed.csv", [row])

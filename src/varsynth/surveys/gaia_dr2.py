@@ -97,7 +97,7 @@ def _read_group(path: Path, skips: SkipLog, survey: str) -> pd.DataFrame | None:
     """One group CSV reduced to :data:`COLUMNS` + ``OGLE-ID`` + ``group``; ``None`` if unusable."""
     try:
         frame = pd.read_csv(path, dtype={"source_id": "Int64", "OGLE-ID": str})
-    except (OSError, ValueError, TypeError) as err:  # TypeError: a source_id such as 1.5
+    except (OSError, ValueError, TypeError, OverflowError) as err:  # a source_id such as 1.5 or inf
         skips.add(survey, "file", "unreadable file", f"{path}: {err}")
         return None
     if not isinstance(frame.index, pd.RangeIndex):  # pandas made the extra leading fields an index
