@@ -161,6 +161,9 @@ def _generation_lines(cfg: Any, fit: dict[str, Any]) -> list[str]:
         f"physics the star takes (kernel bandwidth {h} in the standard-normal base space; "
         "`flow.neighbour_bandwidth`), then mapped by the flow at the star's own physics and passband."
         if h is not None else "- Shape and amplitude: a standard-normal draw through the flow prior.")
+    lines.append("- Conditioning: a drawn physical parameter that the training star it was drawn near did not have "
+                 "(e.g. Teff of most LPVs) is masked for the network and the flow, as it was in training; the drawn "
+                 "value is kept in the output and the photometry.")
     noise = fit.get("noise") or {}
     if noise:
         parts = [f"{survey} {band} {rec['scale_quantiles'][len(rec['scale_quantiles']) // 2]:.2f}"
