@@ -204,3 +204,14 @@ def test_usable_points_either_refuses_or_keeps_only_good_rows(rows):
     assert used == keep.sum() >= MIN_POINTS
     assert np.isfinite(t[keep]).all() and np.isfinite(m[keep]).all() and (e[keep] > 0).all()
     assert np.isfinite(e[keep]).all()
+
+
+def test_empty_band_fields_are_a_band_of_their_own(tmp_path):
+    # Found by the nightly fuzz volume: an empty band field was NaN next to the band names, and
+    # sorting the bands present raised TypeError instead of an answer or a one-line InputError.
+    path = tmp_path / "lc.csv"
+    path.write_text("time,band,mag,mag_err\n1.0,I,15.0,0.01\n2.0,,15.1,0.01\n3.0,I,15.2,0.01\n")
+    with pytest.raises(InputError, match=r"band None is not in column 'band' \(bands there: \['', 'I'\]\)"):
+        read_observations(path)
+    obs = read_observations(path, band="I")
+    assert obs.time.tolist() == [1.0, 3.0] and "band I" in obs.notes[0]

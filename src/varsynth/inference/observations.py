@@ -195,7 +195,8 @@ def read_observations(path: str | Path, *, time_column: str | None = None, mag_c
                        rows=int(frame.shape[0]))
     band_col = next((c for c in frame.columns if c.lower() in _BAND_NAMES), None) if header else None
     if band_col is not None:
-        values = frame[band_col].astype(str).str.strip().to_numpy()
+        # an empty band field is "" (astype(str) keeps it NaN in pandas' string dtype, which sorted() refuses)
+        values = np.array([str(v).strip() for v in frame[band_col].fillna("").tolist()], dtype=object)
         present = sorted(set(values.tolist()))
         if len(present) > 1 or (band is not None and present != [band]):
             if band not in present:
