@@ -131,6 +131,8 @@ def _refuse_model(monkeypatch):
     (["--phases", "1"], "phases (--phases)"),
     (["--period", "-2"], "period must be"),
     (["--survey", "nowhere"], "survey (--survey)"),
+    (["--seed", "-1"], "seed (--seed) must be an integer >= 0"),
+    (["-n", "100000000000000"], "would take up to"),
 ])
 def test_cli_refuses_bad_input_before_the_model_loads(tmp_path, capsys, monkeypatch, args, words):
     _refuse_model(monkeypatch)

@@ -249,7 +249,8 @@ def _export(args: argparse.Namespace) -> int:
 
     request = StarRequest(args.vclass, args.subtype, args.teff, args.abs_mag, args.period,
                           args.distance_modulus, args.mean_mag, args.extinction)
-    check_export(args.out, n=args.n, phases=args.phases, survey=args.survey, bands=args.bands)  # before the model
+    check_export(args.out, n=args.n, phases=args.phases, survey=args.survey, bands=args.bands, seed=args.seed,
+                 chunk_size=args.chunk_size)  # before the model
     report = write_lclib(args.out, request, n=args.n, survey=args.survey, bands=args.bands, phases=args.phases,
                          model=args.model, seed=args.seed, allow_extrapolation=args.allow_extrapolation,
                          chunk_size=args.chunk_size, progress=not args.no_progress)

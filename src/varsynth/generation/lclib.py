@@ -48,7 +48,7 @@ from varsynth.generation.request import StarRequest
 from varsynth.taxonomy import CLASSES
 
 __all__ = ["SPEC", "PARNAMES", "MAG_RANGE", "MAX_PHASES", "LclibEvent", "LclibLibrary", "LclibFormatError",
-           "lclib_filter", "resolve_bands", "check_export", "write_lclib", "read_lclib", "check_lclib"]
+           "lclib_filter", "resolve_bands", "estimate_bytes", "check_export", "write_lclib", "read_lclib", "check_lclib"]
 
 #: The specification followed: SNANA's reader (file, repository, commit).
 SPEC = ("src/genmag_LCLIB.c and src/genmag_LCLIB.h of github.com/RickKessler/SNANA, commit "
@@ -167,16 +167,27 @@ def resolve_bands(survey: str, bands: Iterable[str] | None) -> tuple[str, ...] |
     return names
 
 
+def estimate_bytes(n: int, phases: int, n_filters: int) -> int:
+    """Bytes of a library of ``n`` events of ``phases + 1`` rows in ``n_filters`` filters, an upper
+    bound: rows of at most 16 characters for the day and 9 per magnitude, 200 per event besides
+    its rows, 4 kB of header."""
+    return 4096 + n * (200 + (phases + 1) * (4 + 16 + 9 * n_filters))
+
+
 def check_export(path: str | Path, *, n: int, phases: int, survey: str = _DEFAULT_SURVEY,
-                 bands: Iterable[str] | None = None) -> tuple[str, ...] | None:
+                 bands: Iterable[str] | None = None, seed: int = 0, chunk_size: int = 1000) -> tuple[str, ...] | None:
     """Refuse a library export before the model loads; returns the resolved bands.
 
     Raises:
-        ConfigError: ``n`` < 1, ``phases`` outside [2, :data:`MAX_PHASES`], an unknown survey or
-            band, or an output path that cannot be written (named, with the reason).
+        ConfigError: ``n`` < 1, ``phases`` outside [2, :data:`MAX_PHASES`], a negative seed, a
+            chunk size < 1, an unknown survey or band, an output path that cannot be written, or
+            an output larger than the free space of its folder (named, with the reason).
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ConfigError(f"n (-n) must be an integer >= 1, got {n!r}")
+    from varsynth.generation.checks import _free_bytes
+
+    for name, value, low in (("n (-n)", n, 1), ("seed (--seed)", seed, 0), ("chunk_size (--chunk-size)", chunk_size, 1)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ConfigError(f"{name} must be an integer >= {low}, got {value!r}")
     if isinstance(phases, bool) or not isinstance(phases, (int, np.integer)) or not 2 <= phases <= MAX_PHASES:
         raise ConfigError(f"phases (--phases) must be an integer in [2, {MAX_PHASES}], got {phases!r}")
     names = resolve_bands(survey, bands)
@@ -185,6 +196,11 @@ def check_export(path: str | Path, *, n: int, phases: int, survey: str = _DEFAUL
     except ValueError as err:
         raise ConfigError(str(err)) from None
     remove_stale_temporaries(path)
+    needed = estimate_bytes(n, phases, len(names) if names else sum(s == survey for s, _ in BANDS))
+    free = _free_bytes(Path(path))
+    if needed > free:
+        raise ConfigError(f"output (-o) {path} would take up to {needed} bytes ({n} events x {phases + 1} rows), but "
+                          f"{free} are free there; write fewer stars or phases, or elsewhere")
     return names
 
 
@@ -333,7 +349,7 @@ def write_lclib(path: str | Path, request: StarRequest, *, n: int = 1, survey: s
     from varsynth.generation.engine import iter_generate
     from varsynth.generation.model import GenerativeModel, load_model
 
-    names = check_export(path, n=n, phases=phases, survey=survey, bands=bands)
+    names = check_export(path, n=n, phases=phases, survey=survey, bands=bands, seed=seed, chunk_size=chunk_size)
     all_bands = names or tuple(b for s, b in BANDS if s == survey)
     gm = model if isinstance(model, GenerativeModel) else load_model(model)
     subtypes = _subtypes(gm, request.vclass)
