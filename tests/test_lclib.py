@@ -172,3 +172,19 @@ def test_cli_writes_drawn_periods_and_extrapolated_bands(tmp_path, capsys):
     assert lib.filters == "rY" and set(table["EXTRAP"]) == {1.0} and len(set(table["PERIOD"])) == 3
     assert check_lclib(out) == []  # every event spans its own PERIOD
     assert [p.name for p in tmp_path.iterdir()] == ["x.LCLIB"]
+
+
+def test_reader_reads_gzipped_libraries_and_loads_without_torch(library, tmp_path):
+    import gzip
+    import subprocess
+    import sys
+
+    path = library[0]
+    packed = tmp_path / "rrl.LCLIB.gz"
+    packed.write_bytes(gzip.compress(path.read_bytes()))
+    plain, unpacked = read_lclib(path), read_lclib(packed)
+    assert plain.header == unpacked.header and check_lclib(packed) == []
+    for a, b in zip(plain.events, unpacked.events, strict=True):
+        assert a.id == b.id and np.array_equal(a.mag, b.mag) and np.array_equal(a.parval, b.parval)
+    code = f"import sys; from varsynth.generation import read_lclib; read_lclib({str(path)!r}); print('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"

@@ -363,13 +363,14 @@ def write_lclib(path: str | Path, request: StarRequest, *, n: int = 1, survey: s
     model_name = model if isinstance(model, (str, os.PathLike)) else "given"
     doc = _documentation(request, survey=survey, phases=phases, seed=seed, model_name=str(model_name),
                          subtypes=subtypes)
-    written = {"stars": 0, "filters": ""}
+    written: dict[str, Any] = {"stars": 0, "filters": ""}
 
     def write(tmp: Path) -> None:
+        present: tuple[str, ...] = ()
         with open(tmp, "w", encoding="ascii", newline="\n") as fh:
             for event_id, star in enumerate(_stars(tables)):
-                present = tuple(b for b in all_bands if b in set(star["band"].tolist()))
-                if event_id == 0:
+                if event_id == 0:  # the bands the engine kept (out-of-range ones left out): every star has them
+                    present = tuple(b for b in all_bands if b in set(star["band"].tolist()))
                     written["filters"] = "".join(lclib_filter(survey, b) for b in present)
                     fh.write("\n".join(doc + _header(survey, written["filters"], n)) + "\n")
                 day, mag = _template(star, present, phases)
@@ -388,6 +389,12 @@ def write_lclib(path: str | Path, request: StarRequest, *, n: int = 1, survey: s
 
 
 def _lines(path: str | Path) -> list[str]:
+    """The file's lines (a ``.gz`` file is read decompressed, as SNANA reads it)."""
+    if str(path).endswith(".gz"):
+        import gzip
+
+        with gzip.open(path, "rt", encoding="ascii") as fh:
+            return fh.read().splitlines()
     return Path(path).read_text(encoding="ascii").splitlines()
 
 
