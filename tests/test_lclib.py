@@ -188,3 +188,11 @@ def test_reader_reads_gzipped_libraries_and_loads_without_torch(library, tmp_pat
         assert a.id == b.id and np.array_equal(a.mag, b.mag) and np.array_equal(a.parval, b.parval)
     code = f"import sys; from varsynth.generation import read_lclib; read_lclib({str(path)!r}); print('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def test_unknown_physics_is_written_as_snanas_missing_value(model, tmp_path):
+    path = tmp_path / "acep.LCLIB"
+    write_lclib(path, StarRequest("ACEP"), n=2, phases=4, model=model, seed=1)  # none of the 98 training ACEPs has a Teff
+    table = read_lclib(path).parameters()
+    assert set(table["TEFF"]) == {-999.0} and np.isfinite(table["ABSMAG_G"]).all()
+    assert check_lclib(path) == []

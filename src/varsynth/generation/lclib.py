@@ -47,7 +47,7 @@ from varsynth.data.io import atomic_write, check_writable, remove_stale_temporar
 from varsynth.generation.request import StarRequest
 from varsynth.taxonomy import CLASSES
 
-__all__ = ["SPEC", "PARNAMES", "MAG_RANGE", "MAX_PHASES", "LclibEvent", "LclibLibrary", "LclibFormatError",
+__all__ = ["SPEC", "PARNAMES", "MISSING", "MAG_RANGE", "MAX_PHASES", "LclibEvent", "LclibLibrary", "LclibFormatError",
            "lclib_filter", "resolve_bands", "estimate_bytes", "check_export", "write_lclib", "read_lclib", "check_lclib"]
 
 #: The specification followed: SNANA's reader (file, repository, commit).
@@ -55,6 +55,8 @@ SPEC = ("src/genmag_LCLIB.c and src/genmag_LCLIB.h of github.com/RickKessler/SNA
         "9892138ce548e82538135e40ec17d8a31d443c79 (reader history up to Nov 15 2021)")
 #: Parameter names of every event (``MODEL_PARNAMES``), in ``PARVAL`` order.
 PARNAMES: tuple[str, ...] = ("CLASS", "SUBTYPE", "TEFF", "ABSMAG_G", "PERIOD", "DISTMOD", "AV", "EXTRAP")
+#: ``PARVAL`` of an unknown value (SNANA's own initial value of a parameter).
+MISSING = -999.0
 #: Magnitudes written (mag): SNANA aborts below 5 and clips above 31.
 MAG_RANGE: tuple[float, float] = (5.0, 31.0)
 #: Most phases per cycle (SNANA allows 10^6 rows per event; 10^5 keeps a file readable).
@@ -234,6 +236,7 @@ def _documentation(request: StarRequest, *, survey: str, phases: int, seed: int,
         "  - each event is one cycle from day 0 (phase 0) to day PERIOD; the last row repeats the first",
         "  - magnitudes are apparent and noiseless, before Milky Way extinction (the simulation adds it)",
         "  - DISTMOD is the distance modulus used, AV any extinction varsynth added (default 0)",
+        "  - a parameter value of -999 is unknown (e.g. TEFF of a class whose training stars have none)",
         "  PARAMS:",
         f"  - CLASS: class code ({codes})",
         f"  - SUBTYPE: subtype code ({sub_codes})",
@@ -311,9 +314,12 @@ def _event_lines(event_id: int, parval: list[float], day: np.ndarray, mag: np.nd
 
 
 def _parval(star: dict[str, np.ndarray], vclass: str, subtype_code: int) -> list[float]:
-    return [CLASSES.index(vclass), subtype_code, float(star["teff"][0]), float(star["abs_mag"][0]),
-            float(star["period"][0]), float(star["distance_modulus"][0]), float(star["extinction"][0]),
-            int(bool(star["extrapolated"].any()))]
+    """The ``PARVAL`` values of a star, :data:`MISSING` for an unknown one (e.g. Teff of a class
+    whose training stars have none)."""
+    values = [CLASSES.index(vclass), subtype_code, float(star["teff"][0]), float(star["abs_mag"][0]),
+              float(star["period"][0]), float(star["distance_modulus"][0]), float(star["extinction"][0]),
+              int(bool(star["extrapolated"].any()))]
+    return [v if math.isfinite(v) else MISSING for v in values]
 
 
 def write_lclib(path: str | Path, request: StarRequest, *, n: int = 1, survey: str = _DEFAULT_SURVEY,
