@@ -24,11 +24,11 @@ pytestmark = pytest.mark.fuzz
 
 COMMANDS = [["data", "build"], ["data", "crossmatch"], ["data", "download"], ["data", "collections"], ["train"],
             ["generate"], ["training-set"], ["infer"], ["calibrate"], ["compare"], ["card"], ["evaluate"],
-            ["bench"], ["sweep"], ["regress"], ["data"], [], ["nope"]]
+            ["bench"], ["sweep"], ["regress"], ["export"], ["data"], [], ["nope"]]
 OPTIONS = ["--class", "-n", "-o", "--out", "--cadence", "--cadence-option", "--cadence-file", "--teff", "--period",
            "--seed", "--bands", "--format", "--plot", "--json", "--config", "--data", "--model", "--per-class",
            "--classes", "--band", "--survey", "--candidates", "--trials", "--ra", "--dec", "--chunk-size", "-v",
-           "--verbose", "--no-noise", "--limit", "--arch", "--help", "--version", "--", "-", "--cad", "--o"]
+           "--verbose", "--no-noise", "--phases", "--limit", "--arch", "--help", "--version", "--", "-", "--cad", "--o"]
 TOKEN = st.sampled_from(OPTIONS) | st.sampled_from(JUNK_FIELDS) | st.sampled_from(list(CLASSES)) | st.text(max_size=10) \
     | st.floats().map(repr) | st.integers().map(str) | st.just("out.parquet")
 

@@ -8,6 +8,7 @@ Subcommands:
     varsynth train --config configs/train/pelsvae-paper.yaml --data DATASET_DIR --out RUN_DIR
     varsynth generate --class RRLYR --period 0.55 --cadence lsst-wfd -n 1000 --seed 1 -o rr.parquet
     varsynth training-set --per-class 5000 --cadence ztf -o train.parquet
+    varsynth export --format lclib --class RRLYR -n 100 --bands u g r i z --phases 100 --seed 1 -o rrl.LCLIB
     varsynth bench [--json [FILE]] [--config C --data DATASET_DIR]
     varsynth sweep --config configs/train/pelsvae-paper.yaml --data DATASET_DIR --out SWEEP_DIR --trials N
     varsynth infer LIGHTCURVE.csv [--period P] [--survey ogle3 --band I]
@@ -242,6 +243,22 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from varsynth.generation import StarRequest
+    from varsynth.generation.lclib import check_export, write_lclib
+
+    request = StarRequest(args.vclass, args.subtype, args.teff, args.abs_mag, args.period,
+                          args.distance_modulus, args.mean_mag, args.extinction)
+    check_export(args.out, n=args.n, phases=args.phases, survey=args.survey, bands=args.bands, seed=args.seed,
+                 chunk_size=args.chunk_size)  # before the model
+    report = write_lclib(args.out, request, n=args.n, survey=args.survey, bands=args.bands, phases=args.phases,
+                         model=args.model, seed=args.seed, allow_extrapolation=args.allow_extrapolation,
+                         chunk_size=args.chunk_size, progress=not args.no_progress)
+    print(f"{report['stars']} templates ({args.phases} phases + the closing row, filters {report['filters']}) "
+          f"written to {report['path']} ({report['bytes']} bytes)")
+    return 0
+
+
 def _training_set(args: argparse.Namespace) -> int:
     from varsynth.generation import write_training_set
 
@@ -466,6 +483,31 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("-n", type=int, default=1, help="number of stars")
     _add_generation_options(g)
     g.set_defaults(func=_generate)
+
+    ex = sub.add_parser("export", help="write noiseless one-cycle templates as an SNANA LCLIB library")
+    ex.add_argument("--format", required=True, choices=["lclib"], help="library format (lclib: SNANA LCLIB text)")
+    ex.add_argument("--class", dest="vclass", required=True, choices=CLASSES, help="variability class")
+    ex.add_argument("--subtype", help="subtype (e.g. RRab, F), restricts the drawn physics")
+    ex.add_argument("--teff", type=float, help="effective temperature (K); default: drawn for the class")
+    ex.add_argument("--abs-mag", type=float, help="absolute G magnitude (mag); default: drawn")
+    ex.add_argument("--period", type=float, help="period (days); default: drawn")
+    ex.add_argument("--distance-modulus", type=float, help="distance modulus (mag; default: the LMC's 18.477)")
+    ex.add_argument("--mean-mag", type=float, help="apparent mean G magnitude (mag), instead of a distance modulus")
+    ex.add_argument("--extinction", type=float, default=0.0,
+                    help="V-band extinction A_V (mag; default 0: SNANA adds Milky Way extinction itself)")
+    ex.add_argument("-n", type=int, default=1, help="number of stars (events)")
+    ex.add_argument("--survey", default="lsst", help="photometric system of the bands (default: lsst)")
+    ex.add_argument("--bands", nargs="+", help="bands, e.g. u g r i z Y (default: the survey's within the "
+                    "model's trained wavelength range)")
+    ex.add_argument("--phases", type=int, default=100, help="phases per cycle (rows per event: phases + 1)")
+    ex.add_argument("--model", default="default", help="'default' (embedded) or a bundle / run folder")
+    ex.add_argument("--seed", type=int, default=0, help="seed: the same seed gives the same output")
+    ex.add_argument("-o", "--out", required=True, type=Path, help="output file, e.g. rrl.LCLIB")
+    ex.add_argument("--allow-extrapolation", action="store_true",
+                    help="generate physics or bands outside the training range, flagged (EXTRAP 1)")
+    ex.add_argument("--chunk-size", type=int, default=1000, help="most stars per generated chunk")
+    ex.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    ex.set_defaults(func=_export)
 
     ts = sub.add_parser("training-set", help="write a balanced labelled set: N light curves per class")
     ts.add_argument("--per-class", type=int, required=True, help="stars per class")

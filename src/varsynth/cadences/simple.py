@@ -1,4 +1,5 @@
-"""Idealised single-band cadences: evenly spaced or uniformly random epochs over a baseline.
+"""Idealised cadences: evenly spaced or uniformly random single-band epochs over a baseline, and
+one cycle of evenly spaced phases in several bands (:class:`PhaseGridCadence`, for templates).
 
 Useful for tests and for looking at a model's light curves without survey effects. Neither has
 an error model unless a 5-sigma depth ``m5`` is given (then every visit has that depth and the
@@ -12,7 +13,7 @@ import numpy as np
 from varsynth.cadences.base import MJD_RANGE, Cadence, Epochs, check_band, check_mjd, finite_option
 from varsynth.cadences.errors import SIGMA_SYS, error_model_for
 
-__all__ = ["RandomCadence", "UniformCadence"]
+__all__ = ["PhaseGridCadence", "RandomCadence", "UniformCadence"]
 
 
 class UniformCadence(Cadence):
@@ -71,3 +72,42 @@ class RandomCadence(UniformCadence):
 
     def draw(self, rng: np.random.Generator) -> Epochs:
         return self._epochs(np.sort(self.start + rng.uniform(0.0, self.baseline, self.n_epochs)))
+
+
+class PhaseGridCadence(Cadence):
+    """One cycle of ``n_phases`` evenly spaced phases ``k / n_phases`` (k = 0 .. n_phases - 1) in
+    every band of ``bands``: the noiseless templates of a light-curve library.
+
+    Its times are phases, not MJD (``phase_units``): the generation engine multiplies them by
+    each star's period, so a star is observed at days ``k * period / n_phases`` from 0, its
+    epoch of phase 0 (give ``epoch=0`` in the request). Every draw is the same; no error model.
+
+    Arguments:
+        n_phases: phases per cycle, >= 2.
+        bands: the bands observed, each a band of ``survey``.
+        survey: photometric system of ``bands`` in :data:`varsynth.bands.BANDS`.
+    """
+
+    name = "phase-grid"
+    #: Times are phases in [0, 1): the engine scales them by each star's period (days).
+    phase_units = True
+
+    def __init__(self, *, n_phases: int = 100, bands: tuple[str, ...] = ("u", "g", "r", "i", "z", "y"),
+                 survey: str = "lsst") -> None:
+        if isinstance(n_phases, bool) or not isinstance(n_phases, (int, np.integer)) or n_phases < 2:
+            raise ValueError(f"option n_phases must be an integer >= 2; got {n_phases!r}")
+        if not bands or len(set(bands)) != len(bands):
+            raise ValueError(f"option bands must name at least one band, each once; got {list(bands)}")
+        for b in bands:
+            check_band(survey, b)
+        self.survey, self.bands, self.n_phases = survey, tuple(bands), int(n_phases)
+        self.error_model = None
+
+    def phases(self) -> np.ndarray:
+        """The phases of the grid, ``k / n_phases`` (k = 0 .. n_phases - 1)."""
+        return np.arange(self.n_phases) / self.n_phases
+
+    def draw(self, rng: np.random.Generator) -> Epochs:
+        phase = np.repeat(self.phases(), len(self.bands))
+        band = np.tile(np.asarray(self.bands, dtype=str), self.n_phases)
+        return Epochs(phase, band, np.full(phase.size, np.nan))

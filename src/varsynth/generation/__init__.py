@@ -3,8 +3,10 @@
 ``generate`` / ``generate_table`` / ``iter_generate`` draw light curves from a trained model
 (:func:`load_model`: the embedded ``default`` or any bundle) for a class, physical parameters
 and a cadence; ``write_lightcurves`` and ``write_training_set`` stream them to Parquet, CSV,
-ECSV, FITS or HDF5 files. The names are imported on first use, so that the writers and plots
-(:mod:`.writers`, :mod:`.plot`) load without torch.
+ECSV, FITS or HDF5 files; ``write_lclib`` / ``read_lclib`` / ``check_lclib`` write, read and
+check SNANA LCLIB libraries of noiseless one-cycle templates (:mod:`.lclib`). The names are
+imported on first use, so that the writers, plots and the LCLIB reader (:mod:`.writers`,
+:mod:`.plot`, :mod:`.lclib`) load without torch.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ _WHERE = {
     "generate_table": "engine", "iter_generate": "engine",
     "GenerativeModel": "model", "load_model": "model",
     "write_lightcurves": "output", "write_training_set": "output",
+    "write_lclib": "lclib", "read_lclib": "lclib", "check_lclib": "lclib",
 }
 
 __all__ = sorted(_WHERE)

@@ -9,7 +9,8 @@ For every requested star (section 4.3 of Martinez-Palomera et al. 2022, extended
    (:func:`~varsynth.generation.abs_mag.fill_abs_mag`, :mod:`varsynth.physics.luminosity`);
 2. epochs: the cadence draws the star's observation times (MJD) and bands; bands outside the
    model's trained wavelength range are left out (or kept and flagged with
-   ``allow_extrapolation``);
+   ``allow_extrapolation``); a cadence in phase units (:class:`~varsynth.cadences.simple.PhaseGridCadence`,
+   the templates of :mod:`varsynth.generation.lclib`) gives phases, times the star's period in days;
 3. shape and amplitude: the flow prior draws the latent code and log10 amplitude for the class,
    physics and each band's wavelength, from one base draw per star, so a star's bands agree;
    with the flow's ``neighbour_bandwidth``, the base draw is taken near the base point of the
@@ -152,12 +153,14 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
     cond_phys = conditioned_physics(model, request, phys, neighbour, unconditioned)
     flow_noise = base_points(model, neighbour, rng.standard_normal((m, cfg.latent_dim + 1)))
     epochs = [cadence.draw(rng) for _ in range(m)]
+    # a cadence in phase units (PhaseGridCadence) gives phases: each star's period turns them into days
+    scale = 10 ** phys[:, 2] if getattr(cadence, "phase_units", False) else np.ones(m)
     times, band_names, m5, star_of = [], [], [], []
     for i, e in enumerate(epochs):
         keep = np.isin(e.band, bands) if bands else np.ones(len(e.time), bool)
-        times.append(e.time[keep]); band_names.append(e.band[keep]); m5.append(e.m5[keep])
+        times.append(e.time[keep] * scale[i]); band_names.append(e.band[keep]); m5.append(e.m5[keep])
         star_of.append(np.full(int(keep.sum()), i))
-    first = np.array([e.time.min() if len(e.time) else 0.0 for e in epochs])
+    first = np.array([e.time.min() * s if len(e.time) else 0.0 for e, s in zip(epochs, scale)])
     del epochs, keep
     # star-major, each star's epochs in time order (Epochs are sorted): the order of the output
     time, band, depth, star = (np.concatenate(x) for x in (times, band_names, m5, star_of))
@@ -398,7 +401,8 @@ def iter_generate(
         if outside and not allow_extrapolation:
             lo, hi = gm.catalog.wave_range()
             raise ExtrapolationError(f"bands {outside} lie outside the trained wavelength range "
-                                     f"[{lo:.0f}, {hi:.0f}] nm; pass allow_extrapolation=True to generate them, flagged")
+                                     f"[{lo:.0f}, {hi:.0f}] nm; pass allow_extrapolation=True (--allow-extrapolation) "
+                                     "to generate them, flagged")
     else:
         outside = [b for b, ok in _band_ok(gm, cad.survey, np.asarray(cad.bands)).items() if not ok]
         if outside and not allow_extrapolation:
