@@ -11,7 +11,7 @@ part is missing without importing the application.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 
 __all__ = ["INSTALL_HINT", "missing_dependency"]
 
@@ -22,6 +22,8 @@ INSTALL_HINT = "varsynth serve needs the 'serve' extra: pip install 'varsynth[se
 def missing_dependency() -> str | None:
     """The first of fastapi, uvicorn that is not installed, or ``None`` when both are."""
     for name in ("fastapi", "uvicorn"):
-        if importlib.util.find_spec(name) is None:
+        try:
+            importlib.import_module(name)
+        except ImportError:
             return name
     return None
