@@ -63,7 +63,18 @@ function sliderValue(p) {
   const [lo, hi] = currentRange(p);
   const f = Number($(`${p.key}-slider`).value) / 1000;
   const v = fromUnit(p, toUnit(p, lo) + f * (toUnit(p, hi) - toUnit(p, lo)));
-  return Number(v.toPrecision(4));
+  return roundInside(v, lo, hi);
+}
+
+/* v to 4 significant digits, rounded towards the inside of [lo, hi] at its ends (so that the
+   slider's ends stay inside the training range the server checks). */
+function roundInside(v, lo, hi) {
+  const step = (x) => Math.pow(10, Math.floor(Math.log10(Math.abs(x) || 1)) - 3);
+  const sig = (x) => Number(x.toPrecision(4));
+  let r = sig(v);
+  if (r > hi) r = sig(Math.floor(hi / step(hi)) * step(hi));
+  if (r < lo) r = sig(Math.ceil(lo / step(lo)) * step(lo));
+  return r;
 }
 
 function placeSlider(p) {
