@@ -215,7 +215,7 @@ def _routes(app: FastAPI) -> None:
               responses={200: {"content": {m: {} for m in _MEDIA.values()}}, 413: {}, 422: {}, 429: {}})
     async def generate(params: GenerateParams, request: Request) -> Response:
         service: Service = request.app.state.service
-        prepared = service.prepare(params)
+        prepared = await run_in_threadpool(service.prepare, params)  # draws cadence probes: off the event loop
         slots: _Slots = request.app.state.slots
         await slots.acquire()
         release = _Once(slots.release)
