@@ -24,12 +24,13 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import pyarrow as pa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from varsynth.generation.writers import stream_writer
@@ -52,8 +53,8 @@ class _Busy(RequestError):
 class _Slots:
     """At most ``workers`` requests computing at once, ``max_queue`` waiting, each at most ``wait`` s."""
 
-    def __init__(self, limits: Limits) -> None:
-        self._sem = asyncio.Semaphore(limits.workers)
+    def __init__(self, limits: Limits, workers: int) -> None:
+        self._sem = asyncio.Semaphore(workers)
         self._limits = limits
         self.waiting = 0
 
@@ -164,9 +165,12 @@ def create_app(model: str = "default", limits: Limits | None = None) -> FastAPI:
         from varsynth.generation.model import load_model
 
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // limits.workers))
-        app.state.service = await run_in_threadpool(Service, load_model(model), limits)
-        await run_in_threadpool(app.state.service.warm_up)
-        app.state.slots = _Slots(limits)
+        app.state.service = await anyio.to_thread.run_sync(Service, load_model(model), limits)
+        await anyio.to_thread.run_sync(app.state.service.warm_up)
+        app.state.slots = _Slots(limits, limits.workers)
+        app.state.stream_slots = _Slots(limits, limits.stream_workers)
+        # every computing thread comes from this pool: few threads, so few malloc arenas
+        app.state.limiter = anyio.CapacityLimiter(limits.workers + limits.stream_workers + 2)
         log.info("model %s loaded; %d workers", app.state.service.model.name, limits.workers)
         yield
 
@@ -215,14 +219,15 @@ def _routes(app: FastAPI) -> None:
               responses={200: {"content": {m: {} for m in _MEDIA.values()}}, 413: {}, 422: {}, 429: {}})
     async def generate(params: GenerateParams, request: Request) -> Response:
         service: Service = request.app.state.service
-        prepared = await run_in_threadpool(service.prepare, params)  # draws cadence probes: off the event loop
-        slots: _Slots = request.app.state.slots
+        limiter = request.app.state.limiter
+        prepared = await _offload(limiter, service.prepare, params)  # draws cadence probes: off the event loop
+        slots: _Slots = request.app.state.slots if params.format == "json" else request.app.state.stream_slots
         await slots.acquire()
         release = _Once(slots.release)
         try:
             if params.format == "json":
-                return await _json_answer(service, prepared)
-            return await _file_answer(service, prepared, release)
+                return await _json_answer(service, prepared, limiter)
+            return await _file_answer(service, prepared, release, limiter)
         finally:
             if params.format == "json":
                 release()
@@ -232,10 +237,15 @@ def _routes(app: FastAPI) -> None:
         slots: _Slots = request.app.state.slots
         await slots.acquire()
         try:
-            return await _within(request.app.state.service.limits, run_in_threadpool(request.app.state.service.infer,
-                                                                                       params))
+            service: Service = request.app.state.service
+            return await _within(service.limits, _offload(request.app.state.limiter, service.infer, params))
         finally:
             slots.release()
+
+
+async def _offload(limiter: anyio.CapacityLimiter, fn: Any, *args: Any) -> Any:
+    """``fn(*args)`` in a worker thread of the service's pool (the event loop stays free)."""
+    return await anyio.to_thread.run_sync(fn, *args, limiter=limiter)
 
 
 async def _within(limits: Limits, work: Any) -> Any:
@@ -245,11 +255,11 @@ async def _within(limits: Limits, work: Any) -> Any:
         raise RequestError(413, None, f"the request needs more than {limits.request_seconds:g} s; ask for less") from None
 
 
-async def _json_answer(service: Service, prepared: Prepared) -> JSONResponse:
+async def _json_answer(service: Service, prepared: Prepared, limiter: anyio.CapacityLimiter) -> JSONResponse:
     def work() -> dict[str, Any]:
         return service.as_json(prepared, _collect(service, prepared))
 
-    return JSONResponse(await _within(service.limits, run_in_threadpool(_refusing(work))))
+    return JSONResponse(await _within(service.limits, _offload(limiter, _refusing(work))))
 
 
 def _collect(service: Service, prepared: Prepared) -> list[pa.Table]:
@@ -297,7 +307,8 @@ class _ReleasingStream(StreamingResponse):
             self._release()
 
 
-async def _file_answer(service: Service, prepared: Prepared, release: _Once) -> Response:
+async def _file_answer(service: Service, prepared: Prepared, release: _Once,
+                       limiter: anyio.CapacityLimiter) -> Response:
     """The light curves as a Parquet, CSV or ECSV file streamed chunk by chunk (bounded memory).
 
     The first chunk is made before the answer starts, so that the engine's checks refuse a bad
@@ -307,7 +318,7 @@ async def _file_answer(service: Service, prepared: Prepared, release: _Once) -> 
     writer = stream_writer(sink, fmt, service.meta(prepared))
     chunks = service.chunks(prepared)
     try:
-        first = await _within(service.limits, run_in_threadpool(_refusing(next), chunks, None))
+        first = await _within(service.limits, _offload(limiter, _refusing(next), chunks, None))
     except BaseException:
         release()
         raise
@@ -325,7 +336,7 @@ async def _file_answer(service: Service, prepared: Prepared, release: _Once) -> 
         try:
             chunk: pa.Table | None = first
             while True:
-                data, done = await run_in_threadpool(step, chunk)
+                data, done = await _offload(limiter, step, chunk)
                 if data:
                     yield data
                 if done:
@@ -333,7 +344,7 @@ async def _file_answer(service: Service, prepared: Prepared, release: _Once) -> 
                 if time.monotonic() > deadline:
                     log.warning("stream cut after %.0f s (request_seconds)", service.limits.request_seconds)
                     raise TimeoutError("request_seconds passed")
-                chunk = await run_in_threadpool(next, chunks, None)
+                chunk = await _offload(limiter, next, chunks, None)
         finally:
             release()
 

@@ -26,7 +26,10 @@ class Limits:
         max_candidates: most candidate physics per class in inference.
         request_seconds: wall-clock budget of one request's work (s); a streamed answer past it
             is cut (the client sees an incomplete body), a JSON one refused with 413.
-        workers: requests computed at once (threads; each gets cpu_count / workers torch threads).
+        workers: JSON generations and inferences computed at once (threads; torch gets
+            cpu_count / workers threads each).
+        stream_workers: streamed (file) generations computed at once, apart from ``workers`` so
+            that large downloads do not hold up the explorer's small requests.
         max_queue: requests waiting for a worker beyond which new ones get 429 at once.
         queue_seconds: longest wait for a worker (s) before 429.
     """
@@ -40,5 +43,6 @@ class Limits:
     max_candidates: int = 2000
     request_seconds: float = 60.0
     workers: int = 2
+    stream_workers: int = 1
     max_queue: int = 64
     queue_seconds: float = 30.0

@@ -24,6 +24,7 @@ import pyarrow as pa
 from varsynth.cadences import CADENCES, Cadence, as_cadence, cadence_options
 from varsynth.evaluation.fourier import fourier_parameters
 from varsynth.generation.checks import probe_epochs, resolve_cadence
+from varsynth.generation.engine import check_generation
 from varsynth.generation.model import GenerativeModel
 from varsynth.generation.request import StarRequest
 from varsynth.generation.writers import check_finite
@@ -168,6 +169,8 @@ class Service:
             self.model.catalog.rows(params.vclass, params.subtype)
             name, options = resolve_cadence(params.cadence, dict(params.cadence_options))
             cadence = as_cadence(name, options)
+            check_generation(self.model, request, cadence, tuple(params.bands) if params.bands else None,
+                             params.allow_extrapolation)
         except (ValueError, KeyError, FileNotFoundError) as err:
             raise refused(err) from None
         if params.n < 1:

@@ -191,15 +191,15 @@ async function update() {
 }
 
 /* ---------- plots ---------- */
+/* uPlot's aligned data for a scatter plot: one row per point (x ascending, repeated x kept),
+   each series' y in its own column and null elsewhere. */
 function union(series) {
-  const xs = [...new Set(series.flatMap((s) => s.x))].sort((a, b) => a - b);
-  const index = new Map(xs.map((x, i) => [x, i]));
-  const ys = series.map((s) => {
-    const y = new Array(xs.length).fill(null);
-    s.x.forEach((x, i) => { y[index.get(x)] = s.y[i]; });
-    return y;
-  });
-  return [xs, ...ys];
+  const points = [];
+  series.forEach((s, k) => s.x.forEach((x, i) => { if (x !== null && s.y[i] !== null) points.push([x, k, s.y[i]]); }));
+  points.sort((a, b) => a[0] - b[0]);
+  const ys = series.map(() => new Array(points.length).fill(null));
+  points.forEach(([, k, y], row) => { ys[k][row] = y; });
+  return [points.map((p) => p[0]), ...ys];
 }
 
 function scatter(el, series, {xLabel, yLabel, reverseY = false}) {
