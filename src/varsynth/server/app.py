@@ -1,4 +1,4 @@
-"""The web application: explorer page, HTTP API (OpenAPI at ``/openapi.json``, docs at ``/docs``).
+"""The web application: explorer page, HTTP API (OpenAPI description at ``/openapi.json``).
 
 Endpoints:
     GET  /                      the explorer page (static files under ``/static``, no CDN)
@@ -135,6 +135,37 @@ class _Chunks(io.RawIOBase):
         return out
 
 
+def _libc() -> Any:
+    """glibc, or ``None`` elsewhere (then the allocator is left as it is)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+#: glibc's ``mallopt`` parameter of the most malloc arenas.
+_M_ARENA_MAX = -8
+
+
+def _few_arenas(n: int) -> None:
+    """At most ``n`` glibc malloc arenas: each worker thread's arena otherwise keeps the freed
+    memory of its largest request, and the service's memory grows with the threads it ran."""
+    libc = _libc()
+    if libc is not None:
+        libc.mallopt(_M_ARENA_MAX, n)
+
+
+def _give_back_memory() -> None:
+    """Return freed heap memory to the system (after a large request)."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
 def _error(err: RequestError) -> JSONResponse:
     return JSONResponse({"detail": err.message, "field": err.field}, status_code=err.status)
 
@@ -165,6 +196,7 @@ def create_app(model: str = "default", limits: Limits | None = None) -> FastAPI:
         from varsynth.generation.model import load_model
 
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // limits.workers))
+        _few_arenas(2)
         app.state.service = await anyio.to_thread.run_sync(Service, load_model(model), limits)
         await anyio.to_thread.run_sync(app.state.service.warm_up)
         app.state.slots = _Slots(limits, limits.workers)
@@ -174,8 +206,9 @@ def create_app(model: str = "default", limits: Limits | None = None) -> FastAPI:
         log.info("model %s loaded; %d workers", app.state.service.model.name, limits.workers)
         yield
 
+    # no /docs or /redoc: FastAPI's pages load their scripts from a CDN, and the service works offline
     app = FastAPI(title="varsynth", summary="Light curves of periodic variable stars from class, physics and cadence",
-                  lifespan=lifespan)
+                  lifespan=lifespan, docs_url=None, redoc_url=None)
     app.add_exception_handler(RequestError, lambda r, e: _error(e))  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_middleware(_BodyLimit, max_bytes=limits.max_body_bytes)
@@ -328,6 +361,7 @@ async def _file_answer(service: Service, prepared: Prepared, release: _Once,
     def step(chunk: pa.Table | None) -> tuple[bytes, bool]:
         if chunk is None:
             writer.finish()
+            _give_back_memory()
             return sink.take(), True
         writer.write(chunk)
         return sink.take(), False

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Outcome", "run_load", "main"]
+__all__ = ["KINDS", "Outcome", "run_load", "main"]
 
 
 @dataclass
@@ -87,11 +87,17 @@ def _rss_mb(pid: int | None) -> float | None:
     return None
 
 
-async def _client(http, url: str, rng: random.Random, until: float, out: Outcome, timeout: float) -> None:
+KINDS = ("small", "large", "bad", "too_large", "info")
+
+
+async def _client(http, url: str, rng: random.Random, until: float, out: Outcome, timeout: float,
+                  kinds: tuple[str, ...] = KINDS) -> None:
     import httpx
 
     while time.monotonic() < until:
         kind, method, path, body, expected = _request(rng)
+        if kind not in kinds:
+            continue
         start = time.perf_counter()
         try:
             async with http.stream(method, url + path, json=body, timeout=timeout) as r:
@@ -108,8 +114,9 @@ async def _client(http, url: str, rng: random.Random, until: float, out: Outcome
 
 
 async def run_load(url: str, clients: int, seconds: float, pid: int | None = None, seed: int = 0,
-                   timeout: float = 120.0) -> Outcome:
-    """Run ``clients`` concurrent clients against ``url`` for ``seconds`` (s)."""
+                   timeout: float = 120.0, kinds: tuple[str, ...] = KINDS) -> Outcome:
+    """Run ``clients`` concurrent clients against ``url`` for ``seconds`` (s), sending only ``kinds``
+    of the mix."""
     import httpx
 
     out = Outcome(clients)
@@ -118,7 +125,7 @@ async def run_load(url: str, clients: int, seconds: float, pid: int | None = Non
     async with httpx.AsyncClient(limits=limits) as http:
         start = time.monotonic()
         until = start + seconds
-        await asyncio.gather(*(_client(http, url, random.Random(seed * 1000 + k), until, out, timeout)
+        await asyncio.gather(*(_client(http, url, random.Random(seed * 1000 + k), until, out, timeout, kinds)
                                for k in range(clients)))
         out.seconds = time.monotonic() - start
     out.rss_mb = None if rss0 is None else (rss0, _rss_mb(pid))
@@ -142,10 +149,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=30.0, help="length of each run (s)")
     p.add_argument("--pid", type=int, help="the server's process id, to report its resident memory")
     p.add_argument("--json", type=Path, help="also write the results as JSON here")
+    p.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS), help="send only these kinds of the mix")
     args = p.parse_args(argv)
     rows = []
     for n in args.clients:
-        row = asyncio.run(run_load(args.url, n, args.seconds, args.pid)).row()
+        row = asyncio.run(run_load(args.url, n, args.seconds, args.pid, kinds=tuple(args.kinds))).row()
         rows.append(row)
         print(json.dumps(row), flush=True)
     print(_table(rows))
