@@ -15,11 +15,13 @@ A refused request gets ``{"detail": message, "field": name}`` with 404, 413, 422
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import logging
 import os
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
@@ -201,10 +203,12 @@ def create_app(model: str = "default", limits: Limits | None = None) -> FastAPI:
         await anyio.to_thread.run_sync(app.state.service.warm_up)
         app.state.slots = _Slots(limits, limits.workers)
         app.state.stream_slots = _Slots(limits, limits.stream_workers)
-        # every computing thread comes from this pool: few threads, so few malloc arenas
-        app.state.limiter = anyio.CapacityLimiter(limits.workers + limits.stream_workers + 2)
+        # the model runs on these threads only, which live as long as the service: torch's and the
+        # allocator's per-thread buffers stay with them instead of piling up with each new thread
+        app.state.pool = ThreadPoolExecutor(limits.workers + limits.stream_workers, thread_name_prefix="varsynth-worker")
         log.info("model %s loaded; %d workers", app.state.service.model.name, limits.workers)
         yield
+        app.state.pool.shutdown(wait=False, cancel_futures=True)
 
     # no /docs or /redoc: FastAPI's pages load their scripts from a CDN, and the service works offline
     app = FastAPI(title="varsynth", summary="Light curves of periodic variable stars from class, physics and cadence",
@@ -252,15 +256,15 @@ def _routes(app: FastAPI) -> None:
               responses={200: {"content": {m: {} for m in _MEDIA.values()}}, 413: {}, 422: {}, 429: {}})
     async def generate(params: GenerateParams, request: Request) -> Response:
         service: Service = request.app.state.service
-        limiter = request.app.state.limiter
-        prepared = await _offload(limiter, service.prepare, params)  # draws cadence probes: off the event loop
+        pool = request.app.state.pool
+        prepared = await anyio.to_thread.run_sync(service.prepare, params)  # cadence probes: off the event loop
         slots: _Slots = request.app.state.slots if params.format == "json" else request.app.state.stream_slots
         await slots.acquire()
         release = _Once(slots.release)
         try:
             if params.format == "json":
-                return await _json_answer(service, prepared, limiter)
-            return await _file_answer(service, prepared, release, limiter)
+                return await _json_answer(service, prepared, pool)
+            return await _file_answer(service, prepared, release, pool)
         finally:
             if params.format == "json":
                 release()
@@ -271,14 +275,14 @@ def _routes(app: FastAPI) -> None:
         await slots.acquire()
         try:
             service: Service = request.app.state.service
-            return await _within(service.limits, _offload(request.app.state.limiter, service.infer, params))
+            return await _within(service.limits, _offload(request.app.state.pool, service.infer, params))
         finally:
             slots.release()
 
 
-async def _offload(limiter: anyio.CapacityLimiter, fn: Any, *args: Any) -> Any:
-    """``fn(*args)`` in a worker thread of the service's pool (the event loop stays free)."""
-    return await anyio.to_thread.run_sync(fn, *args, limiter=limiter)
+async def _offload(pool: ThreadPoolExecutor, fn: Any, *args: Any) -> Any:
+    """``fn(*args)`` on a thread of the service's pool (the event loop stays free)."""
+    return await asyncio.get_running_loop().run_in_executor(pool, functools.partial(fn, *args))
 
 
 async def _within(limits: Limits, work: Any) -> Any:
@@ -288,11 +292,11 @@ async def _within(limits: Limits, work: Any) -> Any:
         raise RequestError(413, None, f"the request needs more than {limits.request_seconds:g} s; ask for less") from None
 
 
-async def _json_answer(service: Service, prepared: Prepared, limiter: anyio.CapacityLimiter) -> JSONResponse:
+async def _json_answer(service: Service, prepared: Prepared, pool: ThreadPoolExecutor) -> JSONResponse:
     def work() -> dict[str, Any]:
         return service.as_json(prepared, _collect(service, prepared))
 
-    return JSONResponse(await _within(service.limits, _offload(limiter, _refusing(work))))
+    return JSONResponse(await _within(service.limits, _offload(pool, _refusing(work))))
 
 
 def _collect(service: Service, prepared: Prepared) -> list[pa.Table]:
@@ -341,7 +345,7 @@ class _ReleasingStream(StreamingResponse):
 
 
 async def _file_answer(service: Service, prepared: Prepared, release: _Once,
-                       limiter: anyio.CapacityLimiter) -> Response:
+                       pool: ThreadPoolExecutor) -> Response:
     """The light curves as a Parquet, CSV or ECSV file streamed chunk by chunk (bounded memory).
 
     The first chunk is made before the answer starts, so that the engine's checks refuse a bad
@@ -351,7 +355,7 @@ async def _file_answer(service: Service, prepared: Prepared, release: _Once,
     writer = stream_writer(sink, fmt, service.meta(prepared))
     chunks = service.chunks(prepared)
     try:
-        first = await _within(service.limits, _offload(limiter, _refusing(next), chunks, None))
+        first = await _within(service.limits, _offload(pool, _refusing(next), chunks, None))
     except BaseException:
         release()
         raise
@@ -370,7 +374,7 @@ async def _file_answer(service: Service, prepared: Prepared, release: _Once,
         try:
             chunk: pa.Table | None = first
             while True:
-                data, done = await _offload(limiter, step, chunk)
+                data, done = await _offload(pool, step, chunk)
                 if data:
                     yield data
                 if done:
@@ -378,7 +382,7 @@ async def _file_answer(service: Service, prepared: Prepared, release: _Once,
                 if time.monotonic() > deadline:
                     log.warning("stream cut after %.0f s (request_seconds)", service.limits.request_seconds)
                     raise TimeoutError("request_seconds passed")
-                chunk = await _offload(limiter, next, chunks, None)
+                chunk = await _offload(pool, next, chunks, None)
         finally:
             release()
 
