@@ -235,7 +235,7 @@ function renderPhysics(stars) {
   const rows = state.reference.physics.rows.filter((r) => r[0] !== null && r[1] !== null);
   const series = [{label: "training stars", color: "#9aa5b1", x: rows.map((r) => r[0]), y: rows.map((r) => r[1]), size: 3}];
   const drawn = stars.filter((s) => s.abs_mag !== null);
-  series.push({label: "drawn", color: "#d62728", x: drawn.map((s) => Math.log10(s.period)),
+  series.push({label: "drawn", color: "#111111", x: drawn.map((s) => Math.log10(s.period)),
     y: drawn.map((s) => s.abs_mag), size: 9});
   scatter($("plot-physics"), series, {xLabel: "log10 period (days)", yLabel: "M_G (mag)", reverseY: true});
 }
@@ -247,7 +247,7 @@ function renderFourier(stars) {
   const series = [];
   if (ref) series.push({label: "OGLE-III", color: "#9aa5b1", x: ref.rows.map((r) => r[0]), y: ref.rows.map((r) => r[col]), size: 3});
   const fit = stars.filter((s) => s.fourier && s.fourier[kind] !== null);
-  series.push({label: "drawn", color: "#d62728", x: fit.map((s) => Math.log10(s.period)), y: fit.map((s) => s.fourier[kind]), size: 9});
+  series.push({label: "drawn", color: "#111111", x: fit.map((s) => Math.log10(s.period)), y: fit.map((s) => s.fourier[kind]), size: 9});
   const el = $("plot-fourier");
   scatter(el, series, {xLabel: "log10 period (days)", yLabel: kind === "amplitude" ? "amplitude (mag)" : kind});
   if (!ref) el.insertAdjacentHTML("afterbegin", "<p class=\"range\">no OGLE-III Fourier parameters for this class</p>");
@@ -269,7 +269,7 @@ function render(data) {
   renderTable(stars);
   const bands = [...new Set(stars.flatMap((s) => Object.keys(s.bands)))];
   $("legend").innerHTML = bands.map((b, k) => `<span style="--c:${bandColor(b, k)}">${b}</span>`).join("")
-    + `<span style="--c:#9aa5b1">real stars</span><span style="--c:#d62728">drawn stars</span>`;
+    + `<span style="--c:#9aa5b1">real stars</span><span style="--c:#111111">drawn stars</span>`;
   $("command").textContent = data.command;
   $("python").textContent = "import varsynth\n" + data.python;
   $("plot-time").dataset.signature = stars.map((s) => `${s.period}:${Object.values(s.bands)[0]?.mag[0]}`).join("|");
