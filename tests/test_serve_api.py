@@ -35,6 +35,7 @@ def test_health_openapi_model_and_cadences(served):
     assert len(ref["fourier"]["rows"]) > 100 and len(ref["physics"]["rows"]) > 100
     assert httpx.get(url + "/api/reference/NOPE").status_code == 404
     assert httpx.get(url + "/").text.count("/static/vendor/uPlot") == 2  # no CDN
+    assert httpx.get(url + "/docs").status_code == 404  # FastAPI's page would load scripts from a CDN
 
 
 def test_generate_json_is_the_python_api(served, default_model):
