@@ -94,6 +94,7 @@ class Service:
         self.limits = limits or Limits()
         self._reference = json.loads(resources.files("varsynth.server").joinpath("reference.json").read_text())
         self.info = self._model_info()
+        self._cadences = self._cadence_library()
 
     def warm_up(self) -> None:
         """Generate one star once, so that the first request is as fast as the next ones."""
@@ -125,6 +126,9 @@ class Service:
 
     def cadences(self) -> list[dict[str, Any]]:
         """The cadence library: name, survey, bands, error model and options with their defaults."""
+        return self._cadences
+
+    def _cadence_library(self) -> list[dict[str, Any]]:
         out = []
         for name in CADENCES:
             entry: dict[str, Any] = {"name": name, "served": name not in _HOST_FILE_CADENCES}
