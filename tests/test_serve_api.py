@@ -131,6 +131,12 @@ def test_infer_a_real_ogle_cepheid(served, shared_data):
     assert bad.status_code == 422 and bad.json()["field"] == "mag_err"
     assert _post(url, "/api/infer", {**body, "band": "Q"}).json()["field"] == "band"
     assert "POST /api/infer 200" in log_path.read_text()  # one log line per request
+    path = shared_data / "ogle3-lmc-cep" / "phot" / "I" / "OGLE-LMC-CEP-0936.dat"
+    r = httpx.post(url + "/api/infer/file", params={"name": path.name, "candidates": 300}, content=path.read_bytes(),
+                   timeout=120)
+    assert r.status_code == 200 and r.json()["best_class"] == "CEP" and r.json()["input"]["rows"] == len(rows)
+    r = httpx.post(url + "/api/infer/file", params={"name": "star.csv"}, content=b"just words\n", timeout=60)
+    assert r.status_code == 422 and r.json()["detail"]
 
 
 def test_serve_without_the_extra_says_how_to_install():

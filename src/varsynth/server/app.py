@@ -7,7 +7,8 @@ Endpoints:
     GET  /api/cadences          the cadence library
     GET  /api/reference/{class} the class's real distribution (training physics, OGLE-III Fourier)
     POST /api/generate          light curves: JSON (small requests), Parquet, CSV or ECSV (streamed)
-    POST /api/infer             class probabilities and physics quantiles of a light curve
+    POST /api/infer             class probabilities and physics quantiles of a light curve (JSON arrays)
+    POST /api/infer/file        the same of a light-curve file posted as the body (?name=star.dat&band=I)
 
 A refused request gets ``{"detail": message, "field": name}`` with 404, 413, 422 or 429.
 """
@@ -268,6 +269,21 @@ def _routes(app: FastAPI) -> None:
         finally:
             if params.format == "json":
                 release()
+
+    @app.post("/api/infer/file", summary="inference of a posted light-curve file (the body: the file's bytes)",
+              openapi_extra={"requestBody": {"content": {"application/octet-stream": {}, "text/plain": {}}}})
+    async def infer_file(request: Request, name: str = "lightcurve.dat", survey: str = "ogle3", band: str = "I",
+                         period: float | None = None, candidates: int = 1000, seed: int = 0) -> dict[str, Any]:
+        data = await request.body()
+        params = InferParams(time=[], mag=[], mag_err=[], survey=survey, band=band, period=period,
+                             candidates=candidates, seed=seed)
+        slots: _Slots = request.app.state.slots
+        await slots.acquire()
+        try:
+            service: Service = request.app.state.service
+            return await _within(service.limits, _offload(request.app.state.pool, service.infer_file, data, name, params))
+        finally:
+            slots.release()
 
     @app.post("/api/infer", summary="class probabilities and physics quantiles of an observed light curve")
     async def infer(params: InferParams, request: Request) -> dict[str, Any]:

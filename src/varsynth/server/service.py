@@ -12,6 +12,7 @@ import json
 import math
 import re
 import shlex
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -247,6 +248,26 @@ class Service:
         except (ValueError, KeyError) as err_:
             raise refused(err_) from None
         return post.to_dict()
+
+    def infer_file(self, data: bytes, name: str, params: InferParams) -> dict[str, Any]:
+        """:meth:`infer` of a light-curve file's bytes, read as ``varsynth infer FILE`` reads it
+        (format from the suffix of ``name``: OGLE ``.dat`` or other text, ``.csv``, ``.ecsv``,
+        ``.fits``, ``.parquet``; one passband, ``params.band``); the answer adds the columns used."""
+        from varsynth.inference.observations import read_observations
+
+        suffix = Path(name).suffix.lower()
+        if not re.fullmatch(r"\.[a-z0-9]{1,10}", suffix or ".dat"):
+            raise RequestError(422, "name", f"name {name!r}: give a file name with a plain suffix, e.g. star.csv")
+        with tempfile.TemporaryDirectory(prefix="varsynth-serve-") as folder:
+            path = Path(folder) / f"lightcurve{suffix or '.dat'}"
+            path.write_bytes(data)
+            try:
+                obs = read_observations(path, band=params.band)
+            except (ValueError, KeyError) as err:
+                raise refused(err) from None
+        arrays = params.model_copy(update={"time": obs.time.tolist(), "mag": obs.mag.tolist(),
+                                           "mag_err": obs.mag_err.tolist()})
+        return {"input": {"file": name, **obs.describe()}, **self.infer(arrays)}
 
 
 def _stars(table: pa.Table) -> list[dict[str, Any]]:
