@@ -100,3 +100,44 @@ def default_model():
     from varsynth.generation.model import load_model
 
     return load_model("default")
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory):
+    """A running ``varsynth serve`` (the real command, uvicorn) on a free loopback port, shared by
+    the API and browser tests: ``(base_url, log_path)``. Stopped at the end of the session."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    pytest.importorskip("fastapi") if not in_ci() else None
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
+    log = open(log_path, "w")  # noqa: SIM115 - closed at teardown
+    proc = subprocess.Popen([sys.executable, "-m", "varsynth.cli", "serve", "--port", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            log.close()
+            pytest.fail(f"varsynth serve did not start: {log_path.read_text()[-2000:]}")
+        time.sleep(0.3)
+    yield url, log_path
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()

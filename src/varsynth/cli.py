@@ -17,6 +17,7 @@ Subcommands:
     varsynth card --model RUN_DIR --data DATASET_DIR
     varsynth evaluate --model default --model RUN_DIR --data DATASET_DIR --report DIR [--json F] [--quick]
     varsynth regress --run RUN_DIR --data DATASET_DIR [--regressors linear rf mlp]
+    varsynth serve [--host 127.0.0.1] [--port 8000] [--model default]
 """
 
 from __future__ import annotations
@@ -373,6 +374,25 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from varsynth.server import INSTALL_HINT, missing_dependency
+
+    if missing_dependency():
+        print(f"varsynth: error: {INSTALL_HINT}", file=sys.stderr)
+        return EXIT_USAGE
+    from varsynth.generation.model import bundle_path
+    from varsynth.server.app import run
+    from varsynth.server.limits import Limits
+
+    bundle_path(args.model)  # an unknown model is refused before the server starts
+    if not 0 < args.port < 65536:
+        raise ValueError(f"--port must be in 1..65535, got {args.port}")
+    if args.workers < 1:
+        raise ValueError(f"--workers must be >= 1, got {args.workers}")
+    run(args.host, args.port, args.model, Limits(workers=args.workers))
+    return 0
+
+
 def _add_generation_options(p: argparse.ArgumentParser) -> None:
     """Options shared by ``generate`` and ``training-set``: cadence, model, output."""
     from varsynth.cadences import CADENCES
@@ -599,6 +619,13 @@ def _parser() -> argparse.ArgumentParser:
                    help="regressors to fit (default: all three)")
     r.add_argument("--seed", type=int, default=13, help="seed of latent draws, dummy values and regressors")
     r.set_defaults(func=_regress)
+
+    sv = sub.add_parser("serve", help="web explorer and HTTP generation service (needs the 'serve' extra)")
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    sv.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    sv.add_argument("--model", default="default", help="'default' (embedded) or a bundle / run folder")
+    sv.add_argument("--workers", type=int, default=2, help="requests computed at once (default: 2)")
+    sv.set_defaults(func=_serve)
     return p
 
 

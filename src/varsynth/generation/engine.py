@@ -69,7 +69,7 @@ from varsynth.physics.luminosity import class_luminosity
 from varsynth.taxonomy import CLASSES
 
 __all__ = ["CHUNK_EPOCHS", "SLICE_EPOCHS", "stars_per_chunk", "LMC_DISTANCE_MODULUS", "StarRequest", "ExtrapolationError",
-           "base_points", "iter_generate", "generate_table", "generate"]
+           "base_points", "check_generation", "iter_generate", "generate_table", "generate"]
 
 log = logging.getLogger(__name__)
 
@@ -381,9 +381,34 @@ def iter_generate(
         raise ConfigError(f"chunk_size must be >= 1, got {chunk_size}")
     gm = load_model(model) if not isinstance(model, GenerativeModel) else model
     cad = as_cadence(cadence, cadence_options)
-    star_flag = _check_physics(gm, request, allow_extrapolation)
-    rows = gm.catalog.rows(request.vclass, request.subtype)
-    no_abs_mag = (not np.isfinite(gm.catalog.phys[rows, PHYSICS_CHOICES.index("abs_mag")]).any()
+    star_flag = check_generation(gm, request, cad, bands, allow_extrapolation, fallback_mean_mag)
+    prefix = id_prefix if id_prefix is not None else f"{request.vclass}-{seed}-"
+    stars = stars_per_chunk(cad, chunk_size, bands, seed)
+    with tqdm(total=n, desc=f"generating {request.vclass}", unit="lc", disable=not progress) as bar:
+        for k, start in enumerate(range(0, n, stars)):
+            m = min(stars, n - start)
+            rng = np.random.default_rng([seed, k])
+            yield from _chunk(gm, request, cad, start, m, rng, bands, allow_extrapolation, star_flag, noise, prefix,
+                              fallback_mean_mag)
+            bar.update(m)
+
+
+def check_generation(model: GenerativeModel, request: StarRequest, cadence: Cadence,
+                     bands: tuple[str, ...] | None = None, allow_extrapolation: bool = False,
+                     fallback_mean_mag: tuple[float, float] | None = None) -> bool:
+    """The checks :func:`iter_generate` makes against the model before drawing anything: given
+    physics inside the class's training range, a brightness the class can have, bands the
+    cadence observes inside the trained wavelength range. ``True`` when the physics is outside
+    the range (and ``allow_extrapolation``): the stars are flagged. Also called by the service
+    (:mod:`varsynth.server`) to refuse a request before it queues for a worker.
+
+    Raises:
+        ConfigError: no brightness for a class without training M_G, or unknown bands.
+        ExtrapolationError: physics or bands outside the training range without ``allow_extrapolation``.
+    """
+    star_flag = _check_physics(model, request, allow_extrapolation)
+    rows = model.catalog.rows(request.vclass, request.subtype)
+    no_abs_mag = (not np.isfinite(model.catalog.phys[rows, PHYSICS_CHOICES.index("abs_mag")]).any()
                   and class_luminosity(request.vclass, request.subtype) is None)
     if no_abs_mag and request.abs_mag is None and request.mean_mag is None:
         if request.distance_modulus is not None:
@@ -394,29 +419,21 @@ def iter_generate(
                               "give abs_mag (--abs-mag) or mean_mag (--mean-mag), or fallback_mean_mag (a range "
                               "of apparent mean G magnitudes to draw from) to set their brightness")
     if bands:
-        unknown = sorted(set(bands) - set(cad.bands))
+        unknown = sorted(set(bands) - set(cadence.bands))
         if unknown:
-            raise ConfigError(f"bands {unknown} are not observed by cadence {cad.name!r}; valid: {list(cad.bands)}")
-        outside = [b for b, ok in _band_ok(gm, cad.survey, np.asarray(bands)).items() if not ok]
+            raise ConfigError(f"bands {unknown} are not observed by cadence {cadence.name!r}; valid: {list(cadence.bands)}")
+        outside = [b for b, ok in _band_ok(model, cadence.survey, np.asarray(bands)).items() if not ok]
         if outside and not allow_extrapolation:
-            lo, hi = gm.catalog.wave_range()
+            lo, hi = model.catalog.wave_range()
             raise ExtrapolationError(f"bands {outside} lie outside the trained wavelength range "
                                      f"[{lo:.0f}, {hi:.0f}] nm; pass allow_extrapolation=True (--allow-extrapolation) "
                                      "to generate them, flagged")
     else:
-        outside = [b for b, ok in _band_ok(gm, cad.survey, np.asarray(cad.bands)).items() if not ok]
+        outside = [b for b, ok in _band_ok(model, cadence.survey, np.asarray(cadence.bands)).items() if not ok]
         if outside and not allow_extrapolation:
             log.warning("cadence %s: bands %s lie outside the trained wavelength range and are left out "
-                        "(allow_extrapolation keeps them, flagged)", cad.name, outside)
-    prefix = id_prefix if id_prefix is not None else f"{request.vclass}-{seed}-"
-    stars = stars_per_chunk(cad, chunk_size, bands, seed)
-    with tqdm(total=n, desc=f"generating {request.vclass}", unit="lc", disable=not progress) as bar:
-        for k, start in enumerate(range(0, n, stars)):
-            m = min(stars, n - start)
-            rng = np.random.default_rng([seed, k])
-            yield from _chunk(gm, request, cad, start, m, rng, bands, allow_extrapolation, star_flag, noise, prefix,
-                              fallback_mean_mag)
-            bar.update(m)
+                        "(allow_extrapolation keeps them, flagged)", cadence.name, outside)
+    return star_flag
 
 
 def stars_per_chunk(cadence: Cadence, chunk_size: int, bands: tuple[str, ...] | None = None, seed: int = 0) -> int:

@@ -43,7 +43,7 @@ import tempfile
 from pathlib import Path
 from types import TracebackType
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 import h5py
 import numpy as np
@@ -71,6 +71,8 @@ __all__ = [
     "resolve_format",
     "read_hdf5",
     "read_table",
+    "STREAM_FORMATS",
+    "stream_writer",
 ]
 
 
@@ -300,6 +302,13 @@ class _ParquetSink:
         self._writer.close()
 
 
+def _binary(target: Path | BinaryIO) -> BinaryIO:
+    """A binary file open for writing: ``target`` opened, or ``target`` itself if already a file object."""
+    if isinstance(target, (str, os.PathLike)):
+        return open(target, "wb")  # noqa: SIM115 - closed by the sink's finish/discard
+    return target
+
+
 class _TextSink:
     """Shared end of the text sinks: a pyarrow CSV writer over an open binary file."""
 
@@ -318,7 +327,7 @@ class _CsvSink(_TextSink):
     """``# meta: {json}`` and one ``# column: {json}`` line per column, then a header and rows."""
 
     def __init__(self, tmp: Path, schema: pa.Schema, meta: dict[str, Any]) -> None:
-        self._file = open(tmp, "wb")  # noqa: SIM115 - closed in finish/discard
+        self._file = _binary(tmp)
         lines = [f"# meta: {json.dumps(meta)}"]
         lines += [
             "# column: " + json.dumps({"name": f.name, "type": str(f.type)} | _field_info(f)) for f in schema
@@ -344,7 +353,7 @@ class _EcsvSink(_TextSink):
         self._bools = [f.name for f in schema if f.type == pa.bool_()]
         # astropy reads bool cells written as 0/1; Arrow would write true/false, which it refuses.
         rows = pa.schema([f.with_type(pa.int8()) if f.name in self._bools else f for f in schema])
-        self._file = open(tmp, "wb")  # noqa: SIM115 - closed in finish/discard
+        self._file = _binary(tmp)
         self._file.write(header.getvalue().encode())
         options = pcsv.WriteOptions(include_header=False, delimiter=" ", quoting_style="needed")
         self._writer = pcsv.CSVWriter(self._file, rows, write_options=options)
@@ -539,6 +548,24 @@ _SINKS: dict[str, type[_Sink]] = {
     "hdf5": _Hdf5Sink,
     "fits": _FitsSink,
 }
+
+
+#: Formats that :func:`stream_writer` writes to an open file object chunk by chunk (no spool).
+STREAM_FORMATS: tuple[str, ...] = ("parquet", "csv", "ecsv")
+
+
+def stream_writer(file: BinaryIO, fmt: str, meta: dict[str, Any] | None = None, schema: pa.Schema = LONG_SCHEMA) -> _Sink:
+    """A writer of long-format chunks in ``fmt`` (one of :data:`STREAM_FORMATS`) to the open binary
+    ``file`` (e.g. an HTTP response body): the same bytes as :class:`LightCurveWriter` writes to
+    a file, with no temporary file. Call ``write(chunk)`` per chunk and ``finish()`` at the end.
+
+    Raises:
+        ValueError: a format that needs a spool (FITS, HDF5) or an unknown one.
+    """
+    if fmt not in STREAM_FORMATS:
+        raise ValueError(f"format {fmt!r} cannot be streamed; valid: {list(STREAM_FORMATS)}")
+    _check_schema(schema)
+    return _SINKS[fmt](file, schema, _check_meta(meta))  # type: ignore[arg-type]
 
 
 class LightCurveWriter:
