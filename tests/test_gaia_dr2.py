@@ -143,3 +143,12 @@ def test_malformed_group_file_is_skipped_and_counted(tmp_path: Path, row: str, r
     assert list(xm.index) == ["OGLE-LMC-CEP-0001"]
     assert skips.counts[("gaia-dr2", "file", "unreadable file")] == 1
     assert reason in skips.examples[("gaia-dr2", "file", "unreadable file")][0]
+
+
+def test_number_beyond_the_float_range_is_infinite_not_an_overflow(tmp_path: Path) -> None:
+    # Found by the nightly fuzz volume: pandas parsed 400 digits into a Python int, and
+    # pd.to_numeric raised OverflowError instead of reading a number.
+    write_csv(tmp_path / "cmd_confirmed.csv", [
+        "7,OGLE-LMC-CEP-0001,CEP,F,3.1,15.6,0.7,0.1,15.9,0.6,0.01,5500.0,,,1000.0,1.0," + "9" * 400])
+    xm = read_gaia_dr2_xmatch(tmp_path, skips=SkipLog())
+    assert list(xm.index) == ["OGLE-LMC-CEP-0001"] and xm.iloc[0].isin([float("inf")]).sum() == 1

@@ -26,6 +26,7 @@ import pandas as pd
 from varsynth.config import CleanConfig, ConfigError
 from varsynth.data.io import OutputPathError, check_writable as _check_writable
 from varsynth.surveys.periods import MIN_POINTS as _SEARCH_MIN_POINTS
+from varsynth.surveys.validate import float_values
 
 __all__ = ["MIN_POINTS", "COLUMN_NAMES", "InputError", "Observations", "read_observations", "usable_points",
            "check_writable"]
@@ -153,8 +154,7 @@ def _pick(frame: pd.DataFrame, role: str, wanted: str | None, header: bool, posi
 
 
 def _floats(frame: pd.DataFrame, column: str) -> np.ndarray:
-    values = pd.to_numeric(frame[column], errors="coerce")
-    return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    return float_values(frame[column]).to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def read_observations(path: str | Path, *, time_column: str | None = None, mag_column: str | None = None,

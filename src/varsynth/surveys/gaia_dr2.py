@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from varsynth.surveys.skips import ReaderError, SkipLog
+from varsynth.surveys.validate import float_values
 
 __all__ = ["SURVEY", "GROUP_PRIORITY", "COLUMNS", "read_gaia_dr2_xmatch"]
 
@@ -116,7 +117,7 @@ def _read_group(path: Path, skips: SkipLog, survey: str) -> pd.DataFrame | None:
     frame["source_id"] = frame["source_id"].astype("Int64")
     for column in _NUMBERS:
         values = frame[column]
-        numbers = pd.to_numeric(values, errors="coerce").astype(np.float64)
+        numbers = float_values(values)
         for row in frame.index[(numbers.isna() & values.notna()).to_numpy()]:
             skips.add(survey, "line", f"{column} is not a number (read as missing)", f"{path}:{row + 2}")
         frame[column] = numbers

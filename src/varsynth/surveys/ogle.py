@@ -49,7 +49,7 @@ from tqdm import tqdm
 from varsynth.bands import band as lookup_band
 from varsynth.lightcurve import LightCurve
 from varsynth.surveys.skips import ReaderError, SkipLog
-from varsynth.surveys.validate import clean_points
+from varsynth.surveys.validate import clean_points, float_values
 from varsynth.taxonomy import UnknownClassError, ogle_class
 
 __all__ = [
@@ -653,7 +653,7 @@ def read_ogle3_catalog(path: str | Path) -> pd.DataFrame:
 
 def _catalog_numbers(values: pd.Series, column: str, path: Path) -> pd.Series:
     """``values`` as float64; a value that is not a number raises :class:`ReaderError` naming its row."""
-    numbers = pd.to_numeric(values, errors="coerce").astype(np.float64)
+    numbers = float_values(values)
     bad = np.flatnonzero(numbers.isna().to_numpy() & values.notna().to_numpy())
     if bad.size:
         raise ReaderError(path, None, f"{column} of data row {int(bad[0]) + 1} is not a number: "

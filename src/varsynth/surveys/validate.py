@@ -2,7 +2,8 @@
 
 Each reader parses its own format, then hands the arrays to :func:`clean_points`, which drops the
 bad points and counts each under its reason, so that all surveys report skips the same way.
-CSV-based readers take their rows from :func:`csv_records`.
+CSV-based readers take their rows from :func:`csv_records`; :func:`float_values` turns a column
+of parsed fields into float64 numbers.
 """
 
 from __future__ import annotations
@@ -14,10 +15,23 @@ from pathlib import Path
 from typing import IO
 
 import numpy as np
+import pandas as pd
 
 from varsynth.surveys.skips import ReaderError, SkipLog
 
-__all__ = ["clean_points", "csv_records"]
+__all__ = ["clean_points", "csv_records", "float_values"]
+
+
+def float_values(values: pd.Series) -> pd.Series:
+    """``values`` as float64: NaN where a field is not a number, +-inf beyond the float range.
+
+    pandas parses a long run of digits into a Python integer that ``pd.to_numeric`` cannot turn
+    into a float (``OverflowError``); such columns are converted from their text instead.
+    """
+    try:
+        return pd.to_numeric(values, errors="coerce").astype(np.float64)
+    except OverflowError:
+        return pd.to_numeric(values.astype(str), errors="coerce").astype(np.float64)
 
 
 def _open_text(path: Path) -> IO[str]:
