@@ -31,6 +31,23 @@ def test_missing_parameters_follow_the_given_ones():
     assert np.all(out[:, 0] == 3.76)
 
 
+def test_parameter_a_quarter_of_the_class_has_comes_from_the_same_star():
+    # 3 in 10 stars have Teff, which rises with period: drawn together from one star, Teff keeps
+    # that relation; drawn from a random star having it (the rule before CORE_FRACTION was 0.25,
+    # when only parameters >= 50% of the class had went together), it did not.
+    logp = np.linspace(-0.4, 0.0, 100)
+    teff = np.where(np.arange(100) % 10 < 3, 3.8 + 0.2 * logp, np.nan)
+    cat = PhysicsCatalog(vclass=np.full(100, "RRLYR", dtype=object), subtype=np.full(100, "RRab", dtype=object),
+                         phys=np.stack([teff, np.full(100, 0.6), logp], axis=1), wave_eff=np.full(100, 806.0))
+    mean_teff = []
+    for p in (-0.35, -0.05):
+        out, rows = cat.draw("RRLYR", "RRab", np.array([np.nan, np.nan, p]), 400, np.random.default_rng(2))
+        assert np.array_equal(out[:, 0], cat.phys[rows, 0])  # the neighbour's own Teff
+        mean_teff.append(out[:, 0].mean())
+    # 20 nearest of the 30 stars with a Teff: means ~0.025 dex apart (a random star: within 0.005)
+    assert mean_teff[1] - mean_teff[0] > 0.015
+
+
 def test_sparse_and_absent_parameters():
     cat = catalog()
     lpv, _ = cat.draw("LPV", None, np.full(3, np.nan), 50, np.random.default_rng(1))

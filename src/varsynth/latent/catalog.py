@@ -37,6 +37,12 @@ _FILE = "catalog.parquet"
 _ROBUST_MIN = 200
 
 
+#: A parameter that at least this fraction of a class's (or subtype's) training stars have is drawn
+#: together with the others from one training star having all such parameters. 0.5 until
+#: 2026-12-04: RR Lyrae ab (49% with a Teff) then took Teff and M_G from a random star instead of
+#: the shape neighbour, and their period trends washed out (docs/training.md, item 6).
+CORE_FRACTION = 0.25
+
 @dataclass
 class PhysicsCatalog:
     """Real training stars' physics per class (transformed units; NaN where missing)."""
@@ -109,7 +115,7 @@ class PhysicsCatalog:
         ``given`` (3,) holds transformed values with NaN for parameters to draw. Each draw picks a
         random one of the ``k`` class stars nearest to the given values (in units of the class's
         standard deviation; any class star when none is given) among those having the parameters
-        that most of the class's stars have (>= 50%), and copies the missing ones of these from
+        that many of the class's stars have (>= :data:`CORE_FRACTION`), and copies the missing ones of these from
         it: they follow the class's joint distribution conditioned on the given ones (e.g. a long
         Cepheid period brings a bright M_G). A parameter that few class stars have (e.g. Teff of
         LPVs) is copied from a random class star having it; one that none has (e.g. Teff of the
@@ -121,7 +127,7 @@ class PhysicsCatalog:
         out = np.repeat(given[None, :], n, axis=0)
         free = ~np.isfinite(given)
         have = np.isfinite(phys)
-        core = free & (have.mean(axis=0) >= 0.5)
+        core = free & (have.mean(axis=0) >= CORE_FRACTION)
         fixed = ~free
         pool = np.flatnonzero(have[:, core].all(axis=1))
         if pool.size == 0:
