@@ -393,6 +393,20 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_star_options(p: argparse.ArgumentParser, extinction_help: str) -> None:
+    """Options shared by ``generate`` and ``export``: the class, its physics and its brightness."""
+    from varsynth.taxonomy import CLASSES
+
+    p.add_argument("--class", dest="vclass", required=True, choices=CLASSES, help="variability class")
+    p.add_argument("--subtype", help="subtype (e.g. RRab, F), restricts the drawn physics")
+    p.add_argument("--teff", type=float, help="effective temperature (K); default: drawn for the class")
+    p.add_argument("--abs-mag", type=float, help="absolute G magnitude (mag); default: drawn")
+    p.add_argument("--period", type=float, help="period (days); default: drawn")
+    p.add_argument("--distance-modulus", type=float, help="distance modulus (mag; default: the LMC's 18.477)")
+    p.add_argument("--mean-mag", type=float, help="apparent mean G magnitude (mag), instead of a distance modulus")
+    p.add_argument("--extinction", type=float, default=0.0, help=extinction_help)
+
+
 def _add_generation_options(p: argparse.ArgumentParser) -> None:
     """Options shared by ``generate`` and ``training-set``: cadence, model, output."""
     from varsynth.cadences import CADENCES
@@ -491,14 +505,7 @@ def _parser() -> argparse.ArgumentParser:
     from varsynth.taxonomy import CLASSES
 
     g = sub.add_parser("generate", help="generate light curves of one class (real units, any cadence)")
-    g.add_argument("--class", dest="vclass", required=True, choices=CLASSES, help="variability class")
-    g.add_argument("--subtype", help="subtype (e.g. RRab, F), restricts the drawn physics")
-    g.add_argument("--teff", type=float, help="effective temperature (K); default: drawn for the class")
-    g.add_argument("--abs-mag", type=float, help="absolute G magnitude (mag); default: drawn")
-    g.add_argument("--period", type=float, help="period (days); default: drawn")
-    g.add_argument("--distance-modulus", type=float, help="distance modulus (mag; default: the LMC's 18.477)")
-    g.add_argument("--mean-mag", type=float, help="apparent mean G magnitude (mag), instead of a distance modulus")
-    g.add_argument("--extinction", type=float, default=0.0, help="V-band extinction A_V (mag)")
+    _add_star_options(g, extinction_help="V-band extinction A_V (mag)")
     g.add_argument("--epoch", type=float, help="MJD of phase 0 (default: random)")
     g.add_argument("-n", type=int, default=1, help="number of stars")
     _add_generation_options(g)
@@ -506,15 +513,8 @@ def _parser() -> argparse.ArgumentParser:
 
     ex = sub.add_parser("export", help="write noiseless one-cycle templates as an SNANA LCLIB library")
     ex.add_argument("--format", required=True, choices=["lclib"], help="library format (lclib: SNANA LCLIB text)")
-    ex.add_argument("--class", dest="vclass", required=True, choices=CLASSES, help="variability class")
-    ex.add_argument("--subtype", help="subtype (e.g. RRab, F), restricts the drawn physics")
-    ex.add_argument("--teff", type=float, help="effective temperature (K); default: drawn for the class")
-    ex.add_argument("--abs-mag", type=float, help="absolute G magnitude (mag); default: drawn")
-    ex.add_argument("--period", type=float, help="period (days); default: drawn")
-    ex.add_argument("--distance-modulus", type=float, help="distance modulus (mag; default: the LMC's 18.477)")
-    ex.add_argument("--mean-mag", type=float, help="apparent mean G magnitude (mag), instead of a distance modulus")
-    ex.add_argument("--extinction", type=float, default=0.0,
-                    help="V-band extinction A_V (mag; default 0: SNANA adds Milky Way extinction itself)")
+    _add_star_options(ex, extinction_help="V-band extinction A_V (mag; default 0: SNANA adds Milky Way extinction "
+                                          "itself)")
     ex.add_argument("-n", type=int, default=1, help="number of stars (events)")
     ex.add_argument("--survey", default="lsst", help="photometric system of the bands (default: lsst)")
     ex.add_argument("--bands", nargs="+", help="bands, e.g. u g r i z Y (default: the survey's within the "
