@@ -328,6 +328,30 @@ def test_uniform_and_random_cadences() -> None:
     assert np.mean(t < 10.0) == pytest.approx(0.5, abs=0.06)
 
 
+def test_uniform_cadence_defaults_and_option_limits() -> None:
+    e = get_cadence("uniform").draw(np.random.default_rng(0))  # 300 epochs over 1000 days from MJD 60000
+    assert len(e) == 300 and e.time[0] == 60000.0 and e.time[-1] == 61000.0
+    assert get_cadence("uniform", n_epochs=1, baseline=0.5).draw(None).time.tolist() == [60000.0]
+    for bad in (0, True, 2.5):
+        with pytest.raises(ValueError, match="option n_epochs must be an integer >= 1"):
+            get_cadence("uniform", n_epochs=bad)
+    with pytest.raises(ValueError, match="option baseline must be a finite number"):
+        get_cadence("uniform", baseline="long")
+    with pytest.raises(ValueError, match="option baseline must be > 0 days"):
+        get_cadence("uniform", baseline=0.0)
+    with pytest.raises(ValueError, match="option sigma_sys must be a finite number"):
+        get_cadence("uniform", m5=24.0, sigma_sys="none")
+    with pytest.raises(ValueError, match="option m5 must be a finite number"):
+        get_cadence("uniform", m5="deep")
+    with pytest.raises(ValueError, match=r"option start \+ baseline: 1 time"):
+        get_cadence("uniform", start=999_990.0, baseline=100.0)
+    # the error model is that of the cadence's survey, with its sigma_sys
+    u = get_cadence("uniform", n_epochs=2, band="u", survey="lsst", m5=24.0, sigma_sys=0.02)
+    sigma = u.errors(np.full(2, 23.5), u.draw(None))
+    x = 10**-0.2
+    assert sigma == pytest.approx(np.full(2, np.sqrt(0.02**2 + 0.002 * x + 0.038 * x * x)), rel=1e-12)
+
+
 # ----------------------------------------------------------------------------- file cadences
 
 
