@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from conftest import shared_dir
 from varsynth.bands import BANDS
 from varsynth.cadences import CADENCES, Epochs, M5ErrorModel, cadence_options, get_cadence, m5_sigma
+from varsynth.cadences import lsst, ztf
+from varsynth.cadences.base import YEAR, local_midnight, seasons
 from varsynth.cadences.errors import error_model_for
 from varsynth.cadences.lsst import VISITS, pair_weights
 
@@ -79,6 +81,18 @@ def test_error_model_uses_lsst_u_gamma_and_checks_input() -> None:
         M5ErrorModel(gamma=0.05)
 
 
+def test_only_lsst_has_a_per_band_gamma() -> None:
+    # SDSS and ZTF u/g bands share the LSST band names but not LSST's u-band gamma (0.038)
+    epochs = Epochs(np.array([1.0, 2.0]), np.array(["u", "g"]), np.array([22.0, 22.0]))
+    x = 10**0.4
+    expected = np.sqrt(0.01**2 + 0.001 * x + 0.039 * x * x)
+    for survey in ("sdss-s82", "ztf", "ogle3"):
+        model = error_model_for(survey, sigma_sys=0.01)
+        assert dict(model.band_gamma) == {} and model.gamma == 0.039 and model.sigma_sys == 0.01
+        assert model(np.array([23.0, 23.0]), epochs) == pytest.approx(np.full(2, expected), rel=1e-12)
+    assert dict(error_model_for("lsst").band_gamma) == {"u": 0.038}
+
+
 def test_epochs_validate_and_sort() -> None:
     with pytest.raises(ValueError, match="sorted"):
         Epochs(np.array([2.0, 1.0]), np.array(["I", "I"]), np.array([20.0, 20.0]))
@@ -87,6 +101,57 @@ def test_epochs_validate_and_sort() -> None:
     e = Epochs.from_unsorted(np.array([3.0, 1.0, 2.0]), np.array(["a", "b", "c"]))
     assert e.time.tolist() == [1.0, 2.0, 3.0] and e.band.tolist() == ["b", "c", "a"]
     assert np.all(np.isnan(e.m5)) and len(e) == 3
+
+
+# ----------------------------------------------------------------------------- shared helpers
+
+
+def test_local_midnight_known_answers() -> None:
+    # Local mean midnight at east longitude L (degrees) is 0 h UT - L / 15 h, i.e. the MJD fraction
+    # -L / 360 (mod 1): Greenwich at 0, 90 deg west at 06 h UT, 90 deg east at 18 h UT.
+    assert local_midnight(0.0) == 0.0
+    assert local_midnight(-90.0) == pytest.approx(0.25, abs=1e-15)
+    assert local_midnight(90.0) == pytest.approx(0.75, abs=1e-15)
+    assert local_midnight(360.0) == 0.0 and local_midnight(-450.0) == pytest.approx(0.25, abs=1e-15)
+    # the observatories of the survey cadences: Cerro Pachon (LSST) 04:43 UT, Palomar (ZTF) 07:47 UT
+    assert lsst.MIDNIGHT == pytest.approx(70.74 / 360.0, abs=1e-12)
+    assert ztf.MIDNIGHT == pytest.approx(116.86 / 360.0, abs=1e-12)
+
+
+class _QuarterRangeRng:
+    """Stands in for a generator whose uniform draws all fall a quarter of the way up their range."""
+
+    def uniform(self, low: float = 0.0, high: float = 1.0) -> float:
+        return low + 0.25 * (high - low)
+
+
+def test_seasons_known_answer() -> None:
+    # Quarter-range draws: the season starts a quarter year (91.3125 d) after the first night and
+    # lasts 100.6875 + 0.25 * 100 = 125.6875 days, so from night 1091.3125 to 1217 (excluded: it
+    # has elapsed exactly one span), then from 1456.5625 (one year later) to 1582.25.
+    nights = 1000.0 + np.arange(800.0)
+    in_season, elapsed = seasons(_QuarterRangeRng(), nights, (100.6875, 200.6875))  # type: ignore[arg-type]
+    start, span = 1000.0 + YEAR / 4, 125.6875
+    expected = ((nights > start) & (nights < start + span)) | ((nights > start + YEAR) & (nights < start + YEAR + span))
+    assert np.array_equal(in_season, expected)
+    assert np.flatnonzero(np.diff(in_season.astype(int))).tolist() == [91, 216, 456, 582]
+    assert nights[in_season].size == 125 + 126
+    assert elapsed[nights == 1092.0][0] == pytest.approx(0.6875 / span, rel=1e-12)
+    assert elapsed[nights == 1217.0][0] == 1.0  # first night after the season: exactly one span in
+    assert elapsed[nights == 1091.0][0] == pytest.approx((YEAR - 0.3125) / span, rel=1e-12)
+    assert elapsed[0] == pytest.approx((YEAR - YEAR / 4) / span, rel=1e-12)
+
+
+def test_seasons_start_at_a_uniform_phase_of_the_year() -> None:
+    # With the real generator the season's start is uniform over the year: the fraction of
+    # draws in which a given night is in season is span / YEAR for every night.
+    rng = np.random.default_rng(11)
+    nights = np.arange(0.0, 2 * YEAR)
+    hits = np.zeros(nights.size)
+    for _ in range(2000):
+        hits += seasons(rng, nights, (180.0, 180.0))[0]
+    assert np.mean(hits / 2000) == pytest.approx(180.0 / YEAR, abs=0.01)
+    assert np.ptp(hits[:365] / 2000) < 0.1  # no part of the year favoured
 
 
 # ----------------------------------------------------------------------------- registry
@@ -112,7 +177,7 @@ def test_registry_names_and_errors(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", BUILT_IN)
-def test_draws_are_valid_reproducible_and_fast(name: str) -> None:
+def test_draws_are_valid_and_reproducible(name: str) -> None:
     cadence = get_cadence(name)
     a, b = _draws(name, 3, seed=7), _draws(name, 3, seed=7)
     for x, y in zip(a, b):
@@ -130,6 +195,12 @@ def test_draws_are_valid_reproducible_and_fast(name: str) -> None:
                 cadence.errors(np.full(len(e), 17.0), e)
     if name != "uniform":  # every other cadence gives each star its own epochs
         assert len(a[0]) != len(a[1]) or not np.array_equal(a[0].time, a[1].time)
+
+
+@pytest.mark.parametrize("name", BUILT_IN)
+def test_draws_are_fast(name: str) -> None:
+    # a wall-clock bound, kept apart from the behaviour above (mutation testing deselects it)
+    cadence = get_cadence(name)
     rng = np.random.default_rng(1)
     start = time.perf_counter()
     for _ in range(300):
@@ -255,6 +326,30 @@ def test_uniform_and_random_cadences() -> None:
     t = r.draw(np.random.default_rng(0)).time
     assert np.all(np.diff(t) >= 0) and t.min() >= 5.0 and t.max() < 15.0
     assert np.mean(t < 10.0) == pytest.approx(0.5, abs=0.06)
+
+
+def test_uniform_cadence_defaults_and_option_limits() -> None:
+    e = get_cadence("uniform").draw(np.random.default_rng(0))  # 300 epochs over 1000 days from MJD 60000
+    assert len(e) == 300 and e.time[0] == 60000.0 and e.time[-1] == 61000.0
+    assert get_cadence("uniform", n_epochs=1, baseline=0.5).draw(None).time.tolist() == [60000.0]
+    for bad in (0, True, 2.5):
+        with pytest.raises(ValueError, match="option n_epochs must be an integer >= 1"):
+            get_cadence("uniform", n_epochs=bad)
+    with pytest.raises(ValueError, match="option baseline must be a finite number"):
+        get_cadence("uniform", baseline="long")
+    with pytest.raises(ValueError, match="option baseline must be > 0 days"):
+        get_cadence("uniform", baseline=0.0)
+    with pytest.raises(ValueError, match="option sigma_sys must be a finite number"):
+        get_cadence("uniform", m5=24.0, sigma_sys="none")
+    with pytest.raises(ValueError, match="option m5 must be a finite number"):
+        get_cadence("uniform", m5="deep")
+    with pytest.raises(ValueError, match=r"option start \+ baseline: 1 time"):
+        get_cadence("uniform", start=999_990.0, baseline=100.0)
+    # the error model is that of the cadence's survey, with its sigma_sys
+    u = get_cadence("uniform", n_epochs=2, band="u", survey="lsst", m5=24.0, sigma_sys=0.02)
+    sigma = u.errors(np.full(2, 23.5), u.draw(None))
+    x = 10**-0.2
+    assert sigma == pytest.approx(np.full(2, np.sqrt(0.02**2 + 0.002 * x + 0.038 * x * x)), rel=1e-12)
 
 
 # ----------------------------------------------------------------------------- file cadences
