@@ -1,9 +1,8 @@
 """The explorer page of ``varsynth serve`` as a person uses it, in headless Chromium (Playwright).
 
 Uses Debian's ``chromium`` (``/usr/bin/chromium``, or ``VARSYNTH_CHROMIUM``). Without it the tests
-skip, with the reason; under ``CI=true`` they fail instead (``.ci/run`` installs it). With
-``VARSYNTH_SCREENSHOTS=DIR`` they also save the page as ``DIR/explorer.png`` and
-``DIR/explorer-phone.png`` (the screenshots in docs/serve/).
+skip, with the reason; under ``CI=true`` they fail instead (``.ci/run`` installs it). The
+screenshots in docs/serve/ are saved by ``python tools/serve_screenshots.py``, not by a test.
 """
 
 from __future__ import annotations
@@ -116,13 +115,3 @@ def test_class_change_and_phone_width(browser, served):
     assert "training range" in page.text_content("#period-range")
     assert not errors
 
-
-def test_screenshots(browser, served):
-    out = os.environ.get("VARSYNTH_SCREENSHOTS")
-    if not out:
-        pytest.skip("set VARSYNTH_SCREENSHOTS=docs/serve to save the page's screenshots")
-    url, _ = served
-    Path(out).mkdir(parents=True, exist_ok=True)
-    for name, width, height in (("explorer.png", 1280, 900), ("explorer-phone.png", 390, 844)):
-        page, _, _ = _open(browser, url, width, height)
-        page.screenshot(path=str(Path(out) / name), full_page=True)
