@@ -34,7 +34,7 @@ from varsynth.generation.engine import base_points
 from varsynth.generation.model import GenerativeModel
 from varsynth.generation.noise import draw_noise, survey_noise
 from varsynth.models.config import PHYSICS_CHOICES
-from varsynth.training.data import DataFilter, physics_matrix
+from varsynth.data.tensors import DataFilter, physics_matrix
 
 __all__ = ["real_curves", "twin_curves", "folded_curves", "fourier_table"]
 

@@ -25,7 +25,7 @@ from varsynth.bundle import BundleError, bundle_lists, record_files, verify_bund
 from varsynth.config import ConfigError
 from varsynth.data.io import read_split, write_parquet
 from varsynth.models.config import PHYSICS_CHOICES
-from varsynth.training.data import DataFilter, physics_matrix
+from varsynth.data.tensors import DataFilter, physics_matrix
 
 __all__ = ["PHYS_NAMES", "PhysicsCatalog", "build_catalog", "save_catalog", "load_catalog"]
 

@@ -4,7 +4,7 @@ The regressors of section 4.2 of Martinez-Palomera et al. (2022) map physical pa
 latent space, so they need, for every light curve of a split, the encoder's latent mean and
 standard deviation next to the sample's identity, class and physical parameters. The physical
 parameters are always all three (log10 Teff [K], M_G [mag], log10 period [days], the transforms
-of :func:`varsynth.training.data.physics_matrix`), also for the class-only cVAE whose encoder
+of :func:`varsynth.data.tensors.physics_matrix`), also for the class-only cVAE whose encoder
 does not see them: the paper compares the regression for both models.
 """
 
@@ -20,7 +20,7 @@ import torch
 from varsynth.data.io import read_split
 from varsynth.models.config import PHYSICS_CHOICES
 from varsynth.models.cvae import CVAE
-from varsynth.training.data import DataFilter, load_split, physics_matrix
+from varsynth.data.tensors import DataFilter, load_split, physics_matrix
 
 __all__ = ["PHYS_COLUMNS", "EncodedSplit", "encode_split"]
 
