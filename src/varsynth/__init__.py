@@ -15,7 +15,8 @@ import-linter contracts in ``pyproject.toml`` enforce this map and ``docs/archit
     data                                   the versioned training dataset and its tensors
     physics                                Teff, absolute magnitudes, relations, cross-matches
     surveys                                readers of the real survey files
-    cadences | models | lightcurve         observing cadences; networks; the light-curve record
+    cadences | models                      observing cadences; networks
+    lightcurve                             the light-curve record and the physical parameters' names
     bands | config | taxonomy | signals    passbands, configs, classes, signal handling
 
 Quick start::

@@ -21,8 +21,13 @@ from torch.utils.data import Dataset
 
 from varsynth.config import _from_dict
 from varsynth.data.io import read_split
+from varsynth.lightcurve import PHYSICS_NAMES
 
-__all__ = ["DataFilter", "LightCurveTensors", "load_split", "physics_matrix", "fit_standardisation"]
+#: Column names of the physical parameters as the models see them (:func:`physics_matrix`): log10 of
+#: Teff (K) and of the period (days), the absolute magnitude (mag) as is.
+PHYS_COLUMNS: tuple[str, ...] = tuple(f"log10_{n}" if n in ("teff", "period") else n for n in PHYSICS_NAMES)
+
+__all__ = ["PHYS_COLUMNS", "DataFilter", "LightCurveTensors", "load_split", "physics_matrix", "fit_standardisation"]
 
 
 @dataclass(frozen=True)

@@ -20,14 +20,12 @@ import torch
 from varsynth.data.io import read_split
 from varsynth.models.config import PHYSICS_CHOICES
 from varsynth.models.cvae import CVAE
-from varsynth.data.tensors import DataFilter, load_split, physics_matrix
+from varsynth.data.tensors import PHYS_COLUMNS, DataFilter, load_split, physics_matrix
 
 __all__ = ["PHYS_COLUMNS", "EncodedSplit", "encode_split"]
 
-#: Columns of :attr:`EncodedSplit.table` with the transformed physical parameters, in the order
-#: of :data:`varsynth.models.config.PHYSICS_CHOICES` (NaN where missing).
-PHYS_COLUMNS: tuple[str, ...] = ("log10_teff", "abs_mag", "log10_period")
-
+# PHYS_COLUMNS (from the dataset tensors): the columns of EncodedSplit.table with the transformed
+# physical parameters, in the order of varsynth.models.config.PHYSICS_CHOICES (NaN where missing).
 
 class EncodedSplit(NamedTuple):
     """The latent distribution of every sample of a split.
