@@ -10,9 +10,12 @@ import dataclasses
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, TypeVar, get_args, get_type_hints
+from typing import TYPE_CHECKING, Any, TypeVar, get_args, get_type_hints
 
 import yaml
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 __all__ = [
     "ConfigError",
@@ -27,7 +30,7 @@ __all__ = [
     "to_plain",
 ]
 
-T = TypeVar("T")
+T = TypeVar("T", bound="DataclassInstance")
 
 #: Survey readers known to the dataset builder, in build order.
 SURVEYS: tuple[str, ...] = ("ogle3", "eros1", "sdss-s82", "crts", "gaia-dr3", "css", "asas")
@@ -40,7 +43,7 @@ class ConfigError(ValueError):
 def _from_dict(cls: type[T], data: dict[str, Any] | None, where: str) -> T:
     """Build dataclass ``cls`` from ``data``, refusing unknown keys (named with their path)."""
     data = dict(data or {})
-    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    names = {f.name for f in fields(cls)}
     unknown = sorted(set(data) - names)
     if unknown:
         raise ConfigError(f"unknown key(s) {unknown} in {where}; valid keys: {sorted(names)}")
@@ -50,7 +53,7 @@ def _from_dict(cls: type[T], data: dict[str, Any] | None, where: str) -> T:
         sub = hints[name]
         optional = [a for a in get_args(sub) if dataclasses.is_dataclass(a)]  # ``X | None``
         sub = optional[0] if optional else sub
-        if dataclasses.is_dataclass(sub) and isinstance(value, dict):
+        if isinstance(sub, type) and dataclasses.is_dataclass(sub) and isinstance(value, dict):
             value = _from_dict(sub, value, f"{where}.{name}")
         elif isinstance(value, list) and not str(sub).startswith("list"):
             value = tuple(value)

@@ -133,7 +133,8 @@ class LightCurveTensors(Dataset):
     def __len__(self) -> int:
         return int(self.phase.shape[0])
 
-    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+    def __getitem__(self, i: int | slice | np.ndarray | torch.Tensor) -> dict[str, torch.Tensor]:
+        """One sample (``i`` an int) or several (a slice, an index array or an index tensor)."""
         return {
             "phase": self.phase[i], "mag": self.mag[i], "mag_err": self.mag_err[i],
             "mask": self.mask[i], "class_index": self.class_index[i], "phys": self.phys[i],
@@ -142,7 +143,7 @@ class LightCurveTensors(Dataset):
 
     def batch(self, index: slice | np.ndarray) -> dict[str, torch.Tensor]:
         """Several samples at once (faster than a DataLoader for evaluation)."""
-        return self.__getitem__(index)  # type: ignore[arg-type]
+        return self.__getitem__(index)
 
 
 def load_split(

@@ -19,6 +19,7 @@ abs_mag`` (mag) ``, period`` (days), each parameter's ``*_source`` (``missing`` 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -168,8 +169,8 @@ def _neighbour(catalog: PhysicsCatalog, vclass: str, subtype: str | None, given:
     return int(catalog.draw(vclass, subtype if known else None, given, 1, rng)[1][0])
 
 
-def _standard_physics(part: pd.DataFrame, names: tuple[str, ...] | list[str], mean: list[float],
-                      std: list[float]) -> tuple[np.ndarray, np.ndarray]:
+def _standard_physics(part: pd.DataFrame, names: Sequence[str], mean: Sequence[float],
+                      std: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
     """The model's standardised physics (N, P), 0 where missing, and the presence mask (N, P)."""
     columns = [c for p in PHYSICS_CHOICES for c in (p, f"{p}_source")]
     values, present = physics_matrix(pa.Table.from_pandas(part[columns], preserve_index=False), names)

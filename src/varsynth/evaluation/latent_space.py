@@ -154,9 +154,9 @@ def encode_rows(model: CVAE, dataset_dir: str | Path, split: str, data_filter: D
     model.eval()
     mus, logvars = [np.zeros((0, cfg.latent_dim))], [np.zeros((0, cfg.latent_dim))]
     for start in range(0, len(rows), batch_size):
-        mu, logvar = model.encode(tensors[torch.from_numpy(rows[start : start + batch_size])])  # type: ignore[index]
-        mus.append(mu.double().numpy())
-        logvars.append(logvar.double().numpy())
+        mu_batch, logvar_batch = model.encode(tensors[torch.from_numpy(rows[start : start + batch_size])])
+        mus.append(mu_batch.double().numpy())
+        logvars.append(logvar_batch.double().numpy())
     mu, sigma = np.concatenate(mus), np.exp(0.5 * np.concatenate(logvars))
     span = table["mag_max"].to_numpy()[rows] - table["mag_min"].to_numpy()[rows]
     index = torch.from_numpy(rows)
@@ -198,7 +198,7 @@ def pair_plot(mu: np.ndarray, colour: np.ndarray, *, categorical: bool, colour_l
     lo, hi = np.percentile(mu, 0.2, axis=0), np.percentile(mu, 99.8, axis=0)
     pad = np.maximum(0.05 * (hi - lo), 1e-3)
     limits = np.column_stack([lo - pad, hi + pad])
-    style = dict(s=3, linewidths=0, alpha=0.6, rasterized=True)
+    style: dict[str, Any] = dict(s=3, linewidths=0, alpha=0.6, rasterized=True)
     if categorical:
         labels = np.asarray(colour).astype(str)
         groups = [c for c in CLASSES if c in set(labels)] + sorted(set(labels) - set(CLASSES))

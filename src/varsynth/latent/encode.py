@@ -88,13 +88,14 @@ def encode_split(
     if table["sample_id"].tolist() != tensors.sample_id:
         raise ValueError(f"{dataset_dir}/{split}: sample order differs between the table and the tensors")
     model.eval()
-    mus, logvars = [], []
+    mus: list[np.ndarray] = []
+    logvars: list[np.ndarray] = []
     for start in range(0, len(tensors), batch_size):
         # item access slices every tensor (LightCurveTensors.batch slices twice: wrong after
         # the first batch)
-        mu, logvar = model.encode(tensors[slice(start, start + batch_size)])  # type: ignore[index]
-        mus.append(mu.double().numpy())
-        logvars.append(logvar.double().numpy())
+        mu_batch, logvar_batch = model.encode(tensors[slice(start, start + batch_size)])
+        mus.append(mu_batch.double().numpy())
+        logvars.append(logvar_batch.double().numpy())
     z = cfg.latent_dim
     mu = np.concatenate(mus) if mus else np.zeros((0, z))
     logvar = np.concatenate(logvars) if logvars else np.zeros((0, z))

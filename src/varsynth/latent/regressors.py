@@ -36,6 +36,7 @@ import warnings
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -299,7 +300,7 @@ def predict_latent(
     Returns:
         Latent codes (N, Z).
     """
-    phys = transform_physics(physics)
+    phys = transform_physics(np.asarray(physics, dtype=np.float64))
     classes = np.broadcast_to(np.asarray(class_index, dtype=np.int64), (len(phys),))
     return _predict(regressors, name, phys, classes, rng)
 
@@ -482,7 +483,7 @@ def save_regressors(bundle_dir: str | Path, regressors: LatentRegressors, report
     files = {}
     for name, model in regressors.models.items():
         path = bundle_dir / f"regressor-{name}.skops"
-        atomic_write(path, lambda tmp, m=model: sio.dump(m, tmp, compression=zipfile.ZIP_DEFLATED))
+        atomic_write(path, partial(sio.dump, model, compression=zipfile.ZIP_DEFLATED))
         files[name] = {"file": path.name, "sha256": _sha256(path), "type": type(model).__name__}
     info = {
         "format_version": _FORMAT_VERSION, "kind": _KIND, "bundle_weights_sha256": weights,

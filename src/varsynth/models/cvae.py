@@ -13,6 +13,8 @@ sequence stack, and a dense sigmoid head giving the scaled magnitude and its err
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
@@ -38,7 +40,7 @@ class CVAE(nn.Module):
         super().__init__()
         self.config = config
         h = config.hidden
-        seq = {
+        seq: dict[str, Any] = {
             "blocks": config.tcn_blocks,
             "kernel_size": config.kernel_size,
             "layers": config.rnn_layers,

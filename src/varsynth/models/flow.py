@@ -86,6 +86,9 @@ class LatentFlow(nn.Module):
         config: the flow architecture.
     """
 
+    x_mean: torch.Tensor  # buffer (Z + 1,): mean of x before standardising
+    x_std: torch.Tensor  # buffer (Z + 1,): spread of x before standardising
+
     def __init__(self, latent_dim: int, n_classes: int, n_physics: int, config: FlowConfig):
         super().__init__()
         self.latent_dim, self.n_classes, self.n_physics, self.config = latent_dim, n_classes, n_physics, config
