@@ -173,7 +173,7 @@ def test_simulation_mean_magnitudes_match_varsynth(simulation):
                                       np.zeros(1))[0]
             diffs.append(coef[0] - expected)
     diffs = np.abs(np.array(diffs))
-    assert np.median(diffs) < 0.01 and np.quantile(diffs, 0.95) < 0.03, (np.median(diffs), np.quantile(diffs, 0.95))
+    assert np.median(diffs) < 0.005 and np.quantile(diffs, 0.95) < 0.02, (np.median(diffs), np.quantile(diffs, 0.95))
 
 
 def test_every_filter_of_a_star_comes_from_one_draw(model):
