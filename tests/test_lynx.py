@@ -192,6 +192,30 @@ def test_every_filter_of_a_star_comes_from_one_draw(model):
     assert g.max() / g.min() > 1.5  # an RR Lyrae ab varies by more than 0.4 mag in g
 
 
+@pytest.mark.parametrize("vclass, abs_mag_trained", [("RRLYR", True), ("CEP", True), ("T2CEP", True),
+                                                     ("T2CEP", False), ("LPV", True)])
+def test_phase_mean_magnitude_is_varsynths_mean_magnitude(model, vclass, abs_mag_trained):
+    """Known answer per class: on 256 evenly spaced phases the average magnitude (the phase mean:
+    the decoder's constant Fourier term) is varsynth's mean magnitude for the star's drawn M_G,
+    Teff, distance and extinction, in every band; also when the class's training stars have no
+    M_G (a bundle older than the period relations), where M_G sets the brightness only."""
+    physics = VarsynthPhysics(vclass, model=model)
+    star = VarsynthVariableStar(vclass, model=model, teff=physics.teff, abs_mag=physics.abs_mag,
+                                period=physics.period, ra=0.0, dec=0.0, distance=5000.0, av=0.3)
+    star.abs_mag_trained = abs_mag_trained
+    state = star.sample_parameters(num_samples=1, rng_info=np.random.default_rng(4))
+    p = star.get_local_params(state)
+    assert (star.request(state).mean_mag is None) == abs_mag_trained
+    times = p["t0"] + p["period"] * np.arange(256) / 256
+    for b in "ugriz":
+        mag = flux2mag(star.compute_bandflux(times, b, state))
+        teff = np.array([p["teff"]])
+        expected = mean_magnitude("lsst", b, np.array([p["abs_mag"] + distance_modulus(5000.0)]), teff,
+                                  np.zeros(1), np.array([0.3]))[0]
+        assert np.isfinite(mag).all() and np.ptp(mag) > 0.01
+        assert abs(mag.mean() - expected) < 2e-3, (b, mag.mean(), expected)
+
+
 def test_band_outside_training_range_is_refused_unless_extrapolating(model):
     star = rr_lyrae(model, ra=FIELD[0], dec=FIELD[1])
     state = star.sample_parameters(num_samples=1, rng_info=np.random.default_rng(1))

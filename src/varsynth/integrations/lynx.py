@@ -160,7 +160,12 @@ class VarsynthVariableStar(BandfluxModel):
         if not any(s == survey for s, _ in BANDS):
             raise ConfigError(f"survey {survey!r} is unknown; valid: {sorted({s for s, _ in BANDS})}")
         self.generator = model if isinstance(model, GenerativeModel) else load_model(model)
-        self.generator.catalog.rows(vclass, subtype)  # refuses a class or subtype the model lacks
+        ranges = self.generator.catalog.ranges(vclass, subtype)  # refuses a class or subtype the model lacks
+        #: Whether the class's training stars have M_G. If not (T2CEP, ACEP and ELL of bundles built
+        #: before their period relations; every class of the embedded model has M_G), a given M_G
+        #: sets the brightness only (as ``mean_mag``) and the model is not conditioned on it, as
+        #: ``varsynth generate`` does with the M_G it draws for them from the relation.
+        self.abs_mag_trained = math.isfinite(ranges["abs_mag"][0])
         self.vclass, self.subtype, self.survey = vclass, subtype, survey
         self.allow_extrapolation = bool(allow_extrapolation)
         if t0 is None:
@@ -182,9 +187,13 @@ class VarsynthVariableStar(BandfluxModel):
         """The varsynth request of the star in a one-sample graph ``state`` (checks every value,
         naming a bad one)."""
         p = self.get_local_params(state)
-        return StarRequest(self.vclass, self.subtype, teff=_physics(p["teff"]), abs_mag=_physics(p["abs_mag"]),
-                           period=_physics(p["period"]), distance_modulus=distance_modulus(p["distance"]),
-                           extinction=float(p["av"]), epoch=_physics(p["t0"]))
+        abs_mag, mu = _physics(p["abs_mag"]), distance_modulus(p["distance"])
+        if abs_mag is not None and not self.abs_mag_trained:  # brightness only: mean G = M_G + mu
+            return StarRequest(self.vclass, self.subtype, teff=_physics(p["teff"]), period=_physics(p["period"]),
+                               mean_mag=abs_mag + mu, extinction=float(p["av"]), epoch=_physics(p["t0"]))
+        return StarRequest(self.vclass, self.subtype, teff=_physics(p["teff"]), abs_mag=abs_mag,
+                           period=_physics(p["period"]), distance_modulus=mu, extinction=float(p["av"]),
+                           epoch=_physics(p["t0"]))
 
     def magnitudes(self, times: np.ndarray, filters: np.ndarray, state: Any) -> np.ndarray:
         """varsynth's noiseless apparent AB magnitudes (mag) of the star in ``state`` at ``times``
