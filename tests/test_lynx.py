@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import in_ci
 
 try:
@@ -56,7 +55,7 @@ def write_opsim(path: Path, bands: str = "ugriz", n_visits: int = 400, seed: int
     band = rng.choice(list(bands), n_visits)
     rows = [(i, FIELD[0], FIELD[1], float(t), b, float(DEPTH[b] + rng.normal(0, 0.2)), float(rng.uniform(1.0, 1.5)),
              30.0, 1, float(rng.uniform(0.6, 1.1)), float(SKY[b] + rng.normal(0, 0.2)))
-            for i, (t, b) in enumerate(zip(mjd, band))]
+            for i, (t, b) in enumerate(zip(mjd, band, strict=True))]
     with sqlite3.connect(path) as con:
         con.execute("CREATE TABLE observations (observationId INTEGER PRIMARY KEY, fieldRA REAL, fieldDec REAL, "
                     "observationStartMJD REAL, filter TEXT, fiveSigmaDepth REAL, airmass REAL, "
@@ -167,7 +166,8 @@ def test_simulation_mean_magnitudes_match_varsynth(simulation):
             sel = lc["filter"].to_numpy() == b
             mag = flux2mag(lc["flux"].to_numpy()[sel])
             phase = 2 * np.pi * ((lc["mjd"].to_numpy()[sel] - t0[k]) / period[k] % 1.0)
-            design = np.column_stack([np.ones(sel.sum())] + [f(h * phase) for h in range(1, 5) for f in (np.cos, np.sin)])
+            harmonics = [f(h * phase) for h in range(1, 5) for f in (np.cos, np.sin)]
+            design = np.column_stack([np.ones(sel.sum()), *harmonics])
             coef = np.linalg.lstsq(design, mag, rcond=None)[0]
             expected = mean_magnitude("lsst", b, np.array([abs_mag[k] + mu]), np.array([teff[k]]), np.zeros(1),
                                       np.zeros(1))[0]

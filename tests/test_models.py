@@ -197,7 +197,7 @@ def test_fixed_seed_reproduces_a_run(tmp_path):
 
 def test_tensor_batches_slice_once(tmp_path):
     """Regression test: LightCurveTensors.batch(slice) returned empty batches after the first."""
-    from varsynth.training.data import load_split
+    from varsynth.data.tensors import load_split
 
     data = write_tiny_dataset(tmp_path / "data")
     ds = load_split(data, "train", physics=())

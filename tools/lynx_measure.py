@@ -15,13 +15,12 @@ import time
 from pathlib import Path
 
 import numpy as np
+import test_lynx as T
 from astropy.timeseries import LombScargle
 from lightcurvelynx.astro_utils.mag_flux import flux2mag
 from lightcurvelynx.obstable.opsim import OpSim
 from lightcurvelynx.simulate import simulate_lightcurves
 from lightcurvelynx.survey_info import SurveyInfo
-
-import test_lynx as T
 
 
 def main() -> None:
@@ -34,7 +33,8 @@ def main() -> None:
         survey = SurveyInfo(OpSim.from_db(T.write_opsim(Path(tmp) / "baseline_test.db")), passbands=T.lsst_passbands())
         star = T.rr_lyrae(model)
         cpu, wall = time.process_time(), time.perf_counter()
-        result = simulate_lightcurves(star, args.stars, survey, rng=np.random.default_rng(args.seed), progress_bar=False)
+        result = simulate_lightcurves(star, args.stars, survey, rng=np.random.default_rng(args.seed),
+                                      progress_bar=False)
         print(f"simulate_lightcurves: {time.process_time() - cpu:.1f} s CPU, {time.perf_counter() - wall:.1f} s wall, "
               f"median {np.median(result['nobs']):.0f} visits per star")
     period, teff, abs_mag, t0 = (T._param(result, star, n) for n in ("period", "teff", "abs_mag", "t0"))
@@ -55,7 +55,8 @@ def main() -> None:
             sel = band == b
             mag = flux2mag(flux[sel])
             phase = 2 * np.pi * ((t[sel] - t0[k]) / period[k] % 1.0)
-            design = np.column_stack([np.ones(sel.sum())] + [g(h * phase) for h in range(1, 5) for g in (np.cos, np.sin)])
+            harmonics = [g(h * phase) for h in range(1, 5) for g in (np.cos, np.sin)]
+            design = np.column_stack([np.ones(sel.sum()), *harmonics])
             expected = T.mean_magnitude("lsst", b, np.array([abs_mag[k] + mu]), np.array([teff[k]]), np.zeros(1),
                                         np.zeros(1))[0]
             fourier.append(np.linalg.lstsq(design, mag, rcond=None)[0][0] - expected)

@@ -51,8 +51,7 @@ from varsynth.models.config import PHYSICS_CHOICES
 from varsynth.models.cvae import CVAE
 from varsynth.models.flow import LatentFlow
 from varsynth.taxonomy import CLASSES
-from varsynth.training.config import TrainConfig
-from varsynth.training.data import DataFilter, load_split, physics_matrix
+from varsynth.data.tensors import DataFilter, load_split, physics_matrix
 
 __all__ = ["ACTIVE_THRESHOLD", "FIT_OBJECTS", "FIT_SETTINGS", "SCORE_OBJECTS", "FLOW_DRAWS", "Encoded",
            "posterior_kl", "active_dimensions", "r2_per_dimension", "link_scores", "encode_rows", "pair_plot",
@@ -302,7 +301,7 @@ def _flow_log_likelihood(flow: LatentFlow, data: FlowData, seed: int) -> dict[st
 def _training_filter(ctx: EvalContext) -> DataFilter:
     """The model's training data filter (surveys, bands, classes)."""
     meta = ctx.model.metadata
-    return TrainConfig.from_dict(meta["train_config"]).data if "train_config" in meta else DataFilter()
+    return DataFilter.of_model(meta)
 
 
 def _recorded_flow_metrics(ctx: EvalContext) -> dict[str, Any]:

@@ -23,7 +23,7 @@ import torch
 from varsynth.data.io import read_split
 from varsynth.generation.decode import decode_epochs
 from varsynth.models.cvae import CVAE
-from varsynth.training.data import DataFilter, LightCurveTensors, load_split
+from varsynth.data.tensors import DataFilter, LightCurveTensors, load_split
 
 __all__ = ["fourier_fit", "reconstruction_table", "reconstructed_curves", "summarise_reconstruction"]
 

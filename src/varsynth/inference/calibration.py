@@ -22,7 +22,7 @@ from varsynth.generation.model import GenerativeModel
 from varsynth.inference.posterior import QUANTILES, class_posterior, weighted_quantiles
 from varsynth.taxonomy import CLASSES
 from varsynth.models.config import PHYSICS_CHOICES
-from varsynth.training.data import DataFilter, load_split, physics_matrix
+from varsynth.data.tensors import DataFilter, load_split, physics_matrix
 
 __all__ = ["calibrate"]
 

@@ -54,8 +54,7 @@ from varsynth.data.io import atomic_write
 from varsynth.latent.encode import PHYS_COLUMNS, EncodedSplit, encode_split
 from varsynth.models.config import PHYSICS_CHOICES
 from varsynth.models.cvae import CVAE
-from varsynth.training.config import TrainConfig
-from varsynth.training.data import DataFilter, fit_standardisation
+from varsynth.data.tensors import DataFilter, fit_standardisation
 
 __all__ = [
     "REGRESSORS", "REGRESSORS_FILE", "TRUSTED_TYPES", "EVAL_SPLITS", "RegressorError",
@@ -147,7 +146,7 @@ class LatentRegressors:
 def transform_physics(physics: np.ndarray) -> np.ndarray:
     """Teff [K], M_G [mag], period [days] (N, 3) -> log10 Teff, M_G, log10 period (N, 3).
 
-    The transforms of :func:`varsynth.training.data.physics_matrix`.
+    The transforms of :func:`varsynth.data.tensors.physics_matrix`.
 
     Raises:
         RegressorError: non-finite values, or Teff / period not positive.
@@ -391,7 +390,7 @@ def _encode_sets(
 
     The model's training data filter (surveys, bands, classes) applies, augmented copies never.
     """
-    data = TrainConfig.from_dict(meta["train_config"]).data if "train_config" in meta else DataFilter()
+    data = DataFilter.of_model(meta)
     data = replace(data, real_only=True)
     fit_enc = encode_split(model, dataset_dir, "train", batch_size=batch_size, data_filter=data)
     evals = [encode_split(model, dataset_dir, s, batch_size=batch_size, data_filter=data) for s in EVAL_SPLITS]

@@ -129,8 +129,3 @@ class CVAE(nn.Module):
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if self.training else mu
         mag_hat, err_hat = self.decode(z, self.condition(batch, decoder=True), batch["phase"])
         return mag_hat, err_hat, mu, logvar
-
-    @torch.no_grad()
-    def sample(self, z: torch.Tensor, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
-        """Decode given latent codes ``z`` (B, Z) with the conditions and phases of ``batch``."""
-        return self.decode(z, self.condition(batch, decoder=True), batch["phase"])

@@ -35,7 +35,7 @@ from varsynth.data.io import atomic_write, read_split
 from varsynth.latent.catalog import build_catalog, save_catalog
 from varsynth.latent.flow import base_codes, fit_flow, flow_data, save_flow
 from varsynth.training.config import TrainConfig
-from varsynth.training.data import fit_standardisation, load_split, physics_matrix
+from varsynth.data.tensors import fit_standardisation, load_split, physics_matrix
 from varsynth.training.module import PELSVAEModule
 from varsynth.training.noise import fit_survey_noise
 
