@@ -5,7 +5,7 @@ own layer and the layers below; ``a | b`` are siblings that do not import each o
 import-linter contracts in ``pyproject.toml`` enforce this map and ``docs/architecture.md`` draws it)::
 
     cli                                    the command line (a face over the API)
-    server                                 ``varsynth serve``: HTTP API and explorer (a face)
+    server | integrations                  ``varsynth serve`` (HTTP API, explorer); models for other simulators
     evaluation                             the fidelity report (``varsynth evaluate``)
     bench | inference                      benchmarks; physics and latent posteriors of real stars
     generation                             requests -> light curves -> tables and files
