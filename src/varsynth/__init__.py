@@ -13,10 +13,10 @@ import-linter contracts in ``pyproject.toml`` enforce this map and ``docs/archit
     latent                                 flow prior, physics catalog, regressors on latent codes
     bundle                                 a trained model's files on disk, verified
     data                                   the versioned training dataset and its tensors
-    physics                                Teff, absolute magnitudes, relations, cross-matches
-    surveys                                readers of the real survey files
+    physics | config                       Teff, absolute magnitudes, relations; the data configs
+    surveys                                readers of the real survey files, by name
     cadences | models | lightcurve         observing cadences; networks; the light-curve record
-    bands | config | taxonomy | signals    passbands, configs, classes, signal handling
+    bands | strictconfig | taxonomy | signals  passbands, config checks, classes, signal handling
 
 Quick start::
 
