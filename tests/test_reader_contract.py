@@ -46,7 +46,7 @@ def _real_slice(
     if key not in _reads:
         shared_dir(SURVEY_FOLDERS[name])
         skips = SkipLog()
-        lcs = read_survey(name, SHARED_DATA, skips=skips, limit=limit, bands=bands, cache_dir=cache)
+        lcs = read_survey(name, SHARED_DATA, skips=skips, limit=limit, bands=bands, cache_dir=cache / name)
         _reads[key] = (lcs, skips)
     return _reads[key]
 
@@ -130,6 +130,14 @@ def test_real_slice_is_canonical(name: str, period_cache: Path) -> None:
     assert keys == sorted(keys), "light curves sorted by star then band"
     assert len(set(keys)) == len(keys), "one light curve per star and band"
     _assert_skips_counted(skips, name)
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("name", NAMES)
+def test_period_cache_flag_says_who_writes_the_cache(name: str, period_cache: Path) -> None:
+    _real_slice(name, period_cache)
+    written = (period_cache / name).is_dir() and any((period_cache / name).rglob("*.json"))
+    assert written == READERS[name].period_cache
 
 
 @pytest.mark.shared_data
