@@ -13,11 +13,11 @@ import-linter contracts in ``pyproject.toml`` enforce this map and ``docs/archit
     latent                                 flow prior, physics catalog, regressors on latent codes
     bundle                                 a trained model's files on disk, verified
     data                                   the versioned training dataset and its tensors
-    physics                                Teff, absolute magnitudes, relations, cross-matches
-    surveys                                readers of the real survey files
+    physics | config                       Teff, absolute magnitudes, relations; the data configs
+    surveys                                readers of the real survey files, by name
     cadences | models                      observing cadences; networks
     lightcurve                             the light-curve record and the physical parameters' names
-    bands | config | taxonomy | signals    passbands, configs, classes, signal handling
+    bands | strictconfig | taxonomy | signals  passbands, config checks, classes, signal handling
 
 Quick start::
 

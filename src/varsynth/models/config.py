@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from varsynth.config import ConfigError, _check, _from_dict, to_plain
+from varsynth.strictconfig import ConfigError, _check, _from_dict, to_plain
 from varsynth.lightcurve import PHYSICS_NAMES
 from varsynth.taxonomy import CLASSES
 

@@ -15,7 +15,7 @@ import torch
 import zuko
 from torch import nn
 
-from varsynth.config import ConfigError, _check, _from_dict, to_plain
+from varsynth.strictconfig import ConfigError, _check, _from_dict, to_plain
 
 __all__ = ["FlowConfig", "LatentFlow"]
 
