@@ -197,7 +197,8 @@ def _phot_files(folder: Path) -> dict[str, bytes]:
 
 
 def _partial_files(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob("*") if p.name.endswith(".part")]
+    """Hidden temporary files of unfinished writes (``.NAME.PID-XXXXXXXX.tmp``, varsynth.atomic)."""
+    return [p for p in folder.rglob(".*") if p.is_file() and (".tmp" in p.name or p.name.endswith(".part"))]
 
 
 # ---------------------------------------------------------------- collections table

@@ -3,6 +3,8 @@ target removes those of a run killed with SIGKILL (real ``varsynth generate`` su
 
 from __future__ import annotations
 
+import logging
+
 import os
 import signal
 import subprocess
@@ -69,6 +71,7 @@ def test_the_next_run_removes_the_temporary_files_of_a_killed_run(tmp_path):
 
 
 def test_temporaries_of_a_running_process_or_without_a_process_id_are_reported_not_removed(tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger="varsynth")  # whatever level an earlier test left the root at
     out = tmp_path / "rr.parquet"
     live = temp_file(out)  # this test's own process: alive
     older = tmp_path / ".rr.parquet.abcd1234.tmp"  # the naming before process ids

@@ -17,7 +17,7 @@ import-linter contracts in ``pyproject.toml`` enforce this map and ``docs/archit
     surveys                                readers of the real survey files, by name
     cadences | models                      observing cadences; networks
     lightcurve                             the light-curve record and the physical parameters' names
-    bands | strictconfig | taxonomy | signals  passbands, config checks, classes, signal handling
+    bands | strictconfig | taxonomy | signals | atomic  passbands, config checks, classes, signals, file writes
 
 Quick start::
 

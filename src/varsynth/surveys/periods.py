@@ -65,8 +65,6 @@ import functools
 import hashlib
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
@@ -79,6 +77,7 @@ import numpy as np
 from astropy.timeseries import LombScargle
 from tqdm import tqdm
 
+from varsynth.atomic import atomic_write
 from varsynth.lightcurve import LightCurve
 from varsynth.surveys.skips import SkipLog
 
@@ -457,14 +456,8 @@ class PeriodCache:
 
     def put(self, key: str, result: PeriodResult) -> None:
         """Store ``result`` under ``key`` atomically."""
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w") as handle:
-                json.dump({**asdict(result), "implementation": implementation_fingerprint()}, handle)
-            os.replace(tmp, self._path(key))
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        text = json.dumps({**asdict(result), "implementation": implementation_fingerprint()})
+        atomic_write(self._path(key), lambda tmp: tmp.write_text(text), clean_stale=False)
 
 
 #: Classes whose one-term Lomb-Scargle peak is at half the true period (two minima per orbit).

@@ -45,12 +45,9 @@ sizes comparable with ``Content-Length``.
 
 from __future__ import annotations
 
-import contextlib
 import gzip
-import os
 import re
 import tarfile
-import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterable, Sequence
@@ -63,6 +60,7 @@ from urllib.parse import quote, urljoin
 import requests
 from tqdm import tqdm
 
+from varsynth.atomic import atomic_write
 from varsynth.bands import BANDS
 
 __all__ = [
@@ -394,11 +392,11 @@ def _write_atomic(
     Raises:
         _Transient: fewer or more bytes than ``expected`` (a connection closed mid-body).
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     written = 0
-    try:
-        with os.fdopen(fd, "wb") as fh:
+
+    def write(tmp: Path) -> None:
+        nonlocal written
+        with open(tmp, "wb") as fh:
             for chunk in chunks:
                 fh.write(chunk)
                 written += len(chunk)
@@ -406,14 +404,8 @@ def _write_atomic(
                     on_bytes(len(chunk))
         if expected is not None and written != expected:
             raise _Transient(f"incomplete body: {written} of {expected} bytes")
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; downloaded data is not secret
-        if mtime is not None:
-            os.utime(tmp, (time.time(), mtime))
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+
+    atomic_write(target, write, mtime=mtime)
     return written
 
 
