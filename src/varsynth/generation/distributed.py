@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import inspect
 import json
 import logging
 import resource
@@ -69,6 +70,8 @@ MANIFEST = "_manifest.json"
 _LAYOUT = "varsynth partitioned dataset 1"
 _INSTALL_HINT = "distributed generation needs Dask: pip install 'varsynth[dask]'"
 _CONNECT_SECONDS = 20
+#: Options of :func:`iter_generate` a dataset run passes on (the rest it sets itself).
+_ENGINE_OPTIONS = ("bands", "allow_extrapolation", "noise", "chunk_size", "fallback_mean_mag")
 
 
 @dataclass(frozen=True)
@@ -221,8 +224,9 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         with client:
             yield client
         return
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
+        log.info("local Dask cluster of %d workers; dashboard %s", workers, client.dashboard_link)
         yield client
 
 
@@ -350,8 +354,14 @@ def write_dataset(path: str | Path, jobs: Sequence[tuple[StarRequest, int]], *, 
                              partition_size=partition_size, id_chars=dataset_id_chars([r.vclass for r, _ in jobs],
                                                                                       seed, n_total))
     parts = plan_partitions(jobs, partition_size, seed)
-    from varsynth.generation.engine import check_generation
+    from varsynth.generation.engine import check_generation, iter_generate
 
+    defaults = {k: v.default for k, v in inspect.signature(iter_generate).parameters.items()
+                if k in _ENGINE_OPTIONS}
+    kwargs = {**defaults, **kwargs}  # settings with the defaults spelled out compare equal on resume
+    unknown = sorted(set(kwargs) - set(_ENGINE_OPTIONS))
+    if unknown:
+        raise ConfigError(f"unknown options {unknown}; valid: {list(_ENGINE_OPTIONS)}")
     gm = _model(str(model))
     for request, _ in jobs:  # refuse a request before any worker starts on it
         check_generation(gm, request, cad, kwargs.get("bands"), kwargs.get("allow_extrapolation", False),
@@ -361,7 +371,7 @@ def write_dataset(path: str | Path, jobs: Sequence[tuple[StarRequest, int]], *, 
         "varsynth": __version__, "model": str(model), "cadence": cad.name, "cadence_options": cadence_options or {},
         "seed": seed, "partition_size": partition_size,
         "jobs": [{"n": n, **{k: v for k, v in asdict(r).items() if v is not None}} for r, n in jobs],
-        **{k: v for k, v in kwargs.items() if k != "progress"}}, default=str))
+        **kwargs}, default=str))
     meta = {"generator": f"varsynth {__version__}", "model": gm.name, "cadence": cad.name, "seed": seed,
             "partition_size": partition_size, **(extra_meta or {})}
     meta = {k: v if isinstance(v, (str, int, float, bool)) else json.dumps(v) for k, v in meta.items()}
