@@ -22,12 +22,17 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from varsynth.cli import main  # noqa: E402
-from varsynth.config import ConfigError  # noqa: E402
-from varsynth.generation import StarRequest, iter_generate  # noqa: E402
-from varsynth.generation.distributed import (  # noqa: E402
-    MANIFEST, partition_seed, plan_partitions, write_lightcurves_dataset, write_training_set_dataset)
-from varsynth.taxonomy import CLASSES  # noqa: E402
+from varsynth.cli import main
+from varsynth.config import ConfigError
+from varsynth.generation import StarRequest, iter_generate
+from varsynth.generation.distributed import (
+    MANIFEST,
+    partition_seed,
+    plan_partitions,
+    write_lightcurves_dataset,
+    write_training_set_dataset,
+)
+from varsynth.taxonomy import CLASSES
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 #: a small set: two classes, 70 stars each, partitions of 25 (3 per class, the last of 20)

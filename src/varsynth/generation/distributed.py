@@ -31,6 +31,7 @@ import json
 import logging
 import resource
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -46,9 +47,19 @@ from varsynth import __version__
 from varsynth.cadences import Cadence, as_cadence
 from varsynth.config import ConfigError
 from varsynth.data.io import OutputPathError, atomic_write, check_writable
-from varsynth.generation.checks import _check_plot, estimate_output_bytes, probe_epochs, _free_bytes
+from varsynth.generation.checks import (
+    _check_plot,
+    _free_bytes,
+    estimate_output_bytes,
+    probe_epochs,
+)
 from varsynth.generation.request import StarRequest
-from varsynth.generation.writers import FINITE_COLUMNS, FORMATS, LONG_SCHEMA, LightCurveWriter
+from varsynth.generation.writers import (
+    FINITE_COLUMNS,
+    FORMATS,
+    LONG_SCHEMA,
+    LightCurveWriter,
+)
 from varsynth.taxonomy import CLASSES
 
 if TYPE_CHECKING:
@@ -70,6 +81,9 @@ MANIFEST = "_manifest.json"
 _LAYOUT = "varsynth partitioned dataset 1"
 _INSTALL_HINT = "distributed generation needs Dask: pip install 'varsynth[dask]'"
 _CONNECT_SECONDS = 20
+#: Least seconds between two rewrites of the manifest while partitions finish (a killed run
+#: loses at most the records of this long: those partitions are generated again).
+_MANIFEST_SECONDS = 1.0
 #: Options of :func:`iter_generate` a dataset run passes on (the rest it sets itself).
 _ENGINE_OPTIONS = ("bands", "allow_extrapolation", "noise", "chunk_size", "fallback_mean_mag")
 
@@ -315,7 +329,11 @@ def _kept_partitions(root: Path, settings: dict[str, Any], planned: set[str]) ->
 def _write_manifest(root: Path, settings: dict[str, Any], done: dict[str, dict[str, Any]]) -> None:
     text = json.dumps({"layout": _LAYOUT, "settings": settings, "partitions": dict(sorted(done.items()))},
                       indent=1, sort_keys=True) + "\n"
-    atomic_write(root / MANIFEST, lambda tmp: tmp.write_text(text))
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(text)
+
+    atomic_write(root / MANIFEST, write)
 
 
 def _write_metadata(root: Path, paths: Sequence[str], schema: pa.Schema) -> None:
@@ -384,15 +402,19 @@ def write_dataset(path: str | Path, jobs: Sequence[tuple[StarRequest, int]], *, 
     from distributed import as_completed
 
     futures = [client.submit(write_partition, str(root.resolve()), p, engine, meta, pure=False) for p in todo]
+    written = time.monotonic()
     try:
         with tqdm(total=len(parts), initial=kept, desc="partitions", unit="part", disable=not progress) as bar:
             for future in as_completed(futures):
                 entry = future.result()
                 done[entry.pop("path")] = entry
-                _write_manifest(root, settings, done)
+                if time.monotonic() - written >= _MANIFEST_SECONDS:
+                    _write_manifest(root, settings, done)
+                    written = time.monotonic()
                 bar.update(1)
     finally:
         client.cancel([f for f in futures if not f.done()])
+        _write_manifest(root, settings, done)  # also on an error or Ctrl-C: what is done stays done
     order = [p.path for p in parts]
     _write_metadata(root, order, pq.read_schema(root / order[0]))
     report = DatasetReport(path=str(root), stars=sum(done[p]["stars"] for p in order),
