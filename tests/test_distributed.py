@@ -226,3 +226,14 @@ def test_generate_numbers_stars_across_partitions(tmp_path):
     assert sorted(set(ids.to_pylist())) == [f"RRLYR-2-{k:07d}" for k in range(45)]
     assert np.allclose(pq.read_table(tmp_path / "rr", columns=["period"])["period"].to_numpy(), 0.55)
     assert Path(report["plot"]).stat().st_size > 0
+
+
+def test_a_scheduler_that_does_not_answer_is_refused(monkeypatch):
+    import varsynth.generation.distributed as dist
+
+    monkeypatch.setattr(dist, "_CONNECT_SECONDS", 1)
+    answered = r"scheduler \(--scheduler\) tcp://127.0.0.1:1: no Dask scheduler answered"
+    with pytest.raises(ConfigError, match=answered), dist.dask_client(scheduler="tcp://127.0.0.1:1"):
+        pass
+    with pytest.raises(ConfigError, match="give one of workers"), dist.dask_client(2, "tcp://127.0.0.1:1"):
+        pass
