@@ -81,6 +81,23 @@ def test_error_model_uses_lsst_u_gamma_and_checks_input() -> None:
         M5ErrorModel(gamma=0.05)
 
 
+def test_error_model_range_boundaries() -> None:
+    # gamma in (0, 0.04]: at 0.04 the photon-noise term vanishes, sigma^2 = sigma_sys^2 + 0.04 x^2
+    x = 10 ** (0.4 * (23.0 - 24.0))
+    assert m5_sigma(23.0, 24.0, 0.04, 0.0) == pytest.approx(0.2 * x, rel=1e-12)
+    assert M5ErrorModel(gamma=0.04, band_gamma={"u": 0.04}).gamma == 0.04
+    for gamma in (0.0, 0.0401):
+        with pytest.raises(ValueError, match=r"gamma must be in \(0, 0.04\]"):
+            m5_sigma(23.0, 24.0, gamma, 0.0)
+    # sigma_sys finite and >= 0, refused by the model as by the function
+    assert M5ErrorModel(sigma_sys=0.0).sigma_sys == 0.0
+    for sigma_sys in (-0.001, np.inf, np.nan):
+        with pytest.raises(ValueError, match="sigma_sys must be finite and >= 0"):
+            M5ErrorModel(sigma_sys=sigma_sys)
+        with pytest.raises(ValueError, match="sigma_sys must be finite and >= 0"):
+            m5_sigma(23.0, 24.0, 0.039, sigma_sys)
+
+
 def test_only_lsst_has_a_per_band_gamma() -> None:
     # SDSS and ZTF u/g bands share the LSST band names but not LSST's u-band gamma (0.038)
     epochs = Epochs(np.array([1.0, 2.0]), np.array(["u", "g"]), np.array([22.0, 22.0]))
@@ -255,6 +272,11 @@ def test_ztf_cadence_every_two_to_three_nights() -> None:
     for e in draws:
         assert 58194 <= e.time[0] and e.time[-1] < 58194 + 3 * 365.25 + 1
         assert set(e.band) == {"g", "r"}
+    # each epoch lies within a few hours of local midnight of one of the survey's nights, the first
+    # of them observed in some draws (a season under way when the survey starts)
+    night = np.concatenate([e.time for e in draws]) - ztf.MIDNIGHT
+    assert np.all(np.abs(night - np.round(night)) < 0.35)
+    assert np.round(night).min() == ztf.START and np.round(night).max() <= ztf.START + int(ztf.YEARS * YEAR) - 1
     with_i = _draws("ztf", 20, seed=4, i_band=True)
     share_i = np.mean(np.concatenate([e.band for e in with_i]) == "i")
     assert 0.02 < share_i < 0.1
@@ -290,6 +312,12 @@ def test_ogle3_epochs_seasons_and_errors() -> None:
     ogle = get_cadence("ogle3")
     one = Epochs(np.array([0.0]), np.array(["I"]), np.array([20.34]))
     assert ogle.errors(np.array([18.0]), one)[0] == pytest.approx(0.026, abs=0.002)  # published OGLE-III errors
+    assert (ogle.name, ogle.survey, ogle.bands) == ("ogle3", "ogle3", ("I", "V"))  # the name written to files
+    # each band's depths scatter (0.19 mag) about its own limiting magnitude: I 20.34, V 21.20
+    band, m5 = np.concatenate([e.band for e in draws]), np.concatenate([e.m5 for e in draws])
+    assert np.mean(m5[band == "I"]) == pytest.approx(20.34, abs=0.02)
+    assert np.mean(m5[band == "V"]) == pytest.approx(21.20, abs=0.02)
+    assert np.std(m5[band == "I"]) == pytest.approx(0.19, abs=0.01)
 
 
 @pytest.mark.shared_data
@@ -406,3 +434,13 @@ def test_file_cadence_refuses_bad_files(tmp_path: Path) -> None:
         get_cadence("file", path=_write_csv(tmp_path / "x.fits", "time\n1.0\n"))
     with pytest.raises(ValueError, match="no rows"):
         get_cadence("file", path=_write_csv(tmp_path / "h.csv", "time,band\n"))
+
+
+def test_phase_grid_defaults_and_draw() -> None:
+    from varsynth.cadences.simple import PhaseGridCadence
+
+    grid = PhaseGridCadence()  # 100 phases in the six LSST bands
+    assert grid.phase_units and grid.error_model is None and grid.bands == ("u", "g", "r", "i", "z", "y")
+    epochs = grid.draw(np.random.default_rng(0))
+    np.testing.assert_array_equal(epochs.time, np.repeat(np.arange(100) / 100, 6))
+    assert list(epochs.band[:6]) == list(grid.bands) and np.all(np.isnan(epochs.m5))

@@ -112,6 +112,17 @@ def test_placeholder_epoch_is_dropped(tmp_path: Path) -> None:
     assert skips.counts[("crts", "point", "MJD outside 50000-70000")] == 1
 
 
+def test_file_without_valid_rows_is_counted(tmp_path: Path) -> None:
+    # A header-only file, and one whose rows are all invalid, leave no point: the star is counted
+    # (the inverse-variance mean of no point once raised ZeroDivisionError here).
+    (tmp_path / "train").mkdir()
+    (tmp_path / "train" / "1-RRab.csv").write_text(",".join(f'"{h}"' for h in HEADER) + "\n")
+    (tmp_path / "train" / "2-RRab.csv").write_text(",".join(f'"{h}"' for h in HEADER) + "\n2,55000,nan,0.1,1,2\n")
+    skips = SkipLog()
+    assert read_crts(tmp_path, skips=skips) == []
+    assert skips.counts[("crts", "star", f"fewer than {MIN_POINTS} valid points")] == 2
+
+
 def test_unreadable_file_raises(tmp_path: Path) -> None:
     path = tmp_path / "1-RRab.csv"
     path.write_bytes(b'"ID","MJD"\xff\xfe\n')

@@ -26,7 +26,7 @@ import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
-from varsynth.surveys.download import (
+from varsynth.surveys.ogle.download import (
     COLLECTIONS,
     DownloadError,
     UnknownCollectionError,

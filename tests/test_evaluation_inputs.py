@@ -123,3 +123,23 @@ def test_a_failing_check_is_reported_and_the_others_still_run(tmp_path, monkeypa
     umask = os.umask(0)
     os.umask(umask)
     assert (tmp_path / "r" / "report.json").stat().st_mode & 0o777 == 0o666 & ~umask  # as open() would make it
+
+
+def test_a_twin_is_drawn_from_training_stars_of_the_real_stars_subtype():
+    """The neighbour of an EA binary's twin is an EA training star even when EW stars of the class
+    sit at the very same physics; a subtype the training data lacks (or none) draws from the class."""
+    from varsynth.evaluation.curves import _neighbour
+    from varsynth.latent.catalog import PhysicsCatalog
+
+    n = 40
+    catalog = PhysicsCatalog(
+        vclass=np.array(["ECL"] * n + ["RRLYR"] * 5), subtype=np.array(["EW"] * 30 + ["EA"] * 10 + ["RRab"] * 5),
+        phys=np.tile([[np.nan, 3.0, -0.4]], (n + 5, 1)), wave_eff=np.full(n + 5, 550.0))
+    given = np.array([np.nan, np.nan, -0.4])
+    rng = np.random.default_rng(0)
+    ea = {_neighbour(catalog, "ECL", "EA", given, rng) for _ in range(200)}
+    assert ea == set(range(30, 40))
+    anything = np.full(3, np.nan)
+    for subtype in ("EB", "", None, float("nan")):  # unknown to the training data, or none
+        rows = {_neighbour(catalog, "ECL", subtype, anything, rng) for _ in range(400)}
+        assert rows <= set(range(40)) and rows & set(range(30)) and rows & set(range(30, 40))

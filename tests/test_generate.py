@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -198,3 +200,85 @@ def test_cadence_option_values_are_typed():
     assert _option_value("300") == 300 and isinstance(_option_value("300"), int)
     assert _option_value("1e3") == 1000.0 and _option_value("0.5") == 0.5
     assert _option_value("I") == "I"
+
+
+def test_a_table_of_several_chunks_holds_every_star_of_each(model):
+    # chunks of 2 stars: 2 + 1, every star's light curve in the table, in id order
+    tab = generate_table(StarRequest("RRLYR", period=0.55), n=3, chunk_size=2, cadence="uniform",
+                         cadence_options={"n_epochs": 20}, model=model, seed=3)
+    assert list(tab["id"]) == [f"RRLYR-3-{k:07d}" for k in range(3) for _ in range(20)]
+
+
+def test_a_phase_grid_cadence_is_scaled_by_each_stars_period(model):
+    from varsynth.cadences.simple import PhaseGridCadence
+
+    grid = PhaseGridCadence(n_phases=8, bands=("g",))
+    tab = generate_table(StarRequest("RRLYR", period=0.5, epoch=0.0), n=1, cadence=grid, model=model, seed=1,
+                         noise=False)
+    np.testing.assert_allclose(tab["time"], np.arange(8) / 8 * 0.5, atol=1e-9)  # days k * period / 8
+
+
+def test_non_finite_model_output_is_refused_naming_the_star_and_the_count():
+    from varsynth.generation.engine import _refuse_non_finite
+    from varsynth.generation.writers import NonFiniteOutputError
+
+    _refuse_non_finite(np.array([1.0, 2.0]), np.array([0, 1]), "magnitude", "X-", 0)  # all finite: no error
+    values, star = np.array([1.0, np.nan, 2.0, np.inf]), np.array([0, 1, 1, 2])
+    with pytest.raises(NonFiniteOutputError, match=r"light curve 'X-0000006': the model gave a magnitude that is "
+                                                   r"not a finite number \(2 of 4 epochs of this chunk\)"):
+        _refuse_non_finite(values, star, "magnitude", "X-", 5)
+
+
+def test_the_plot_shows_the_first_chunk_with_the_runs_seed(model, tmp_path, monkeypatch):
+    import sys
+    import types
+
+    from varsynth.generation.output import _write
+
+    chunks = list(iter_generate(StarRequest("RRLYR", period=0.55), n=2, chunk_size=1, cadence="uniform",
+                                cadence_options={"n_epochs": 20}, model=model, seed=2))
+    calls = []
+    plot_module = types.ModuleType("varsynth.generation.plot")  # records the call; no matplotlib import
+    plot_module.plot_lightcurves = lambda table, path, *, seed: calls.append((table, seed)) or Path(path)
+    monkeypatch.setitem(sys.modules, "varsynth.generation.plot", plot_module)
+    report = _write(tmp_path / "lc.parquet", chunks, {"seed": 7}, None, tmp_path / "lc.png")
+    assert report["plot"] == str(tmp_path / "lc.png") and report["stars"] == 2
+    assert len(calls) == 1 and calls[0][0] is chunks[0] and calls[0][1] == 7
+    assert _write(tmp_path / "none.parquet", chunks, {"seed": 7}, None, None)["plot"] is None and len(calls) == 1
+
+
+def test_generation_checks_name_what_to_give_and_pass_what_is_fine(caplog):
+    """check_generation against a catalog whose CEPs have no M_G, trained at 700-900 nm (no model load)."""
+    from types import SimpleNamespace
+
+    from varsynth.cadences import get_cadence
+    from varsynth.generation.engine import check_generation
+    from varsynth.latent.catalog import PhysicsCatalog
+
+    n = 3
+    phys = np.column_stack([np.full(n, np.log10(6000.0)), np.full(n, np.nan), np.log10([3.0, 5.0, 9.0])])
+    catalog = PhysicsCatalog(vclass=np.full(n, "CEP", dtype=object), subtype=np.full(n, "", dtype=object),
+                             phys=phys, wave_eff=np.array([700.0, 800.0, 900.0]))
+    model, ogle = SimpleNamespace(catalog=catalog), get_cadence("ogle3")  # I 806 nm inside, V 551 nm outside
+    with pytest.raises(ConfigError, match="a distance modulus alone cannot set their brightness: give abs_mag or "
+                                          "mean_mag too"):
+        check_generation(model, StarRequest("CEP", distance_modulus=18.0), ogle)
+    with pytest.raises(ConfigError, match=r"CEP training stars have no absolute magnitudes \(no distances\): give "
+                                          r"abs_mag \(--abs-mag\) or mean_mag \(--mean-mag\), or fallback_mean_mag"):
+        check_generation(model, StarRequest("CEP"), ogle)
+    assert check_generation(model, StarRequest("CEP"), ogle, fallback_mean_mag=(15.0, 16.0)) is False
+    bright = StarRequest("CEP", mean_mag=15.0)
+    assert check_generation(model, bright, ogle, bands=("I",)) is False  # a band inside the range passes
+    with pytest.raises(ConfigError, match=r"bands \['g'\] are not observed by cadence 'ogle3'; valid: \['I', 'V'\]"):
+        check_generation(model, bright, ogle, bands=("I", "g"))
+    with pytest.raises(ExtrapolationError, match=r"bands \['V'\] lie outside the trained wavelength range \[700, 900\]"):
+        check_generation(model, bright, ogle, bands=("V",))
+    assert check_generation(model, bright, ogle, bands=("V",), allow_extrapolation=True) is False
+    # without bands, a cadence band outside the range is left out with a warning naming it, and only then
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="varsynth.generation.engine"):
+        check_generation(model, bright, get_cadence("uniform", band="I"))
+        check_generation(model, bright, ogle, allow_extrapolation=True)
+        assert caplog.text == ""
+        check_generation(model, bright, ogle)
+    assert "cadence ogle3: bands ['V'] lie outside the trained wavelength range and are left out" in caplog.text

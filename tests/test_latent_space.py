@@ -22,7 +22,7 @@ from varsynth.evaluation.latent_space import (
     r2_per_dimension,
 )
 from varsynth.evaluation.report import json_safe
-from varsynth.training.data import DataFilter
+from varsynth.data.tensors import DataFilter
 
 
 def test_posterior_kl_known_values():

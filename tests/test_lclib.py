@@ -67,6 +67,8 @@ def test_round_trip_header_parameters_and_templates(library):
     text = Path(path).read_text().splitlines()
     assert lib.header["SURVEY"] == "LSST" and lib.header["RECUR_CLASS"] == "RECUR-PERIODIC"
     assert lib.header["NEVENT"] == "3" and lib.parnames == PARNAMES and "PURPOSE:" in lib.documentation
+    assert "templates of synthetic RRLYR subtype RRab light curves" in lib.documentation
+    assert "\n  PARAMS:\n  - CLASS: class code (0 ACEP" in lib.documentation  # the keys SNANA's docs list
     table = lib.parameters()
     assert table.colnames == ["EVENT_ID", *PARNAMES] and table["EVENT_ID"].tolist() == [0, 1, 2]
     assert set(table["CLASS"]) == {6.0} and set(table["SUBTYPE"]) == {1.0} and set(table["EXTRAP"]) == {0.0}
@@ -74,6 +76,21 @@ def test_round_trip_header_parameters_and_templates(library):
     rows = [line.split()[1:] for line in text[first:] if line.startswith("S: ")][: PHASES + 1]
     np.testing.assert_array_equal(lib.events[0].mag, np.array(rows, dtype=float)[:, 1:])  # as printed
     assert check_lclib(path) == []
+
+
+def test_documentation_block_names_the_request_and_snanas_keys():
+    from varsynth.generation.lclib import _documentation
+
+    def doc(request):
+        return _documentation(request, survey="LSST", phases=16, seed=4, model_name="default", subtypes=["RRab", "RRc"])
+
+    lines = doc(StarRequest("RRLYR", "RRab"))
+    assert lines[:2] == ["DOCUMENTATION:", "  PURPOSE: noiseless one-cycle templates of synthetic RRLYR subtype RRab "
+                                           "light curves, LSST filters"]
+    assert "synthetic RRLYR light curves" in doc(StarRequest("RRLYR"))[1]
+    for key in ("  REF:", "  USAGE_KEY: GENMODEL", "  NOTES:", "  PARAMS:"):  # the keys SNANA's DOCUMENTATION lists
+        assert key in lines, key
+    assert lines[lines.index("  PARAMS:") + 2] == "  - SUBTYPE: subtype code (-9 none; 0 RRab; 1 RRc)"
 
 
 def _broken(path: Path, tmp_path: Path, old: str, new: str, count: int = 1) -> Path:
@@ -93,10 +110,29 @@ def _broken(path: Path, tmp_path: Path, old: str, new: str, count: int = 1) -> P
     ("END_EVENT: 1", "END_EVENT: 7", "closes event 1"),
     ("DOCUMENTATION:\n", "", "does not start with a DOCUMENTATION"),
     ("MODEL_PARNAMES: CLASS,", "MODEL_PARNAMES: EXTRA,CLASS,", "PARVAL values for 9"),
+    ("NEVENT: 3", "NEVENT: 3\nNEVENT: 3", "NEVENT: given twice"),
+    ("RECUR_CLASS: RECUR-PERIODIC\n", "", "header key RECUR_CLASS: missing"),
+    ("PARVAL: 6 1", "PARVAL: 6 x", "PARVAL value 'x' must be a finite number of at most"),
+    ("0.55 18.477 0 0", "0.56 18.477 0 0", "the S: rows span 0.55 days, PERIOD is 0.56"),
+    ("START_EVENT: 1", "START_EVENT:", "END_EVENT: 1 closes event "),
 ])
 def test_format_check_names_each_broken_rule(library, tmp_path, old, new, problem):
     problems = check_lclib(_broken(library[0], tmp_path, old, new))
     assert any(problem in p for p in problems), problems
+
+
+def test_format_check_accepts_the_alternative_keywords(library, tmp_path):
+    # RECUR_TYPE for RECUR_CLASS and NOBS: for NROW: (SNANA reads both)
+    alternative = _broken(library[0], tmp_path, "RECUR_CLASS:", "RECUR_TYPE:")
+    assert check_lclib(alternative) == []
+    alternative.write_text(alternative.read_text().replace("NROW: 17", "NOBS: 17"))
+    assert check_lclib(alternative) == [] and read_lclib(alternative).header["RECUR_TYPE"] == "RECUR-PERIODIC"
+
+
+def test_format_check_gives_the_line_of_an_unclosed_event(library, tmp_path):
+    broken = _broken(library[0], tmp_path, "END_EVENT: 0\n", "")
+    line = broken.read_text().splitlines().index("START_EVENT: 1") + 1
+    assert f"line {line}: START_EVENT: before the END_EVENT: of event 0" in check_lclib(broken)
 
 
 def test_format_check_catches_bad_rows(library, tmp_path):
@@ -174,10 +210,8 @@ def test_cli_writes_drawn_periods_and_extrapolated_bands(tmp_path, capsys):
     assert [p.name for p in tmp_path.iterdir()] == ["x.LCLIB"]
 
 
-def test_reader_reads_gzipped_libraries_and_loads_without_torch(library, tmp_path):
+def test_reader_reads_gzipped_libraries(library, tmp_path):
     import gzip
-    import subprocess
-    import sys
 
     path = library[0]
     packed = tmp_path / "rrl.LCLIB.gz"
@@ -186,7 +220,13 @@ def test_reader_reads_gzipped_libraries_and_loads_without_torch(library, tmp_pat
     assert plain.header == unpacked.header and check_lclib(packed) == []
     for a, b in zip(plain.events, unpacked.events, strict=True):
         assert a.id == b.id and np.array_equal(a.mag, b.mag) and np.array_equal(a.parval, b.parval)
-    code = f"import sys; from varsynth.generation import read_lclib; read_lclib({str(path)!r}); print('torch' in sys.modules)"
+
+
+def test_reader_loads_without_torch(library):
+    import subprocess
+    import sys
+
+    code = f"import sys; from varsynth.generation import read_lclib; read_lclib({str(library[0])!r}); print('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
 
 

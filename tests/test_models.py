@@ -197,7 +197,7 @@ def test_fixed_seed_reproduces_a_run(tmp_path):
 
 def test_tensor_batches_slice_once(tmp_path):
     """Regression test: LightCurveTensors.batch(slice) returned empty batches after the first."""
-    from varsynth.training.data import load_split
+    from varsynth.data.tensors import load_split
 
     data = write_tiny_dataset(tmp_path / "data")
     ds = load_split(data, "train", physics=())
@@ -225,3 +225,62 @@ def test_epoch_time_of_a_run_killed_before_fit_json_comes_from_its_logged_metric
     assert _logged_epoch_seconds(tmp_path) == 110.0
     (tmp_path / "fit.json").write_text('{"seconds_per_epoch": 42.0}')
     assert _logged_epoch_seconds(tmp_path) == 42.0
+
+
+# Every range check of ModelConfig: its boundary values are accepted, the values just past them are
+# refused with a message naming the option and its range (the refusals promised by the config docs).
+CONFIG_BOUNDS = [
+    ("encoder_harmonics", (1, 32), (0, 33), "in [1, 32]"),
+    ("encoder_ridge", (0.0,), (-1e-9,), ">= 0"),
+    ("harmonics", (1, 64), (0, 65), "in [1, 64]"),
+    ("err_harmonics", (0, 16), (-1, 17), "in [0, 16]"),
+    ("phys_dropout", (0.0, 0.999), (-0.1, 1.0), "in [0, 1)"),
+    ("hidden", (1,), (0,), ">= 1"),
+    ("tcn_blocks", (1,), (0,), ">= 1"),
+    ("kernel_size", (1, 3), (-1, 0, 2), "an odd integer >= 1"),
+    ("rnn_layers", (1,), (0,), ">= 1"),
+    ("latent_dim", (1,), (0,), ">= 1"),
+    ("dropout", (0.0, 0.999), (-0.1, 1.0), "in [0, 1)"),
+    ("n_classes", (1,), (0,), ">= 1"),
+    ("min_err", (1e-9,), (0.0, -0.01), "> 0"),
+]
+
+
+@pytest.mark.parametrize(("name", "valid", "invalid", "rule"), CONFIG_BOUNDS, ids=[b[0] for b in CONFIG_BOUNDS])
+def test_model_config_range_boundaries(name, valid, invalid, rule):
+    for value in valid:
+        assert getattr(ModelConfig(**{name: value}), name) == value
+    for value in invalid:
+        with pytest.raises(ConfigError) as refused:
+            ModelConfig(**{name: value})
+        assert str(refused.value) == f"model.{name} must be {rule}, got {value!r}"
+
+
+def test_training_forward_draws_z_with_the_standard_deviation_exp_half_logvar(monkeypatch):
+    """Reparameterisation: z = mu + exp(logvar / 2) * eps, eps the next standard normal draw."""
+    model = CVAE(small("tcn")).train()
+    b = batch()
+    mu, logvar = torch.full((4, 4), 0.5), torch.full((4, 4), 2 * math.log(3.0))  # sigma = 3
+    monkeypatch.setattr(model, "encode", lambda _: (mu, logvar))
+    seen = []
+    decode = model.decode
+    monkeypatch.setattr(model, "decode", lambda z, cond, phase: seen.append(z) or decode(z, cond, phase))
+    torch.manual_seed(5)
+    model(b)
+    torch.manual_seed(5)
+    torch.testing.assert_close(seen[0], 0.5 + 3.0 * torch.randn(4, 4))
+    model.eval()
+    model(b)
+    torch.testing.assert_close(seen[1], mu)  # evaluation decodes the mean
+
+
+def test_loss_reduction_reaches_the_reconstruction_term():
+    mag = torch.tensor([[0.0, 1.0, 0.5]])
+    hat = torch.tensor([[0.1, 0.8, 0.9]])
+    err = torch.tensor([[0.1, 0.2, 0.4]])  # chi2 of every point: 1
+    mask = torch.ones(1, 3, dtype=torch.bool)
+    zeros = torch.zeros(1, 2)
+    terms = {r: pelsvae_loss(mag, err, mask, hat, err, zeros, zeros, beta=1.0, min_err=0.01, reduction=r)
+             for r in ("mean", "sum")}
+    assert float(terms["mean"].reconstruction) == pytest.approx(1.0) and float(terms["sum"].reconstruction) == pytest.approx(1.5)
+    assert float(terms["sum"].total) == pytest.approx(1.5, abs=1e-6)  # KL terms are zero here

@@ -38,7 +38,7 @@ from varsynth.models.config import ModelConfig
 from varsynth.surveys.skips import SkipLog
 from varsynth.taxonomy import CLASSES
 from varsynth.training.config import OptimConfig, TrainConfig
-from varsynth.training.data import physics_matrix
+from varsynth.data.tensors import physics_matrix
 from varsynth.training.fit import fit
 
 FAST = RegressionSettings(n_copies=10, n_draws=5, rf_trees=10, mlp_hidden=(16,), mlp_max_iter=50)

@@ -4,6 +4,7 @@ line with a bounded exit status (0 ok, 1 runtime failure, 2 usage or input error
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import subprocess
 import sys
@@ -74,6 +75,8 @@ def test_conflicting_options_are_refused_with_the_reason(tmp_path, capsys, no_mo
         (["--ra", "10", "--dec", "-30"], "place the star in an OpSim database"),
         (["--cadence-file", str(times), "--ra", "10"], "cadence 'file' would ignore them"),
         (["--cadence-file", str(times), "--opsim", str(times)], "name two cadences"),
+        (["--cadence-file", str(times), "--cadence-option", f"path={times}"],
+         "cadence option path and a cadence file or OpSim database name two files; give one"),
         (["--format", "csv"], "format 'csv' contradicts the suffix"),
     ):
         code, err = _run(capsys, *args, "-o", out)
@@ -165,3 +168,26 @@ def test_refusals_do_not_import_torch(tmp_path):
     assert result["codes"] == [2, 2, 2, 2], proc.stderr
     assert result["loaded"] == [], f"imported before the checks passed: {result['loaded']}"
     assert result["ok"] == 0 and result["torch_after_ok"]  # the probe can tell: a real run imports torch
+
+
+def test_the_output_functions_load_the_embedded_model_by_default(tmp_path, monkeypatch):
+    """``model`` defaults to ``"default"``, the embedded bundle, for both output functions."""
+    asked = []
+
+    def record(model):
+        asked.append(model)
+        raise RuntimeError("stop after the model was named")
+    monkeypatch.setattr(output, "load_model", record)
+    with pytest.raises(RuntimeError, match="stop after"):
+        output.write_training_set(tmp_path / "t.parquet", per_class=1, classes=["RRLYR"])
+    with pytest.raises(RuntimeError, match="stop after"):
+        write_lightcurves(tmp_path / "l.parquet", StarRequest("RRLYR"), n=1)
+    assert asked == ["default", "default"]
+
+
+def test_the_size_estimate_is_logged_before_the_run(tmp_path, caplog):
+    out = tmp_path / "x.csv"
+    with caplog.at_level(logging.INFO, logger=checks.__name__):
+        estimate = checks.check_run(out, n_stars=10, cadence=get_cadence("uniform", n_epochs=30))
+    assert estimate.stars == 10 and estimate.epochs_per_star == 30
+    assert f"output {out}: about " in caplog.text and "B (10 stars x ~30 epochs)" in caplog.text

@@ -1,9 +1,23 @@
 """varsynth: realistic light curves of periodic variable stars.
 
-Data flows one way: survey readers (:mod:`varsynth.surveys`) -> physical parameters
-(:mod:`varsynth.physics`) -> preprocessing and the training dataset (:mod:`varsynth.data`) ->
-models (:mod:`varsynth.models`) -> training (:mod:`varsynth.training`, :mod:`varsynth.latent`) ->
-generation (:mod:`varsynth.generation`, with cadences from :mod:`varsynth.cadences`).
+Data flows one way through the package. Its layers, top to bottom (a module imports only from its
+own layer and the layers below; ``a | b`` are siblings that do not import each other; the
+import-linter contracts in ``pyproject.toml`` enforce this map and ``docs/architecture.md`` draws it)::
+
+    cli                                    the command line (a face over the API)
+    server | integrations                  ``varsynth serve`` (HTTP API, explorer); models for other simulators
+    evaluation                             the fidelity report (``varsynth evaluate``)
+    bench | inference                      benchmarks; physics and latent posteriors of real stars
+    generation                             requests -> light curves -> tables and files
+    training                               fitting a model (Lightning), noise model, sweeps
+    latent                                 flow prior, physics catalog, regressors on latent codes
+    bundle                                 a trained model's files on disk, verified
+    data                                   the versioned training dataset and its tensors
+    physics | config                       Teff, absolute magnitudes, relations; the data configs
+    surveys                                readers of the real survey files, by name
+    cadences | models                      observing cadences; networks
+    lightcurve                             the light-curve record and the physical parameters' names
+    bands | strictconfig | taxonomy | signals  passbands, config checks, classes, signal handling
 
 Quick start::
 

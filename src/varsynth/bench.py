@@ -27,7 +27,7 @@ import torch
 from varsynth.models.cvae import CVAE
 from varsynth.models.loss import pelsvae_loss
 from varsynth.training.config import TrainConfig
-from varsynth.training.data import load_split
+from varsynth.data.tensors import load_split
 
 __all__ = ["train_step_times", "decode_seconds", "generation_benchmark"]
 

@@ -96,7 +96,7 @@ def _data_crossmatch(args: argparse.Namespace) -> int:
 
 
 def _data_download(args: argparse.Namespace) -> int:
-    from varsynth.surveys.download import DEFAULT_BASE_URL, download_ogle
+    from varsynth.surveys.ogle.download import DEFAULT_BASE_URL, download_ogle
 
     report = download_ogle(
         args.collection,
@@ -111,7 +111,7 @@ def _data_download(args: argparse.Namespace) -> int:
 
 
 def _data_collections(args: argparse.Namespace) -> int:
-    from varsynth.surveys.download import list_collections
+    from varsynth.surveys.ogle.download import list_collections
 
     print("\n".join(list_collections()))
     return 0

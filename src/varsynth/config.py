@@ -1,21 +1,28 @@
 """Dataclass configurations read from YAML, with strict keys and range checks.
 
 Defaults live here, in one place. Unknown keys and out-of-range values are refused with a message
-naming the key and its valid range, so a typo in a YAML file never silently does nothing.
+naming the key and its valid range, so a typo in a YAML file never silently does nothing. The
+machinery (:class:`ConfigError`, the range checks, dicts to dataclasses) lives in
+:mod:`varsynth.strictconfig` and is re-exported here; the survey names are those of the reader
+registry (:data:`varsynth.surveys.registry.READERS`), the one list of surveys.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar, get_args, get_type_hints
+from typing import Any
 
 import yaml
 
+from varsynth.strictconfig import ConfigError, _check, _from_dict, to_plain
+from varsynth.surveys.registry import READERS
+
 __all__ = [
     "ConfigError",
+    "SURVEYS",
     "SurveyConfig",
     "PhysicsConfig",
     "CleanConfig",
@@ -27,51 +34,8 @@ __all__ = [
     "to_plain",
 ]
 
-T = TypeVar("T")
-
-#: Survey readers known to the dataset builder, in build order.
-SURVEYS: tuple[str, ...] = ("ogle3", "eros1", "sdss-s82", "crts", "gaia-dr3", "css", "asas")
-
-
-class ConfigError(ValueError):
-    """An invalid configuration value; the message names the key and the valid range."""
-
-
-def _from_dict(cls: type[T], data: dict[str, Any] | None, where: str) -> T:
-    """Build dataclass ``cls`` from ``data``, refusing unknown keys (named with their path)."""
-    data = dict(data or {})
-    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-    unknown = sorted(set(data) - names)
-    if unknown:
-        raise ConfigError(f"unknown key(s) {unknown} in {where}; valid keys: {sorted(names)}")
-    hints = get_type_hints(cls)
-    kwargs: dict[str, Any] = {}
-    for name, value in data.items():
-        sub = hints[name]
-        optional = [a for a in get_args(sub) if dataclasses.is_dataclass(a)]  # ``X | None``
-        sub = optional[0] if optional else sub
-        if dataclasses.is_dataclass(sub) and isinstance(value, dict):
-            value = _from_dict(sub, value, f"{where}.{name}")
-        elif isinstance(value, list) and not str(sub).startswith("list"):
-            value = tuple(value)
-        kwargs[name] = value
-    return cls(**kwargs)
-
-
-def to_plain(obj: Any) -> Any:
-    """Dataclasses, dicts and tuples as plain dicts and lists (YAML and JSON friendly)."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_plain(getattr(obj, f.name)) for f in fields(obj)}
-    if isinstance(obj, dict):
-        return {k: to_plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [to_plain(v) for v in obj]
-    return obj
-
-
-def _check(cond: bool, key: str, rule: str, value: Any) -> None:
-    if not cond:
-        raise ConfigError(f"{key} must be {rule}, got {value!r}")
+#: Survey readers known to the dataset builder, in build order (the keys of the reader registry).
+SURVEYS: tuple[str, ...] = tuple(READERS)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import inspect
 from typing import Any
 
 from varsynth.cadences.base import Cadence, Epochs
-from varsynth.config import ConfigError
+from varsynth.strictconfig import ConfigError
 from varsynth.cadences.errors import M5ErrorModel, m5_sigma
 from varsynth.cadences.files import FileCadence
 from varsynth.cadences.gaia import GaiaCadence

@@ -17,6 +17,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -147,10 +148,10 @@ def check_band(survey: str, band: str) -> None:
         raise ValueError(f"band {band!r} is not a band of survey {survey!r}; valid: {valid}")
 
 
-def finite_option(name: str, value: object, low: float = -math.inf, high: float = math.inf) -> float:
+def finite_option(name: str, value: Any, low: float = -math.inf, high: float = math.inf) -> float:
     """``value`` as a float, or ``ValueError`` naming option ``name`` unless finite and in [low, high]."""
     try:
-        x = float(value)  # type: ignore[arg-type]
+        x = float(value)
     except (TypeError, ValueError):
         x = math.nan
     if isinstance(value, bool) or not (math.isfinite(x) and low <= x <= high):

@@ -130,7 +130,7 @@ def _fibonacci_sphere(n: int) -> np.ndarray:
 
 def _cap_points(rng: np.random.Generator, centre: np.ndarray, radius: float) -> np.ndarray:
     """One point uniform in area within ``radius`` (radians) of each unit vector of ``centre`` (m, 3)."""
-    m = centre.shape[0]
+    m: int = centre.shape[0]
     cos_t = 1.0 - rng.random(m) * (1.0 - math.cos(radius))
     sin_t = np.sqrt(np.clip(1.0 - cos_t * cos_t, 0.0, None))
     phi = rng.uniform(0.0, 2.0 * math.pi, m)
@@ -179,6 +179,7 @@ class OpSimCadence(Cadence):
         self._tree = cKDTree(unit_vectors(self.visits.ra, self.visits.dec), balanced_tree=False, compact_nodes=False)
         self._fixed: Epochs | None = None
         if ra is not None:
+            assert dec is not None  # ra and dec come together (refused above otherwise)
             self._fixed = self.epochs_at(ra, dec)
             if len(self._fixed) == 0:
                 nearest, _ = self._tree.query(unit_vectors(ra, dec))

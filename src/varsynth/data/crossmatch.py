@@ -27,6 +27,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import astropy.units as u
 import pandas as pd
@@ -139,18 +140,18 @@ class Identification:
     stars: list[Star] = field(default_factory=list)
 
 
-def _finite_positive(value: object) -> float | None:
+def _finite_positive(value: Any) -> float | None:
     try:
-        number = float(value)  # type: ignore[arg-type]
+        number = float(value)
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) and number > 0 else None
 
 
-def _coordinate(value: object) -> float:
+def _coordinate(value: Any) -> float:
     """A coordinate from the metadata as a float, NaN when absent or not a number."""
     try:
-        return float(value)  # type: ignore[arg-type]
+        return float(value)
     except (TypeError, ValueError):
         return math.nan
 
@@ -338,10 +339,10 @@ def identify_objects(
         lo, hi = sorted((a, b))
         pairs[(lo, hi)] = Pair(lo, hi, "gaia_source_id", math.nan, "same_gaia_source")
     for i, j, separation in _position_pairs(stars, cfg):
-        a, b = stars[i], stars[j]
-        if (a.key, b.key) not in pairs:
-            pairs[(a.key, b.key)] = Pair(a.key, b.key, "position", separation,
-                                         _verdict(a, b, separation, cfg))
+        star_a, star_b = stars[i], stars[j]
+        if (star_a.key, star_b.key) not in pairs:
+            pairs[(star_a.key, star_b.key)] = Pair(star_a.key, star_b.key, "position", separation,
+                                                   _verdict(star_a, star_b, separation, cfg))
     ordered = [pairs[k] for k in sorted(pairs)]
     edges = ((p.key_a, p.key_b) for p in ordered if p.accepted)
     return Identification(_components(keys, edges), ordered, cfg, list(stars))

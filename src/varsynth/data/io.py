@@ -124,8 +124,10 @@ def check_writable(path: str | Path, option: str = "output") -> Path:
     return path
 
 
-def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: str | Path, write: Callable[[Path], object]) -> None:
     """Call ``write(tmp_path)`` then move the temporary file onto ``path`` in one step.
+
+    What ``write`` returns (e.g. the character count of :meth:`Path.write_text`) is ignored.
 
     Temporary files of ``path`` left by killed runs are removed first
     (:func:`remove_stale_temporaries`); this one is removed when ``write`` raises or the run is

@@ -63,7 +63,7 @@ def clip_outliers(
     clipped = sigma_clip(
         np.vstack([mag, mag_err]), sigma=sigma, maxiters=iters, axis=1, masked=True, copy=True
     )
-    return ~np.ma.getmaskarray(clipped).any(axis=0)
+    return np.asarray(~np.ma.getmaskarray(clipped).any(axis=0))
 
 
 def subtype_dropped(subtype: str, patterns: Sequence[str]) -> bool:

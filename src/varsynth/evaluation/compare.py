@@ -21,7 +21,7 @@ from varsynth.generation.model import bundle_path
 from varsynth.latent.flow import evaluate_flow, flow_data, load_flow
 from varsynth.latent.regressors import regress_bundle
 from varsynth.training.config import TrainConfig
-from varsynth.training.data import DataFilter
+from varsynth.data.tensors import DataFilter
 
 __all__ = ["decoder_row", "latent_link_rows", "comparison_markdown", "write_comparison"]
 

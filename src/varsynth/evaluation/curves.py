@@ -19,6 +19,7 @@ abs_mag`` (mag) ``, period`` (days), each parameter's ``*_source`` (``missing`` 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -33,8 +34,9 @@ from varsynth.generation.decode import decode_epochs
 from varsynth.generation.engine import base_points
 from varsynth.generation.model import GenerativeModel
 from varsynth.generation.noise import draw_noise, survey_noise
+from varsynth.latent.catalog import PhysicsCatalog
 from varsynth.models.config import PHYSICS_CHOICES
-from varsynth.training.data import DataFilter, physics_matrix
+from varsynth.data.tensors import DataFilter, physics_matrix
 
 __all__ = ["real_curves", "twin_curves", "folded_curves", "fourier_table"]
 
@@ -153,11 +155,22 @@ def _neighbours(model: GenerativeModel, part: pd.DataFrame, rng: np.random.Gener
     columns = [c for p in PHYSICS_CHOICES for c in (p, f"{p}_source")]
     values, present = physics_matrix(pa.Table.from_pandas(part[columns], preserve_index=False), PHYSICS_CHOICES)
     given = np.where(present > 0, values, np.nan)
-    return np.array([model.catalog.draw(c, None, g, 1, rng)[1][0] for c, g in zip(part["vclass"], given)], dtype=int)
+    return np.array([_neighbour(model.catalog, c, s, g, rng) for c, s, g in zip(part["vclass"], part["subtype"], given)],
+                    dtype=int)
 
 
-def _standard_physics(part: pd.DataFrame, names: tuple[str, ...] | list[str], mean: list[float],
-                      std: list[float]) -> tuple[np.ndarray, np.ndarray]:
+def _neighbour(catalog: PhysicsCatalog, vclass: str, subtype: str | None, given: np.ndarray,
+               rng: np.random.Generator) -> int:
+    """The catalog row of one training light curve near ``given`` physics, of the real star's
+    subtype where the training data has that subtype (as ``varsynth generate --subtype`` draws),
+    else of its class: a detached EA binary's twin is not drawn from contact EW binaries of the
+    same period, nor a Mira's from semiregulars."""
+    known = isinstance(subtype, str) and bool(subtype) and bool(np.any((catalog.vclass == vclass) & (catalog.subtype == subtype)))
+    return int(catalog.draw(vclass, subtype if known else None, given, 1, rng)[1][0])
+
+
+def _standard_physics(part: pd.DataFrame, names: Sequence[str], mean: Sequence[float],
+                      std: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
     """The model's standardised physics (N, P), 0 where missing, and the presence mask (N, P)."""
     columns = [c for p in PHYSICS_CHOICES for c in (p, f"{p}_source")]
     values, present = physics_matrix(pa.Table.from_pandas(part[columns], preserve_index=False), names)

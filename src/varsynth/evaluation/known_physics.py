@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -205,10 +206,13 @@ def _generated(ctx: EvalContext, requests: list[tuple[StarRequest, int]], seed: 
 
 
 def _catalog(ctx: EvalContext, vclass: str, subtype: str) -> pd.DataFrame | None:
-    """LMC stars of the OGLE-III catalog of one class and subtype, with our column names."""
-    cat = ctx.ogle3_catalog
-    if cat is None:
-        return None
+    """LMC stars of the OGLE-III catalog of one class and subtype, with our column names; None
+    without the catalog."""
+    return None if ctx.ogle3_catalog is None else _lmc_stars(ctx.ogle3_catalog, vclass, subtype)
+
+
+def _lmc_stars(cat: pd.DataFrame, vclass: str, subtype: str) -> pd.DataFrame:
+    """LMC stars of the OGLE-III catalog ``cat`` of one class and subtype, with our column names."""
     sel = cat[(cat["vclass"] == vclass) & (cat["subtype_norm"] == subtype)
               & cat["Field"].astype(str).str.startswith("LMC") & (cat["P_1"] > 0)]
     return pd.DataFrame({"period": sel["P_1"].to_numpy(float), "log_p": np.log10(sel["P_1"].to_numpy(float)),
@@ -305,7 +309,8 @@ def _period_luminosity(ctx: EvalContext, section: Section, gen: pd.DataFrame, re
                        ) -> tuple[dict, str]:
     """Clipped linear fits of intensity-mean I against log P, generated and catalog."""
     fig, (ax,) = _figure(6.0, 4.6, 1)
-    rows, out = [], {}
+    rows: list[dict[str, Any]] = []
+    out: dict[str, Any] = {}
     for name, frame in ([("real", real)] if real is not None else []) + [("generated", gen)]:
         fit = linear_fit(frame["log_p"], frame["mean_I"])
         fit["I_at_log_p_1"] = fit["slope"] + fit["intercept"]
@@ -518,13 +523,15 @@ def evaluate_known_physics(ctx: EvalContext) -> Section:
     # RR Lyrae, all physics drawn from the training stars
     rr = {sub: _generated(ctx, [(StarRequest("RRLYR", sub), n)], ctx.seed + 100 + k)
           for k, (sub, n) in enumerate((("RRab", sizes.rrab), ("RRc", sizes.rrc)))}
-    rr_real = None if ctx.ogle3_catalog is None else {sub: _catalog(ctx, "RRLYR", sub) for sub in rr}
-    rr_out, sentence = _rr_lyrae(ctx, section, rr, rr_real)  # type: ignore[arg-type]
+    ogle3 = ctx.ogle3_catalog
+    rr_real = None if ogle3 is None else {sub: _lmc_stars(ogle3, "RRLYR", sub) for sub in rr}
+    rr_out, sentence = _rr_lyrae(ctx, section, rr, rr_real)
     text.append(sentence)
 
     # Teff: the sequence (paper Fig. 8), then the trend over stars with Teff on a grid, period and M_G drawn
     seq, sentence = _teff_sequence(ctx, section, sizes.steps)
-    teff_grid = 10 ** np.linspace(*seq["log10_teff_range"], sizes.teff_grid)
+    log10_teff_lo, log10_teff_hi = seq["log10_teff_range"]
+    teff_grid = 10 ** np.linspace(log10_teff_lo, log10_teff_hi, sizes.teff_grid)
     trend_gen = _generated(ctx, [(StarRequest("CEP", "F", teff=float(t)), sizes.teff_per) for t in teff_grid],
                            ctx.seed + 200)
     train = real_curves(ctx.dataset_dir, "train", classes=("CEP",), max_per_class=ctx.per_class, seed=ctx.seed)

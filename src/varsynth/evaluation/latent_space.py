@@ -51,8 +51,7 @@ from varsynth.models.config import PHYSICS_CHOICES
 from varsynth.models.cvae import CVAE
 from varsynth.models.flow import LatentFlow
 from varsynth.taxonomy import CLASSES
-from varsynth.training.config import TrainConfig
-from varsynth.training.data import DataFilter, load_split, physics_matrix
+from varsynth.data.tensors import DataFilter, load_split, physics_matrix
 
 __all__ = ["ACTIVE_THRESHOLD", "FIT_OBJECTS", "FIT_SETTINGS", "SCORE_OBJECTS", "FLOW_DRAWS", "Encoded",
            "posterior_kl", "active_dimensions", "r2_per_dimension", "link_scores", "encode_rows", "pair_plot",
@@ -155,9 +154,9 @@ def encode_rows(model: CVAE, dataset_dir: str | Path, split: str, data_filter: D
     model.eval()
     mus, logvars = [np.zeros((0, cfg.latent_dim))], [np.zeros((0, cfg.latent_dim))]
     for start in range(0, len(rows), batch_size):
-        mu, logvar = model.encode(tensors[torch.from_numpy(rows[start : start + batch_size])])  # type: ignore[index]
-        mus.append(mu.double().numpy())
-        logvars.append(logvar.double().numpy())
+        mu_batch, logvar_batch = model.encode(tensors[torch.from_numpy(rows[start : start + batch_size])])
+        mus.append(mu_batch.double().numpy())
+        logvars.append(logvar_batch.double().numpy())
     mu, sigma = np.concatenate(mus), np.exp(0.5 * np.concatenate(logvars))
     span = table["mag_max"].to_numpy()[rows] - table["mag_min"].to_numpy()[rows]
     index = torch.from_numpy(rows)
@@ -199,7 +198,7 @@ def pair_plot(mu: np.ndarray, colour: np.ndarray, *, categorical: bool, colour_l
     lo, hi = np.percentile(mu, 0.2, axis=0), np.percentile(mu, 99.8, axis=0)
     pad = np.maximum(0.05 * (hi - lo), 1e-3)
     limits = np.column_stack([lo - pad, hi + pad])
-    style = dict(s=3, linewidths=0, alpha=0.6, rasterized=True)
+    style: dict[str, Any] = dict(s=3, linewidths=0, alpha=0.6, rasterized=True)
     if categorical:
         labels = np.asarray(colour).astype(str)
         groups = [c for c in CLASSES if c in set(labels)] + sorted(set(labels) - set(CLASSES))
@@ -302,7 +301,7 @@ def _flow_log_likelihood(flow: LatentFlow, data: FlowData, seed: int) -> dict[st
 def _training_filter(ctx: EvalContext) -> DataFilter:
     """The model's training data filter (surveys, bands, classes)."""
     meta = ctx.model.metadata
-    return TrainConfig.from_dict(meta["train_config"]).data if "train_config" in meta else DataFilter()
+    return DataFilter.of_model(meta)
 
 
 def _recorded_flow_metrics(ctx: EvalContext) -> dict[str, Any]:

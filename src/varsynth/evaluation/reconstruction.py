@@ -23,7 +23,7 @@ import torch
 from varsynth.data.io import read_split
 from varsynth.generation.decode import decode_epochs
 from varsynth.models.cvae import CVAE
-from varsynth.training.data import DataFilter, LightCurveTensors, load_split
+from varsynth.data.tensors import DataFilter, LightCurveTensors, load_split
 
 __all__ = ["fourier_fit", "reconstruction_table", "reconstructed_curves", "summarise_reconstruction"]
 
@@ -70,7 +70,7 @@ def reconstruction_table(model: CVAE, dataset_dir: str | Path, split: str = "tes
     model.eval()
     rows = []
     for start in range(0, len(keep), batch_size):
-        b = tensors[torch.from_numpy(keep[start : start + batch_size])]  # type: ignore[index]
+        b = tensors[torch.from_numpy(keep[start : start + batch_size])]
         mu, _ = model.encode(b)
         mag_hat, _ = model.decode(mu, model.condition(b, decoder=True), b["phase"])
         for i in range(mag_hat.shape[0]):
@@ -116,7 +116,7 @@ def reconstructed_curves(model: CVAE, dataset_dir: str | Path, sample_ids: Colle
     if not len(keep):
         return out.assign(grid=[], model_mag=[], fourier_mag=[])
     model.eval()
-    b = tensors[torch.from_numpy(keep)]  # type: ignore[index]
+    b = tensors[torch.from_numpy(keep)]
     mu, _ = model.encode(b)
     cond = model.condition(b, decoder=True)
     periodic = model.config.decoder == "periodic"

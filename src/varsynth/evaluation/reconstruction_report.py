@@ -28,8 +28,7 @@ from matplotlib.figure import Figure
 from varsynth.evaluation.context import FIGURE_DPI, EvalContext, Section
 from varsynth.evaluation.reconstruction import reconstructed_curves, reconstruction_table, summarise_reconstruction
 from varsynth.taxonomy import CLASSES
-from varsynth.training.config import TrainConfig
-from varsynth.training.data import DataFilter
+from varsynth.data.tensors import DataFilter
 
 __all__ = ["REFERENCE", "LIKE_FOR_LIKE", "reconstruction_summary", "panel_choice", "reconstruction_grid",
            "evaluate_reconstruction"]
@@ -120,7 +119,7 @@ def reconstruction_grid(panels: pd.DataFrame, ncols: int = 4) -> Figure:
 def _training_filter(ctx: EvalContext) -> DataFilter:
     """The model's training data filter (surveys, bands, classes): held-out light curves outside it are not scored."""
     meta = ctx.model.metadata
-    return TrainConfig.from_dict(meta["train_config"]).data if "train_config" in meta else DataFilter()
+    return DataFilter.of_model(meta)
 
 
 def _percent(fraction: float) -> str:

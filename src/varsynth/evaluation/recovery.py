@@ -295,7 +295,7 @@ def _real_stars(real: pd.DataFrame, classes: Sequence[str], n: int, seed: int) -
     ok = real["vclass"].isin(classes) & np.isfinite(real["period"]) & (real["period"] > 0) & (points >= 9)
     frame = real[ok].assign(n_points=points[ok]).sort_values("n_points", ascending=False, kind="stable")
     frame = frame.drop_duplicates("star_key").sort_index().reset_index(drop=True)
-    coefs = []
+    coefs: list[np.ndarray | None] = []
     for p, m, e in zip(frame["phase"], frame["mag"], frame["mag_err"]):
         try:
             coefs.append(fit_template(p, m, e))
@@ -386,7 +386,7 @@ def _alike(row: dict[str, Any]) -> str:
 
 
 def _text(by_class: pd.DataFrame, by_cadence: pd.DataFrame, windows: dict[str, tuple[float, float]],
-          info: dict[str, dict[str, object]], seconds: dict[str, float], n: int, n_real: dict[str, int],
+          info: dict[str, dict[str, Any]], seconds: dict[str, float], n: int, n_real: dict[str, int],
           no_template: int) -> str:
     """Findings written from the measured numbers."""
     lines = []
@@ -510,7 +510,7 @@ def evaluate_recovery(ctx: EvalContext) -> Section:
     seconds["templates"] += time.perf_counter() - t0
     rng = np.random.default_rng([ctx.seed, 11])
     rows: list[dict[str, object]] = []
-    info: dict[str, dict[str, object]] = {}
+    info: dict[str, dict[str, Any]] = {}
     for i, name in enumerate(cadences):
         cadence_rows, info[name] = _cadence_rows(ctx, i, name, n, real, windows, rng, seconds)
         rows += cadence_rows

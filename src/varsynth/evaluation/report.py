@@ -60,7 +60,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, (float, np.floating)):
         if not math.isfinite(value):
             return "–"
-        return f"{value:.3g}" if abs(value) < 1e5 else f"{value:.3e}"
+        return f"{value:.3g}" if abs(float(value)) < 1e5 else f"{value:.3e}"
     return str(value).replace("|", "\\|")
 
 

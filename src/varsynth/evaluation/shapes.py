@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -122,7 +122,7 @@ def shape_distance_table(real: pd.DataFrame, generated: pd.DataFrame, by: Sequen
     if missing:
         raise ValueError(f"real and generated need columns {by + list(params)}; missing {sorted(set(missing))}")
     gen_groups = dict(iter(generated.groupby(by, sort=False)))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for key, part in real.groupby(by, sort=True):
         other = gen_groups.get(key)
         if other is None:
@@ -364,7 +364,8 @@ def _histogram_figure(ctx: EvalContext, groups: list[str], real: pd.DataFrame, g
     fig.subplots_adjust(left=0.05, right=0.99, bottom=0.55 / height, top=1 - 0.45 / height, wspace=0.12, hspace=0.3)
     axes = fig.subplots(len(groups), len(FOURIER_NAMES), squeeze=False)
     for i, group in enumerate(groups):
-        sets = [(real, "real (held-out)", _REAL, "stepfilled"), (gen, "generated (twins)", _GEN, "step")]
+        sets: list[tuple[pd.DataFrame, str, str, Literal["step", "stepfilled"]]] = [
+            (real, "real (held-out)", _REAL, "stepfilled"), (gen, "generated (twins)", _GEN, "step")]
         if cat is not None and group in set(cat.table["group"]):
             sets += [(cat.real, "real (OGLE-III LMC, I)", _CAT, "step"),
                      (cat.generated, "generated (OGLE-III cadence, I)", _CAT_GEN, "step")]
@@ -383,7 +384,7 @@ def _histogram_figure(ctx: EvalContext, groups: list[str], real: pd.DataFrame, g
                 ax.set_xlabel(_UNITS[name])
             if j == 0:
                 ax.set_ylabel(f"{group}\ndensity", fontsize=8)
-    handles = {}
+    handles: dict[str, Any] = {}
     for ax in axes.flat:
         for h, lab in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(lab, h)

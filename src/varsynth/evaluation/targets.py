@@ -156,7 +156,7 @@ def _physics(sections: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _latent(sections: dict[str, Any]) -> list[dict[str, Any]]:
     latent = _section(sections, "latent")
-    flow = next((r for r in latent.get("links", []) if r.get("link") == "flow"), {})
+    flow: dict[str, Any] = next((r for r in latent.get("links", []) if r.get("link") == "flow"), {})
     return [_bar("active latent dimensions", f">= {MIN_ACTIVE_DIMENSIONS}", latent.get("active_dimensions"),
                  MIN_ACTIVE_DIMENSIONS, False,
                  f"of {latent['latent_dim']}" if "latent_dim" in latent else ""),

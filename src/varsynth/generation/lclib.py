@@ -419,7 +419,8 @@ def read_lclib(path: str | Path) -> LclibLibrary:
     doc: list[str] = []
     header: dict[str, str] = {}
     events: list[LclibEvent] = []
-    in_doc, event = False, None
+    in_doc = False
+    event: dict[str, Any] | None = None
     parnames: tuple[str, ...] = ()
     for number, line in enumerate(_lines(path), 1):
         words = line.split()
@@ -548,7 +549,8 @@ def _check_header_values(header: dict[str, str], problems: list[str]) -> None:
 def _check_events(lines: list[str], start: int, nfilt: int, names: list[str], periodic: bool,
                   problems: list[str]) -> int:
     """Check every event from line index ``start``; returns the number of events."""
-    count, event = 0, None
+    count = 0
+    event: dict[str, Any] | None = None
     for i in range(start, len(lines)):
         if _skipped(lines[i]):
             continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -76,7 +77,7 @@ def _draw_row(ax_t: Axes, ax_p: Axes, cols: dict[str, np.ndarray], rows: np.ndar
     first = rows[0]
     period, epoch = cols["period"][first], cols["epoch"][first]
     periodic = bool(np.isfinite(period) and period > 0 and np.isfinite(epoch))
-    style = dict(fmt="o", ms=2.5, lw=0.6, elinewidth=0.6, capsize=0)
+    style: dict[str, Any] = dict(fmt="o", ms=2.5, lw=0.6, elinewidth=0.6, capsize=0)
     for band in sorted(set(cols["band"][rows])):
         sel = rows[cols["band"][rows] == band]
         t, mag, err = cols["time"][sel], cols["mag"][sel], cols["mag_err"][sel]

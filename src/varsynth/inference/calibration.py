@@ -22,7 +22,7 @@ from varsynth.generation.model import GenerativeModel
 from varsynth.inference.posterior import QUANTILES, class_posterior, weighted_quantiles
 from varsynth.taxonomy import CLASSES
 from varsynth.models.config import PHYSICS_CHOICES
-from varsynth.training.data import DataFilter, load_split, physics_matrix
+from varsynth.data.tensors import DataFilter, load_split, physics_matrix
 
 __all__ = ["calibrate"]
 
@@ -77,7 +77,7 @@ def calibrate(model: GenerativeModel, dataset_dir: str | Path, *, split: str = "
         for c in sorted(set(model.catalog.vclass.tolist())):
             known = np.array([np.nan, np.nan, truth[i, 2]])
             scores[c], _, _ = class_posterior(model, sample, c, log_amp, known, rng, max(n_candidates // 5, 20))
-        correct += max(scores, key=scores.get) == vclass
+        correct += max(scores, key=scores.__getitem__) == vclass
     out: dict[str, Any] = {"n_stars": len(rows), "split": split, "n_candidates": n_candidates, "settings": {},
                            "class_accuracy_period_known": correct / max(len(rows), 1)}
     for setting, per in hits.items():

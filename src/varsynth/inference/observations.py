@@ -191,7 +191,8 @@ def read_observations(path: str | Path, *, time_column: str | None = None, mag_c
         raise InputError(f"{path}: the file holds no rows")
     roles = {"time": time_column, "mag": mag_column, "mag_err": err_column}
     columns = {role: _pick(frame, role, wanted, header, i) for i, (role, wanted) in enumerate(roles.items())}
-    obs = Observations(*(_floats(frame, columns[r]) for r in roles), columns=columns, format=fmt, header=header,
+    obs = Observations(_floats(frame, columns["time"]), _floats(frame, columns["mag"]),
+                       _floats(frame, columns["mag_err"]), columns=columns, format=fmt, header=header,
                        rows=int(frame.shape[0]))
     band_col = next((c for c in frame.columns if c.lower() in _BAND_NAMES), None) if header else None
     if band_col is not None:

@@ -173,7 +173,7 @@ def infer(model: GenerativeModel, time: np.ndarray, mag: np.ndarray, mag_err: np
     time, mag, mag_err = (np.asarray(a, dtype=np.float64).ravel() for a in (time, mag, mag_err))
     if not time.size == mag.size == mag_err.size:
         raise ConfigError(f"time, mag and mag_err need the same length, got {time.size}, {mag.size}, {mag_err.size}")
-    keep, used = usable_points(time, mag, mag_err)
+    keep, _ = usable_points(time, mag, mag_err)
     time, mag, mag_err = time[keep], mag[keep], mag_err[keep]
     searched = period is None  # a Lomb-Scargle period is half the true one for binaries
     if teff is not None and not (math.isfinite(teff) and teff > 0):

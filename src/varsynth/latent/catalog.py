@@ -25,12 +25,12 @@ from varsynth.bundle import BundleError, bundle_lists, record_files, verify_bund
 from varsynth.config import ConfigError
 from varsynth.data.io import read_split, write_parquet
 from varsynth.models.config import PHYSICS_CHOICES
-from varsynth.training.data import DataFilter, physics_matrix
+from varsynth.data.tensors import PHYS_COLUMNS, DataFilter, physics_matrix
 
 __all__ = ["PHYS_NAMES", "PhysicsCatalog", "build_catalog", "save_catalog", "load_catalog"]
 
 #: Transformed physics columns, in the order of :data:`PHYSICS_CHOICES`.
-PHYS_NAMES: tuple[str, ...] = ("log10_teff", "abs_mag", "log10_period")
+PHYS_NAMES: tuple[str, ...] = PHYS_COLUMNS  # the transformed physics, under the name generation imports
 
 _FILE = "catalog.parquet"
 #: Stars with a parameter from which its range is taken as the central 99% instead of [min, max].

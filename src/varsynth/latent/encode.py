@@ -4,7 +4,7 @@ The regressors of section 4.2 of Martinez-Palomera et al. (2022) map physical pa
 latent space, so they need, for every light curve of a split, the encoder's latent mean and
 standard deviation next to the sample's identity, class and physical parameters. The physical
 parameters are always all three (log10 Teff [K], M_G [mag], log10 period [days], the transforms
-of :func:`varsynth.training.data.physics_matrix`), also for the class-only cVAE whose encoder
+of :func:`varsynth.data.tensors.physics_matrix`), also for the class-only cVAE whose encoder
 does not see them: the paper compares the regression for both models.
 """
 
@@ -20,14 +20,12 @@ import torch
 from varsynth.data.io import read_split
 from varsynth.models.config import PHYSICS_CHOICES
 from varsynth.models.cvae import CVAE
-from varsynth.training.data import DataFilter, load_split, physics_matrix
+from varsynth.data.tensors import PHYS_COLUMNS, DataFilter, load_split, physics_matrix
 
 __all__ = ["PHYS_COLUMNS", "EncodedSplit", "encode_split"]
 
-#: Columns of :attr:`EncodedSplit.table` with the transformed physical parameters, in the order
-#: of :data:`varsynth.models.config.PHYSICS_CHOICES` (NaN where missing).
-PHYS_COLUMNS: tuple[str, ...] = ("log10_teff", "abs_mag", "log10_period")
-
+# PHYS_COLUMNS (from the dataset tensors): the columns of EncodedSplit.table with the transformed
+# physical parameters, in the order of varsynth.models.config.PHYSICS_CHOICES (NaN where missing).
 
 class EncodedSplit(NamedTuple):
     """The latent distribution of every sample of a split.
@@ -90,13 +88,14 @@ def encode_split(
     if table["sample_id"].tolist() != tensors.sample_id:
         raise ValueError(f"{dataset_dir}/{split}: sample order differs between the table and the tensors")
     model.eval()
-    mus, logvars = [], []
+    mus: list[np.ndarray] = []
+    logvars: list[np.ndarray] = []
     for start in range(0, len(tensors), batch_size):
         # item access slices every tensor (LightCurveTensors.batch slices twice: wrong after
         # the first batch)
-        mu, logvar = model.encode(tensors[slice(start, start + batch_size)])  # type: ignore[index]
-        mus.append(mu.double().numpy())
-        logvars.append(logvar.double().numpy())
+        mu_batch, logvar_batch = model.encode(tensors[slice(start, start + batch_size)])
+        mus.append(mu_batch.double().numpy())
+        logvars.append(logvar_batch.double().numpy())
     z = cfg.latent_dim
     mu = np.concatenate(mus) if mus else np.zeros((0, z))
     logvar = np.concatenate(logvars) if logvars else np.zeros((0, z))

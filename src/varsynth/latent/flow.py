@@ -40,7 +40,7 @@ from varsynth.data.io import atomic_write, read_split
 from varsynth.latent.encode import encode_split
 from varsynth.models.cvae import CVAE
 from varsynth.models.flow import FlowConfig, LatentFlow
-from varsynth.training.data import DataFilter, load_split
+from varsynth.data.tensors import DataFilter, load_split
 
 __all__ = ["FlowData", "flow_data", "fit_flow", "evaluate_flow", "base_codes", "save_flow", "load_flow"]
 

@@ -36,6 +36,7 @@ import warnings
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +55,7 @@ from varsynth.data.io import atomic_write
 from varsynth.latent.encode import PHYS_COLUMNS, EncodedSplit, encode_split
 from varsynth.models.config import PHYSICS_CHOICES
 from varsynth.models.cvae import CVAE
-from varsynth.training.config import TrainConfig
-from varsynth.training.data import DataFilter, fit_standardisation
+from varsynth.data.tensors import DataFilter, fit_standardisation
 
 __all__ = [
     "REGRESSORS", "REGRESSORS_FILE", "TRUSTED_TYPES", "EVAL_SPLITS", "RegressorError",
@@ -147,7 +147,7 @@ class LatentRegressors:
 def transform_physics(physics: np.ndarray) -> np.ndarray:
     """Teff [K], M_G [mag], period [days] (N, 3) -> log10 Teff, M_G, log10 period (N, 3).
 
-    The transforms of :func:`varsynth.training.data.physics_matrix`.
+    The transforms of :func:`varsynth.data.tensors.physics_matrix`.
 
     Raises:
         RegressorError: non-finite values, or Teff / period not positive.
@@ -300,7 +300,7 @@ def predict_latent(
     Returns:
         Latent codes (N, Z).
     """
-    phys = transform_physics(physics)
+    phys = transform_physics(np.asarray(physics, dtype=np.float64))
     classes = np.broadcast_to(np.asarray(class_index, dtype=np.int64), (len(phys),))
     return _predict(regressors, name, phys, classes, rng)
 
@@ -391,7 +391,7 @@ def _encode_sets(
 
     The model's training data filter (surveys, bands, classes) applies, augmented copies never.
     """
-    data = TrainConfig.from_dict(meta["train_config"]).data if "train_config" in meta else DataFilter()
+    data = DataFilter.of_model(meta)
     data = replace(data, real_only=True)
     fit_enc = encode_split(model, dataset_dir, "train", batch_size=batch_size, data_filter=data)
     evals = [encode_split(model, dataset_dir, s, batch_size=batch_size, data_filter=data) for s in EVAL_SPLITS]
@@ -483,7 +483,7 @@ def save_regressors(bundle_dir: str | Path, regressors: LatentRegressors, report
     files = {}
     for name, model in regressors.models.items():
         path = bundle_dir / f"regressor-{name}.skops"
-        atomic_write(path, lambda tmp, m=model: sio.dump(m, tmp, compression=zipfile.ZIP_DEFLATED))
+        atomic_write(path, partial(sio.dump, model, compression=zipfile.ZIP_DEFLATED))
         files[name] = {"file": path.name, "sha256": _sha256(path), "type": type(model).__name__}
     info = {
         "format_version": _FORMAT_VERSION, "kind": _KIND, "bundle_weights_sha256": weights,

@@ -11,7 +11,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from varsynth.config import ConfigError, _check, _from_dict, to_plain
+from varsynth.strictconfig import ConfigError, _check, _from_dict, to_plain
+from varsynth.lightcurve import PHYSICS_NAMES
 from varsynth.taxonomy import CLASSES
 
 __all__ = ["ARCHITECTURES", "DECODERS", "PHYSICS_CHOICES", "TIME_TAGS", "ModelConfig"]
@@ -21,7 +22,7 @@ __all__ = ["ARCHITECTURES", "DECODERS", "PHYSICS_CHOICES", "TIME_TAGS", "ModelCo
 ARCHITECTURES: tuple[str, ...] = ("tcn", "gru", "lstm", "fourier")
 #: Decoders: the paper's time-tagged sequence stack, or the continuous periodic Fourier decoder.
 DECODERS: tuple[str, ...] = ("sequence", "periodic")
-PHYSICS_CHOICES: tuple[str, ...] = ("teff", "abs_mag", "period")
+PHYSICS_CHOICES: tuple[str, ...] = PHYSICS_NAMES  # the physical parameters a model may be conditioned on
 #: How the decoder's time steps are tagged: phase differences (the paper) or phases.
 TIME_TAGS: tuple[str, ...] = ("delta", "phase")
 

@@ -13,6 +13,8 @@ sequence stack, and a dense sigmoid head giving the scaled magnitude and its err
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
@@ -38,7 +40,7 @@ class CVAE(nn.Module):
         super().__init__()
         self.config = config
         h = config.hidden
-        seq = {
+        seq: dict[str, Any] = {
             "blocks": config.tcn_blocks,
             "kernel_size": config.kernel_size,
             "layers": config.rnn_layers,
@@ -129,8 +131,3 @@ class CVAE(nn.Module):
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if self.training else mu
         mag_hat, err_hat = self.decode(z, self.condition(batch, decoder=True), batch["phase"])
         return mag_hat, err_hat, mu, logvar
-
-    @torch.no_grad()
-    def sample(self, z: torch.Tensor, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
-        """Decode given latent codes ``z`` (B, Z) with the conditions and phases of ``batch``."""
-        return self.decode(z, self.condition(batch, decoder=True), batch["phase"])

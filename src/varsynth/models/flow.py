@@ -15,7 +15,7 @@ import torch
 import zuko
 from torch import nn
 
-from varsynth.config import ConfigError, _check, _from_dict, to_plain
+from varsynth.strictconfig import ConfigError, _check, _from_dict, to_plain
 
 __all__ = ["FlowConfig", "LatentFlow"]
 
@@ -85,6 +85,9 @@ class LatentFlow(nn.Module):
         n_physics: physical parameters in the context (each with a presence bit).
         config: the flow architecture.
     """
+
+    x_mean: torch.Tensor  # buffer (Z + 1,): mean of x before standardising
+    x_std: torch.Tensor  # buffer (Z + 1,): spread of x before standardising
 
     def __init__(self, latent_dim: int, n_classes: int, n_physics: int, config: FlowConfig):
         super().__init__()

@@ -78,7 +78,7 @@ class _Star:
 
     def meta_float(self, key: str) -> float:
         """A numeric metadata value, NaN when absent or not finite."""
-        value = self.meta.get(key)
+        value: Any = self.meta.get(key)
         return float(value) if _finite(value) else math.nan
 
 
@@ -133,8 +133,8 @@ def _johnson_cousins(star: _Star) -> tuple[Estimate, Estimate, str]:
     if star.survey == "eros1":
         v, vi = rel.eros1_to_johnson_cousins(star.mag("B"), star.mag("R"))
         return v, vi, "V, V-I from EROS-1 B_E, R_E (calibrated on OGLE-III here)"
-    v, i = star.mag("V"), star.mag("I")
-    return Estimate(v, _MEAN_MAG_ERR), Estimate(v - i, math.sqrt(2) * _MEAN_MAG_ERR), "OGLE V, I"
+    v_mag, i_mag = star.mag("V"), star.mag("I")
+    return Estimate(v_mag, _MEAN_MAG_ERR), Estimate(v_mag - i_mag, math.sqrt(2) * _MEAN_MAG_ERR), "OGLE V, I"
 
 
 def _lmc_photometry(star: _Star) -> tuple[dict[str, Estimate], str, str]:
@@ -220,11 +220,11 @@ def _derived_teff(star: _Star) -> PhysParam:
         c0 = Estimate(bprp - ebr.value, math.hypot(_MEAN_MAG_ERR, ebr.err))
         giant = star.vclass in rel.GIANT_CLASSES
 
-        def teff(bp_minus_rp_0: float, feh: float) -> Estimate:
+        def teff_bp_rp(bp_minus_rp_0: float, feh: float) -> Estimate:
             return rel.teff_from_bp_minus_rp(bp_minus_rp_0, feh, giant=giant)
 
         kind = "giant" if giant else "dwarf"
-        est = _propagate(teff, {"bp_minus_rp_0": c0, "feh": feh})
+        est = _propagate(teff_bp_rp, {"bp_minus_rp_0": c0, "feh": feh})
         return _param(
             est,
             "derived",

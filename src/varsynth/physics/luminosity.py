@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable
 
 import numpy as np
@@ -226,7 +227,7 @@ _T2CEP = ClassLuminosity(
     "scatter 0.30 mag measured on OGLE-III LMC", t2cep_abs_g)
 _ACEP = {mode: ClassLuminosity(
     "ACEP", f"ACEP {mode} PL fitted here on OGLE-III LMC: M_G={a:.3f}{b:+.3f}logP, scatter {s:.2f} mag",
-    lambda p, m=mode: acep_abs_g(p, m)) for mode, (a, b, s, _) in ACEP_RELATIONS.items()}
+    partial(acep_abs_g, mode=mode)) for mode, (a, b, s, _) in ACEP_RELATIONS.items()}
 _ELL = ClassLuminosity(
     "ELL", "ELL Roche geometry: lobe density(P_orb) (Paczynski 1971) with M=1.0 Msun (0.15 dex), "
     "R/R_L=0.85+-0.10, Teff=5800+-700 K assumed; BC_G Andrae+2018", ell_abs_g)

@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from importlib import resources
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 import anyio
 import anyio.to_thread
@@ -173,6 +173,10 @@ def _error(err: RequestError) -> JSONResponse:
     return JSONResponse({"detail": err.message, "field": err.field}, status_code=err.status)
 
 
+def _request_error(request: Request, exc: RequestError) -> JSONResponse:
+    return _error(exc)
+
+
 def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = exc.errors()
     first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
@@ -214,7 +218,9 @@ def create_app(model: str = "default", limits: Limits | None = None) -> FastAPI:
     # no /docs or /redoc: FastAPI's pages load their scripts from a CDN, and the service works offline
     app = FastAPI(title="varsynth", summary="Light curves of periodic variable stars from class, physics and cadence",
                   lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.add_exception_handler(RequestError, lambda r, e: _error(e))  # type: ignore[arg-type]
+    # Starlette's hint wants a handler of any Exception, though it calls each handler only with the class it
+    # is registered for (Starlette issue #2417: Callable parameters are contravariant): hence the two ignores
+    app.add_exception_handler(RequestError, _request_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_middleware(_BodyLimit, max_bytes=limits.max_body_bytes)
 
@@ -368,7 +374,8 @@ async def _file_answer(service: Service, prepared: Prepared, release: _Once,
     request with 422; past :attr:`Limits.request_seconds` a stream is cut (incomplete body)."""
     fmt = prepared.params.format
     sink = _Chunks()
-    writer = stream_writer(sink, fmt, service.meta(prepared))
+    # _Chunks is a binary file object (io.RawIOBase: write, tell) though not a typing.BinaryIO
+    writer = stream_writer(cast(BinaryIO, sink), fmt, service.meta(prepared))
     chunks = service.chunks(prepared)
     try:
         first = await _within(service.limits, _offload(pool, _refusing(next), chunks, None))

@@ -22,6 +22,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -39,7 +40,7 @@ class Outcome:
     unexpected: Counter = field(default_factory=Counter)
     transport_errors: Counter = field(default_factory=Counter)
     bytes: int = 0
-    rss_mb: tuple[float, float] | None = None
+    rss_mb: tuple[float, float | None] | None = None
 
     def row(self) -> dict[str, object]:
         every = np.concatenate([np.asarray(v) for v in self.latencies.values()]) if self.latencies else np.zeros(1)
@@ -53,7 +54,7 @@ class Outcome:
                 "p50_ms_by_kind": {k: round(float(np.median(v)) * 1000) for k, v in sorted(self.latencies.items())}}
 
 
-_BAD = [{"vclass": "RRLYR", "period": 30}, {"vclass": "NOPE"}, {"vclass": "RRLYR", "teff": "hot"},
+_BAD: list[dict[str, Any]] = [{"vclass": "RRLYR", "period": 30}, {"vclass": "NOPE"}, {"vclass": "RRLYR", "teff": "hot"},
         {"vclass": "CEP", "bands": ["Q"]}, {"vclass": "RRLYR", "cadence": "file"}]
 _CLASSES = [("RRLYR", (0.3, 0.9)), ("CEP", (1.5, 20.0)), ("DSCT", (0.05, 0.2)), ("LPV", None), ("ECL", None)]
 
@@ -132,7 +133,7 @@ async def run_load(url: str, clients: int, seconds: float, pid: int | None = Non
     return out
 
 
-def _table(rows: list[dict[str, object]]) -> str:
+def _table(rows: list[dict[str, Any]]) -> str:
     head = "| clients | s | requests | req/s | p50 ms | p95 ms | p99 ms | statuses | 5xx | transport errors | server RSS MB (start, end) |"
     lines = [head, "|---" * (head.count("|") - 1) + "|"]
     for r in rows:

@@ -275,7 +275,7 @@ def _stars(table: pa.Table) -> list[dict[str, Any]]:
     ids = cols["id"]
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])  # rows come in star order
     ends = np.r_[starts[1:], ids.size]
-    return [_star(cols, a, b) for a, b in zip(starts, ends)]
+    return [_star(cols, int(a), int(b)) for a, b in zip(starts, ends)]
 
 
 def _star(cols: dict[str, np.ndarray], a: int, b: int) -> dict[str, Any]:

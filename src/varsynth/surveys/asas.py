@@ -22,17 +22,25 @@ probability and success flag in ``meta``. Stars whose search fails the success c
 
 from __future__ import annotations
 
-import math
+import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from varsynth.lightcurve import LightCurve
-from varsynth.surveys.periods import SearchParams, map_in_order, searched_lightcurve
+from varsynth.surveys.periods import SearchParams
+from varsynth.surveys.quota import LabelQuota
+from varsynth.surveys.searched import (
+    Points,
+    StarTask,
+    inside_range,
+    load_searched_star,
+    read_searched_stars,
+    weighted_mean,
+)
 from varsynth.surveys.skips import ReaderError, SkipLog
 from varsynth.surveys.validate import clean_points, csv_records
 from varsynth.taxonomy import UnknownClassError, asas_class
@@ -211,57 +219,33 @@ def read_asas_file(
     return table[:, 0], table[:, 1], table[:, 2]
 
 
-@dataclass(frozen=True)
-class _Task:
-    """One star to read: everything a worker process needs."""
-
-    path: Path
-    source_file: str
-    row: AsasLabel
-    vclass: str
-    subtype: str
-    params: SearchParams
-    cache_dir: str | None
-
-
-def _weighted_mean(mag: np.ndarray, err: np.ndarray) -> float:
-    """Inverse-variance weighted mean magnitude (NaN without points)."""
-    return float(np.average(mag, weights=err**-2.0)) if mag.size else math.nan
-
-
-def _load_star(task: _Task) -> tuple[LightCurve | None, SkipLog]:
-    """Read, clean and period-search one star (runs in a worker process)."""
-    skips = SkipLog()
-    try:
-        hjd, mag, err = read_asas_file(task.path, skips=skips, where=task.source_file)
-    except ReaderError as exc:
-        skips.add(SURVEY, "file", exc.reason, str(exc))
-        return None, skips
+def _parse_star(task: StarTask, skips: SkipLog) -> tuple[Points, dict[str, Any]]:
+    """One star's cleaned points (HJD outside :data:`HJD_RANGE` counted) and its metadata."""
+    row: AsasLabel = task.record
+    hjd, mag, err = read_asas_file(task.path, skips=skips, where=task.source_file)
     lo, hi = HJD_RANGE
-    keep = ~(np.isfinite(hjd) & ((hjd < lo) | (hjd > hi)))
-    skips.add(SURVEY, "point", f"HJD outside {lo:.1f}-{hi:.1f}", task.source_file, int((~keep).sum()))
+    keep = inside_range(hjd, HJD_RANGE, survey=SURVEY, reason=f"HJD outside {lo:.1f}-{hi:.1f}",
+                        where=task.source_file, skips=skips)
     time, mag, err = clean_points(
         hjd[keep] - HJD_OFFSET, mag[keep], err[keep], survey=SURVEY, where=task.source_file, skips=skips
     )
     meta = {
-        "ra": task.row.ra,
-        "dec": task.row.dec,
-        "mean_mag": {BAND: _weighted_mean(mag, err)},
-        "asas_name": task.row.asas_name,
-        "asas_label": task.row.label,
+        "ra": row.ra,
+        "dec": row.dec,
+        "mean_mag": {BAND: weighted_mean(mag, err)},
+        "asas_name": row.asas_name,
+        "asas_label": row.label,
         "time_system": "HJD-2400000.5",
     }
-    lc = searched_lightcurve(
-        survey=SURVEY, band=BAND, star_id=task.row.star_id, vclass=task.vclass, subtype=task.subtype,
-        points=(time, mag, err), meta=meta, params=task.params, cache_dir=task.cache_dir,
-        where=task.source_file, skips=skips,
-    )
-    return lc, skips
+    return (time, mag, err), meta
+
+
+_load_star = functools.partial(load_searched_star, survey=SURVEY, band=BAND, parse=_parse_star)
 
 
 def _tasks(
     root: Path, skips: SkipLog, limit: int | None, params: SearchParams, cache_dir: str | None
-) -> list[_Task]:
+) -> list[StarTask]:
     """The stars to read, in numeric ID order, at most ``limit`` per ACVS label.
 
     Unknown labels, label rows without a light-curve file and light-curve files without a label
@@ -276,8 +260,8 @@ def _tasks(
     for path in sorted((root / "lc").glob("*.csv")):
         if path.stem not in listed:
             skips.add(SURVEY, "file", "no label row", path.relative_to(root).as_posix())
-    tasks: list[_Task] = []
-    per_label: dict[str, int] = {}
+    tasks: list[StarTask] = []
+    quota = LabelQuota(limit)
     for row in sorted(labels, key=lambda r: int(r.star_id)):
         source_file = f"lc/{row.star_id}.csv"
         try:
@@ -289,10 +273,9 @@ def _tasks(
         if not path.is_file():
             skips.add(SURVEY, "file", "missing light-curve file", source_file)
             continue
-        if limit is not None and per_label.get(row.label, 0) >= limit:
+        if not quota.take(row.label):
             continue
-        per_label[row.label] = per_label.get(row.label, 0) + 1
-        tasks.append(_Task(path, source_file, row, vclass, subtype, params, cache_dir))
+        tasks.append(StarTask(path, source_file, row.star_id, vclass, subtype, row, params, cache_dir))
     return tasks
 
 
@@ -325,15 +308,7 @@ def read_asas(
         ``meta`` holds ``ra``, ``dec`` (degrees), ``mean_mag`` (``{"V": weighted mean}``),
         ``asas_name``, ``asas_label`` and the period-search record.
     """
-    root = Path(root)
     if bands is not None and BAND not in bands:
         return []
-    cache = None if cache_dir is None else str(cache_dir)
-    tasks = _tasks(root, skips, limit, params, cache)
-    results = map_in_order(_load_star, tasks, workers=workers, progress=progress, desc="ASAS")
-    light_curves = []
-    for lc, local in results:
-        skips.merge(local)
-        if lc is not None:
-            light_curves.append(lc)
-    return sorted(light_curves, key=lambda lc: (lc.star_id, lc.band))
+    tasks = _tasks(Path(root), skips, limit, params, None if cache_dir is None else str(cache_dir))
+    return read_searched_stars(_load_star, tasks, skips=skips, workers=workers, progress=progress, desc="ASAS")

@@ -34,6 +34,7 @@ import numpy as np
 from varsynth.lightcurve import LightCurve
 from varsynth.surveys.crts import MJD_RANGE
 from varsynth.surveys.periods import MIN_POINTS, map_in_order
+from varsynth.surveys.quota import LabelQuota
 from varsynth.surveys.skips import ReaderError, SkipLog
 from varsynth.surveys.validate import clean_points
 from varsynth.taxonomy import CSS_TYPE_LABELS, UnknownClassError, css_class
@@ -284,7 +285,7 @@ def _tasks(root: Path, skips: SkipLog, limit: int | None) -> list[_Task]:
         skips.add(SURVEY, "file", exc.reason, str(exc))
         catalog = {}
     tasks: list[_Task] = []
-    per_label: dict[str, int] = {}
+    quota = LabelQuota(limit)
     for path in sorted((root / "phot").glob("*.dat"), key=lambda p: p.stem):
         source_file = path.relative_to(root).as_posix()
         if not path.stem.isdigit():
@@ -300,9 +301,8 @@ def _tasks(root: Path, skips: SkipLog, limit: int | None) -> list[_Task]:
             skips.add(SURVEY, "star", f"unknown type code {row.type_code}", source_file)
             continue
         label = CSS_TYPE_LABELS[row.type_code]
-        if limit is not None and per_label.get(label, 0) >= limit:
+        if not quota.take(label):
             continue
-        per_label[label] = per_label.get(label, 0) + 1
         tasks.append(_Task(path, source_file, row, vclass, subtype))
     return tasks
 

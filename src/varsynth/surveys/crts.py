@@ -18,20 +18,24 @@ skipped and counted.
 from __future__ import annotations
 
 import csv
+import functools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from varsynth.lightcurve import LightCurve
-from varsynth.surveys.periods import (
-    DOUBLED_CLASSES,
-    SearchParams,
-    map_in_order,
-    searched_lightcurve,
+from varsynth.surveys.periods import DOUBLED_CLASSES, SearchParams
+from varsynth.surveys.quota import LabelQuota
+from varsynth.surveys.searched import (
+    Points,
+    StarTask,
+    inside_range,
+    load_searched_star,
+    read_searched_stars,
+    weighted_mean,
 )
 from varsynth.surveys.skips import ReaderError, SkipLog
 from varsynth.surveys.validate import clean_points
@@ -125,20 +129,12 @@ def read_crts_file(path: str | Path, *, star_id: str, skips: SkipLog, where: str
     return CrtsRows(*table.T)
 
 
-@dataclass(frozen=True)
-class _Task:
-    """One star to read: everything a worker process needs."""
+class CrtsFile(NamedTuple):
+    """What a CRTS file name says: the split (``train``, ``test``) and the CRTS label."""
 
-    path: Path
-    source_file: str
-    star_id: str
     file_id: str
     split: str
     label: str
-    vclass: str
-    subtype: str
-    params: SearchParams
-    cache_dir: str | None
 
 
 def _parse_name(path: Path) -> tuple[str, str, str, str] | None:
@@ -155,60 +151,44 @@ def _parse_name(path: Path) -> tuple[str, str, str, str] | None:
     return (head, head, split, label) if head.isdigit() else None
 
 
-def _weighted_mean(mag: np.ndarray, err: np.ndarray) -> float:
-    """Inverse-variance weighted mean magnitude."""
-    return float(np.average(mag, weights=err**-2.0))
-
-
 def _finite_median(values: np.ndarray) -> float | None:
     """Median of the finite values, None when there are none."""
     finite = values[np.isfinite(values)]
     return float(np.median(finite)) if finite.size else None
 
 
-def _load_star(task: _Task) -> tuple[LightCurve | None, SkipLog]:
-    """Read, clean and period-search one star (runs in a worker process)."""
-    skips = SkipLog()
-    try:
-        rows = read_crts_file(task.path, star_id=task.file_id, skips=skips, where=task.source_file)
-    except ReaderError as err:
-        skips.add(SURVEY, "file", err.reason, str(err))
-        return None, skips
+def _parse_star(task: StarTask, skips: SkipLog) -> tuple[Points, dict[str, Any]]:
+    """One star's cleaned points (MJD outside :data:`MJD_RANGE` counted) and its metadata."""
+    record: CrtsFile = task.record
+    rows = read_crts_file(task.path, star_id=record.file_id, skips=skips, where=task.source_file)
     lo, hi = MJD_RANGE
-    keep = ~(np.isfinite(rows.time) & ((rows.time < lo) | (rows.time > hi)))
-    skips.add(SURVEY, "point", f"MJD outside {lo:.0f}-{hi:.0f}", task.source_file, int((~keep).sum()))
+    keep = inside_range(rows.time, MJD_RANGE, survey=SURVEY, reason=f"MJD outside {lo:.0f}-{hi:.0f}",
+                        where=task.source_file, skips=skips)
     time, mag, err = clean_points(
-        rows.time[keep],
-        rows.mag[keep],
-        rows.mag_err[keep],
-        survey=SURVEY,
-        where=task.source_file,
-        skips=skips,
+        rows.time[keep], rows.mag[keep], rows.mag_err[keep], survey=SURVEY, where=task.source_file, skips=skips
     )
     meta = {
         "ra": _finite_median(rows.ra),
         "dec": _finite_median(rows.dec),
-        "mean_mag": {BAND: _weighted_mean(mag, err)},
-        "crts_split": task.split,
-        "crts_label": task.label,
+        "mean_mag": {BAND: weighted_mean(mag, err)},
+        "crts_split": record.split,
+        "crts_label": record.label,
     }
-    lc = searched_lightcurve(
-        survey=SURVEY, band=BAND, star_id=task.star_id, vclass=task.vclass, subtype=task.subtype,
-        points=(time, mag, err), meta=meta, params=task.params, cache_dir=task.cache_dir,
-        where=task.source_file, skips=skips,
-    )
-    return lc, skips
+    return (time, mag, err), meta
+
+
+_load_star = functools.partial(load_searched_star, survey=SURVEY, band=BAND, parse=_parse_star)
 
 
 def _tasks(
     root: Path, skips: SkipLog, limit: int | None, params: SearchParams, cache_dir: str | None
-) -> list[_Task]:
+) -> list[StarTask]:
     """The stars to read, in sorted path order, at most ``limit`` per CRTS label.
 
     File names that do not fit the pattern and unknown labels are counted here.
     """
-    tasks: list[_Task] = []
-    per_label: dict[str, int] = {}
+    tasks: list[StarTask] = []
+    quota = LabelQuota(limit)
     paths = sorted(p for split in _SPLITS for p in (root / split).glob("*.csv"))
     for path in paths:
         source_file = path.relative_to(root).as_posix()
@@ -222,12 +202,10 @@ def _tasks(
         except UnknownClassError:
             skips.add(SURVEY, "star", f"unknown class label {label!r}", source_file)
             continue
-        if limit is not None and per_label.get(label, 0) >= limit:
+        if not quota.take(label):
             continue
-        per_label[label] = per_label.get(label, 0) + 1
-        tasks.append(
-            _Task(path, source_file, star_id, file_id, split, label, vclass, subtype, params, cache_dir)
-        )
+        record = CrtsFile(file_id, split, label)
+        tasks.append(StarTask(path, source_file, star_id, vclass, subtype, record, params, cache_dir))
     return tasks
 
 
@@ -259,15 +237,7 @@ def read_crts(
         One ``V`` light curve per star (times in MJD), sorted by star ID. Star IDs are the CSS
         IDs for ``train/`` and ``test-<N>`` for ``test/`` (``meta["crts_split"]`` says which).
     """
-    root = Path(root)
     if bands is not None and BAND not in bands:
         return []
-    cache = None if cache_dir is None else str(cache_dir)
-    tasks = _tasks(root, skips, limit, params, cache)
-    results = map_in_order(_load_star, tasks, workers=workers, progress=progress, desc="CRTS")
-    light_curves = []
-    for lc, local in results:
-        skips.merge(local)
-        if lc is not None:
-            light_curves.append(lc)
-    return sorted(light_curves, key=lambda lc: (lc.star_id, lc.band))
+    tasks = _tasks(Path(root), skips, limit, params, None if cache_dir is None else str(cache_dir))
+    return read_searched_stars(_load_star, tasks, skips=skips, workers=workers, progress=progress, desc="CRTS")

@@ -38,6 +38,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from varsynth.lightcurve import LightCurve
+from varsynth.surveys.catalogued import band_lightcurves, count_unreadable
+from varsynth.surveys.quota import first_per_label
 from varsynth.surveys.skips import ReaderError, SkipLog
 from varsynth.surveys.validate import clean_points, csv_records
 from varsynth.taxonomy import UnknownClassError, eros_class
@@ -275,21 +277,6 @@ def _parse_band(
     return time, mag, err
 
 
-def _limit_keys(catalog: pd.DataFrame, limit: int | None) -> list[str]:
-    """Sorted star keys, at most ``limit`` per EROS type code."""
-    keys = sorted(catalog.index)
-    if limit is None:
-        return keys
-    taken: dict[int, int] = {}
-    chosen = []
-    for key in keys:
-        code = int(catalog.at[key, "type_code"])
-        if taken.get(code, 0) < limit:
-            taken[code] = taken.get(code, 0) + 1
-            chosen.append(key)
-    return chosen
-
-
 def _star_meta(row: pd.Series, split: str, source_file: str) -> dict[str, Any]:
     """JSON-serialisable metadata of one star from its catalog row (NaN values left out)."""
     meta: dict[str, Any] = {
@@ -329,7 +316,7 @@ def _read_catalogs(root: Path, *, skips: SkipLog) -> tuple[dict[str, pd.DataFram
         try:
             catalog = read_eros1_catalog(path, skips=skips)
         except ReaderError as exc:
-            skips.add(SURVEY, "file", "unreadable file", str(exc))
+            count_unreadable(SURVEY, exc, skips)
             continue
         again = catalog.index.isin(list(seen))
         for line in catalog.loc[again, "line"]:
@@ -350,7 +337,7 @@ def _split_curves(
     try:
         curves = read_eros1_curves(path, skips=skips, bands=bands, keys=set(keys))
     except ReaderError as exc:
-        skips.add(SURVEY, "file", "unreadable file", str(exc))
+        count_unreadable(SURVEY, exc, skips)
         return []
     orphans = set(curves) - set(catalog.index)
     skips.add(SURVEY, "star", "light curve without catalog row", path.name, len(orphans))
@@ -361,15 +348,11 @@ def _split_curves(
         if star is None:
             skips.add(SURVEY, "star", "no light curve", f"{split}.csv:{row['line']}")
             continue
-        meta = _star_meta(row, split, path.name)
-        for b, (time, mag, err) in star.bands.items():
-            out.append(
-                LightCurve(
-                    star_id=key, survey=SURVEY, band=b, time=time, mag=mag, mag_err=err,
-                    vclass=row["vclass"], subtype=row["subtype"], period=float(row["period"]),
-                    meta={**meta, "mean_mag": dict(meta["mean_mag"])},
-                )  # fmt: skip
-            )
+        out += band_lightcurves(
+            survey=SURVEY, star_id=key, points=star.bands, bands=tuple(star.bands), vclass=row["vclass"],
+            subtype=row["subtype"], period=float(row["period"]), meta=_star_meta(row, split, path.name),
+            where=path.name, skips=skips,
+        )
     return out
 
 
@@ -403,7 +386,7 @@ def read_eros1(
     root = Path(root)
     bands = tuple(_BAND_SUFFIX) if bands is None else tuple(bands)
     catalogs, unique = _read_catalogs(root, skips=skips)
-    chosen = _limit_keys(unique, limit)
+    chosen = first_per_label(sorted(unique.index), lambda key: int(unique.at[key, "type_code"]), limit)
     out: list[LightCurve] = []
     for split, catalog in catalogs.items():
         keys = [k for k in chosen if unique.at[k, "split"] == split]

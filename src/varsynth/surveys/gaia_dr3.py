@@ -16,9 +16,9 @@ fewer than :data:`~varsynth.surveys.periods.MIN_POINTS` valid points are skipped
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +27,9 @@ import pandas as pd
 import pyarrow as pa
 
 from varsynth.lightcurve import LightCurve
-from varsynth.surveys.periods import (
-    SearchParams,
-    map_in_order,
-    searched_lightcurve,
-)
+from varsynth.surveys.periods import SearchParams
+from varsynth.surveys.quota import LabelQuota
+from varsynth.surveys.searched import Points, StarTask, load_searched_star, read_searched_stars
 from varsynth.surveys.skips import ReaderError, SkipLog
 from varsynth.surveys.validate import clean_points
 from varsynth.taxonomy import UnknownClassError, gaia_dr3_class
@@ -103,20 +101,6 @@ def read_gaia_metadata(root: str | Path, *, skips: SkipLog) -> dict[str, dict[st
     return rows
 
 
-@dataclass(frozen=True)
-class _Task:
-    """One star to read: everything a worker process needs."""
-
-    path: Path
-    source_file: str
-    star_id: str
-    vclass: str
-    subtype: str
-    meta: dict[str, Any]
-    params: SearchParams
-    cache_dir: str | None
-
-
 def _scalar(value: Any) -> float | None:
     """A metadata number as a JSON-friendly float, None when missing."""
     if value is None or pd.isna(value):
@@ -125,21 +109,14 @@ def _scalar(value: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _load_star(task: _Task) -> tuple[LightCurve | None, SkipLog]:
-    """Read, clean and period-search one star (runs in a worker process)."""
-    skips = SkipLog()
-    try:
-        time, mag, err = read_gaia_epoch_file(task.path)
-    except ReaderError as exc:
-        skips.add(SURVEY, "file", exc.reason, str(exc))
-        return None, skips
-    time, mag, err = clean_points(time, mag, err, survey=SURVEY, where=task.source_file, skips=skips)
-    lc = searched_lightcurve(
-        survey=SURVEY, band=BAND, star_id=task.star_id, vclass=task.vclass, subtype=task.subtype,
-        points=(time, mag, err), meta=dict(task.meta), params=task.params, cache_dir=task.cache_dir,
-        where=task.source_file, skips=skips,
-    )
-    return lc, skips
+def _parse_star(task: StarTask, skips: SkipLog) -> tuple[Points, dict[str, Any]]:
+    """One star's cleaned points and its metadata (from its metadata-table row)."""
+    time, mag, err = read_gaia_epoch_file(task.path)
+    points = clean_points(time, mag, err, survey=SURVEY, where=task.source_file, skips=skips)
+    return points, dict(task.record)
+
+
+_load_star = functools.partial(load_searched_star, survey=SURVEY, band=BAND, parse=_parse_star)
 
 
 def _star_meta(row: dict[str, Any]) -> dict[str, Any]:
@@ -157,15 +134,15 @@ def _star_meta(row: dict[str, Any]) -> dict[str, Any]:
 
 def _tasks(
     root: Path, skips: SkipLog, limit: int | None, params: SearchParams, cache_dir: str | None
-) -> list[_Task]:
+) -> list[StarTask]:
     """The stars to read, in sorted source-ID order, at most ``limit`` per Gaia class.
 
     Light-curve files without a metadata row, with a name that is not a source ID, or with an
     unknown class are counted here.
     """
     metadata = read_gaia_metadata(root, skips=skips)
-    tasks: list[_Task] = []
-    per_label: dict[str, int] = {}
+    tasks: list[StarTask] = []
+    quota = LabelQuota(limit)
     for path in sorted((root / "epoch_photometry").glob("*.parquet"), key=lambda p: p.stem):
         source_file = path.relative_to(root).as_posix()
         star_id = path.stem
@@ -182,10 +159,9 @@ def _tasks(
         except UnknownClassError:
             skips.add(SURVEY, "star", f"unknown class label {label!r}", source_file)
             continue
-        if limit is not None and per_label.get(label, 0) >= limit:
+        if not quota.take(label):
             continue
-        per_label[label] = per_label.get(label, 0) + 1
-        tasks.append(_Task(path, source_file, star_id, vclass, subtype, _star_meta(row), params, cache_dir))
+        tasks.append(StarTask(path, source_file, star_id, vclass, subtype, _star_meta(row), params, cache_dir))
     return tasks
 
 
@@ -217,15 +193,8 @@ def read_gaia_dr3(
         One ``G`` light curve per star (times in BJD - 2455197.5, days), sorted by source ID
         (as a string).
     """
-    root = Path(root)
     if bands is not None and BAND not in bands:
         return []
-    cache = None if cache_dir is None else str(cache_dir)
-    tasks = _tasks(root, skips, limit, params, cache)
-    results = map_in_order(_load_star, tasks, workers=workers, progress=progress, desc="Gaia DR3")
-    light_curves = []
-    for lc, local in results:
-        skips.merge(local)
-        if lc is not None:
-            light_curves.append(lc)
-    return sorted(light_curves, key=lambda lc: (lc.star_id, lc.band))
+    tasks = _tasks(Path(root), skips, limit, params, None if cache_dir is None else str(cache_dir))
+    return read_searched_stars(_load_star, tasks, skips=skips, workers=workers, progress=progress,
+                               desc="Gaia DR3")

@@ -1,33 +1,194 @@
-"""Survey readers by name, and where each survey's files live under the data root.
+"""Survey readers by name: one description and one calling convention for every survey.
 
-``read_survey("crts", root, skips=...)`` runs the reader of one survey on its folder of the
-shared data layout (``ogle3-lmc-cep/``, ``eros1-lmc/``, ...), with one calling convention for all.
+:data:`READERS` is the one list of the surveys the package reads, in build order: each
+:class:`SurveyReader` names its folder under the data root (the layout of ``../shared/data``:
+``ogle3-lmc-cep/``, ``eros1-lmc/``, ...), its default bands, whether it uses the period-search
+cache and worker processes, and a ``read`` callable with the same signature for all. The data
+configuration (:mod:`varsynth.config`) validates survey names against it, and
+``read_survey("crts", root, skips=...)`` runs one reader on its folder.
+
+Importing this module imports no reader: each ``read`` imports its reader module on first call,
+so that a configuration check stays quick.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-from varsynth.lightcurve import LightCurve
-from varsynth.surveys.skips import SkipLog
+if TYPE_CHECKING:
+    from varsynth.lightcurve import LightCurve
+    from varsynth.surveys.skips import SkipLog
 
-__all__ = ["SURVEY_FOLDERS", "XMATCH_FOLDER", "read_survey"]
+__all__ = [
+    "READERS",
+    "SURVEY_FOLDERS",
+    "XMATCH_FOLDER",
+    "OGLE_CATALOG",
+    "ReadSurvey",
+    "SurveyReader",
+    "read_survey",
+    "survey_reader",
+]
 
-#: Folder of each survey under the data root (the layout of ``../shared/data``).
-SURVEY_FOLDERS: dict[str, str] = {
-    "ogle3": "ogle3-lmc-cep",
-    "eros1": "eros1-lmc",
-    "sdss-s82": "sdss-s82-rrlyrae",
-    "crts": "crts-periodic",
-    "gaia-dr3": "gaia-dr3-epoch",
-    "css": "catalina-sss",
-    "asas": "asas",
-}
-
-#: Folder of the Gaia DR2 cross-match of OGLE-III, and of the OGLE-III catalog table.
+#: Folder of the Gaia DR2 cross-match of OGLE-III, and the OGLE-III catalog table, under the
+#: data root.
 XMATCH_FOLDER = "gaia-dr2-ogle3-xmatch"
 OGLE_CATALOG = "ogle3-catalog/ogle3_catalog.txt.bz2"
+
+
+class ReadSurvey(Protocol):
+    """The signature every survey reader is called with.
+
+    Arguments:
+        root: the survey's own folder (``<data root>/<folder>``).
+        skips: receives the count of everything skipped, with reasons.
+        bands: passbands to keep (``None``: the reader's default bands).
+        limit: at most this many stars per survey class label (quick builds, tests).
+        progress: show a progress bar.
+        workers: processes for the per-star work (readers that take them; others ignore it).
+        cache_dir: folder of the period-search cache (readers that search periods; ``None``
+            disables it).
+    """
+
+    def __call__(
+        self,
+        root: Path,
+        *,
+        skips: SkipLog,
+        bands: Sequence[str] | None,
+        limit: int | None,
+        progress: bool,
+        workers: int,
+        cache_dir: str | Path | None,
+    ) -> list[LightCurve]: ...
+
+
+@dataclass(frozen=True)
+class SurveyReader:
+    """What the package knows about one survey reader.
+
+    Attributes:
+        name: the survey's name in configs, skip logs and ``LightCurve.survey``.
+        folder: its folder under the data root.
+        default_bands: bands read when the caller gives none (``None``: every band the survey has).
+        period_cache: whether it searches periods and uses the period-search cache.
+        workers: whether it spreads its per-star work over worker processes.
+        read: the reader, with the :class:`ReadSurvey` signature.
+    """
+
+    name: str
+    folder: str
+    default_bands: tuple[str, ...] | None
+    period_cache: bool
+    workers: bool
+    read: ReadSurvey
+
+
+def _read_ogle3(
+    root: Path, *, skips: SkipLog, bands: Sequence[str] | None, limit: int | None, progress: bool,
+    workers: int, cache_dir: str | Path | None,
+) -> list[LightCurve]:
+    """OGLE-III LMC Cepheids; periods from the OGLE-III catalog beside the folder (:data:`OGLE_CATALOG`)."""
+    from varsynth.surveys.ogle import read_ogle
+
+    catalog = root.parent / OGLE_CATALOG
+    return read_ogle(root, catalog=catalog, bands=bands, skips=skips, limit=limit, progress=progress)
+
+
+def _read_eros1(
+    root: Path, *, skips: SkipLog, bands: Sequence[str] | None, limit: int | None, progress: bool,
+    workers: int, cache_dir: str | Path | None,
+) -> list[LightCurve]:
+    """EROS-1 LMC, B and R."""
+    from varsynth.surveys.eros import read_eros1
+
+    return read_eros1(root, bands=bands, skips=skips, limit=limit, progress=progress)
+
+
+def _read_sdss_s82(
+    root: Path, *, skips: SkipLog, bands: Sequence[str] | None, limit: int | None, progress: bool,
+    workers: int, cache_dir: str | Path | None,
+) -> list[LightCurve]:
+    """SDSS Stripe 82 RR Lyrae, ugriz."""
+    from varsynth.surveys.sdss import read_sdss_s82
+
+    return read_sdss_s82(root, bands=bands, skips=skips, limit=limit, progress=progress)
+
+
+def _read_crts(
+    root: Path, *, skips: SkipLog, bands: Sequence[str] | None, limit: int | None, progress: bool,
+    workers: int, cache_dir: str | Path | None,
+) -> list[LightCurve]:
+    """CRTS periodic variables, V, with searched periods."""
+    from varsynth.surveys.crts import read_crts
+
+    return read_crts(root, bands=bands, skips=skips, limit=limit, progress=progress, workers=workers,
+                     cache_dir=cache_dir)
+
+
+def _read_gaia_dr3(
+    root: Path, *, skips: SkipLog, bands: Sequence[str] | None, limit: int | None, progress: bool,
+    workers: int, cache_dir: str | Path | None,
+) -> list[LightCurve]:
+    """Gaia DR3 epoch photometry, G, with searched periods."""
+    from varsynth.surveys.gaia_dr3 import read_gaia_dr3
+
+    return read_gaia_dr3(root, bands=bands, skips=skips, limit=limit, progress=progress, workers=workers,
+                         cache_dir=cache_dir)
+
+
+def _read_css(
+    root: Path, *, skips: SkipLog, bands: Sequence[str] | None, limit: int | None, progress: bool,
+    workers: int, cache_dir: str | Path | None,
+) -> list[LightCurve]:
+    """Catalina SSS periodic variables, V, with published periods."""
+    from varsynth.surveys.catalina_sss import read_catalina_sss
+
+    return read_catalina_sss(root, bands=bands, skips=skips, limit=limit, progress=progress, workers=workers)
+
+
+def _read_asas(
+    root: Path, *, skips: SkipLog, bands: Sequence[str] | None, limit: int | None, progress: bool,
+    workers: int, cache_dir: str | Path | None,
+) -> list[LightCurve]:
+    """ASAS V with ACVS labels, with searched periods."""
+    from varsynth.surveys.asas import read_asas
+
+    return read_asas(root, bands=bands, skips=skips, limit=limit, progress=progress, workers=workers,
+                     cache_dir=cache_dir)
+
+
+#: Every survey reader by name, in build order (the order of light curves in a dataset).
+READERS: dict[str, SurveyReader] = {
+    reader.name: reader
+    for reader in (
+        SurveyReader("ogle3", "ogle3-lmc-cep", ("I", "V"), period_cache=False, workers=False, read=_read_ogle3),
+        SurveyReader("eros1", "eros1-lmc", ("B", "R"), period_cache=False, workers=False, read=_read_eros1),
+        SurveyReader("sdss-s82", "sdss-s82-rrlyrae", ("u", "g", "r", "i", "z"), period_cache=False,
+                     workers=False, read=_read_sdss_s82),
+        SurveyReader("crts", "crts-periodic", None, period_cache=True, workers=True, read=_read_crts),
+        SurveyReader("gaia-dr3", "gaia-dr3-epoch", None, period_cache=True, workers=True, read=_read_gaia_dr3),
+        SurveyReader("css", "catalina-sss", None, period_cache=False, workers=True, read=_read_css),
+        SurveyReader("asas", "asas", None, period_cache=True, workers=True, read=_read_asas),
+    )
+}
+
+#: Folder of each survey under the data root (derived from :data:`READERS`).
+SURVEY_FOLDERS: dict[str, str] = {name: reader.folder for name, reader in READERS.items()}
+
+
+def survey_reader(name: str) -> SurveyReader:
+    """The reader of survey ``name``.
+
+    Raises:
+        KeyError: unknown survey name (the message lists the valid ones).
+    """
+    if name not in READERS:
+        raise KeyError(f"unknown survey {name!r}; valid: {sorted(READERS)}")
+    return READERS[name]
 
 
 def read_survey(
@@ -44,10 +205,10 @@ def read_survey(
     """Read every light curve of survey ``name`` from its folder under ``data_root``.
 
     Arguments:
-        name: one of :data:`SURVEY_FOLDERS`.
+        name: one of :data:`READERS`.
         data_root: folder holding the survey folders.
         skips: receives the count of everything skipped, with reasons.
-        bands: passbands to keep (``None``: all the survey has).
+        bands: passbands to keep (``None`` or empty: the survey's default bands).
         limit: at most this many stars per survey class label (quick builds, tests).
         progress: show a progress bar.
         workers: processes for the per-star work, period searches above all (CRTS, Gaia DR3,
@@ -58,37 +219,11 @@ def read_survey(
         KeyError: unknown survey name (the message lists the valid ones).
         FileNotFoundError: the survey folder is absent.
     """
-    if name not in SURVEY_FOLDERS:
-        raise KeyError(f"unknown survey {name!r}; valid: {sorted(SURVEY_FOLDERS)}")
-    root = Path(data_root) / SURVEY_FOLDERS[name]
+    reader = survey_reader(name)
+    root = Path(data_root) / reader.folder
     if not root.is_dir():
         raise FileNotFoundError(f"survey {name!r}: folder {root} does not exist")
-    common = {"skips": skips, "limit": limit, "progress": progress}
-    if name == "ogle3":
-        from varsynth.surveys.ogle import read_ogle
-
-        catalog = Path(data_root) / OGLE_CATALOG
-        return read_ogle(root, catalog=catalog, bands=bands or ("I", "V"), **common)
-    if name == "eros1":
-        from varsynth.surveys.eros import read_eros1
-
-        return read_eros1(root, bands=bands or ("B", "R"), **common)
-    if name == "sdss-s82":
-        from varsynth.surveys.sdss import read_sdss_s82
-
-        return read_sdss_s82(root, bands=bands or ("u", "g", "r", "i", "z"), **common)
-    if name == "crts":
-        from varsynth.surveys.crts import read_crts
-
-        return read_crts(root, cache_dir=cache_dir, workers=workers, **common)
-    if name == "css":
-        from varsynth.surveys.catalina_sss import read_catalina_sss
-
-        return read_catalina_sss(root, bands=bands, workers=workers, **common)
-    if name == "asas":
-        from varsynth.surveys.asas import read_asas
-
-        return read_asas(root, bands=bands, cache_dir=cache_dir, workers=workers, **common)
-    from varsynth.surveys.gaia_dr3 import read_gaia_dr3
-
-    return read_gaia_dr3(root, cache_dir=cache_dir, workers=workers, **common)
+    if not bands and reader.default_bands is not None:
+        bands = reader.default_bands
+    return reader.read(root, skips=skips, bands=bands, limit=limit, progress=progress, workers=workers,
+                       cache_dir=cache_dir)

@@ -32,6 +32,8 @@ from astropy.io import ascii as astropy_ascii
 from tqdm import tqdm
 
 from varsynth.lightcurve import LightCurve
+from varsynth.surveys.catalogued import band_lightcurves, count_unreadable
+from varsynth.surveys.quota import first_per_label
 from varsynth.surveys.skips import ReaderError, SkipLog
 from varsynth.surveys.validate import clean_points, csv_records
 from varsynth.taxonomy import UnknownClassError, sdss_class
@@ -264,19 +266,9 @@ def _template_meta(row: pd.Series) -> dict[str, Any]:
     return meta
 
 
-def _limit_stars(periods: pd.DataFrame, limit: int | None) -> list[str]:
+def _first_stars(periods: pd.DataFrame, limit: int | None) -> list[str]:
     """Sorted star ids, at most ``limit`` per Sesar type (``ab``, ``c``)."""
-    stars = sorted(periods.index)
-    if limit is None:
-        return stars
-    taken: dict[str, int] = {}
-    chosen = []
-    for star in stars:
-        kind = periods.at[star, "sdss_type"]
-        if taken.get(kind, 0) < limit:
-            taken[kind] = taken.get(kind, 0) + 1
-            chosen.append(star)
-    return chosen
+    return first_per_label(sorted(periods.index), lambda star: periods.at[star, "sdss_type"], limit)
 
 
 def _templates(root: Path, *, skips: SkipLog) -> pd.DataFrame:
@@ -284,7 +276,7 @@ def _templates(root: Path, *, skips: SkipLog) -> pd.DataFrame:
     try:
         table = read_sesar_templates(root / _TEMPLATE_FILE)
     except ReaderError as exc:
-        skips.add(SURVEY, "file", "unreadable file", str(exc))
+        count_unreadable(SURVEY, exc, skips)
         return pd.DataFrame()
     table.index = table["Num"].astype(str)
     return table[~table.index.duplicated(keep="first")]
@@ -300,8 +292,7 @@ def _star_curves(
     try:
         points = read_sdss_lightcurve(path, skips=skips)
     except ReaderError as exc:
-        reason = "empty file" if exc.reason == "empty file" else "unreadable file"
-        skips.add(SURVEY, "file", reason, str(exc))
+        count_unreadable(SURVEY, exc, skips, "empty file" if exc.reason == "empty file" else "unreadable file")
         return []
     meta: dict[str, Any] = {
         "source_file": source,
@@ -311,20 +302,10 @@ def _star_curves(
     }
     if star in templates.index:
         meta.update(_template_meta(templates.loc[star]))
-    out = []
-    for b in bands:
-        time, mag, err = points[b]
-        if time.size == 0:
-            skips.add(SURVEY, "lightcurve", "no valid points", f"{source} band {b}")
-            continue
-        out.append(
-            LightCurve(
-                star_id=star, survey=SURVEY, band=b, time=time, mag=mag, mag_err=err,
-                vclass=info["vclass"], subtype=info["subtype"], period=float(info["period"]),
-                meta={k: dict(v) if isinstance(v, dict) else v for k, v in meta.items()},
-            )  # fmt: skip
-        )
-    return out
+    return band_lightcurves(
+        survey=SURVEY, star_id=star, points=points, bands=bands, vclass=info["vclass"],
+        subtype=info["subtype"], period=float(info["period"]), meta=meta, where=source, skips=skips,
+    )
 
 
 def read_sdss_s82(
@@ -365,7 +346,7 @@ def read_sdss_s82(
     try:
         periods = read_sdss_periods(root / _PERIOD_FILE, skips=skips)
     except ReaderError as exc:
-        skips.add(SURVEY, "file", "unreadable file", str(exc))
+        count_unreadable(SURVEY, exc, skips)
         return []
     templates = _templates(root, skips=skips)
     files = {p.stem for p in (root / _CURVE_DIR).glob("*.csv")}
@@ -376,7 +357,7 @@ def read_sdss_s82(
 
     out: list[LightCurve] = []
     for star in tqdm(
-        _limit_stars(periods[periods["usable"]], limit), desc="SDSS S82", disable=not progress
+        _first_stars(periods[periods["usable"]], limit), desc="SDSS S82", disable=not progress
     ):
         if star not in files:
             skips.add(SURVEY, "star", "no light-curve file", f"{_PERIOD_FILE}: {star}")

@@ -15,7 +15,7 @@ import yaml
 from varsynth.config import ConfigError, _check, _from_dict, to_plain
 from varsynth.models.flow import FlowConfig
 from varsynth.models.config import ModelConfig
-from varsynth.training.data import DataFilter
+from varsynth.data.tensors import DataFilter
 
 __all__ = ["SCHEDULERS", "OptimConfig", "TrainConfig", "load_train_config"]
 

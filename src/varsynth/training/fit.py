@@ -17,6 +17,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from varsynth.data.io import atomic_write, read_split
 from varsynth.latent.catalog import build_catalog, save_catalog
 from varsynth.latent.flow import base_codes, fit_flow, flow_data, save_flow
 from varsynth.training.config import TrainConfig
-from varsynth.training.data import fit_standardisation, load_split, physics_matrix
+from varsynth.data.tensors import fit_standardisation, load_split, physics_matrix
 from varsynth.training.module import PELSVAEModule
 from varsynth.training.noise import fit_survey_noise
 
@@ -109,7 +110,9 @@ def _loader(ds: Any, batch_size: int, shuffle: bool, seed: int, class_balance: f
     if shuffle and class_balance > 0:
         counts = torch.bincount(ds.class_index).double()
         weights = counts[ds.class_index] ** -class_balance
-        sampler = WeightedRandomSampler(weights, num_samples=len(ds), replacement=True, generator=gen)
+        # torch takes any sequence of weights (torch.as_tensor inside); its hint says Sequence[float]
+        sampler = WeightedRandomSampler(weights, num_samples=len(ds), replacement=True,  # type: ignore[arg-type]
+                                        generator=gen)
     elif shuffle:
         sampler = RandomSampler(ds, generator=gen)
     else:
@@ -168,7 +171,7 @@ def fit(
     atomic_write(run_dir / "train_config.yaml", lambda t: t.write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False)))
 
     L.seed_everything(cfg.optim.seed, workers=True, verbose=False)
-    kw = {"physics": cfg.model.physics, "phys_mean": cfg.model.phys_mean or None,
+    kw: dict[str, Any] = {"physics": cfg.model.physics, "phys_mean": cfg.model.phys_mean or None,
           "phys_std": cfg.model.phys_std or None, "data_filter": cfg.data}
     train_ds = load_split(data_dir, "train", **kw)
     val_ds = load_split(data_dir, "val", **kw)
@@ -204,7 +207,7 @@ def fit(
         limit_train_batches=limit_train_batches,
         limit_val_batches=limit_val_batches,
         num_sanity_val_steps=0,
-        max_time={"seconds": max_minutes * 60.0} if max_minutes else None,
+        max_time=timedelta(seconds=max_minutes * 60.0) if max_minutes else None,
     )
     trainer.fit(
         module,
@@ -225,7 +228,7 @@ def fit(
     if not timer.times:  # resumed after the last epoch: keep the timing of the epochs already run
         seconds = _logged_epoch_seconds(run_dir)
     card = json.loads((data_dir / "data_card.json").read_text()) if (data_dir / "data_card.json").exists() else {}
-    summary = {
+    summary: dict[str, Any] = {
         "name": cfg.name,
         "best_val_loss": best,
         "epochs": int(trainer.current_epoch),

@@ -84,13 +84,14 @@ class PELSVAEModule(L.LightningModule):
         kind = self.optim.scheduler
         if kind == "none":
             return opt
+        sched: torch.optim.lr_scheduler.LRScheduler
         if kind == "exponential":
             sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=self.optim.gamma)
         elif kind == "cosine":
             sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=self.optim.max_epochs)
         else:
-            sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
                 opt, factor=self.optim.plateau_factor, patience=self.optim.plateau_patience
             )
-            return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "monitor": "val/loss"}}
+            return {"optimizer": opt, "lr_scheduler": {"scheduler": plateau, "monitor": "val/loss"}}
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "epoch"}}

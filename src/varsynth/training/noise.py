@@ -41,7 +41,7 @@ import pyarrow.compute as pc
 from scipy import stats
 
 from varsynth.data.io import read_split
-from varsynth.training.data import DataFilter
+from varsynth.data.tensors import DataFilter
 
 __all__ = ["MIN_POINTS", "MIN_CURVES", "fit_survey_noise", "fit_noise", "normalised_residuals"]
 

@@ -23,7 +23,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, cast, get_type_hints
 
 import numpy as np
 import optuna
@@ -106,6 +106,7 @@ class ParamSpec:
         """Draw a value from ``trial``."""
         if self.type == "categorical":
             return trial.suggest_categorical(self.name, list(self.choices))
+        assert self.low is not None and self.high is not None  # the parser sets both for int and float
         if self.type == "int":
             return trial.suggest_int(self.name, int(self.low), int(self.high), step=self.step, log=self.log)
         return trial.suggest_float(self.name, float(self.low), float(self.high), log=self.log)
@@ -164,7 +165,8 @@ def _spec_values(name: str, kind: str, raw: dict[str, Any], field_type: type, wh
         return ParamSpec(name, kind, choices=tuple(choices))
     if field_type not in (int, float) or (kind == "float" and field_type is int):
         raise ConfigError(f"{where}: a field of type {field_type.__name__} cannot have type {kind}")
-    low, high = raw.get("low"), raw.get("high")
+    low: Any = raw.get("low")
+    high: Any = raw.get("high")
     number = int if kind == "int" else (int, float)
     if not all(isinstance(v, number) and not isinstance(v, bool) for v in (low, high)) or not low < high:
         raise ConfigError(f"{where}: low and high must be {kind} values with low < high, got {low!r}, {high!r}")
@@ -420,7 +422,7 @@ def write_results(study: optuna.Study, out_dir: str | Path) -> None:
             if _finite(t.value) is not None]
     if not done:
         return
-    best = min(done, key=lambda t: t.value)
+    best = min(done, key=lambda t: cast(float, t.value))  # done: trials with a finite value
     cfg = TrainConfig.from_dict(best.user_attrs["train_config"])
     header = (f"# best trial {best.number} of study {study.study_name!r}: "
               f"validation loss {best.value:.6g}\n# train it with: varsynth train --config best_config.yaml\n")

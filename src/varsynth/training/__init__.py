@@ -1,0 +1,1 @@
+"""Training: configuration, the Lightning module, fitting, noise model and hyper-parameter sweeps."""
