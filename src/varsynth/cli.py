@@ -8,6 +8,7 @@ Subcommands:
     varsynth train --config configs/train/pelsvae-paper.yaml --data DATASET_DIR --out RUN_DIR
     varsynth generate --class RRLYR --period 0.55 --cadence lsst-wfd -n 1000 --seed 1 -o rr.parquet
     varsynth training-set --per-class 5000 --cadence ztf -o train.parquet
+    varsynth training-set --per-class 100000 --cadence gaia --workers 2 -o train/   (partitioned, resumable)
     varsynth export --format lclib --class RRLYR -n 100 --bands u g r i z --phases 100 --seed 1 -o rrl.LCLIB
     varsynth bench [--json [FILE]] [--config C --data DATASET_DIR]
     varsynth sweep --config configs/train/pelsvae-paper.yaml --data DATASET_DIR --out SWEEP_DIR --trials N
@@ -235,11 +236,52 @@ def _print_report(report: dict[str, object]) -> None:
         print(f"  plot: {report['plot']}")
 
 
+def _distributed(args: argparse.Namespace) -> bool:
+    """Whether ``--workers`` or ``--scheduler`` asks for a partitioned dataset (conflicts refused)."""
+    if args.workers is not None and args.scheduler is not None:
+        raise ValueError("--workers starts a local Dask cluster and --scheduler uses a running one; give one of them")
+    wanted = args.workers is not None or args.scheduler is not None
+    if args.partition_size is not None and not wanted:
+        raise ValueError("--partition-size sets the files of a partitioned dataset: give --workers or --scheduler too")
+    return wanted
+
+
+def _write_dataset(args: argparse.Namespace, write: object, classes: Sequence[str], n_stars: int) -> int:
+    """Run ``write`` (a distributed writer) on the cluster of ``--workers`` / ``--scheduler``,
+    after the checks that need neither the model nor the cluster."""
+    from varsynth.cadences import as_cadence
+    from varsynth.generation.distributed import (DEFAULT_PARTITION_SIZE, check_dataset_run, dask_client,
+                                                 dataset_id_chars)
+
+    kwargs = _generation_kwargs(args)
+    fmt = kwargs.pop("fmt")
+    size = args.partition_size if args.partition_size is not None else DEFAULT_PARTITION_SIZE
+    check_dataset_run(args.out, n_stars=n_stars, cadence=as_cadence(kwargs["cadence"], kwargs["cadence_options"]),
+                      fmt=fmt, plot=args.plot, bands=kwargs["bands"], seed=args.seed, partition_size=size,
+                      id_chars=dataset_id_chars(classes, args.seed, n_stars))
+    with dask_client(args.workers, args.scheduler) as client:
+        report = write(client=client, partition_size=size, **kwargs)  # type: ignore[operator]
+    print(f"{report['stars']} stars, {report['rows']} epochs in {report['partitions']} partitions "
+          f"({report['generated']} generated, {report['kept']} kept from an earlier run) written to {report['path']}")
+    peak = report["worker_peak_rss"].values()
+    print(f"  peak memory per worker: {min(peak) / 2**20:.0f}-{max(peak) / 2**20:.0f} MiB")
+    if report.get("plot"):
+        print(f"  plot: {report['plot']}")
+    return 0
+
+
 def _generate(args: argparse.Namespace) -> int:
+    from functools import partial
+
     from varsynth.generation import StarRequest, write_lightcurves
 
     request = StarRequest(args.vclass, args.subtype, args.teff, args.abs_mag, args.period,
                           args.distance_modulus, args.mean_mag, args.extinction, args.epoch)
+    if _distributed(args):
+        from varsynth.generation.distributed import write_lightcurves_dataset
+
+        return _write_dataset(args, partial(write_lightcurves_dataset, args.out, request, n=args.n),
+                              [args.vclass], args.n)
     _print_report(write_lightcurves(args.out, request, n=args.n, **_generation_kwargs(args)))
     return 0
 
@@ -261,8 +303,19 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _training_set(args: argparse.Namespace) -> int:
-    from varsynth.generation import write_training_set
+    from functools import partial
 
+    from varsynth.generation import write_training_set
+    from varsynth.taxonomy import CLASSES
+
+    if _distributed(args):
+        from varsynth.generation.distributed import write_training_set_dataset
+
+        if args.per_class < 1:
+            raise ValueError(f"--per-class must be >= 1, got {args.per_class}")
+        chosen = args.classes or CLASSES  # the model's classes are known once it loads
+        return _write_dataset(args, partial(write_training_set_dataset, args.out, per_class=args.per_class,
+                                            classes=args.classes), chosen, args.per_class * len(chosen))
     _print_report(write_training_set(args.out, per_class=args.per_class, classes=args.classes,
                                      **_generation_kwargs(args)))
     return 0
@@ -422,7 +475,7 @@ def _add_generation_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default="default", help="'default' (embedded) or a bundle / run folder")
     p.add_argument("--seed", type=int, default=0, help="seed: the same seed gives the same output")
     p.add_argument("-o", "--out", required=True, type=Path,
-                   help="output file: .parquet, .csv, .ecsv, .fits or .h5 (long format)")
+                   help="output file: .parquet, .csv, .ecsv, .fits or .h5 (long format); a folder with --workers/--scheduler")
     p.add_argument("--format", help="output format, if not given by the suffix")
     p.add_argument("--plot", type=Path, help="also draw a PNG grid of generated light curves")
     p.add_argument("--allow-extrapolation", action="store_true",
@@ -430,6 +483,11 @@ def _add_generation_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-noise", action="store_true", help="noiseless magnitudes (errors still reported)")
     p.add_argument("--chunk-size", type=int, default=1000, help="most stars per streamed chunk (fewer when their epochs pass 2^20)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.add_argument("--workers", type=int, help="generate on a local Dask cluster of N worker processes into a "
+                   "partitioned Parquet dataset (-o is a folder; a rerun resumes it)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="the same on a running Dask cluster, e.g. tcp://host:8786")
+    p.add_argument("--partition-size", type=int,
+                   help="stars per partition file with --workers/--scheduler (default: 1000)")
 
 
 class _Parser(argparse.ArgumentParser):
