@@ -266,6 +266,18 @@ class _Sink(Protocol):
     def discard(self) -> None: ...
 
 
+#: Float columns of the long format that repeat one value per light curve (dictionary-encoded in Parquet).
+PER_CURVE_COLUMNS = ("teff", "abs_mag", "period", "epoch", "distance_modulus", "extinction")
+
+
+def _dictionary_columns(schema: pa.Schema) -> list[str]:
+    """Columns worth dictionary-encoding in Parquet: strings, booleans and the per-light-curve values. Each
+    epoch's own numbers (time, mag, mag_err) are left plain: they rarely repeat, and trying a dictionary on
+    them first costs as much as writing them."""
+    return [f.name for f in schema
+            if f.type in _STRING_TYPES or f.type == pa.bool_() or f.name in PER_CURVE_COLUMNS]
+
+
 class _ParquetSink:
     """Row groups of at least :data:`PARQUET_ROW_GROUP_ROWS` rows (the last may be shorter).
 
@@ -277,7 +289,8 @@ class _ParquetSink:
 
     def __init__(self, tmp: Path, schema: pa.Schema, meta: dict[str, Any]) -> None:
         self._schema = schema.with_metadata({**(schema.metadata or {}), _META_KEY: json.dumps(meta)})
-        self._writer = pq.ParquetWriter(tmp, self._schema, compression="zstd")
+        self._writer = pq.ParquetWriter(tmp, self._schema, compression="zstd",
+                                        use_dictionary=_dictionary_columns(self._schema))
         self._held: list[pa.Table] = []
         self._held_rows = 0
 

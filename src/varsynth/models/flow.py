@@ -101,7 +101,8 @@ class LatentFlow(nn.Module):
 
     def _inverse_plan(self) -> tuple[TransformPlan, ...] | None:
         """The sorted weights of :mod:`varsynth.models.flow_inverse`, rebuilt when a parameter changed."""
-        key = tuple(x for p in self.flow.parameters() for x in (p.data_ptr(), p._version))
+        key = tuple(x for p in self.flow.parameters()  # inference tensors keep no version: their address
+                    for x in (p.data_ptr(), 0 if p.is_inference() else p._version))
         if key != self._plan_key:
             self._plan, self._plan_key = inverse_plan(self.flow), key
         return self._plan

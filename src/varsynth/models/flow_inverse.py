@@ -143,7 +143,8 @@ def _spline_inverse(y: torch.Tensor, phi: torch.Tensor, bins: int, bound: float,
     wh = wh / (1 + abs(2 * wh / log_slope))
     d = phi[:, 2 * bins :]
     d = d / (1 + abs(d / log_slope))
-    wh = nn.functional.pad(torch.softmax(wh, dim=-1), (1, 0), value=0)
+    e = torch.exp(wh)  # a softmax: |wh| < -log(slope) / 2, so exp cannot overflow (torch's softmax is slow on 8 bins)
+    wh = nn.functional.pad(e / e.sum(dim=-1, keepdim=True), (1, 0), value=0)
     knots = bound * (2 * torch.cumsum(wh, dim=-1) - 1)  # (N, 2, bins + 1): horizontal, vertical
     ds = torch.exp(nn.functional.pad(d, (1, 1), value=0))
     k = torch.sum(knots[:, 1] < y[:, None], dim=-1) - 1
