@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import torch
 from astropy.table import Table, vstack
@@ -170,22 +171,28 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
         first[observed] = np.minimum.reduceat(time, (np.cumsum(lengths) - lengths)[observed]) * scale[observed]
     keep = np.isin(band, bands) if bands else np.ones(len(time), bool)
     time, band, depth, star = time[keep] * scale[star[keep]], band[keep], depth[keep], star[keep]
-    empty = m - len(np.unique(star))
+    empty = m - int(np.count_nonzero(np.bincount(star, minlength=m)))
     if empty:
         log.warning("cadence %s: %d of %d stars got no epochs%s and are left out", cadence.name, empty, m,
                     f" in bands {list(bands)}" if bands else "")
-    band = band.astype(str)
-    band_ok = _band_ok(model, cadence.survey, band)
-    outside = np.isin(band, [b for b, ok in band_ok.items() if not ok])
+    # each epoch's band as an index into the sorted band names (hashing, not sorting, 10^6 strings)
+    codes, names = pd.factorize(band.astype(str), sort=True)
+    band_names, band_code = np.asarray(names, dtype=str), codes.astype(np.int64)
+    band_ok = _band_ok(model, cadence.survey, band_names)
+    outside = ~np.array([band_ok[b] for b in band_names.tolist()], dtype=bool)[band_code]
     if not allow_extrapolation:
-        time, band, depth, star, outside = time[~outside], band[~outside], depth[~outside], star[~outside], outside[~outside]
+        inside = ~outside
+        time, band_code, depth, star, outside = (time[inside], band_code[inside], depth[inside], star[inside],
+                                                 outside[inside])
+    band = band_names[band_code]
     # one light curve per (star, band), numbered by integer keys (fast for 10^5 epochs)
-    band_names, band_code = np.unique(band, return_inverse=True)
-    pairs, curve = np.unique(star * max(len(band_names), 1) + band_code, return_inverse=True)
+    n_names = max(len(band_names), 1)
+    pairs, curve = np.unique(star * n_names + band_code, return_inverse=True)
     band_strings = pa.array(band_names.tolist(), pa.string())  # output columns are built from the codes
-    pair_star = pairs // max(len(band_names), 1)
-    pair_band = band_names[pairs % max(len(band_names), 1)] if len(pairs) else np.zeros(0, str)
-    wave_um = np.array([band_info(cadence.survey, b).wave_eff / 1000.0 for b in pair_band], dtype=np.float32)
+    pair_star = pairs // n_names
+    pair_band = band_names[pairs % n_names] if len(pairs) else np.zeros(0, str)
+    name_wave = np.array([band_info(cadence.survey, b).wave_eff / 1000.0 for b in band_names.tolist()])
+    wave_um = name_wave[pairs % n_names].astype(np.float32) if len(pairs) else np.zeros(0, np.float32)
     idx = [PHYSICS_CHOICES.index(p) for p in cfg.physics]
     std_phys = (cond_phys[:, idx] - np.asarray(cfg.phys_mean)) / np.asarray(cfg.phys_std)
     present = np.isfinite(std_phys)  # a class without e.g. Teff in training: masked, as in training
