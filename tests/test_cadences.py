@@ -406,3 +406,20 @@ def test_file_cadence_refuses_bad_files(tmp_path: Path) -> None:
         get_cadence("file", path=_write_csv(tmp_path / "x.fits", "time\n1.0\n"))
     with pytest.raises(ValueError, match="no rows"):
         get_cadence("file", path=_write_csv(tmp_path / "h.csv", "time,band\n"))
+
+
+@pytest.mark.parametrize("name", ["uniform", "random", "ogle3"])
+def test_draw_many_is_successive_draws(name):
+    """``draw_many`` gives what as many ``draw`` calls give, and leaves the random stream where they leave it."""
+    from varsynth.cadences import as_cadence
+
+    cad = as_cadence(name, {"n_epochs": 40} if name != "ogle3" else None)
+    one, many = np.random.default_rng(4), np.random.default_rng(4)
+    expected = [cad.draw(one) for _ in range(5)]
+    got = cad.draw_many(many, 5)
+    assert len(got) == 5
+    for e, g in zip(expected, got):
+        np.testing.assert_array_equal(e.time, g.time)
+        np.testing.assert_array_equal(e.band, g.band)
+        np.testing.assert_array_equal(e.m5, g.m5)
+    assert one.random() == many.random()

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-__all__ = ["STAGES", "StageTimes", "recording", "lap"]
+__all__ = ["STAGES", "StageTimes", "recording", "lap", "restart"]
 
 #: The stages in the order a chunk goes through them.
 STAGES: tuple[str, ...] = ("physics", "cadence", "flow", "decoder", "photometry", "noise", "table", "write")
