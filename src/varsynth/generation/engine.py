@@ -176,8 +176,7 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
         log.warning("cadence %s: %d of %d stars got no epochs%s and are left out", cadence.name, empty, m,
                     f" in bands {list(bands)}" if bands else "")
     # each epoch's band as an index into the sorted band names (hashing, not sorting, 10^6 strings)
-    codes, names = pd.factorize(band.astype(str), sort=True)
-    band_names, band_code = np.asarray(names, dtype=str), codes.astype(np.int64)
+    band_names, band_code = _factorize_strings(band.astype(str))
     band_ok = _band_ok(model, cadence.survey, band_names)
     outside = ~np.array([band_ok[b] for b in band_names.tolist()], dtype=bool)[band_code]
     if not allow_extrapolation:
@@ -275,6 +274,21 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
         lap("table")
         yield table
         lap("write")  # the consumer's time with the table (in the benchmark: the writer's)
+
+
+def _factorize_strings(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted distinct strings of ``values`` (a numpy str array) and each value's index among them,
+    as ``np.unique(values, return_inverse=True)`` gives, by hashing: names of one or two characters
+    (most bands) as integer keys, without a Python string per value."""
+    width = values.dtype.itemsize // 4
+    if values.size and width <= 2:
+        chars = np.ascontiguousarray(values).view(np.uint32).reshape(values.size, width).astype(np.uint64)
+        key = chars[:, 0] << np.uint64(32) | (chars[:, 1] if width == 2 else np.uint64(0))
+        codes, keys = pd.factorize(key, sort=True)  # trailing NULs pad: key order is string order
+        names = ["".join(chr(c) for c in (int(k) >> 32, int(k) & 0xFFFFFFFF) if c) for k in keys]
+        return np.array(names, dtype=values.dtype), codes.astype(np.int64)
+    codes, names = pd.factorize(values, sort=True)
+    return np.asarray(names, dtype=values.dtype), codes.astype(np.int64)
 
 
 def _decode_in_slices(model: GenerativeModel, z: torch.Tensor, cond: torch.Tensor, time: np.ndarray,
