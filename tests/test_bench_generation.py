@@ -23,7 +23,7 @@ def test_benchmark_reports_both_sides_and_every_stage():
     assert out["speedup"] == pytest.approx(p["seconds"] / d["seconds"])
     assert out["speedup_with_flow_prior"] == pytest.approx(p["seconds"] / d["seconds_with_flow_prior"])
     stream = out["stream"]
-    assert stream["rows"] == 30 * 20 and stream["file_mb"] > 0
+    assert stream["rows"] == 30 * 20 and stream["file_mb"] > 0 and stream["chunk_size"] == 1000
     assert list(stream["stages"]) == list(STAGES)
     assert math.isclose(sum(v["share"] for v in stream["stages"].values()), 1.0, abs_tol=0.01)
     assert sum(v["seconds"] for v in stream["stages"].values()) <= stream["seconds"] * 1.01 + 0.01

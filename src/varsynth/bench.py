@@ -30,7 +30,10 @@ from varsynth.models.loss import pelsvae_loss
 from varsynth.training.config import TrainConfig
 from varsynth.training.data import load_split
 
-__all__ = ["train_step_times", "decode_seconds", "generation_benchmark"]
+__all__ = ["STREAM_CHUNK_SIZE", "train_step_times", "decode_seconds", "generation_benchmark"]
+
+#: Stars per chunk of the streaming benchmark: the default of ``varsynth generate --chunk-size``.
+STREAM_CHUNK_SIZE = 1000
 
 
 def train_step_times(
@@ -230,7 +233,7 @@ def generation_benchmark(model: Any = "default", paper: TrainConfig | None = Non
             start = time.perf_counter()
             with LightCurveWriter(f"{tmp}/stream.parquet") as writer:
                 for chunk in iter_generate(request, n=n_stream, cadence="uniform", cadence_options=options,
-                                           model=gm, seed=seed, chunk_size=5000):
+                                           model=gm, seed=seed, chunk_size=STREAM_CHUNK_SIZE):
                     writer.write(chunk)
                 stages.restart()
             stages.lap("write")  # the last row group and the footer
@@ -240,6 +243,7 @@ def generation_benchmark(model: Any = "default", paper: TrainConfig | None = Non
         out["stream"] = {"light_curves": n_stream, "epochs_each": epochs, "rows": rows, "seconds": seconds,
                          "light_curves_per_second": n_stream / seconds, "peak_rss_mb": _peak_rss_mb(),
                          "file_mb": size / 2**20, "cadence": "uniform", "format": "parquet",
+                         "chunk_size": STREAM_CHUNK_SIZE,
                          "stages": {name: {"seconds": value, "share": round(stages.shares()[name], 4)}
                                     for name, value in stages.seconds.items()}}
     out["load_average"].append(_load())
