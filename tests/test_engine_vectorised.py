@@ -1,4 +1,4 @@
-"""The engine's vectorised helpers give exactly what the numpy calls they replace give."""
+"""The engine's vectorised functions give exactly what the numpy calls they replace give."""
 
 from __future__ import annotations
 
