@@ -444,3 +444,20 @@ def test_phase_grid_defaults_and_draw() -> None:
     epochs = grid.draw(np.random.default_rng(0))
     np.testing.assert_array_equal(epochs.time, np.repeat(np.arange(100) / 100, 6))
     assert list(epochs.band[:6]) == list(grid.bands) and np.all(np.isnan(epochs.m5))
+
+
+@pytest.mark.parametrize("name", ["uniform", "random", "ogle3"])
+def test_draw_many_is_successive_draws(name):
+    """``draw_many`` gives what as many ``draw`` calls give, and leaves the random stream where they leave it."""
+    from varsynth.cadences import as_cadence
+
+    cad = as_cadence(name, {"n_epochs": 40} if name != "ogle3" else None)
+    one, many = np.random.default_rng(4), np.random.default_rng(4)
+    expected = [cad.draw(one) for _ in range(5)]
+    got = cad.draw_many(many, 5)
+    assert len(got) == 5
+    for e, g in zip(expected, got):
+        np.testing.assert_array_equal(e.time, g.time)
+        np.testing.assert_array_equal(e.band, g.band)
+        np.testing.assert_array_equal(e.m5, g.m5)
+    assert one.random() == many.random()

@@ -344,3 +344,18 @@ def n_rows(path: Path, fmt: str) -> int:
         return fits.getheader(path, 1)["NAXIS2"]
     with h5py.File(path) as f:
         return f[HDF5_TABLE].shape[0]
+
+
+def test_nul_check_reads_only_each_array_own_bytes() -> None:
+    """A NUL is found in plain and large strings, and not in bytes a slice of an array leaves out."""
+    from varsynth.generation.writers import _holds_nul
+
+    def col(values: list[str], type_: pa.DataType = pa.string(), cut: slice | None = None) -> pa.ChunkedArray:
+        arr = pa.array(values, type_)
+        return pa.chunked_array([arr if cut is None else arr.slice(cut.start, cut.stop - cut.start)], type_)
+
+    assert _holds_nul(col(["a", "b\x00"])) and _holds_nul(col(["a", "\x00"], pa.large_string()))
+    assert not _holds_nul(col(["a", "b", "é"])) and not _holds_nul(col(["", ""]))
+    assert not _holds_nul(col(["x\x00", "b", "c"], cut=slice(1, 3)))
+    assert not _holds_nul(col(["a", "b", "\x00"], cut=slice(0, 2)))
+    assert not _holds_nul(pa.chunked_array([], pa.string()))

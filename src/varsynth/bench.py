@@ -13,6 +13,7 @@ figures compare as ratios on a noisy machine.
 from __future__ import annotations
 
 import math
+import os
 import resource
 import statistics
 import tempfile
@@ -29,7 +30,10 @@ from varsynth.models.loss import pelsvae_loss
 from varsynth.training.config import TrainConfig
 from varsynth.data.tensors import load_split
 
-__all__ = ["train_step_times", "decode_seconds", "generation_benchmark"]
+__all__ = ["STREAM_CHUNK_SIZE", "train_step_times", "decode_seconds", "generation_benchmark"]
+
+#: Stars per chunk of the streaming benchmark: the default of ``varsynth generate --chunk-size``.
+STREAM_CHUNK_SIZE = 1000
 
 
 def train_step_times(
@@ -94,6 +98,27 @@ def _median_seconds(fn: Any, repeats: int, warmup: int = 2) -> float:
     return statistics.median(times)
 
 
+def _interleaved_medians(fns: dict[str, Any], repeats: dict[str, int], warmup: int = 2) -> dict[str, float]:
+    """Median seconds of each function, timed in alternation (round k times every function with
+    more than k repeats), so that both sides of a ratio see the same machine load."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for k in range(max(repeats.values())):
+        for name, fn in fns.items():
+            if k < repeats[name]:
+                start = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def _load() -> list[float]:
+    """The machine's 1, 5 and 15-minute load averages (runnable processes; this machine has os.cpu_count() cores)."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: kB
 
@@ -102,6 +127,11 @@ def _peak_rss_mb() -> float:
 def decode_seconds(model: CVAE, *, n: int = 100, epochs: int = 300, repeats: int = 5, seed: int = 0) -> float:
     """Median seconds for ``model`` to draw z ~ N(0, I) and decode ``n`` light curves at ``epochs``
     sorted phases each (the decoder's share of generation)."""
+    return _median_seconds(_decode_job(model, n=n, epochs=epochs, seed=seed), repeats, 1)
+
+
+def _decode_job(model: CVAE, *, n: int, epochs: int, seed: int) -> Any:
+    """The job :func:`decode_seconds` times, as a function of no arguments."""
     rng = np.random.default_rng(seed)
     phase = torch.from_numpy(np.sort(rng.uniform(0, 1, (n, epochs)), axis=1).astype(np.float32))
     p = model.config.n_physics
@@ -109,7 +139,12 @@ def decode_seconds(model: CVAE, *, n: int = 100, epochs: int = 300, repeats: int
              "phys_mask": torch.ones(n, p), "wave": torch.full((n,), 0.806)}
     cond = model.condition(batch, decoder=True)
     model.eval()
-    return _median_seconds(lambda: model.decode(torch.randn(n, model.config.latent_dim), cond, phase), repeats, 1)
+
+    def job() -> None:
+        with torch.inference_mode():
+            model.decode(torch.randn(n, model.config.latent_dim), cond, phase)
+
+    return job
 
 
 @torch.inference_mode()
@@ -124,22 +159,31 @@ def generation_benchmark(model: Any = "default", paper: TrainConfig | None = Non
     (weights at initialisation: the cost does not depend on their values) with its TCN over the
     sorted phases. ``speedup`` is their ratio. The default model's full draw, with latent codes and
     amplitudes from its conditional flow prior instead of N(0, I), is reported too
-    (``seconds_with_flow_prior``, ``speedup_with_flow_prior``).
+    (``seconds_with_flow_prior``, ``speedup_with_flow_prior``; ``seconds_flow_prior`` is the
+    flow's part). Both sides run in this process, with the same ``n``, ``epochs`` and torch
+    threads, their repetitions interleaved so that they see the same machine load
+    (``load_average`` before and after: 1, 5 and 15-minute).
+
+    The streaming benchmark writes ``n_stream`` light curves end to end (physics, cadence, flow,
+    decoder, photometry, noise, Arrow tables, Parquet) and reports each stage's seconds and
+    share (``stream.stages``, from :mod:`varsynth.generation.stages`).
 
     Arguments:
         model: the generative model (name or folder, see :func:`varsynth.generation.load_model`).
         paper: the paper's training config (``configs/train/pelsvae-paper.yaml``).
         n, epochs: light curves and epochs per light curve of the timed draw.
         n_stream: light curves written end to end in the streaming benchmark (0: skip it).
-        repeats: timed repetitions (the median is reported).
+        repeats: timed repetitions of the default model's draws (the paper's TCN: a fifth, at
+            least 3; the median is reported).
         seed: seed of the draws.
 
     Returns:
-        ``{"threads", "n", "epochs", "default": {...}, "pelsvae_paper": {...}, "speedup",
-        "stream": {...}}``; times in seconds.
+        ``{"threads", "n", "epochs", "load_average", "default": {...}, "pelsvae_paper": {...},
+        "speedup", "speedup_with_flow_prior", "stream": {...}}``; times in seconds.
     """
     from varsynth.generation import StarRequest, iter_generate, load_model
     from varsynth.generation.decode import decode_epochs
+    from varsynth.generation.stages import recording
     from varsynth.generation.writers import LightCurveWriter
     from varsynth.taxonomy import CLASSES
 
@@ -156,37 +200,51 @@ def generation_benchmark(model: Any = "default", paper: TrainConfig | None = Non
     def default_decode() -> None:  # the same job as the paper's side: z ~ N(0, I), then decode
         decode_epochs(gm.cvae, torch.randn(n, gm.cvae.config.latent_dim), cond, phase.ravel(), curve)
 
-    def default_with_prior() -> None:  # z (and amplitude) from the conditional flow prior, then decode
+    def flow_prior() -> torch.Tensor:  # z (and amplitude) from the conditional flow prior
         ctx = gm.flow.context(cls, phys, batch["phys_mask"], batch["wave"])
-        z, _ = gm.flow.sample(ctx)
-        decode_epochs(gm.cvae, z, cond, phase.ravel(), curve)
+        return gm.flow.sample(ctx)[0]
 
-    out: dict[str, Any] = {"threads": torch.get_num_threads(), "n": n, "epochs": epochs}
-    default_s = _median_seconds(default_decode, repeats)
-    out["default"] = {"model": gm.name, "decoder": gm.cvae.config.decoder, "seconds": default_s,
-                      "seconds_with_flow_prior": _median_seconds(default_with_prior, repeats),
-                      "parameters": sum(p.numel() for p in gm.cvae.parameters()),
-                      "flow_parameters": sum(p.numel() for p in gm.flow.parameters())}
+    def default_with_prior() -> None:  # the full draw: flow prior, then decode
+        decode_epochs(gm.cvae, flow_prior(), cond, phase.ravel(), curve)
+
+    out: dict[str, Any] = {"threads": torch.get_num_threads(), "n": n, "epochs": epochs, "load_average": [_load()]}
+    jobs: dict[str, Any] = {"decode": default_decode, "flow": flow_prior, "full": default_with_prior}
+    counts = {"decode": repeats, "flow": repeats, "full": repeats}
+    pm = None
     if paper is not None:
         torch.manual_seed(seed)
         pm = CVAE(paper.model.replace(phys_mean=(), phys_std=())).eval()
-        paper_s = decode_seconds(pm, n=n, epochs=epochs, repeats=max(3, repeats // 5), seed=seed)
-        out["pelsvae_paper"] = {"model": paper.name, "arch": pm.config.arch, "seconds": paper_s,
+        jobs["paper"] = _decode_job(pm, n=n, epochs=epochs, seed=seed)
+        counts["paper"] = max(3, repeats // 5)
+    med = _interleaved_medians(jobs, counts)
+    out["default"] = {"model": gm.name, "decoder": gm.cvae.config.decoder, "seconds": med["decode"],
+                      "seconds_with_flow_prior": med["full"], "seconds_flow_prior": med["flow"],
+                      "parameters": sum(p.numel() for p in gm.cvae.parameters()),
+                      "flow_parameters": sum(p.numel() for p in gm.flow.parameters())}
+    if pm is not None and paper is not None:
+        out["pelsvae_paper"] = {"model": paper.name, "arch": pm.config.arch, "seconds": med["paper"],
                                 "parameters": sum(p.numel() for p in pm.parameters())}
-        out["speedup"] = paper_s / default_s
-        out["speedup_with_flow_prior"] = paper_s / out["default"]["seconds_with_flow_prior"]
+        out["speedup"] = med["paper"] / med["decode"]
+        out["speedup_with_flow_prior"] = med["paper"] / med["full"]
     if n_stream > 0:
         request = StarRequest("RRLYR")
         options = {"n_epochs": epochs}
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory() as tmp, recording() as stages:
             start = time.perf_counter()
             with LightCurveWriter(f"{tmp}/stream.parquet") as writer:
                 for chunk in iter_generate(request, n=n_stream, cadence="uniform", cadence_options=options,
-                                           model=gm, seed=seed, chunk_size=5000):
+                                           model=gm, seed=seed, chunk_size=STREAM_CHUNK_SIZE):
                     writer.write(chunk)
+                stages.restart()
+            stages.lap("write")  # the last row group and the footer
             seconds = time.perf_counter() - start
             rows = writer.rows_written
+            size = Path(f"{tmp}/stream.parquet").stat().st_size
         out["stream"] = {"light_curves": n_stream, "epochs_each": epochs, "rows": rows, "seconds": seconds,
                          "light_curves_per_second": n_stream / seconds, "peak_rss_mb": _peak_rss_mb(),
-                         "cadence": "uniform", "format": "parquet"}
+                         "file_mb": size / 2**20, "cadence": "uniform", "format": "parquet",
+                         "chunk_size": STREAM_CHUNK_SIZE,
+                         "stages": {name: {"seconds": value, "share": round(stages.shares()[name], 4)}
+                                    for name, value in stages.seconds.items()}}
+    out["load_average"].append(_load())
     return out

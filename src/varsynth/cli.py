@@ -415,6 +415,12 @@ def _bench(args: argparse.Namespace) -> int:
     if not args.paper_config.exists():
         raise FileNotFoundError(f"{args.paper_config}: the paper's train config is needed for the comparison; run from "
                                 "the repository root or pass --paper-config configs/train/pelsvae-paper.yaml")
+    if args.threads is not None:
+        if args.threads < 1:
+            raise ValueError(f"--threads must be >= 1, got {args.threads}")
+        import torch
+
+        torch.set_num_threads(args.threads)
     result = generation_benchmark(args.model, load_train_config(args.paper_config), n_stream=args.n_stream)
     if args.data is not None:
         cfg = load_train_config(args.config or args.paper_config)
@@ -648,6 +654,7 @@ def _parser() -> argparse.ArgumentParser:
     bn.add_argument("--paper-config", type=Path, default=Path("configs/train/pelsvae-paper.yaml"),
                     help="the paper's train config (the TCN baseline)")
     bn.add_argument("--n-stream", type=int, default=100_000, help="light curves in the streaming benchmark")
+    bn.add_argument("--threads", type=int, help="torch threads of both sides (default: torch's, one per core)")
     bn.add_argument("--config", type=Path, help="train config for training-step times (default: --paper-config)")
     bn.add_argument("--data", type=Path, help="dataset folder: also time training steps")
     bn.add_argument("--archs", nargs="+", default=["tcn", "gru", "lstm"], help="architectures")

@@ -122,6 +122,11 @@ class Cadence(ABC):
     def draw(self, rng: np.random.Generator) -> Epochs:
         """The epochs of one star; successive draws are different stars."""
 
+    def draw_many(self, rng: np.random.Generator, n: int) -> list[Epochs]:
+        """``n`` draws, the same as ``n`` calls of :meth:`draw` with ``rng`` (cadences whose draws
+        do not vary may return one object ``n`` times)."""
+        return [self.draw(rng) for _ in range(n)]
+
     def errors(self, mag: np.ndarray, epochs: Epochs) -> np.ndarray:
         """1-sigma errors (mag) of true magnitudes ``mag`` observed at ``epochs``.
 

@@ -61,6 +61,10 @@ class UniformCadence(Cadence):
     def draw(self, rng: np.random.Generator) -> Epochs:
         return self._epochs(self.start + np.linspace(0.0, self.baseline, self.n_epochs))
 
+    def draw_many(self, rng: np.random.Generator, n: int) -> list[Epochs]:
+        """``n`` times the same epochs (built once; no random number is drawn)."""
+        return [self.draw(rng)] * n if type(self).draw is UniformCadence.draw else super().draw_many(rng, n)
+
 
 class RandomCadence(UniformCadence):
     """``n_epochs`` epochs drawn uniformly in ``[start, start + baseline)``, sorted; each draw anew.

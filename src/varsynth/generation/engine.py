@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import torch
 from astropy.table import Table, vstack
@@ -62,6 +63,7 @@ from varsynth.generation.noise import curve_scales, noise_sigma, survey_noise, u
 from varsynth.generation.model import GenerativeModel, load_model
 from varsynth.generation.photometry import mean_magnitude
 from varsynth.generation.request import MAX_PERIOD, StarRequest  # noqa: F401 - re-exported
+from varsynth.generation.stages import lap, restart
 from varsynth.generation.writers import LONG_SCHEMA, NonFiniteOutputError, check_finite
 from varsynth.latent.catalog import PHYS_NAMES
 from varsynth.models.config import PHYSICS_CHOICES
@@ -152,35 +154,44 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
                                        request.abs_mag is not None, rng)
     cond_phys = conditioned_physics(model, request, phys, neighbour, unconditioned)
     flow_noise = base_points(model, neighbour, rng.standard_normal((m, cfg.latent_dim + 1)))
-    epochs = [cadence.draw(rng) for _ in range(m)]
+    lap("physics")
+    epochs = cadence.draw_many(rng, m)
     # a cadence in phase units (PhaseGridCadence) gives phases: each star's period turns them into days
     scale = 10 ** phys[:, 2] if getattr(cadence, "phase_units", False) else np.ones(m)
-    times, band_names, m5, star_of = [], [], [], []
-    for i, e in enumerate(epochs):
-        keep = np.isin(e.band, bands) if bands else np.ones(len(e.time), bool)
-        times.append(e.time[keep] * scale[i]); band_names.append(e.band[keep]); m5.append(e.m5[keep])
-        star_of.append(np.full(int(keep.sum()), i))
-    first = np.array([e.time.min() * s if len(e.time) else 0.0 for e, s in zip(epochs, scale)])
-    del epochs, keep
     # star-major, each star's epochs in time order (Epochs are sorted): the order of the output
-    time, band, depth, star = (np.concatenate(x) for x in (times, band_names, m5, star_of))
-    del times, band_names, m5, star_of
-    empty = m - len(np.unique(star))
+    lengths = np.array([len(e.time) for e in epochs], dtype=np.int64)
+    time = np.concatenate([e.time for e in epochs]) if m else np.zeros(0)
+    band = np.concatenate([np.asarray(e.band) for e in epochs]) if m else np.zeros(0, str)
+    depth = np.concatenate([e.m5 for e in epochs]) if m else np.zeros(0)
+    del epochs
+    star = np.repeat(np.arange(m), lengths)
+    first = np.zeros(m)
+    observed = lengths > 0
+    if observed.any():
+        first[observed] = np.minimum.reduceat(time, (np.cumsum(lengths) - lengths)[observed]) * scale[observed]
+    keep = np.isin(band, bands) if bands else np.ones(len(time), bool)
+    time, band, depth, star = time[keep] * scale[star[keep]], band[keep], depth[keep], star[keep]
+    empty = m - int(np.count_nonzero(np.bincount(star, minlength=m)))
     if empty:
         log.warning("cadence %s: %d of %d stars got no epochs%s and are left out", cadence.name, empty, m,
                     f" in bands {list(bands)}" if bands else "")
-    band = band.astype(str)
-    band_ok = _band_ok(model, cadence.survey, band)
-    outside = np.isin(band, [b for b, ok in band_ok.items() if not ok])
+    # each epoch's band as an index into the sorted band names (hashing, not sorting, 10^6 strings)
+    band_names, band_code = _factorize_strings(band.astype(str))
+    band_ok = _band_ok(model, cadence.survey, band_names)
+    outside = ~np.array([band_ok[b] for b in band_names.tolist()], dtype=bool)[band_code]
     if not allow_extrapolation:
-        time, band, depth, star, outside = time[~outside], band[~outside], depth[~outside], star[~outside], outside[~outside]
+        inside = ~outside
+        time, band_code, depth, star, outside = (time[inside], band_code[inside], depth[inside], star[inside],
+                                                 outside[inside])
+    band = band_names[band_code]
     # one light curve per (star, band), numbered by integer keys (fast for 10^5 epochs)
-    band_names, band_code = np.unique(band, return_inverse=True)
-    pairs, curve = np.unique(star * max(len(band_names), 1) + band_code, return_inverse=True)
-    del band_code
-    pair_star = pairs // max(len(band_names), 1)
-    pair_band = band_names[pairs % max(len(band_names), 1)] if len(pairs) else np.zeros(0, str)
-    wave_um = np.array([band_info(cadence.survey, b).wave_eff / 1000.0 for b in pair_band], dtype=np.float32)
+    n_names = max(len(band_names), 1)
+    pairs, curve = np.unique(star * n_names + band_code, return_inverse=True)
+    band_strings = pa.array(band_names.tolist(), pa.string())  # output columns are built from the codes
+    pair_star = pairs // n_names
+    pair_band = band_names[pairs % n_names] if len(pairs) else np.zeros(0, str)
+    name_wave = np.array([band_info(cadence.survey, b).wave_eff / 1000.0 for b in band_names.tolist()])
+    wave_um = name_wave[pairs % n_names].astype(np.float32) if len(pairs) else np.zeros(0, np.float32)
     idx = [PHYSICS_CHOICES.index(p) for p in cfg.physics]
     std_phys = (cond_phys[:, idx] - np.asarray(cfg.phys_mean)) / np.asarray(cfg.phys_std)
     present = np.isfinite(std_phys)  # a class without e.g. Teff in training: masked, as in training
@@ -190,13 +201,16 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
         "phys_mask": torch.from_numpy(present[pair_star].astype(np.float32)),
         "wave": torch.from_numpy(wave_um),
     }
+    lap("cadence")
     with torch.inference_mode():
         ctx = model.flow.context(batch["class_index"], batch["phys"], batch["phys_mask"], batch["wave"])
         z, log_amp = model.flow.sample(ctx, torch.from_numpy(flow_noise[pair_star]))
+        lap("flow")
         cond = model.cvae.condition(batch, decoder=True)
     period = 10 ** phys[:, 2]
     epoch0 = (np.full(m, request.epoch) if request.epoch is not None else first + rng.uniform(0, 1, m) * period)
     s, s_err, s_mean = _decode_in_slices(model, z, cond, time, star, curve, epoch0, period)
+    lap("decoder")
     amp = 10 ** log_amp.numpy().astype(np.float64)
     teff, abs_mag = 10 ** phys[:, 0], phys[:, 1]
     dmod = LMC_DISTANCE_MODULUS if request.distance_modulus is None else request.distance_modulus
@@ -218,14 +232,16 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
         st = pair_star[sel]
         mbar[sel] = mean_magnitude(cadence.survey, b, g_mean[st], teff[st], np.zeros(st.size), a_v[st])
     err_scale = None if cadence.has_error_model else _model_error_scale(model, request, s_err, curve) * amp
+    lap("photometry")
     # the survey's measured scatter beyond its errors on its own cadences, else Gaussian: one error
     # scale per light curve, then one draw per epoch in output order (the same however sliced)
     survey_model = {} if isinstance(cadence, UniformCadence) else survey_noise(model.metadata)
     noise_scale = curve_scales(survey_model, cadence.survey, pair_band, rng, request.vclass) if noise else None
     flagged = outside | star_flag
-    ids = np.array([f"{id_prefix}{start + i:07d}" for i in range(m)], dtype=object)
+    ids = pa.array([f"{id_prefix}{start + i:07d}" for i in range(m)], pa.string())
     per_star = {"teff": teff, "abs_mag": abs_mag, "period": period, "epoch": epoch0, "distance_modulus": dm,
                 "extinction": a_v}
+    lap("noise")
     for lo in range(0, len(time), SLICE_EPOCHS) if len(time) else [0]:
         o = slice(lo, lo + SLICE_EPOCHS)
         c = curve[o]
@@ -238,21 +254,41 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
                                                                     depth[o][by_time]))
         else:
             err = np.maximum(s_err[o] * err_scale[c], _MIN_ERR)
+        lap("photometry")
         # one noise draw per epoch in output order: the same numbers however the epochs are sliced
         if noise_scale is not None:
             sigma = noise_sigma(err, noise_scale[0][c], noise_scale[1][c])
             mag = true_mag + sigma * unit_noise(survey_model, cadence.survey, band[o], rng, request.vclass)
         else:
             mag = true_mag
+        lap("noise")
         so = star[o]
+        rows = len(so)
         columns: dict[str, Any] = {
-            "id": ids[so], "time": time[o], "band": band[o], "mag": mag, "mag_err": err,
-            "vclass": np.full(len(so), request.vclass, dtype=object),
-            "subtype": np.full(len(so), request.subtype or "", dtype=object),
-            "cadence": np.full(len(so), cadence.name, dtype=object), "extrapolated": flagged[o],
+            "id": ids.take(pa.array(so)), "time": time[o], "band": band_strings.take(pa.array(band_code[o])), "mag": mag,
+            "mag_err": err, "vclass": pa.repeat(request.vclass, rows), "subtype": pa.repeat(request.subtype or "", rows),
+            "cadence": pa.repeat(cadence.name, rows), "extrapolated": flagged[o],
             **{name: values[so] for name, values in per_star.items()},
         }
-        yield pa.table({f.name: pa.array(columns[f.name], f.type) for f in LONG_SCHEMA}, schema=LONG_SCHEMA)
+        table = pa.Table.from_arrays([pa.array(columns[f.name], f.type) for f in LONG_SCHEMA], schema=LONG_SCHEMA)
+        lap("table")
+        yield table
+        lap("write")  # the consumer's time with the table (in the benchmark: the writer's)
+
+
+def _factorize_strings(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted distinct strings of ``values`` (a numpy str array) and each value's index among them,
+    as ``np.unique(values, return_inverse=True)`` gives, by hashing: names of one or two characters
+    (most bands) as integer keys, without a Python string per value."""
+    width = values.dtype.itemsize // 4
+    if values.size and width <= 2:
+        chars = np.ascontiguousarray(values).view(np.uint32).reshape(values.size, width).astype(np.uint64)
+        key = chars[:, 0] << np.uint64(32) | (chars[:, 1] if width == 2 else np.uint64(0))
+        codes, keys = pd.factorize(key, sort=True)  # trailing NULs pad: key order is string order
+        names = ["".join(chr(c) for c in (int(k) >> 32, int(k) & 0xFFFFFFFF) if c) for k in keys]
+        return np.array(names, dtype=values.dtype), codes.astype(np.int64)
+    codes, names = pd.factorize(values, sort=True)
+    return np.asarray(names, dtype=values.dtype), codes.astype(np.int64)
 
 
 def _decode_in_slices(model: GenerativeModel, z: torch.Tensor, cond: torch.Tensor, time: np.ndarray,
@@ -260,9 +296,10 @@ def _decode_in_slices(model: GenerativeModel, z: torch.Tensor, cond: torch.Tenso
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`decode_epochs` of every epoch, :data:`SLICE_EPOCHS` at a time (bounded memory).
 
-    A periodic decoder's value at a phase does not depend on the other phases, so a light curve
-    may be cut anywhere; a sequence decoder (TCN, GRU, LSTM) gets each light curve whole (slices
-    end where a star's epochs end; a star with more epochs than a slice is one slice).
+    Slices end where a star's epochs end. A periodic decoder's value at a phase does not depend
+    on the other phases, so a star with more epochs than a slice is cut (and whole stars of one
+    length make a rectangular batch, decoded without padding); a sequence decoder (TCN, GRU,
+    LSTM) gets each light curve whole (such a star is one slice).
     """
     n_curves = int(z.shape[0])
     s, s_err = np.empty(len(time), np.float32), np.empty(len(time), np.float32)
@@ -272,10 +309,13 @@ def _decode_in_slices(model: GenerativeModel, z: torch.Tensor, cond: torch.Tenso
     lo = 0
     while lo < len(time):
         hi = min(lo + SLICE_EPOCHS, len(time))
-        if whole_curves and hi < len(time):  # back to the last star's start, or on to its end
-            later = bounds[bounds >= hi]
+        if hi < len(time):  # back to the last star's start, or (sequence decoders) on to its end
             earlier = bounds[(bounds > lo) & (bounds <= hi)]
-            hi = int(earlier[-1]) if earlier.size else int(later[0]) if later.size else len(time)
+            if earlier.size:
+                hi = int(earlier[-1])
+            elif whole_curves:
+                later = bounds[bounds >= hi]
+                hi = int(later[0]) if later.size else len(time)
         o = slice(lo, hi)
         curves, local = np.unique(curve[o], return_inverse=True)
         phase = np.mod((time[o] - epoch0[star[o]]) / period[star[o]], 1.0)
@@ -317,11 +357,23 @@ def _model_error_scale(model: GenerativeModel, request: StarRequest, s_err: np.n
     if not math.isfinite(typical):
         log.warning("this bundle stores no typical error scale: errors are the decoder's raw prediction")
         return np.ones(counts.size)
-    order = np.argsort(curve, kind="stable")
+    return typical / np.maximum(_medians(s_err.astype(np.float64), curve, counts), 1e-12)
+
+
+def _medians(values: np.ndarray, group: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``np.median`` of ``values`` in each group 0..G-1 (1.0 for an empty group), all groups at once:
+    sorted by group then value, the middle value, or the mean of the two middle ones."""
+    if counts.size and counts[0] > 0 and (counts == counts[0]).all():  # light curves of one length: a reshape
+        return np.median(values[np.argsort(group, kind="stable")].reshape(counts.size, -1), axis=1)
+    order = np.lexsort((values, group))
+    ordered = values[order]
     starts = np.cumsum(counts) - counts
-    medians = np.array([np.median(s_err[order[a : a + c]].astype(np.float64)) if c else 1.0
-                        for a, c in zip(starts, counts)])
-    return typical / np.maximum(medians, 1e-12)
+    lower = starts + np.maximum(counts - 1, 0) // 2
+    upper = starts + counts // 2
+    filled = counts > 0
+    out = np.ones(counts.size)
+    out[filled] = (ordered[lower[filled]] + ordered[upper[filled]]) / 2.0
+    return out
 
 
 def iter_generate(
@@ -385,6 +437,7 @@ def iter_generate(
     prefix = id_prefix if id_prefix is not None else f"{request.vclass}-{seed}-"
     stars = stars_per_chunk(cad, chunk_size, bands, seed)
     with tqdm(total=n, desc=f"generating {request.vclass}", unit="lc", disable=not progress) as bar:
+        restart()
         for k, start in enumerate(range(0, n, stars)):
             m = min(stars, n - start)
             rng = np.random.default_rng([seed, k])

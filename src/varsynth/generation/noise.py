@@ -73,6 +73,8 @@ def unit_noise(model: NoiseModel, survey: str, band: np.ndarray, rng: np.random.
     band = np.asarray(band)
     u = rng.uniform(0.0, 1.0, band.size)
     out = special.ndtri(np.clip(u, 1e-300, 1.0 - 1e-16))
+    if not model.get(survey):  # no record of this survey: Gaussian everywhere
+        return out
     for name in np.unique(band).tolist():
         fit = _record(model, survey, name, vclass)
         if fit is None:

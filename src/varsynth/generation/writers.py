@@ -266,6 +266,35 @@ class _Sink(Protocol):
     def discard(self) -> None: ...
 
 
+#: Float columns of the long format that repeat one value per light curve (dictionary-encoded in Parquet).
+PER_CURVE_COLUMNS = ("teff", "abs_mag", "period", "epoch", "distance_modulus", "extinction")
+
+
+def _dictionary_columns(schema: pa.Schema) -> list[str]:
+    """Columns worth dictionary-encoding in Parquet: strings, booleans and the per-light-curve values. Each
+    epoch's own numbers (time, mag, mag_err) are left plain: they rarely repeat, and trying a dictionary on
+    them first costs as much as writing them."""
+    return [f.name for f in schema
+            if f.type in _STRING_TYPES or f.type == pa.bool_() or f.name in PER_CURVE_COLUMNS]
+
+
+def _holds_nul(column: pa.ChunkedArray) -> bool:
+    """Whether a string column holds a NUL character: a NUL byte among its UTF-8 bytes (read from the
+    arrays' value buffers, within each array's own range, without making a string per row)."""
+    for chunk in column.chunks:
+        if len(chunk) == 0:
+            continue
+        offsets_buf, data = chunk.buffers()[1:3]
+        if data is None:
+            continue
+        width = np.int64 if chunk.type == pa.large_string() else np.int32
+        offsets = np.frombuffer(offsets_buf, dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
+        values = np.frombuffer(data, dtype=np.uint8)[int(offsets[0]) : int(offsets[-1])]
+        if values.size and not values.all():
+            return True
+    return False
+
+
 class _ParquetSink:
     """Row groups of at least :data:`PARQUET_ROW_GROUP_ROWS` rows (the last may be shorter).
 
@@ -277,7 +306,8 @@ class _ParquetSink:
 
     def __init__(self, tmp: Path, schema: pa.Schema, meta: dict[str, Any]) -> None:
         self._schema = schema.with_metadata({**(schema.metadata or {}), _META_KEY: json.dumps(meta)})
-        self._writer = pq.ParquetWriter(tmp, self._schema, compression="zstd")
+        self._writer = pq.ParquetWriter(tmp, self._schema, compression="zstd",
+                                        use_dictionary=_dictionary_columns(self._schema))
         self._held: list[pa.Table] = []
         self._held_rows = 0
 
@@ -649,7 +679,7 @@ class LightCurveWriter:
             raise ValueError(f"columns {nulls} hold nulls; use NaN for unknown floats and '' for strings")
         check_finite(chunk, self.finite)
         for name, col in zip(chunk.column_names, chunk.columns, strict=True):
-            if col.type in _STRING_TYPES and pc.any(pc.match_substring(col, "\x00")).as_py():
+            if col.type in _STRING_TYPES and _holds_nul(col):
                 raise ValueError(f"column {name!r} holds a NUL character, which ends a string in FITS and HDF5")
         self._sink.write(pa.Table.from_arrays(chunk.columns, schema=self._schema))
         self.rows_written += chunk.num_rows
