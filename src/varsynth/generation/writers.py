@@ -55,7 +55,8 @@ from astropy.io import fits
 from astropy.table import Column, MaskedColumn, Table
 from astropy.table import meta as table_meta
 
-from varsynth.data.io import check_writable, remove_stale_temporaries, temp_file
+from varsynth.atomic import publish, remove_stale_temporaries, temp_file
+from varsynth.data.io import check_writable
 
 __all__ = [
     "FINITE_COLUMNS",
@@ -696,8 +697,7 @@ class LightCurveWriter:
             if self._sink is None:
                 raise ValueError(f"no chunk written to {self.path} and no schema given: columns unknown")
             self._sink.finish()
-            os.chmod(self._tmp, 0o644)  # mkstemp creates 0600; the output is not secret
-            os.replace(self._tmp, self.path)
+            publish(self._tmp, self.path)
         except BaseException:
             self.abort()
             raise
