@@ -14,7 +14,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from helpers import write_tiny_dataset
 
 #: ../shared/data beside the repository checkout (override with VARSYNTH_SHARED_DATA).
@@ -118,8 +117,9 @@ def served(tmp_path_factory):
         port = s.getsockname()[1]
     log_path = tmp_path_factory.mktemp("serve") / "serve.log"
     log = open(log_path, "w")  # noqa: SIM115 - closed at teardown
-    proc = subprocess.Popen([sys.executable, "-m", "varsynth.cli", "serve", "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "varsynth.cli", "serve", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while True:

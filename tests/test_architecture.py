@@ -18,8 +18,9 @@ def _contracts() -> list[dict]:
 
 
 def test_import_contracts_are_kept(tmp_path: Path) -> None:
-    code = importlinter.lint_imports(config_filename=str(ROOT / "pyproject.toml"), cache_dir=str(tmp_path),
-                                     no_logo=True)
+    code = importlinter.lint_imports(
+        config_filename=str(ROOT / "pyproject.toml"), cache_dir=str(tmp_path), no_logo=True
+    )
     assert code == 0, "an import breaks the layering: run `lint-imports` for the offending chain"
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import shared_dir
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import shared_dir
 from varsynth.surveys.asas import (
     HJD_OFFSET,
     LABEL_COLUMNS,
@@ -182,8 +182,10 @@ _label_breakers = {
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(_label_rows, min_size=1, max_size=15, unique_by=lambda r: r[0]),
-       bad=st.lists(st.tuples(st.sampled_from(sorted(_label_breakers)), st.integers(0, 10**6)), max_size=10))
+@given(
+    rows=st.lists(_label_rows, min_size=1, max_size=15, unique_by=lambda r: r[0]),
+    bad=st.lists(st.tuples(st.sampled_from(sorted(_label_breakers)), st.integers(0, 10**6)), max_size=10),
+)
 def test_malformed_label_rows_are_counted(tmp_path: Path, rows: list[tuple], bad: list[tuple[str, int]]) -> None:
     table = [[r[0], r[1], repr(r[2]), repr(r[3]), r[4], str(r[5])] for r in rows]
     expected: Counter = Counter()

@@ -55,8 +55,16 @@ def test_every_writer_goes_through_it(tmp_path, default_model):
             writer.write(chunk)
         assert _mode(path) == _plain_mode(), suffix
     cache = PeriodCache(tmp_path / "cache")
-    result = PeriodResult(period=0.5, power=0.9, false_alarm_probability=1e-9, doubled=False, n_frequencies=10,
-                          baseline=100.0, spurious=False, n_rejected=0)
+    result = PeriodResult(
+        period=0.5,
+        power=0.9,
+        false_alarm_probability=1e-9,
+        doubled=False,
+        n_frequencies=10,
+        baseline=100.0,
+        spurious=False,
+        n_rejected=0,
+    )
     cache.put("k", result)
     assert cache.get("k") == result and _mode(tmp_path / "cache" / "k.json") == _plain_mode()
     assert _hidden(tmp_path) == []

@@ -13,8 +13,15 @@ from varsynth.config import DataConfig
 from varsynth.data.build import build_dataset
 from varsynth.taxonomy import CLASSES
 
-FILES = ("train.parquet", "val.parquet", "test.parquet", "stars.parquet", "config.yaml",
-         "data_card.json", "data_card.md")
+FILES = (
+    "train.parquet",
+    "val.parquet",
+    "test.parquet",
+    "stars.parquet",
+    "config.yaml",
+    "data_card.json",
+    "data_card.md",
+)
 
 
 @pytest.fixture(scope="module")
@@ -23,12 +30,14 @@ def built(tmp_path_factory):
     (cold), the second reading every search from it (warm)."""
     shared_dir("crts-periodic")
     tmp = tmp_path_factory.mktemp("build")
-    cfg = DataConfig.from_dict({
-        "data_root": str(SHARED_DATA),
-        "limit_per_class": 10,  # enough for the rarest class (CRTS ELL) to pass cleaning
-        "period_workers": 1,
-        "augment": {"large_class_threshold": 40, "target_small": 60, "target_large": 120},
-    })
+    cfg = DataConfig.from_dict(
+        {
+            "data_root": str(SHARED_DATA),
+            "limit_per_class": 10,  # enough for the rarest class (CRTS ELL) to pass cleaning
+            "period_workers": 1,
+            "augment": {"large_class_threshold": 40, "target_small": 60, "target_large": 120},
+        }
+    )
     cache = tmp / "cache"
     first = build_dataset(cfg, tmp / "a", progress=False, cache_dir=cache)
     second = build_dataset(cfg, tmp / "b", progress=False, cache_dir=cache)
@@ -111,8 +120,11 @@ def test_data_card_reports_skips_and_provenance(built):
     crts = [r for r in card["physics_provenance"] if r["survey"] == "crts" and r["parameter"] == "teff"]
     assert crts and all(r.get("missing", 0) > 0 and not r.get("derived") for r in crts)
     # no distance in CRTS, but T2CEP, ACEP and ELL get M_G from their period relations
-    rare = [r for r in card["physics_provenance"] if r["survey"] == "crts" and r["parameter"] == "abs_mag"
-            and r["class"] in {"T2CEP", "ACEP", "ELL"}]
+    rare = [
+        r
+        for r in card["physics_provenance"]
+        if r["survey"] == "crts" and r["parameter"] == "abs_mag" and r["class"] in {"T2CEP", "ACEP", "ELL"}
+    ]
     assert rare and all(r.get("derived", 0) > 0 for r in rare)
     relations = {r["how"] for r in card["physics_relations"] if r["parameter"] == "abs_mag"}
     assert any("Groenewegen" in how for how in relations)

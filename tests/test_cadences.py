@@ -9,13 +9,12 @@ import numpy as np
 import pytest
 from astropy.table import Table
 from astropy.time import Time
+from conftest import shared_dir
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import shared_dir
 from varsynth.bands import BANDS
-from varsynth.cadences import CADENCES, Epochs, M5ErrorModel, cadence_options, get_cadence, m5_sigma
-from varsynth.cadences import lsst, ztf
+from varsynth.cadences import CADENCES, Epochs, M5ErrorModel, cadence_options, get_cadence, lsst, m5_sigma, ztf
 from varsynth.cadences.base import YEAR, local_midnight, seasons
 from varsynth.cadences.errors import error_model_for
 from varsynth.cadences.lsst import VISITS, pair_weights

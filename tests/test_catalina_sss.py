@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import shared_dir
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import shared_dir
 from varsynth.surveys.catalina_sss import (
     CATALOG_FILE,
     parse_catalog_row,
@@ -179,8 +179,10 @@ _breakers = {
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(_valid_rows, min_size=1, max_size=20, unique_by=lambda r: r[0]),
-       bad=st.lists(st.tuples(st.sampled_from(sorted(_breakers)), st.integers(0, 10**6)), max_size=12))
+@given(
+    rows=st.lists(_valid_rows, min_size=1, max_size=20, unique_by=lambda r: r[0]),
+    bad=st.lists(st.tuples(st.sampled_from(sorted(_breakers)), st.integers(0, 10**6)), max_size=12),
+)
 def test_malformed_catalog_rows_are_counted(tmp_path: Path, rows: list[tuple], bad: list[tuple[str, int]]) -> None:
     lines = [_line(r) for r in rows]
     expected: Counter = Counter()
@@ -286,7 +288,12 @@ def test_real_stars_read_back_their_published_period_and_class(tmp_path: Path) -
     root = _real_subset(tmp_path, ["3021001008691", "3057009011334", "3059004009102"])
     skips = SkipLog()
     rrab, acep, t2cep = read_catalina_sss(root, skips=skips)
-    assert (rrab.vclass, rrab.subtype, rrab.period, rrab.meta["name"]) == ("RRLYR", "RRab", 0.519993, "CSS_J000828.7-212146")
+    assert (rrab.vclass, rrab.subtype, rrab.period, rrab.meta["name"]) == (
+        "RRLYR",
+        "RRab",
+        0.519993,
+        "CSS_J000828.7-212146",
+    )
     assert (acep.vclass, acep.period, acep.meta["name"]) == ("ACEP", 0.823691, "CM Eri G")
     assert (t2cep.vclass, t2cep.period, t2cep.meta["css_label"]) == ("T2CEP", 11.740534, "Cep-II")
     assert (t2cep.meta["ra"], t2cep.meta["dec"], t2cep.meta["mean_mag"]["V"]) == (14.82874, -59.91197, 12.8035709612)
@@ -323,5 +330,9 @@ def test_physics_as_for_crts(css_root: Path) -> None:
         if class_luminosity(lc.vclass) is None:
             assert lc.physics["abs_mag"].is_missing
         else:
-            assert lc.physics["abs_mag"].source == "derived" and " PL" in lc.physics["abs_mag"].note or "ELL" in lc.physics["abs_mag"].note
+            assert (
+                lc.physics["abs_mag"].source == "derived"
+                and " PL" in lc.physics["abs_mag"].note
+                or "ELL" in lc.physics["abs_mag"].note
+            )
         assert (lc.physics["period"].source, lc.physics["period"].value) == ("catalog", lc.period)

@@ -19,7 +19,8 @@ def catalog() -> PhysicsCatalog:
     return PhysicsCatalog(
         vclass=np.array(["CEP"] * 100 + ["LPV"] * 50 + ["ACEP"] * 10, dtype=object),
         subtype=np.array(["F"] * 50 + ["1O"] * 50 + ["Mira"] * 50 + [""] * 10, dtype=object),
-        phys=np.vstack([cep, lpv, acep]), wave_eff=np.full(160, 806.0),
+        phys=np.vstack([cep, lpv, acep]),
+        wave_eff=np.full(160, 806.0),
     )
 
 
@@ -37,8 +38,12 @@ def test_parameter_a_quarter_of_the_class_has_comes_from_the_same_star():
     # when only parameters >= 50% of the class had went together), it did not.
     logp = np.linspace(-0.4, 0.0, 100)
     teff = np.where(np.arange(100) % 10 < 3, 3.8 + 0.2 * logp, np.nan)
-    cat = PhysicsCatalog(vclass=np.full(100, "RRLYR", dtype=object), subtype=np.full(100, "RRab", dtype=object),
-                         phys=np.stack([teff, np.full(100, 0.6), logp], axis=1), wave_eff=np.full(100, 806.0))
+    cat = PhysicsCatalog(
+        vclass=np.full(100, "RRLYR", dtype=object),
+        subtype=np.full(100, "RRab", dtype=object),
+        phys=np.stack([teff, np.full(100, 0.6), logp], axis=1),
+        wave_eff=np.full(100, 806.0),
+    )
     mean_teff = []
     for p in (-0.35, -0.05):
         out, rows = cat.draw("RRLYR", "RRab", np.array([np.nan, np.nan, p]), 400, np.random.default_rng(2))
@@ -58,8 +63,12 @@ def test_sparse_and_absent_parameters():
 
 def test_robust_ranges_ignore_a_few_outliers():
     logp = np.concatenate([np.linspace(-0.5, 0.0, 400), [0.5]])  # 400 RR Lyrae and one aliased 3-day star
-    cat = PhysicsCatalog(np.array(["RRLYR"] * 401, dtype=object), np.array([""] * 401, dtype=object),
-                         np.stack([np.full(401, 3.8), np.full(401, 0.6), logp], axis=1), np.full(401, 806.0))
+    cat = PhysicsCatalog(
+        np.array(["RRLYR"] * 401, dtype=object),
+        np.array([""] * 401, dtype=object),
+        np.stack([np.full(401, 3.8), np.full(401, 0.6), logp], axis=1),
+        np.full(401, 806.0),
+    )
     lo, hi = cat.ranges("RRLYR")["log10_period"]
     assert -0.5 < lo < -0.49 and -0.01 < hi <= 0.0
 
@@ -80,8 +89,13 @@ def test_ranges_subtypes_and_errors(tmp_path):
 
 def test_error_scale_is_the_class_median_and_survives_a_round_trip(tmp_path):
     n = 6
-    cat = PhysicsCatalog(np.array(["CEP"] * 3 + ["ECL"] * 3, dtype=object), np.array([""] * n, dtype=object),
-                         np.zeros((n, 3)), np.full(n, 800.0), scaled_err=np.array([0.01, 0.02, 0.09, 0.1, np.nan, 0.3]))
+    cat = PhysicsCatalog(
+        np.array(["CEP"] * 3 + ["ECL"] * 3, dtype=object),
+        np.array([""] * n, dtype=object),
+        np.zeros((n, 3)),
+        np.full(n, 800.0),
+        scaled_err=np.array([0.01, 0.02, 0.09, 0.1, np.nan, 0.3]),
+    )
     assert cat.error_scale("CEP") == pytest.approx(0.02)
     assert cat.error_scale("ECL") == pytest.approx(0.2)
     save_catalog(tmp_path, cat)
@@ -96,8 +110,9 @@ def test_generated_errors_without_a_survey_error_model_have_the_class_scale():
     from varsynth.generation.model import load_model
 
     model = load_model("default")
-    table = generate_table(StarRequest("RRLYR", period=0.6), n=30, cadence="uniform", model=model, seed=2,
-                           noise=False).to_pandas()
+    table = generate_table(
+        StarRequest("RRLYR", period=0.6), n=30, cadence="uniform", model=model, seed=2, noise=False
+    ).to_pandas()
     ratio = table.groupby("id").apply(lambda g: np.median(g["mag_err"]) / np.ptp(g["mag"]), include_groups=False)
     # each curve's median error is the class's typical fraction of the amplitude (the decoder's scaled
     # min-max range, of which a noiseless curve's peak-to-peak covers most); the raw prediction was ~0.9

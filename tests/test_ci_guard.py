@@ -16,7 +16,7 @@ import pytest
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 
-PROBE_TESTS = '''
+PROBE_TESTS = """
 import pytest
 from conftest import shared_dir
 
@@ -37,7 +37,7 @@ def test_unmarked_reader():
 
 def test_plain():
     pass
-'''
+"""
 
 
 def _run_probe(tmp_path: Path, *, ci: bool, data: Path) -> dict[str, tuple[str, str]]:
@@ -50,15 +50,23 @@ def _run_probe(tmp_path: Path, *, ci: bool, data: Path) -> dict[str, tuple[str, 
     (folder / "pytest.ini").write_text("[pytest]\nmarkers =\n    shared_data: reads ../shared/data\n")
     env = {**os.environ, "VARSYNTH_SHARED_DATA": str(data), "CI": "true" if ci else "", "PYTEST_ADDOPTS": ""}
     report = folder / "junit.xml"
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}",
-                    "test_probe.py"], cwd=folder, env=env, capture_output=True, text=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}", "test_probe.py"],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     out = {}
     for case in ET.parse(report).getroot().iter("testcase"):
         child = next((c for c in case if c.tag in ("skipped", "failure", "error")), None)
         props = {p.get("name"): p.get("value") for p in case.iter("property")}
         outcome = child.tag if child is not None else "passed"
-        out[case.get("name")] = (outcome + ("+tagged" if props.get("shared_data") else ""),
-                                 "" if child is None else child.get("message", ""))
+        out[case.get("name")] = (
+            outcome + ("+tagged" if props.get("shared_data") else ""),
+            "" if child is None else child.get("message", ""),
+        )
     return out
 
 
@@ -92,9 +100,11 @@ def test_ci_report_check_refuses_skipped_shared_data_tests(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "1 of 2 tests that read ../shared/data were skipped" in err and "test_marked_reader" in err
     clean = tmp_path / "clean.xml"
-    clean.write_text('<testsuites><testsuite><testcase classname="t" name="a"><properties>'
-                     '<property name="shared_data" value="true"/></properties></testcase>'
-                     '<testcase classname="t" name="b"><skipped message="other"/></testcase></testsuite></testsuites>')
+    clean.write_text(
+        '<testsuites><testsuite><testcase classname="t" name="a"><properties>'
+        '<property name="shared_data" value="true"/></properties></testcase>'
+        '<testcase classname="t" name="b"><skipped message="other"/></testcase></testsuite></testsuites>'
+    )
     assert check.main([str(clean)]) == 0
     none = tmp_path / "none.xml"
     none.write_text('<testsuites><testsuite><testcase classname="t" name="b"/></testsuite></testsuites>')

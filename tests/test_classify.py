@@ -8,12 +8,20 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import write_tiny_dataset
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import write_tiny_dataset
-from varsynth.evaluation.classify import (BASELINES, FEATURE_NAMES, classification_scores, conditioning_features,
-                                          discriminator_auc, evaluate_classifier, feature_auc, light_curve_features)
+from varsynth.evaluation.classify import (
+    BASELINES,
+    FEATURE_NAMES,
+    classification_scores,
+    conditioning_features,
+    discriminator_auc,
+    evaluate_classifier,
+    feature_auc,
+    light_curve_features,
+)
 from varsynth.evaluation.context import EvalContext
 from varsynth.evaluation.report import json_safe
 from varsynth.generation.model import load_model
@@ -21,9 +29,16 @@ from varsynth.generation.model import load_model
 
 def _curves(shapes: list[tuple[float, np.ndarray, np.ndarray]], vclass: str = "X") -> pd.DataFrame:
     """A curve set from (period days, phase, mag) triples with 0.001 mag errors."""
-    return pd.DataFrame({"sample_id": [f"{vclass}{i}" for i in range(len(shapes))], "vclass": vclass,
-                         "period": [p for p, _, _ in shapes], "phase": [ph for _, ph, _ in shapes],
-                         "mag": [m for _, _, m in shapes], "mag_err": [np.full(ph.size, 1e-3) for _, ph, _ in shapes]})
+    return pd.DataFrame(
+        {
+            "sample_id": [f"{vclass}{i}" for i in range(len(shapes))],
+            "vclass": vclass,
+            "period": [p for p, _, _ in shapes],
+            "phase": [ph for _, ph, _ in shapes],
+            "mag": [m for _, _, m in shapes],
+            "mag_err": [np.full(ph.size, 1e-3) for _, ph, _ in shapes],
+        }
+    )
 
 
 def _sinusoid(n: int = 200, semi: float = 0.3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -93,8 +108,9 @@ def test_features_are_nan_where_they_cannot_be_computed():
 def test_classification_scores_known_answer():
     true = np.array(["A", "A", "B", "B", "B"])
     predicted = np.array(["A", "B", "B", "B", "C"])
-    scores, table, confusion = classification_scores(true, predicted, groups=np.array([1, 1, 2, 3, 4]),
-                                                     labels=["A", "B", "C", "D"])
+    scores, table, confusion = classification_scores(
+        true, predicted, groups=np.array([1, 1, 2, 3, 4]), labels=["A", "B", "C", "D"]
+    )
     assert scores["accuracy"] == pytest.approx(3 / 5)
     f1_a, f1_b = 2 / 3, 2 * (2 / 3) * (2 / 3) / (4 / 3)
     assert scores["macro_f1"] == pytest.approx((f1_a + f1_b) / 2)  # over the true classes A, B only
@@ -113,11 +129,20 @@ def test_classifier_separates_trivially_separable_classes():
 
     rng = np.random.default_rng(0)
     short = np.arange(6) / 6  # too few points for a Fourier fit: NaN features the forest must take
-    train = pd.concat([_curves([_sine_star(rng) for _ in range(30)] + [(0.4, short, 15 + 0.1 * np.sin(6 * short))],
-                               "SINE"),
-                       _curves([_sawtooth_star(rng) for _ in range(30)], "SAW")], ignore_index=True)
-    test = pd.concat([_curves([_sine_star(rng) for _ in range(10)], "SINE"),
-                      _curves([_sawtooth_star(rng) for _ in range(10)], "SAW")], ignore_index=True)
+    train = pd.concat(
+        [
+            _curves([_sine_star(rng) for _ in range(30)] + [(0.4, short, 15 + 0.1 * np.sin(6 * short))], "SINE"),
+            _curves([_sawtooth_star(rng) for _ in range(30)], "SAW"),
+        ],
+        ignore_index=True,
+    )
+    test = pd.concat(
+        [
+            _curves([_sine_star(rng) for _ in range(10)], "SINE"),
+            _curves([_sawtooth_star(rng) for _ in range(10)], "SAW"),
+        ],
+        ignore_index=True,
+    )
     features = light_curve_features(train)
     assert features.isna().any().any()
     model = make_classifier(0).fit(features, train["vclass"])
@@ -154,8 +179,14 @@ def test_feature_auc_known_answer():
 
 def test_evaluate_classifier_end_to_end_on_the_tiny_dataset(tmp_path):
     data = write_tiny_dataset(tmp_path / "data")
-    ctx = EvalContext(model=load_model("default"), label="default", dataset_dir=data, data_root=tmp_path,
-                      report_dir=tmp_path / "report", quick=True)
+    ctx = EvalContext(
+        model=load_model("default"),
+        label="default",
+        dataset_dir=data,
+        data_root=tmp_path,
+        report_dir=tmp_path / "report",
+        quick=True,
+    )
     section = evaluate_classifier(ctx)
     assert section.name == "classifier" and "synthetic" in section.title
     summary = section.summary
@@ -165,8 +196,9 @@ def test_evaluate_classifier_end_to_end_on_the_tiny_dataset(tmp_path):
         assert set(scores["per_class"]) == set(ctx.test_real["vclass"])
     assert 0 <= summary["discriminator"]["auc"] <= 1
     assert summary["n_train"] > 0 and summary["features"] == list(FEATURE_NAMES)
-    assert summary["accuracy_gap"] == pytest.approx(summary["trained_on_generated"]["accuracy"]
-                                                    - summary["trained_on_real"]["accuracy"])
+    assert summary["accuracy_gap"] == pytest.approx(
+        summary["trained_on_generated"]["accuracy"] - summary["trained_on_real"]["accuracy"]
+    )
     captions = [c for c, _ in section.tables]
     per_class = section.tables[1][1]
     assert len(captions) == 3 and len(per_class) == ctx.test_real["vclass"].nunique()
@@ -186,8 +218,9 @@ def test_evaluate_classifier_end_to_end_on_the_tiny_dataset(tmp_path):
 
 
 def test_conditioning_features_are_log_period_and_log_teff_where_known():
-    curves = pd.DataFrame({"period": [0.5, 10.0, 2.0], "teff": [6000.0, 5000.0, np.nan],
-                           "teff_source": ["gaia", "missing", "gaia"]})
+    curves = pd.DataFrame(
+        {"period": [0.5, 10.0, 2.0], "teff": [6000.0, 5000.0, np.nan], "teff_source": ["gaia", "missing", "gaia"]}
+    )
     f = conditioning_features(curves)
     assert f["log10_period"].tolist() == pytest.approx([math.log10(0.5), 1.0, math.log10(2.0)])
     assert f["log10_teff"].iloc[0] == pytest.approx(math.log10(6000.0)) and f["log10_teff"].iloc[1:].isna().all()

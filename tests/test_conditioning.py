@@ -7,7 +7,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
-import pytest
 
 from varsynth.generation import StarRequest, generate_table
 from varsynth.generation.abs_mag import ABS_MAG
@@ -19,8 +18,12 @@ TEFF, PERIOD = 0, 2
 
 def _model(phys: np.ndarray) -> SimpleNamespace:
     n = len(phys)
-    catalog = PhysicsCatalog(vclass=np.full(n, "LPV", dtype=object), subtype=np.full(n, "Mira", dtype=object),
-                             phys=phys, wave_eff=np.full(n, 555.0))
+    catalog = PhysicsCatalog(
+        vclass=np.full(n, "LPV", dtype=object),
+        subtype=np.full(n, "Mira", dtype=object),
+        phys=phys,
+        wave_eff=np.full(n, 555.0),
+    )
     return SimpleNamespace(catalog=catalog)
 
 
@@ -47,7 +50,14 @@ def _median_amplitude(table) -> float:
 def test_mira_amplitude_in_the_i_band_is_that_of_a_mira(default_model) -> None:
     # OGLE-III LMC Miras have a median I-band peak-to-peak amplitude of 1.3 mag. Conditioned on the
     # one training LPV with a Teff (6,134 K), generated Miras had 0.6 mag at 300 days.
-    table = generate_table(StarRequest("LPV", subtype="Mira", period=300.0), n=100, cadence="uniform",
-                           cadence_options={"n_epochs": 100, "baseline": 1500.0, "band": "I"},
-                           model=default_model, seed=3, noise=False, chunk_size=100)
+    table = generate_table(
+        StarRequest("LPV", subtype="Mira", period=300.0),
+        n=100,
+        cadence="uniform",
+        cadence_options={"n_epochs": 100, "baseline": 1500.0, "band": "I"},
+        model=default_model,
+        seed=3,
+        noise=False,
+        chunk_size=100,
+    )
     assert 0.9 < _median_amplitude(table) < 3.5

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import shared_dir
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import shared_dir
 from varsynth.surveys.crts import HEADER, read_crts, read_crts_file
 from varsynth.surveys.periods import MIN_POINTS
 from varsynth.surveys.skips import ReaderError, SkipLog

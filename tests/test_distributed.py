@@ -14,13 +14,12 @@ import sys
 import time
 from pathlib import Path
 
+import distributed
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-
-distributed = pytest.importorskip("distributed")
 
 from varsynth.cli import main
 from varsynth.config import ConfigError
@@ -40,8 +39,9 @@ SMALL = {"per_class": 70, "classes": ["RRLYR", "CEP"], "cadence": "gaia", "seed"
 
 
 def _cluster(workers: int, **kwargs):
-    return distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=False,
-                                    dashboard_address=":0", **kwargs)
+    return distributed.LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=False, dashboard_address=":0", **kwargs
+    )
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -75,7 +75,11 @@ def test_partition_seeds_are_the_children_of_the_class_stream():
 def test_plan_cuts_each_class_into_partitions():
     parts = plan_partitions([(StarRequest("RRLYR"), 70), (StarRequest("CEP"), 25)], 25, seed=3)
     assert [(p.request.vclass, p.index, p.start, p.stars) for p in parts] == [
-        ("RRLYR", 0, 0, 25), ("RRLYR", 1, 25, 25), ("RRLYR", 2, 50, 20), ("CEP", 0, 0, 25)]
+        ("RRLYR", 0, 0, 25),
+        ("RRLYR", 1, 25, 25),
+        ("RRLYR", 2, 50, 20),
+        ("CEP", 0, 0, 25),
+    ]
     assert parts[2].path == "class=RRLYR/part-00002.parquet"
     with pytest.raises(ConfigError, match="partition_size"):
         plan_partitions([(StarRequest("RRLYR"), 5)], 0, seed=3)
@@ -96,8 +100,9 @@ def test_each_partition_is_the_engine_output_of_its_own_seed(small_datasets):
     root, _ = small_datasets[1]
     part = pq.read_table(root / "class=CEP/part-00001.parquet")
     seed = partition_seed(SMALL["seed"], "CEP", 1)
-    expected = pa.concat_tables(iter_generate(StarRequest("CEP"), n=25, cadence="gaia", seed=seed, id_prefix="",
-                                              fallback_mean_mag=(15.0, 19.0)))
+    expected = pa.concat_tables(
+        iter_generate(StarRequest("CEP"), n=25, cadence="gaia", seed=seed, id_prefix="", fallback_mean_mag=(15.0, 19.0))
+    )
     for name in expected.column_names:
         if name != "id":
             assert part[name].equals(expected[name]), name
@@ -116,8 +121,10 @@ def test_pandas_pyarrow_and_dask_read_the_same_rows(small_datasets):
     by_dask = dd.read_parquet(root).compute()
     assert table.num_rows == len(by_pandas) == len(by_dask) == report["rows"]
     key = ["id", "time", "band"]
-    frames = [f.assign(**{"class": f["class"].astype(str)}).sort_values(key).reset_index(drop=True)
-              for f in (table.to_pandas(), by_pandas, by_dask)]
+    frames = [
+        f.assign(**{"class": f["class"].astype(str)}).sort_values(key).reset_index(drop=True)
+        for f in (table.to_pandas(), by_pandas, by_dask)
+    ]
     pd.testing.assert_frame_equal(frames[0], frames[1], check_categorical=False, check_dtype=False, check_exact=True)
     pd.testing.assert_frame_equal(frames[0], frames[2], check_categorical=False, check_dtype=False, check_exact=True)
     assert (frames[0]["class"] == frames[0]["vclass"]).all()  # the hive column names each row's class
@@ -152,11 +159,31 @@ def _manifest_parts(root: Path) -> dict:
 def test_a_killed_run_resumes_where_it_stopped(tmp_path, capsys):
     """SIGKILL the command (and its worker process) after some partitions, then run it again."""
     root = tmp_path / "set"
-    args = ["training-set", "--per-class", "200", "--classes", "RRLYR", "CEP", "--cadence", "gaia", "--seed", "7",
-            "--partition-size", "25", "--no-progress", "-o", str(root)]
+    args = [
+        "training-set",
+        "--per-class",
+        "200",
+        "--classes",
+        "RRLYR",
+        "CEP",
+        "--cadence",
+        "gaia",
+        "--seed",
+        "7",
+        "--partition-size",
+        "25",
+        "--no-progress",
+        "-o",
+        str(root),
+    ]
     env = {**os.environ, "PYTHONPATH": str(SRC), "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "varsynth.cli", *args, "--workers", "1"], env=env,
-                            start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "varsynth.cli", *args, "--workers", "1"],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 240
     while len(_manifest_parts(root)) < 3 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -188,17 +215,20 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path, capsys):
     assert _files(root) == _files(tmp_path / "whole")
 
 
-@pytest.mark.parametrize("extra, message", [
-    (["--workers", "2", "-o", "{tmp}/x.csv"], "not a csv file"),
-    (["--workers", "2", "--format", "hdf5", "-o", "{tmp}/set"], "format 'hdf5'"),
-    (["--workers", "2", "--scheduler", "tcp://127.0.0.1:8786", "-o", "{tmp}/set"], "give one of them"),
-    (["--workers", "0", "-o", "{tmp}/set"], "workers (--workers) must be >= 1"),
-    (["--partition-size", "10", "-o", "{tmp}/set"], "give --workers or --scheduler too"),
-    (["--workers", "1", "--partition-size", "0", "-o", "{tmp}/set"], "partition_size (--partition-size) must be"),
-    (["--workers", "1", "-o", "{tmp}/other"], "holding other files"),
-    (["--workers", "1", "-o", "{tmp}/file.parquet"], "is a file"),
-    (["--workers", "1", "--plot", "{tmp}/p.jpg", "-o", "{tmp}/set"], "PNG"),
-])
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--workers", "2", "-o", "{tmp}/x.csv"], "not a csv file"),
+        (["--workers", "2", "--format", "hdf5", "-o", "{tmp}/set"], "format 'hdf5'"),
+        (["--workers", "2", "--scheduler", "tcp://127.0.0.1:8786", "-o", "{tmp}/set"], "give one of them"),
+        (["--workers", "0", "-o", "{tmp}/set"], "workers (--workers) must be >= 1"),
+        (["--partition-size", "10", "-o", "{tmp}/set"], "give --workers or --scheduler too"),
+        (["--workers", "1", "--partition-size", "0", "-o", "{tmp}/set"], "partition_size (--partition-size) must be"),
+        (["--workers", "1", "-o", "{tmp}/other"], "holding other files"),
+        (["--workers", "1", "-o", "{tmp}/file.parquet"], "is a file"),
+        (["--workers", "1", "--plot", "{tmp}/p.jpg", "-o", "{tmp}/set"], "PNG"),
+    ],
+)
 def test_command_refuses_conflicts_before_the_work(tmp_path, capsys, monkeypatch, extra, message):
     def started(*args, **kwargs):
         raise AssertionError("a cluster or the model was started before the checks")
@@ -219,8 +249,16 @@ def test_command_refuses_conflicts_before_the_work(tmp_path, capsys, monkeypatch
 
 def test_generate_numbers_stars_across_partitions(tmp_path):
     with _cluster(2) as cluster, distributed.Client(cluster) as client:
-        report = write_lightcurves_dataset(tmp_path / "rr", StarRequest("RRLYR", period=0.55), n=45, client=client,
-                                           cadence="gaia", seed=2, partition_size=20, plot=tmp_path / "rr.png")
+        report = write_lightcurves_dataset(
+            tmp_path / "rr",
+            StarRequest("RRLYR", period=0.55),
+            n=45,
+            client=client,
+            cadence="gaia",
+            seed=2,
+            partition_size=20,
+            plot=tmp_path / "rr.png",
+        )
     ids = pq.read_table(tmp_path / "rr", columns=["id"])["id"]
     assert report["partitions"] == 3 and report["stars"] == 45
     assert sorted(set(ids.to_pylist())) == [f"RRLYR-2-{k:07d}" for k in range(45)]

@@ -23,9 +23,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import requests
+from conftest import shared_dir
 from hypothesis import given
 from hypothesis import strategies as st
 
+from varsynth.surveys.ogle import read_ogle
 from varsynth.surveys.ogle.download import (
     COLLECTIONS,
     DownloadError,
@@ -36,10 +38,7 @@ from varsynth.surveys.ogle.download import (
     extract_phot_archive,
     list_collections,
 )
-from varsynth.surveys.ogle import read_ogle
 from varsynth.surveys.skips import SkipLog
-
-from conftest import shared_dir
 
 COLLECTION = "ogle3-lmc-cep"
 STARS = [f"OGLE-LMC-CEP-{i:04d}" for i in (1, 2, 3, 4)]
@@ -207,9 +206,18 @@ def _partial_files(folder: Path) -> list[Path]:
 def test_list_collections_has_the_main_classes_and_valid_paths() -> None:
     names = list_collections()
     assert names == sorted(names)
-    for wanted in ("ogle3-lmc-cep", "ogle3-smc-cep", "ogle3-lmc-rrlyr", "ogle3-blg-rrlyr",
-                   "ogle3-lmc-ecl", "ogle3-lmc-t2cep", "ogle3-lmc-acep", "ogle3-lmc-dsct",
-                   "ogle3-lmc-lpv", "ogle3-blg-t2cep"):
+    for wanted in (
+        "ogle3-lmc-cep",
+        "ogle3-smc-cep",
+        "ogle3-lmc-rrlyr",
+        "ogle3-blg-rrlyr",
+        "ogle3-lmc-ecl",
+        "ogle3-lmc-t2cep",
+        "ogle3-lmc-acep",
+        "ogle3-lmc-dsct",
+        "ogle3-lmc-lpv",
+        "ogle3-blg-t2cep",
+    ):
         assert wanted in names
     for name, path in COLLECTIONS.items():
         field, cls = path.rstrip("/").split("/")
@@ -245,16 +253,13 @@ def test_full_download_reproduces_the_served_files(archive: Archive, tmp_path: P
         assert (tmp_path / name).read_bytes() == (archive.folder / name).read_bytes()
     n_phot = 2 * len(STARS)
     extra = 1 if use_archive else 0  # phot.tar.gz itself
-    assert (report.downloaded, report.skipped_existing, report.missing, report.failed) == (
-        3 + n_phot + extra, 0, 0, 0)
+    assert (report.downloaded, report.skipped_existing, report.missing, report.failed) == (3 + n_phot + extra, 0, 0, 0)
     assert report.stars == len(STARS) and report.ok and report.bytes_downloaded > 0
     assert not _partial_files(tmp_path)
     assert f"downloaded {3 + n_phot + extra} files" in report.summary()
 
 
-def test_default_mode_uses_archive_for_whole_collection_and_files_with_limit(
-    archive: Archive, tmp_path: Path
-) -> None:
+def test_default_mode_uses_archive_for_whole_collection_and_files_with_limit(archive: Archive, tmp_path: Path) -> None:
     whole = download_ogle(COLLECTION, tmp_path / "whole", base_url=archive.base_url, **FAST)
     assert whole.mode == "archive"
     some = download_ogle(COLLECTION, tmp_path / "some", base_url=archive.base_url, limit=2, bands=["I"], **FAST)
@@ -357,14 +362,16 @@ def test_server_errors_are_retried(archive: Archive, tmp_path: Path) -> None:
     assert report.failed == 0 and report.downloaded == 3 + 2 * len(STARS)
     assert archive.server.requests_for("GET", path) == [path] * 3
     assert (tmp_path / "phot/I" / f"{STARS[0]}.dat").read_bytes() == (
-        archive.folder / "phot/I" / f"{STARS[0]}.dat").read_bytes()
+        archive.folder / "phot/I" / f"{STARS[0]}.dat"
+    ).read_bytes()
 
 
 def test_persistent_server_errors_fail_one_file_only(archive: Archive, tmp_path: Path) -> None:
     path = archive.path(f"phot/I/{STARS[0]}.dat")
     archive.server.fail_with[path] = [500] * 10
-    report = download_ogle(COLLECTION, tmp_path, base_url=archive.base_url, archive=False,
-                           timeout=5, retries=2, backoff=0.01)
+    report = download_ogle(
+        COLLECTION, tmp_path, base_url=archive.base_url, archive=False, timeout=5, retries=2, backoff=0.01
+    )
     assert report.failed == 1 and not report.ok
     assert report.failures[0].url.endswith(f"phot/I/{STARS[0]}.dat")
     assert "HTTP 500" in report.failures[0].reason and "3 attempts" in report.failures[0].reason
@@ -375,8 +382,9 @@ def test_persistent_server_errors_fail_one_file_only(archive: Archive, tmp_path:
 def test_connection_closed_mid_body_leaves_no_partial_file(archive: Archive, tmp_path: Path) -> None:
     star = f"phot/I/{STARS[1]}.dat"
     archive.server.truncate.add(archive.path(star))
-    report = download_ogle(COLLECTION, tmp_path, base_url=archive.base_url, archive=False,
-                           timeout=5, retries=1, backoff=0.01)
+    report = download_ogle(
+        COLLECTION, tmp_path, base_url=archive.base_url, archive=False, timeout=5, retries=1, backoff=0.01
+    )
     assert report.failed == 1 and report.failures[0].url.endswith(star)
     assert "IncompleteRead" in report.failures[0].reason
     assert len(archive.server.requests_for("GET", star)) == 2
@@ -385,8 +393,9 @@ def test_connection_closed_mid_body_leaves_no_partial_file(archive: Archive, tmp
 
     # an older complete copy of a different size stays untouched by a failed re-download
     (tmp_path / star).write_text("old copy\n")
-    report = download_ogle(COLLECTION, tmp_path, base_url=archive.base_url, archive=False,
-                           timeout=5, retries=0, backoff=0.01)
+    report = download_ogle(
+        COLLECTION, tmp_path, base_url=archive.base_url, archive=False, timeout=5, retries=0, backoff=0.01
+    )
     assert report.failed == 1 and (tmp_path / star).read_text() == "old copy\n"
     assert not _partial_files(tmp_path)
 
@@ -450,10 +459,12 @@ def test_absolute_and_dotdot_members_are_rejected(tmp_path: Path, bad: str) -> N
 
 def test_only_regular_files_of_wanted_bands_are_extracted(tmp_path: Path) -> None:
     tar = tmp_path / "a.tar.gz"
-    tar.write_bytes(_tar_bytes(
-        {"./phot/I/A.dat": b"1\n", "V/B.dat": b"2\n", "phot/V/C.dat": b"3\n", "notes.txt": b"n\n"},
-        symlink="phot/I/link.dat",
-    ))
+    tar.write_bytes(
+        _tar_bytes(
+            {"./phot/I/A.dat": b"1\n", "V/B.dat": b"2\n", "phot/V/C.dat": b"3\n", "notes.txt": b"n\n"},
+            symlink="phot/I/link.dat",
+        )
+    )
     result = extract_phot_archive(tar, tmp_path / "d", bands=["I"])
     assert (result.extracted, result.skipped_existing, result.ignored) == (1, 0, 4)
     assert (tmp_path / "d/phot/I/A.dat").read_bytes() == b"1\n"
@@ -469,8 +480,11 @@ def test_unreadable_archive_is_a_clear_error(tmp_path: Path) -> None:
         extract_phot_archive(bad, tmp_path)
 
 
-@given(st.lists(st.sampled_from(["phot", "I", "V", "..", ".", "", "a.dat", "OGLE-X.dat", "/", "\\"]),
-                min_size=1, max_size=5))
+@given(
+    st.lists(
+        st.sampled_from(["phot", "I", "V", "..", ".", "", "a.dat", "OGLE-X.dat", "/", "\\"]), min_size=1, max_size=5
+    )
+)
 def test_member_targets_never_escape_the_destination(parts: list[str]) -> None:
     dest = Path("/data/dest")
     name = "/".join(parts)
@@ -511,8 +525,13 @@ def test_real_ogle_files_round_trip_through_http(tmp_path: Path) -> None:
     thread.start()
     try:
         start = time.perf_counter()
-        report = download_ogle(COLLECTION, tmp_path / "dest", limit=5, **FAST,
-                               base_url=f"http://127.0.0.1:{server.server_port}/ogle4/OCVS/")
+        report = download_ogle(
+            COLLECTION,
+            tmp_path / "dest",
+            limit=5,
+            **FAST,
+            base_url=f"http://127.0.0.1:{server.server_port}/ogle4/OCVS/",
+        )
         elapsed = time.perf_counter() - start
     finally:
         server.shutdown()
@@ -594,40 +613,80 @@ Format of files ecl.dat:
 
 def _rrlyr_files() -> tuple[dict[str, str], dict[str, tuple[str, str, float]]]:
     """blg/rrlyr: README, ident.dat (OIII layout), RRab.dat, RRc.dat; expected labels."""
-    stars = {"OGLE-BLG-RRLYR-00001": ("RRab", 0.5512345), "OGLE-BLG-RRLYR-00002": ("RRc", 0.3012345),
-             "OGLE-BLG-RRLYR-00003": ("RRab", 0.6101234)}
+    stars = {
+        "OGLE-BLG-RRLYR-00001": ("RRab", 0.5512345),
+        "OGLE-BLG-RRLYR-00002": ("RRc", 0.3012345),
+        "OGLE-BLG-RRLYR-00003": ("RRab", 0.6101234),
+    }
     ident = "".join(
-        _fixed((1, star), (23, "BLG101.2"), (32, f"{100 + i:>6}"), (39, sub), (45, f"17:59:{i:02d}.50"),
-               (57, "-29:05:03.0"), (69, f"BUL_SC1 {i}"))
-        for i, (star, (sub, _)) in enumerate(stars.items()))
+        _fixed(
+            (1, star),
+            (23, "BLG101.2"),
+            (32, f"{100 + i:>6}"),
+            (39, sub),
+            (45, f"17:59:{i:02d}.50"),
+            (57, "-29:05:03.0"),
+            (69, f"BUL_SC1 {i}"),
+        )
+        for i, (star, (sub, _)) in enumerate(stars.items())
+    )
     tables = {"RRab.dat": "", "RRc.dat": ""}
     for star, (sub, period) in stars.items():
-        tables[f"{sub}.dat"] += _fixed((1, star), (23, "15.123"), (30, "16.456"), (38, f"{period:9.7f}"),
-                                       (48, "0.0000012"), (59, "3000.12345"), (71, "0.612"))
+        tables[f"{sub}.dat"] += _fixed(
+            (1, star),
+            (23, "15.123"),
+            (30, "16.456"),
+            (38, f"{period:9.7f}"),
+            (48, "0.0000012"),
+            (59, "3000.12345"),
+            (71, "0.612"),
+        )
     expected = {star: ("RRLYR", sub, period) for star, (sub, period) in stars.items()}
     return {"README": _RRLYR_README, "ident.dat": ident, **tables}, expected
 
 
 def _ecl_files() -> tuple[dict[str, str], dict[str, tuple[str, str, float]]]:
     """lmc/ecl: README, ident.dat (OIII layout with types EC/ED/ESD), ecl.dat; expected labels."""
-    stars = {"OGLE-LMC-ECL-00001": ("EC", 0.35123456), "OGLE-LMC-ECL-00002": ("ED", 2.71234567),
-             "OGLE-LMC-ECL-00003": ("ESD", 1.11111111)}
+    stars = {
+        "OGLE-LMC-ECL-00001": ("EC", 0.35123456),
+        "OGLE-LMC-ECL-00002": ("ED", 2.71234567),
+        "OGLE-LMC-ECL-00003": ("ESD", 1.11111111),
+    }
     ident = "".join(
-        _fixed((1, star), (21, "LMC100.1"), (30, f"{100 + i:>6}"), (37, kind), (41, f"05:{i:02d}:12.34"),
-               (53, "-69:20:30.5"))
-        for i, (star, (kind, _)) in enumerate(stars.items()))
+        _fixed(
+            (1, star),
+            (21, "LMC100.1"),
+            (30, f"{100 + i:>6}"),
+            (37, kind),
+            (41, f"05:{i:02d}:12.34"),
+            (53, "-69:20:30.5"),
+        )
+        for i, (star, (kind, _)) in enumerate(stars.items())
+    )
     table = "".join(
-        _fixed((1, star), (21, "18.100"), (28, "18.500"), (35, f"{period:12.8f}"), (49, f"{3000.5:12.6f}"),
-               (62, " 0.450"), (69, "0.120"))
-        for star, (_, period) in stars.items())
+        _fixed(
+            (1, star),
+            (21, "18.100"),
+            (28, "18.500"),
+            (35, f"{period:12.8f}"),
+            (49, f"{3000.5:12.6f}"),
+            (62, " 0.450"),
+            (69, "0.120"),
+        )
+        for star, (_, period) in stars.items()
+    )
     expected = {star: ("ECL", kind, period) for star, (kind, period) in stars.items()}
     return {"README": _ECL_README, "ident.dat": ident, "ecl.dat": table}, expected
 
 
-@pytest.mark.parametrize(("collection", "folder", "files"), [
-    ("ogle3-blg-rrlyr", "blg/rrlyr", _rrlyr_files), ("ogle3-lmc-ecl", "lmc/ecl", _ecl_files)])
+@pytest.mark.parametrize(
+    ("collection", "folder", "files"),
+    [("ogle3-blg-rrlyr", "blg/rrlyr", _rrlyr_files), ("ogle3-lmc-ecl", "lmc/ecl", _ecl_files)],
+)
 def test_oiii_collection_downloads_and_reads_as_light_curves(
-    tmp_path: Path, collection: str, folder: str,
+    tmp_path: Path,
+    collection: str,
+    folder: str,
     files: Callable[[], tuple[dict[str, str], dict[str, tuple[str, str, float]]]],
 ) -> None:
     served = tmp_path / "served" / "ogle3" / "OIII-CVS" / folder
@@ -643,8 +702,13 @@ def test_oiii_collection_downloads_and_reads_as_light_curves(
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
-        report = download_ogle(collection, tmp_path / "dest", archive=False, **FAST,
-                               base_url=f"http://127.0.0.1:{server.server_port}/ogle3/OIII-CVS/")
+        report = download_ogle(
+            collection,
+            tmp_path / "dest",
+            archive=False,
+            **FAST,
+            base_url=f"http://127.0.0.1:{server.server_port}/ogle3/OIII-CVS/",
+        )
     finally:
         server.shutdown()
         server.server_close()
@@ -669,5 +733,6 @@ def test_served_cepheid_collection_reads_with_table_periods(archive: Archive, tm
     curves = read_ogle(tmp_path, skips=skips, bands=["I"])
     assert skips.total() == 0
     assert [(c.star_id, c.vclass, c.subtype, c.period) for c in curves] == [
-        (star, "CEP", "F", 3.1234567) for star in STARS]
+        (star, "CEP", "F", 3.1234567) for star in STARS
+    ]
     assert curves[0].meta["mean_mag"] == {"I": 15.0, "V": 15.7}

@@ -8,8 +8,17 @@ import pytest
 from varsynth.generation.engine import _factorize_strings, _medians
 
 
-@pytest.mark.parametrize("pool", [["I"], ["g", "r", "i", "u", "z", "y"], ["G", "BP", "RP"], ["B", "BP", "A", "AB"],
-                                  ["long", "x", "lon"], ["é", "e", "ü"]])
+@pytest.mark.parametrize(
+    "pool",
+    [
+        ["I"],
+        ["g", "r", "i", "u", "z", "y"],
+        ["G", "BP", "RP"],
+        ["B", "BP", "A", "AB"],
+        ["long", "x", "lon"],
+        ["é", "e", "ü"],
+    ],
+)
 def test_factorize_strings_is_np_unique(pool):
     values = np.array(pool)[np.random.default_rng(len(pool)).integers(0, len(pool), 500)]
     names, codes = _factorize_strings(values)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import shared_dir
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import shared_dir
 from varsynth.surveys.eros import (
     NO_FLUX_MAG,
     parse_bracketed,
@@ -99,7 +99,10 @@ def eros_root(tmp_path: Path) -> Path:
         tmp_path,
         "test",
         [catalog_row("135_9613"), catalog_row("20_7", type_code="2.0", period="9.0", div="3.0")],
-        [curves_row("135_9613", B1, R1), curves_row("20_7", ([5.0, 5.0, 6.0], [17.0, 17.1, 17.2], [0.1, 0.1, 0.1]), R1)],
+        [
+            curves_row("135_9613", B1, R1),
+            curves_row("20_7", ([5.0, 5.0, 6.0], [17.0, 17.1, 17.2], [0.1, 0.1, 0.1]), R1),
+        ],
     )
     return tmp_path
 

@@ -6,8 +6,8 @@ import json
 import re
 
 import pytest
-
 from helpers import write_tiny_dataset
+
 from varsynth.cli import main
 from varsynth.evaluation.report import SECTIONS
 
@@ -15,9 +15,23 @@ from varsynth.evaluation.report import SECTIONS
 def test_quick_evaluation_writes_a_complete_report(tmp_path, capsys):
     data = write_tiny_dataset(tmp_path / "data")
     report = tmp_path / "report"
-    code = main(["evaluate", "--model", "default", "--data", str(data), "--report", str(report), "--quick",
-                 "--shared", str(tmp_path / "no-shared-data"), "--json", str(tmp_path / "copy.json"),
-                 "--no-progress"])
+    code = main(
+        [
+            "evaluate",
+            "--model",
+            "default",
+            "--data",
+            str(data),
+            "--report",
+            str(report),
+            "--quick",
+            "--shared",
+            str(tmp_path / "no-shared-data"),
+            "--json",
+            str(tmp_path / "copy.json"),
+            "--no-progress",
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
     assert "report.md" in out and "targets of issue #11, default:" in out

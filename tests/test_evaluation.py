@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-
 from helpers import write_tiny_dataset
+
 from varsynth.evaluation.card import write_model_card
 from varsynth.evaluation.compare import write_comparison
 from varsynth.evaluation.reconstruction import fourier_fit, summarise_reconstruction
@@ -77,7 +77,14 @@ def test_comparison_tables(tiny_run, tmp_path):
 def test_summary_has_an_all_row():
     import pandas as pd
 
-    rows = pd.DataFrame({"vclass": ["A", "A", "B"], "model_chi2": [1.0, 3.0, 5.0], "model_rms_mmag": [1, 2, 3],
-                         "fourier_chi2": [1, 1, 1], "fourier_rms_mmag": [1, 1, 1]})
+    rows = pd.DataFrame(
+        {
+            "vclass": ["A", "A", "B"],
+            "model_chi2": [1.0, 3.0, 5.0],
+            "model_rms_mmag": [1, 2, 3],
+            "fourier_chi2": [1, 1, 1],
+            "fourier_rms_mmag": [1, 1, 1],
+        }
+    )
     summary = summarise_reconstruction(rows)
     assert summary.loc["A", "model_chi2"] == 2.0 and summary.loc["all", "n"] == 3

@@ -8,8 +8,8 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
-
 from helpers import write_tiny_dataset
+
 from varsynth.data.io import json_safe
 from varsynth.evaluation.curves import folded_curves, fourier_table, real_curves, twin_curves
 from varsynth.evaluation.report import markdown_table
@@ -59,8 +59,14 @@ def test_twins_with_noise_scatter_by_the_real_errors(tiny_dataset, default_model
 
 
 def test_folded_generated_curves_fold_on_their_own_period_and_epoch(default_model):
-    table = generate_table(StarRequest("RRLYR", period=0.5, epoch=60000.0), n=3, cadence="uniform",
-                           model=default_model, seed=0, noise=False)
+    table = generate_table(
+        StarRequest("RRLYR", period=0.5, epoch=60000.0),
+        n=3,
+        cadence="uniform",
+        model=default_model,
+        seed=0,
+        noise=False,
+    )
     curves = folded_curves(table)
     assert len(curves) == 3 * len(set(table["band"]))
     first = curves.iloc[0]
@@ -74,8 +80,12 @@ def test_folded_generated_curves_fold_on_their_own_period_and_epoch(default_mode
 
 
 def test_fourier_table_gives_nan_for_too_few_points():
-    curves = pd.DataFrame({"sample_id": ["a", "b"], "phase": [np.linspace(0, 1, 5, endpoint=False),
-                                                            np.linspace(0, 1, 50, endpoint=False)]})
+    curves = pd.DataFrame(
+        {
+            "sample_id": ["a", "b"],
+            "phase": [np.linspace(0, 1, 5, endpoint=False), np.linspace(0, 1, 50, endpoint=False)],
+        }
+    )
     curves["mag"] = [0.3 * np.cos(2 * math.pi * p) for p in curves["phase"]]
     curves["mag_err"] = [np.full(p.size, 0.01) for p in curves["phase"]]
     params = fourier_table(curves)
@@ -99,8 +109,11 @@ def test_summary_table_puts_models_side_by_side_with_their_references():
     from varsynth.evaluation.report import _headline_table
 
     def section(value, ref):
-        return Section("recovery", "t", {"headline": {"fraction": value, "auc": 0.9},
-                                          "headline_reference": {"fraction": ref, "auc": 0.5}})
+        return Section(
+            "recovery",
+            "t",
+            {"headline": {"fraction": value, "auc": 0.9}, "headline_reference": {"fraction": ref, "auc": 0.5}},
+        )
 
     table = _headline_table({"a": {"recovery": section(0.8, 0.7)}, "b": {"recovery": section(0.6, 0.75)}})
     rows = table.set_index("metric")
@@ -114,8 +127,9 @@ def test_a_failing_check_is_reported_and_the_others_still_run(tmp_path, monkeypa
 
     data = write_tiny_dataset(tmp_path / "data", stars_per_class=6)
     monkeypatch.setitem(report.SECTIONS, "broken", ("varsynth.evaluation.no_such_module", "evaluate"))
-    content = report.evaluate_models([default_model], data, tmp_path / "r", quick=True, sections=["broken", "reconstruction"],
-                                     progress=False)
+    content = report.evaluate_models(
+        [default_model], data, tmp_path / "r", quick=True, sections=["broken", "reconstruction"], progress=False
+    )
     assert content["settings"]["failed"] == ["broken (default)"]
     sections = content["models"]["default"]["sections"]
     assert "ModuleNotFoundError" in sections["broken"]["error"] and sections["reconstruction"]["headline"]
@@ -133,8 +147,11 @@ def test_a_twin_is_drawn_from_training_stars_of_the_real_stars_subtype():
 
     n = 40
     catalog = PhysicsCatalog(
-        vclass=np.array(["ECL"] * n + ["RRLYR"] * 5), subtype=np.array(["EW"] * 30 + ["EA"] * 10 + ["RRab"] * 5),
-        phys=np.tile([[np.nan, 3.0, -0.4]], (n + 5, 1)), wave_eff=np.full(n + 5, 550.0))
+        vclass=np.array(["ECL"] * n + ["RRLYR"] * 5),
+        subtype=np.array(["EW"] * 30 + ["EA"] * 10 + ["RRab"] * 5),
+        phys=np.tile([[np.nan, 3.0, -0.4]], (n + 5, 1)),
+        wave_eff=np.full(n + 5, 550.0),
+    )
     given = np.array([np.nan, np.nan, -0.4])
     rng = np.random.default_rng(0)
     ea = {_neighbour(catalog, "ECL", "EA", given, rng) for _ in range(200)}

@@ -21,8 +21,15 @@ def known_data(n: int, seed: int) -> FlowData:
     cls = torch.randint(0, 2, (n,), generator=g)
     phys = torch.randn(n, 3, generator=g)
     mu = torch.stack([3.0 * cls + 0.8 * phys[:, 0], -2.0 * cls], dim=1) + 0.1 * torch.randn(n, Z, generator=g)
-    return FlowData(mu=mu, sigma=torch.full((n, Z), 1e-3), log_amp=-0.5 + 0.3 * cls + 0.05 * torch.randn(n, generator=g),
-                    class_index=cls, phys=phys, phys_mask=torch.ones(n, 3), wave=torch.full((n,), 0.8))
+    return FlowData(
+        mu=mu,
+        sigma=torch.full((n, Z), 1e-3),
+        log_amp=-0.5 + 0.3 * cls + 0.05 * torch.randn(n, generator=g),
+        class_index=cls,
+        phys=phys,
+        phys_mask=torch.ones(n, 3),
+        wave=torch.full((n,), 0.8),
+    )
 
 
 def model() -> CVAE:
@@ -43,8 +50,9 @@ def test_sampling_inverts_the_flow_exactly():
 
 def test_fitted_flow_learns_a_known_conditional_and_round_trips(tmp_path):
     train, val = known_data(1500, 0), known_data(400, 1)
-    flow, metrics = fit_flow(model(), train, val, FlowConfig(transforms=2, hidden=32, epochs=15, batch_size=128,
-                                                             lr=3e-3), progress=False)
+    flow, metrics = fit_flow(
+        model(), train, val, FlowConfig(transforms=2, hidden=32, epochs=15, batch_size=128, lr=3e-3), progress=False
+    )
     assert metrics["epochs"] >= 1 and np.isfinite(metrics["val_log_likelihood"])
     phys = torch.tensor([[1.0, 0.0, 0.0]]).repeat(2000, 1)
     for cls, expected in ((0, [0.8, 0.0, -0.5]), (1, [3.8, -2.0, -0.2])):
@@ -57,12 +65,16 @@ def test_fitted_flow_learns_a_known_conditional_and_round_trips(tmp_path):
     with torch.no_grad():
         ctx_true = flow.context(val.class_index, val.phys, val.phys_mask, val.wave)
         ctx_swap = flow.context(1 - val.class_index, val.phys, val.phys_mask, val.wave)
-        assert (flow.log_prob(val.mu, val.log_amp, ctx_true) > flow.log_prob(val.mu, val.log_amp, ctx_swap)).float().mean() > 0.95
+        assert (
+            flow.log_prob(val.mu, val.log_amp, ctx_true) > flow.log_prob(val.mu, val.log_amp, ctx_swap)
+        ).float().mean() > 0.95
     save_flow(tmp_path, flow, metrics)
     again, saved = load_flow(tmp_path)
     assert saved == metrics
     with torch.no_grad():
-        torch.testing.assert_close(again.log_prob(val.mu, val.log_amp, ctx_true), flow.log_prob(val.mu, val.log_amp, ctx_true))
+        torch.testing.assert_close(
+            again.log_prob(val.mu, val.log_amp, ctx_true), flow.log_prob(val.mu, val.log_amp, ctx_true)
+        )
 
 
 def test_missing_flow_is_a_clear_error(tmp_path):
@@ -90,8 +102,9 @@ def test_base_codes_of_a_learned_conditional_are_standard_normal():
     from varsynth.latent.flow import base_codes
 
     train, val = known_data(1500, 0), known_data(600, 1)
-    flow, _ = fit_flow(model(), train, val, FlowConfig(transforms=2, hidden=32, epochs=15, batch_size=128, lr=3e-3),
-                       progress=False)
+    flow, _ = fit_flow(
+        model(), train, val, FlowConfig(transforms=2, hidden=32, epochs=15, batch_size=128, lr=3e-3), progress=False
+    )
     codes = base_codes(flow, val)
     assert codes.shape == (600, Z + 1) and np.isfinite(codes).all()
     np.testing.assert_allclose(codes.mean(axis=0), 0.0, atol=0.2)

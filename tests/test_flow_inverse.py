@@ -20,8 +20,9 @@ def _random_weights(flow: torch.nn.Module, seed: int, scale: float = 0.3) -> Non
 
 
 def _inputs(flow: LatentFlow, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-    ctx = flow.context(torch.randint(0, 8, (n,)), torch.randn(n, 3), (torch.rand(n, 3) > 0.3).float(),
-                       0.4 + torch.rand(n))
+    ctx = flow.context(
+        torch.randint(0, 8, (n,)), torch.randn(n, 3), (torch.rand(n, 3) > 0.3).float(), 0.4 + torch.rand(n)
+    )
     return ctx, 2.5 * torch.randn(n, flow.latent_dim + 1)  # some beyond the splines' bound of 5: identity tails
 
 
@@ -98,8 +99,12 @@ def test_default_model_draws_match_zuko():
     gm = load_model("default")
     n = 300
     torch.manual_seed(0)
-    ctx = gm.flow.context(torch.randint(0, gm.flow.n_classes, (n,)), torch.randn(n, gm.flow.n_physics),
-                          torch.ones(n, gm.flow.n_physics), torch.full((n,), 0.8))
+    ctx = gm.flow.context(
+        torch.randint(0, gm.flow.n_classes, (n,)),
+        torch.randn(n, gm.flow.n_physics),
+        torch.ones(n, gm.flow.n_physics),
+        torch.full((n,), 0.8),
+    )
     noise = torch.randn(n, gm.flow.latent_dim + 1)
     with torch.inference_mode():
         fast = apply_inverse(inverse_plan(gm.flow.flow), noise, ctx)
@@ -118,8 +123,9 @@ def test_generation_with_the_fast_inverse_matches_zukos(monkeypatch):
 
     def run() -> pa.Table:
         gm.flow._plan_key = None
-        return pa.concat_tables(iter_generate(StarRequest("RRLYR"), n=12, cadence="lsst-wfd", model=gm, seed=3,
-                                              chunk_size=5))
+        return pa.concat_tables(
+            iter_generate(StarRequest("RRLYR"), n=12, cadence="lsst-wfd", model=gm, seed=3, chunk_size=5)
+        )
 
     fast = run()
     monkeypatch.setattr(flow_module, "inverse_plan", lambda flow: None)

@@ -13,8 +13,12 @@ from varsynth.evaluation.fourier import fourier_parameters
 
 def test_pure_sinusoid_parameters():
     phase = np.linspace(0, 1, 300, endpoint=False)
-    mag = 15.0 + 0.3 * np.cos(2 * math.pi * phase + 0.5) + 0.1 * np.cos(4 * math.pi * phase + 2.0) \
+    mag = (
+        15.0
+        + 0.3 * np.cos(2 * math.pi * phase + 0.5)
+        + 0.1 * np.cos(4 * math.pi * phase + 2.0)
         + 0.05 * np.cos(6 * math.pi * phase + 1.0)
+    )
     p = fourier_parameters(phase, mag)
     assert p["R21"] == pytest.approx(1 / 3, abs=1e-9) and p["R31"] == pytest.approx(1 / 6, abs=1e-9)
     assert p["phi21"] == pytest.approx(2.0 - 2 * 0.5, abs=1e-9)
@@ -26,8 +30,14 @@ def test_pure_sinusoid_parameters():
 def test_phase_differences_do_not_depend_on_the_epoch():
     rng = np.random.default_rng(0)
     phase = rng.uniform(0, 1, 200)
-    shape = lambda ph: 0.4 * np.cos(2 * math.pi * ph) + 0.15 * np.cos(4 * math.pi * ph + 1.2) \
-        + 0.07 * np.cos(6 * math.pi * ph + 2.5)  # noqa: E731
+
+    def shape(ph):
+        return (
+            0.4 * np.cos(2 * math.pi * ph)
+            + 0.15 * np.cos(4 * math.pi * ph + 1.2)
+            + 0.07 * np.cos(6 * math.pi * ph + 2.5)
+        )
+
     a = fourier_parameters(phase, shape(phase))
     b = fourier_parameters(phase, shape(phase + 0.37))
     for key in ("R21", "phi21", "R31", "phi31", "amplitude"):

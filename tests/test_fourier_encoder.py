@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import torch
 
+from varsynth.config import ConfigError
 from varsynth.models.config import ModelConfig
 from varsynth.models.cvae import CVAE
 from varsynth.models.fourier_encoder import fourier_design, fourier_features
 from varsynth.models.loss import kl_latent, pelsvae_loss, weighted_mse
-from varsynth.config import ConfigError
 
 
 def _curve(phase: torch.Tensor) -> torch.Tensor:
@@ -40,8 +40,9 @@ def test_padding_and_point_order_do_not_change_the_features():
     perm = torch.randperm(50, generator=g)
     shuffled = fourier_features(phase[:, perm], mag[:, perm], err[:, perm], ones, harmonics=6, ridge=1e-3, min_err=1e-3)
     pad = lambda x, v: torch.cat([x, torch.full((1, 30), v, dtype=x.dtype)], dim=1)  # noqa: E731
-    padded = fourier_features(pad(phase, 0.0), pad(mag, 0.0), pad(err, 0.0), pad(ones, 0.0), harmonics=6,
-                              ridge=1e-3, min_err=1e-3)
+    padded = fourier_features(
+        pad(phase, 0.0), pad(mag, 0.0), pad(err, 0.0), pad(ones, 0.0), harmonics=6, ridge=1e-3, min_err=1e-3
+    )
     assert torch.allclose(base, shuffled, atol=1e-9)
     assert torch.allclose(base, padded, atol=1e-9)
 
@@ -49,8 +50,9 @@ def test_padding_and_point_order_do_not_change_the_features():
 def test_ridge_keeps_sparse_fits_finite_and_damps_high_harmonics():
     phase = torch.tensor([[0.0, 0.3, 0.6]], dtype=torch.float64)
     mag = torch.tensor([[0.0, 1.0, 0.5]], dtype=torch.float64)
-    feats = fourier_features(phase, mag, torch.full_like(mag, 0.05), torch.ones_like(mag), harmonics=10,
-                             ridge=1e-2, min_err=1e-3)
+    feats = fourier_features(
+        phase, mag, torch.full_like(mag, 0.05), torch.ones_like(mag), harmonics=10, ridge=1e-2, min_err=1e-3
+    )
     assert torch.isfinite(feats).all()
     coef = feats[0, :21].abs()
     assert coef[10] < coef[1] and coef[20] < coef[11]  # a_10 < a_1, b_10 < b_1
@@ -62,14 +64,26 @@ def test_design_matrix_is_periodic():
 
 
 def test_fourier_encoder_model_encodes_and_decodes():
-    cfg = ModelConfig(arch="fourier", decoder="periodic", hidden=16, latent_dim=5, physics=("teff", "period"),
-                      decoder_physics=True, condition_wavelength=True)
+    cfg = ModelConfig(
+        arch="fourier",
+        decoder="periodic",
+        hidden=16,
+        latent_dim=5,
+        physics=("teff", "period"),
+        decoder_physics=True,
+        condition_wavelength=True,
+    )
     model = CVAE(cfg).eval()
     b, t = 4, 30
     batch = {
-        "phase": torch.rand(b, t), "mag": torch.rand(b, t), "mag_err": torch.full((b, t), 0.02),
-        "mask": torch.ones(b, t, dtype=torch.bool), "class_index": torch.tensor([0, 1, 2, 3]),
-        "phys": torch.zeros(b, 2), "phys_mask": torch.ones(b, 2), "wave": torch.full((b,), 0.8),
+        "phase": torch.rand(b, t),
+        "mag": torch.rand(b, t),
+        "mag_err": torch.full((b, t), 0.02),
+        "mask": torch.ones(b, t, dtype=torch.bool),
+        "class_index": torch.tensor([0, 1, 2, 3]),
+        "phys": torch.zeros(b, 2),
+        "phys_mask": torch.ones(b, 2),
+        "wave": torch.full((b,), 0.8),
     }
     mag_hat, err_hat, mu, logvar = model(batch)
     assert mag_hat.shape == (b, t) and mu.shape == (b, 5) and torch.isfinite(mag_hat).all()

@@ -13,24 +13,85 @@ import io
 import math
 
 import pytest
+from fuzzing import JUNK_FIELDS, fuzz_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fuzzing import JUNK_FIELDS, fuzz_settings
 from varsynth import cli
 from varsynth.taxonomy import CLASSES
 
 pytestmark = pytest.mark.fuzz
 
-COMMANDS = [["data", "build"], ["data", "crossmatch"], ["data", "download"], ["data", "collections"], ["train"],
-            ["generate"], ["training-set"], ["infer"], ["calibrate"], ["compare"], ["card"], ["evaluate"],
-            ["bench"], ["sweep"], ["regress"], ["export"], ["data"], [], ["nope"]]
-OPTIONS = ["--class", "-n", "-o", "--out", "--cadence", "--cadence-option", "--cadence-file", "--teff", "--period",
-           "--seed", "--bands", "--format", "--plot", "--json", "--config", "--data", "--model", "--per-class",
-           "--classes", "--band", "--survey", "--candidates", "--trials", "--ra", "--dec", "--chunk-size", "-v",
-           "--verbose", "--no-noise", "--phases", "--limit", "--arch", "--help", "--version", "--", "-", "--cad", "--o"]
-TOKEN = st.sampled_from(OPTIONS) | st.sampled_from(JUNK_FIELDS) | st.sampled_from(list(CLASSES)) | st.text(max_size=10) \
-    | st.floats().map(repr) | st.integers().map(str) | st.just("out.parquet")
+COMMANDS = [
+    ["data", "build"],
+    ["data", "crossmatch"],
+    ["data", "download"],
+    ["data", "collections"],
+    ["train"],
+    ["generate"],
+    ["training-set"],
+    ["infer"],
+    ["calibrate"],
+    ["compare"],
+    ["card"],
+    ["evaluate"],
+    ["bench"],
+    ["sweep"],
+    ["regress"],
+    ["export"],
+    ["data"],
+    [],
+    ["nope"],
+]
+OPTIONS = [
+    "--class",
+    "-n",
+    "-o",
+    "--out",
+    "--cadence",
+    "--cadence-option",
+    "--cadence-file",
+    "--teff",
+    "--period",
+    "--seed",
+    "--bands",
+    "--format",
+    "--plot",
+    "--json",
+    "--config",
+    "--data",
+    "--model",
+    "--per-class",
+    "--classes",
+    "--band",
+    "--survey",
+    "--candidates",
+    "--trials",
+    "--ra",
+    "--dec",
+    "--chunk-size",
+    "-v",
+    "--verbose",
+    "--no-noise",
+    "--phases",
+    "--limit",
+    "--arch",
+    "--help",
+    "--version",
+    "--",
+    "-",
+    "--cad",
+    "--o",
+]
+TOKEN = (
+    st.sampled_from(OPTIONS)
+    | st.sampled_from(JUNK_FIELDS)
+    | st.sampled_from(list(CLASSES))
+    | st.text(max_size=10)
+    | st.floats().map(repr)
+    | st.integers().map(str)
+    | st.just("out.parquet")
+)
 
 
 def parse(argv: list[str]) -> tuple[argparse.Namespace | None, int | None]:
@@ -55,12 +116,17 @@ def test_any_argument_list_parses_or_exits_with_usage_status(argv: list[str]) ->
     assert args.command in {c[0] for c in COMMANDS if c}
 
 
-@given(vclass=st.sampled_from(list(CLASSES)), n=st.integers(-10, 10**12), teff=st.floats(allow_nan=True),
-       seed=st.integers(-(2**63), 2**63), options=st.lists(st.text(min_size=1),
-                                                          max_size=3))
+@given(
+    vclass=st.sampled_from(list(CLASSES)),
+    n=st.integers(-10, 10**12),
+    teff=st.floats(allow_nan=True),
+    seed=st.integers(-(2**63), 2**63),
+    options=st.lists(st.text(min_size=1), max_size=3),
+)
 @fuzz_settings()
-def test_generate_options_keep_their_values_and_types(vclass: str, n: int, teff: float, seed: int,
-                                                      options: list[str]) -> None:
+def test_generate_options_keep_their_values_and_types(
+    vclass: str, n: int, teff: float, seed: int, options: list[str]
+) -> None:
     # "--teff=-1e+16": argparse takes a separate "-1e+16" for an option (only -N and -N.N are numbers)
     argv = ["generate", "--class", vclass, "-n", str(n), f"--teff={teff!r}", f"--seed={seed}", "-o", "x.csv"]
     for option in options:

@@ -20,9 +20,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from astropy.table import Table
-from hypothesis import given
-from hypothesis import strategies as st
-
 from fuzzing import (
     compressed,
     damaged_bytes,
@@ -31,6 +28,9 @@ from fuzzing import (
     integers,
     numbers,
 )
+from hypothesis import given
+from hypothesis import strategies as st
+
 from varsynth.cadences.base import Epochs
 from varsynth.cadences.files import read_epochs
 from varsynth.inference.observations import MIN_POINTS, InputError, read_observations, usable_points
@@ -68,8 +68,9 @@ def nonblank_lines(data: bytes) -> int | None:
 
 # --- OGLE-III -------------------------------------------------------------------------------
 
-OGLE_PHOT_ROW = st.lists(st.tuples(numbers(1000, 6000), numbers(10, 22), numbers(0.001, 0.5)).map(list),
-                         min_size=1, max_size=1).map(lambda r: r[0])
+OGLE_PHOT_ROW = st.lists(
+    st.tuples(numbers(1000, 6000), numbers(10, 22), numbers(0.001, 0.5)).map(list), min_size=1, max_size=1
+).map(lambda r: r[0])
 OGLE_PHOT = delimited_file(OGLE_PHOT_ROW, header=None, sep=" ")
 
 
@@ -90,19 +91,31 @@ def test_ogle_photometry(work: Path, data: bytes) -> None:
 
 OCVS_ROW = st.builds(
     lambda n, mode, h, m, s, d, dm, ds, x4, x3: (
-        f"OGLE-LMC-CEP-{n:04d}  {mode:>7}  {h:02d}:{m:02d}:{s:05.2f} -{d:02d}:{dm:02d}:{ds:04.1f}  "
-        f"{x4:<15} {x3:<15}"),
-    st.integers(0, 9999), st.sampled_from(["F", "1O", "1O/2O", "F/1O", "2O/3O", "-"]),
-    st.integers(0, 23), st.integers(0, 59), st.floats(0, 59.99), st.integers(0, 89), st.integers(0, 59),
-    st.floats(0, 59.9), st.from_regex(r"LMC5\d\d\.\d\d\.\d{1,5}", fullmatch=True),
+        f"OGLE-LMC-CEP-{n:04d}  {mode:>7}  {h:02d}:{m:02d}:{s:05.2f} -{d:02d}:{dm:02d}:{ds:04.1f}  {x4:<15} {x3:<15}"
+    ),
+    st.integers(0, 9999),
+    st.sampled_from(["F", "1O", "1O/2O", "F/1O", "2O/3O", "-"]),
+    st.integers(0, 23),
+    st.integers(0, 59),
+    st.floats(0, 59.99),
+    st.integers(0, 89),
+    st.integers(0, 59),
+    st.floats(0, 59.9),
+    st.from_regex(r"LMC5\d\d\.\d\d\.\d{1,5}", fullmatch=True),
     st.from_regex(r"LMC1\d\d\.\d\.\d{1,4}", fullmatch=True),
 ).map(lambda line: [line])
 OIII_ROW = st.builds(
     lambda n, field, num, label, h, m, s, d: (
-        f"OGLE-BLG-LPV-{n:06d} {field} {num:>6} {label:<4}  {h:02d}:{m:02d}:{s:05.2f} +{d:02d}:10:20.5  MACHO 1.2.3"),
-    st.integers(0, 999999), st.from_regex(r"BLG1\d\d\.[1-8]", fullmatch=True), st.integers(1, 999999),
-    st.sampled_from(["Mira", "SRV", "OSARG", "EC", "RRab -", "-"]), st.integers(0, 23), st.integers(0, 59),
-    st.floats(0, 59.99), st.integers(0, 89),
+        f"OGLE-BLG-LPV-{n:06d} {field} {num:>6} {label:<4}  {h:02d}:{m:02d}:{s:05.2f} +{d:02d}:10:20.5  MACHO 1.2.3"
+    ),
+    st.integers(0, 999999),
+    st.from_regex(r"BLG1\d\d\.[1-8]", fullmatch=True),
+    st.integers(1, 999999),
+    st.sampled_from(["Mira", "SRV", "OSARG", "EC", "RRab -", "-"]),
+    st.integers(0, 23),
+    st.integers(0, 59),
+    st.floats(0, 59.99),
+    st.integers(0, 89),
 ).map(lambda line: [line])
 OGLE_IDENT = delimited_file(st.one_of(OCVS_ROW, OIII_ROW), header=None, sep="")
 
@@ -117,8 +130,17 @@ def test_ogle_ident(work: Path, data: bytes) -> None:
         frame = ogle.read_ogle_ident(path, skips=skips)
     except ReaderError:
         return
-    assert list(frame.columns) == ["mode", "ra", "dec", "field", "extra_labels", "ogle4_id", "ogle3_id",
-                                   "ogle2_id", "other_id"]
+    assert list(frame.columns) == [
+        "mode",
+        "ra",
+        "dec",
+        "field",
+        "extra_labels",
+        "ogle4_id",
+        "ogle3_id",
+        "ogle2_id",
+        "other_id",
+    ]
     assert frame.index.is_unique and len(frame) > 0
     assert np.isfinite(frame["ra"].to_numpy(dtype=float)).all()
     assert np.isfinite(frame["dec"].to_numpy(dtype=float)).all()
@@ -134,7 +156,8 @@ def test_ogle_ident(work: Path, data: bytes) -> None:
 
 OGLE_TABLE_ROW = st.builds(
     lambda n, values: [f"OGLE-LMC-CEP-{n:04d}", *values],
-    st.integers(0, 9999), st.lists(numbers(-99.99, 20) | st.just("-99.99"), min_size=10, max_size=10),
+    st.integers(0, 9999),
+    st.lists(numbers(-99.99, 20) | st.just("-99.99"), min_size=10, max_size=10),
 )
 OGLE_TABLE = delimited_file(OGLE_TABLE_ROW, header=None, sep="  ")
 
@@ -158,15 +181,36 @@ def test_ogle_param_table(work: Path, data: bytes) -> None:
     assert len(frame) + skips.total() == nonblank_lines(data)
 
 
-CATALOG_COLUMNS = ("ID Field StarID Type Subtype RA DECL ID_OGLE_II ID_MACHO ID_ASAS ID_GCVS ID_OTHER I V "
-                   "P_1 dP_1 T0_1 A_1 R21_1 phi21_1 R31_1 phi31_1 Remarks").split()
+CATALOG_COLUMNS = (
+    "ID Field StarID Type Subtype RA DECL ID_OGLE_II ID_MACHO ID_ASAS ID_GCVS ID_OTHER I V "
+    "P_1 dP_1 T0_1 A_1 R21_1 phi21_1 R31_1 phi31_1 Remarks"
+).split()
 CATALOG_ROW = st.builds(
     lambda n, field, star, kind, ra, dec, values: [
-        f"OGLE-LMC-{kind[0].upper()}-{n:05d}", field, star, kind[0], kind[1], ra, dec, "-99.99", "-99.99", "-99.99",
-        "-99.99", "   ", *values, ""],
-    st.integers(0, 99999), st.from_regex(r"LMC1\d\d\.\d", fullmatch=True), integers(1, 999999),
-    st.sampled_from([("Cep", "F"), ("RRLyr", "RRab"), ("LPV", "Mira"), ("DPV", ""), ("aCep", "1O"), ("T2Cep", "BLHer")]),
-    numbers(0, 23.99), numbers(-89, 89), st.lists(numbers(0, 20) | st.just("-99.99"), min_size=10, max_size=10),
+        f"OGLE-LMC-{kind[0].upper()}-{n:05d}",
+        field,
+        star,
+        kind[0],
+        kind[1],
+        ra,
+        dec,
+        "-99.99",
+        "-99.99",
+        "-99.99",
+        "-99.99",
+        "   ",
+        *values,
+        "",
+    ],
+    st.integers(0, 99999),
+    st.from_regex(r"LMC1\d\d\.\d", fullmatch=True),
+    integers(1, 999999),
+    st.sampled_from(
+        [("Cep", "F"), ("RRLyr", "RRab"), ("LPV", "Mira"), ("DPV", ""), ("aCep", "1O"), ("T2Cep", "BLHer")]
+    ),
+    numbers(0, 23.99),
+    numbers(-89, 89),
+    st.lists(numbers(0, 20) | st.just("-99.99"), min_size=10, max_size=10),
 )
 
 
@@ -200,13 +244,43 @@ def test_ogle3_catalog(work: Path, catalog: tuple[str, bytes]) -> None:
 
 # --- EROS-1 ---------------------------------------------------------------------------------
 
-EROS_HEADER = ("", "patch_id", "star_id_b", "star_id_r", "magnitude_b", "magnitude_r", "asc_d", "asc_m", "asc_s",
-               "dec_d", "dec_m", "dec_s", "period", "frequency", "type", "quality", "div_period")
+EROS_HEADER = (
+    "",
+    "patch_id",
+    "star_id_b",
+    "star_id_r",
+    "magnitude_b",
+    "magnitude_r",
+    "asc_d",
+    "asc_m",
+    "asc_s",
+    "dec_d",
+    "dec_m",
+    "dec_s",
+    "period",
+    "frequency",
+    "type",
+    "quality",
+    "div_period",
+)
 EROS_ROW = st.builds(
-    lambda p, s, values, dec_d, typ, div: [f"{p}_{s}", str(p), str(s), str(s), *values[:5], dec_d, *values[5:9],
-                                           typ, "1.0", div],
-    st.integers(100, 200), st.integers(1, 99999), st.lists(numbers(0, 59), min_size=9, max_size=9),
-    st.sampled_from(["-70.0", "-0.0", "-69", "12"]), st.sampled_from(["1.0", "2.0", "3.0", "4.0", "5.0", "2.5"]),
+    lambda p, s, values, dec_d, typ, div: [
+        f"{p}_{s}",
+        str(p),
+        str(s),
+        str(s),
+        *values[:5],
+        dec_d,
+        *values[5:9],
+        typ,
+        "1.0",
+        div,
+    ],
+    st.integers(100, 200),
+    st.integers(1, 99999),
+    st.lists(numbers(0, 59), min_size=9, max_size=9),
+    st.sampled_from(["-70.0", "-0.0", "-69", "12"]),
+    st.sampled_from(["1.0", "2.0", "3.0", "4.0", "5.0", "2.5"]),
     st.sampled_from(["1.0", "2.0", "7.0", "0.0", "-1"]),
 )
 
@@ -235,11 +309,19 @@ def bracketed(values: list[str]) -> str:
 EROS_CURVE_ROW = st.builds(
     lambda key, lists: [key, *(bracketed(v) for v in lists)],
     st.from_regex(r"1[0-9]{2}_[0-9]{1,5}", fullmatch=True),
-    st.lists(st.lists(numbers(0, 1000) | st.sampled_from(["nan", "25.0", "inf", "0.0"]), max_size=8),
-             min_size=6, max_size=6),
+    st.lists(
+        st.lists(numbers(0, 1000) | st.sampled_from(["nan", "25.0", "inf", "0.0"]), max_size=8), min_size=6, max_size=6
+    ),
 )
-EROS_CURVE_HEADER = ("", "time_points_b", "time_points_r", "light_points_b", "light_points_r", "error_points_b",
-                     "error_points_r")
+EROS_CURVE_HEADER = (
+    "",
+    "time_points_b",
+    "time_points_r",
+    "light_points_b",
+    "light_points_r",
+    "error_points_b",
+    "error_points_r",
+)
 
 
 @given(data=delimited_file(EROS_CURVE_ROW, header=EROS_CURVE_HEADER, sep=","), gz=st.booleans())
@@ -262,7 +344,10 @@ def test_eros1_curves(work: Path, data: bytes, gz: bool) -> None:
 # --- SDSS Stripe 82 -------------------------------------------------------------------------
 
 SDSS_ROW = st.builds(
-    lambda t, m, e, b: [t, m, e, b], numbers(51000, 54500), numbers(-1, 100), numbers(0, 100),
+    lambda t, m, e, b: [t, m, e, b],
+    numbers(51000, 54500),
+    numbers(-1, 100),
+    numbers(0, 100),
     st.sampled_from(["u", "g", "r", "i", "z", "y", " r"]),
 )
 
@@ -283,8 +368,9 @@ def test_sdss_lightcurve(work: Path, data: bytes) -> None:
         assert ((mag > 0) & (np.abs(mag) < 90)).all() and (err < sdss.BAD_ERR).all()
 
 
-SDSS_PERIOD_ROW = st.builds(lambda n, t, p: [n, t, p], integers(1, 99999), st.sampled_from(["ab", "c", "d", "AB"]),
-                            numbers(-1, 2))
+SDSS_PERIOD_ROW = st.builds(
+    lambda n, t, p: [n, t, p], integers(1, 99999), st.sampled_from(["ab", "c", "d", "AB"]), numbers(-1, 2)
+)
 
 
 @given(data=delimited_file(SDSS_PERIOD_ROW, header=("Num", "Type", "Per"), sep=","))
@@ -306,8 +392,12 @@ def test_sdss_periods(work: Path, data: bytes) -> None:
 
 CRTS_ROW = st.builds(
     lambda star, t, m, e, ra, dec: [star, t, m, e, ra, dec],
-    st.sampled_from(["1001004003261", "1001004003261", "1001004003262"]), numbers(53000, 56600), numbers(10, 21),
-    numbers(0, 0.5), numbers(0, 360), numbers(-90, 90),
+    st.sampled_from(["1001004003261", "1001004003261", "1001004003262"]),
+    numbers(53000, 56600),
+    numbers(10, 21),
+    numbers(0, 0.5),
+    numbers(0, 360),
+    numbers(-90, 90),
 )
 
 
@@ -328,13 +418,33 @@ def test_crts_file(work: Path, data: bytes) -> None:
 
 # --- Gaia DR2 cross-match, Gaia DR3 epoch photometry ----------------------------------------
 
-DR2_HEADER = ("source_id", "OGLE-ID", "RA", "Dec", "Type", "subType", "I", "V_I", "Period", "phot_g_mean_mag",
-              "bp_rp", "parallax", "parallax_error", "teff_val", "radius_val", "lum_val", "angDist", "r_est",
-              "abs_Gmag")
+DR2_HEADER = (
+    "source_id",
+    "OGLE-ID",
+    "RA",
+    "Dec",
+    "Type",
+    "subType",
+    "I",
+    "V_I",
+    "Period",
+    "phot_g_mean_mag",
+    "bp_rp",
+    "parallax",
+    "parallax_error",
+    "teff_val",
+    "radius_val",
+    "lum_val",
+    "angDist",
+    "r_est",
+    "abs_Gmag",
+)
 DR2_ROW = st.builds(
     lambda source, star, values, kind: [source, star, *values[:2], kind, "F", *values[2:]],
-    integers(1, 2**62), st.sampled_from(["OGLE-LMC-CEP-0001", "OGLE-LMC-CEP-0002", "OGLE-BLG-LPV-000003", ""]),
-    st.lists(numbers(0, 20000), min_size=15, max_size=15), st.sampled_from(["Cep", "RRLyr"]),
+    integers(1, 2**62),
+    st.sampled_from(["OGLE-LMC-CEP-0001", "OGLE-LMC-CEP-0002", "OGLE-BLG-LPV-000003", ""]),
+    st.lists(numbers(0, 20000), min_size=15, max_size=15),
+    st.sampled_from(["Cep", "RRLyr"]),
 )
 
 
@@ -419,9 +529,12 @@ def test_gaia_metadata(work: Path, tables: list[bytes]) -> None:
 
 CSS_CATALOG_ROW = st.builds(
     lambda css, values, n, amp, code, name: [css, *values, n, amp, code, *name],
-    st.from_regex(r"30[0-9]{11}", fullmatch=True), st.tuples(numbers(-1, 361), numbers(-91, 91), numbers(-0.1, 500),
-                                                              numbers(10, 20)),
-    integers(-5, 900), numbers(-0.1, 3), integers(0, 13), st.lists(st.sampled_from(["V0417", "Cen", "AB"]), max_size=2),
+    st.from_regex(r"30[0-9]{11}", fullmatch=True),
+    st.tuples(numbers(-1, 361), numbers(-91, 91), numbers(-0.1, 500), numbers(10, 20)),
+    integers(-5, 900),
+    numbers(-0.1, 3),
+    integers(0, 13),
+    st.lists(st.sampled_from(["V0417", "Cen", "AB"]), max_size=2),
 )
 
 
@@ -461,8 +574,11 @@ def test_css_phot_file(work: Path, data: bytes) -> None:
 
 ASAS_LABEL_ROW = st.builds(
     lambda i, name, ra, dec, label, n: [i, name, ra, dec, label, n],
-    integers(1, 300000), st.from_regex(r"[0-2][0-9][0-5][0-9][0-5][0-9][+-][0-8][0-9][0-5][0-9]\.[0-9]", fullmatch=True),
-    numbers(-1, 361), numbers(-91, 91), st.sampled_from(["Mira", "Detached", "RR Lyrae, First Overtone", ""]),
+    integers(1, 300000),
+    st.from_regex(r"[0-2][0-9][0-5][0-9][0-5][0-9][+-][0-8][0-9][0-5][0-9]\.[0-9]", fullmatch=True),
+    numbers(-1, 361),
+    numbers(-91, 91),
+    st.sampled_from(["Mira", "Detached", "RR Lyrae, First Overtone", ""]),
     integers(-1, 700),
 )
 
@@ -482,8 +598,13 @@ def test_asas_labels(work: Path, data: bytes) -> None:
         assert 0 <= row.ra < 360 and -90 <= row.dec <= 90 and row.n_points >= 0 and row.label
 
 
-ASAS_ROW = st.builds(lambda t, m, e, b: [t, m, e, b], numbers(2451000, 2455000), numbers(7, 14), numbers(0, 0.1),
-                     st.sampled_from(["V", "V", "I", " V"]))
+ASAS_ROW = st.builds(
+    lambda t, m, e, b: [t, m, e, b],
+    numbers(2451000, 2455000),
+    numbers(7, 14),
+    numbers(0, 0.1),
+    st.sampled_from(["V", "V", "I", " V"]),
+)
 
 
 @given(data=delimited_file(ASAS_ROW, header=asas.LC_COLUMNS, sep=","))
@@ -514,8 +635,10 @@ def cadence_file(draw: st.DrawFn) -> tuple[str, bytes]:
     suffix = draw(st.sampled_from([".csv", ".csv", ".ecsv", ".txt"]))
     if suffix != ".ecsv":
         return suffix, draw(delimited_file(row, header=names, sep=","))
-    kinds = {n: ("string" if n == "band" else draw(st.sampled_from(["float64", "float64", "int64", "string"])))
-             for n in names}
+    kinds = {
+        n: ("string" if n == "band" else draw(st.sampled_from(["float64", "float64", "int64", "string"])))
+        for n in names
+    }
     meta = ["# %ECSV 1.0", "# ---", "# datatype:"] + [f"# - {{name: {n}, datatype: {k}}}" for n, k in kinds.items()]
     body = draw(delimited_file(row, header=names, sep=" ", header_variants=True))
     head = "\n".join(meta + ["# schema: astropy-2.0"]).encode() + b"\n"

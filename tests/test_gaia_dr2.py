@@ -7,13 +7,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import shared_dir
+
 from varsynth.surveys.gaia_dr2 import COLUMNS, read_gaia_dr2_xmatch
 from varsynth.surveys.skips import ReaderError, SkipLog
 
-HEADER = ("source_id,OGLE-ID,Type,subType,Period,I,V_I,angDist,phot_g_mean_mag,bp_rp,parallax,"
-          "teff_val,radius_val,lum_val,r_est,abs_Imag,abs_Gmag")
+HEADER = (
+    "source_id,OGLE-ID,Type,subType,Period,I,V_I,angDist,phot_g_mean_mag,bp_rp,parallax,"
+    "teff_val,radius_val,lum_val,r_est,abs_Imag,abs_Gmag"
+)
 
 
 def write_csv(path: Path, rows: list[str], header: str = HEADER) -> None:
@@ -22,22 +24,30 @@ def write_csv(path: Path, rows: list[str], header: str = HEADER) -> None:
 
 def test_known_answer(tmp_path: Path) -> None:
     # 4658465462277793664 > 2**53: must survive without a float round trip.
-    write_csv(tmp_path / "var_conf_matches.csv", [
-        "4658465462277793664,OGLE-LMC-CEP-0001,CEP,1O,0.3068149,17.777,0.4,0.04,17.9,0.6,"
-        "0.01,5500.0,,,1000.0,7.777,7.777",
-        "11,OGLE-BLG-RRLYR-00001,RRLYR,RRab,0.5,15.0,1.0,0.1,15.5,0.8,0.3,6500.0,,,2000.0,"
-        "3.5,3.5",
-    ])
-    write_csv(tmp_path / "cmd_confirmed.csv", [
-        "21,OGLE-LMC-CEP-0001,CEP,1O,0.3068149,17.777,0.4,1.5,19.0,,,,,,,,",  # lower priority
-        "22,OGLE-BLG-ECL-000002,ECL,EA,2.0,16.0,1.0,1.9,17.0,1.0,0.5,,,,1500.0,5.1,5.1",
-        "23,OGLE-BLG-ECL-000002,ECL,EA,2.0,16.0,1.0,0.08,16.4,1.0,0.5,4300.0,1.3,0.5,1354.2,"
-        "4.6,4.6",  # nearer source, kept
-        ",,ECL,EA,2.0,16.0,1.0,0.08,16.4,1.0,0.5,,,,,,",  # no OGLE-ID
-    ])
+    write_csv(
+        tmp_path / "var_conf_matches.csv",
+        [
+            "4658465462277793664,OGLE-LMC-CEP-0001,CEP,1O,0.3068149,17.777,0.4,0.04,17.9,0.6,"
+            "0.01,5500.0,,,1000.0,7.777,7.777",
+            "11,OGLE-BLG-RRLYR-00001,RRLYR,RRab,0.5,15.0,1.0,0.1,15.5,0.8,0.3,6500.0,,,2000.0,3.5,3.5",
+        ],
+    )
+    write_csv(
+        tmp_path / "cmd_confirmed.csv",
+        [
+            "21,OGLE-LMC-CEP-0001,CEP,1O,0.3068149,17.777,0.4,1.5,19.0,,,,,,,,",  # lower priority
+            "22,OGLE-BLG-ECL-000002,ECL,EA,2.0,16.0,1.0,1.9,17.0,1.0,0.5,,,,1500.0,5.1,5.1",
+            "23,OGLE-BLG-ECL-000002,ECL,EA,2.0,16.0,1.0,0.08,16.4,1.0,0.5,4300.0,1.3,0.5,1354.2,"
+            "4.6,4.6",  # nearer source, kept
+            ",,ECL,EA,2.0,16.0,1.0,0.08,16.4,1.0,0.5,,,,,,",  # no OGLE-ID
+        ],
+    )
     # a group without angDist and teff columns, named outside GROUP_PRIORITY
-    write_csv(tmp_path / "zz_extra.csv", ["31,OGLE-BLG-ECL-000002,ECL,EA,2.0,16.0,1.0,16.0,100.0"],
-              header="source_id,OGLE-ID,Type,subType,Period,I,V_I,phot_g_mean_mag,r_est")
+    write_csv(
+        tmp_path / "zz_extra.csv",
+        ["31,OGLE-BLG-ECL-000002,ECL,EA,2.0,16.0,1.0,16.0,100.0"],
+        header="source_id,OGLE-ID,Type,subType,Period,I,V_I,phot_g_mean_mag,r_est",
+    )
     (tmp_path / "broken.csv").write_bytes(b"\xff\xfe\x00\x81\n\x00")
     (tmp_path / "notes.txt").write_text("not a group")
     skips = SkipLog()
@@ -59,10 +69,8 @@ def test_known_answer(tmp_path: Path) -> None:
         ("file", "unreadable file"): 1,
     }
     examples = skips.examples[("gaia-dr2", "star", "duplicated OGLE-ID (lower-priority match dropped)")]
-    assert examples[0] == ("OGLE-BLG-ECL-000002: kept cmd_confirmed source 23, dropped "
-                           "cmd_confirmed source 22")
-    assert skips.examples[("gaia-dr2", "line", "row without OGLE-ID")] == [
-        f"{tmp_path / 'cmd_confirmed.csv'}:5"]
+    assert examples[0] == ("OGLE-BLG-ECL-000002: kept cmd_confirmed source 23, dropped cmd_confirmed source 22")
+    assert skips.examples[("gaia-dr2", "line", "row without OGLE-ID")] == [f"{tmp_path / 'cmd_confirmed.csv'}:5"]
 
 
 def test_no_csv_raises(tmp_path: Path) -> None:
@@ -72,8 +80,11 @@ def test_no_csv_raises(tmp_path: Path) -> None:
 
 def test_file_without_ogle_id_is_counted(tmp_path: Path) -> None:
     write_csv(tmp_path / "a.csv", ["1,2"], header="source_id,x")
-    write_csv(tmp_path / "b.csv", ["5,OGLE-LMC-CEP-0002,CEP,F,3.1,15.6,0.7,0.1,15.9"],
-              header="source_id,OGLE-ID,Type,subType,Period,I,V_I,angDist,phot_g_mean_mag")
+    write_csv(
+        tmp_path / "b.csv",
+        ["5,OGLE-LMC-CEP-0002,CEP,F,3.1,15.6,0.7,0.1,15.9"],
+        header="source_id,OGLE-ID,Type,subType,Period,I,V_I,angDist,phot_g_mean_mag",
+    )
     skips = SkipLog()
     xm = read_gaia_dr2_xmatch(tmp_path, skips=skips)
     assert list(xm.index) == ["OGLE-LMC-CEP-0002"] and math.isnan(xm["abs_Gmag"].iloc[0])
@@ -86,10 +97,13 @@ def test_real_files() -> None:
     xm = read_gaia_dr2_xmatch(shared_dir("gaia-dr2-ogle3-xmatch"), skips=skips)
     assert len(xm) == 13_568 and xm.index.is_unique
     assert xm["group"].value_counts().to_dict() == {
-        "cmd_confirmed": 7618, "var_conf_matches": 3833, "one_pmrad_match": 1117,
-        "cmd_secondaries_confirmed": 539, "gaiaVar_noClass_confirmed": 461}
-    assert skips.total() == skips.counts[
-        ("gaia-dr2", "star", "duplicated OGLE-ID (lower-priority match dropped)")] == 6
+        "cmd_confirmed": 7618,
+        "var_conf_matches": 3833,
+        "one_pmrad_match": 1117,
+        "cmd_secondaries_confirmed": 539,
+        "gaiaVar_noClass_confirmed": 461,
+    }
+    assert skips.total() == skips.counts[("gaia-dr2", "star", "duplicated OGLE-ID (lower-priority match dropped)")] == 6
     assert xm.at["OGLE-LMC-ACEP-053", "source_id"] == 4658465462277793664
     # the recomputed abs_Gmag is G - 5 log10(r_est / 10 pc) everywhere
     mu = 5 * np.log10(xm["r_est"]) - 5
@@ -112,10 +126,13 @@ def test_real_lmc_cepheids_have_gaia_parameters() -> None:
 
 def test_value_that_is_not_a_number_is_missing_and_counted(tmp_path: Path) -> None:
     # Found by fuzzing: a text in r_est or angDist ended in a TypeError (log10 of a str, sorting).
-    write_csv(tmp_path / "var_conf_matches.csv", [
-        "1,OGLE-LMC-CEP-0001,CEP,F,3.1,15.6,0.7,0.1,15.9,0.6,0.01,5500.0,,,x,1.0,1.0",
-        "2,OGLE-LMC-CEP-0001,CEP,F,3.1,15.6,0.7,far,15.9,0.6,0.01,5500.0,,,1000.0,1.0,1.0",
-    ])
+    write_csv(
+        tmp_path / "var_conf_matches.csv",
+        [
+            "1,OGLE-LMC-CEP-0001,CEP,F,3.1,15.6,0.7,0.1,15.9,0.6,0.01,5500.0,,,x,1.0,1.0",
+            "2,OGLE-LMC-CEP-0001,CEP,F,3.1,15.6,0.7,far,15.9,0.6,0.01,5500.0,,,1000.0,1.0,1.0",
+        ],
+    )
     skips = SkipLog()
     xm = read_gaia_dr2_xmatch(tmp_path, skips=skips)
     assert list(xm.index) == ["OGLE-LMC-CEP-0001"] and xm["source_id"].iloc[0] == 1
@@ -125,19 +142,26 @@ def test_value_that_is_not_a_number_is_missing_and_counted(tmp_path: Path) -> No
     assert skips.counts[("gaia-dr2", "line", "angDist is not a number (read as missing)")] == 1
 
 
-@pytest.mark.parametrize("row, reason", [
-    # More fields than the header: pandas turned the leading ones into an index (TypeError).
-    ("extra,1,OGLE-LMC-CEP-0002,CEP,F,3.1,15.6,0.7,0.1,15.9,0.6,0.01,5500.0,,,1000.0,1.0,1.0",
-     "rows with more fields than the header"),
-    # A fractional source_id: pandas raises TypeError, not ValueError.
-    ("1.5,OGLE-LMC-CEP-0002,CEP,F,3.1,15.6,0.7,0.1,15.9,0.6,0.01,5500.0,,,1000.0,1.0,1.0", "cannot safely cast"),
-    # An infinite source_id (found by the nightly fuzz volume): OverflowError.
-    ("inf,OGLE-LMC-CEP-0002,CEP,F,3.1,15.6,0.7,0.1,15.9,0.6,0.01,5500.0,,,1000.0,1.0,1.0", "infinity"),
-])
+@pytest.mark.parametrize(
+    "row, reason",
+    [
+        # More fields than the header: pandas turned the leading ones into an index (TypeError).
+        (
+            "extra,1,OGLE-LMC-CEP-0002,CEP,F,3.1,15.6,0.7,0.1,15.9,0.6,0.01,5500.0,,,1000.0,1.0,1.0",
+            "rows with more fields than the header",
+        ),
+        # A fractional source_id: pandas raises TypeError, not ValueError.
+        ("1.5,OGLE-LMC-CEP-0002,CEP,F,3.1,15.6,0.7,0.1,15.9,0.6,0.01,5500.0,,,1000.0,1.0,1.0", "cannot safely cast"),
+        # An infinite source_id (found by the nightly fuzz volume): OverflowError.
+        ("inf,OGLE-LMC-CEP-0002,CEP,F,3.1,15.6,0.7,0.1,15.9,0.6,0.01,5500.0,,,1000.0,1.0,1.0", "infinity"),
+    ],
+)
 def test_malformed_group_file_is_skipped_and_counted(tmp_path: Path, row: str, reason: str) -> None:
     write_csv(tmp_path / "cmd_confirmed.csv", [row])
-    write_csv(tmp_path / "var_conf_matches.csv", [
-        "7,OGLE-LMC-CEP-0001,CEP,F,3.1,15.6,0.7,0.1,15.9,0.6,0.01,5500.0,,,1000.0,1.0,1.0"])
+    write_csv(
+        tmp_path / "var_conf_matches.csv",
+        ["7,OGLE-LMC-CEP-0001,CEP,F,3.1,15.6,0.7,0.1,15.9,0.6,0.01,5500.0,,,1000.0,1.0,1.0"],
+    )
     skips = SkipLog()
     xm = read_gaia_dr2_xmatch(tmp_path, skips=skips)
     assert list(xm.index) == ["OGLE-LMC-CEP-0001"]
@@ -148,7 +172,9 @@ def test_malformed_group_file_is_skipped_and_counted(tmp_path: Path, row: str, r
 def test_number_beyond_the_float_range_is_infinite_not_an_overflow(tmp_path: Path) -> None:
     # Found by the nightly fuzz volume: pandas parsed 400 digits into a Python int, and
     # pd.to_numeric raised OverflowError instead of reading a number.
-    write_csv(tmp_path / "cmd_confirmed.csv", [
-        "7,OGLE-LMC-CEP-0001,CEP,F,3.1,15.6,0.7,0.1,15.9,0.6,0.01,5500.0,,,1000.0,1.0," + "9" * 400])
+    write_csv(
+        tmp_path / "cmd_confirmed.csv",
+        ["7,OGLE-LMC-CEP-0001,CEP,F,3.1,15.6,0.7,0.1,15.9,0.6,0.01,5500.0,,,1000.0,1.0," + "9" * 400],
+    )
     xm = read_gaia_dr2_xmatch(tmp_path, skips=SkipLog())
     assert list(xm.index) == ["OGLE-LMC-CEP-0001"] and xm.iloc[0].isin([float("inf")]).sum() == 1

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import shared_dir
+
 from varsynth.surveys.gaia_dr3 import read_gaia_dr3, read_gaia_epoch_file, read_gaia_metadata
 from varsynth.surveys.periods import MIN_POINTS
 from varsynth.surveys.skips import ReaderError, SkipLog
@@ -156,8 +156,9 @@ def test_real_files_with_limit() -> None:
 def test_metadata_with_invalid_utf8_text_is_an_unreadable_file(tmp_path: Path) -> None:
     (tmp_path / "metadata").mkdir()
     path = tmp_path / "metadata" / "gaia_metadata_A.parquet"
-    _metadata([(1, "RRAB_MARKER")]).to_parquet(path, compression=None, engine="pyarrow", use_dictionary=False,
-                                               write_statistics=False)
+    _metadata([(1, "RRAB_MARKER")]).to_parquet(
+        path, compression=None, engine="pyarrow", use_dictionary=False, write_statistics=False
+    )
     data = path.read_bytes()
     assert data.count(b"RRAB_MARKER") == 1
     path.write_bytes(data.replace(b"RRAB_MARKER", b"RRAB\x80MARKER"[:11]))  # same length, not UTF-8

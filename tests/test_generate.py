@@ -52,11 +52,13 @@ def test_requested_period_is_recovered_at_ogle_cadence(model):
     hits, total = 0, 0
     for vclass, values in periods.items():
         for k, period in enumerate(values):
-            tab = generate_table(StarRequest(vclass, period=period), n=1, cadence="ogle3", model=model, seed=k,
-                                 bands=("I",))
+            tab = generate_table(
+                StarRequest(vclass, period=period), n=1, cadence="ogle3", model=model, seed=k, bands=("I",)
+            )
             t, m, e = (np.asarray(tab[c], dtype=float) for c in ("time", "mag", "mag_err"))
-            freq, power = LombScargle(t, m, e).autopower(minimum_frequency=1 / 30, maximum_frequency=4,
-                                                         samples_per_peak=10)
+            freq, power = LombScargle(t, m, e).autopower(
+                minimum_frequency=1 / 30, maximum_frequency=4, samples_per_peak=10
+            )
             best = 1 / freq[np.argmax(power)]
             hits += abs(best - period) / period < 0.01
             total += 1
@@ -93,11 +95,24 @@ def make_opsim(path, n_visits: int = 400) -> None:
     """A small database with the OpSim ``observations`` schema: two fields, ugrizy visits."""
     rng = np.random.default_rng(0)
     con = sqlite3.connect(path)
-    con.execute("CREATE TABLE observations (observationId INTEGER PRIMARY KEY, fieldRA REAL, fieldDec REAL, "
-                "observationStartMJD REAL, filter TEXT, fiveSigmaDepth REAL, seeingFwhmEff REAL, night INTEGER)")
+    con.execute(
+        "CREATE TABLE observations (observationId INTEGER PRIMARY KEY, fieldRA REAL, fieldDec REAL, "
+        "observationStartMJD REAL, filter TEXT, fiveSigmaDepth REAL, seeingFwhmEff REAL, night INTEGER)"
+    )
     mjd = np.sort(60980 + rng.uniform(0, 3650, n_visits))
-    rows = [(i, 10.0 if i % 2 else 200.0, -30.0 if i % 2 else 10.0, float(mjd[i]), "ugrizy"[i % 6],
-             float(23.5 + rng.normal(0, 0.3)), 0.8, int(mjd[i] - 60980)) for i in range(n_visits)]
+    rows = [
+        (
+            i,
+            10.0 if i % 2 else 200.0,
+            -30.0 if i % 2 else 10.0,
+            float(mjd[i]),
+            "ugrizy"[i % 6],
+            float(23.5 + rng.normal(0, 0.3)),
+            0.8,
+            int(mjd[i] - 60980),
+        )
+        for i in range(n_visits)
+    ]
     con.executemany("INSERT INTO observations VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
     con.commit()
     con.close()
@@ -106,32 +121,75 @@ def make_opsim(path, n_visits: int = 400) -> None:
 def test_opsim_and_file_cadences(model, tmp_path):
     db = tmp_path / "opsim.db"
     make_opsim(db)
-    tab = generate_table(StarRequest("RRLYR"), n=2, cadence="opsim", cadence_options={"path": str(db), "ra": 10.0,
-                         "dec": -30.0}, model=model, seed=0)
+    tab = generate_table(
+        StarRequest("RRLYR"),
+        n=2,
+        cadence="opsim",
+        cadence_options={"path": str(db), "ra": 10.0, "dec": -30.0},
+        model=model,
+        seed=0,
+    )
     con = sqlite3.connect(db)
-    expected = con.execute("SELECT observationStartMJD FROM observations WHERE fieldRA = 10.0 AND filter != 'y'"
-                           ).fetchall()
+    expected = con.execute(
+        "SELECT observationStartMJD FROM observations WHERE fieldRA = 10.0 AND filter != 'y'"
+    ).fetchall()
     con.close()
     one = tab[tab["id"] == tab["id"][0]]
     assert np.allclose(np.sort(one["time"]), np.sort([r[0] for r in expected]))
     times = tmp_path / "times.csv"
     Table({"mjd": [59000.0, 59001.5, 59003.25, 59010.0], "band": ["I", "V", "I", "I"]}).write(times)
-    tab = generate_table(StarRequest("CEP"), n=2, cadence="file", cadence_options={"path": str(times), "survey": "ogle3"},
-                         model=model, seed=0)
+    tab = generate_table(
+        StarRequest("CEP"),
+        n=2,
+        cadence="file",
+        cadence_options={"path": str(times), "survey": "ogle3"},
+        model=model,
+        seed=0,
+    )
     assert len(tab) == 8 and list(tab["time"][:4]) == [59000.0, 59001.5, 59003.25, 59010.0]
 
 
 def test_cli_streams_many_light_curves_and_plots(tmp_path, capsys):
     out, png = tmp_path / "rr.parquet", tmp_path / "rr.png"
-    code = main(["generate", "--class", "RRLYR", "--period", "0.55", "--cadence", "uniform", "--cadence-option",
-                 "n_epochs=20", "-n", "5000", "--chunk-size", "1000", "--seed", "1", "-o", str(out), "--plot",
-                 str(png), "--no-progress"])
+    code = main(
+        [
+            "generate",
+            "--class",
+            "RRLYR",
+            "--period",
+            "0.55",
+            "--cadence",
+            "uniform",
+            "--cadence-option",
+            "n_epochs=20",
+            "-n",
+            "5000",
+            "--chunk-size",
+            "1000",
+            "--seed",
+            "1",
+            "-o",
+            str(out),
+            "--plot",
+            str(png),
+            "--no-progress",
+        ]
+    )
     assert code == 0 and "5000 stars" in capsys.readouterr().out
     written = pq.read_table(out)
     assert written.num_rows == 5000 * 20 and len(set(written["id"].to_pylist())) == 5000
     assert png.stat().st_size > 10_000
-    first = next(iter_generate(StarRequest("RRLYR", period=0.55), n=5000, cadence="uniform",
-                               cadence_options={"n_epochs": 20}, model="default", seed=1, chunk_size=1000))
+    first = next(
+        iter_generate(
+            StarRequest("RRLYR", period=0.55),
+            n=5000,
+            cadence="uniform",
+            cadence_options={"n_epochs": 20},
+            model="default",
+            seed=1,
+            chunk_size=1000,
+        )
+    )
     assert first.num_rows == 1000 * 20  # chunks of 1000 stars were streamed into the file, in order
     assert np.array_equal(written["mag"].to_numpy()[: first.num_rows], first["mag"].to_numpy())
 
@@ -139,8 +197,22 @@ def test_cli_streams_many_light_curves_and_plots(tmp_path, capsys):
 @pytest.mark.parametrize("suffix", [".csv", ".ecsv", ".fits", ".h5"])
 def test_training_set_is_balanced_in_every_format(tmp_path, suffix):
     out = tmp_path / f"train{suffix}"
-    code = main(["training-set", "--per-class", "4", "--classes", "RRLYR", "CEP", "ECL", "--cadence", "gaia",
-                 "-o", str(out), "--no-progress"])
+    code = main(
+        [
+            "training-set",
+            "--per-class",
+            "4",
+            "--classes",
+            "RRLYR",
+            "CEP",
+            "ECL",
+            "--cadence",
+            "gaia",
+            "-o",
+            str(out),
+            "--no-progress",
+        ]
+    )
     assert code == 0
     tab = read_table(out)
     per_class = {c: len(set(tab["id"][tab["vclass"] == c])) for c in ("RRLYR", "CEP", "ECL")}
@@ -150,8 +222,21 @@ def test_training_set_is_balanced_in_every_format(tmp_path, suffix):
 def test_cli_h5_output_is_read_by_plain_astropy_and_equals_the_parquet_output(tmp_path, capsys):
     """``varsynth generate -o x.h5`` then ``Table.read("x.h5")`` with no arguments: the same
     columns, units, values and settings as the Parquet output of the same seed."""
-    args = ["generate", "--class", "RRLYR", "--period", "0.55", "--cadence", "ztf", "-n", "7", "--seed", "1",
-            "--no-progress", "-o"]
+    args = [
+        "generate",
+        "--class",
+        "RRLYR",
+        "--period",
+        "0.55",
+        "--cadence",
+        "ztf",
+        "-n",
+        "7",
+        "--seed",
+        "1",
+        "--no-progress",
+        "-o",
+    ]
     assert main([*args, str(tmp_path / "x.h5")]) == 0 and main([*args, str(tmp_path / "x.parquet")]) == 0
     got, want = Table.read(tmp_path / "x.h5"), read_table(tmp_path / "x.parquet")
     assert got.colnames == want.colnames and len(got) == len(want) > 7
@@ -204,8 +289,15 @@ def test_cadence_option_values_are_typed():
 
 def test_a_table_of_several_chunks_holds_every_star_of_each(model):
     # chunks of 2 stars: 2 + 1, every star's light curve in the table, in id order
-    tab = generate_table(StarRequest("RRLYR", period=0.55), n=3, chunk_size=2, cadence="uniform",
-                         cadence_options={"n_epochs": 20}, model=model, seed=3)
+    tab = generate_table(
+        StarRequest("RRLYR", period=0.55),
+        n=3,
+        chunk_size=2,
+        cadence="uniform",
+        cadence_options={"n_epochs": 20},
+        model=model,
+        seed=3,
+    )
     assert list(tab["id"]) == [f"RRLYR-3-{k:07d}" for k in range(3) for _ in range(20)]
 
 
@@ -213,8 +305,9 @@ def test_a_phase_grid_cadence_is_scaled_by_each_stars_period(model):
     from varsynth.cadences.simple import PhaseGridCadence
 
     grid = PhaseGridCadence(n_phases=8, bands=("g",))
-    tab = generate_table(StarRequest("RRLYR", period=0.5, epoch=0.0), n=1, cadence=grid, model=model, seed=1,
-                         noise=False)
+    tab = generate_table(
+        StarRequest("RRLYR", period=0.5, epoch=0.0), n=1, cadence=grid, model=model, seed=1, noise=False
+    )
     np.testing.assert_allclose(tab["time"], np.arange(8) / 8 * 0.5, atol=1e-9)  # days k * period / 8
 
 
@@ -224,8 +317,11 @@ def test_non_finite_model_output_is_refused_naming_the_star_and_the_count():
 
     _refuse_non_finite(np.array([1.0, 2.0]), np.array([0, 1]), "magnitude", "X-", 0)  # all finite: no error
     values, star = np.array([1.0, np.nan, 2.0, np.inf]), np.array([0, 1, 1, 2])
-    with pytest.raises(NonFiniteOutputError, match=r"light curve 'X-0000006': the model gave a magnitude that is "
-                                                   r"not a finite number \(2 of 4 epochs of this chunk\)"):
+    with pytest.raises(
+        NonFiniteOutputError,
+        match=r"light curve 'X-0000006': the model gave a magnitude that is "
+        r"not a finite number \(2 of 4 epochs of this chunk\)",
+    ):
         _refuse_non_finite(values, star, "magnitude", "X-", 5)
 
 
@@ -235,8 +331,17 @@ def test_the_plot_shows_the_first_chunk_with_the_runs_seed(model, tmp_path, monk
 
     from varsynth.generation.output import _write
 
-    chunks = list(iter_generate(StarRequest("RRLYR", period=0.55), n=2, chunk_size=1, cadence="uniform",
-                                cadence_options={"n_epochs": 20}, model=model, seed=2))
+    chunks = list(
+        iter_generate(
+            StarRequest("RRLYR", period=0.55),
+            n=2,
+            chunk_size=1,
+            cadence="uniform",
+            cadence_options={"n_epochs": 20},
+            model=model,
+            seed=2,
+        )
+    )
     calls = []
     plot_module = types.ModuleType("varsynth.generation.plot")  # records the call; no matplotlib import
     plot_module.plot_lightcurves = lambda table, path, *, seed: calls.append((table, seed)) or Path(path)
@@ -257,21 +362,31 @@ def test_generation_checks_name_what_to_give_and_pass_what_is_fine(caplog):
 
     n = 3
     phys = np.column_stack([np.full(n, np.log10(6000.0)), np.full(n, np.nan), np.log10([3.0, 5.0, 9.0])])
-    catalog = PhysicsCatalog(vclass=np.full(n, "CEP", dtype=object), subtype=np.full(n, "", dtype=object),
-                             phys=phys, wave_eff=np.array([700.0, 800.0, 900.0]))
+    catalog = PhysicsCatalog(
+        vclass=np.full(n, "CEP", dtype=object),
+        subtype=np.full(n, "", dtype=object),
+        phys=phys,
+        wave_eff=np.array([700.0, 800.0, 900.0]),
+    )
     model, ogle = SimpleNamespace(catalog=catalog), get_cadence("ogle3")  # I 806 nm inside, V 551 nm outside
-    with pytest.raises(ConfigError, match="a distance modulus alone cannot set their brightness: give abs_mag or "
-                                          "mean_mag too"):
+    with pytest.raises(
+        ConfigError, match="a distance modulus alone cannot set their brightness: give abs_mag or mean_mag too"
+    ):
         check_generation(model, StarRequest("CEP", distance_modulus=18.0), ogle)
-    with pytest.raises(ConfigError, match=r"CEP training stars have no absolute magnitudes \(no distances\): give "
-                                          r"abs_mag \(--abs-mag\) or mean_mag \(--mean-mag\), or fallback_mean_mag"):
+    with pytest.raises(
+        ConfigError,
+        match=r"CEP training stars have no absolute magnitudes \(no distances\): give "
+        r"abs_mag \(--abs-mag\) or mean_mag \(--mean-mag\), or fallback_mean_mag",
+    ):
         check_generation(model, StarRequest("CEP"), ogle)
     assert check_generation(model, StarRequest("CEP"), ogle, fallback_mean_mag=(15.0, 16.0)) is False
     bright = StarRequest("CEP", mean_mag=15.0)
     assert check_generation(model, bright, ogle, bands=("I",)) is False  # a band inside the range passes
     with pytest.raises(ConfigError, match=r"bands \['g'\] are not observed by cadence 'ogle3'; valid: \['I', 'V'\]"):
         check_generation(model, bright, ogle, bands=("I", "g"))
-    with pytest.raises(ExtrapolationError, match=r"bands \['V'\] lie outside the trained wavelength range \[700, 900\]"):
+    with pytest.raises(
+        ExtrapolationError, match=r"bands \['V'\] lie outside the trained wavelength range \[700, 900\]"
+    ):
         check_generation(model, bright, ogle, bands=("V",))
     assert check_generation(model, bright, ogle, bands=("V",), allow_extrapolation=True) is False
     # without bands, a cadence band outside the range is left out with a warning naming it, and only then

@@ -19,8 +19,12 @@ from varsynth.physics.luminosity import class_luminosity
 def _catalog(vclass: str, log_period: np.ndarray, abs_mag: np.ndarray) -> PhysicsCatalog:
     n = len(log_period)
     phys = np.column_stack([np.full(n, np.nan), abs_mag, log_period])
-    return PhysicsCatalog(vclass=np.full(n, vclass, dtype=object), subtype=np.full(n, "", dtype=object),
-                          phys=phys, wave_eff=np.full(n, 800.0))
+    return PhysicsCatalog(
+        vclass=np.full(n, vclass, dtype=object),
+        subtype=np.full(n, "", dtype=object),
+        phys=phys,
+        wave_eff=np.full(n, 800.0),
+    )
 
 
 def _drawn(log_period: float, n: int, abs_mag: float = np.nan) -> np.ndarray:
@@ -70,8 +74,15 @@ def test_other_classes_and_given_abs_mag_are_untouched_without_random_draws() ->
 @pytest.mark.parametrize("vclass,period", [("T2CEP", 5.0), ("ACEP", 1.2), ("ELL", 0.4)])
 def test_generated_abs_mag_has_the_relation_mean_and_scatter(default_model, vclass, period) -> None:
     n = 800
-    table = generate_table(StarRequest(vclass, period=period), n=n, cadence="uniform",
-                           cadence_options={"n_epochs": 3}, model=default_model, seed=5, chunk_size=n)
+    table = generate_table(
+        StarRequest(vclass, period=period),
+        n=n,
+        cadence="uniform",
+        cadence_options={"n_epochs": 3},
+        model=default_model,
+        seed=5,
+        chunk_size=n,
+    )
     per_star = np.unique(np.asarray(table["id"]), return_index=True)[1]
     mags = np.asarray(table["abs_mag"])[per_star]
     est = class_luminosity(vclass).estimate(period)
@@ -87,8 +98,9 @@ def test_cli_generates_every_class_without_a_magnitude(tmp_path, capsys, vclass)
     assert "10 stars" in capsys.readouterr().out
     table = pq.read_table(out).to_pandas()
     assert np.isfinite(table["mag"]).all() and np.isfinite(table["mag_err"]).all()
-    stars = table.groupby("id").agg(abs_mag=("abs_mag", "first"), dm=("distance_modulus", "first"),
-                                    period=("period", "first"))
+    stars = table.groupby("id").agg(
+        abs_mag=("abs_mag", "first"), dm=("distance_modulus", "first"), period=("period", "first")
+    )
     assert len(stars) == 10 and np.allclose(stars["dm"], 18.477)  # the LMC's, the documented default
     low, high = {"T2CEP": (-4.5, 1.5), "ACEP": (-2.5, 1.5), "ELL": (0.0, 9.0)}[vclass]
     assert stars["abs_mag"].between(low, high).all()
@@ -101,8 +113,25 @@ def test_cli_generates_every_class_without_a_magnitude(tmp_path, capsys, vclass)
 def test_mean_apparent_magnitude_follows_abs_mag_and_distance(tmp_path, vclass, dm) -> None:
     # ELL are dwarfs (M_G ~ 5): at the LMC the OGLE errors swamp them, so place them at 1 kpc
     out = tmp_path / f"{vclass}.parquet"
-    assert main(["generate", "--class", vclass, "-n", "10", "--distance-modulus", str(dm), "-o", str(out),
-                 "--no-progress", "--seed", "2"]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                "--class",
+                vclass,
+                "-n",
+                "10",
+                "--distance-modulus",
+                str(dm),
+                "-o",
+                str(out),
+                "--no-progress",
+                "--seed",
+                "2",
+            ]
+        )
+        == 0
+    )
     table = pq.read_table(out).to_pandas()
     stars = table.groupby("id").agg(mag=("mag", "mean"), abs_mag=("abs_mag", "first"), n=("mag", "size"))
     # OGLE I band, no Teff for these classes (no colour term): mean I = M_G + mu within the

@@ -12,10 +12,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from astropy.table import Table
+from conftest import shared_dir
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import shared_dir
 from varsynth.cli import main
 from varsynth.inference import InputError, infer, read_observations
 from varsynth.inference.observations import MIN_POINTS, check_writable, usable_points
@@ -66,15 +66,28 @@ def test_cli_infers_an_ogle_cepheid_and_writes_strict_json(ogle_file, tmp_path, 
 def _write_as(fmt: str, data: np.ndarray, folder: Path) -> Path:
     names = ["time", "mag", "mag_err"]
     table = Table(list(data.T), names=names)
-    path = folder / {"csv": "lc.csv", "csv-noheader": "lc.txt", "ecsv": "lc.ecsv", "fits": "lc.fits",
-                     "parquet": "lc.parquet", "whitespace-header": "lc.dat", "crts": "crts.csv"}[fmt]
+    path = (
+        folder
+        / {
+            "csv": "lc.csv",
+            "csv-noheader": "lc.txt",
+            "ecsv": "lc.ecsv",
+            "fits": "lc.fits",
+            "parquet": "lc.parquet",
+            "whitespace-header": "lc.dat",
+            "crts": "crts.csv",
+        }[fmt]
+    )
     if fmt == "csv":
         table.write(path, format="ascii.csv")
     elif fmt == "csv-noheader":
         np.savetxt(path, data, delimiter=",", fmt="%.6f")
     elif fmt == "whitespace-header":
-        path.write_text("# OGLE photometry with a header line\nHJD  MAG  ERR\n"
-                        + "\n".join(" ".join(f"{v:.6f}" for v in row) for row in data) + "\n")
+        path.write_text(
+            "# OGLE photometry with a header line\nHJD  MAG  ERR\n"
+            + "\n".join(" ".join(f"{v:.6f}" for v in row) for row in data)
+            + "\n"
+        )
     elif fmt == "crts":
         rows = ['"ID","MJD","mag","magerr","RA","Dec"'] + [f"1,{t:.6f},{m:.6f},{e:.6f},10.5,-2.25" for t, m, e in data]
         path.write_text("\n".join(rows) + "\n")
@@ -92,8 +105,11 @@ def test_every_format_gives_the_same_points(ogle_file, tmp_path, fmt):
     obs = read_observations(_write_as(fmt, data, tmp_path))
     for got, want in zip((obs.time, obs.mag, obs.mag_err), data.T):
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
-    expected = {"crts": ("MJD", "mag", "magerr"), "whitespace-header": ("HJD", "MAG", "ERR"),
-                "csv-noheader": ("column 1", "column 2", "column 3")}.get(fmt, ("time", "mag", "mag_err"))
+    expected = {
+        "crts": ("MJD", "mag", "magerr"),
+        "whitespace-header": ("HJD", "MAG", "ERR"),
+        "csv-noheader": ("column 1", "column 2", "column 3"),
+    }.get(fmt, ("time", "mag", "mag_err"))
     assert tuple(obs.columns.values()) == expected
 
 
@@ -105,7 +121,9 @@ def test_real_crts_sdss_and_gaia_files(tmp_path):
     sdss = sorted((shared_dir("sdss-s82-rrlyrae") / "light-curves").glob("*.csv"))[0]
     g = read_observations(sdss, band="g")
     assert g.columns["band"] == "band" and 0 < g.time.size < g.rows and "band g" in g.notes[0]
-    with pytest.raises(InputError, match=r"band 'I' is not in column 'band' \(bands there: \['g', 'i', 'r', 'u', 'z'\]"):
+    with pytest.raises(
+        InputError, match=r"band 'I' is not in column 'band' \(bands there: \['g', 'i', 'r', 'u', 'z'\]"
+    ):
         read_observations(sdss, band="I")
     gaia = sorted((shared_dir("gaia-dr3-epoch") / "epoch_photometry").glob("*.parquet"))[0]
     obs = read_observations(gaia)
@@ -113,14 +131,16 @@ def test_real_crts_sdss_and_gaia_files(tmp_path):
 
 
 @pytest.mark.shared_data
-@pytest.mark.parametrize(("case", "message"), [
-    ("three rows", f"only 3 of 3 rows .* at least {MIN_POINTS} such rows are needed"),
-    ("nan mags", "mag is NaN or infinite in all"),
-    ("zero errors", "all .* rows have mag_err <= 0 or NaN"),
-    ("negative errors", "all .* rows have mag_err <= 0 or NaN"),
-])
-def test_unusable_light_curves_are_refused_with_a_message(ogle_file, tmp_path, capsys, default_model, case,
-                                                          message):
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("three rows", f"only 3 of 3 rows .* at least {MIN_POINTS} such rows are needed"),
+        ("nan mags", "mag is NaN or infinite in all"),
+        ("zero errors", "all .* rows have mag_err <= 0 or NaN"),
+        ("negative errors", "all .* rows have mag_err <= 0 or NaN"),
+    ],
+)
+def test_unusable_light_curves_are_refused_with_a_message(ogle_file, tmp_path, capsys, default_model, case, message):
     data = np.loadtxt(ogle_file)
     if case == "three rows":
         data = data[:3]
@@ -138,13 +158,16 @@ def test_unusable_light_curves_are_refused_with_a_message(ogle_file, tmp_path, c
         infer(default_model, *data.T, survey="ogle3", band="I", period=3.1)
 
 
-@pytest.mark.parametrize(("name", "content", "described"), [
-    ("junk.fits", bytes(range(256)) * 8, "a FITS table"),
-    ("junk.parquet", b"PAR1" + bytes(200), "Parquet"),
-    ("junk.csv", b"\xff\xfe\x00\x81" * 50, "CSV"),
-    ("junk.ecsv", b"# %ECSV 1.0\n# ---\n# garbage: [\n", "ECSV"),
-    ("junk.dat", b"", "whitespace- or comma-separated text"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "described"),
+    [
+        ("junk.fits", bytes(range(256)) * 8, "a FITS table"),
+        ("junk.parquet", b"PAR1" + bytes(200), "Parquet"),
+        ("junk.csv", b"\xff\xfe\x00\x81" * 50, "CSV"),
+        ("junk.ecsv", b"# %ECSV 1.0\n# ---\n# garbage: [\n", "ECSV"),
+        ("junk.dat", b"", "whitespace- or comma-separated text"),
+    ],
+)
 def test_junk_files_give_one_line(tmp_path, capsys, name, content, described):
     path = tmp_path / name
     path.write_bytes(content)
@@ -184,16 +207,25 @@ def test_rows_with_nan_or_bad_errors_are_left_out_and_counted(default_model):
     mag = 15 + 0.3 * np.sin(2 * np.pi * t / 3.1) + rng.normal(0, 0.01, t.size)
     err = np.full(t.size, 0.01)
     mag[:5], err[5:8], t[8] = np.nan, 0.0, np.inf
-    post = infer(default_model, t, mag, err, survey="ogle3", band="I", period=3.1, n_candidates=30,
-                 classes=("CEP", "RRLYR"))
+    post = infer(
+        default_model, t, mag, err, survey="ogle3", band="I", period=3.1, n_candidates=30, classes=("CEP", "RRLYR")
+    )
     assert post.points == {"given": 120, "used": 111}
     text = json.dumps(post.to_dict(), allow_nan=False)  # strict: NaN quantiles become null
     assert "NaN" not in text
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.floats(allow_nan=True, allow_infinity=True), st.floats(allow_nan=True),
-                          st.floats(allow_nan=True, allow_infinity=True)), max_size=60))
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.floats(allow_nan=True),
+            st.floats(allow_nan=True, allow_infinity=True),
+        ),
+        max_size=60,
+    )
+)
 def test_usable_points_either_refuses_or_keeps_only_good_rows(rows):
     t, m, e = (np.array([r[i] for r in rows], dtype=np.float64) for i in range(3))
     try:

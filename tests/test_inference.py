@@ -28,17 +28,31 @@ def test_weighted_quantiles_known_answers():
     assert lo == pytest.approx(10.0) and hi == pytest.approx(90.0)
 
 
-@pytest.mark.parametrize(("vclass", "period", "teff", "classes"),
-                         [("CEP", 5.0, 5800.0, None),
-                          # an RR Lyrae of 0.6 d is taken for an anomalous Cepheid (periods 0.3-2.5 d) in
-                          # 7 or 8 of 12 draws (seeds 11-22, this and the previous default model; see
-                          # docs/inference.md): its physics is checked given its class
-                          ("RRLYR", 0.6, 6800.0, ("RRLYR",))])
+@pytest.mark.parametrize(
+    ("vclass", "period", "teff", "classes"),
+    [
+        ("CEP", 5.0, 5800.0, None),
+        # an RR Lyrae of 0.6 d is taken for an anomalous Cepheid (periods 0.3-2.5 d) in
+        # 7 or 8 of 12 draws (seeds 11-22, this and the previous default model; see
+        # docs/inference.md): its physics is checked given its class
+        ("RRLYR", 0.6, 6800.0, ("RRLYR",)),
+    ],
+)
 def test_generated_light_curve_round_trips(model, vclass, period, teff, classes):
-    tab = generate_table(StarRequest(vclass, period=period, teff=teff), cadence="ogle3", bands=("I",),
-                         model=model, seed=11)
-    post = infer(model, tab["time"], tab["mag"], tab["mag_err"], survey="ogle3", band="I", period=period,
-                 n_candidates=500, classes=classes)
+    tab = generate_table(
+        StarRequest(vclass, period=period, teff=teff), cadence="ogle3", bands=("I",), model=model, seed=11
+    )
+    post = infer(
+        model,
+        tab["time"],
+        tab["mag"],
+        tab["mag_err"],
+        survey="ogle3",
+        band="I",
+        period=period,
+        n_candidates=500,
+        classes=classes,
+    )
     assert post.best_class == vclass, post.class_probabilities
     assert abs(sum(post.class_probabilities.values()) - 1) < 1e-9
     q = post.quantiles["teff"]
@@ -49,8 +63,9 @@ def test_generated_light_curve_round_trips(model, vclass, period, teff, classes)
 
 def test_period_is_found_when_not_given(model):
     tab = generate_table(StarRequest("RRLYR", period=0.5731), cadence="ogle3", bands=("I",), model=model, seed=4)
-    post = infer(model, tab["time"], tab["mag"], tab["mag_err"], survey="ogle3", band="I", classes=("RRLYR",),
-                 n_candidates=100)
+    post = infer(
+        model, tab["time"], tab["mag"], tab["mag_err"], survey="ogle3", band="I", classes=("RRLYR",), n_candidates=100
+    )
     assert post.period == pytest.approx(0.5731, rel=1e-3)
 
 
@@ -71,10 +86,12 @@ def test_cli_infer_writes_json(model, tmp_path, capsys):
 
 
 def test_searched_period_is_doubled_for_binaries(model):
-    tab = generate_table(StarRequest("ECL", period=1.3, mean_mag=15.0), cadence="ogle3", bands=("I",), model=model,
-                         seed=2)
-    post = infer(model, tab["time"], tab["mag"], tab["mag_err"], survey="ogle3", band="I", classes=("ECL",),
-                 n_candidates=100)
+    tab = generate_table(
+        StarRequest("ECL", period=1.3, mean_mag=15.0), cadence="ogle3", bands=("I",), model=model, seed=2
+    )
+    post = infer(
+        model, tab["time"], tab["mag"], tab["mag_err"], survey="ogle3", band="I", classes=("ECL",), n_candidates=100
+    )
     assert post.best_class == "ECL"
     assert post.period == pytest.approx(post.quantiles["period"][2])  # the period the class was folded on
 

@@ -37,8 +37,22 @@ def bundle(tmp_path: Path) -> Path:
 
 
 def _generate(bundle: Path, out: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    code = main(["generate", "--class", "CEP", "--period", "5", "-n", "2", "--model", str(bundle), "-o", str(out),
-                 "--no-progress"])
+    code = main(
+        [
+            "generate",
+            "--class",
+            "CEP",
+            "--period",
+            "5",
+            "-n",
+            "2",
+            "--model",
+            str(bundle),
+            "-o",
+            str(out),
+            "--no-progress",
+        ]
+    )
     return code, capsys.readouterr().err
 
 
@@ -96,9 +110,26 @@ def test_each_loader_checks_its_own_files(bundle):
 
 def test_a_real_command_exits_non_zero_without_a_traceback(bundle, tmp_path):
     _flip(bundle / "model.safetensors")
-    run = subprocess.run([sys.executable, "-m", "varsynth.cli", "generate", "--class", "RRLYR", "-n", "1",
-                          "--model", str(bundle), "-o", str(tmp_path / "rr.parquet"), "--no-progress"],
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "varsynth.cli",
+            "generate",
+            "--class",
+            "RRLYR",
+            "-n",
+            "1",
+            "--model",
+            str(bundle),
+            "-o",
+            str(tmp_path / "rr.parquet"),
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 2, run.stderr
     assert "model.safetensors is damaged" in run.stderr and "Traceback" not in run.stderr
     assert not (tmp_path / "rr.parquet").exists()
@@ -190,8 +221,17 @@ def test_check_finite_known_answers(tmp_path):
     rows = {f.name: [] for f in LONG_SCHEMA}
     for star, mag in (("a", 15.0), ("a", 15.1), ("b", np.inf), ("b", np.nan), ("c", 14.0)):
         for f in LONG_SCHEMA:
-            rows[f.name].append({"id": star, "mag": mag, "band": "I", "vclass": "CEP", "subtype": "", "cadence": "x",
-                                 "extrapolated": False}.get(f.name, 1.0))
+            rows[f.name].append(
+                {
+                    "id": star,
+                    "mag": mag,
+                    "band": "I",
+                    "vclass": "CEP",
+                    "subtype": "",
+                    "cadence": "x",
+                    "extrapolated": False,
+                }.get(f.name, 1.0)
+            )
     table = pa.Table.from_pydict(rows, schema=LONG_SCHEMA)
     with pytest.raises(NonFiniteOutputError, match=r"light curve 'b': mag is inf .*2 values in 1 light curve"):
         check_finite(table)

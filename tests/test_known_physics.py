@@ -8,14 +8,23 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import write_tiny_dataset
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import write_tiny_dataset
 from varsynth.evaluation.context import EvalContext
-from varsynth.evaluation.known_physics import (binned_medians, bootstrap_slope, circular_mean, evaluate_known_physics,
-                                               intensity_mean, linear_fit, median_gap, minimum_location, teff_stars,
-                                               wrap_phase)
+from varsynth.evaluation.known_physics import (
+    binned_medians,
+    bootstrap_slope,
+    circular_mean,
+    evaluate_known_physics,
+    intensity_mean,
+    linear_fit,
+    median_gap,
+    minimum_location,
+    teff_stars,
+    wrap_phase,
+)
 from varsynth.evaluation.report import json_safe
 from varsynth.generation.model import load_model
 
@@ -116,14 +125,16 @@ def test_circular_mean_across_zero_and_intensity_mean():
 
 
 def test_teff_stars_keeps_ogle3_i_band_cepheids_with_teff():
-    frame = pd.DataFrame({
-        "vclass": ["CEP", "CEP", "CEP", "CEP", "RRLYR", "CEP"],
-        "subtype": ["F", "F", "1O", "F", "RRab", "F"],
-        "survey": ["ogle3", "ogle3", "ogle3", "ogle3", "ogle3", "eros1"],
-        "band": ["I", "V", "I", "I", "I", "R"],
-        "teff_source": ["gaia", "gaia", "derived", "missing", "derived", "derived"],
-        "teff": [5500.0, 5500.0, 6000.0, np.nan, 6500.0, 5800.0],
-    })
+    frame = pd.DataFrame(
+        {
+            "vclass": ["CEP", "CEP", "CEP", "CEP", "RRLYR", "CEP"],
+            "subtype": ["F", "F", "1O", "F", "RRab", "F"],
+            "survey": ["ogle3", "ogle3", "ogle3", "ogle3", "ogle3", "eros1"],
+            "band": ["I", "V", "I", "I", "I", "R"],
+            "teff_source": ["gaia", "gaia", "derived", "missing", "derived", "derived"],
+            "teff": [5500.0, 5500.0, 6000.0, np.nan, 6500.0, 5800.0],
+        }
+    )
     assert teff_stars(frame)["teff"].tolist() == [5500.0]
     assert teff_stars(frame, "1O")["teff"].tolist() == [6000.0]
 
@@ -133,14 +144,33 @@ def _synthetic_catalog(seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     n = 400
     log_p = rng.uniform(0.1, 1.4, n)
-    cep = pd.DataFrame({"vclass": "CEP", "subtype_norm": "F", "Field": "LMC100.1", "P_1": 10**log_p,
-                        "I": 16.9 - 2.96 * log_p + rng.normal(0, 0.1, n), "A_1": rng.uniform(0.2, 0.8, n),
-                        "R21_1": 0.45 - 0.3 * np.exp(-0.5 * ((log_p - 1.02) / 0.06) ** 2),
-                        "phi21_1": 4.0 + log_p, "phi31_1": rng.uniform(2, 3, n)})
+    cep = pd.DataFrame(
+        {
+            "vclass": "CEP",
+            "subtype_norm": "F",
+            "Field": "LMC100.1",
+            "P_1": 10**log_p,
+            "I": 16.9 - 2.96 * log_p + rng.normal(0, 0.1, n),
+            "A_1": rng.uniform(0.2, 0.8, n),
+            "R21_1": 0.45 - 0.3 * np.exp(-0.5 * ((log_p - 1.02) / 0.06) ** 2),
+            "phi21_1": 4.0 + log_p,
+            "phi31_1": rng.uniform(2, 3, n),
+        }
+    )
     period = rng.uniform(0.45, 0.75, n)
-    rrab = pd.DataFrame({"vclass": "RRLYR", "subtype_norm": "RRab", "Field": "LMC101.2", "P_1": period,
-                         "I": 18.8, "A_1": 0.5 - 2.0 * (np.log10(period) + 0.25), "R21_1": 0.5,
-                         "phi21_1": 4.0, "phi31_1": 2.5 + 5.0 * (period - 0.57)})
+    rrab = pd.DataFrame(
+        {
+            "vclass": "RRLYR",
+            "subtype_norm": "RRab",
+            "Field": "LMC101.2",
+            "P_1": period,
+            "I": 18.8,
+            "A_1": 0.5 - 2.0 * (np.log10(period) + 0.25),
+            "R21_1": 0.5,
+            "phi21_1": 4.0,
+            "phi31_1": 2.5 + 5.0 * (period - 0.57),
+        }
+    )
     rrc = rrab.assign(subtype_norm="RRc", P_1=period / 2, A_1=0.27)
     smc = cep.assign(Field="SMC100.1", I=0.0)  # would wreck the PL fit if kept
     return pd.concat([cep, rrab, rrc, smc], ignore_index=True)

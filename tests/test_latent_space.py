@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from varsynth.data.tensors import DataFilter
 from varsynth.evaluation.context import EvalContext
 from varsynth.evaluation.latent_space import (
     active_dimensions,
@@ -22,7 +23,6 @@ from varsynth.evaluation.latent_space import (
     r2_per_dimension,
 )
 from varsynth.evaluation.report import json_safe
-from varsynth.data.tensors import DataFilter
 
 
 def test_posterior_kl_known_values():
@@ -115,8 +115,14 @@ def test_encode_rows_selects_complete_training_curves(tiny_dataset, default_mode
 
 def test_quick_section_on_the_tiny_dataset(tiny_dataset, default_model, tmp_path):
     data, model, root = tiny_dataset, default_model, tmp_path
-    ctx = EvalContext(model=model, label="default", dataset_dir=data, data_root=root / "no-data",
-                      report_dir=root / "report", quick=True)
+    ctx = EvalContext(
+        model=model,
+        label="default",
+        dataset_dir=data,
+        data_root=root / "no-data",
+        report_dir=root / "report",
+        quick=True,
+    )
     section = evaluate_latent(ctx)
     assert section.name == "latent" and "latent space" in section.title
     summary = section.summary

@@ -26,8 +26,9 @@ def model():
 @pytest.fixture(scope="module")
 def library(model, tmp_path_factory):
     path = tmp_path_factory.mktemp("lclib") / "rrl.LCLIB"
-    report = write_lclib(path, StarRequest("RRLYR", "RRab", period=PERIOD), n=3, bands=BANDS, phases=PHASES,
-                         model=model, seed=SEED)
+    report = write_lclib(
+        path, StarRequest("RRLYR", "RRab", period=PERIOD), n=3, bands=BANDS, phases=PHASES, model=model, seed=SEED
+    )
     return path, report
 
 
@@ -45,8 +46,9 @@ def test_templates_equal_the_engines_noiseless_magnitudes_at_the_same_phases(mod
     path, report = library
     lib = read_lclib(path)
     request = StarRequest("RRLYR", "RRab", period=PERIOD, epoch=0.0)
-    engine = [t.to_pydict() for t in iter_generate(request, n=3, cadence=_FixedTimes(), model=model, seed=SEED,
-                                                   noise=False)]
+    engine = [
+        t.to_pydict() for t in iter_generate(request, n=3, cadence=_FixedTimes(), model=model, seed=SEED, noise=False)
+    ]
     rows = {k: np.concatenate([np.asarray(t[k]) for t in engine]) for k in ("id", "band", "time", "mag", "teff")}
     assert report["stars"] == 3 and report["filters"] == "gri" and lib.filters == "gri"
     for event, star_id in zip(lib.events, sorted(set(rows["id"].tolist()))):
@@ -85,8 +87,10 @@ def test_documentation_block_names_the_request_and_snanas_keys():
         return _documentation(request, survey="LSST", phases=16, seed=4, model_name="default", subtypes=["RRab", "RRc"])
 
     lines = doc(StarRequest("RRLYR", "RRab"))
-    assert lines[:2] == ["DOCUMENTATION:", "  PURPOSE: noiseless one-cycle templates of synthetic RRLYR subtype RRab "
-                                           "light curves, LSST filters"]
+    assert lines[:2] == [
+        "DOCUMENTATION:",
+        "  PURPOSE: noiseless one-cycle templates of synthetic RRLYR subtype RRab light curves, LSST filters",
+    ]
     assert "synthetic RRLYR light curves" in doc(StarRequest("RRLYR"))[1]
     for key in ("  REF:", "  USAGE_KEY: GENMODEL", "  NOTES:", "  PARAMS:"):  # the keys SNANA's DOCUMENTATION lists
         assert key in lines, key
@@ -101,21 +105,24 @@ def _broken(path: Path, tmp_path: Path, old: str, new: str, count: int = 1) -> P
     return out
 
 
-@pytest.mark.parametrize("old, new, problem", [
-    ("NROW: 17", "NROW: 16", "NROW 16 but 17"),
-    ("FILTERS: gri", "FILTERS: ggi", "single letters"),
-    ("RECUR_CLASS: RECUR-PERIODIC", "RECUR_CLASS: SOMETIMES", "RECUR_CLASS"),
-    ("NEVENT: 3", "NEVENT: 4", "NEVENT: 4 but 3 events"),
-    ("  USAGE_KEY: GENMODEL", "  USAGE_KEY: GENMODEL FILTERS:", "inside the documentation"),
-    ("END_EVENT: 1", "END_EVENT: 7", "closes event 1"),
-    ("DOCUMENTATION:\n", "", "does not start with a DOCUMENTATION"),
-    ("MODEL_PARNAMES: CLASS,", "MODEL_PARNAMES: EXTRA,CLASS,", "PARVAL values for 9"),
-    ("NEVENT: 3", "NEVENT: 3\nNEVENT: 3", "NEVENT: given twice"),
-    ("RECUR_CLASS: RECUR-PERIODIC\n", "", "header key RECUR_CLASS: missing"),
-    ("PARVAL: 6 1", "PARVAL: 6 x", "PARVAL value 'x' must be a finite number of at most"),
-    ("0.55 18.477 0 0", "0.56 18.477 0 0", "the S: rows span 0.55 days, PERIOD is 0.56"),
-    ("START_EVENT: 1", "START_EVENT:", "END_EVENT: 1 closes event "),
-])
+@pytest.mark.parametrize(
+    "old, new, problem",
+    [
+        ("NROW: 17", "NROW: 16", "NROW 16 but 17"),
+        ("FILTERS: gri", "FILTERS: ggi", "single letters"),
+        ("RECUR_CLASS: RECUR-PERIODIC", "RECUR_CLASS: SOMETIMES", "RECUR_CLASS"),
+        ("NEVENT: 3", "NEVENT: 4", "NEVENT: 4 but 3 events"),
+        ("  USAGE_KEY: GENMODEL", "  USAGE_KEY: GENMODEL FILTERS:", "inside the documentation"),
+        ("END_EVENT: 1", "END_EVENT: 7", "closes event 1"),
+        ("DOCUMENTATION:\n", "", "does not start with a DOCUMENTATION"),
+        ("MODEL_PARNAMES: CLASS,", "MODEL_PARNAMES: EXTRA,CLASS,", "PARVAL values for 9"),
+        ("NEVENT: 3", "NEVENT: 3\nNEVENT: 3", "NEVENT: given twice"),
+        ("RECUR_CLASS: RECUR-PERIODIC\n", "", "header key RECUR_CLASS: missing"),
+        ("PARVAL: 6 1", "PARVAL: 6 x", "PARVAL value 'x' must be a finite number of at most"),
+        ("0.55 18.477 0 0", "0.56 18.477 0 0", "the S: rows span 0.55 days, PERIOD is 0.56"),
+        ("START_EVENT: 1", "START_EVENT:", "END_EVENT: 1 closes event "),
+    ],
+)
 def test_format_check_names_each_broken_rule(library, tmp_path, old, new, problem):
     problems = check_lclib(_broken(library[0], tmp_path, old, new))
     assert any(problem in p for p in problems), problems
@@ -139,18 +146,20 @@ def test_format_check_catches_bad_rows(library, tmp_path):
     path = library[0]
     lines = path.read_text().splitlines()
     i = next(k for k, line in enumerate(lines) if line.startswith("S: ")) + 1  # event 0, second row
-    cases = {"magnitudes for 3 FILTERS": " ".join(lines[i].split()[:-1]),
-             "not a finite number": lines[i].rsplit(" ", 1)[0] + " nan",
-             "outside [5": lines[i].rsplit(" ", 1)[0] + " 4.2000",
-             "days decrease": "S: 9 20.0 20.0 20.0",
-             "characters (the reader's limit": lines[i] + " " * 200}
+    cases = {
+        "magnitudes for 3 FILTERS": " ".join(lines[i].split()[:-1]),
+        "not a finite number": lines[i].rsplit(" ", 1)[0] + " nan",
+        "outside [5": lines[i].rsplit(" ", 1)[0] + " 4.2000",
+        "days decrease": "S: 9 20.0 20.0 20.0",
+        "characters (the reader's limit": lines[i] + " " * 200,
+    }
     for problem, row in cases.items():
         out = tmp_path / "rows.LCLIB"
-        out.write_text("\n".join([*lines[:i], row, *lines[i + 1:]]) + "\n")
+        out.write_text("\n".join([*lines[:i], row, *lines[i + 1 :]]) + "\n")
         assert any(problem in p for p in check_lclib(out)), (problem, check_lclib(out))
     last = max(k for k, line in enumerate(lines[: lines.index("END_EVENT: 0")]) if line.startswith("S: "))
     out = tmp_path / "open.LCLIB"
-    out.write_text("\n".join([*lines[:last], lines[last].rsplit(" ", 1)[0] + " 25.0000", *lines[last + 1:]]) + "\n")
+    out.write_text("\n".join([*lines[:last], lines[last].rsplit(" ", 1)[0] + " 25.0000", *lines[last + 1 :]]) + "\n")
     assert any("differ from the first" in p for p in check_lclib(out))
 
 
@@ -161,15 +170,18 @@ def _refuse_model(monkeypatch):
     monkeypatch.setattr("varsynth.generation.model.load_model", no_model)
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--bands", "g", "q"], "'q' is not a band of survey 'lsst'"),
-    (["-n", "0"], "n (-n) must be an integer >= 1"),
-    (["--phases", "1"], "phases (--phases)"),
-    (["--period", "-2"], "period must be"),
-    (["--survey", "nowhere"], "survey (--survey)"),
-    (["--seed", "-1"], "seed (--seed) must be an integer >= 0"),
-    (["-n", "100000000000000"], "would take up to"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--bands", "g", "q"], "'q' is not a band of survey 'lsst'"),
+        (["-n", "0"], "n (-n) must be an integer >= 1"),
+        (["--phases", "1"], "phases (--phases)"),
+        (["--period", "-2"], "period must be"),
+        (["--survey", "nowhere"], "survey (--survey)"),
+        (["--seed", "-1"], "seed (--seed) must be an integer >= 0"),
+        (["-n", "100000000000000"], "would take up to"),
+    ],
+)
 def test_cli_refuses_bad_input_before_the_model_loads(tmp_path, capsys, monkeypatch, args, words):
     _refuse_model(monkeypatch)
     code = main(["export", "--format", "lclib", "--class", "RRLYR", *args, "-o", str(tmp_path / "x.LCLIB")])
@@ -200,8 +212,28 @@ def test_cli_failures_after_the_model_loads_leave_nothing(tmp_path, capsys):
 
 def test_cli_writes_drawn_periods_and_extrapolated_bands(tmp_path, capsys):
     out = tmp_path / "x.LCLIB"
-    code = main(["export", "--format", "lclib", "--class", "CEP", "-n", "3", "--phases", "8", "--bands", "r", "Y",
-                 "--allow-extrapolation", "--seed", "2", "--no-progress", "-o", str(out)])
+    code = main(
+        [
+            "export",
+            "--format",
+            "lclib",
+            "--class",
+            "CEP",
+            "-n",
+            "3",
+            "--phases",
+            "8",
+            "--bands",
+            "r",
+            "Y",
+            "--allow-extrapolation",
+            "--seed",
+            "2",
+            "--no-progress",
+            "-o",
+            str(out),
+        ]
+    )
     assert code == 0 and "3 templates" in capsys.readouterr().out
     lib = read_lclib(out)
     table = lib.parameters()
@@ -226,13 +258,21 @@ def test_reader_loads_without_torch(library):
     import subprocess
     import sys
 
-    code = f"import sys; from varsynth.generation import read_lclib; read_lclib({str(library[0])!r}); print('torch' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+    code = (
+        f"import sys; from varsynth.generation import read_lclib; read_lclib({str(library[0])!r}); "
+        "print('torch' in sys.modules)"
+    )
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+        == "False"
+    )
 
 
 def test_unknown_physics_is_written_as_snanas_missing_value(model, tmp_path):
     path = tmp_path / "acep.LCLIB"
-    write_lclib(path, StarRequest("ACEP"), n=2, phases=4, model=model, seed=1)  # none of the 98 training ACEPs has a Teff
+    write_lclib(
+        path, StarRequest("ACEP"), n=2, phases=4, model=model, seed=1
+    )  # none of the 98 training ACEPs has a Teff
     table = read_lclib(path).parameters()
     assert set(table["TEFF"]) == {-999.0} and np.isfinite(table["ABSMAG_G"]).all()
     assert check_lclib(path) == []

@@ -4,7 +4,6 @@ target removes those of a run killed with SIGKILL (real ``varsynth generate`` su
 from __future__ import annotations
 
 import logging
-
 import os
 import signal
 import subprocess
@@ -17,13 +16,29 @@ import pytest
 from varsynth.data.io import remove_stale_temporaries, temp_file
 
 # many stars of few epochs: a run of minutes, its temporary file there within seconds
-BIG = ["generate", "--class", "RRLYR", "--cadence", "uniform", "--cadence-option", "n_epochs=20",
-       "-n", "3000000", "--chunk-size", "2000", "--no-progress"]
+BIG = [
+    "generate",
+    "--class",
+    "RRLYR",
+    "--cadence",
+    "uniform",
+    "--cadence-option",
+    "n_epochs=20",
+    "-n",
+    "3000000",
+    "--chunk-size",
+    "2000",
+    "--no-progress",
+]
 
 
 def _start(out: Path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "varsynth.cli", *BIG, *extra, "-o", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "varsynth.cli", *BIG, *extra, "-o", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _temporaries(out: Path) -> list[Path]:
@@ -42,8 +57,9 @@ def _wait_for_temporary(proc: subprocess.Popen, out: Path, grow_to: int = 200_00
     pytest.fail("the run wrote no temporary file within 180 s")
 
 
-@pytest.mark.parametrize(("sig", "suffix"), [(signal.SIGTERM, ".parquet"), (signal.SIGINT, ".parquet"),
-                                             (signal.SIGTERM, ".fits")])
+@pytest.mark.parametrize(
+    ("sig", "suffix"), [(signal.SIGTERM, ".parquet"), (signal.SIGINT, ".parquet"), (signal.SIGTERM, ".fits")]
+)
 def test_a_signal_removes_the_temporary_files(tmp_path, sig, suffix):
     out = tmp_path / f"rr{suffix}"
     proc = _start(out)
@@ -63,8 +79,26 @@ def test_the_next_run_removes_the_temporary_files_of_a_killed_run(tmp_path):
     proc.communicate(timeout=60)
     stale = _temporaries(out)
     assert stale, "SIGKILL left no temporary file to find"
-    done = subprocess.run([sys.executable, "-m", "varsynth.cli", "generate", "--class", "RRLYR", "--cadence", "uniform",
-                           "-n", "2", "--no-progress", "-o", str(out)], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "varsynth.cli",
+            "generate",
+            "--class",
+            "RRLYR",
+            "--cadence",
+            "uniform",
+            "-n",
+            "2",
+            "--no-progress",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert _temporaries(out) == [] and out.is_file()
     assert all(f"removed {p}: temporary file of a killed run (process {proc.pid})" in done.stderr for p in stale)

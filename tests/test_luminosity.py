@@ -8,10 +8,10 @@ import math
 
 import numpy as np
 import pytest
+from conftest import SHARED_DATA, shared_dir
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import SHARED_DATA, shared_dir
 from varsynth.lightcurve import LightCurve
 from varsynth.physics import assign_physics
 from varsynth.physics import luminosity as lum
@@ -119,9 +119,10 @@ def _crts(vclass: str, period: float, subtype: str = "") -> LightCurve:
     return LightCurve("CSS_J1", "crts", "V", [0.0], [15.0], [0.01], vclass, subtype=subtype, period=period, meta=meta)
 
 
-@pytest.mark.parametrize("vclass,subtype,period,name", [("T2CEP", "", 12.0, "Groenewegen"),
-                                                          ("ACEP", "1O", 0.8, "ACEP 1O"),
-                                                          ("ELL", "", 0.4, "Roche")])
+@pytest.mark.parametrize(
+    "vclass,subtype,period,name",
+    [("T2CEP", "", 12.0, "Groenewegen"), ("ACEP", "1O", 0.8, "ACEP 1O"), ("ELL", "", 0.4, "Roche")],
+)
 def test_crts_star_of_a_relation_class_gets_a_derived_abs_mag(vclass, subtype, period, name) -> None:
     lc = _crts(vclass, period, subtype)
     assign_physics([lc], None)
@@ -155,7 +156,9 @@ def test_real_lmc_check_offsets_and_scatter() -> None:
 
     checks = run_checks(SHARED_DATA)
     t2 = checks["T2CEP P<50d"]
-    assert t2["n"] >= 190 and abs(t2["offset"]) < 0.1 and t2["robust_sigma"] == pytest.approx(lum.T2CEP_SCATTER, abs=0.02)
+    assert (
+        t2["n"] >= 190 and abs(t2["offset"]) < 0.1 and t2["robust_sigma"] == pytest.approx(lum.T2CEP_SCATTER, abs=0.02)
+    )
     assert abs(checks["T2CEP BLHer+WVir"]["offset"]) < 0.1
     assert checks["T2CEP RVTau"]["offset"] < -0.4  # RV Tau sit above the relation
     for mode in ("F", "1O"):

@@ -53,13 +53,28 @@ def write_opsim(path: Path, bands: str = "ugriz", n_visits: int = 400, seed: int
     nights = np.sort(rng.choice(np.arange(60000, 60000 + 3 * 365), n_visits, replace=False))
     mjd = nights + 0.1 + rng.uniform(0, 0.3, n_visits)
     band = rng.choice(list(bands), n_visits)
-    rows = [(i, FIELD[0], FIELD[1], float(t), b, float(DEPTH[b] + rng.normal(0, 0.2)), float(rng.uniform(1.0, 1.5)),
-             30.0, 1, float(rng.uniform(0.6, 1.1)), float(SKY[b] + rng.normal(0, 0.2)))
-            for i, (t, b) in enumerate(zip(mjd, band, strict=True))]
+    rows = [
+        (
+            i,
+            FIELD[0],
+            FIELD[1],
+            float(t),
+            b,
+            float(DEPTH[b] + rng.normal(0, 0.2)),
+            float(rng.uniform(1.0, 1.5)),
+            30.0,
+            1,
+            float(rng.uniform(0.6, 1.1)),
+            float(SKY[b] + rng.normal(0, 0.2)),
+        )
+        for i, (t, b) in enumerate(zip(mjd, band, strict=True))
+    ]
     with sqlite3.connect(path) as con:
-        con.execute("CREATE TABLE observations (observationId INTEGER PRIMARY KEY, fieldRA REAL, fieldDec REAL, "
-                    "observationStartMJD REAL, filter TEXT, fiveSigmaDepth REAL, airmass REAL, "
-                    "visitExposureTime REAL, numExposures INTEGER, seeingFwhmEff REAL, skyBrightness REAL)")
+        con.execute(
+            "CREATE TABLE observations (observationId INTEGER PRIMARY KEY, fieldRA REAL, fieldDec REAL, "
+            "observationStartMJD REAL, filter TEXT, fiveSigmaDepth REAL, airmass REAL, "
+            "visitExposureTime REAL, numExposures INTEGER, seeingFwhmEff REAL, skyBrightness REAL)"
+        )
         con.executemany(f"INSERT INTO observations VALUES ({', '.join('?' * len(rows[0]))})", rows)
     con.close()
     return path
@@ -78,11 +93,20 @@ def opsim_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def rr_lyrae(model, **kwargs) -> VarsynthVariableStar:
     """RR Lyrae ab with physics from the class's training stars, within 1 deg of the field."""
     physics = VarsynthPhysics("RRLYR", subtype="RRab", model=model)
-    defaults = {"ra": NumpyRandomFunc("uniform", low=FIELD[0] - 1.0, high=FIELD[0] + 1.0),
-                "dec": NumpyRandomFunc("uniform", low=FIELD[1] - 0.8, high=FIELD[1] + 0.8),
-                "distance": DISTANCE_PC}
-    return VarsynthVariableStar("RRLYR", subtype="RRab", model=model, teff=physics.teff, abs_mag=physics.abs_mag,
-                                period=physics.period, **{**defaults, **kwargs})
+    defaults = {
+        "ra": NumpyRandomFunc("uniform", low=FIELD[0] - 1.0, high=FIELD[0] + 1.0),
+        "dec": NumpyRandomFunc("uniform", low=FIELD[1] - 0.8, high=FIELD[1] + 0.8),
+        "distance": DISTANCE_PC,
+    }
+    return VarsynthVariableStar(
+        "RRLYR",
+        subtype="RRab",
+        model=model,
+        teff=physics.teff,
+        abs_mag=physics.abs_mag,
+        period=physics.period,
+        **{**defaults, **kwargs},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -107,17 +131,32 @@ def test_simulation_flux_perfect_is_varsynth_noiseless_magnitudes_at_the_same_vi
     for k in range(5):
         row = result.iloc[k]
         p = {name: row["params"][f"{star}.{name}"] for name in ("teff", "abs_mag", "period", "t0", "star_seed")}
-        request = StarRequest("RRLYR", "RRab", teff=p["teff"], abs_mag=p["abs_mag"], period=p["period"],
-                              distance_modulus=distance_modulus(DISTANCE_PC), epoch=p["t0"])
-        ours = generate_table(request, n=1, cadence="opsim", model=model, seed=int(p["star_seed"]), noise=False,
-                              cadence_options={"path": str(opsim_db), "ra": float(row["ra"]), "dec": float(row["dec"])})
+        request = StarRequest(
+            "RRLYR",
+            "RRab",
+            teff=p["teff"],
+            abs_mag=p["abs_mag"],
+            period=p["period"],
+            distance_modulus=distance_modulus(DISTANCE_PC),
+            epoch=p["t0"],
+        )
+        ours = generate_table(
+            request,
+            n=1,
+            cadence="opsim",
+            model=model,
+            seed=int(p["star_seed"]),
+            noise=False,
+            cadence_options={"path": str(opsim_db), "ra": float(row["ra"]), "dec": float(row["dec"])},
+        )
         lc = row["lightcurve"]
         assert len(lc) == len(ours)
         order = np.lexsort((np.asarray(ours["band"]), np.asarray(ours["time"])))
         np.testing.assert_allclose(lc["mjd"].to_numpy(), np.asarray(ours["time"])[order], rtol=0, atol=1e-9)
         assert (lc["filter"].to_numpy() == np.asarray(ours["band"])[order]).all()
-        np.testing.assert_allclose(flux2mag(lc["flux_perfect"].to_numpy()), np.asarray(ours["mag"])[order],
-                                   rtol=0, atol=1e-4)
+        np.testing.assert_allclose(
+            flux2mag(lc["flux_perfect"].to_numpy()), np.asarray(ours["mag"])[order], rtol=0, atol=1e-4
+        )
 
 
 def test_simulation_noise_is_lightcurvelynx_survey_noise(simulation):
@@ -145,7 +184,8 @@ def test_simulation_periods_come_back_from_lomb_scargle(model, simulation):
         relative = flux / np.array([np.median(flux[band == b]) for b in band])
         # over the RR Lyrae ab training range (0.4-0.9 days), 5 frequencies per peak width (1 / baseline)
         frequency, power = LombScargle(lc["mjd"].to_numpy(), relative).autopower(
-            minimum_frequency=1 / longest, maximum_frequency=1 / shortest, samples_per_peak=5, method="fast")
+            minimum_frequency=1 / longest, maximum_frequency=1 / shortest, samples_per_peak=5, method="fast"
+        )
         found[k] = 1 / frequency[np.argmax(power)]
     good = np.abs(found / periods - 1) < 1e-3
     assert good.mean() >= 0.95, f"{good.sum()} of {len(good)} periods recovered"
@@ -169,8 +209,9 @@ def test_simulation_mean_magnitudes_match_varsynth(simulation):
             harmonics = [f(h * phase) for h in range(1, 5) for f in (np.cos, np.sin)]
             design = np.column_stack([np.ones(sel.sum()), *harmonics])
             coef = np.linalg.lstsq(design, mag, rcond=None)[0]
-            expected = mean_magnitude("lsst", b, np.array([abs_mag[k] + mu]), np.array([teff[k]]), np.zeros(1),
-                                      np.zeros(1))[0]
+            expected = mean_magnitude(
+                "lsst", b, np.array([abs_mag[k] + mu]), np.array([teff[k]]), np.zeros(1), np.zeros(1)
+            )[0]
             diffs.append(coef[0] - expected)
     diffs = np.abs(np.array(diffs))
     assert np.median(diffs) < 0.005 and np.quantile(diffs, 0.95) < 0.02, (np.median(diffs), np.quantile(diffs, 0.95))
@@ -192,16 +233,26 @@ def test_every_filter_of_a_star_comes_from_one_draw(model):
     assert g.max() / g.min() > 1.5  # an RR Lyrae ab varies by more than 0.4 mag in g
 
 
-@pytest.mark.parametrize("vclass, abs_mag_trained", [("RRLYR", True), ("CEP", True), ("T2CEP", True),
-                                                     ("T2CEP", False), ("LPV", True)])
+@pytest.mark.parametrize(
+    "vclass, abs_mag_trained", [("RRLYR", True), ("CEP", True), ("T2CEP", True), ("T2CEP", False), ("LPV", True)]
+)
 def test_phase_mean_magnitude_is_varsynths_mean_magnitude(model, vclass, abs_mag_trained):
     """Known answer per class: on 256 evenly spaced phases the average magnitude (the phase mean:
     the decoder's constant Fourier term) is varsynth's mean magnitude for the star's drawn M_G,
     Teff, distance and extinction, in every band; also when the class's training stars have no
     M_G (a bundle older than the period relations), where M_G sets the brightness only."""
     physics = VarsynthPhysics(vclass, model=model)
-    star = VarsynthVariableStar(vclass, model=model, teff=physics.teff, abs_mag=physics.abs_mag,
-                                period=physics.period, ra=0.0, dec=0.0, distance=5000.0, av=0.3)
+    star = VarsynthVariableStar(
+        vclass,
+        model=model,
+        teff=physics.teff,
+        abs_mag=physics.abs_mag,
+        period=physics.period,
+        ra=0.0,
+        dec=0.0,
+        distance=5000.0,
+        av=0.3,
+    )
     star.abs_mag_trained = abs_mag_trained
     state = star.sample_parameters(num_samples=1, rng_info=np.random.default_rng(4))
     p = star.get_local_params(state)
@@ -210,8 +261,9 @@ def test_phase_mean_magnitude_is_varsynths_mean_magnitude(model, vclass, abs_mag
     for b in "ugriz":
         mag = flux2mag(star.compute_bandflux(times, b, state))
         teff = np.array([p["teff"]])
-        expected = mean_magnitude("lsst", b, np.array([p["abs_mag"] + distance_modulus(5000.0)]), teff,
-                                  np.zeros(1), np.array([0.3]))[0]
+        expected = mean_magnitude(
+            "lsst", b, np.array([p["abs_mag"] + distance_modulus(5000.0)]), teff, np.zeros(1), np.array([0.3])
+        )[0]
         assert np.isfinite(mag).all() and np.ptp(mag) > 0.01
         assert abs(mag.mean() - expected) < 2e-3, (b, mag.mean(), expected)
 
@@ -240,12 +292,14 @@ def test_bad_settings_are_refused_naming_them(model):
         VarsynthVariableStar("RRLYR", subtype="Mira", period=0.5, distance=1000.0, model=model)
     star = VarsynthVariableStar("RRLYR", period=30.0, distance=1000.0, model=model, ra=0.0, dec=0.0)
     with pytest.raises(ExtrapolationError, match="period 30 days is outside the RRLYR training range"):
-        star.evaluate_bandfluxes(lsst_passbands(), np.array([60000.0]), np.array(["g"]),
-                                 star.sample_parameters(num_samples=1))
+        star.evaluate_bandfluxes(
+            lsst_passbands(), np.array([60000.0]), np.array(["g"]), star.sample_parameters(num_samples=1)
+        )
     star = VarsynthVariableStar("RRLYR", period=0.5, distance=-5.0, model=model, ra=0.0, dec=0.0)
     with pytest.raises(ConfigError, match="distance must be a finite number > 0 pc"):
-        star.evaluate_bandfluxes(lsst_passbands(), np.array([60000.0]), np.array(["g"]),
-                                 star.sample_parameters(num_samples=1))
+        star.evaluate_bandfluxes(
+            lsst_passbands(), np.array([60000.0]), np.array(["g"]), star.sample_parameters(num_samples=1)
+        )
 
 
 def test_physics_node_draws_inside_the_class_range(model):
@@ -260,7 +314,9 @@ def test_physics_node_draws_inside_the_class_range(model):
 
 
 def test_missing_extra_names_it():
-    code = ("import sys; sys.modules['lightcurvelynx'] = None\n"
-            "try:\n    import varsynth.integrations.lynx\nexcept ImportError as e:\n    print(e)")
+    code = (
+        "import sys; sys.modules['lightcurvelynx'] = None\n"
+        "try:\n    import varsynth.integrations.lynx\nexcept ImportError as e:\n    print(e)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "pip install 'varsynth[lynx]'" in out.stdout, out.stdout + out.stderr

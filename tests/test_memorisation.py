@@ -11,8 +11,15 @@ from hypothesis import strategies as st
 
 from varsynth.evaluation.context import EvalContext
 from varsynth.evaluation.curves import real_curves
-from varsynth.evaluation.memorisation import (GRID_POINTS, evaluate_memorisation, memorisation_table,
-                                              nearest_by_class, nearest_distances, shape_matrix, shape_on_grid)
+from varsynth.evaluation.memorisation import (
+    GRID_POINTS,
+    evaluate_memorisation,
+    memorisation_table,
+    nearest_by_class,
+    nearest_distances,
+    shape_matrix,
+    shape_on_grid,
+)
 
 
 def _sine(shift: float = 0.0, n: int = 150, seed: int = 0, semi: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
@@ -46,8 +53,9 @@ def test_distance_known_answers():
 @given(st.integers(0, 10_000), st.integers(3, 40))
 def test_a_copy_of_a_training_curve_is_at_distance_zero(seed, n_train):
     rng = np.random.default_rng(seed)
-    train = np.vstack([shape_on_grid(*_sine(shift=rng.uniform(), seed=seed + i, semi=rng.uniform(0.1, 1)))
-                       for i in range(n_train)])
+    train = np.vstack(
+        [shape_on_grid(*_sine(shift=rng.uniform(), seed=seed + i, semi=rng.uniform(0.1, 1))) for i in range(n_train)]
+    )
     k = int(rng.integers(n_train))
     distance, index = nearest_distances(train[k][None, :], train)
     assert distance[0] == 0.0 and (index[0] == k or np.array_equal(train[index[0]], train[k]))
@@ -66,8 +74,7 @@ def test_a_copied_light_curve_is_at_zero_and_a_new_star_is_not(tiny_dataset):
 
 def test_nearest_by_class_only_looks_within_the_class():
     a, b = shape_on_grid(*_sine()), shape_on_grid(*_sine(shift=0.5))
-    distance, index = nearest_by_class(np.vstack([a, a]), np.array(["X", "Y"]), np.vstack([a, b]),
-                                       np.array(["X", "Y"]))
+    distance, index = nearest_by_class(np.vstack([a, a]), np.array(["X", "Y"]), np.vstack([a, b]), np.array(["X", "Y"]))
     assert distance[0] == 0.0 and index.tolist() == [0, 1] and distance[1] == pytest.approx(1 / math.sqrt(2), abs=1e-6)
     distance, index = nearest_by_class(a[None, :], np.array(["Z"]), b[None, :], np.array(["Y"]))
     assert np.isnan(distance[0]) and index[0] == -1
@@ -88,8 +95,14 @@ def test_table_flags_a_copying_generator():
 
 
 def test_section_on_the_tiny_dataset(tiny_dataset, default_model, tmp_path):
-    ctx = EvalContext(model=default_model, label="default", dataset_dir=tiny_dataset, data_root=tmp_path,
-                      report_dir=tmp_path / "report", quick=True)
+    ctx = EvalContext(
+        model=default_model,
+        label="default",
+        dataset_dir=tiny_dataset,
+        data_root=tmp_path,
+        report_dir=tmp_path / "report",
+        quick=True,
+    )
     section = evaluate_memorisation(ctx)
     assert section.name == "memorisation"
     rows = {r["class"]: r for r in section.summary["per_class"]}

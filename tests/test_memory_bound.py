@@ -57,10 +57,12 @@ def test_same_chunks_give_the_same_numbers_whatever_the_slice(tmp_path, model, m
 
 def _peak_rss_mb(tmp_path, cadence: str, n: int) -> float:
     """Peak resident memory (MB) of ``varsynth generate`` in a fresh process."""
-    code = ("import resource, sys; from varsynth.cli import main; "
-            f"code = main(['generate', '--class', 'RRLYR', '--period', '0.55', '--cadence-file', {cadence!r}, "
-            f"'-n', '{n}', '--seed', '1', '-o', {str(tmp_path / f'out{n}.parquet')!r}, '--no-progress']); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(code)")
+    code = (
+        "import resource, sys; from varsynth.cli import main; "
+        f"code = main(['generate', '--class', 'RRLYR', '--period', '0.55', '--cadence-file', {cadence!r}, "
+        f"'-n', '{n}', '--seed', '1', '-o', {str(tmp_path / f'out{n}.parquet')!r}, '--no-progress']); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(code)"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     return int(proc.stdout.split()[-1]) / 1024

@@ -36,10 +36,21 @@ def _batch(b: int = 4, t: int = 32) -> dict[str, torch.Tensor]:
 
 def _model(arch: str, decoder: str) -> CVAE:
     torch.manual_seed(0)
-    cfg = ModelConfig(arch=arch, decoder=decoder, hidden=8, tcn_blocks=2, kernel_size=3, latent_dim=3,
-                      harmonics=4, err_harmonics=2, physics=("teff", "abs_mag", "period"),
-                      phys_mean=(3.8, 0.0, 0.0), phys_std=(0.1, 1.0, 0.5), decoder_physics=True,
-                      condition_wavelength=True)
+    cfg = ModelConfig(
+        arch=arch,
+        decoder=decoder,
+        hidden=8,
+        tcn_blocks=2,
+        kernel_size=3,
+        latent_dim=3,
+        harmonics=4,
+        err_harmonics=2,
+        physics=("teff", "abs_mag", "period"),
+        phys_mean=(3.8, 0.0, 0.0),
+        phys_std=(0.1, 1.0, 0.5),
+        decoder_physics=True,
+        condition_wavelength=True,
+    )
     return CVAE(cfg)
 
 
@@ -81,5 +92,6 @@ def test_bundle_round_trip_restores_the_same_function(arch: str, decoder: str, t
             torch.testing.assert_close(got, want)
         z = torch.randn(4, 3)
         cond = model.condition(b, decoder=True)
-        torch.testing.assert_close(loaded.decode(z, loaded.condition(b, decoder=True), b["phase"])[0],
-                                   model.decode(z, cond, b["phase"])[0])
+        torch.testing.assert_close(
+            loaded.decode(z, loaded.condition(b, decoder=True), b["phase"])[0], model.decode(z, cond, b["phase"])[0]
+        )

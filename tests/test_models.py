@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 import torch
-
 from helpers import write_tiny_dataset
+
 from varsynth.bundle import BundleError, load_bundle, save_bundle
 from varsynth.config import ConfigError
 from varsynth.models.config import ModelConfig
@@ -154,12 +154,21 @@ def test_bundle_round_trip_and_bad_files(tmp_path):
 
 
 def _tiny_cfg(arch: str) -> TrainConfig:
-    return TrainConfig.from_dict({
-        "name": "tiny",
-        "model": {"arch": arch, "hidden": 16, "tcn_blocks": 3, "kernel_size": 3, "latent_dim": 2,
-                  "dropout": 0.0, "physics": ["teff", "abs_mag", "period"]},
-        "optim": {"batch_size": 8, "lr": 0.01, "scheduler": "none", "beta": 0.1, "seed": 3},
-    })
+    return TrainConfig.from_dict(
+        {
+            "name": "tiny",
+            "model": {
+                "arch": arch,
+                "hidden": 16,
+                "tcn_blocks": 3,
+                "kernel_size": 3,
+                "latent_dim": 2,
+                "dropout": 0.0,
+                "physics": ["teff", "abs_mag", "period"],
+            },
+            "optim": {"batch_size": 8, "lr": 0.01, "scheduler": "none", "beta": 0.1, "seed": 3},
+        }
+    )
 
 
 def _losses(run_dir) -> list[float]:
@@ -221,7 +230,8 @@ def test_epoch_time_of_a_run_killed_before_fit_json_comes_from_its_logged_metric
     assert math.isnan(_logged_epoch_seconds(tmp_path))
     (tmp_path / "logs" / "version_0").mkdir(parents=True)
     (tmp_path / "logs" / "version_0" / "metrics.csv").write_text(
-        "epoch,step,time/epoch,val/loss\n0,10,,5.0\n0,10,100.0,\n1,20,,4.0\n1,20,120.0,\n")
+        "epoch,step,time/epoch,val/loss\n0,10,,5.0\n0,10,100.0,\n1,20,,4.0\n1,20,120.0,\n"
+    )
     assert _logged_epoch_seconds(tmp_path) == 110.0
     (tmp_path / "fit.json").write_text('{"seconds_per_epoch": 42.0}')
     assert _logged_epoch_seconds(tmp_path) == 42.0
@@ -280,7 +290,11 @@ def test_loss_reduction_reaches_the_reconstruction_term():
     err = torch.tensor([[0.1, 0.2, 0.4]])  # chi2 of every point: 1
     mask = torch.ones(1, 3, dtype=torch.bool)
     zeros = torch.zeros(1, 2)
-    terms = {r: pelsvae_loss(mag, err, mask, hat, err, zeros, zeros, beta=1.0, min_err=0.01, reduction=r)
-             for r in ("mean", "sum")}
-    assert float(terms["mean"].reconstruction) == pytest.approx(1.0) and float(terms["sum"].reconstruction) == pytest.approx(1.5)
+    terms = {
+        r: pelsvae_loss(mag, err, mask, hat, err, zeros, zeros, beta=1.0, min_err=0.01, reduction=r)
+        for r in ("mean", "sum")
+    }
+    assert float(terms["mean"].reconstruction) == pytest.approx(1.0) and float(
+        terms["sum"].reconstruction
+    ) == pytest.approx(1.5)
     assert float(terms["sum"].total) == pytest.approx(1.5, abs=1e-6)  # KL terms are zero here

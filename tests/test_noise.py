@@ -77,9 +77,17 @@ def test_fit_leaves_out_unusable_points_and_refuses_too_few_curves():
 
 
 def test_draws_follow_the_recorded_distribution_per_survey_and_band():
-    model = {"ogle3": {"I": {"scale_quantiles": [1.5] * 41, "nu": 4.0, "t_scale": 1.0, "max_abs": 8.0,
-                             "classes": {"LPV": {"scale_quantiles": [4.0] * 41, "nu": 50.0, "t_scale": 1.0,
-                                                 "max_abs": 6.0}}}}}
+    model = {
+        "ogle3": {
+            "I": {
+                "scale_quantiles": [1.5] * 41,
+                "nu": 4.0,
+                "t_scale": 1.0,
+                "max_abs": 8.0,
+                "classes": {"LPV": {"scale_quantiles": [4.0] * 41, "nu": 50.0, "t_scale": 1.0, "max_abs": 6.0}},
+            }
+        }
+    }
     rng = np.random.default_rng(6)
     n = 40_000
     band = np.where(np.arange(n) < n // 2, "I", "V")
@@ -89,8 +97,13 @@ def test_draws_follow_the_recorded_distribution_per_survey_and_band():
     assert np.abs(i).max() <= 1.5 * 8.0 + 1e-9  # truncated at max_abs, then scaled
     assert stats.kstest(v, "norm").pvalue > 1e-3
     bound = 8.0
-    cdf = lambda x: np.clip((stats.t.cdf(np.clip(x / 1.5, -bound, bound), 4.0) - stats.t.cdf(-bound, 4.0))  # noqa: E731
-                            / (stats.t.cdf(bound, 4.0) - stats.t.cdf(-bound, 4.0)), 0, 1)
+
+    def cdf(x):
+        low = stats.t.cdf(-bound, 4.0)
+        return np.clip(
+            (stats.t.cdf(np.clip(x / 1.5, -bound, bound), 4.0) - low) / (stats.t.cdf(bound, 4.0) - low), 0, 1
+        )
+
     assert stats.kstest(i, cdf).pvalue > 1e-3
     lpv = draw_noise(model, "ogle3", np.full(n, "I"), err, rng, vclass="LPV") / err  # the class's own record
     assert abs(np.std(lpv) - 4.0) < 0.1
@@ -99,13 +112,19 @@ def test_draws_follow_the_recorded_distribution_per_survey_and_band():
 
 
 def test_each_light_curve_gets_one_scale():
-    model = {"css": {"V": {"scale_quantiles": np.linspace(0.5, 3.0, 41).tolist(), "nu": 1e6, "t_scale": 1.0,
-                           "max_abs": 50.0}}}
+    model = {
+        "css": {
+            "V": {"scale_quantiles": np.linspace(0.5, 3.0, 41).tolist(), "nu": 1e6, "t_scale": 1.0, "max_abs": 50.0}
+        }
+    }
     curve = np.repeat(np.arange(300), 200)
-    noise = draw_noise(model, "css", np.full(curve.size, "V"), np.ones(curve.size), np.random.default_rng(11),
-                       curve=curve)
+    noise = draw_noise(
+        model, "css", np.full(curve.size, "V"), np.ones(curve.size), np.random.default_rng(11), curve=curve
+    )
     per_curve = np.array([noise[curve == c].std() for c in range(300)])
-    assert 0.4 < per_curve.min() and per_curve.max() < 3.5 and per_curve.max() / per_curve.min() > 4  # the recorded range
+    assert (
+        0.4 < per_curve.min() and per_curve.max() < 3.5 and per_curve.max() / per_curve.min() > 4
+    )  # the recorded range
     assert abs(np.median(per_curve) - 1.75) < 0.15  # the middle of the uniform quantiles
     within = np.concatenate([noise[curve == c] / noise[curve == c].std() for c in range(300)])
     assert stats.kstest(within, "norm").pvalue > 1e-3  # Gaussian within a light curve

@@ -34,8 +34,29 @@ def _rows(seed: int = 0) -> list[tuple]:
             band = "ugrizy"[rng.integers(6)]
             seeing = float(rng.uniform(0.6, 1.4))
             rows.append(
-                (oid, ra, dec, float(t), float(t) + 1, 30.0, band, 0.0, 2, 1.2, seeing, seeing * 1.1,
-                 seeing, 21.0, int(t - 60980), 5.0, 34.0, float(24.0 + rng.normal(0, 0.3)), -20.0, -30.0, "wfd")
+                (
+                    oid,
+                    ra,
+                    dec,
+                    float(t),
+                    float(t) + 1,
+                    30.0,
+                    band,
+                    0.0,
+                    2,
+                    1.2,
+                    seeing,
+                    seeing * 1.1,
+                    seeing,
+                    21.0,
+                    int(t - 60980),
+                    5.0,
+                    34.0,
+                    float(24.0 + rng.normal(0, 0.3)),
+                    -20.0,
+                    -30.0,
+                    "wfd",
+                )
             )
             oid += 1
     return rows
@@ -118,8 +139,10 @@ def test_random_positions_cover_a_dithered_footprint(tmp_path: Path) -> None:
     rng = np.random.default_rng(1)
     ra = rng.uniform(10, 30, 3000)
     dec = rng.uniform(-40, -20, 3000)
-    rows = [(i, ra[i], dec[i], 60980.0 + i, 0, 30, "r", 0, 2, 1, 1, 1, 1, 21, i, 5, 34, 24.0, 0, -30, "")
-            for i in range(3000)]
+    rows = [
+        (i, ra[i], dec[i], 60980.0 + i, 0, 30, "r", 0, 2, 1, 1, 1, 1, 21, i, 5, 34, 24.0, 0, -30, "")
+        for i in range(3000)
+    ]
     cadence = get_cadence("opsim", path=make_opsim(tmp_path / "dither.db", rows=rows))
     centres = []
     for _ in range(200):
@@ -140,7 +163,8 @@ def test_opsim_refuses_bad_input(tmp_path: Path, opsim_db: Path) -> None:
     with pytest.raises(ValueError, match=r"no visit table.*tables present: \['visits', 'info'\]"):
         get_cadence("opsim", path=other)
     few = make_opsim(
-        tmp_path / "few.db", rows=[(1, 0.0, 0.0, 60000.0, "r")],
+        tmp_path / "few.db",
+        rows=[(1, 0.0, 0.0, 60000.0, "r")],
         schema="observationId INTEGER, fieldRA REAL, fieldDec REAL, observationStartMJD REAL, filter TEXT",
     )
     with pytest.raises(ValueError, match=r"lacks \['fiveSigmaDepth'\]; columns present: \['observationId'"):

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 import torch
-
 from test_models import batch
+
 from varsynth.generation.decode import decode_epochs
 from varsynth.models.config import ModelConfig
 from varsynth.models.cvae import CVAE
@@ -18,8 +18,17 @@ from varsynth.models.periodic import PeriodicDecoder, fourier_series, phasor
 
 def periodic_model(**kw) -> CVAE:
     torch.manual_seed(0)
-    cfg = ModelConfig(arch="gru", decoder="periodic", hidden=16, latent_dim=4, harmonics=8,
-                      physics=("teff", "abs_mag", "period"), decoder_physics=True, condition_wavelength=True, **kw)
+    cfg = ModelConfig(
+        arch="gru",
+        decoder="periodic",
+        hidden=16,
+        latent_dim=4,
+        harmonics=8,
+        physics=("teff", "abs_mag", "period"),
+        decoder_physics=True,
+        condition_wavelength=True,
+        **kw,
+    )
     return CVAE(cfg).eval()
 
 
@@ -75,7 +84,7 @@ def test_ragged_decoding_matches_the_padded_batch():
     phase = rng.uniform(0, 1, sum(counts)).astype(np.float32)
     curve = np.repeat(np.arange(4), counts)
     mag, err, mean = decode_epochs(model, z, cond, phase, curve)
-    for i, n in enumerate(counts):
+    for i, _n in enumerate(counts):
         with torch.no_grad():
             m, e = model.decode(z[i : i + 1], cond[i : i + 1], torch.from_numpy(phase[curve == i])[None])
         np.testing.assert_allclose(mag[curve == i], m[0].numpy(), atol=1e-6)
@@ -138,6 +147,12 @@ def test_interleaved_epochs_are_decoded_per_light_curve(decoder):
 
 def sequence_model() -> CVAE:
     torch.manual_seed(0)
-    cfg = ModelConfig(arch="gru", hidden=16, latent_dim=4, physics=("teff", "abs_mag", "period"),
-                      decoder_physics=True, condition_wavelength=True)
+    cfg = ModelConfig(
+        arch="gru",
+        hidden=16,
+        latent_dim=4,
+        physics=("teff", "abs_mag", "period"),
+        decoder_physics=True,
+        condition_wavelength=True,
+    )
     return CVAE(cfg).eval()

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import shared_dir
+
 from varsynth.lightcurve import LightCurve
 from varsynth.surveys.periods import (
     PLAUSIBLE_PERIODS,
@@ -291,7 +291,9 @@ def test_unusable_light_curves_raise_a_value_error_not_an_index_error(mag, err, 
         find_period(t, good if mag is None else mag, err)
 
 
-def test_cache_entries_of_other_library_versions_are_not_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cache_entries_of_other_library_versions_are_not_reused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A result cached under other numpy/astropy versions is not reused; one of these is."""
     from varsynth.surveys import periods
 

@@ -9,9 +9,9 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import shared_dir
 from scipy import stats
 
-from conftest import shared_dir
 from varsynth.lightcurve import PROVENANCES, LightCurve, PhysParam
 from varsynth.physics import assign_physics, physics_summary
 from varsynth.physics import relations as rel
@@ -342,8 +342,13 @@ def test_real_eros1_calibration_reproduces_from_ogle3() -> None:
     from astropy.coordinates import SkyCoord
 
     ogle = pd.read_csv(
-        ogle_dir / "ogle3_catalog.txt.bz2", sep="\t", comment="#", header=None,
-        usecols=[0, 5, 6, 12, 13, 14], names=["ID", "RA", "DECL", "I", "V", "P_1"], dtype={"ID": str},
+        ogle_dir / "ogle3_catalog.txt.bz2",
+        sep="\t",
+        comment="#",
+        header=None,
+        usecols=[0, 5, 6, 12, 13, 14],
+        names=["ID", "RA", "DECL", "I", "V", "P_1"],
+        dtype={"ID": str},
     )
     ogle = ogle[ogle["ID"].str.startswith("OGLE-LMC") & (ogle["V"] > 0) & (ogle["I"] > 0)]
     eros = pd.concat([pd.read_csv(eros_dir / f) for f in ("train.csv", "test.csv")], ignore_index=True)
@@ -358,7 +363,9 @@ def test_real_eros1_calibration_reproduces_from_ogle3() -> None:
     keep = (
         (sep.arcsec < 3)
         & (np.abs(period - match["P_1"].to_numpy()) < 0.02 * match["P_1"].to_numpy())
-        & (eros["type"].to_numpy() < 4) & (colour > -0.1) & (colour < 1.3)
+        & (eros["type"].to_numpy() < 4)
+        & (colour > -0.1)
+        & (colour < 1.3)
     )
     vi = (match["V"] - match["I"]).to_numpy()[keep]
     fit = stats.siegelslopes(vi, colour[keep])
@@ -371,9 +378,7 @@ def test_real_eros1_calibration_reproduces_from_ogle3() -> None:
 @pytest.mark.shared_data
 def test_real_stripe82_reddening_measurement() -> None:
     folder = shared_dir("sdss-s82-rrlyrae")
-    names = ["Num", "Type", "Per"] + [
-        f"{q}{b}" for b in "ugriz" for q in ("A", "mag", "phi", "T")
-    ]
+    names = ["Num", "Type", "Per"] + [f"{q}{b}" for b in "ugriz" for q in ("A", "mag", "phi", "T")]
     table = pd.read_csv(folder / "apj326724t2.txt", skiprows=42, header=None, sep=r"\s+", names=names)
     ebv = []
     for row in table.itertuples():

@@ -100,8 +100,7 @@ def test_registry_import_loads_no_reader() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, varsynth.config; "
-            "print(sorted(m for m in sys.modules if m.startswith('varsynth.surveys.')))")
+    code = "import sys, varsynth.config; print(sorted(m for m in sys.modules if m.startswith('varsynth.surveys.')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['varsynth.surveys.registry']"
 

@@ -23,12 +23,17 @@ from varsynth.evaluation.report import json_safe
 
 def _rows(vclass, model_chi2, fourier_chi2, n_points=None):
     n = len(vclass)
-    return pd.DataFrame({
-        "sample_id": [f"s:star{i}:I:0" for i in range(n)], "vclass": vclass,
-        "n_points": n_points if n_points is not None else [100] * n,
-        "model_chi2": model_chi2, "fourier_chi2": fourier_chi2,
-        "model_rms_mmag": np.asarray(model_chi2, float) * 10, "fourier_rms_mmag": np.asarray(fourier_chi2, float) * 10,
-    })
+    return pd.DataFrame(
+        {
+            "sample_id": [f"s:star{i}:I:0" for i in range(n)],
+            "vclass": vclass,
+            "n_points": n_points if n_points is not None else [100] * n,
+            "model_chi2": model_chi2,
+            "fourier_chi2": fourier_chi2,
+            "model_rms_mmag": np.asarray(model_chi2, float) * 10,
+            "fourier_rms_mmag": np.asarray(fourier_chi2, float) * 10,
+        }
+    )
 
 
 def test_summary_counts_where_the_model_beats_the_fourier_fit():
@@ -57,16 +62,30 @@ def test_fourier_fit_evaluates_the_fitted_series_at_other_phases():
     phase = np.sort(np.random.default_rng(1).uniform(0, 1, 80))
     series = lambda p: 15.0 + 0.3 * np.cos(2 * math.pi * p) + 0.05 * np.sin(8 * math.pi * p)  # noqa: E731
     grid = np.linspace(0, 1, 17)
-    np.testing.assert_allclose(fourier_fit(phase, series(phase), np.full(80, 0.01), 4, at=grid), series(grid),
-                               atol=1e-10)
+    np.testing.assert_allclose(
+        fourier_fit(phase, series(phase), np.full(80, 0.01), 4, at=grid), series(grid), atol=1e-10
+    )
 
 
 def test_grid_has_one_panel_per_light_curve(tmp_path):
     grid = np.linspace(0, 1, 50, endpoint=False)
-    panels = pd.DataFrame([{
-        "sample_id": f"ogle3:OGLE-LMC-CEP-{i:04d}:I:0", "vclass": "CEP", "phase": grid, "mag": 15 + 0.1 * grid,
-        "mag_err": np.full(50, 0.01), "grid": grid, "model_mag": 15 + 0.1 * grid, "fourier_mag": 15 + 0.1 * grid,
-        "model_chi2": 1.0, "fourier_chi2": 0.9} for i in range(6)])
+    panels = pd.DataFrame(
+        [
+            {
+                "sample_id": f"ogle3:OGLE-LMC-CEP-{i:04d}:I:0",
+                "vclass": "CEP",
+                "phase": grid,
+                "mag": 15 + 0.1 * grid,
+                "mag_err": np.full(50, 0.01),
+                "grid": grid,
+                "model_mag": 15 + 0.1 * grid,
+                "fourier_mag": 15 + 0.1 * grid,
+                "model_chi2": 1.0,
+                "fourier_chi2": 0.9,
+            }
+            for i in range(6)
+        ]
+    )
     fig = reconstruction_grid(panels, ncols=4)
     visible = [ax for ax in fig.axes if ax.axison]
     assert len(fig.axes) == 8 and len(visible) == 6
@@ -96,8 +115,14 @@ def test_subset_and_dense_curves_agree_with_the_full_table(tiny_dataset, default
 
 def test_quick_section_on_the_tiny_dataset(tiny_dataset, default_model, tmp_path):
     data, model, root = tiny_dataset, default_model, tmp_path
-    ctx = EvalContext(model=model, label="default", dataset_dir=data, data_root=root / "no-data",
-                      report_dir=root / "report", quick=True)
+    ctx = EvalContext(
+        model=model,
+        label="default",
+        dataset_dir=data,
+        data_root=root / "no-data",
+        report_dir=root / "report",
+        quick=True,
+    )
     section = evaluate_reconstruction(ctx)
     assert section.name == "reconstruction" and "held-out" in section.title
     summary = section.summary

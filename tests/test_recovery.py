@@ -6,15 +6,21 @@ import math
 
 import numpy as np
 import pytest
+from helpers import write_tiny_dataset
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import write_tiny_dataset
 from varsynth.evaluation import recovery
 from varsynth.evaluation.binomial import compare_fractions
 from varsynth.evaluation.context import EvalContext
-from varsynth.evaluation.recovery import (fit_template, fourier_template, is_recovered, recovered_period,
-                                          resample_template, search_window)
+from varsynth.evaluation.recovery import (
+    fit_template,
+    fourier_template,
+    is_recovered,
+    recovered_period,
+    resample_template,
+    search_window,
+)
 from varsynth.generation.model import load_model
 
 
@@ -57,8 +63,9 @@ def test_is_recovered_known_answers():
     assert is_recovered(1.009, 1.0) and not is_recovered(1.011, 1.0)
     assert is_recovered(0.503, 1.0, binary=True) and not is_recovered(0.503, 1.0)
     assert not is_recovered(math.nan, 1.0) and not is_recovered(2.0, 1.0, binary=True)
-    np.testing.assert_array_equal(is_recovered(np.array([1.0, 0.5, 3.0]), 1.0, binary=np.array([False, True, True])),
-                                  [True, True, False])
+    np.testing.assert_array_equal(
+        is_recovered(np.array([1.0, 0.5, 3.0]), 1.0, binary=np.array([False, True, True])), [True, True, False]
+    )
     assert is_recovered(1.04, 1.0, tol=0.05)
     with pytest.raises(ValueError, match="tol"):
         is_recovered(1.0, 1.0, tol=0.0)
@@ -92,8 +99,11 @@ def test_the_template_of_a_fourier_series_reproduces_it_exactly():
     coef = np.array([15.0, 0.3, -0.1, 0.05, 0.2, 0.08, -0.02])  # a0, a1..a3 (cos), b1..b3 (sin)
     phase = np.random.default_rng(8).random(80)
     k = np.arange(1, 4)
-    series = coef[0] + np.cos(2 * math.pi * np.outer(phase, k)) @ coef[1:4] \
+    series = (
+        coef[0]
+        + np.cos(2 * math.pi * np.outer(phase, k)) @ coef[1:4]
         + np.sin(2 * math.pi * np.outer(phase, k)) @ coef[4:]
+    )
     np.testing.assert_allclose(fourier_template(coef, phase), series, atol=1e-12)
     fitted = fit_template(phase, series, np.full(phase.size, 0.01))
     assert fitted.size == 2 * 8 + 1  # 80 points: the full order 8
@@ -133,8 +143,14 @@ def test_resampled_template_keeps_each_bands_mean_and_folds_on_the_given_period(
 def test_section_on_the_tiny_dataset(tmp_path, monkeypatch):
     monkeypatch.setattr(recovery, "N_QUICK", 3)  # keeps this file fast; the quick mode uses 8
     data = write_tiny_dataset(tmp_path / "data")
-    ctx = EvalContext(model=load_model("default"), label="default", dataset_dir=data, data_root=tmp_path,
-                      report_dir=tmp_path / "report", quick=True)
+    ctx = EvalContext(
+        model=load_model("default"),
+        label="default",
+        dataset_dir=data,
+        data_root=tmp_path,
+        report_dir=tmp_path / "report",
+        quick=True,
+    )
     section = recovery.evaluate_recovery(ctx)
     assert section.name == "recovery" and "recovery" in section.title.lower()
     cadences = [c for c in recovery.CADENCES if c not in ("file", "opsim")]
@@ -155,6 +171,7 @@ def test_section_on_the_tiny_dataset(tmp_path, monkeypatch):
     assert "no real DSCT, LPV light curves" in section.text and "opsim" in section.text
     # every cadence's comparison says whether it holds against the binomial error, as the numbers say
     for row in section.summary["per_cadence"].to_dict("records"):
-        words = compare_fractions(row["generated binary_aware"], int(row["generated n"]), row["real binary_aware"],
-                                  int(row["real n"]))
+        words = compare_fractions(
+            row["generated binary_aware"], int(row["generated n"]), row["real binary_aware"], int(row["real n"])
+        )
         assert f"real-resampled light curves recovered, {words}" in section.text

@@ -18,6 +18,7 @@ from varsynth.data.build import make_samples, samples_table
 from varsynth.data.io import read_split, write_parquet
 from varsynth.data.samples import clean_lightcurve
 from varsynth.data.split import SPLITS, split_stars
+from varsynth.data.tensors import physics_matrix
 from varsynth.latent.encode import PHYS_COLUMNS, encode_split
 from varsynth.latent.regressors import (
     RegressionSettings,
@@ -38,7 +39,6 @@ from varsynth.models.config import ModelConfig
 from varsynth.surveys.skips import SkipLog
 from varsynth.taxonomy import CLASSES
 from varsynth.training.config import OptimConfig, TrainConfig
-from varsynth.data.tensors import physics_matrix
 from varsynth.training.fit import fit
 
 FAST = RegressionSettings(n_copies=10, n_draws=5, rf_trees=10, mlp_hidden=(16,), mlp_max_iter=50)
@@ -84,8 +84,9 @@ def test_augment_dummy_shapes_and_pairing():
 
 def test_augment_dummy_without_spread_gives_the_mean():
     mu = np.random.default_rng(1).normal(size=(5, 4))
-    _, targets, owner = augment_dummy(np.zeros((5, 1)), mu, np.zeros((5, 4)), n_copies=4, n_draws=2,
-                                      rng=np.random.default_rng(0))
+    _, targets, owner = augment_dummy(
+        np.zeros((5, 1)), mu, np.zeros((5, 4)), n_copies=4, n_draws=2, rng=np.random.default_rng(0)
+    )
     np.testing.assert_array_equal(targets, mu[owner])
 
 
@@ -112,8 +113,9 @@ def test_linear_latent_gives_r2_one_and_random_latent_r2_zero():
 
     rng = np.random.default_rng(2)
     noise = rng.normal(size=mu.shape)
-    reg, _ = fit_regressors(phys, classes, noise, np.full_like(mu, 0.5), n_classes=N_CLASSES, names=["linear"],
-                            settings=FAST)
+    reg, _ = fit_regressors(
+        phys, classes, noise, np.full_like(mu, 0.5), n_classes=N_CLASSES, names=["linear"], settings=FAST
+    )
     m = evaluate_regressors(reg, test_phys, test_classes, rng.normal(size=(200, 4)), seed=0)
     assert abs(m["linear"]["r2"]) < 0.1 and abs(m["linear"]["r2_mean_dummy"]) < 0.1
     assert m["linear"]["rmse"] == pytest.approx(1.0, abs=0.15)
@@ -121,10 +123,16 @@ def test_linear_latent_gives_r2_one_and_random_latent_r2_zero():
 
 def test_transform_matches_physics_matrix():
     natural = np.array([[6000.0, -1.5, 0.55], [7500.0, 0.3, 12.0]])
-    table = pa.table({
-        "teff": natural[:, 0], "teff_source": ["gaia"] * 2, "abs_mag": natural[:, 1],
-        "abs_mag_source": ["derived"] * 2, "period": natural[:, 2], "period_source": ["catalog"] * 2,
-    })
+    table = pa.table(
+        {
+            "teff": natural[:, 0],
+            "teff_source": ["gaia"] * 2,
+            "abs_mag": natural[:, 1],
+            "abs_mag_source": ["derived"] * 2,
+            "period": natural[:, 2],
+            "period_source": ["catalog"] * 2,
+        }
+    )
     values, _ = physics_matrix(table, ("teff", "abs_mag", "period"))
     np.testing.assert_allclose(transform_physics(natural), values)
     with pytest.raises(RegressorError):
@@ -134,8 +142,9 @@ def test_transform_matches_physics_matrix():
 def test_predict_latent_dummy_gives_diversity_and_refuses_unseen_classes():
     phys, classes = _objects(60, seed=3)
     mu = _linear_latent(phys, classes)
-    reg, _ = fit_regressors(phys, classes, mu, np.ones_like(mu), n_classes=N_CLASSES, names=["rf", "linear"],
-                            settings=FAST)
+    reg, _ = fit_regressors(
+        phys, classes, mu, np.ones_like(mu), n_classes=N_CLASSES, names=["rf", "linear"], settings=FAST
+    )
     star = [6500.0, -1.0, 2.0]
     a = predict_latent(reg, "rf", star, 6, np.random.default_rng(0))
     b = predict_latent(reg, "rf", star, 6, np.random.default_rng(1))
@@ -187,6 +196,7 @@ def test_save_load_round_trip_gives_identical_predictions(tmp_path):
     info = json.loads((bundle / "regressors.json").read_text())
     sio.dump({"x": Untrusted()}, bundle / "regressor-linear.skops")
     import hashlib
+
     info["files"]["linear"]["sha256"] = hashlib.sha256((bundle / "regressor-linear.skops").read_bytes()).hexdigest()
     (bundle / "regressors.json").write_text(json.dumps(info))
     with pytest.raises(RegressorError, match="not trusted"):
@@ -229,7 +239,9 @@ def tiny_run(tmp_path_factory):
     cfg = DataConfig.from_dict({"seq_len": 48, "seed": 0, "augment": {"target_small": 60}})
     clean = [
         clean_lightcurve(_lightcurve(f"{vclass}{i:02d}", vclass, band, seed=100 * c + i), cfg.clean)
-        for c, vclass in enumerate(("CEP", "RRLYR", "ECL")) for i in range(12) for band in ("I", "V")
+        for c, vclass in enumerate(("CEP", "RRLYR", "ECL"))
+        for i in range(12)
+        for band in ("I", "V")
     ]
     assert not any(isinstance(cc, str) for cc in clean)
     split_of = split_stars(((cc.lc.key, cc.lc.vclass) for cc in clean), (0.6, 0.2, 0.2), cfg.seed)
@@ -257,6 +269,7 @@ def test_encode_split_aligns_samples_and_physics(tiny_run):
     cvae, _ = load_bundle(bundle)
     cvae_cfg = replace(model.config, physics=(), phys_mean=(), phys_std=())
     from varsynth.models.cvae import CVAE
+
     enc0 = encode_split(CVAE(cvae_cfg), data, "val")
     assert np.isfinite(enc0.table["abs_mag"]).all() and enc0.mu.shape[1] == 3
 
@@ -280,14 +293,17 @@ def test_regress_bundle_end_to_end(tiny_run):
     # fixed seeds: the same numbers again (all but the timings)
     again = regress_bundle(bundle, data, settings=FAST)[1]["metrics"]
     for name, m in report["metrics"].items():
-        assert {k: v for k, v in again[name].items() if k != "fit_seconds"} == \
-            {k: v for k, v in m.items() if k != "fit_seconds"}
+        assert {k: v for k, v in again[name].items() if k != "fit_seconds"} == {
+            k: v for k, v in m.items() if k != "fit_seconds"
+        }
     save_regressors(bundle, reg, report)
     loaded, rep = load_regressors(bundle)
     z = predict_latent(loaded, "mlp", [6000.0, -1.0, 1.0], 1, np.random.default_rng(0))
     assert z.shape == (1, 3) and rep["bundle"]["model"] == "cVAE-P"
-    assert np.allclose(usable_mask(encode_split(load_bundle(bundle)[0], data, "test").table),
-                       ~read_split(data, "test").to_pandas()["teff_source"].eq("missing"))
+    assert np.allclose(
+        usable_mask(encode_split(load_bundle(bundle)[0], data, "test").table),
+        ~read_split(data, "test").to_pandas()["teff_source"].eq("missing"),
+    )
 
 
 def test_cli_regress_prints_table_3_and_saves(tiny_run, capsys):

@@ -25,8 +25,10 @@ from varsynth.generation.writers import LightCurveWriter, format_for
 @pytest.fixture
 def no_model(monkeypatch):
     """Loading the model fails the test: every refusal here must come before it."""
+
     def refuse(*args, **kwargs):
         raise AssertionError("the model was loaded before the check")
+
     monkeypatch.setattr(output, "load_model", refuse)
 
 
@@ -59,8 +61,12 @@ def test_unwritable_or_wrong_plot_paths_are_refused_before_anything_is_written(t
     out = tmp_path / "rr.parquet"
     blocker = tmp_path / "file.txt"
     blocker.write_text("x")
-    for plot, reason in ((tmp_path, "a PNG image"), (tmp_path / "p.pdf", "a PNG image"),
-                         (blocker / "p.png", f"{blocker} is not a folder"), (tmp_path / "d.png", "it is a folder")):
+    for plot, reason in (
+        (tmp_path, "a PNG image"),
+        (tmp_path / "p.pdf", "a PNG image"),
+        (blocker / "p.png", f"{blocker} is not a folder"),
+        (tmp_path / "d.png", "it is a folder"),
+    ):
         (tmp_path / "d.png").mkdir(exist_ok=True)
         code, err = _run(capsys, "-o", str(out), "--plot", str(plot))
         assert code == 2 and reason in _one_line_error(err) and not out.exists(), err
@@ -75,8 +81,10 @@ def test_conflicting_options_are_refused_with_the_reason(tmp_path, capsys, no_mo
         (["--ra", "10", "--dec", "-30"], "place the star in an OpSim database"),
         (["--cadence-file", str(times), "--ra", "10"], "cadence 'file' would ignore them"),
         (["--cadence-file", str(times), "--opsim", str(times)], "name two cadences"),
-        (["--cadence-file", str(times), "--cadence-option", f"path={times}"],
-         "cadence option path and a cadence file or OpSim database name two files; give one"),
+        (
+            ["--cadence-file", str(times), "--cadence-option", f"path={times}"],
+            "cadence option path and a cadence file or OpSim database name two files; give one",
+        ),
         (["--format", "csv"], "format 'csv' contradicts the suffix"),
     ):
         code, err = _run(capsys, *args, "-o", out)
@@ -101,8 +109,23 @@ def test_values_out_of_range_are_refused_before_the_model_loads(tmp_path, capsys
 
 def test_a_huge_n_is_refused_at_once_with_the_estimate(tmp_path):
     start = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "varsynth.cli", "generate", "--class", "RRLYR", "-n", str(10**12),
-                           "-o", str(tmp_path / "x.parquet")], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "varsynth.cli",
+            "generate",
+            "--class",
+            "RRLYR",
+            "-n",
+            str(10**12),
+            "-o",
+            str(tmp_path / "x.parquet"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2, proc.stderr
     line = _one_line_error(proc.stderr)
     assert "would take about" in line and "1000000000000 stars" in line and "free there" in line
@@ -133,6 +156,7 @@ def test_the_size_estimate_covers_the_real_output_without_overstating_it(tmp_pat
 def test_runtime_failures_exit_1_in_one_line_and_v_anywhere_shows_the_traceback(tmp_path, capsys, monkeypatch):
     def disk_full(self, chunk):
         raise OSError(28, "No space left on device")
+
     monkeypatch.setattr(LightCurveWriter, "write", disk_full)
     args = ["--cadence", "uniform", "-n", "2", "-o", str(tmp_path / "x.parquet")]
     code, err = _run(capsys, *args)
@@ -161,8 +185,9 @@ def test_refusals_do_not_import_torch(tmp_path):
     """A bad period, an output under a file, a folder as output and two cadences are refused in a
     fresh process before torch (or matplotlib) is imported; a run that passes the checks does import it."""
     (tmp_path / "file.txt").write_text("not a folder")
-    proc = subprocess.run([sys.executable, "-c", _REFUSALS_WITHOUT_TORCH, str(tmp_path)], capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", _REFUSALS_WITHOUT_TORCH, str(tmp_path)], capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["codes"] == [2, 2, 2, 2], proc.stderr
@@ -177,6 +202,7 @@ def test_the_output_functions_load_the_embedded_model_by_default(tmp_path, monke
     def record(model):
         asked.append(model)
         raise RuntimeError("stop after the model was named")
+
     monkeypatch.setattr(output, "load_model", record)
     with pytest.raises(RuntimeError, match="stop after"):
         output.write_training_set(tmp_path / "t.parquet", per_class=1, classes=["RRLYR"])

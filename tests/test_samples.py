@@ -15,8 +15,18 @@ from varsynth.lightcurve import LightCurve, PhysParam
 from varsynth.surveys.skips import SkipLog
 
 
-def make_lc(star: str, vclass: str = "CEP", *, n: int = 500, period: float = 3.0, amp: float = 0.5,
-            err: float = 0.02, subtype: str = "F", teff: float | None = None, seed: int = 0) -> LightCurve:
+def make_lc(
+    star: str,
+    vclass: str = "CEP",
+    *,
+    n: int = 500,
+    period: float = 3.0,
+    amp: float = 0.5,
+    err: float = 0.02,
+    subtype: str = "F",
+    teff: float | None = None,
+    seed: int = 0,
+) -> LightCurve:
     rng = np.random.default_rng(seed)
     t = np.sort(rng.uniform(0, 1000, n))
     mag = 15 + amp * np.sin(2 * np.pi * t / period) + rng.normal(0, err, n)

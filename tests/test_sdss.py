@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import shared_dir
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import shared_dir
 from varsynth.surveys.sdss import (
     BANDS,
     read_sdss_lightcurve,
@@ -50,7 +50,9 @@ def template_header() -> str:
     for b in BANDS:
         lines += [
             _describe(start, start + 13, "F14.12", "mag", f"A{b}", f"Best-fit template {b} band amplitude"),
-            _describe(start + 15, start + 29, "F15.12", "mag", f"{b}mag", f"Best-fit template {b} band maximum brightness (1)"),
+            _describe(
+                start + 15, start + 29, "F15.12", "mag", f"{b}mag", f"Best-fit template {b} band maximum brightness (1)"
+            ),
             _describe(start + 31, start + 48, "F18.12", "d", f"phi{b}", f"Best-fit template {b} band epoch of maximum"),
             "                              brightness",
             _describe(start + 50, start + 52, "I3", "---", f"T{b}", f"Best-fit template {b} band ID number"),
@@ -116,9 +118,9 @@ def s82_root(tmp_path: Path) -> Path:
 def test_known_answer(s82_root: Path) -> None:
     skips = SkipLog()
     lcs = read_sdss_s82(s82_root, skips=skips)
-    assert [(lc.star_id, lc.band) for lc in lcs] == [
-        ("27887", b) for b in sorted(BANDS)
-    ] + [("4099", b) for b in sorted(BANDS)]
+    assert [(lc.star_id, lc.band) for lc in lcs] == [("27887", b) for b in sorted(BANDS)] + [
+        ("4099", b) for b in sorted(BANDS)
+    ]
     g = next(lc for lc in lcs if (lc.star_id, lc.band) == ("4099", "g"))
     assert (g.survey, g.vclass, g.subtype, g.period) == ("sdss-s82", "RRLYR", "RRab", 0.641754351271)
     np.testing.assert_array_equal(g.time, [51081.349522, 51819.420630])

@@ -46,7 +46,10 @@ def test_generate_json_is_the_python_api(served, default_model):
     body = {"vclass": "RRLYR", "period": 0.55, "n": 3, "seed": 1, "cadence": "ogle3"}
     data = _post(url, "/api/generate", body).json()
     assert len(data["stars"]) == 3 and all(s["period"] == pytest.approx(0.55) for s in data["stars"])
-    assert data["command"] == "varsynth generate --class RRLYR --period 0.55 -n 3 --cadence ogle3 --seed 1 -o rrlyr.parquet"
+    assert (
+        data["command"]
+        == "varsynth generate --class RRLYR --period 0.55 -n 3 --cadence ogle3 --seed 1 -o rrlyr.parquet"
+    )
     assert data["python"] == "varsynth.generate('RRLYR', n=3, period=0.55, cadence='ogle3', seed=1)"
     table = generate_table(StarRequest("RRLYR", period=0.55), n=3, seed=1, cadence="ogle3", model=default_model)
     first = table[table["id"] == data["stars"][0]["id"]]
@@ -74,18 +77,21 @@ def test_streamed_parquet_csv_ecsv_read_back(served, tmp_path):
         assert len(set(back["id"])) == 5 and set(back["band"]) == {"I", "V"}
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"vclass": "RRLYR", "teff": -5}, "teff"),
-    ({"vclass": "RRLYR", "period": 30}, "period"),
-    ({"vclass": "NOPE"}, "vclass"),
-    ({"vclass": "RRLYR", "subtype": "F"}, "subtype"),
-    ({"vclass": "RRLYR", "cadence": "file", "cadence_options": {"path": "/etc/passwd"}}, "cadence"),
-    ({"vclass": "RRLYR", "cadence": "uniform", "cadence_options": {"n_epochs": 0}}, "cadence_options"),
-    ({"vclass": "RRLYR", "bands": ["Q"]}, "bands"),
-    ({"vclass": "RRLYR", "teff": "hot"}, "teff"),
-    ({"vclass": "RRLYR", "n": 0}, "n"),
-    ({"vclass": "RRLYR", "colour": 1}, "colour"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"vclass": "RRLYR", "teff": -5}, "teff"),
+        ({"vclass": "RRLYR", "period": 30}, "period"),
+        ({"vclass": "NOPE"}, "vclass"),
+        ({"vclass": "RRLYR", "subtype": "F"}, "subtype"),
+        ({"vclass": "RRLYR", "cadence": "file", "cadence_options": {"path": "/etc/passwd"}}, "cadence"),
+        ({"vclass": "RRLYR", "cadence": "uniform", "cadence_options": {"n_epochs": 0}}, "cadence_options"),
+        ({"vclass": "RRLYR", "bands": ["Q"]}, "bands"),
+        ({"vclass": "RRLYR", "teff": "hot"}, "teff"),
+        ({"vclass": "RRLYR", "n": 0}, "n"),
+        ({"vclass": "RRLYR", "colour": 1}, "colour"),
+    ],
+)
 def test_bad_input_is_422_naming_the_field(served, body, field):
     url, _ = served
     r = _post(url, "/api/generate", body)
@@ -99,8 +105,12 @@ def test_limits_are_413(served):
     assert r.status_code == 413 and r.json()["field"] == "n" and "streamed" in r.json()["detail"]
     r = _post(url, "/api/generate", {"vclass": "RRLYR", "n": 10**6, "format": "parquet"})
     assert r.status_code == 413 and r.json()["field"] == "n"
-    r = httpx.post(url + "/api/infer", content=b"[" + b"1.0," * 2_000_000 + b"1]",
-                   headers={"content-type": "application/json"}, timeout=60)
+    r = httpx.post(
+        url + "/api/infer",
+        content=b"[" + b"1.0," * 2_000_000 + b"1]",
+        headers={"content-type": "application/json"},
+        timeout=60,
+    )
     assert r.status_code == 413 and r.json()["field"] == "body"
 
 
@@ -122,8 +132,14 @@ def test_a_stream_leaves_the_service_responsive(served):
 def test_infer_a_real_ogle_cepheid(served, shared_data):
     url, log_path = served
     rows = np.loadtxt(shared_data / "ogle3-lmc-cep" / "phot" / "I" / "OGLE-LMC-CEP-0936.dat")
-    body = {"time": rows[:, 0].tolist(), "mag": rows[:, 1].tolist(), "mag_err": rows[:, 2].tolist(),
-            "survey": "ogle3", "band": "I", "candidates": 300}
+    body = {
+        "time": rows[:, 0].tolist(),
+        "mag": rows[:, 1].tolist(),
+        "mag_err": rows[:, 2].tolist(),
+        "survey": "ogle3",
+        "band": "I",
+        "candidates": 300,
+    }
     post = _post(url, "/api/infer", body).json()
     assert post["best_class"] == "CEP" and sum(post["class_probabilities"].values()) == pytest.approx(1.0)
     assert len(post["quantiles"]["period"]) == 5
@@ -132,17 +148,18 @@ def test_infer_a_real_ogle_cepheid(served, shared_data):
     assert _post(url, "/api/infer", {**body, "band": "Q"}).json()["field"] == "band"
     assert "POST /api/infer 200" in log_path.read_text()  # one log line per request
     path = shared_data / "ogle3-lmc-cep" / "phot" / "I" / "OGLE-LMC-CEP-0936.dat"
-    r = httpx.post(url + "/api/infer/file", params={"name": path.name, "candidates": 300}, content=path.read_bytes(),
-                   timeout=120)
+    r = httpx.post(
+        url + "/api/infer/file", params={"name": path.name, "candidates": 300}, content=path.read_bytes(), timeout=120
+    )
     assert r.status_code == 200 and r.json()["best_class"] == "CEP" and r.json()["input"]["rows"] == len(rows)
     r = httpx.post(url + "/api/infer/file", params={"name": "star.csv"}, content=b"just words\n", timeout=60)
     assert r.status_code == 422 and r.json()["detail"]
 
 
 def test_serve_without_the_extra_says_how_to_install():
-    code = ("import sys; sys.modules['fastapi'] = None; from varsynth.cli import main; "
-            "sys.exit(main(['serve']))")
+    code = "import sys; sys.modules['fastapi'] = None; from varsynth.cli import main; sys.exit(main(['serve']))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 2
-    assert out.stderr.strip().splitlines() == ["varsynth: error: varsynth serve needs the 'serve' extra: "
-                                               "pip install 'varsynth[serve]' (fastapi and uvicorn)"]
+    assert out.stderr.strip().splitlines() == [
+        "varsynth: error: varsynth serve needs the 'serve' extra: pip install 'varsynth[serve]' (fastapi and uvicorn)"
+    ]

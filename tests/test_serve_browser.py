@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import in_ci
 
 CHROMIUM = os.environ.get("VARSYNTH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -114,4 +113,3 @@ def test_class_change_and_phone_width(browser, served):
     assert "--class CEP" in page.text_content("#command")
     assert "training range" in page.text_content("#period-range")
     assert not errors
-

@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import write_tiny_dataset
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import write_tiny_dataset
 from varsynth.evaluation.context import EvalContext
 from varsynth.evaluation.distances import distance, ideal_ratio_draws, noise_floor
 from varsynth.evaluation.shapes import (
@@ -91,8 +91,12 @@ def test_angle_distance_does_not_depend_on_the_zero_of_phase(rotation, seed):
     rng = np.random.default_rng(seed)
     real, gen = rng.vonmises(1.0, 2.0, 60) % TWO_PI, rng.vonmises(1.8, 1.0, 50) % TWO_PI
     base = shape_distance_table(_frame({"phi31": real}), _frame({"phi31": gen}), ["group"], ["phi31"])
-    turned = shape_distance_table(_frame({"phi31": (real + rotation) % TWO_PI}),
-                                  _frame({"phi31": (gen + rotation) % TWO_PI}), ["group"], ["phi31"])
+    turned = shape_distance_table(
+        _frame({"phi31": (real + rotation) % TWO_PI}),
+        _frame({"phi31": (gen + rotation) % TWO_PI}),
+        ["group"],
+        ["phi31"],
+    )
     assert turned.loc[0, "wasserstein"] == pytest.approx(base.loc[0, "wasserstein"], abs=1e-9)
     assert turned.loc[0, "floor"] == pytest.approx(base.loc[0, "floor"], abs=1e-9)
 
@@ -111,8 +115,9 @@ def test_noise_floor_is_positive_shrinks_with_size_and_equals_halves_for_equal_s
 
 def test_groups_by_several_columns_and_skips_thin_ones():
     rng = np.random.default_rng(5)
-    real = pd.DataFrame({"vclass": ["CEP"] * 30 + ["RRLYR"] * 8, "subtype": ["F"] * 30 + ["RRab"] * 8,
-                         "R21": rng.uniform(0, 1, 38)})
+    real = pd.DataFrame(
+        {"vclass": ["CEP"] * 30 + ["RRLYR"] * 8, "subtype": ["F"] * 30 + ["RRab"] * 8, "R21": rng.uniform(0, 1, 38)}
+    )
     gen = real.assign(R21=real["R21"] + 0.1)
     gen.loc[0, "R21"] = np.nan
     table = shape_distance_table(real, gen, ["vclass", "subtype"], ["R21"], min_count=20)
@@ -129,19 +134,42 @@ def _catalog(rng: np.random.Generator) -> pd.DataFrame:
     """A synthetic OGLE-III catalog: LMC CEP F, DSCT rows with swapped R21/phi21, RRc with
     unfitted harmonics, an SMC star, a subtype the model lacks (RRd) and a class-level T2CEP."""
     rows = []
+
     def add(n, vclass, sub, field="LMC100.1", **cols):
         for i in range(n):
-            row = {"ID": f"{vclass}-{sub}-{field}-{i}", "Field": field, "vclass": vclass, "subtype_norm": sub,
-                   "I": rng.uniform(15, 17), "A_1": rng.uniform(0.2, 0.6), "R21_1": rng.uniform(0.3, 0.5),
-                   "phi21_1": rng.uniform(4.3, 4.7), "R31_1": rng.uniform(0.1, 0.3), "phi31_1": rng.uniform(2.5, 3)}
+            row = {
+                "ID": f"{vclass}-{sub}-{field}-{i}",
+                "Field": field,
+                "vclass": vclass,
+                "subtype_norm": sub,
+                "I": rng.uniform(15, 17),
+                "A_1": rng.uniform(0.2, 0.6),
+                "R21_1": rng.uniform(0.3, 0.5),
+                "phi21_1": rng.uniform(4.3, 4.7),
+                "R31_1": rng.uniform(0.1, 0.3),
+                "phi31_1": rng.uniform(2.5, 3),
+            }
             row.update({k: (v[i] if isinstance(v, np.ndarray) else v) for k, v in cols.items()})
             rows.append(row)
+
     add(25, "CEP", "F")
     add(3, "CEP", "F", field="SMC100.1")
-    add(15, "DSCT", "S", R21_1=rng.uniform(3.5, 4.5, 15), phi21_1=rng.uniform(0.1, 0.6, 15), R31_1=np.nan,
-        phi31_1=np.nan)
-    add(12, "RRLYR", "RRc", R31_1=np.r_[np.zeros(6), rng.uniform(0.05, 0.1, 6)], phi31_1=np.r_[np.full(6, np.nan),
-                                                                                             rng.uniform(2, 4, 6)])
+    add(
+        15,
+        "DSCT",
+        "S",
+        R21_1=rng.uniform(3.5, 4.5, 15),
+        phi21_1=rng.uniform(0.1, 0.6, 15),
+        R31_1=np.nan,
+        phi31_1=np.nan,
+    )
+    add(
+        12,
+        "RRLYR",
+        "RRc",
+        R31_1=np.r_[np.zeros(6), rng.uniform(0.05, 0.1, 6)],
+        phi31_1=np.r_[np.full(6, np.nan), rng.uniform(2, 4, 6)],
+    )
     add(12, "RRLYR", "RRd")
     add(14, "T2CEP", "BLHer")
     add(3, "LPV", "Mira", R21_1=np.nan, phi21_1=np.nan, R31_1=np.nan, phi31_1=np.nan)
@@ -181,7 +209,10 @@ def test_catalog_comparison_generates_the_groups_the_model_has(model):
     cep = result.table[(result.table["group"] == "CEP F") & (result.table["parameter"] == "R21")].iloc[0]
     assert cep["n_real"] == 25 and cep["n_gen"] == 15 and cep["floor"] > 0
     assert result.table.loc[result.table["group"] == "DSCT (all subtypes)", "parameter"].tolist() == [
-        "amplitude", "R21", "phi21"]
+        "amplitude",
+        "R21",
+        "phi21",
+    ]
 
 
 def test_catalog_comparison_without_enough_stars_gives_an_empty_table(model):
@@ -192,15 +223,31 @@ def test_catalog_comparison_without_enough_stars_gives_an_empty_table(model):
 
 def test_section_end_to_end(model, tmp_path):
     data = write_tiny_dataset(tmp_path / "data", stars_per_class=60)
-    ctx = EvalContext(model=model, label="default", dataset_dir=data, data_root=tmp_path / "nodata",
-                      report_dir=tmp_path / "report", quick=True)
+    ctx = EvalContext(
+        model=model,
+        label="default",
+        dataset_dir=data,
+        data_root=tmp_path / "nodata",
+        report_dir=tmp_path / "report",
+        quick=True,
+    )
     ctx.ogle3_catalog = _catalog(np.random.default_rng(8))  # a small synthetic catalog instead of the real one
     section = evaluate_shapes(ctx)
     assert section.name == "shapes" and "Shape statistics" in section.title
     (_, held), (_, cat) = section.tables
     assert {"CEP (no subtype)", "RRLYR (no subtype)", "ECL (no subtype)"} <= set(held["group"])
-    assert list(held.columns) == ["group", "parameter", "n_real", "n_gen", "median_real", "median_gen",
-                                  "wasserstein", "floor", "ratio", "ideal generator ratio"]
+    assert list(held.columns) == [
+        "group",
+        "parameter",
+        "n_real",
+        "n_gen",
+        "median_real",
+        "median_gen",
+        "wasserstein",
+        "floor",
+        "ratio",
+        "ideal generator ratio",
+    ]
     ratio = section.summary["heldout"]["median_ratio"]
     assert ratio == pytest.approx(held["ratio"].median()) and f"{ratio:.2f}" in section.text
     # twins as many as the real stars: an ideal generator scores about 0.7 of the halves floor, printed beside
@@ -219,8 +266,14 @@ def test_section_end_to_end(model, tmp_path):
 
 def test_section_without_catalog_or_large_groups(model, tmp_path):
     data = write_tiny_dataset(tmp_path / "data", stars_per_class=12)  # 2-3 held-out stars per class
-    ctx = EvalContext(model=model, label="tiny", dataset_dir=data, data_root=tmp_path / "nodata",
-                      report_dir=tmp_path / "report", quick=True)
+    ctx = EvalContext(
+        model=model,
+        label="tiny",
+        dataset_dir=data,
+        data_root=tmp_path / "nodata",
+        report_dir=tmp_path / "report",
+        quick=True,
+    )
     section = evaluate_shapes(ctx)
     assert section.tables[0][1].empty and not section.figures
     assert section.summary["catalog"] == {"skipped": "OGLE-III catalog not found"}
@@ -288,4 +341,5 @@ def test_table_gives_the_ideal_ratio_only_when_asked():
     assert "ideal_ratio" not in shape_distance_table(real, gen, ["group"], ["R21"])
     table = shape_distance_table(real, gen, ["group"], ["R21"], ideal_draws=5)
     assert len(table["ideal_draws"].iloc[0]) == 5 and table["ideal_ratio"].iloc[0] == pytest.approx(
-        np.mean(table["ideal_draws"].iloc[0]))
+        np.mean(table["ideal_draws"].iloc[0])
+    )

@@ -9,8 +9,8 @@ import optuna
 import pytest
 import yaml
 from optuna.trial import TrialState
-
 from test_samples import make_lc
+
 from varsynth.cli import main
 from varsynth.config import ConfigError, DataConfig
 from varsynth.data.build import make_samples, samples_table
@@ -54,8 +54,11 @@ def dataset(tmp_path_factory) -> Path:
     cfg = DataConfig.from_dict(
         {"seq_len": 100, "augment": {"large_class_threshold": 1000, "target_small": 24, "target_large": 24}}
     )
-    lcs = [make_lc(f"{c}{i}", c, period=1.0 + 0.37 * i, teff=6000.0 + 100 * i if i % 2 else None, seed=i)
-           for c in ("CEP", "RRLYR") for i in range(12)]
+    lcs = [
+        make_lc(f"{c}{i}", c, period=1.0 + 0.37 * i, teff=6000.0 + 100 * i if i % 2 else None, seed=i)
+        for c in ("CEP", "RRLYR")
+        for i in range(12)
+    ]
     clean = [clean_lightcurve(lc, cfg.clean) for lc in lcs]
     split_of = split_stars(((c.lc.key, c.lc.vclass) for c in clean), (0.6, 0.2, 0.2), cfg.seed)
     for split, samples in make_samples(clean, split_of, cfg, SkipLog(), progress=False).items():
@@ -99,9 +102,24 @@ def test_sweep_runs_persists_and_continues(dataset, base, tmp_path, capsys):
     # the study lives in SQLite: the command line continues it
     space_file = tmp_path / "space.yaml"
     space_file.write_text(yaml.safe_dump(SMALL_SPACE, sort_keys=False))
-    argv = ["sweep", "--config", str(CONFIGS / "train" / "pelsvae-paper.yaml"), "--data", str(dataset),
-            "--out", str(out), "--trials", "1", "--space", str(space_file), "--max-epochs", "2",
-            "--limit-train-batches", "2", "--no-progress"]
+    argv = [
+        "sweep",
+        "--config",
+        str(CONFIGS / "train" / "pelsvae-paper.yaml"),
+        "--data",
+        str(dataset),
+        "--out",
+        str(out),
+        "--trials",
+        "1",
+        "--space",
+        str(space_file),
+        "--max-epochs",
+        "2",
+        "--limit-train-batches",
+        "2",
+        "--no-progress",
+    ]
     assert main(argv) == 0
     printed = capsys.readouterr().out
     assert "3 trials" in printed and "best: trial" in printed and "optim.lr" in printed
@@ -134,8 +152,9 @@ def test_pruned_trials_stop_after_the_reported_epoch(dataset, base, tmp_path):
     gru = {k: v for k, v in SMALL_SPACE["params"].items() if k not in ("model.tcn_blocks", "model.kernel_size")}
     gru["model.arch"] = {"type": "categorical", "choices": ["gru"]}
     space = SearchSpace.from_dict({"params": gru})
-    study = run_sweep(base, dataset, tmp_path, n_trials=1, space=space, max_epochs=3,
-                      limit_train_batches=1, pruner=AlwaysPrune())
+    study = run_sweep(
+        base, dataset, tmp_path, n_trials=1, space=space, max_epochs=3, limit_train_batches=1, pruner=AlwaysPrune()
+    )
     (trial,) = study.trials
     assert trial.state == TrialState.PRUNED
     assert list(trial.intermediate_values) == [0]
@@ -172,11 +191,20 @@ def test_shipped_space_is_the_papers_table2(base):
         ({"optim.lr": {"type": "float", "low": 1e-4, "high": 0.1, "step": 2}}, "unknown key.*step"),
         ({"model.hidden": {"type": "categorical", "choices": []}}, "non-empty list"),
         ({"model.hidden": {"type": "categorical", "choices": [8, 8.5]}}, "distinct int values"),
-        ({"model.tcn_blocks": {"type": "categorical", "choices": [5], "when": {"model.arch": "tcn"}},
-          "model.arch": {"type": "categorical", "choices": ["tcn"]}}, "listed before this one"),
-        ({"model.arch": {"type": "categorical", "choices": ["tcn"]},
-          "model.tcn_blocks": {"type": "categorical", "choices": [5], "when": {"model.arch": "gru"}}},
-         "not among the choices of model.arch"),
+        (
+            {
+                "model.tcn_blocks": {"type": "categorical", "choices": [5], "when": {"model.arch": "tcn"}},
+                "model.arch": {"type": "categorical", "choices": ["tcn"]},
+            },
+            "listed before this one",
+        ),
+        (
+            {
+                "model.arch": {"type": "categorical", "choices": ["tcn"]},
+                "model.tcn_blocks": {"type": "categorical", "choices": [5], "when": {"model.arch": "gru"}},
+            },
+            "not among the choices of model.arch",
+        ),
         ({}, "non-empty mapping"),
     ],
 )

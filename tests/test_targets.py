@@ -11,24 +11,50 @@ from varsynth.evaluation.targets import issue_targets, targets_frame, targets_ta
 def _sections() -> dict:
     """One model's section numbers, shaped as in report.json, with known answers."""
     return {
-        "reconstruction": {"medians": {"model_chi2": 2.5, "fourier_chi2": 2.0},
-                           "per_class": [{"vclass": "CEP", "model_chi2": 3.0, "fourier_chi2": 2.0, "n": 60},
-                                         {"vclass": "DSCT", "model_chi2": 9.0, "fourier_chi2": 1.0, "n": 49},
-                                         {"vclass": "all", "model_chi2": 2.5, "fourier_chi2": 2.0, "n": 109}]},
-        "classifier": {"discriminator": {"auc": 0.7},
-                       "trained_on_real": {"macro_f1": 0.8},
-                       "trained_on_generated": {"macro_f1": 0.6, "per_class": {"CEP": {"f1": 0.9}, "ELL": {"f1": 0.0}}}},
-        "shapes": {"heldout": {"median_ratio": 1.4, "ideal_median_ratio": 0.71,
-                               "groups": {"LPV Mira": {"amplitude": {"median_gen": 0.9, "median_real": 1.0}},
-                                          "CEP F": {"amplitude": {"median_gen": 0.1, "median_real": 1.0}}}},
-                   "catalog": {"skipped": "OGLE-III catalog not found"}},
-        "physics": {"hertzsprung": {"R21_min_log_p_generated": 0.9, "R21_min_log_p_real": 1.075,
-                                    "R21_dip_depth_generated": 0.30, "R21_dip_depth_real": 0.33},
-                    "rr_lyrae": {"generated": {"phi31_slope_rad_per_day": 4.5, "RRab_amplitude_slope_mag_per_dex": -1.0},
-                                 "real": {"phi31_slope_rad_per_day": 5.0, "RRab_amplitude_slope_mag_per_dex": -2.0}}},
-        "latent": {"active_dimensions": 4, "latent_dim": 6,
-                   "links": [{"link": "rf", "R2 (point, active dims)": 0.9},
-                             {"link": "flow", "R2 (point, active dims)": 0.55}]},
+        "reconstruction": {
+            "medians": {"model_chi2": 2.5, "fourier_chi2": 2.0},
+            "per_class": [
+                {"vclass": "CEP", "model_chi2": 3.0, "fourier_chi2": 2.0, "n": 60},
+                {"vclass": "DSCT", "model_chi2": 9.0, "fourier_chi2": 1.0, "n": 49},
+                {"vclass": "all", "model_chi2": 2.5, "fourier_chi2": 2.0, "n": 109},
+            ],
+        },
+        "classifier": {
+            "discriminator": {"auc": 0.7},
+            "trained_on_real": {"macro_f1": 0.8},
+            "trained_on_generated": {"macro_f1": 0.6, "per_class": {"CEP": {"f1": 0.9}, "ELL": {"f1": 0.0}}},
+        },
+        "shapes": {
+            "heldout": {
+                "median_ratio": 1.4,
+                "ideal_median_ratio": 0.71,
+                "groups": {
+                    "LPV Mira": {"amplitude": {"median_gen": 0.9, "median_real": 1.0}},
+                    "CEP F": {"amplitude": {"median_gen": 0.1, "median_real": 1.0}},
+                },
+            },
+            "catalog": {"skipped": "OGLE-III catalog not found"},
+        },
+        "physics": {
+            "hertzsprung": {
+                "R21_min_log_p_generated": 0.9,
+                "R21_min_log_p_real": 1.075,
+                "R21_dip_depth_generated": 0.30,
+                "R21_dip_depth_real": 0.33,
+            },
+            "rr_lyrae": {
+                "generated": {"phi31_slope_rad_per_day": 4.5, "RRab_amplitude_slope_mag_per_dex": -1.0},
+                "real": {"phi31_slope_rad_per_day": 5.0, "RRab_amplitude_slope_mag_per_dex": -2.0},
+            },
+        },
+        "latent": {
+            "active_dimensions": 4,
+            "latent_dim": 6,
+            "links": [
+                {"link": "rf", "R2 (point, active dims)": 0.9},
+                {"link": "flow", "R2 (point, active dims)": 0.55},
+            ],
+        },
     }
 
 
@@ -55,7 +81,9 @@ def test_pass_fail_and_miss_on_crafted_numbers():
     }
     for bar, (value, passed, miss) in expected.items():
         row = rows[bar]
-        assert row["value"] == pytest.approx(value) and row["passed"] is passed and row["miss"] == pytest.approx(miss), bar
+        assert (
+            row["value"] == pytest.approx(value) and row["passed"] is passed and row["miss"] == pytest.approx(miss)
+        ), bar
     # DSCT has fewer than 50 held-out light curves: no bar; CEP F is no LPV group
     assert not any("DSCT" in b or "CEP F" in b and "LPV" in b for b in rows)
     assert rows["classes at F1 0 trained on generated"]["detail"] == "ELL"
@@ -70,8 +98,12 @@ def test_missing_or_failed_sections_are_not_measured():
     del sections["latent"]
     rows = issue_targets(sections)
     unmeasured = {r["bar"] for r in rows if r["passed"] is None}
-    assert {"CEP F R21 dip: |depth generated - real|", "RRab Bailey slope: |generated / real - 1|",
-            "active latent dimensions", "physics -> latent R2 of the flow (point, active dims)"} <= unmeasured
+    assert {
+        "CEP F R21 dip: |depth generated - real|",
+        "RRab Bailey slope: |generated / real - 1|",
+        "active latent dimensions",
+        "physics -> latent R2 of the flow (point, active dims)",
+    } <= unmeasured
     assert all(r["value"] is None and r["miss"] is None for r in rows if r["passed"] is None)
     everything_missing = issue_targets({})
     assert all(r["passed"] is None for r in everything_missing) and len(everything_missing) >= 12
@@ -97,8 +129,18 @@ def test_budget_of_a_bundle_says_what_it_did_not_record(default_model):
     assert "training wall time not recorded (69.6 s per network epoch recorded)" in line
     assert "torch threads not recorded" in line and "(not this report's `0123456789abcdef`)" in line
     assert training_budget({}) == dict.fromkeys(budget)  # nothing recorded, nothing invented
-    full = {"fit": {"epochs": 30, "train_wall_seconds": 1234.4, "torch_threads": 2, "dataset_id": "abc",
-                    "flow": {"epochs": 60}}, "train_config": {"optim": {"max_epochs": 40}}}
+    full = {
+        "fit": {
+            "epochs": 30,
+            "train_wall_seconds": 1234.4,
+            "torch_threads": 2,
+            "dataset_id": "abc",
+            "flow": {"epochs": 60},
+        },
+        "train_config": {"optim": {"max_epochs": 40}},
+    }
     line = budget_sentence("new", training_budget(full), "abc")
-    assert line == ("`new`: 30 epochs (network; config maximum 40; flow 60), training wall time 1234 s, "
-                    "torch threads 2, trained on dataset `abc`.")
+    assert line == (
+        "`new`: 30 epochs (network; config maximum 40; flow 60), training wall time 1234 s, "
+        "torch threads 2, trained on dataset `abc`."
+    )

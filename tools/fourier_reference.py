@@ -30,9 +30,12 @@ def main() -> None:
     args = p.parse_args()
     cat = read_ogle3_catalog(args.catalog)
     rng = np.random.default_rng(0)
-    out: dict[str, object] = {"source": "OGLE-III Catalog of Variable Stars (Soszynski et al. 2008-2009), LMC; "
-                                        "I-band Fourier parameters of the first period",
-                              "columns": ["log10_period", "amplitude", "R21", "phi21"], "classes": {}}
+    out: dict[str, object] = {
+        "source": "OGLE-III Catalog of Variable Stars (Soszynski et al. 2008-2009), LMC; "
+        "I-band Fourier parameters of the first period",
+        "columns": ["log10_period", "amplitude", "R21", "phi21"],
+        "classes": {},
+    }
     for vclass, rows in cat.groupby("vclass"):
         values = rows[["P_1", "A_1", "R21_1", "phi21_1"]].to_numpy(dtype=float)
         values = values[np.isfinite(values).all(axis=1) & (values[:, 0] > 0)]

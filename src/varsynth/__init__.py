@@ -43,4 +43,5 @@ def __getattr__(name: str) -> Any:
         return getattr(generation, name)
     raise AttributeError(f"module 'varsynth' has no attribute {name!r}")
 
+
 __version__ = "0.1.0"

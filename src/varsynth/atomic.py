@@ -71,13 +71,20 @@ def remove_stale_temporaries(path: str | Path) -> list[Path]:
         match = ours.fullmatch(candidate.name)
         if match is None:
             if older.fullmatch(candidate.name):
-                log.warning("%s: a temporary file of an interrupted earlier run, perhaps; remove it if no run "
-                            "writes %s now", candidate, path)
+                log.warning(
+                    "%s: a temporary file of an interrupted earlier run, perhaps; remove it if no run writes %s now",
+                    candidate,
+                    path,
+                )
             continue
         pid = int(match.group(1))
         if _process_alive(pid):
-            log.warning("%s: temporary file of process %d, which still runs (another run writing %s?); left alone",
-                        candidate, pid, path)
+            log.warning(
+                "%s: temporary file of process %d, which still runs (another run writing %s?); left alone",
+                candidate,
+                pid,
+                path,
+            )
             continue
         candidate.unlink(missing_ok=True)
         log.warning("removed %s: temporary file of a killed run (process %d)", candidate, pid)
@@ -97,8 +104,9 @@ def publish(tmp: str | Path, path: str | Path, *, mtime: float | None = None) ->
     os.replace(tmp, path)
 
 
-def atomic_write(path: str | Path, write: Callable[[Path], object], *, clean_stale: bool = True,
-                 mtime: float | None = None) -> None:
+def atomic_write(
+    path: str | Path, write: Callable[[Path], object], *, clean_stale: bool = True, mtime: float | None = None
+) -> None:
     """Call ``write(tmp_path)`` then move the temporary file onto ``path`` in one step.
 
     What ``write`` returns (e.g. the character count of :meth:`Path.write_text`) is ignored.

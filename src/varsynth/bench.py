@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from varsynth.data.tensors import load_split
 from varsynth.models.cvae import CVAE
 from varsynth.models.loss import pelsvae_loss
 from varsynth.training.config import TrainConfig
-from varsynth.data.tensors import load_split
 
 __all__ = ["STREAM_CHUNK_SIZE", "train_step_times", "decode_seconds", "generation_benchmark"]
 
@@ -71,8 +71,17 @@ def train_step_times(
             b = ds.batch(slice((i * bs) % max(len(ds) - bs, 1), (i * bs) % max(len(ds) - bs, 1) + bs))
             start = time.perf_counter()
             mag_hat, err_hat, mu, logvar = model(b)
-            loss = pelsvae_loss(b["mag"], b["mag_err"], b["mask"], mag_hat, err_hat, mu, logvar,
-                                beta=cfg.optim.beta, min_err=cfg.model.min_err)
+            loss = pelsvae_loss(
+                b["mag"],
+                b["mag_err"],
+                b["mask"],
+                mag_hat,
+                err_hat,
+                mu,
+                logvar,
+                beta=cfg.optim.beta,
+                min_err=cfg.model.min_err,
+            )
             opt.zero_grad()
             loss.total.backward()
             opt.step()
@@ -135,8 +144,12 @@ def _decode_job(model: CVAE, *, n: int, epochs: int, seed: int) -> Any:
     rng = np.random.default_rng(seed)
     phase = torch.from_numpy(np.sort(rng.uniform(0, 1, (n, epochs)), axis=1).astype(np.float32))
     p = model.config.n_physics
-    batch = {"class_index": torch.zeros(n, dtype=torch.long), "phys": torch.zeros(n, p),
-             "phys_mask": torch.ones(n, p), "wave": torch.full((n,), 0.806)}
+    batch = {
+        "class_index": torch.zeros(n, dtype=torch.long),
+        "phys": torch.zeros(n, p),
+        "phys_mask": torch.ones(n, p),
+        "wave": torch.full((n,), 0.806),
+    }
     cond = model.condition(batch, decoder=True)
     model.eval()
 
@@ -148,9 +161,16 @@ def _decode_job(model: CVAE, *, n: int, epochs: int, seed: int) -> Any:
 
 
 @torch.inference_mode()
-def generation_benchmark(model: Any = "default", paper: TrainConfig | None = None, *, n: int = 100,
-                         epochs: int = 300, n_stream: int = 100_000, repeats: int = 51,
-                         seed: int = 0) -> dict[str, Any]:
+def generation_benchmark(
+    model: Any = "default",
+    paper: TrainConfig | None = None,
+    *,
+    n: int = 100,
+    epochs: int = 300,
+    n_stream: int = 100_000,
+    repeats: int = 51,
+    seed: int = 0,
+) -> dict[str, Any]:
     """Seconds to draw ``n`` light curves of ``epochs`` epochs, default model vs paper's TCN.
 
     Both sides do the same job: draw latent codes z ~ N(0, I) for ``n`` stars of one class and
@@ -217,13 +237,22 @@ def generation_benchmark(model: Any = "default", paper: TrainConfig | None = Non
         jobs["paper"] = _decode_job(pm, n=n, epochs=epochs, seed=seed)
         counts["paper"] = max(3, repeats // 5)
     med = _interleaved_medians(jobs, counts)
-    out["default"] = {"model": gm.name, "decoder": gm.cvae.config.decoder, "seconds": med["decode"],
-                      "seconds_with_flow_prior": med["full"], "seconds_flow_prior": med["flow"],
-                      "parameters": sum(p.numel() for p in gm.cvae.parameters()),
-                      "flow_parameters": sum(p.numel() for p in gm.flow.parameters())}
+    out["default"] = {
+        "model": gm.name,
+        "decoder": gm.cvae.config.decoder,
+        "seconds": med["decode"],
+        "seconds_with_flow_prior": med["full"],
+        "seconds_flow_prior": med["flow"],
+        "parameters": sum(p.numel() for p in gm.cvae.parameters()),
+        "flow_parameters": sum(p.numel() for p in gm.flow.parameters()),
+    }
     if pm is not None and paper is not None:
-        out["pelsvae_paper"] = {"model": paper.name, "arch": pm.config.arch, "seconds": med["paper"],
-                                "parameters": sum(p.numel() for p in pm.parameters())}
+        out["pelsvae_paper"] = {
+            "model": paper.name,
+            "arch": pm.config.arch,
+            "seconds": med["paper"],
+            "parameters": sum(p.numel() for p in pm.parameters()),
+        }
         out["speedup"] = med["paper"] / med["decode"]
         out["speedup_with_flow_prior"] = med["paper"] / med["full"]
     if n_stream > 0:
@@ -232,19 +261,36 @@ def generation_benchmark(model: Any = "default", paper: TrainConfig | None = Non
         with tempfile.TemporaryDirectory() as tmp, recording() as stages:
             start = time.perf_counter()
             with LightCurveWriter(f"{tmp}/stream.parquet") as writer:
-                for chunk in iter_generate(request, n=n_stream, cadence="uniform", cadence_options=options,
-                                           model=gm, seed=seed, chunk_size=STREAM_CHUNK_SIZE):
+                for chunk in iter_generate(
+                    request,
+                    n=n_stream,
+                    cadence="uniform",
+                    cadence_options=options,
+                    model=gm,
+                    seed=seed,
+                    chunk_size=STREAM_CHUNK_SIZE,
+                ):
                     writer.write(chunk)
                 stages.restart()
             stages.lap("write")  # the last row group and the footer
             seconds = time.perf_counter() - start
             rows = writer.rows_written
             size = Path(f"{tmp}/stream.parquet").stat().st_size
-        out["stream"] = {"light_curves": n_stream, "epochs_each": epochs, "rows": rows, "seconds": seconds,
-                         "light_curves_per_second": n_stream / seconds, "peak_rss_mb": _peak_rss_mb(),
-                         "file_mb": size / 2**20, "cadence": "uniform", "format": "parquet",
-                         "chunk_size": STREAM_CHUNK_SIZE,
-                         "stages": {name: {"seconds": value, "share": round(stages.shares()[name], 4)}
-                                    for name, value in stages.seconds.items()}}
+        out["stream"] = {
+            "light_curves": n_stream,
+            "epochs_each": epochs,
+            "rows": rows,
+            "seconds": seconds,
+            "light_curves_per_second": n_stream / seconds,
+            "peak_rss_mb": _peak_rss_mb(),
+            "file_mb": size / 2**20,
+            "cadence": "uniform",
+            "format": "parquet",
+            "chunk_size": STREAM_CHUNK_SIZE,
+            "stages": {
+                name: {"seconds": value, "share": round(stages.shares()[name], 4)}
+                for name, value in stages.seconds.items()
+            },
+        }
     out["load_average"].append(_load())
     return out

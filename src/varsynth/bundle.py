@@ -32,8 +32,17 @@ from varsynth.models.config import ModelConfig
 from varsynth.models.cvae import CVAE
 
 __all__ = [
-    "BUNDLE_FORMAT_VERSION", "BundleError", "save_bundle", "load_bundle", "read_bundle_info", "file_sha256",
-    "record_files", "record_if_in_bundle", "verify_bundle", "bundle_lists", "FILES_KEY",
+    "BUNDLE_FORMAT_VERSION",
+    "BundleError",
+    "save_bundle",
+    "load_bundle",
+    "read_bundle_info",
+    "file_sha256",
+    "record_files",
+    "record_if_in_bundle",
+    "verify_bundle",
+    "bundle_lists",
+    "FILES_KEY",
 ]
 
 log = logging.getLogger(__name__)
@@ -64,8 +73,7 @@ def _entry(file: Path) -> dict[str, Any]:
 
 def _bundle_files(path: Path) -> list[str]:
     """Names of the files of a bundle folder besides ``model.json`` (hidden and temporary files excluded)."""
-    return sorted(f.name for f in path.iterdir()
-                  if f.is_file() and f.name != _MANIFEST and not f.name.startswith("."))
+    return sorted(f.name for f in path.iterdir() if f.is_file() and f.name != _MANIFEST and not f.name.startswith("."))
 
 
 def _write_info(path: Path, info: dict[str, Any]) -> None:
@@ -161,8 +169,10 @@ def verify_bundle(path: str | Path, names: Sequence[str] | None = None) -> None:
     for name in sorted(files if names is None else set(names) & set(files)):
         file, want = path / name, files[name]
         if not file.is_file():
-            raise BundleError(f"{file} is missing: {path / _MANIFEST} lists it as part of the bundle, so "
-                              "the bundle is incomplete (copy the whole bundle folder again)")
+            raise BundleError(
+                f"{file} is missing: {path / _MANIFEST} lists it as part of the bundle, so "
+                "the bundle is incomplete (copy the whole bundle folder again)"
+            )
         size = file.stat().st_size
         if size != want.get("bytes"):
             problem = f"it has {size} bytes where {want.get('bytes')} were written (truncated or replaced)"

@@ -24,12 +24,12 @@ Subcommands:
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 import logging
 import os
 import sys
 import traceback
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 __all__ = ["main", "default_cache_dir"]
@@ -45,9 +45,7 @@ def _data_build(args: argparse.Namespace) -> int:
     from varsynth.config import load_data_config
     from varsynth.data.build import build_dataset
 
-    cfg = load_data_config(
-        args.config, data_root=args.data_root, seed=args.seed, limit_per_class=args.limit_per_class
-    )
+    cfg = load_data_config(args.config, data_root=args.data_root, seed=args.seed, limit_per_class=args.limit_per_class)
     cache = None if args.no_cache else (args.cache_dir or default_cache_dir())
     result = build_dataset(cfg, args.out, progress=not args.no_progress, cache_dir=cache)
     print(f"dataset {result.card['dataset_id']} written to {result.out_dir}")
@@ -76,17 +74,21 @@ def _data_crossmatch(args: argparse.Namespace) -> int:
     lcs = read_lightcurves(cfg, skips=SkipLog(), progress=not args.no_progress, cache_dir=cache)
     ident = identify_lightcurves(cfg, lcs)
     report: dict = {"read": crossmatch_summary(ident, [s.key for s in ident.stars])}
-    print(f"{len(ident.stars)} stars read, {report['read']['dataset_objects']} physical stars, "
-          f"{report['read']['dataset_objects_several_surveys']} in 2+ surveys; "
-          f"{report['read']['rejected_by_period']} candidate pairs rejected by the period check")
+    print(
+        f"{len(ident.stars)} stars read, {report['read']['dataset_objects']} physical stars, "
+        f"{report['read']['dataset_objects_several_surveys']} in 2+ surveys; "
+        f"{report['read']['rejected_by_period']} candidate pairs rejected by the period check"
+    )
     for row in report["read"]["dataset_survey_pairs"]:
         print(f"  {row['surveys']}: {row['objects']} physical stars")
     if stars_file is not None:
         stars = pq.read_table(stars_file, columns=["star_key", "split"]).to_pylist()
         leaks = split_leaks(ident, {r["star_key"]: r["split"] for r in stars})
         report["dataset"] = {"path": str(args.dataset), **leaks}
-        print(f"dataset {args.dataset}: {leaks['objects_in_several_splits']} of {leaks['objects']} "
-              "physical stars have light curves in more than one split")
+        print(
+            f"dataset {args.dataset}: {leaks['objects_in_several_splits']} of {leaks['objects']} "
+            "physical stars have light curves in more than one split"
+        )
         for row in leaks["star_pairs_split_apart"]:
             print(f"  {row['surveys']}: {row['pairs']} star pairs split apart")
     if args.json is not None:
@@ -165,8 +167,11 @@ def _sweep(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
     )
     states = Counter(t.state.name.lower() for t in study.get_trials(deepcopy=False))
-    print(f"study {study.study_name}: {sum(states.values())} trials ("
-          + ", ".join(f"{n} {s}" for s, n in sorted(states.items())) + ")")
+    print(
+        f"study {study.study_name}: {sum(states.values())} trials ("
+        + ", ".join(f"{n} {s}" for s, n in sorted(states.items()))
+        + ")"
+    )
     if not states["complete"]:
         print("  no trial completed yet")
         return 1
@@ -218,16 +223,26 @@ def _cadence_options(args: argparse.Namespace) -> tuple[str, dict[str, object]]:
         if not sep:
             raise ValueError(f"--cadence-option must be KEY=VALUE, got {item!r}")
         options[key] = _option_value(value)
-    return resolve_cadence(args.cadence, options, cadence_file=args.cadence_file, opsim=args.opsim,
-                           ra=args.ra, dec=args.dec)
+    return resolve_cadence(
+        args.cadence, options, cadence_file=args.cadence_file, opsim=args.opsim, ra=args.ra, dec=args.dec
+    )
 
 
 def _generation_kwargs(args: argparse.Namespace) -> dict[str, object]:
     name, options = _cadence_options(args)
-    return {"cadence": name, "cadence_options": options, "model": args.model, "seed": args.seed,
-            "fmt": args.format, "plot": args.plot, "allow_extrapolation": args.allow_extrapolation,
-            "noise": not args.no_noise, "bands": tuple(args.bands) if args.bands else None,
-            "chunk_size": args.chunk_size, "progress": not args.no_progress}
+    return {
+        "cadence": name,
+        "cadence_options": options,
+        "model": args.model,
+        "seed": args.seed,
+        "fmt": args.format,
+        "plot": args.plot,
+        "allow_extrapolation": args.allow_extrapolation,
+        "noise": not args.no_noise,
+        "bands": tuple(args.bands) if args.bands else None,
+        "chunk_size": args.chunk_size,
+        "progress": not args.no_progress,
+    }
 
 
 def _print_report(report: dict[str, object]) -> None:
@@ -250,19 +265,28 @@ def _write_dataset(args: argparse.Namespace, write: object, classes: Sequence[st
     """Run ``write`` (a distributed writer) on the cluster of ``--workers`` / ``--scheduler``,
     after the checks that need neither the model nor the cluster."""
     from varsynth.cadences import as_cadence
-    from varsynth.generation.distributed import (DEFAULT_PARTITION_SIZE, check_dataset_run, dask_client,
-                                                 dataset_id_chars)
+    from varsynth.generation.distributed import DEFAULT_PARTITION_SIZE, check_dataset_run, dask_client, dataset_id_chars
 
     kwargs = _generation_kwargs(args)
     fmt = kwargs.pop("fmt")
     size = args.partition_size if args.partition_size is not None else DEFAULT_PARTITION_SIZE
-    check_dataset_run(args.out, n_stars=n_stars, cadence=as_cadence(kwargs["cadence"], kwargs["cadence_options"]),
-                      fmt=fmt, plot=args.plot, bands=kwargs["bands"], seed=args.seed, partition_size=size,
-                      id_chars=dataset_id_chars(classes, args.seed, n_stars))
+    check_dataset_run(
+        args.out,
+        n_stars=n_stars,
+        cadence=as_cadence(kwargs["cadence"], kwargs["cadence_options"]),
+        fmt=fmt,
+        plot=args.plot,
+        bands=kwargs["bands"],
+        seed=args.seed,
+        partition_size=size,
+        id_chars=dataset_id_chars(classes, args.seed, n_stars),
+    )
     with dask_client(args.workers, args.scheduler) as client:
         report = write(client=client, partition_size=size, **kwargs)  # type: ignore[operator]
-    print(f"{report['stars']} stars, {report['rows']} epochs in {report['partitions']} partitions "
-          f"({report['generated']} generated, {report['kept']} kept from an earlier run) written to {report['path']}")
+    print(
+        f"{report['stars']} stars, {report['rows']} epochs in {report['partitions']} partitions "
+        f"({report['generated']} generated, {report['kept']} kept from an earlier run) written to {report['path']}"
+    )
     peak = report["worker_peak_rss"].values()
     print(f"  peak memory per worker: {min(peak) / 2**20:.0f}-{max(peak) / 2**20:.0f} MiB")
     if report.get("plot"):
@@ -275,13 +299,23 @@ def _generate(args: argparse.Namespace) -> int:
 
     from varsynth.generation import StarRequest, write_lightcurves
 
-    request = StarRequest(args.vclass, args.subtype, args.teff, args.abs_mag, args.period,
-                          args.distance_modulus, args.mean_mag, args.extinction, args.epoch)
+    request = StarRequest(
+        args.vclass,
+        args.subtype,
+        args.teff,
+        args.abs_mag,
+        args.period,
+        args.distance_modulus,
+        args.mean_mag,
+        args.extinction,
+        args.epoch,
+    )
     if _distributed(args):
         from varsynth.generation.distributed import write_lightcurves_dataset
 
-        return _write_dataset(args, partial(write_lightcurves_dataset, args.out, request, n=args.n),
-                              [args.vclass], args.n)
+        return _write_dataset(
+            args, partial(write_lightcurves_dataset, args.out, request, n=args.n), [args.vclass], args.n
+        )
     _print_report(write_lightcurves(args.out, request, n=args.n, **_generation_kwargs(args)))
     return 0
 
@@ -290,15 +324,42 @@ def _export(args: argparse.Namespace) -> int:
     from varsynth.generation import StarRequest
     from varsynth.generation.lclib import check_export, write_lclib
 
-    request = StarRequest(args.vclass, args.subtype, args.teff, args.abs_mag, args.period,
-                          args.distance_modulus, args.mean_mag, args.extinction)
-    check_export(args.out, n=args.n, phases=args.phases, survey=args.survey, bands=args.bands, seed=args.seed,
-                 chunk_size=args.chunk_size)  # before the model
-    report = write_lclib(args.out, request, n=args.n, survey=args.survey, bands=args.bands, phases=args.phases,
-                         model=args.model, seed=args.seed, allow_extrapolation=args.allow_extrapolation,
-                         chunk_size=args.chunk_size, progress=not args.no_progress)
-    print(f"{report['stars']} templates ({args.phases} phases + the closing row, filters {report['filters']}) "
-          f"written to {report['path']} ({report['bytes']} bytes)")
+    request = StarRequest(
+        args.vclass,
+        args.subtype,
+        args.teff,
+        args.abs_mag,
+        args.period,
+        args.distance_modulus,
+        args.mean_mag,
+        args.extinction,
+    )
+    check_export(
+        args.out,
+        n=args.n,
+        phases=args.phases,
+        survey=args.survey,
+        bands=args.bands,
+        seed=args.seed,
+        chunk_size=args.chunk_size,
+    )  # before the model
+    report = write_lclib(
+        args.out,
+        request,
+        n=args.n,
+        survey=args.survey,
+        bands=args.bands,
+        phases=args.phases,
+        model=args.model,
+        seed=args.seed,
+        allow_extrapolation=args.allow_extrapolation,
+        chunk_size=args.chunk_size,
+        progress=not args.no_progress,
+    )
+    print(
+        f"{report['stars']} templates ({args.phases} phases + the closing row, filters {report['filters']}) "
+        f"written to {report['path']} ({report['bytes']} bytes)"
+    )
     return 0
 
 
@@ -314,10 +375,15 @@ def _training_set(args: argparse.Namespace) -> int:
         if args.per_class < 1:
             raise ValueError(f"--per-class must be >= 1, got {args.per_class}")
         chosen = args.classes or CLASSES  # the model's classes are known once it loads
-        return _write_dataset(args, partial(write_training_set_dataset, args.out, per_class=args.per_class,
-                                            classes=args.classes), chosen, args.per_class * len(chosen))
-    _print_report(write_training_set(args.out, per_class=args.per_class, classes=args.classes,
-                                     **_generation_kwargs(args)))
+        return _write_dataset(
+            args,
+            partial(write_training_set_dataset, args.out, per_class=args.per_class, classes=args.classes),
+            chosen,
+            args.per_class * len(chosen),
+        )
+    _print_report(
+        write_training_set(args.out, per_class=args.per_class, classes=args.classes, **_generation_kwargs(args))
+    )
     return 0
 
 
@@ -331,20 +397,38 @@ def _infer(args: argparse.Namespace) -> int:
 
     if args.json:
         check_writable(args.json)  # before the work
-    obs = read_observations(args.lightcurve, time_column=args.time_column, mag_column=args.mag_column,
-                            err_column=args.err_column, band=args.band)
+    obs = read_observations(
+        args.lightcurve,
+        time_column=args.time_column,
+        mag_column=args.mag_column,
+        err_column=args.err_column,
+        band=args.band,
+    )
     used = ", ".join(f"{role} = {name}" for role, name in obs.columns.items())
-    print(f"read {args.lightcurve} as {obs.format} ({'header' if obs.header else 'no header'}): {used}; "
-          f"{obs.time.size} rows" + "".join(f"; {note}" for note in obs.notes))
+    print(
+        f"read {args.lightcurve} as {obs.format} ({'header' if obs.header else 'no header'}): {used}; "
+        f"{obs.time.size} rows" + "".join(f"; {note}" for note in obs.notes)
+    )
     usable_points(obs.time, obs.mag, obs.mag_err)  # refuse before loading the model
-    post = infer(load_model(args.model), obs.time, obs.mag, obs.mag_err, survey=args.survey, band=args.band,
-                 period=args.period, n_candidates=args.candidates, seed=args.seed)
+    post = infer(
+        load_model(args.model),
+        obs.time,
+        obs.mag,
+        obs.mag_err,
+        survey=args.survey,
+        band=args.band,
+        period=args.period,
+        n_candidates=args.candidates,
+        seed=args.seed,
+    )
     result = {"input": {"file": str(args.lightcurve), **obs.describe()}, **post.to_dict()}
     text = json.dumps(json_safe(result), indent=2, allow_nan=False)
     if args.json:
         _write_text(args.json, text + "\n")
-    print(f"most probable class: {post.best_class} (P = {post.class_probabilities[post.best_class]:.2f}); "
-          f"period used {post.period:.6g} d; {post.points['used']} of {post.points['given']} rows used")
+    print(
+        f"most probable class: {post.best_class} (P = {post.class_probabilities[post.best_class]:.2f}); "
+        f"period used {post.period:.6g} d; {post.points['used']} of {post.points['given']} rows used"
+    )
     for name, unit in (("teff", "K"), ("abs_mag", "mag"), ("period", "d")):
         q = post.quantiles[name]
         print(f"  {name}: {q[2]:.4g} {unit}  (68%: {q[1]:.4g} .. {q[3]:.4g}; 95%: {q[0]:.4g} .. {q[4]:.4g})")
@@ -383,11 +467,22 @@ def _evaluate(args: argparse.Namespace) -> int:
     from varsynth.evaluation.report import evaluate_models
     from varsynth.evaluation.targets import targets_tally
 
-    command = "varsynth " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["evaluate"] \
+    command = (
+        "varsynth " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        if sys.argv[1:2] == ["evaluate"]
         else "varsynth evaluate"
-    content = evaluate_models(args.model or ["default"], args.data, args.report, data_root=args.shared,
-                              quick=args.quick, seed=args.seed, sections=args.sections, command=command,
-                              progress=not args.no_progress)
+    )
+    content = evaluate_models(
+        args.model or ["default"],
+        args.data,
+        args.report,
+        data_root=args.shared,
+        quick=args.quick,
+        seed=args.seed,
+        sections=args.sections,
+        command=command,
+        progress=not args.no_progress,
+    )
     if args.json:
         atomic_write(args.json, lambda p: p.write_text(json.dumps(content, indent=1) + "\n"))
     print(f"report: {Path(args.report) / 'report.md'} ({content['settings']['seconds']:.0f} s)")
@@ -413,8 +508,10 @@ def _bench(args: argparse.Namespace) -> int:
     from varsynth.training.config import load_train_config
 
     if not args.paper_config.exists():
-        raise FileNotFoundError(f"{args.paper_config}: the paper's train config is needed for the comparison; run from "
-                                "the repository root or pass --paper-config configs/train/pelsvae-paper.yaml")
+        raise FileNotFoundError(
+            f"{args.paper_config}: the paper's train config is needed for the comparison; run from "
+            "the repository root or pass --paper-config configs/train/pelsvae-paper.yaml"
+        )
     if args.threads is not None:
         if args.threads < 1:
             raise ValueError(f"--threads must be >= 1, got {args.threads}")
@@ -471,8 +568,9 @@ def _add_generation_options(p: argparse.ArgumentParser) -> None:
     from varsynth.cadences import CADENCES
 
     p.add_argument("--cadence", choices=CADENCES, help="survey cadence (default: ogle3)")
-    p.add_argument("--cadence-option", action="append", metavar="KEY=VALUE",
-                   help="cadence option, e.g. n_epochs=300 (repeatable)")
+    p.add_argument(
+        "--cadence-option", action="append", metavar="KEY=VALUE", help="cadence option, e.g. n_epochs=300 (repeatable)"
+    )
     p.add_argument("--cadence-file", type=Path, help="CSV/ECSV file with a time column (MJD): cadence 'file'")
     p.add_argument("--opsim", type=Path, help="LSST OpSim SQLite database: cadence 'opsim'")
     p.add_argument("--ra", type=float, help="right ascension (deg) for --opsim")
@@ -480,20 +578,35 @@ def _add_generation_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bands", nargs="+", help="only these bands of the cadence")
     p.add_argument("--model", default="default", help="'default' (embedded) or a bundle / run folder")
     p.add_argument("--seed", type=int, default=0, help="seed: the same seed gives the same output")
-    p.add_argument("-o", "--out", required=True, type=Path,
-                   help="output file: .parquet, .csv, .ecsv, .fits or .h5 (long format); a folder with --workers/--scheduler")
+    p.add_argument(
+        "-o",
+        "--out",
+        required=True,
+        type=Path,
+        help="output file: .parquet, .csv, .ecsv, .fits or .h5 (long format); a folder with --workers/--scheduler",
+    )
     p.add_argument("--format", help="output format, if not given by the suffix")
     p.add_argument("--plot", type=Path, help="also draw a PNG grid of generated light curves")
-    p.add_argument("--allow-extrapolation", action="store_true",
-                   help="generate physics or bands outside the training range, flagged")
+    p.add_argument(
+        "--allow-extrapolation",
+        action="store_true",
+        help="generate physics or bands outside the training range, flagged",
+    )
     p.add_argument("--no-noise", action="store_true", help="noiseless magnitudes (errors still reported)")
-    p.add_argument("--chunk-size", type=int, default=1000, help="most stars per streamed chunk (fewer when their epochs pass 2^20)")
+    p.add_argument(
+        "--chunk-size", type=int, default=1000, help="most stars per streamed chunk (fewer when their epochs pass 2^20)"
+    )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    p.add_argument("--workers", type=int, help="generate on a local Dask cluster of N worker processes into a "
-                   "partitioned Parquet dataset (-o is a folder; a rerun resumes it)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        help="generate on a local Dask cluster of N worker processes into a "
+        "partitioned Parquet dataset (-o is a folder; a rerun resumes it)",
+    )
     p.add_argument("--scheduler", metavar="ADDRESS", help="the same on a running Dask cluster, e.g. tcp://host:8786")
-    p.add_argument("--partition-size", type=int,
-                   help="stars per partition file with --workers/--scheduler (default: 1000)")
+    p.add_argument(
+        "--partition-size", type=int, help="stars per partition file with --workers/--scheduler (default: 1000)"
+    )
 
 
 class _Parser(argparse.ArgumentParser):
@@ -502,8 +615,13 @@ class _Parser(argparse.ArgumentParser):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                          help="log progress messages; a failure also prints its traceback")
+        self.add_argument(
+            "-v",
+            "--verbose",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="log progress messages; a failure also prints its traceback",
+        )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -557,8 +675,11 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--out", required=True, type=Path, help="run folder")
     t.add_argument("--arch", choices=["tcn", "gru", "lstm"], help="override the architecture")
     t.add_argument("--max-epochs", type=int, help="override the number of epochs")
-    t.add_argument("--max-minutes", type=float,
-                   help="wall-clock budget of the network's training in minutes (compare models at one budget)")
+    t.add_argument(
+        "--max-minutes",
+        type=float,
+        help="wall-clock budget of the network's training in minutes (compare models at one budget)",
+    )
     t.add_argument("--resume", action="store_true", help="continue the run in --out")
     t.add_argument("--no-flow", action="store_true", help="skip the config's flow prior (network only)")
     t.add_argument("--limit-train-batches", type=int, help="batches per training epoch (quick runs)")
@@ -577,18 +698,25 @@ def _parser() -> argparse.ArgumentParser:
 
     ex = sub.add_parser("export", help="write noiseless one-cycle templates as an SNANA LCLIB library")
     ex.add_argument("--format", required=True, choices=["lclib"], help="library format (lclib: SNANA LCLIB text)")
-    _add_star_options(ex, extinction_help="V-band extinction A_V (mag; default 0: SNANA adds Milky Way extinction "
-                                          "itself)")
+    _add_star_options(
+        ex, extinction_help="V-band extinction A_V (mag; default 0: SNANA adds Milky Way extinction itself)"
+    )
     ex.add_argument("-n", type=int, default=1, help="number of stars (events)")
     ex.add_argument("--survey", default="lsst", help="photometric system of the bands (default: lsst)")
-    ex.add_argument("--bands", nargs="+", help="bands, e.g. u g r i z Y (default: the survey's within the "
-                    "model's trained wavelength range)")
+    ex.add_argument(
+        "--bands",
+        nargs="+",
+        help="bands, e.g. u g r i z Y (default: the survey's within the model's trained wavelength range)",
+    )
     ex.add_argument("--phases", type=int, default=100, help="phases per cycle (rows per event: phases + 1)")
     ex.add_argument("--model", default="default", help="'default' (embedded) or a bundle / run folder")
     ex.add_argument("--seed", type=int, default=0, help="seed: the same seed gives the same output")
     ex.add_argument("-o", "--out", required=True, type=Path, help="output file, e.g. rrl.LCLIB")
-    ex.add_argument("--allow-extrapolation", action="store_true",
-                    help="generate physics or bands outside the training range, flagged (EXTRAP 1)")
+    ex.add_argument(
+        "--allow-extrapolation",
+        action="store_true",
+        help="generate physics or bands outside the training range, flagged (EXTRAP 1)",
+    )
     ex.add_argument("--chunk-size", type=int, default=1000, help="most stars per generated chunk")
     ex.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     ex.set_defaults(func=_export)
@@ -600,14 +728,18 @@ def _parser() -> argparse.ArgumentParser:
     ts.set_defaults(func=_training_set)
 
     inf = sub.add_parser("infer", help="posterior over class and physics of an observed light curve")
-    inf.add_argument("lightcurve", type=Path,
-                     help="light curve: OGLE .dat (time mag err, no header), CSV/text with or without header, ECSV, "
-                          "FITS or Parquet")
+    inf.add_argument(
+        "lightcurve",
+        type=Path,
+        help="light curve: OGLE .dat (time mag err, no header), CSV/text with or without header, ECSV, FITS or Parquet",
+    )
     inf.add_argument("--survey", default="ogle3", help="photometric system of the band (default: ogle3)")
     inf.add_argument("--band", default="I", help="passband (default: I)")
     inf.add_argument("--period", type=float, help="period (days); default: Lomb-Scargle search")
-    inf.add_argument("--time-column", help="time column (days); default: time, mjd, hjd, ... or the 1st of a "
-                     "headerless file ('column N' names one)")
+    inf.add_argument(
+        "--time-column",
+        help="time column (days); default: time, mjd, hjd, ... or the 1st of a headerless file ('column N' names one)",
+    )
     inf.add_argument("--mag-column", help="magnitude column; default: mag, magnitude, ... or the 2nd")
     inf.add_argument("--err-column", help="magnitude error column; default: mag_err, magerr, err, ... or the 3rd")
     inf.add_argument("--model", default="default", help="'default' or a bundle / run folder")
@@ -624,7 +756,9 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--json", help="also write the result to this JSON file")
     cal.set_defaults(func=_calibrate)
 
-    cmp = sub.add_parser("compare", help="compare decoders and physics-to-latent links on one dataset (Markdown + JSON)")
+    cmp = sub.add_parser(
+        "compare", help="compare decoders and physics-to-latent links on one dataset (Markdown + JSON)"
+    )
     cmp.add_argument("--runs", nargs="+", required=True, type=Path, help="run or bundle folders")
     cmp.add_argument("--data", required=True, type=Path, help="dataset folder they were trained on")
     cmp.add_argument("--latent-run", type=Path, help="run whose regressors and flow are compared")
@@ -637,9 +771,15 @@ def _parser() -> argparse.ArgumentParser:
     cd.set_defaults(func=_card)
 
     ev = sub.add_parser("evaluate", help="fidelity report: generated vs held-out real light curves and known physics")
-    ev.add_argument("--model", action="append", help="'default', a bundle or run folder; repeat to compare side by side")
-    ev.add_argument("--data", required=True, type=Path, help="dataset folder the models were trained on (test split held out)")
-    ev.add_argument("--report", type=Path, default=Path("evaluation"), help="report folder (report.md, report.json, figures/)")
+    ev.add_argument(
+        "--model", action="append", help="'default', a bundle or run folder; repeat to compare side by side"
+    )
+    ev.add_argument(
+        "--data", required=True, type=Path, help="dataset folder the models were trained on (test split held out)"
+    )
+    ev.add_argument(
+        "--report", type=Path, default=Path("evaluation"), help="report folder (report.md, report.json, figures/)"
+    )
     ev.add_argument("--json", type=Path, help="also write the report's numbers to this JSON file")
     ev.add_argument("--shared", type=Path, default=Path("../shared/data"), help="shared survey data (OGLE-III catalog)")
     ev.add_argument("--quick", action="store_true", help="small samples (a few minutes; for CI)")
@@ -651,8 +791,12 @@ def _parser() -> argparse.ArgumentParser:
     bn = sub.add_parser("bench", help="generation speed vs the paper's model; training steps with --data (JSON)")
     bn.add_argument("--json", nargs="?", const="-", help="write the JSON to this file ('-' or no value: stdout)")
     bn.add_argument("--model", default="default", help="generative model to time (default: embedded)")
-    bn.add_argument("--paper-config", type=Path, default=Path("configs/train/pelsvae-paper.yaml"),
-                    help="the paper's train config (the TCN baseline)")
+    bn.add_argument(
+        "--paper-config",
+        type=Path,
+        default=Path("configs/train/pelsvae-paper.yaml"),
+        help="the paper's train config (the TCN baseline)",
+    )
     bn.add_argument("--n-stream", type=int, default=100_000, help="light curves in the streaming benchmark")
     bn.add_argument("--threads", type=int, help="torch threads of both sides (default: torch's, one per core)")
     bn.add_argument("--config", type=Path, help="train config for training-step times (default: --paper-config)")
@@ -680,8 +824,13 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("regress", help="fit the physics-to-latent regressors of a run (the paper's Table 3)")
     r.add_argument("--run", required=True, type=Path, help="run folder (or its bundle folder)")
     r.add_argument("--data", required=True, type=Path, help="dataset folder the run was trained on")
-    r.add_argument("--regressors", nargs="+", choices=["linear", "rf", "mlp"], default=["linear", "rf", "mlp"],
-                   help="regressors to fit (default: all three)")
+    r.add_argument(
+        "--regressors",
+        nargs="+",
+        choices=["linear", "rf", "mlp"],
+        default=["linear", "rf", "mlp"],
+        help="regressors to fit (default: all three)",
+    )
     r.add_argument("--seed", type=int, default=13, help="seed of latent draws, dummy values and regressors")
     r.set_defaults(func=_regress)
 
@@ -721,9 +870,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from varsynth.signals import Terminated, terminate_as_interrupt
 
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s"
-    )
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     try:
         with terminate_as_interrupt():
             return int(args.func(args))

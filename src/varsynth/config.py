@@ -156,15 +156,20 @@ class CrossmatchConfig:
     alias_orders: int = 2
 
     def __post_init__(self) -> None:
-        _check(0 < self.radius_arcsec <= 60, "crossmatch.radius_arcsec", "in (0, 60]",
-               self.radius_arcsec)
-        _check(0 <= self.period_check_beyond_arcsec <= self.radius_arcsec,
-               "crossmatch.period_check_beyond_arcsec", "in [0, crossmatch.radius_arcsec]",
-               self.period_check_beyond_arcsec)
-        _check(0 < self.period_tolerance <= 0.1, "crossmatch.period_tolerance", "in (0, 0.1]",
-               self.period_tolerance)
-        _check(isinstance(self.alias_orders, int) and 0 <= self.alias_orders <= 5,
-               "crossmatch.alias_orders", "an integer in [0, 5]", self.alias_orders)
+        _check(0 < self.radius_arcsec <= 60, "crossmatch.radius_arcsec", "in (0, 60]", self.radius_arcsec)
+        _check(
+            0 <= self.period_check_beyond_arcsec <= self.radius_arcsec,
+            "crossmatch.period_check_beyond_arcsec",
+            "in [0, crossmatch.radius_arcsec]",
+            self.period_check_beyond_arcsec,
+        )
+        _check(0 < self.period_tolerance <= 0.1, "crossmatch.period_tolerance", "in (0, 0.1]", self.period_tolerance)
+        _check(
+            isinstance(self.alias_orders, int) and 0 <= self.alias_orders <= 5,
+            "crossmatch.alias_orders",
+            "an integer in [0, 5]",
+            self.alias_orders,
+        )
 
 
 @dataclass(frozen=True)

@@ -186,9 +186,7 @@ def css_class(code: int) -> tuple[str, str]:
         UnknownClassError: for codes 7, 11, 13 and any other code.
     """
     if code not in CSS_TYPE_LABELS:
-        raise UnknownClassError(
-            f"Catalina SSS type code {code!r} is not one of {sorted(CSS_TYPE_LABELS)}"
-        )
+        raise UnknownClassError(f"Catalina SSS type code {code!r} is not one of {sorted(CSS_TYPE_LABELS)}")
     return _CSS[CSS_TYPE_LABELS[code]]
 
 

@@ -24,7 +24,6 @@ import inspect
 from typing import Any
 
 from varsynth.cadences.base import Cadence, Epochs
-from varsynth.strictconfig import ConfigError
 from varsynth.cadences.errors import M5ErrorModel, m5_sigma
 from varsynth.cadences.files import FileCadence
 from varsynth.cadences.gaia import GaiaCadence
@@ -33,6 +32,7 @@ from varsynth.cadences.ogle import OGLE3Cadence
 from varsynth.cadences.opsim import OpSimCadence
 from varsynth.cadences.simple import RandomCadence, UniformCadence
 from varsynth.cadences.ztf import ZTFCadence
+from varsynth.strictconfig import ConfigError
 
 __all__ = ["CADENCES", "Cadence", "Epochs", "M5ErrorModel", "as_cadence", "cadence_options", "get_cadence", "m5_sigma"]
 
@@ -88,4 +88,3 @@ def as_cadence(cadence: str | Cadence, options: dict[str, Any] | None = None) ->
     if options:
         raise ConfigError("cadence options are only for a cadence given by name")
     return cadence
-

@@ -51,8 +51,10 @@ def check_mjd(values: np.ndarray | float, what: str) -> None:
     arr = np.atleast_1d(np.asarray(values, dtype=np.float64))
     bad = ~(np.isfinite(arr) & (arr >= MJD_RANGE[0]) & (arr <= MJD_RANGE[1]))
     if bad.any():
-        raise ValueError(f"{what}: {int(bad.sum())} time(s) outside MJD {MJD_RANGE[0]:.0e} .. {MJD_RANGE[1]:.0e} "
-                         f"(first: {arr[bad][0]!r}); give times as MJD")
+        raise ValueError(
+            f"{what}: {int(bad.sum())} time(s) outside MJD {MJD_RANGE[0]:.0e} .. {MJD_RANGE[1]:.0e} "
+            f"(first: {arr[bad][0]!r}); give times as MJD"
+        )
 
 
 @dataclass(frozen=True)
@@ -87,9 +89,7 @@ class Epochs:
         return int(self.time.size)
 
     @classmethod
-    def from_unsorted(
-        cls, time: np.ndarray, band: np.ndarray | str, m5: np.ndarray | float | None = None
-    ) -> Epochs:
+    def from_unsorted(cls, time: np.ndarray, band: np.ndarray | str, m5: np.ndarray | float | None = None) -> Epochs:
         """Epochs from arrays in any order (stable sort by time); scalars broadcast, ``m5=None`` -> NaN."""
         time = np.asarray(time, dtype=np.float64)
         order = np.argsort(time, kind="stable")
@@ -164,16 +164,12 @@ def finite_option(name: str, value: Any, low: float = -math.inf, high: float = m
     return x
 
 
-def from_quantiles(
-    rng: np.random.Generator, levels: Sequence[float], values: Sequence[float], size: int
-) -> np.ndarray:
+def from_quantiles(rng: np.random.Generator, levels: Sequence[float], values: Sequence[float], size: int) -> np.ndarray:
     """``size`` draws from the distribution with quantile ``values`` at cumulative ``levels`` (linear inverse CDF)."""
     return np.interp(rng.random(size), levels, values)
 
 
-def seasons(
-    rng: np.random.Generator, nights: np.ndarray, length: tuple[float, float]
-) -> tuple[np.ndarray, np.ndarray]:
+def seasons(rng: np.random.Generator, nights: np.ndarray, length: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
     """Yearly observing seasons of one sky position, at a random phase of the year.
 
     Arguments:

@@ -87,7 +87,9 @@ def read_epochs(
     elif band is not None:
         bands = np.full(time.size, band)
     else:
-        raise ValueError(f"{path}: no band column ('band'); give band_column or band; columns present: {table.colnames}")
+        raise ValueError(
+            f"{path}: no band column ('band'); give band_column or band; columns present: {table.colnames}"
+        )
     for b in np.unique(bands):
         check_band(survey, str(b))
     m5col = _find(table, m5_column, ("m5", "fiveSigmaDepth"), "m5", path)

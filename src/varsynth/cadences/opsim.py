@@ -26,8 +26,8 @@ from __future__ import annotations
 import math
 import sqlite3
 from contextlib import closing
-from itertools import chain
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 import numpy as np

@@ -96,8 +96,9 @@ class PhaseGridCadence(Cadence):
     #: Times are phases in [0, 1): the engine scales them by each star's period (days).
     phase_units = True
 
-    def __init__(self, *, n_phases: int = 100, bands: tuple[str, ...] = ("u", "g", "r", "i", "z", "y"),
-                 survey: str = "lsst") -> None:
+    def __init__(
+        self, *, n_phases: int = 100, bands: tuple[str, ...] = ("u", "g", "r", "i", "z", "y"), survey: str = "lsst"
+    ) -> None:
         if isinstance(n_phases, bool) or not isinstance(n_phases, (int, np.integer)) or n_phases < 2:
             raise ValueError(f"option n_phases must be an integer >= 2; got {n_phases!r}")
         if not bands or len(set(bands)) != len(bands):

@@ -102,9 +102,7 @@ def _has_teff(s: Sample) -> bool:
     return not s.source.lc.physics["teff"].is_missing
 
 
-def _balance(
-    pool: list[Sample], target: int, cfg: DataConfig, plan: str, skips: SkipLog
-) -> list[Sample]:
+def _balance(pool: list[Sample], target: int, cfg: DataConfig, plan: str, skips: SkipLog) -> list[Sample]:
     """Reduce ``pool`` to ``target`` (stars with Teff first) or augment it up to ``target``."""
     rng = np.random.default_rng([cfg.seed, zlib.crc32(plan.encode())])
     if len(pool) > target:
@@ -112,8 +110,7 @@ def _balance(
         order = sorted(range(len(pool)), key=lambda i: (not _has_teff(pool[i]), rank[i]))
         for i in order[target:]:
             lc = pool[i].source.lc
-            skips.add(lc.survey, "lightcurve", "class above its augmentation target (reduced)",
-                      f"{lc.key}:{lc.band}")
+            skips.add(lc.survey, "lightcurve", "class above its augmentation target (reduced)", f"{lc.key}:{lc.band}")
         return [pool[i] for i in sorted(order[:target])]
     out = list(pool)
     if not pool:
@@ -130,8 +127,12 @@ def _balance(
 
 
 def make_samples(
-    clean: Sequence[CleanCurve], split_of: dict[str, str], cfg: DataConfig, skips: SkipLog,
-    *, progress: bool = True,
+    clean: Sequence[CleanCurve],
+    split_of: dict[str, str],
+    cfg: DataConfig,
+    skips: SkipLog,
+    *,
+    progress: bool = True,
 ) -> dict[str, list[Sample]]:
     """Real samples for every clean curve, then per-class balancing of train and validation.
 
@@ -142,8 +143,7 @@ def make_samples(
     for cc in tqdm(clean, desc="undersampling", disable=not progress):
         s = real_sample(cc, length=cfg.seq_len, seed=cfg.seed)
         if s is None:
-            skips.add(cc.lc.survey, "lightcurve", "constant after undersampling",
-                      f"{cc.lc.key}:{cc.lc.band}")
+            skips.add(cc.lc.survey, "lightcurve", "constant after undersampling", f"{cc.lc.key}:{cc.lc.band}")
             continue
         by_split[split_of[cc.lc.key]].append(s)
     if not cfg.augment.enabled:
@@ -179,9 +179,7 @@ def _list_column(arrays: Sequence[np.ndarray]) -> pa.Array:
     return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values))
 
 
-def samples_table(
-    samples: Sequence[Sample], split: str, object_of: Mapping[str, str] | None = None
-) -> pa.Table:
+def samples_table(samples: Sequence[Sample], split: str, object_of: Mapping[str, str] | None = None) -> pa.Table:
     """One row per sample: labels, physics, the scaled light curve and its magnitude scale.
 
     ``object_of`` maps star keys to physical objects (``object_id`` column; default: the key).
@@ -244,9 +242,7 @@ def stars_table(
         cols[f"{name}_err"] = pa.array([p.err for p in params], pa.float64())
         cols[f"{name}_source"] = pa.array([p.source for p in params], pa.string())
         cols[f"{name}_note"] = pa.array([p.note for p in params], pa.string())
-    cols["meta_json"] = pa.array(
-        [json.dumps(json_safe(lc.meta), sort_keys=True) for lc in lcs], pa.string()
-    )
+    cols["meta_json"] = pa.array([json.dumps(json_safe(lc.meta), sort_keys=True) for lc in lcs], pa.string())
     return pa.table(cols)
 
 
@@ -293,7 +289,6 @@ def build_dataset(
         out / "config.yaml",
         lambda tmp: tmp.write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=True)),
     )
-    card = build_card(cfg, lcs, clean, split_of, by_split, skips, files, DATASET_FORMAT_VERSION,
-                      identity=identity)
+    card = build_card(cfg, lcs, clean, split_of, by_split, skips, files, DATASET_FORMAT_VERSION, identity=identity)
     write_card(card, out)
     return BuildResult(out, card, {s: len(v) for s, v in by_split.items()})

@@ -46,8 +46,7 @@ CREDITS: tuple[str, ...] = (
     "SDSS Stripe 82 RR Lyrae: Sesar et al. 2010, ApJ 708, 717",
     "CRTS: Drake et al. 2009, 2014 (ApJ 696, 870; ApJS 213, 9)",
     "Gaia DR3: Gaia Collaboration 2023; Eyer et al. 2023",
-    "Catalina SSS: Drake et al. 2017, MNRAS 469, 3688 (via the public ICVaS collection, Hosenie "
-    "et al. 2020)",
+    "Catalina SSS: Drake et al. 2017, MNRAS 469, 3688 (via the public ICVaS collection, Hosenie et al. 2020)",
     "ASAS: Pojmanski 2002, Acta Astron. 52, 397; ACVS labels Richards et al. 2012, ApJS 203, 32",
 )
 
@@ -63,7 +62,7 @@ def _table1(
     lcs: Sequence[LightCurve], clean: Sequence[CleanCurve], by_split: dict[str, list[Sample]]
 ) -> list[dict[str, object]]:
     rows: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    for key, lc in _stars(lcs).items():
+    for lc in _stars(lcs).values():
         rows[(lc.vclass, lc.survey)]["stars_original"] += 1
     for lc in lcs:
         rows[(lc.vclass, lc.survey)]["lightcurves_original"] += 1
@@ -81,7 +80,7 @@ def _table1(
             row["augmented"] += int(s.aug_index > 0)
     table = []
     totals: dict[str, Counter] = defaultdict(Counter)
-    for (vclass, survey) in sorted(rows, key=lambda k: (CLASSES.index(k[0]), k[1])):
+    for vclass, survey in sorted(rows, key=lambda k: (CLASSES.index(k[0]), k[1])):
         counts = {c: int(rows[(vclass, survey)][c]) for c in TABLE1_COLUMNS}
         table.append({"class": vclass, "survey": survey, **counts})
         totals[vclass].update(counts)
@@ -129,10 +128,7 @@ def _relations(clean: Sequence[CleanCurve]) -> list[dict[str, object]]:
             p = lc.physics[name]
             if p.note:
                 counts[(name, p.source, p.note)] += 1
-    return [
-        {"parameter": n, "source": s, "how": note, "stars": int(c)}
-        for (n, s, note), c in sorted(counts.items())
-    ]
+    return [{"parameter": n, "source": s, "how": note, "stars": int(c)} for (n, s, note), c in sorted(counts.items())]
 
 
 def _digest(files: dict[str, Path]) -> str:
@@ -161,8 +157,7 @@ def build_card(
     section; without it the section says the split was by survey star id.
     """
     split_stars = Counter(split_of.values())
-    crossmatch = (crossmatch_summary(identity, split_of) if identity is not None
-                  else {"enabled": False})
+    crossmatch = crossmatch_summary(identity, split_of) if identity is not None else {"enabled": False}
     return {
         "format_version": format_version,
         "dataset_id": _digest(files),
@@ -203,8 +198,7 @@ def _crossmatch_markdown(section: dict) -> list[str]:
     head = ["## Physical stars in several surveys (cross-match before the split)", ""]
     if not section.get("enabled"):
         return [*head, "Cross-match disabled: the split is by survey star id.", ""]
-    wider = ", ".join(f"{v:g} for pairs with an {k} star"
-                      for k, v in section.get("survey_radius_arcsec", {}).items())
+    wider = ", ".join(f"{v:g} for pairs with an {k} star" for k, v in section.get("survey_radius_arcsec", {}).items())
     rejected = section["rejected_examples"]
     spans = section["dataset_survey_pairs"]
     return [
@@ -219,8 +213,11 @@ def _crossmatch_markdown(section: dict) -> list[str]:
         f"Candidate pairs rejected by the period check: {section['rejected_by_period']}"
         + (f" (e.g. {'; '.join(rejected)})." if rejected else "."),
         "",
-        *(_md_table(section["pairs"], ["link", "verdict", "surveys", "pairs"])
-          if section["pairs"] else ["No candidate pair."]),
+        *(
+            _md_table(section["pairs"], ["link", "verdict", "surveys", "pairs"])
+            if section["pairs"]
+            else ["No candidate pair."]
+        ),
         "",
         f"In the dataset: {section['dataset_stars']} stars are {section['dataset_objects']} "
         f"physical stars; {section['dataset_objects_several_stars']} have several star ids, "
@@ -254,8 +251,7 @@ def render_markdown(card: dict) -> str:
         "",
         "## Splits",
         "",
-        *_md_table([{"split": k, **v} for k, v in card["splits"].items()],
-                   ["split", "stars", "samples", "augmented"]),
+        *_md_table([{"split": k, **v} for k, v in card["splits"].items()], ["split", "stars", "samples", "augmented"]),
         "",
         *_crossmatch_markdown(card.get("crossmatch", {"enabled": False})),
         "## Period search (surveys without published periods)",
@@ -267,8 +263,9 @@ def render_markdown(card: dict) -> str:
         "",
         "## Physical parameters: provenance per survey and class (clean stars)",
         "",
-        *_md_table(card["physics_provenance"],
-                   ["survey", "class", "parameter", "gaia", "derived", "catalog", "missing"]),
+        *_md_table(
+            card["physics_provenance"], ["survey", "class", "parameter", "gaia", "derived", "catalog", "missing"]
+        ),
         "",
         "## How each value was obtained",
         "",

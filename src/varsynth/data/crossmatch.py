@@ -73,11 +73,11 @@ EXTRA_PERIOD_KEYS: tuple[str, ...] = ("P_2", "P_3")
 
 #: Outcome of a candidate pair; only ``period_differs`` is rejected.
 VERDICTS: tuple[str, ...] = (
-    "close",            # closer than period_check_beyond_arcsec: position alone decides
-    "period_agrees",    # farther, and the periods agree (daily aliases; factor 2 for binaries)
-    "period_unknown",   # farther, and one star has no trusted period: merged, to be safe
-    "period_differs",   # farther, and the periods disagree: rejected
-    "same_gaia_source", # Gaia DR3 source id = Gaia DR2 source id of the OGLE-III cross-match
+    "close",  # closer than period_check_beyond_arcsec: position alone decides
+    "period_agrees",  # farther, and the periods agree (daily aliases; factor 2 for binaries)
+    "period_unknown",  # farther, and one star has no trusted period: merged, to be safe
+    "period_differs",  # farther, and the periods disagree: rejected
+    "same_gaia_source",  # Gaia DR3 source id = Gaia DR2 source id of the OGLE-III cross-match
 )
 
 _OGLE = "ogle3"
@@ -107,8 +107,7 @@ class Star:
     @property
     def has_position(self) -> bool:
         """True for finite coordinates inside [0, 360) x [-90, 90] degrees."""
-        return (math.isfinite(self.ra) and math.isfinite(self.dec) and 0 <= self.ra < 360
-                and -90 <= self.dec <= 90)
+        return math.isfinite(self.ra) and math.isfinite(self.dec) and 0 <= self.ra < 360 and -90 <= self.dec <= 90
 
 
 @dataclass(frozen=True)
@@ -225,8 +224,12 @@ def _one_way(fa: float, fb: float, tolerance: float, alias_orders: int, factors:
 
 
 def periods_agree(
-    periods_a: Sequence[float], periods_b: Sequence[float], *, tolerance: float,
-    alias_orders: int, allow_double: bool = True,
+    periods_a: Sequence[float],
+    periods_b: Sequence[float],
+    *,
+    tolerance: float,
+    alias_orders: int,
+    allow_double: bool = True,
 ) -> bool:
     """True when one period of each star agrees (symmetric in the two stars).
 
@@ -251,16 +254,14 @@ def periods_agree(
     for pa in periods_a:
         for pb in periods_b:
             fa, fb = 1.0 / pa, 1.0 / pb
-            if (_one_way(fa, fb, tolerance, alias_orders, factors)
-                    or _one_way(fb, fa, tolerance, alias_orders, factors)):
+            if _one_way(fa, fb, tolerance, alias_orders, factors) or _one_way(fb, fa, tolerance, alias_orders, factors):
                 return True
     return False
 
 
 def pair_radius_arcsec(survey_a: str, survey_b: str, cfg: CrossmatchConfig) -> float:
     """Largest separation (arcsec) at which stars of these two surveys can be one star."""
-    return max(cfg.radius_arcsec, SURVEY_RADIUS_ARCSEC.get(survey_a, 0.0),
-               SURVEY_RADIUS_ARCSEC.get(survey_b, 0.0))
+    return max(cfg.radius_arcsec, SURVEY_RADIUS_ARCSEC.get(survey_a, 0.0), SURVEY_RADIUS_ARCSEC.get(survey_b, 0.0))
 
 
 def _position_pairs(stars: Sequence[Star], cfg: CrossmatchConfig) -> list[tuple[int, int, float]]:
@@ -284,9 +285,13 @@ def _verdict(a: Star, b: Star, separation: float, cfg: CrossmatchConfig) -> str:
         return "close"
     if not a.periods or not b.periods:
         return "period_unknown"
-    agree = periods_agree(a.periods, b.periods, tolerance=cfg.period_tolerance,
-                          alias_orders=cfg.alias_orders,
-                          allow_double=bool(BINARY_CLASSES & {a.vclass, b.vclass}))
+    agree = periods_agree(
+        a.periods,
+        b.periods,
+        tolerance=cfg.period_tolerance,
+        alias_orders=cfg.alias_orders,
+        allow_double=bool(BINARY_CLASSES & {a.vclass, b.vclass}),
+    )
     return "period_agrees" if agree else "period_differs"
 
 
@@ -341,8 +346,9 @@ def identify_objects(
     for i, j, separation in _position_pairs(stars, cfg):
         star_a, star_b = stars[i], stars[j]
         if (star_a.key, star_b.key) not in pairs:
-            pairs[(star_a.key, star_b.key)] = Pair(star_a.key, star_b.key, "position", separation,
-                                                   _verdict(star_a, star_b, separation, cfg))
+            pairs[(star_a.key, star_b.key)] = Pair(
+                star_a.key, star_b.key, "position", separation, _verdict(star_a, star_b, separation, cfg)
+            )
     ordered = [pairs[k] for k in sorted(pairs)]
     edges = ((p.key_a, p.key_b) for p in ordered if p.accepted)
     return Identification(_components(keys, edges), ordered, cfg, list(stars))

@@ -44,12 +44,10 @@ def crossmatch_summary(ident: Identification, dataset_keys: Iterable[str]) -> di
     ]
     rejected = [p for p in ident.pairs if not p.accepted]
     out["rejected_by_period"] = len(rejected)
-    out["rejected_examples"] = [f"{p.key_a} ~ {p.key_b} ({p.separation_arcsec:.2f} arcsec)"
-                                for p in rejected[:5]]
+    out["rejected_examples"] = [f"{p.key_a} ~ {p.key_b} ({p.separation_arcsec:.2f} arcsec)" for p in rejected[:5]]
     members = _members(ident, dataset_keys)
     surveys_of_object = {o: sorted({_survey(k, survey_of) for k in ks}) for o, ks in members.items()}
-    span = Counter(" + ".join(pair) for s in surveys_of_object.values()
-                   for pair in combinations(s, 2))
+    span = Counter(" + ".join(pair) for s in surveys_of_object.values() for pair in combinations(s, 2))
     out["dataset_stars"] = sum(len(ks) for ks in members.values())
     out["dataset_objects"] = len(members)
     out["dataset_objects_several_stars"] = sum(len(ks) > 1 for ks in members.values())
@@ -98,6 +96,5 @@ def split_leaks(ident: Identification, split_of: Mapping[str, str]) -> dict[str,
         "objects": len(members),
         "objects_in_several_splits": len(leaking),
         "star_pairs_split_apart": [{"surveys": k, "pairs": int(n)} for k, n in sorted(by_pair.items())],
-        "examples": [", ".join(f"{k}: {split_of[k]}" for k in sorted(leaking[o]))
-                     for o in sorted(leaking)[:5]],
+        "examples": [", ".join(f"{k}: {split_of[k]}" for k in sorted(leaking[o])) for o in sorted(leaking)[:5]],
     }

@@ -23,8 +23,17 @@ import pyarrow.parquet as pq
 
 from varsynth.atomic import atomic_write, remove_stale_temporaries, temp_file
 
-__all__ = ["OutputPathError", "atomic_write", "check_writable", "remove_stale_temporaries", "temp_file", "write_parquet", "read_split",
-           "json_safe", "DATASET_FORMAT_VERSION"]
+__all__ = [
+    "OutputPathError",
+    "atomic_write",
+    "check_writable",
+    "remove_stale_temporaries",
+    "temp_file",
+    "write_parquet",
+    "read_split",
+    "json_safe",
+    "DATASET_FORMAT_VERSION",
+]
 
 log = logging.getLogger(__name__)
 

@@ -47,9 +47,7 @@ def signal_to_noise(mag: np.ndarray, mag_err: np.ndarray) -> float:
     return float((p95 - p5) / mag_err.mean())
 
 
-def clip_outliers(
-    mag: np.ndarray, mag_err: np.ndarray, *, sigma: float = 3.0, iters: int = 3
-) -> np.ndarray:
+def clip_outliers(mag: np.ndarray, mag_err: np.ndarray, *, sigma: float = 3.0, iters: int = 3) -> np.ndarray:
     """Mask of points kept by sigma clipping on magnitude and on error (paper: 3 x 3 sigma).
 
     Each quantity is clipped around its median with astropy's ``sigma_clip`` for ``iters``
@@ -60,9 +58,7 @@ def clip_outliers(
     """
     if iters == 0 or mag.size == 0:
         return np.ones(mag.shape, dtype=bool)
-    clipped = sigma_clip(
-        np.vstack([mag, mag_err]), sigma=sigma, maxiters=iters, axis=1, masked=True, copy=True
-    )
+    clipped = sigma_clip(np.vstack([mag, mag_err]), sigma=sigma, maxiters=iters, axis=1, masked=True, copy=True)
     return np.asarray(~np.ma.getmaskarray(clipped).any(axis=0))
 
 
@@ -71,9 +67,7 @@ def subtype_dropped(subtype: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(subtype, p) for p in patterns)
 
 
-def epoch_of_reference(
-    time: np.ndarray, mag: np.ndarray, period: float, *, faintest: bool, n_bins: int = 20
-) -> float:
+def epoch_of_reference(time: np.ndarray, mag: np.ndarray, period: float, *, faintest: bool, n_bins: int = 20) -> float:
     """Epoch (days) put at phase 0: maximum light for pulsators, primary minimum for binaries.
 
     The extremum is taken on the phase-binned median light curve, so that one outlier cannot set
@@ -116,9 +110,7 @@ def undersample(n_points: int, length: int, rng: np.random.Generator) -> np.ndar
     return np.sort(rng.choice(n_points, size=length, replace=False))
 
 
-def minmax_scale(
-    mag: np.ndarray, mag_err: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, float, float]:
+def minmax_scale(mag: np.ndarray, mag_err: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float]:
     """Scale magnitudes to [0, 1] and errors by the same factor.
 
     Returns:

@@ -120,7 +120,12 @@ def sample_rng(seed: int, sample_id: str) -> np.random.Generator:
 
 
 def _finish(
-    sample_id: str, cc: CleanCurve, phase: np.ndarray, mag: np.ndarray, length: int, aug: int,
+    sample_id: str,
+    cc: CleanCurve,
+    phase: np.ndarray,
+    mag: np.ndarray,
+    length: int,
+    aug: int,
     rng: np.random.Generator,
 ) -> Sample | None:
     idx = undersample(phase.size, length, rng)

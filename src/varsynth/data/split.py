@@ -74,8 +74,13 @@ def split_stars(
         filled = {"test": 0, "val": 0}
         for k, obj in enumerate(order):
             last = k == n_obj - 1  # the last object always trains
-            split = ("test" if not last and filled["test"] < n_test
-                     else "val" if not last and filled["val"] < n_val else "train")
+            split = (
+                "test"
+                if not last and filled["test"] < n_test
+                else "val"
+                if not last and filled["val"] < n_val
+                else "train"
+            )
             if split != "train":
                 filled[split] += len(members[obj])
             for key in members[obj]:

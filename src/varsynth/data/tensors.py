@@ -136,9 +136,14 @@ class LightCurveTensors(Dataset):
     def __getitem__(self, i: int | slice | np.ndarray | torch.Tensor) -> dict[str, torch.Tensor]:
         """One sample (``i`` an int) or several (a slice, an index array or an index tensor)."""
         return {
-            "phase": self.phase[i], "mag": self.mag[i], "mag_err": self.mag_err[i],
-            "mask": self.mask[i], "class_index": self.class_index[i], "phys": self.phys[i],
-            "phys_mask": self.phys_mask[i], "wave": self.wave[i],
+            "phase": self.phase[i],
+            "mag": self.mag[i],
+            "mag_err": self.mag_err[i],
+            "mask": self.mask[i],
+            "class_index": self.class_index[i],
+            "phys": self.phys[i],
+            "phys_mask": self.phys_mask[i],
+            "wave": self.wave[i],
         }
 
     def batch(self, index: slice | np.ndarray) -> dict[str, torch.Tensor]:

@@ -35,10 +35,16 @@ def training_budget(metadata: dict[str, Any]) -> dict[str, Any]:
         field the bundle does not hold.
     """
     fit = _get(metadata, "fit") or {}
-    return {"epochs": _get(fit, "epochs"), "max_epochs": _get(metadata, "train_config", "optim", "max_epochs"),
-            "seconds_per_epoch": _get(fit, "seconds_per_epoch"), "train_wall_seconds": _get(fit, "train_wall_seconds"),
-            "torch_threads": _get(fit, "torch_threads"), "flow_epochs": _get(fit, "flow", "epochs"),
-            "train_samples": _get(fit, "train_samples"), "dataset_id": _get(fit, "dataset_id")}
+    return {
+        "epochs": _get(fit, "epochs"),
+        "max_epochs": _get(metadata, "train_config", "optim", "max_epochs"),
+        "seconds_per_epoch": _get(fit, "seconds_per_epoch"),
+        "train_wall_seconds": _get(fit, "train_wall_seconds"),
+        "torch_threads": _get(fit, "torch_threads"),
+        "flow_epochs": _get(fit, "flow", "epochs"),
+        "train_samples": _get(fit, "train_samples"),
+        "dataset_id": _get(fit, "dataset_id"),
+    }
 
 
 def _or_not_recorded(value: Any, fmt: str = "{}") -> str:
@@ -49,13 +55,25 @@ def budget_sentence(label: str, budget: dict[str, Any], evaluated_on: str | None
     """One line of the report header: the model's epochs, wall time, threads and training dataset;
     ``evaluated_on``: the report's dataset id, to say when the model was trained on another one."""
     wall = budget.get("train_wall_seconds")
-    wall_text = (f"{wall:.0f} s" if wall is not None else NOT_RECORDED + (
-        f" ({budget['seconds_per_epoch']:.1f} s per network epoch recorded)"
-        if budget.get("seconds_per_epoch") is not None else ""))
+    wall_text = (
+        f"{wall:.0f} s"
+        if wall is not None
+        else NOT_RECORDED
+        + (
+            f" ({budget['seconds_per_epoch']:.1f} s per network epoch recorded)"
+            if budget.get("seconds_per_epoch") is not None
+            else ""
+        )
+    )
     dataset = budget.get("dataset_id")
-    note = (f" (not this report's `{evaluated_on}`)" if dataset is not None and evaluated_on not in (None, "?", dataset)
-            else "")
-    return (f"`{label}`: {_or_not_recorded(budget.get('epochs'))} epochs (network; config maximum "
-            f"{_or_not_recorded(budget.get('max_epochs'))}; flow {_or_not_recorded(budget.get('flow_epochs'))}), "
-            f"training wall time {wall_text}, torch threads {_or_not_recorded(budget.get('torch_threads'))}, "
-            f"trained on dataset {_or_not_recorded(dataset, '`{}`')}{note}.")
+    note = (
+        f" (not this report's `{evaluated_on}`)"
+        if dataset is not None and evaluated_on not in (None, "?", dataset)
+        else ""
+    )
+    return (
+        f"`{label}`: {_or_not_recorded(budget.get('epochs'))} epochs (network; config maximum "
+        f"{_or_not_recorded(budget.get('max_epochs'))}; flow {_or_not_recorded(budget.get('flow_epochs'))}), "
+        f"training wall time {wall_text}, torch threads {_or_not_recorded(budget.get('torch_threads'))}, "
+        f"trained on dataset {_or_not_recorded(dataset, '`{}`')}{note}."
+    )

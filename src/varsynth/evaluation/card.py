@@ -54,91 +54,148 @@ def model_card(model: GenerativeModel, dataset_dir: str | Path) -> tuple[str, di
     rec = summarise_reconstruction(reconstruction_table(model.cvae, dataset_dir, "test", data_filter=cfg.data))
     surveys = sorted({s for c in counts.values() for s in c})
     lo, hi = model.catalog.wave_range()
-    missing_teff = {c: float(np.mean(~np.isfinite(model.catalog.phys[model.catalog.vclass == c, 0])))
-                    for c in sorted(counts)}
+    missing_teff = {
+        c: float(np.mean(~np.isfinite(model.catalog.phys[model.catalog.vclass == c, 0]))) for c in sorted(counts)
+    }
     thin = [c for c in sorted(counts) if sum(counts[c].values()) < _FEW_STARS]
     by_relation = [c for c in sorted(counts) if class_luminosity(c) is not None]
-    numbers = {"dataset_id": fit.get("dataset_id"), "stars": counts, "train_samples": samples,
-               "fit": fit, "reconstruction_test": rec.reset_index(names="group").to_dict(orient="records"),
-               "wave_range_nm": [lo, hi], "teff_missing_fraction": missing_teff,
-               "size_kb": round(_size_kb(model.path), 1)}
+    numbers = {
+        "dataset_id": fit.get("dataset_id"),
+        "stars": counts,
+        "train_samples": samples,
+        "fit": fit,
+        "reconstruction_test": rec.reset_index(names="group").to_dict(orient="records"),
+        "wave_range_nm": [lo, hi],
+        "teff_missing_fraction": missing_teff,
+        "size_kb": round(_size_kb(model.path), 1),
+    }
     lines = [
-        f"# Model card: varsynth `{cfg.name}`", "",
+        f"# Model card: varsynth `{cfg.name}`",
+        "",
         "A conditional VAE of variable-star light curves (PELS-VAE family, Martinez-Palomera et al. 2022)",
         f"with a `{cfg.model.arch}` encoder and a `{cfg.model.decoder}` decoder"
         + (f" ({cfg.model.harmonics} Fourier harmonics, exactly periodic)" if cfg.model.decoder == "periodic" else "")
         + f", latent dimension {cfg.model.latent_dim}, conditioned on class, physics "
         f"({', '.join(cfg.model.physics)}) and passband wavelength, with a conditional normalizing-flow prior",
         "p(z, log amplitude | class, physics, band) for generation. "
-        f"Files: {numbers['size_kb']} kB of safetensors, Parquet and JSON (no code runs on loading).", "",
-        "## Training data", "",
+        f"Files: {numbers['size_kb']} kB of safetensors, Parquet and JSON (no code runs on loading).",
+        "",
+        "## Training data",
+        "",
         f"Dataset `{fit.get('dataset_id')}` (built by `varsynth data build --config configs/data/default.yaml`).",
-        "Real training stars per class and survey (test and validation stars are other stars):", "",
+        "Real training stars per class and survey (test and validation stars are other stars):",
+        "",
         "| class | " + " | ".join(surveys) + " | stars | training samples (with augmentation) |",
         "|---|" + "---|" * (len(surveys) + 2),
     ]
     for c in sorted(counts):
         row = [str(counts[c].get(s, 0)) for s in surveys]
         lines.append(f"| {c} | " + " | ".join(row) + f" | {sum(counts[c].values())} | {samples.get(c, 0)} |")
-    lines += ["", "## Training recipe", "", "```bash",
-              f"varsynth train --config configs/train/{cfg.name}.yaml --data datasets/default --out runs/{cfg.name}",
-              "```", "", "```yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=False).rstrip(), "```", "",
-              *([f"The command above trained this model from scratch in {fit['train_wall_seconds'] / 60:.1f} min "
-                 f"wall-clock (network and flow prior) with {fit.get('torch_threads', 'unrecorded')} torch threads; "
-                 "the weights in this bundle are what it wrote.", ""] if "train_wall_seconds" in fit else []),
-              *_generation_lines(cfg, fit),
-              "## Metrics (measured)", "",
-              f"- best validation loss (eq. 4): {fit.get('best_val_loss', float('nan')):.4f} after "
-              f"{fit.get('epochs')} epochs, {fit.get('seconds_per_epoch', float('nan')):.0f} s per epoch "
-              f"(on the training machine; see docs/training.md)",
-              f"- flow prior: validation log-likelihood {fit.get('flow', {}).get('val_log_likelihood', float('nan')):.3f} "
-              f"nats per sample after {fit.get('flow', {}).get('epochs')} epochs",
-              "", "Reconstruction of the held-out test stars (real light curves only; medians per class; "
-              "the model encodes each light curve and decodes it at its own phases; the baseline is an "
-              "order-4 Fourier series fitted by weighted least squares to the same points):", "",
-              "| class | n | model chi2/pt | model RMS (mmag) | Fourier-4 chi2/pt | Fourier-4 RMS (mmag) |",
-              "|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Training recipe",
+        "",
+        "```bash",
+        f"varsynth train --config configs/train/{cfg.name}.yaml --data datasets/default --out runs/{cfg.name}",
+        "```",
+        "",
+        "```yaml",
+        yaml.safe_dump(cfg.to_dict(), sort_keys=False).rstrip(),
+        "```",
+        "",
+        *(
+            [
+                f"The command above trained this model from scratch in {fit['train_wall_seconds'] / 60:.1f} min "
+                f"wall-clock (network and flow prior) with {fit.get('torch_threads', 'unrecorded')} torch threads; "
+                "the weights in this bundle are what it wrote.",
+                "",
+            ]
+            if "train_wall_seconds" in fit
+            else []
+        ),
+        *_generation_lines(cfg, fit),
+        "## Metrics (measured)",
+        "",
+        f"- best validation loss (eq. 4): {fit.get('best_val_loss', float('nan')):.4f} after "
+        f"{fit.get('epochs')} epochs, {fit.get('seconds_per_epoch', float('nan')):.0f} s per epoch "
+        f"(on the training machine; see docs/training.md)",
+        f"- flow prior: validation log-likelihood {fit.get('flow', {}).get('val_log_likelihood', float('nan')):.3f} "
+        f"nats per sample after {fit.get('flow', {}).get('epochs')} epochs",
+        "",
+        "Reconstruction of the held-out test stars (real light curves only; medians per class; "
+        "the model encodes each light curve and decodes it at its own phases; the baseline is an "
+        "order-4 Fourier series fitted by weighted least squares to the same points):",
+        "",
+        "| class | n | model chi2/pt | model RMS (mmag) | Fourier-4 chi2/pt | Fourier-4 RMS (mmag) |",
+        "|---|---|---|---|---|---|",
+    ]
     for group, r in rec.iterrows():
-        lines.append(f"| {group} | {int(r['n'])} | {r['model_chi2']:.2f} | {r['model_rms_mmag']:.1f} | "
-                     f"{r['fourier_chi2']:.2f} | {r['fourier_rms_mmag']:.1f} |")
+        lines.append(
+            f"| {group} | {int(r['n'])} | {r['model_chi2']:.2f} | {r['model_rms_mmag']:.1f} | "
+            f"{r['fourier_chi2']:.2f} | {r['fourier_rms_mmag']:.1f} |"
+        )
     calibration = model.path / "calibration.json"  # written by `varsynth calibrate --json`
     if calibration.exists():
         cal = json.loads(calibration.read_text())
         numbers["calibration"] = cal
-        lines += ["", f"Inference calibration (`varsynth calibrate`, {cal['n_stars']} held-out test light curves, "
-                  f"{cal['n_candidates']} candidates per class; see docs/inference.md): coverage of the 68% and 95% "
-                  "posterior intervals, and the median width of the 68% interval. Each light curve is folded on its "
-                  "catalog period; 'nothing known' hides the period from the posterior, not from the fold.", "",
-                  "| setting | parameter | n | 68% coverage | 95% coverage | 68% width |", "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"Inference calibration (`varsynth calibrate`, {cal['n_stars']} held-out test light curves, "
+            f"{cal['n_candidates']} candidates per class; see docs/inference.md): coverage of the 68% and 95% "
+            "posterior intervals, and the median width of the 68% interval. Each light curve is folded on its "
+            "catalog period; 'nothing known' hides the period from the posterior, not from the fold.",
+            "",
+            "| setting | parameter | n | 68% coverage | 95% coverage | 68% width |",
+            "|---|---|---|---|---|---|",
+        ]
         for setting, per in cal["settings"].items():
             for name, m in per.items():
-                lines.append(f"| {setting.replace('_', ' ')} | {name} | {m['n']} | {m['coverage_68']:.2f} | "
-                             f"{m['coverage_95']:.2f} | {m['median_width_68']:.3g} |")
-        lines += ["", f"Most probable class correct for {100 * cal['class_accuracy_period_known']:.0f}% of them "
-                  "(period known; each star folded as its true class)."]
-    lines += ["", "## Known limits", "",
-              f"- Passbands: trained on {lo:.0f}-{hi:.0f} nm (effective wavelengths); bands outside "
-              "(e.g. LSST y) are left out or, with `--allow-extrapolation`, generated and flagged.",
-              "- Physics outside a class's training range is refused unless `--allow-extrapolation`.",
-              ("- Classes resting on few real stars (< %d): %s." % (_FEW_STARS, ", ".join(thin))) if thin
-              else "- Every class has at least %d real training stars." % _FEW_STARS,
-              "- Teff is missing (no Gaia DR2 match) for part of each class; the fraction per class: "
-              + ", ".join(f"{c} {100 * v:.0f}%" for c, v in missing_teff.items()) + ".",
-              *(["- M_G of " + ", ".join(by_relation) + " (no distances in their surveys) comes from period "
-                 "relations (`varsynth.physics.luminosity`, docs/data.md): drawn with their scatter at generation, "
-                 "so these classes need no `--abs-mag` or `--mean-mag`."] if by_relation else []),
-              "- Amplitudes are learned from the peak-to-peak range of the cleaned training light curves, "
-              "which includes their noise: faint, noisy surveys (CRTS) inflate them slightly.",
-              "- Mean magnitudes in bands other than G use black-body colours of the star's Teff "
-              "(`varsynth.generation.photometry`), good to a few tenths of a magnitude.",
-              "- Bands of one star share the flow's base draw, but the model does not force their shapes to "
-              "agree: the phase of maximum light can differ between bands, most in u (few u-band training "
-              "light curves, SDSS only).",
-              ("- Reconstruction of held-out stars is worse than a per-star order-4 Fourier fit (table above)."
-               if rec.loc["all", "model_chi2"] > rec.loc["all", "fourier_chi2"]
-               else "- Reconstruction of held-out stars matches or beats a per-star order-4 Fourier fit (table above)."),
-              "- Multi-mode, Blazhko and semi-regular stars were removed from training (paper section 2.1): "
-              "the model draws stable, strictly periodic light curves only."]
+                lines.append(
+                    f"| {setting.replace('_', ' ')} | {name} | {m['n']} | {m['coverage_68']:.2f} | "
+                    f"{m['coverage_95']:.2f} | {m['median_width_68']:.3g} |"
+                )
+        lines += [
+            "",
+            f"Most probable class correct for {100 * cal['class_accuracy_period_known']:.0f}% of them "
+            "(period known; each star folded as its true class).",
+        ]
+    lines += [
+        "",
+        "## Known limits",
+        "",
+        f"- Passbands: trained on {lo:.0f}-{hi:.0f} nm (effective wavelengths); bands outside "
+        "(e.g. LSST y) are left out or, with `--allow-extrapolation`, generated and flagged.",
+        "- Physics outside a class's training range is refused unless `--allow-extrapolation`.",
+        (f"- Classes resting on few real stars (< {_FEW_STARS}): {', '.join(thin)}.")
+        if thin
+        else f"- Every class has at least {_FEW_STARS} real training stars.",
+        "- Teff is missing (no Gaia DR2 match) for part of each class; the fraction per class: "
+        + ", ".join(f"{c} {100 * v:.0f}%" for c, v in missing_teff.items())
+        + ".",
+        *(
+            [
+                "- M_G of " + ", ".join(by_relation) + " (no distances in their surveys) comes from period "
+                "relations (`varsynth.physics.luminosity`, docs/data.md): drawn with their scatter at generation, "
+                "so these classes need no `--abs-mag` or `--mean-mag`."
+            ]
+            if by_relation
+            else []
+        ),
+        "- Amplitudes are learned from the peak-to-peak range of the cleaned training light curves, "
+        "which includes their noise: faint, noisy surveys (CRTS) inflate them slightly.",
+        "- Mean magnitudes in bands other than G use black-body colours of the star's Teff "
+        "(`varsynth.generation.photometry`), good to a few tenths of a magnitude.",
+        "- Bands of one star share the flow's base draw, but the model does not force their shapes to "
+        "agree: the phase of maximum light can differ between bands, most in u (few u-band training "
+        "light curves, SDSS only).",
+        (
+            "- Reconstruction of held-out stars is worse than a per-star order-4 Fourier fit (table above)."
+            if rec.loc["all", "model_chi2"] > rec.loc["all", "fourier_chi2"]
+            else "- Reconstruction of held-out stars matches or beats a per-star order-4 Fourier fit (table above)."
+        ),
+        "- Multi-mode, Blazhko and semi-regular stars were removed from training (paper section 2.1): "
+        "the model draws stable, strictly periodic light curves only.",
+    ]
     return "\n".join(lines) + "\n", numbers
 
 
@@ -160,19 +217,28 @@ def _generation_lines(cfg: Any, fit: dict[str, Any]) -> list[str]:
         f"- Shape and amplitude: the flow's base point is drawn near that of the training light curve whose "
         f"physics the star takes (kernel bandwidth {h} in the standard-normal base space; "
         "`flow.neighbour_bandwidth`), then mapped by the flow at the star's own physics and passband."
-        if h is not None else "- Shape and amplitude: a standard-normal draw through the flow prior.")
-    lines.append("- Conditioning: a drawn physical parameter that the training star it was drawn near did not have "
-                 "(e.g. Teff of most LPVs) is masked for the network and the flow, as it was in training; the drawn "
-                 "value is kept in the output and the photometry.")
+        if h is not None
+        else "- Shape and amplitude: a standard-normal draw through the flow prior."
+    )
+    lines.append(
+        "- Conditioning: a drawn physical parameter that the training star it was drawn near did not have "
+        "(e.g. Teff of most LPVs) is masked for the network and the flow, as it was in training; the drawn "
+        "value is kept in the output and the photometry."
+    )
     noise = fit.get("noise") or {}
     if noise:
-        parts = [f"{survey} {band} {rec['scale_quantiles'][len(rec['scale_quantiles']) // 2]:.2f}"
-                 for survey, bands in sorted(noise.items()) for band, rec in sorted(bands.items())]
-        lines.append("- Noise on a training survey's own cadence: each light curve's errors times a scale factor "
-                     "drawn from that survey's, band's and class's measured distribution, with Student-t tails "
-                     "(`varsynth.training.noise`); median scale factors per survey and band: " + ", ".join(parts)
-                     + ". Other cadences: Gaussian noise of the errors.")
+        parts = [
+            f"{survey} {band} {rec['scale_quantiles'][len(rec['scale_quantiles']) // 2]:.2f}"
+            for survey, bands in sorted(noise.items())
+            for band, rec in sorted(bands.items())
+        ]
+        lines.append(
+            "- Noise on a training survey's own cadence: each light curve's errors times a scale factor "
+            "drawn from that survey's, band's and class's measured distribution, with Student-t tails "
+            "(`varsynth.training.noise`); median scale factors per survey and band: "
+            + ", ".join(parts)
+            + ". Other cadences: Gaussian noise of the errors."
+        )
     else:
         lines.append("- Noise: Gaussian of the errors (this bundle records no survey noise).")
     return lines + [""]
-

@@ -8,7 +8,8 @@ curves. The two training sets have the same class balance, periods and sampling,
 between the two scores measures what the generated shapes lack. Two baselines show what the
 shapes add at all: the same forest trained on the real training stars' period alone, and on the
 period and Teff (the conditioning of the generator a user gives that carries no magnitude; M_G
-is left out as a magnitude). A third classifier, the discriminator, is trained to tell held-out real light curves from their twins (cross-validated
+is left out as a magnitude). A third classifier, the discriminator, is trained to tell held-out
+real light curves from their twins (cross-validated
 ROC AUC, 0.5 when they cannot be told apart).
 
 Features of a folded light curve (:func:`light_curve_features`) describe its period and shape
@@ -49,10 +50,23 @@ from varsynth.evaluation.context import FIGURE_DPI, EvalContext, Section
 from varsynth.evaluation.curves import fourier_table, real_curves, twin_curves
 from varsynth.latent.regressors import check_disjoint
 
-__all__ = ["FEATURE_NAMES", "BASELINES", "CLASSIFIER_PARAMS", "MIN_TEST_STARS", "FAIL_DROP", "QUICK_TRAIN_PER_CLASS",
-           "DISCRIMINATOR_FOLDS", "MIN_AMPLITUDE", "light_curve_features", "make_classifier",
-           "classification_scores", "conditioning_features", "discriminator_auc", "feature_auc",
-           "evaluate_classifier"]
+__all__ = [
+    "FEATURE_NAMES",
+    "BASELINES",
+    "CLASSIFIER_PARAMS",
+    "MIN_TEST_STARS",
+    "FAIL_DROP",
+    "QUICK_TRAIN_PER_CLASS",
+    "DISCRIMINATOR_FOLDS",
+    "MIN_AMPLITUDE",
+    "light_curve_features",
+    "make_classifier",
+    "classification_scores",
+    "conditioning_features",
+    "discriminator_auc",
+    "feature_auc",
+    "evaluate_classifier",
+]
 
 #: Classes with fewer held-out stars than this are reported but marked, and not judged.
 MIN_TEST_STARS = 5
@@ -66,26 +80,63 @@ DISCRIMINATOR_FOLDS = 5
 MIN_AMPLITUDE = 1e-6
 
 # light-curve features kept as they are (_SHAPE) and those in magnitudes, divided by the Fourier amplitude (_SCALE)
-_SHAPE = lc.Extractor(lc.BeyondNStd(1.0), lc.BeyondNStd(2.0), lc.Kurtosis(), lc.Skew(), lc.StetsonK(),
-                      lc.MagnitudePercentageRatio(0.4, 0.05), lc.MedianBufferRangePercentage(0.2),
-                      lc.LaflerKinmanStringLength())
-_SHAPE_NAMES = ("beyond_1std", "beyond_2std", "kurtosis", "skew", "stetson_k", "mag_ratio_40_5",
-                "median_buffer_20", "lafler_kinman")
-_SCALE = lc.Extractor(lc.Amplitude(), lc.InterPercentileRange(0.1), lc.InterPercentileRange(0.25),
-                      lc.MedianAbsoluteDeviation(), lc.StandardDeviation())
+_SHAPE = lc.Extractor(
+    lc.BeyondNStd(1.0),
+    lc.BeyondNStd(2.0),
+    lc.Kurtosis(),
+    lc.Skew(),
+    lc.StetsonK(),
+    lc.MagnitudePercentageRatio(0.4, 0.05),
+    lc.MedianBufferRangePercentage(0.2),
+    lc.LaflerKinmanStringLength(),
+)
+_SHAPE_NAMES = (
+    "beyond_1std",
+    "beyond_2std",
+    "kurtosis",
+    "skew",
+    "stetson_k",
+    "mag_ratio_40_5",
+    "median_buffer_20",
+    "lafler_kinman",
+)
+_SCALE = lc.Extractor(
+    lc.Amplitude(),
+    lc.InterPercentileRange(0.1),
+    lc.InterPercentileRange(0.25),
+    lc.MedianAbsoluteDeviation(),
+    lc.StandardDeviation(),
+)
 _SCALE_NAMES = ("half_range_ratio", "ipr10_ratio", "ipr25_ratio", "mad_ratio", "std_ratio")
 
 #: Columns of :func:`light_curve_features`, in this order.
-FEATURE_NAMES: tuple[str, ...] = ("log10_period", "amplitude", "R21", "cos_phi21", "sin_phi21", "R31", "cos_phi31",
-                                  "sin_phi31", *_SHAPE_NAMES, *_SCALE_NAMES)
+FEATURE_NAMES: tuple[str, ...] = (
+    "log10_period",
+    "amplitude",
+    "R21",
+    "cos_phi21",
+    "sin_phi21",
+    "R31",
+    "cos_phi31",
+    "sin_phi31",
+    *_SHAPE_NAMES,
+    *_SCALE_NAMES,
+)
 
 #: Baseline classifiers trained on the real training stars: name -> columns of :func:`conditioning_features`.
-BASELINES: dict[str, tuple[str, ...]] = {"period only": ("log10_period",),
-                                         "period + Teff": ("log10_period", "log10_teff")}
+BASELINES: dict[str, tuple[str, ...]] = {
+    "period only": ("log10_period",),
+    "period + Teff": ("log10_period", "log10_teff"),
+}
 
 #: Hyperparameters of every classifier of the section (the same for real and generated training).
-CLASSIFIER_PARAMS: dict[str, Any] = {"n_estimators": 200, "max_features": "sqrt", "min_samples_leaf": 1,
-                                     "class_weight": "balanced", "n_jobs": 1}
+CLASSIFIER_PARAMS: dict[str, Any] = {
+    "n_estimators": 200,
+    "max_features": "sqrt",
+    "min_samples_leaf": 1,
+    "class_weight": "balanced",
+    "n_jobs": 1,
+}
 
 
 def light_curve_features(curves: pd.DataFrame, fourier: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -114,8 +165,13 @@ def light_curve_features(curves: pd.DataFrame, fourier: pd.DataFrame | None = No
     arrays = []
     for phase, mag, err, period in zip(curves["phase"], curves["mag"], curves["mag_err"], curves["period"]):
         order = np.argsort(phase, kind="stable")
-        arrays.append((np.asarray(phase, np.float64)[order] * float(period), np.asarray(mag, np.float64)[order],
-                       np.asarray(err, np.float64)[order]))
+        arrays.append(
+            (
+                np.asarray(phase, np.float64)[order] * float(period),
+                np.asarray(mag, np.float64)[order],
+                np.asarray(err, np.float64)[order],
+            )
+        )
     shape = _many(_SHAPE, arrays)
     # ratios to the Fourier amplitude; none below a micro-magnitude (a constant light curve)
     scale = _many(_SCALE, arrays) / np.where(amplitude > MIN_AMPLITUDE, amplitude, np.nan)[:, None]
@@ -133,8 +189,12 @@ def conditioning_features(curves: pd.DataFrame) -> pd.DataFrame:
         raise ValueError("curves: every light curve needs a period > 0 days")
     teff = curves["teff"].to_numpy(float)
     known = np.isfinite(teff) & (teff > 0) & (curves["teff_source"].to_numpy(str) != "missing")
-    return pd.DataFrame({"log10_period": np.log10(curves["period"].to_numpy(float)),
-                         "log10_teff": np.log10(np.where(known, teff, np.nan))})
+    return pd.DataFrame(
+        {
+            "log10_period": np.log10(curves["period"].to_numpy(float)),
+            "log10_teff": np.log10(np.where(known, teff, np.nan)),
+        }
+    )
 
 
 def _many(extractor: lc.Extractor, arrays: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> np.ndarray:
@@ -152,8 +212,9 @@ def make_classifier(seed: int = 0) -> RandomForestClassifier:
     return RandomForestClassifier(random_state=seed, **CLASSIFIER_PARAMS)
 
 
-def classification_scores(true: np.ndarray, predicted: np.ndarray, groups: np.ndarray | None = None,
-                          labels: list[str] | None = None) -> tuple[dict[str, float], pd.DataFrame, pd.DataFrame]:
+def classification_scores(
+    true: np.ndarray, predicted: np.ndarray, groups: np.ndarray | None = None, labels: list[str] | None = None
+) -> tuple[dict[str, float], pd.DataFrame, pd.DataFrame]:
     """Accuracy, macro-F1, per-class scores and the confusion matrix of a test set.
 
     Arguments:
@@ -174,22 +235,31 @@ def classification_scores(true: np.ndarray, predicted: np.ndarray, groups: np.nd
         raise ValueError(f"true and predicted need the same non-zero length, got {true.size} and {predicted.size}")
     classes = sorted(set(true))
     columns = classes + sorted((set(predicted) | set(labels or ())) - set(classes))
-    precision, recall, f1, support = precision_recall_fscore_support(true, predicted, labels=classes,
-                                                                     zero_division=0)
+    precision, recall, f1, support = precision_recall_fscore_support(true, predicted, labels=classes, zero_division=0)
     groups = np.arange(true.size) if groups is None else np.asarray(groups)
     stars = [len(set(groups[true == c])) for c in classes]
-    table = pd.DataFrame({"class": classes, "light_curves": support, "stars": stars, "precision": precision,
-                          "recall": recall, "f1": f1})
+    table = pd.DataFrame(
+        {"class": classes, "light_curves": support, "stars": stars, "precision": precision, "recall": recall, "f1": f1}
+    )
     judged = f1[np.asarray(stars) >= MIN_TEST_STARS]
-    scores = {"accuracy": float(accuracy_score(true, predicted)),
-              "macro_f1": float(f1_score(true, predicted, labels=classes, average="macro", zero_division=0)),
-              "macro_f1_judged": float(judged.mean()) if judged.size else math.nan}
+    scores = {
+        "accuracy": float(accuracy_score(true, predicted)),
+        "macro_f1": float(f1_score(true, predicted, labels=classes, average="macro", zero_division=0)),
+        "macro_f1_judged": float(judged.mean()) if judged.size else math.nan,
+    }
     counts = confusion_matrix(true, predicted, labels=columns)[: len(classes)]
     return scores, table, pd.DataFrame(counts, index=pd.Index(classes, name="true"), columns=columns)
 
 
-def discriminator_auc(real: pd.DataFrame, generated: pd.DataFrame, classes: np.ndarray, groups: np.ndarray,
-                      *, seed: int = 0, folds: int = DISCRIMINATOR_FOLDS) -> tuple[float, pd.DataFrame, np.ndarray]:
+def discriminator_auc(
+    real: pd.DataFrame,
+    generated: pd.DataFrame,
+    classes: np.ndarray,
+    groups: np.ndarray,
+    *,
+    seed: int = 0,
+    folds: int = DISCRIMINATOR_FOLDS,
+) -> tuple[float, pd.DataFrame, np.ndarray]:
     """Cross-validated ROC AUC of a classifier telling real from generated light curves.
 
     ``real`` and ``generated`` are feature tables with one row per light curve, row ``i`` of
@@ -220,8 +290,14 @@ def discriminator_auc(real: pd.DataFrame, generated: pd.DataFrame, classes: np.n
         scores[test] = model.predict_proba(x.iloc[test])[:, 1]
     rows = []
     for c in sorted(set(classes)):
-        rows.append({"class": c, "light_curves": int((classes == c).sum()), "stars": len(set(groups[classes == c])),
-                     "auc": float(roc_auc_score(y[both_classes == c], scores[both_classes == c]))})
+        rows.append(
+            {
+                "class": c,
+                "light_curves": int((classes == c).sum()),
+                "stars": len(set(groups[classes == c])),
+                "auc": float(roc_auc_score(y[both_classes == c], scores[both_classes == c])),
+            }
+        )
     return float(roc_auc_score(y, scores)), pd.DataFrame(rows), scores
 
 
@@ -238,8 +314,9 @@ def feature_auc(real: pd.DataFrame, generated: pd.DataFrame) -> pd.Series:
 
 def evaluate_classifier(ctx: EvalContext) -> Section:
     """The train-on-synthetic, test-on-real section of the fidelity report for ``ctx.model``."""
-    train = real_curves(ctx.dataset_dir, "train", max_per_class=QUICK_TRAIN_PER_CLASS if ctx.quick else None,
-                        seed=ctx.seed)
+    train = real_curves(
+        ctx.dataset_dir, "train", max_per_class=QUICK_TRAIN_PER_CLASS if ctx.quick else None, seed=ctx.seed
+    )
     check_disjoint(train["star_key"].tolist(), ctx.test_real["star_key"].tolist())  # no held-out star in training
     twins = twin_curves(ctx.model, train, seed=ctx.seed)
     x_real, x_twin = light_curve_features(train), light_curve_features(twins)
@@ -259,129 +336,219 @@ def evaluate_classifier(ctx: EvalContext) -> Section:
     auc, auc_classes, _ = discriminator_auc(x_test, x_test_twin, y_test, stars, seed=ctx.seed)
     single = feature_auc(x_test, x_test_twin)
 
-    (real_scores, real_table, real_cm), (gen_scores, gen_table, gen_cm) = results["real"], results["generated"]
-    per_class = pd.DataFrame({
-        "class": real_table["class"], "test light curves": real_table["light_curves"],
-        "test stars": real_table["stars"],
-        "F1 trained on real": real_table["f1"], "F1 trained on generated": gen_table["f1"],
-        "F1 difference": gen_table["f1"] - real_table["f1"],
-        **{f"F1 {name} (real)": results[name][1]["f1"] for name in BASELINES},
-        "real-vs-generated AUC": auc_classes["auc"],
-    })
+    (_, real_table, real_cm), (_, gen_table, gen_cm) = results["real"], results["generated"]
+    per_class = pd.DataFrame(
+        {
+            "class": real_table["class"],
+            "test light curves": real_table["light_curves"],
+            "test stars": real_table["stars"],
+            "F1 trained on real": real_table["f1"],
+            "F1 trained on generated": gen_table["f1"],
+            "F1 difference": gen_table["f1"] - real_table["f1"],
+            **{f"F1 {name} (real)": results[name][1]["f1"] for name in BASELINES},
+            "real-vs-generated AUC": auc_classes["auc"],
+        }
+    )
     few = per_class["test stars"] < MIN_TEST_STARS
     per_class["note"] = np.where(few, f"fewer than {MIN_TEST_STARS} test stars", "")
     sources = ["real", "generated", *BASELINES]
-    overall = pd.DataFrame({
-        "trained on": ["real", "generated", *(f"real, {name} (baseline)" for name in BASELINES)],
-        "training light curves": [len(train), len(twins), *(len(train) for _ in BASELINES)],
-        "accuracy": [results[s][0]["accuracy"] for s in sources],
-        "macro-F1": [results[s][0]["macro_f1"] for s in sources],
-        f"macro-F1, classes with >= {MIN_TEST_STARS} test stars": [results[s][0]["macro_f1_judged"] for s in sources],
-    })
+    overall = pd.DataFrame(
+        {
+            "trained on": ["real", "generated", *(f"real, {name} (baseline)" for name in BASELINES)],
+            "training light curves": [len(train), len(twins), *(len(train) for _ in BASELINES)],
+            "accuracy": [results[s][0]["accuracy"] for s in sources],
+            "macro-F1": [results[s][0]["macro_f1"] for s in sources],
+            f"macro-F1, classes with >= {MIN_TEST_STARS} test stars": [
+                results[s][0]["macro_f1_judged"] for s in sources
+            ],
+        }
+    )
     separating = single.sub(0.5).abs().sort_values(ascending=False)
-    features = pd.DataFrame({"feature": separating.index, "AUC": single[separating.index].to_numpy(),
-                             "real median": x_test[separating.index].median().to_numpy(),
-                             "generated median": x_test_twin[separating.index].median().to_numpy()})
+    features = pd.DataFrame(
+        {
+            "feature": separating.index,
+            "AUC": single[separating.index].to_numpy(),
+            "real median": x_test[separating.index].median().to_numpy(),
+            "generated median": x_test_twin[separating.index].median().to_numpy(),
+        }
+    )
 
     figure = _confusion_figure(ctx, real_cm, gen_cm)
     summary = _summary(train, test, results, auc, auc_classes, single)
     return Section(
-        name="classifier", title="Train on synthetic, test on real", summary=summary,
-        tables=[("Classifiers trained on real or generated light curves, tested on held-out real ones; baselines "
-                 "trained on the real stars' period (and Teff) alone", overall),
-                ("Per class: F1 on held-out real light curves (trained on real, generated, and the baselines' "
-                 "conditioning of real stars) and the discriminator's AUC", per_class),
-                ("Single features telling held-out real light curves from their generated twins "
-                 "(AUC 0.5: indistinguishable; above 0.5: larger in generated ones)", features)],
+        name="classifier",
+        title="Train on synthetic, test on real",
+        summary=summary,
+        tables=[
+            (
+                "Classifiers trained on real or generated light curves, tested on held-out real ones; baselines "
+                "trained on the real stars' period (and Teff) alone",
+                overall,
+            ),
+            (
+                "Per class: F1 on held-out real light curves (trained on real, generated, and the baselines' "
+                "conditioning of real stars) and the discriminator's AUC",
+                per_class,
+            ),
+            (
+                "Single features telling held-out real light curves from their generated twins "
+                "(AUC 0.5: indistinguishable; above 0.5: larger in generated ones)",
+                features,
+            ),
+        ],
         figures=[("Confusion matrices on held-out real light curves (rows normalised to the true class)", figure)],
         text=_text(overall, per_class, auc, features, gen_cm, len(test)),
     )
 
 
-def _summary(train: pd.DataFrame, test: pd.DataFrame, results: dict[str, tuple[dict[str, float], pd.DataFrame,
-             pd.DataFrame]], auc: float, auc_classes: pd.DataFrame, single: pd.Series) -> dict[str, Any]:
+def _summary(
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    results: dict[str, tuple[dict[str, float], pd.DataFrame, pd.DataFrame]],
+    auc: float,
+    auc_classes: pd.DataFrame,
+    single: pd.Series,
+) -> dict[str, Any]:
     """The section's numbers for the JSON report."""
     out: dict[str, Any] = {
-        "headline": {"accuracy trained on real": results["real"][0]["accuracy"],
-                     "accuracy trained on generated": results["generated"][0]["accuracy"],
-                     "macro-F1 trained on real": results["real"][0]["macro_f1"],
-                     "macro-F1 trained on generated": results["generated"][0]["macro_f1"],
-                     "real-vs-generated AUC": auc,
-                     "accuracy period-only baseline (trained on real)": results["period only"][0]["accuracy"],
-                     "macro-F1 period-only baseline (trained on real)": results["period only"][0]["macro_f1"]},
-        "headline_reference": {"accuracy trained on generated": results["real"][0]["accuracy"],
-                               "macro-F1 trained on generated": results["real"][0]["macro_f1"],
-                               "real-vs-generated AUC": 0.5},
-        "n_train": len(train), "n_test": len(test), "features": list(FEATURE_NAMES),
+        "headline": {
+            "accuracy trained on real": results["real"][0]["accuracy"],
+            "accuracy trained on generated": results["generated"][0]["accuracy"],
+            "macro-F1 trained on real": results["real"][0]["macro_f1"],
+            "macro-F1 trained on generated": results["generated"][0]["macro_f1"],
+            "real-vs-generated AUC": auc,
+            "accuracy period-only baseline (trained on real)": results["period only"][0]["accuracy"],
+            "macro-F1 period-only baseline (trained on real)": results["period only"][0]["macro_f1"],
+        },
+        "headline_reference": {
+            "accuracy trained on generated": results["real"][0]["accuracy"],
+            "macro-F1 trained on generated": results["real"][0]["macro_f1"],
+            "real-vs-generated AUC": 0.5,
+        },
+        "n_train": len(train),
+        "n_test": len(test),
+        "features": list(FEATURE_NAMES),
         "classifier": {"kind": "RandomForestClassifier", **CLASSIFIER_PARAMS},
         "min_test_stars": MIN_TEST_STARS,
     }
     for source in ("real", "generated"):
         scores, table, cm = results[source]
-        out[f"trained_on_{source}"] = {**scores, "confusion": cm.to_dict(orient="index"),
-                                       "per_class": table.set_index("class").to_dict(orient="index")}
-    out["baselines"] = {name: {"features": list(columns), **results[name][0],
-                               "per_class": results[name][1].set_index("class").to_dict(orient="index")}
-                        for name, columns in BASELINES.items()}
+        out[f"trained_on_{source}"] = {
+            **scores,
+            "confusion": cm.to_dict(orient="index"),
+            "per_class": table.set_index("class").to_dict(orient="index"),
+        }
+    out["baselines"] = {
+        name: {
+            "features": list(columns),
+            **results[name][0],
+            "per_class": results[name][1].set_index("class").to_dict(orient="index"),
+        }
+        for name, columns in BASELINES.items()
+    }
     out["accuracy_gap"] = out["trained_on_generated"]["accuracy"] - out["trained_on_real"]["accuracy"]
     out["macro_f1_gap"] = out["trained_on_generated"]["macro_f1"] - out["trained_on_real"]["macro_f1"]
-    out["discriminator"] = {"auc": auc, "folds": min(DISCRIMINATOR_FOLDS, test["star_key"].nunique()),
-                            "per_class": auc_classes.set_index("class").to_dict(orient="index"),
-                            "feature_auc": single.to_dict()}
+    out["discriminator"] = {
+        "auc": auc,
+        "folds": min(DISCRIMINATOR_FOLDS, test["star_key"].nunique()),
+        "per_class": auc_classes.set_index("class").to_dict(orient="index"),
+        "feature_auc": single.to_dict(),
+    }
     return out
 
 
-def _text(overall: pd.DataFrame, per_class: pd.DataFrame, auc: float, features: pd.DataFrame,
-          gen_cm: pd.DataFrame, n_test: int) -> str:
+def _text(
+    overall: pd.DataFrame,
+    per_class: pd.DataFrame,
+    auc: float,
+    features: pd.DataFrame,
+    gen_cm: pd.DataFrame,
+    n_test: int,
+) -> str:
     """Findings in words, from the measured numbers (accuracies compared with their binomial error on
     the ``n_test`` held-out light curves)."""
     real, gen, period = overall.iloc[0], overall.iloc[1], overall.iloc[2]
-    lines = [f"Tested on {per_class['test light curves'].sum()} held-out real light curves, the classifier trained on "
-             f"{gen['training light curves']} generated twins of the real training stars reaches accuracy "
-             f"{gen['accuracy']:.3f} and macro-F1 {gen['macro-F1']:.3f}, against {real['accuracy']:.3f} and "
-             f"{real['macro-F1']:.3f} when trained on the real training stars themselves (accuracy "
-             f"{compare_fractions(gen['accuracy'], n_test, real['accuracy'], n_test)}; macro-F1 gap "
-             f"{gen['macro-F1'] - real['macro-F1']:+.3f})."]
-    baselines = "; ".join(f"{row['trained on'].removeprefix('real, ').removesuffix(' (baseline)')}: accuracy "
-                          f"{row['accuracy']:.3f}, macro-F1 {row['macro-F1']:.3f}" for _, row in overall.iloc[2:].iterrows())
-    lines.append(f"Baselines trained on the real training stars' conditioning alone ({baselines}). Over the period "
-                 f"alone, the shapes add {real['accuracy'] - period['accuracy']:+.3f} in accuracy learned from real "
-                 f"light curves and {gen['accuracy'] - period['accuracy']:+.3f} learned from generated ones (generated "
-                 f"vs period only: {compare_fractions(gen['accuracy'], n_test, period['accuracy'], n_test)}), and "
-                 f"{real['macro-F1'] - period['macro-F1']:+.3f} and {gen['macro-F1'] - period['macro-F1']:+.3f} "
-                 "in macro-F1.")
+    lines = [
+        f"Tested on {per_class['test light curves'].sum()} held-out real light curves, the classifier trained on "
+        f"{gen['training light curves']} generated twins of the real training stars reaches accuracy "
+        f"{gen['accuracy']:.3f} and macro-F1 {gen['macro-F1']:.3f}, against {real['accuracy']:.3f} and "
+        f"{real['macro-F1']:.3f} when trained on the real training stars themselves (accuracy "
+        f"{compare_fractions(gen['accuracy'], n_test, real['accuracy'], n_test)}; macro-F1 gap "
+        f"{gen['macro-F1'] - real['macro-F1']:+.3f})."
+    ]
+    baselines = "; ".join(
+        f"{row['trained on'].removeprefix('real, ').removesuffix(' (baseline)')}: accuracy "
+        f"{row['accuracy']:.3f}, macro-F1 {row['macro-F1']:.3f}"
+        for _, row in overall.iloc[2:].iterrows()
+    )
+    lines.append(
+        f"Baselines trained on the real training stars' conditioning alone ({baselines}). Over the period "
+        f"alone, the shapes add {real['accuracy'] - period['accuracy']:+.3f} in accuracy learned from real "
+        f"light curves and {gen['accuracy'] - period['accuracy']:+.3f} learned from generated ones (generated "
+        f"vs period only: {compare_fractions(gen['accuracy'], n_test, period['accuracy'], n_test)}), and "
+        f"{real['macro-F1'] - period['macro-F1']:+.3f} and {gen['macro-F1'] - period['macro-F1']:+.3f} "
+        "in macro-F1."
+    )
     column = f"macro-F1, classes with >= {MIN_TEST_STARS} test stars"
     if np.isfinite(real[column]) and np.isfinite(gen[column]):
-        lines.append(f"Macro-F1 weighs every class equally, small ones included; over the classes with at least "
-                     f"{MIN_TEST_STARS} test stars it is {gen[column]:.3f} (generated) vs {real[column]:.3f} (real).")
+        lines.append(
+            f"Macro-F1 weighs every class equally, small ones included; over the classes with at least "
+            f"{MIN_TEST_STARS} test stars it is {gen[column]:.3f} (generated) vs {real[column]:.3f} (real)."
+        )
     judged = per_class[per_class["test stars"] >= MIN_TEST_STARS]
     failed = judged[judged["F1 difference"] < -FAIL_DROP].sort_values("F1 difference")
     if len(failed):
-        lines.append(f"Synthetic training fails (F1 more than {FAIL_DROP} below real training) for " + "; ".join(
-            f"{r['class']} (F1 {r['F1 trained on generated']:.2f} vs {r['F1 trained on real']:.2f}, "
-            + _mistaken(gen_cm, r["class"]) + ")" for _, r in failed.iterrows()) + ".")
+        lines.append(
+            f"Synthetic training fails (F1 more than {FAIL_DROP} below real training) for "
+            + "; ".join(
+                f"{r['class']} (F1 {r['F1 trained on generated']:.2f} vs {r['F1 trained on real']:.2f}, "
+                + _mistaken(gen_cm, r["class"])
+                + ")"
+                for _, r in failed.iterrows()
+            )
+            + "."
+        )
     else:
-        lines.append(f"No class with at least {MIN_TEST_STARS} test stars loses more than {FAIL_DROP} in F1 "
-                     "under synthetic training.")
+        lines.append(
+            f"No class with at least {MIN_TEST_STARS} test stars loses more than {FAIL_DROP} in F1 "
+            "under synthetic training."
+        )
     few = per_class[per_class["test stars"] < MIN_TEST_STARS]
     if len(few):
-        lines.append(f"Classes with fewer than {MIN_TEST_STARS} test stars are reported but not judged: "
-                     + ", ".join(f"{r['class']} ({r['test stars']})" for _, r in few.iterrows()) + ".")
+        lines.append(
+            f"Classes with fewer than {MIN_TEST_STARS} test stars are reported but not judged: "
+            + ", ".join(f"{r['class']} ({r['test stars']})" for _, r in few.iterrows())
+            + "."
+        )
     ranked = judged.sort_values("real-vs-generated AUC", ascending=False)
-    lines.append(f"A discriminator trained on the same features tells held-out real light curves from their "
-                 f"generated twins with cross-validated ROC AUC {auc:.3f} (0.5: indistinguishable)"
-                 + (f"; most easily for {ranked.iloc[0]['class']} (AUC {ranked.iloc[0]['real-vs-generated AUC']:.3f}), "
-                    f"least for {ranked.iloc[-1]['class']} (AUC {ranked.iloc[-1]['real-vs-generated AUC']:.3f})"
-                    if len(ranked) > 1 else "") + ".")
+    lines.append(
+        f"A discriminator trained on the same features tells held-out real light curves from their "
+        f"generated twins with cross-validated ROC AUC {auc:.3f} (0.5: indistinguishable)"
+        + (
+            f"; most easily for {ranked.iloc[0]['class']} (AUC {ranked.iloc[0]['real-vs-generated AUC']:.3f}), "
+            f"least for {ranked.iloc[-1]['class']} (AUC {ranked.iloc[-1]['real-vs-generated AUC']:.3f})"
+            if len(ranked) > 1
+            else ""
+        )
+        + "."
+    )
     top = features.dropna(subset=["AUC"]).head(3)
     if len(top):
-        lines.append("The single features that separate them most: " + ", ".join(
-            f"{r['feature']} (AUC {r['AUC']:.2f}, median {r['generated median']:.3g} generated vs "
-            f"{r['real median']:.3g} real)" for _, r in top.iterrows()) + ".")
+        lines.append(
+            "The single features that separate them most: "
+            + ", ".join(
+                f"{r['feature']} (AUC {r['AUC']:.2f}, median {r['generated median']:.3g} generated vs "
+                f"{r['real median']:.3g} real)"
+                for _, r in top.iterrows()
+            )
+            + "."
+        )
     tails = features.set_index("feature").loc["beyond_2std"]
-    lines.append("Twins carry Gaussian noise of the real errors, so the features of the tails compare the noise too: "
-                 f"the fraction of points beyond 2 sigma has median {tails['generated median']:.3g} in generated "
-                 f"and {tails['real median']:.3g} in real light curves (AUC {tails['AUC']:.2f}).")
+    lines.append(
+        "Twins carry Gaussian noise of the real errors, so the features of the tails compare the noise too: "
+        f"the fraction of points beyond 2 sigma has median {tails['generated median']:.3g} in generated "
+        f"and {tails['real median']:.3g} in real light curves (AUC {tails['AUC']:.2f})."
+    )
     return " ".join(lines)
 
 
@@ -407,8 +574,15 @@ def _confusion_figure(ctx: EvalContext, real_cm: pd.DataFrame, gen_cm: pd.DataFr
         image = ax.imshow(fraction, vmin=0, vmax=1, cmap="Blues")
         for (i, j), value in np.ndenumerate(fraction):
             if cm[i, j]:
-                ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7,
-                        color="white" if value > 0.6 else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{value:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if value > 0.6 else "black",
+                )
         ax.set_xticks(range(len(columns)), columns, rotation=45, ha="right")
         ax.set_yticks(range(len(rows)), rows)
         ax.set_xlabel("predicted class")

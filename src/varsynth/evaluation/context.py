@@ -18,7 +18,6 @@ import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 
 from varsynth.data.io import atomic_write
-
 from varsynth.evaluation.curves import fourier_table, real_curves, twin_curves
 from varsynth.generation.model import GenerativeModel
 from varsynth.surveys.ogle import read_ogle3_catalog
@@ -115,8 +114,11 @@ class EvalContext:
     @cached_property
     def training_star_ids(self) -> set[str]:
         """Survey identifiers of the stars in the dataset's ``train`` and ``val`` splits."""
-        stars = pq.read_table(self.dataset_dir / "stars.parquet", columns=["star_id", "split"]).to_pandas() \
-            if (self.dataset_dir / "stars.parquet").exists() else pd.DataFrame({"star_id": [], "split": []})
+        stars = (
+            pq.read_table(self.dataset_dir / "stars.parquet", columns=["star_id", "split"]).to_pandas()
+            if (self.dataset_dir / "stars.parquet").exists()
+            else pd.DataFrame({"star_id": [], "split": []})
+        )
         return set(stars.loc[stars["split"].isin(["train", "val"]), "star_id"].astype(str))
 
     @cached_property

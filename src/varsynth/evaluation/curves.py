@@ -8,12 +8,14 @@ and phases, whose latent code and amplitude are drawn from the model's flow prio
 draws them (near the base point of a training star of nearby physics, for a model with a
 ``neighbour_bandwidth``) and whose
 noise is that of the real star's errors, scaled and tailed as the model measured for the star's
-survey and band (:mod:`varsynth.generation.noise`; Gaussian where it measured none). No information about the real star's shape
+survey and band (:mod:`varsynth.generation.noise`; Gaussian where it measured none). No
+information about the real star's shape
 reaches its twin.
 
 A curve set is a :class:`pandas.DataFrame` with one row per light curve: ``sample_id,
 star_key, survey, band, wave_eff`` (nm) ``, vclass, class_index, subtype, teff`` (K) ``,
-abs_mag`` (mag) ``, period`` (days), each parameter's ``*_source`` (``missing`` when unknown) and the arrays ``phase`` (in [0, 1)), ``mag`` and
+abs_mag`` (mag) ``, period`` (days), each parameter's ``*_source`` (``missing`` when unknown)
+and the arrays ``phase`` (in [0, 1)), ``mag`` and
 ``mag_err`` (mag).
 """
 
@@ -29,6 +31,7 @@ import torch
 from astropy.table import Table
 
 from varsynth.data.io import read_split
+from varsynth.data.tensors import DataFilter, physics_matrix
 from varsynth.evaluation.fourier import FOURIER_NAMES, fourier_parameters
 from varsynth.generation.decode import decode_epochs
 from varsynth.generation.engine import base_points
@@ -36,16 +39,35 @@ from varsynth.generation.model import GenerativeModel
 from varsynth.generation.noise import draw_noise, survey_noise
 from varsynth.latent.catalog import PhysicsCatalog
 from varsynth.models.config import PHYSICS_CHOICES
-from varsynth.data.tensors import DataFilter, physics_matrix
 
 __all__ = ["real_curves", "twin_curves", "folded_curves", "fourier_table"]
 
-_META = ["sample_id", "star_key", "survey", "band", "wave_eff", "vclass", "class_index", "subtype",
-         "teff", "abs_mag", "period", "teff_source", "abs_mag_source", "period_source"]
+_META = [
+    "sample_id",
+    "star_key",
+    "survey",
+    "band",
+    "wave_eff",
+    "vclass",
+    "class_index",
+    "subtype",
+    "teff",
+    "abs_mag",
+    "period",
+    "teff_source",
+    "abs_mag_source",
+    "period_source",
+]
 
 
-def real_curves(dataset_dir: str | Path, split: str = "test", *, classes: tuple[str, ...] | None = None,
-                max_per_class: int | None = None, seed: int = 0) -> pd.DataFrame:
+def real_curves(
+    dataset_dir: str | Path,
+    split: str = "test",
+    *,
+    classes: tuple[str, ...] | None = None,
+    max_per_class: int | None = None,
+    seed: int = 0,
+) -> pd.DataFrame:
     """The real (not augmented) light curves of ``split`` as a curve set, in magnitudes.
 
     Arguments:
@@ -61,8 +83,10 @@ def real_curves(dataset_dir: str | Path, split: str = "test", *, classes: tuple[
     frame = table.select(_META).to_pandas()
     if max_per_class is not None:
         rng = np.random.default_rng(seed)
-        keep = [rng.permutation(np.flatnonzero(frame["vclass"].to_numpy() == c))[:max_per_class]
-                for c in frame["vclass"].unique()]
+        keep = [
+            rng.permutation(np.flatnonzero(frame["vclass"].to_numpy() == c))[:max_per_class]
+            for c in frame["vclass"].unique()
+        ]
         rows = np.sort(np.concatenate(keep)) if keep else np.zeros(0, int)
     else:
         rows = np.arange(len(frame))
@@ -77,8 +101,9 @@ def real_curves(dataset_dir: str | Path, split: str = "test", *, classes: tuple[
 
 
 @torch.inference_mode()
-def twin_curves(model: GenerativeModel, real: pd.DataFrame, *, seed: int = 0, noise: bool = True,
-                batch_size: int = 2048) -> pd.DataFrame:
+def twin_curves(
+    model: GenerativeModel, real: pd.DataFrame, *, seed: int = 0, noise: bool = True, batch_size: int = 2048
+) -> pd.DataFrame:
     """A generated twin of every light curve of ``real`` (same class, physics, band, phases).
 
     The twin's magnitude is ``mean + A * (s(phase) - <s>)`` with the decoder's scaled shape
@@ -98,12 +123,14 @@ def twin_curves(model: GenerativeModel, real: pd.DataFrame, *, seed: int = 0, no
         phys, present = _standard_physics(part, cfg.physics, cfg.phys_mean, cfg.phys_std)
         batch = {
             "class_index": torch.from_numpy(part["class_index"].to_numpy().astype(np.int64)),
-            "phys": torch.from_numpy(phys), "phys_mask": torch.from_numpy(present),
+            "phys": torch.from_numpy(phys),
+            "phys_mask": torch.from_numpy(present),
             "wave": torch.from_numpy(part["wave_eff"].to_numpy().astype(np.float32) / 1000.0),
         }
         ctx = model.flow.context(batch["class_index"], batch["phys"], batch["phys_mask"], batch["wave"])
-        noise_draw = torch.from_numpy(base_points(model, _neighbours(model, part, rng),
-                                                  rng.standard_normal((len(part), cfg.latent_dim + 1))))
+        noise_draw = torch.from_numpy(
+            base_points(model, _neighbours(model, part, rng), rng.standard_normal((len(part), cfg.latent_dim + 1)))
+        )
         z, log_amp = model.flow.sample(ctx, noise_draw)
         cond = cvae.condition(batch, decoder=True)
         phases = part["phase"].to_list()
@@ -113,7 +140,8 @@ def twin_curves(model: GenerativeModel, real: pd.DataFrame, *, seed: int = 0, no
         shape = amp[curve] * (s.astype(np.float64) - s_mean[curve])
         bounds = np.cumsum([0] + [len(p) for p in phases])
         for i, (m_real, e_real, survey, band, vclass) in enumerate(
-                zip(part["mag"], part["mag_err"], part["survey"], part["band"], part["vclass"])):
+            zip(part["mag"], part["mag_err"], part["survey"], part["band"], part["vclass"])
+        ):
             m = np.mean(m_real) + shape[bounds[i] : bounds[i + 1]]
             if noise:
                 m = m + draw_noise(survey_model, survey, np.full(m.size, band), e_real, rng, vclass)
@@ -129,18 +157,30 @@ def folded_curves(table: Table | pa.Table) -> pd.DataFrame:
     or :func:`~varsynth.generation.iter_generate` chunks): one row per (id, band), folded on each
     star's period and epoch of phase 0, with its class, subtype and physics (``*_source`` is
     ``generated``)."""
-    frame = (table.to_pandas() if isinstance(table, pa.Table)
-             else pd.DataFrame({c: np.asarray(table[c]) for c in table.colnames}))
+    frame = (
+        table.to_pandas()
+        if isinstance(table, pa.Table)
+        else pd.DataFrame({c: np.asarray(table[c]) for c in table.colnames})
+    )
     rows = []
     for (star, band), part in frame.groupby(["id", "band"], sort=False):
         first = part.iloc[0]
-        rows.append({
-            "sample_id": f"{star}:{band}", "star_key": star, "survey": first["cadence"], "band": band,
-            "vclass": first["vclass"], "subtype": first["subtype"], "teff": first["teff"],
-            "abs_mag": first["abs_mag"], "period": first["period"],
-            "phase": np.mod((part["time"].to_numpy() - first["epoch"]) / first["period"], 1.0),
-            "mag": part["mag"].to_numpy(float), "mag_err": part["mag_err"].to_numpy(float),
-        })
+        rows.append(
+            {
+                "sample_id": f"{star}:{band}",
+                "star_key": star,
+                "survey": first["cadence"],
+                "band": band,
+                "vclass": first["vclass"],
+                "subtype": first["subtype"],
+                "teff": first["teff"],
+                "abs_mag": first["abs_mag"],
+                "period": first["period"],
+                "phase": np.mod((part["time"].to_numpy() - first["epoch"]) / first["period"], 1.0),
+                "mag": part["mag"].to_numpy(float),
+                "mag_err": part["mag_err"].to_numpy(float),
+            }
+        )
     out = pd.DataFrame(rows)
     for name in PHYSICS_CHOICES:
         out[f"{name}_source"] = "generated"
@@ -155,22 +195,29 @@ def _neighbours(model: GenerativeModel, part: pd.DataFrame, rng: np.random.Gener
     columns = [c for p in PHYSICS_CHOICES for c in (p, f"{p}_source")]
     values, present = physics_matrix(pa.Table.from_pandas(part[columns], preserve_index=False), PHYSICS_CHOICES)
     given = np.where(present > 0, values, np.nan)
-    return np.array([_neighbour(model.catalog, c, s, g, rng) for c, s, g in zip(part["vclass"], part["subtype"], given)],
-                    dtype=int)
+    return np.array(
+        [_neighbour(model.catalog, c, s, g, rng) for c, s, g in zip(part["vclass"], part["subtype"], given)], dtype=int
+    )
 
 
-def _neighbour(catalog: PhysicsCatalog, vclass: str, subtype: str | None, given: np.ndarray,
-               rng: np.random.Generator) -> int:
+def _neighbour(
+    catalog: PhysicsCatalog, vclass: str, subtype: str | None, given: np.ndarray, rng: np.random.Generator
+) -> int:
     """The catalog row of one training light curve near ``given`` physics, of the real star's
     subtype where the training data has that subtype (as ``varsynth generate --subtype`` draws),
     else of its class: a detached EA binary's twin is not drawn from contact EW binaries of the
     same period, nor a Mira's from semiregulars."""
-    known = isinstance(subtype, str) and bool(subtype) and bool(np.any((catalog.vclass == vclass) & (catalog.subtype == subtype)))
+    known = (
+        isinstance(subtype, str)
+        and bool(subtype)
+        and bool(np.any((catalog.vclass == vclass) & (catalog.subtype == subtype)))
+    )
     return int(catalog.draw(vclass, subtype if known else None, given, 1, rng)[1][0])
 
 
-def _standard_physics(part: pd.DataFrame, names: Sequence[str], mean: Sequence[float],
-                      std: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+def _standard_physics(
+    part: pd.DataFrame, names: Sequence[str], mean: Sequence[float], std: Sequence[float]
+) -> tuple[np.ndarray, np.ndarray]:
     """The model's standardised physics (N, P), 0 where missing, and the presence mask (N, P)."""
     columns = [c for p in PHYSICS_CHOICES for c in (p, f"{p}_source")]
     values, present = physics_matrix(pa.Table.from_pandas(part[columns], preserve_index=False), names)

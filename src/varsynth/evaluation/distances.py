@@ -51,8 +51,15 @@ def noise_floor(real: np.ndarray, kind: str = "wasserstein", *, repeats: int = 2
     return float(np.median(values))
 
 
-def matched_noise_floor(real: np.ndarray, n_other: int, kind: str = "wasserstein", *, repeats: int = 20,
-                        seed: int = 0, groups: np.ndarray | None = None) -> float:
+def matched_noise_floor(
+    real: np.ndarray,
+    n_other: int,
+    kind: str = "wasserstein",
+    *,
+    repeats: int = 20,
+    seed: int = 0,
+    groups: np.ndarray | None = None,
+) -> float:
     """Median distance between a random part of ``real`` and the rest of it, over ``repeats`` draws.
 
     The part has ``min(n_other, n // 2)`` values, the size of the sample compared with ``real``
@@ -90,8 +97,9 @@ def _group_codes(size: int, groups: np.ndarray | None) -> np.ndarray:
     return np.arange(size) if groups is None else np.unique(np.asarray(groups), return_inverse=True)[1].ravel()
 
 
-def _group_resample(values: np.ndarray, codes: np.ndarray, size: int,
-                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _group_resample(
+    values: np.ndarray, codes: np.ndarray, size: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """``size`` values drawn group by group with replacement (a drawn group brings all its values,
     the last one cut to fit), and a new group label per drawn group."""
     order = np.argsort(codes, kind="stable")
@@ -104,8 +112,16 @@ def _group_resample(values: np.ndarray, codes: np.ndarray, size: int,
     return out, labels
 
 
-def ideal_ratio_draws(real: np.ndarray, n_other: int, kind: str = "wasserstein", *, draws: int = IDEAL_DRAWS,
-                      repeats: int = 20, seed: int = 0, groups: np.ndarray | None = None) -> np.ndarray:
+def ideal_ratio_draws(
+    real: np.ndarray,
+    n_other: int,
+    kind: str = "wasserstein",
+    *,
+    draws: int = IDEAL_DRAWS,
+    repeats: int = 20,
+    seed: int = 0,
+    groups: np.ndarray | None = None,
+) -> np.ndarray:
     """Ratios distance / noise floor that an ideal generator scores against ``real``, one per draw.
 
     An ideal generator draws from the distribution of the real values. Each draw takes two
@@ -134,8 +150,9 @@ def ideal_ratio_draws(real: np.ndarray, n_other: int, kind: str = "wasserstein",
     for i in range(draws):
         reference, labels = _group_resample(real, codes, real.size, rng)
         generated, _ = _group_resample(real, codes, int(n_other), rng)
-        floor = matched_noise_floor(reference, int(n_other), kind, repeats=repeats, seed=seed + i + 1,
-                                    groups=None if groups is None else labels)
+        floor = matched_noise_floor(
+            reference, int(n_other), kind, repeats=repeats, seed=seed + i + 1, groups=None if groups is None else labels
+        )
         if floor > 0:
             out[i] = distance(generated, reference, kind) / floor
     return out

@@ -22,8 +22,9 @@ __all__ = ["FOURIER_NAMES", "fourier_parameters"]
 FOURIER_NAMES: tuple[str, ...] = ("amplitude", "R21", "phi21", "R31", "phi31")
 
 
-def fourier_parameters(phase: np.ndarray, mag: np.ndarray, err: np.ndarray | None = None,
-                       order: int = 4) -> dict[str, float]:
+def fourier_parameters(
+    phase: np.ndarray, mag: np.ndarray, err: np.ndarray | None = None, order: int = 4
+) -> dict[str, float]:
     """Amplitude (mag), R21, phi21, R31, phi31 (radians) of one folded light curve.
 
     Arguments:
@@ -49,10 +50,16 @@ def fourier_parameters(phase: np.ndarray, mag: np.ndarray, err: np.ndarray | Non
     amp = np.hypot(a, b)  # a cos x + b sin x = A cos(x + phi) with phi = atan2(-b, a)
     phi = np.arctan2(-b, a)
     grid = np.linspace(0, 1, 1000, endpoint=False)
-    fitted = np.hstack([np.ones((grid.size, 1)), np.cos(2 * math.pi * np.outer(grid, k)),
-                        np.sin(2 * math.pi * np.outer(grid, k))]) @ coef
+    fitted = (
+        np.hstack(
+            [np.ones((grid.size, 1)), np.cos(2 * math.pi * np.outer(grid, k)), np.sin(2 * math.pi * np.outer(grid, k))]
+        )
+        @ coef
+    )
     return {
         "amplitude": float(np.ptp(fitted)),
-        "R21": float(amp[1] / amp[0]), "phi21": float(np.mod(phi[1] - 2 * phi[0], 2 * math.pi)),
-        "R31": float(amp[2] / amp[0]), "phi31": float(np.mod(phi[2] - 3 * phi[0], 2 * math.pi)),
+        "R21": float(amp[1] / amp[0]),
+        "phi21": float(np.mod(phi[1] - 2 * phi[0], 2 * math.pi)),
+        "R31": float(amp[2] / amp[0]),
+        "phi31": float(np.mod(phi[2] - 3 * phi[0], 2 * math.pi)),
     }

@@ -41,8 +41,18 @@ from varsynth.evaluation.curves import folded_curves, fourier_table, real_curves
 from varsynth.evaluation.fourier import fourier_parameters
 from varsynth.generation.engine import StarRequest, iter_generate
 
-__all__ = ["evaluate_known_physics", "binned_medians", "median_gap", "linear_fit", "bootstrap_slope",
-           "minimum_location", "wrap_phase", "circular_mean", "intensity_mean", "teff_stars"]
+__all__ = [
+    "evaluate_known_physics",
+    "binned_medians",
+    "median_gap",
+    "linear_fit",
+    "bootstrap_slope",
+    "minimum_location",
+    "wrap_phase",
+    "circular_mean",
+    "intensity_mean",
+    "teff_stars",
+]
 
 #: Width (dex) of the log-period bins of the Hertzsprung progression.
 LOG_P_BIN = 0.1
@@ -87,8 +97,13 @@ def binned_medians(x: np.ndarray, y: np.ndarray, edges: np.ndarray, min_count: i
     rows = []
     for i in range(edges.size - 1):
         values = y[index == i]
-        rows.append({"center": 0.5 * (edges[i] + edges[i + 1]), "n": int(values.size),
-                     "median": float(np.median(values)) if values.size >= max(min_count, 1) else math.nan})
+        rows.append(
+            {
+                "center": 0.5 * (edges[i] + edges[i + 1]),
+                "n": int(values.size),
+                "median": float(np.median(values)) if values.size >= max(min_count, 1) else math.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -138,8 +153,9 @@ def linear_fit(x: np.ndarray, y: np.ndarray, clip_sigma: float | None = 3.0, ite
     return {"slope": float(slope), "intercept": float(intercept), "scatter": scatter, "n": int(keep.sum())}
 
 
-def bootstrap_slope(x: np.ndarray, y: np.ndarray, covariate: np.ndarray | None = None, *, n_boot: int = 200,
-                    seed: int = 0) -> tuple[float, float]:
+def bootstrap_slope(
+    x: np.ndarray, y: np.ndarray, covariate: np.ndarray | None = None, *, n_boot: int = 200, seed: int = 0
+) -> tuple[float, float]:
     """Least-squares slope of ``y`` on ``x`` (with ``covariate`` as a second regressor: the
     slope at fixed covariate) and its bootstrap standard error over ``n_boot`` resamples of
     the (finite) points; (NaN, NaN) with fewer than 4 points (5 with a covariate)."""
@@ -184,8 +200,14 @@ def intensity_mean(mag: np.ndarray) -> float:
 
 def teff_stars(curves: pd.DataFrame, subtype: str = "F") -> pd.DataFrame:
     """The OGLE-III I-band Cepheids of ``subtype`` with a Teff in a curve set (or its Fourier table)."""
-    keep = ((curves["vclass"] == "CEP") & (curves["subtype"] == subtype) & (curves["survey"] == "ogle3")
-            & (curves["band"] == "I") & (curves["teff_source"] != "missing") & np.isfinite(curves["teff"]))
+    keep = (
+        (curves["vclass"] == "CEP")
+        & (curves["subtype"] == subtype)
+        & (curves["survey"] == "ogle3")
+        & (curves["band"] == "I")
+        & (curves["teff_source"] != "missing")
+        & np.isfinite(curves["teff"])
+    )
     return curves[keep.to_numpy()].reset_index(drop=True)
 
 
@@ -195,9 +217,19 @@ def teff_stars(curves: pd.DataFrame, subtype: str = "F") -> pd.DataFrame:
 def _generated(ctx: EvalContext, requests: list[tuple[StarRequest, int]], seed: int) -> pd.DataFrame:
     """Fourier table (with ``log_p`` and intensity-mean ``mean_I``) of generated OGLE-III I-band curves."""
     cadence = get_cadence("ogle3")
-    chunks = [chunk for i, (request, n) in enumerate(requests)
-              for chunk in iter_generate(request, n=n, cadence=cadence, bands=("I",), model=ctx.model,
-                                         seed=seed + i, id_prefix=f"{request.vclass}-{request.subtype}-{i}-")]
+    chunks = [
+        chunk
+        for i, (request, n) in enumerate(requests)
+        for chunk in iter_generate(
+            request,
+            n=n,
+            cadence=cadence,
+            bands=("I",),
+            model=ctx.model,
+            seed=seed + i,
+            id_prefix=f"{request.vclass}-{request.subtype}-{i}-",
+        )
+    ]
     curves = folded_curves(pa.concat_tables(chunks))
     table = fourier_table(curves)
     table["log_p"] = np.log10(table["period"].to_numpy(float))
@@ -213,13 +245,23 @@ def _catalog(ctx: EvalContext, vclass: str, subtype: str) -> pd.DataFrame | None
 
 def _lmc_stars(cat: pd.DataFrame, vclass: str, subtype: str) -> pd.DataFrame:
     """LMC stars of the OGLE-III catalog ``cat`` of one class and subtype, with our column names."""
-    sel = cat[(cat["vclass"] == vclass) & (cat["subtype_norm"] == subtype)
-              & cat["Field"].astype(str).str.startswith("LMC") & (cat["P_1"] > 0)]
-    return pd.DataFrame({"period": sel["P_1"].to_numpy(float), "log_p": np.log10(sel["P_1"].to_numpy(float)),
-                         "mean_I": sel["I"].to_numpy(float), "amplitude": sel["A_1"].to_numpy(float),
-                         "R21": sel["R21_1"].to_numpy(float), "phi21": sel["phi21_1"].to_numpy(float),
-                         "phi31": sel["phi31_1"].to_numpy(float)})
-
+    sel = cat[
+        (cat["vclass"] == vclass)
+        & (cat["subtype_norm"] == subtype)
+        & cat["Field"].astype(str).str.startswith("LMC")
+        & (cat["P_1"] > 0)
+    ]
+    return pd.DataFrame(
+        {
+            "period": sel["P_1"].to_numpy(float),
+            "log_p": np.log10(sel["P_1"].to_numpy(float)),
+            "mean_I": sel["I"].to_numpy(float),
+            "amplitude": sel["A_1"].to_numpy(float),
+            "R21": sel["R21_1"].to_numpy(float),
+            "phi21": sel["phi21_1"].to_numpy(float),
+            "phi31": sel["phi31_1"].to_numpy(float),
+        }
+    )
 
 
 def _figure(width: float, height: float, ncols: int) -> tuple[Figure, np.ndarray]:
@@ -229,8 +271,16 @@ def _figure(width: float, height: float, ncols: int) -> tuple[Figure, np.ndarray
 
 
 def _scatter(ax: Axes, x: np.ndarray, y: np.ndarray, real: bool, label: str, color: str | None = None) -> None:
-    ax.scatter(x, y, s=2 if real else 3, color=color or (_REAL if real else _GEN), alpha=0.5 if real else 0.6,
-               lw=0, label=label, rasterized=True)
+    ax.scatter(
+        x,
+        y,
+        s=2 if real else 3,
+        color=color or (_REAL if real else _GEN),
+        alpha=0.5 if real else 0.6,
+        lw=0,
+        label=label,
+        rasterized=True,
+    )
 
 
 def _medians_line(ax: Axes, binned: pd.DataFrame, real: bool, label: str) -> None:
@@ -253,8 +303,7 @@ def _signs(gen: float, gen_err: float, real: float, real_err: float) -> str:
     return words + (f", {' and '.join(weak)} within 2 sigma of 0" if weak else "")
 
 
-def _hertzsprung(ctx: EvalContext, section: Section, gen: pd.DataFrame, real: pd.DataFrame | None
-                 ) -> tuple[dict, str]:
+def _hertzsprung(ctx: EvalContext, section: Section, gen: pd.DataFrame, real: pd.DataFrame | None) -> tuple[dict, str]:
     """R21 and phi21 against log P: binned medians, their gap, the R21 minimum and its depth."""
     lo, hi = gen["log_p"].min(), gen["log_p"].max()
     edges = np.arange(math.floor(lo / LOG_P_BIN) * LOG_P_BIN, hi + LOG_P_BIN, LOG_P_BIN)
@@ -285,28 +334,39 @@ def _hertzsprung(ctx: EvalContext, section: Section, gen: pd.DataFrame, real: pd
         ax.axvspan(*BUMP_WINDOW, color="0.9", zorder=0)
         ax.legend(fontsize=7, markerscale=3)
     fig.suptitle("Hertzsprung progression, fundamental-mode Cepheids (I band)")
-    section.tables.append((f"Hertzsprung progression: binned medians of R21 and phi21 (rad) in {LOG_P_BIN} dex "
-                           "of log P", table.round(3)))
-    section.figures.append(("Hertzsprung progression of fundamental-mode Cepheids: phi21 and R21 against log "
-                            "period; grey band: where the R21 minimum is sought", ctx.save_figure(fig, "hertzsprung")))
-    sentence = (f"Hertzsprung progression ({len(gen)} generated CEP F in the OGLE-III cadence, I band, log P "
-                f"{lo:.2f}-{hi:.2f}): the R21 minimum between log P {BUMP_WINDOW[0]} and {BUMP_WINDOW[1]} is at "
-                f"log P {_fmt(out['R21_min_log_p_generated'], 3)} (R21 {_fmt(out['R21_min_generated'])}, "
-                f"{_fmt(out['R21_dip_depth_generated'])} below the plateau at log P {PLATEAU_WINDOW[0]}-"
-                f"{PLATEAU_WINDOW[1]})")
+    section.tables.append(
+        (f"Hertzsprung progression: binned medians of R21 and phi21 (rad) in {LOG_P_BIN} dex of log P", table.round(3))
+    )
+    section.figures.append(
+        (
+            "Hertzsprung progression of fundamental-mode Cepheids: phi21 and R21 against log "
+            "period; grey band: where the R21 minimum is sought",
+            ctx.save_figure(fig, "hertzsprung"),
+        )
+    )
+    sentence = (
+        f"Hertzsprung progression ({len(gen)} generated CEP F in the OGLE-III cadence, I band, log P "
+        f"{lo:.2f}-{hi:.2f}): the R21 minimum between log P {BUMP_WINDOW[0]} and {BUMP_WINDOW[1]} is at "
+        f"log P {_fmt(out['R21_min_log_p_generated'], 3)} (R21 {_fmt(out['R21_min_generated'])}, "
+        f"{_fmt(out['R21_dip_depth_generated'])} below the plateau at log P {PLATEAU_WINDOW[0]}-"
+        f"{PLATEAU_WINDOW[1]})"
+    )
     if real is not None:
         out["n_real"] = len(real)
         out["R21_median_gap"] = median_gap(medians["generated", "R21"], medians["real", "R21"])
         out["phi21_median_gap_rad"] = median_gap(medians["generated", "phi21"], medians["real", "phi21"])
-        sentence += (f" vs log P {_fmt(out['R21_min_log_p_real'], 3)} (R21 {_fmt(out['R21_min_real'])}, dip "
-                     f"{_fmt(out['R21_dip_depth_real'])}) for {len(real)} OGLE-III LMC stars; binned medians "
-                     f"differ by {_fmt(out['R21_median_gap'], 3)} in R21 and {_fmt(out['phi21_median_gap_rad'])} "
-                     "rad in phi21 on average")
+        sentence += (
+            f" vs log P {_fmt(out['R21_min_log_p_real'], 3)} (R21 {_fmt(out['R21_min_real'])}, dip "
+            f"{_fmt(out['R21_dip_depth_real'])}) for {len(real)} OGLE-III LMC stars; binned medians "
+            f"differ by {_fmt(out['R21_median_gap'], 3)} in R21 and {_fmt(out['phi21_median_gap_rad'])} "
+            "rad in phi21 on average"
+        )
     return out, sentence + "."
 
 
-def _period_luminosity(ctx: EvalContext, section: Section, gen: pd.DataFrame, real: pd.DataFrame | None
-                       ) -> tuple[dict, str]:
+def _period_luminosity(
+    ctx: EvalContext, section: Section, gen: pd.DataFrame, real: pd.DataFrame | None
+) -> tuple[dict, str]:
     """Clipped linear fits of intensity-mean I against log P, generated and catalog."""
     fig, (ax,) = _figure(6.0, 4.6, 1)
     rows: list[dict[str, Any]] = []
@@ -318,33 +378,47 @@ def _period_luminosity(ctx: EvalContext, section: Section, gen: pd.DataFrame, re
         rows.append({"stars": name, **fit})
         _scatter(ax, frame["log_p"], frame["mean_I"], name == "real", name)
         grid = np.linspace(frame["log_p"].min(), frame["log_p"].max(), 2)
-        ax.plot(grid, fit["slope"] * grid + fit["intercept"], color="k" if name == "real" else "darkred",
-                label=f"{name} fit: slope {fit['slope']:.2f}")
+        ax.plot(
+            grid,
+            fit["slope"] * grid + fit["intercept"],
+            color="k" if name == "real" else "darkred",
+            label=f"{name} fit: slope {fit['slope']:.2f}",
+        )
     ax.invert_yaxis()
     ax.set_xlabel("log$_{10}$ period (days)")
     ax.set_ylabel("intensity-mean I (mag)")
     ax.set_title("Period-luminosity relation, fundamental-mode Cepheids (LMC)")
     ax.legend(fontsize=7, markerscale=3)
-    section.tables.append(("Period-luminosity relation (intensity-mean I of the observed points, 3-sigma clipped "
-                           "fit)", pd.DataFrame(rows).round(3)))
-    section.figures.append(("Period-luminosity relation in the I band, LMC distance",
-                            ctx.save_figure(fig, "period_luminosity")))
+    section.tables.append(
+        (
+            "Period-luminosity relation (intensity-mean I of the observed points, 3-sigma clipped fit)",
+            pd.DataFrame(rows).round(3),
+        )
+    )
+    section.figures.append(
+        ("Period-luminosity relation in the I band, LMC distance", ctx.save_figure(fig, "period_luminosity"))
+    )
     g = out["generated"]
-    sentence = (f"Period-luminosity (intensity-mean I of the observed points, LMC distance modulus): generated "
-                f"I = {_fmt(g['slope'])} log P + {_fmt(g['intercept'])} (scatter {_fmt(g['scatter'], 3)} mag)")
+    sentence = (
+        f"Period-luminosity (intensity-mean I of the observed points, LMC distance modulus): generated "
+        f"I = {_fmt(g['slope'])} log P + {_fmt(g['intercept'])} (scatter {_fmt(g['scatter'], 3)} mag)"
+    )
     if real is not None:
         r = out["real"]
         shift = out["zero_point_difference_mag"] = g["I_at_log_p_1"] - r["I_at_log_p_1"]
-        sentence += (f" vs OGLE-III LMC {_fmt(r['slope'])} log P + {_fmt(r['intercept'])} (scatter "
-                     f"{_fmt(r['scatter'], 3)} mag) over the same periods; at log P = 1 the generated stars are "
-                     f"{_fmt(abs(shift), 3)} mag {'fainter' if shift > 0 else 'brighter'} than the catalog's "
-                     "(the generated stars have no extinction while the catalog's I is not dereddened, which "
-                     f"alone would make them brighter{'' if shift > 0 else ', as they are'})")
+        sentence += (
+            f" vs OGLE-III LMC {_fmt(r['slope'])} log P + {_fmt(r['intercept'])} (scatter "
+            f"{_fmt(r['scatter'], 3)} mag) over the same periods; at log P = 1 the generated stars are "
+            f"{_fmt(abs(shift), 3)} mag {'fainter' if shift > 0 else 'brighter'} than the catalog's "
+            "(the generated stars have no extinction while the catalog's I is not dereddened, which "
+            f"alone would make them brighter{'' if shift > 0 else ', as they are'})"
+        )
     return out, sentence + "."
 
 
-def _rr_lyrae(ctx: EvalContext, section: Section, gen: dict[str, pd.DataFrame],
-              real: dict[str, pd.DataFrame] | None) -> tuple[dict, str]:
+def _rr_lyrae(
+    ctx: EvalContext, section: Section, gen: dict[str, pd.DataFrame], real: dict[str, pd.DataFrame] | None
+) -> tuple[dict, str]:
     """phi31 against period of RRab and the Bailey diagram of RRab and RRc."""
     center = circular_mean((gen if real is None else real)["RRab"]["phi31"])
     lo, hi = gen["RRab"]["period"].quantile([0.01, 0.99])
@@ -363,13 +437,22 @@ def _rr_lyrae(ctx: EvalContext, section: Section, gen: dict[str, pd.DataFrame],
         for sub, colour in (("RRab", "tab:red"), ("RRc", "tab:blue")):
             frame = sets[sub]
             _scatter(ax_b, frame["log_p"], frame["amplitude"], is_real, f"{name} {sub}", None if is_real else colour)
-            stats = {"n": len(frame), "median_period_d": float(frame["period"].median()),
-                     "median_amplitude_mag": float(frame["amplitude"].median()),
-                     "median_phi31_rad": float(np.median(wrap_phase(frame["phi31"].dropna(), center)))}
+            stats = {
+                "n": len(frame),
+                "median_period_d": float(frame["period"].median()),
+                "median_amplitude_mag": float(frame["amplitude"].median()),
+                "median_phi31_rad": float(np.median(wrap_phase(frame["phi31"].dropna(), center))),
+            }
             out[name][sub] = stats
-            rows.append({"stars": name, "subtype": sub, **stats,
-                         "dphi31/dP (rad/d)": slope_phi if sub == "RRab" else math.nan,
-                         "dA/dlogP (mag/dex)": bailey if sub == "RRab" else math.nan})
+            rows.append(
+                {
+                    "stars": name,
+                    "subtype": sub,
+                    **stats,
+                    "dphi31/dP (rad/d)": slope_phi if sub == "RRab" else math.nan,
+                    "dA/dlogP (mag/dex)": bailey if sub == "RRab" else math.nan,
+                }
+            )
     ax_phi.set_xlabel("period (days)")
     ax_phi.set_ylabel(r"$\phi_{31}$ (rad)")
     ax_phi.set_title(r"RRab: $\phi_{31}$ against period (I band)")
@@ -378,26 +461,32 @@ def _rr_lyrae(ctx: EvalContext, section: Section, gen: dict[str, pd.DataFrame],
     ax_b.set_title("Bailey diagram")
     for ax in (ax_phi, ax_b):
         ax.legend(fontsize=7, markerscale=3)
-    section.tables.append(("RR Lyrae: medians per subtype, phi31-period and Bailey slopes of RRab",
-                           pd.DataFrame(rows).round(3)))
-    section.figures.append(("RR Lyrae: phi31 against period (RRab) and the Bailey diagram (RRab, RRc)",
-                            ctx.save_figure(fig, "rr_lyrae")))
+    section.tables.append(
+        ("RR Lyrae: medians per subtype, phi31-period and Bailey slopes of RRab", pd.DataFrame(rows).round(3))
+    )
+    section.figures.append(
+        ("RR Lyrae: phi31 against period (RRab) and the Bailey diagram (RRab, RRc)", ctx.save_figure(fig, "rr_lyrae"))
+    )
     catalog = ctx.model.catalog
     waves, i_wave = catalog.wave_eff[catalog.rows("RRLYR")], band_info("ogle3", "I").wave_eff
     g = out["generated"]
-    sentence = (f"RR Lyrae (OGLE-III I band at {i_wave:.0f} nm; the nearest RR Lyrae training band is at "
-                f"{float(waves[np.argmin(np.abs(waves - i_wave))]):.0f} nm): RRab dphi31/dP "
-                f"{_fmt(g['phi31_slope_rad_per_day'])} rad/day, Bailey slope dA/dlogP "
-                f"{_fmt(g['RRab_amplitude_slope_mag_per_dex'])} mag/dex, median period RRab "
-                f"{_fmt(g['RRab']['median_period_d'], 3)} d and RRc {_fmt(g['RRc']['median_period_d'], 3)} d, "
-                f"median amplitude RRab {_fmt(g['RRab']['median_amplitude_mag'])} and RRc "
-                f"{_fmt(g['RRc']['median_amplitude_mag'])} mag")
+    sentence = (
+        f"RR Lyrae (OGLE-III I band at {i_wave:.0f} nm; the nearest RR Lyrae training band is at "
+        f"{float(waves[np.argmin(np.abs(waves - i_wave))]):.0f} nm): RRab dphi31/dP "
+        f"{_fmt(g['phi31_slope_rad_per_day'])} rad/day, Bailey slope dA/dlogP "
+        f"{_fmt(g['RRab_amplitude_slope_mag_per_dex'])} mag/dex, median period RRab "
+        f"{_fmt(g['RRab']['median_period_d'], 3)} d and RRc {_fmt(g['RRc']['median_period_d'], 3)} d, "
+        f"median amplitude RRab {_fmt(g['RRab']['median_amplitude_mag'])} and RRc "
+        f"{_fmt(g['RRc']['median_amplitude_mag'])} mag"
+    )
     if real is not None:
         r = out["real"]
-        sentence += (f"; OGLE-III LMC: {_fmt(r['phi31_slope_rad_per_day'])} rad/day, "
-                     f"{_fmt(r['RRab_amplitude_slope_mag_per_dex'])} mag/dex, "
-                     f"{_fmt(r['RRab']['median_period_d'], 3)} and {_fmt(r['RRc']['median_period_d'], 3)} d, "
-                     f"{_fmt(r['RRab']['median_amplitude_mag'])} and {_fmt(r['RRc']['median_amplitude_mag'])} mag")
+        sentence += (
+            f"; OGLE-III LMC: {_fmt(r['phi31_slope_rad_per_day'])} rad/day, "
+            f"{_fmt(r['RRab_amplitude_slope_mag_per_dex'])} mag/dex, "
+            f"{_fmt(r['RRab']['median_period_d'], 3)} and {_fmt(r['RRc']['median_period_d'], 3)} d, "
+            f"{_fmt(r['RRab']['median_amplitude_mag'])} and {_fmt(r['RRc']['median_amplitude_mag'])} mag"
+        )
     return out, sentence + "."
 
 
@@ -409,8 +498,9 @@ def _teff_sequence(ctx: EvalContext, section: Section, steps: int) -> tuple[dict
     lo, hi = np.quantile(phys[:, 0][np.isfinite(phys[:, 0])], [0.05, 0.95])
     period, abs_mag = 10 ** float(np.nanmedian(phys[:, 2])), float(np.nanmedian(phys[:, 1]))
     n_epochs, epoch = 200, 60000.0
-    cadence = get_cadence("uniform", n_epochs=n_epochs, baseline=period * (n_epochs - 1) / n_epochs,
-                          start=epoch, band="I", survey="ogle3")
+    cadence = get_cadence(
+        "uniform", n_epochs=n_epochs, baseline=period * (n_epochs - 1) / n_epochs, start=epoch, band="I", survey="ogle3"
+    )
     fig, (ax,) = _figure(6.5, 4.6, 1)
     norm, cmap = Normalize(10**lo, 10**hi), matplotlib.colormaps["RdYlBu"]
     rows = []
@@ -429,21 +519,34 @@ def _teff_sequence(ctx: EvalContext, section: Section, steps: int) -> tuple[dict
     fig.colorbar(ScalarMappable(norm, cmap), ax=ax, label="Teff (K)")
     curves = pd.DataFrame(rows).round(3)
     section.tables.append(("Noiseless CEP F at fixed period and M_G across Teff: Fourier parameters", curves))
-    section.figures.append(("Generated fundamental-mode Cepheids at one period and M_G across Teff (cf. the "
-                            "paper's Fig. 8), noiseless, dense uniform sampling", ctx.save_figure(fig, "teff_sequence")))
+    section.figures.append(
+        (
+            "Generated fundamental-mode Cepheids at one period and M_G across Teff (cf. the "
+            "paper's Fig. 8), noiseless, dense uniform sampling",
+            ctx.save_figure(fig, "teff_sequence"),
+        )
+    )
     first, last = curves.iloc[0], curves.iloc[-1]
-    sentence = (f"Teff sequence at P = {period:.2f} d and M_G = {abs_mag:.2f} mag: from {first['teff_K']:.0f} to "
-                f"{last['teff_K']:.0f} K the generated amplitude goes from {first['amplitude']:.2f} to "
-                f"{last['amplitude']:.2f} mag (range {curves['amplitude'].min():.2f}-{curves['amplitude'].max():.2f}) "
-                f"and R21 from {first['R21']:.2f} to {last['R21']:.2f} (range {curves['R21'].min():.2f}-"
-                f"{curves['R21'].max():.2f}).")
-    out = {"period_d": period, "abs_mag": abs_mag, "log10_teff_range": [float(lo), float(hi)],
-           "teff_range_K": [float(10**lo), float(10**hi)], "curves": curves}
+    sentence = (
+        f"Teff sequence at P = {period:.2f} d and M_G = {abs_mag:.2f} mag: from {first['teff_K']:.0f} to "
+        f"{last['teff_K']:.0f} K the generated amplitude goes from {first['amplitude']:.2f} to "
+        f"{last['amplitude']:.2f} mag (range {curves['amplitude'].min():.2f}-{curves['amplitude'].max():.2f}) "
+        f"and R21 from {first['R21']:.2f} to {last['R21']:.2f} (range {curves['R21'].min():.2f}-"
+        f"{curves['R21'].max():.2f})."
+    )
+    out = {
+        "period_d": period,
+        "abs_mag": abs_mag,
+        "log10_teff_range": [float(lo), float(hi)],
+        "teff_range_K": [float(10**lo), float(10**hi)],
+        "curves": curves,
+    }
     return out, sentence
 
 
-def _teff_trend(ctx: EvalContext, section: Section, gen: pd.DataFrame, real: pd.DataFrame, n_boot: int
-                ) -> tuple[dict, str]:
+def _teff_trend(
+    ctx: EvalContext, section: Section, gen: pd.DataFrame, real: pd.DataFrame, n_boot: int
+) -> tuple[dict, str]:
     """Slopes of amplitude and R21 on log10 Teff (and at fixed log period), generated vs real."""
     fig, axes = _figure(11.0, 4.2, 2)
     out: dict = {}
@@ -455,40 +558,74 @@ def _teff_trend(ctx: EvalContext, section: Section, gen: pd.DataFrame, real: pd.
             y = frame[key].to_numpy(float)
             slope, err = bootstrap_slope(x, y, n_boot=n_boot, seed=ctx.seed)
             fixed, fixed_err = bootstrap_slope(x, y, log_p, n_boot=n_boot, seed=ctx.seed)
-            out[name][key] = {"slope": slope, "slope_err": err, "slope_fixed_period": fixed,
-                              "slope_fixed_period_err": fixed_err}
-            rows.append({"stars": name, "quantity": key, "n": len(frame), "slope per dex": slope,
-                         "bootstrap error": err, "slope at fixed log P": fixed, "error at fixed log P": fixed_err})
+            out[name][key] = {
+                "slope": slope,
+                "slope_err": err,
+                "slope_fixed_period": fixed,
+                "slope_fixed_period_err": fixed_err,
+            }
+            rows.append(
+                {
+                    "stars": name,
+                    "quantity": key,
+                    "n": len(frame),
+                    "slope per dex": slope,
+                    "bootstrap error": err,
+                    "slope at fixed log P": fixed,
+                    "error at fixed log P": fixed_err,
+                }
+            )
             _scatter(ax, x, y, name == "real", name)
             if np.isfinite(slope):
                 fit = linear_fit(x, y, clip_sigma=None)
                 grid = np.linspace(np.nanmin(x), np.nanmax(x), 2)
-                ax.plot(grid, fit["slope"] * grid + fit["intercept"], color="k" if name == "real" else "darkred",
-                        label=f"{name} slope {slope:.2f} ± {err:.2f}")
+                ax.plot(
+                    grid,
+                    fit["slope"] * grid + fit["intercept"],
+                    color="k" if name == "real" else "darkred",
+                    label=f"{name} slope {slope:.2f} ± {err:.2f}",
+                )
     for ax, key in zip(axes, ("I peak-to-peak amplitude (mag)", r"$R_{21}$")):
         ax.set_xlabel("log$_{10}$ Teff (K)")
         ax.set_ylabel(key)
         ax.legend(fontsize=7, markerscale=3)
     fig.suptitle("Shape against Teff, fundamental-mode Cepheids (OGLE-III cadence, I band)")
-    section.tables.append(("Shape against log10 Teff: least-squares slopes (per dex of Teff) with bootstrap "
-                           "errors", pd.DataFrame(rows).round(3)))
-    section.figures.append(("Amplitude and R21 against Teff: real OGLE-III I-band Cepheids (held-out and training "
-                            "splits) and generated ones", ctx.save_figure(fig, "teff_trend")))
+    section.tables.append(
+        (
+            "Shape against log10 Teff: least-squares slopes (per dex of Teff) with bootstrap errors",
+            pd.DataFrame(rows).round(3),
+        )
+    )
+    section.figures.append(
+        (
+            "Amplitude and R21 against Teff: real OGLE-III I-band Cepheids (held-out and training "
+            "splits) and generated ones",
+            ctx.save_figure(fig, "teff_trend"),
+        )
+    )
     parts = []
     for key in ("amplitude", "R21"):
         gk, rk = out["generated"][key], out["real"][key]
         for kind in ("slope", "slope_fixed_period"):
             g, r = gk[kind], rk[kind]
             out[f"{key}_{kind}_sign_agrees"] = bool(np.sign(g) == np.sign(r)) if np.isfinite(g * r) else None
-        parts.append(f"{key} slope {_fmt(gk['slope'])} ± {_fmt(gk['slope_err'])} per dex generated vs "
-                     f"{_fmt(rk['slope'])} ± {_fmt(rk['slope_err'])} real "
-                     f"({_signs(gk['slope'], gk['slope_err'], rk['slope'], rk['slope_err'])}); at fixed log P "
-                     f"{_fmt(gk['slope_fixed_period'])} ± {_fmt(gk['slope_fixed_period_err'])} vs "
-                     f"{_fmt(rk['slope_fixed_period'])} ± {_fmt(rk['slope_fixed_period_err'])} ("
-                     + _signs(gk["slope_fixed_period"], gk["slope_fixed_period_err"], rk["slope_fixed_period"],
-                              rk["slope_fixed_period_err"]) + ")")
-    sentence = (f"Over {len(gen)} generated and {len(real)} real OGLE-III I-band CEP F with Teff: "
-                + "; ".join(parts) + ".")
+        parts.append(
+            f"{key} slope {_fmt(gk['slope'])} ± {_fmt(gk['slope_err'])} per dex generated vs "
+            f"{_fmt(rk['slope'])} ± {_fmt(rk['slope_err'])} real "
+            f"({_signs(gk['slope'], gk['slope_err'], rk['slope'], rk['slope_err'])}); at fixed log P "
+            f"{_fmt(gk['slope_fixed_period'])} ± {_fmt(gk['slope_fixed_period_err'])} vs "
+            f"{_fmt(rk['slope_fixed_period'])} ± {_fmt(rk['slope_fixed_period_err'])} ("
+            + _signs(
+                gk["slope_fixed_period"],
+                gk["slope_fixed_period_err"],
+                rk["slope_fixed_period"],
+                rk["slope_fixed_period_err"],
+            )
+            + ")"
+        )
+    sentence = (
+        f"Over {len(gen)} generated and {len(real)} real OGLE-III I-band CEP F with Teff: " + "; ".join(parts) + "."
+    )
     return out, sentence
 
 
@@ -501,12 +638,16 @@ def evaluate_known_physics(ctx: EvalContext) -> Section:
     section = Section("physics", "Known physics: Cepheid and RR Lyrae relations, shape against Teff")
     text: list[str] = []
     if ctx.ogle3_catalog is None:
-        text.append(f"The OGLE-III catalog is not under {ctx.data_root}: the catalog comparisons are skipped, "
-                    "the generated stars' numbers and the Teff trend are reported alone.")
+        text.append(
+            f"The OGLE-III catalog is not under {ctx.data_root}: the catalog comparisons are skipped, "
+            "the generated stars' numbers and the Teff trend are reported alone."
+        )
     else:
-        text.append(f"The OGLE-III catalog stands for the real stars without the "
-                    f"{ctx.ogle3_catalog.attrs.get('dropped_training_stars', 0)} stars whose light curves the model "
-                    "trained on.")
+        text.append(
+            f"The OGLE-III catalog stands for the real stars without the "
+            f"{ctx.ogle3_catalog.attrs.get('dropped_training_stars', 0)} stars whose light curves the model "
+            "trained on."
+        )
 
     # Cepheids on a log-period grid over the training range (inside it after the round trip via days)
     lo, hi = ctx.model.catalog.ranges("CEP", "F")["log10_period"]
@@ -521,8 +662,10 @@ def evaluate_known_physics(ctx: EvalContext) -> Section:
     text.append(sentence)
 
     # RR Lyrae, all physics drawn from the training stars
-    rr = {sub: _generated(ctx, [(StarRequest("RRLYR", sub), n)], ctx.seed + 100 + k)
-          for k, (sub, n) in enumerate((("RRab", sizes.rrab), ("RRc", sizes.rrc)))}
+    rr = {
+        sub: _generated(ctx, [(StarRequest("RRLYR", sub), n)], ctx.seed + 100 + k)
+        for k, (sub, n) in enumerate((("RRab", sizes.rrab), ("RRc", sizes.rrc)))
+    }
     ogle3 = ctx.ogle3_catalog
     rr_real = None if ogle3 is None else {sub: _lmc_stars(ogle3, "RRLYR", sub) for sub in rr}
     rr_out, sentence = _rr_lyrae(ctx, section, rr, rr_real)
@@ -532,8 +675,9 @@ def evaluate_known_physics(ctx: EvalContext) -> Section:
     seq, sentence = _teff_sequence(ctx, section, sizes.steps)
     log10_teff_lo, log10_teff_hi = seq["log10_teff_range"]
     teff_grid = 10 ** np.linspace(log10_teff_lo, log10_teff_hi, sizes.teff_grid)
-    trend_gen = _generated(ctx, [(StarRequest("CEP", "F", teff=float(t)), sizes.teff_per) for t in teff_grid],
-                           ctx.seed + 200)
+    trend_gen = _generated(
+        ctx, [(StarRequest("CEP", "F", teff=float(t)), sizes.teff_per) for t in teff_grid], ctx.seed + 200
+    )
     train = real_curves(ctx.dataset_dir, "train", classes=("CEP",), max_per_class=ctx.per_class, seed=ctx.seed)
     trend_real = pd.concat([teff_stars(ctx.test_real_fourier), fourier_table(teff_stars(train))], ignore_index=True)
     trend, trend_sentence = _teff_trend(ctx, section, trend_gen, trend_real, sizes.boot)
@@ -541,7 +685,11 @@ def evaluate_known_physics(ctx: EvalContext) -> Section:
 
     yes_no = {True: "yes", False: "no", None: "n/a"}
     section.summary = {
-        "hertzsprung": hz, "period_luminosity": pl, "rr_lyrae": rr_out, "teff_sequence": seq, "teff_trend": trend,
+        "hertzsprung": hz,
+        "period_luminosity": pl,
+        "rr_lyrae": rr_out,
+        "teff_sequence": seq,
+        "teff_trend": trend,
         "headline": {
             "CEP F R21 minimum log P": hz["R21_min_log_p_generated"],
             "CEP F R21 dip depth": hz["R21_dip_depth_generated"],
@@ -550,10 +698,13 @@ def evaluate_known_physics(ctx: EvalContext) -> Section:
             "CEP F PL: I at log P = 1 (mag; drawn M_G + photometry)": pl["generated"]["I_at_log_p_1"],
             "RRab dphi31/dP (rad/day)": rr_out["generated"]["phi31_slope_rad_per_day"],
             "RRab Bailey slope (mag/dex)": rr_out["generated"]["RRab_amplitude_slope_mag_per_dex"],
-            "Teff trend signs agree (amplitude, R21)": (f"{yes_no[trend['amplitude_slope_sign_agrees']]}, "
-                                                        f"{yes_no[trend['R21_slope_sign_agrees']]}"),
+            "Teff trend signs agree (amplitude, R21)": (
+                f"{yes_no[trend['amplitude_slope_sign_agrees']]}, {yes_no[trend['R21_slope_sign_agrees']]}"
+            ),
         },
-        "headline_reference": {} if ctx.ogle3_catalog is None else {
+        "headline_reference": {}
+        if ctx.ogle3_catalog is None
+        else {
             "CEP F R21 minimum log P": hz.get("R21_min_log_p_real", math.nan),
             "CEP F R21 dip depth": hz.get("R21_dip_depth_real", math.nan),
             "CEP F R21 binned-median gap": 0.0,

@@ -37,6 +37,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from varsynth.data.io import read_split
+from varsynth.data.tensors import DataFilter, load_split, physics_matrix
 from varsynth.evaluation.context import FIGURE_DPI, EvalContext, Section
 from varsynth.latent.encode import PHYS_COLUMNS
 from varsynth.latent.flow import FlowData
@@ -51,11 +52,22 @@ from varsynth.models.config import PHYSICS_CHOICES
 from varsynth.models.cvae import CVAE
 from varsynth.models.flow import LatentFlow
 from varsynth.taxonomy import CLASSES
-from varsynth.data.tensors import DataFilter, load_split, physics_matrix
 
-__all__ = ["ACTIVE_THRESHOLD", "FIT_OBJECTS", "FIT_SETTINGS", "SCORE_OBJECTS", "FLOW_DRAWS", "Encoded",
-           "posterior_kl", "active_dimensions", "r2_per_dimension", "link_scores", "encode_rows", "pair_plot",
-           "evaluate_latent"]
+__all__ = [
+    "ACTIVE_THRESHOLD",
+    "FIT_OBJECTS",
+    "FIT_SETTINGS",
+    "SCORE_OBJECTS",
+    "FLOW_DRAWS",
+    "Encoded",
+    "posterior_kl",
+    "active_dimensions",
+    "r2_per_dimension",
+    "link_scores",
+    "encode_rows",
+    "pair_plot",
+    "evaluate_latent",
+]
 
 #: Variance of the latent means above which a dimension counts as active (Burda et al. 2016).
 ACTIVE_THRESHOLD = 0.01
@@ -126,9 +138,17 @@ class Encoded:
 
 
 @torch.inference_mode()
-def encode_rows(model: CVAE, dataset_dir: str | Path, split: str, data_filter: DataFilter, *,
-                sample_ids: list[str] | None = None, max_complete: int | None = None, seed: int = 0,
-                batch_size: int = 512) -> Encoded:
+def encode_rows(
+    model: CVAE,
+    dataset_dir: str | Path,
+    split: str,
+    data_filter: DataFilter,
+    *,
+    sample_ids: list[str] | None = None,
+    max_complete: int | None = None,
+    seed: int = 0,
+    batch_size: int = 512,
+) -> Encoded:
     """Encode real light curves of ``split`` passing ``data_filter`` to their latent posteriors.
 
     Arguments:
@@ -138,8 +158,14 @@ def encode_rows(model: CVAE, dataset_dir: str | Path, split: str, data_filter: D
     """
     cfg = model.config
     filt = replace(data_filter, real_only=True)
-    tensors = load_split(dataset_dir, split, physics=cfg.physics, phys_mean=cfg.phys_mean or None,
-                         phys_std=cfg.phys_std or None, data_filter=filt)
+    tensors = load_split(
+        dataset_dir,
+        split,
+        physics=cfg.physics,
+        phys_mean=cfg.phys_mean or None,
+        phys_std=cfg.phys_std or None,
+        data_filter=filt,
+    )
     table = filt.apply(read_split(dataset_dir, split))
     meta = table.select(["sample_id", "star_key", "survey", "band", "vclass", "class_index"]).to_pandas()
     values, _ = physics_matrix(table, PHYSICS_CHOICES)
@@ -160,10 +186,15 @@ def encode_rows(model: CVAE, dataset_dir: str | Path, split: str, data_filter: D
     mu, sigma = np.concatenate(mus), np.exp(0.5 * np.concatenate(logvars))
     span = table["mag_max"].to_numpy()[rows] - table["mag_min"].to_numpy()[rows]
     index = torch.from_numpy(rows)
-    flow = FlowData(mu=torch.from_numpy(mu).float(), sigma=torch.from_numpy(sigma).float(),
-                    log_amp=torch.from_numpy(np.log10(np.maximum(span, 1e-4))).float(),
-                    class_index=tensors.class_index[index], phys=tensors.phys[index],
-                    phys_mask=tensors.phys_mask[index], wave=tensors.wave[index])
+    flow = FlowData(
+        mu=torch.from_numpy(mu).float(),
+        sigma=torch.from_numpy(sigma).float(),
+        log_amp=torch.from_numpy(np.log10(np.maximum(span, 1e-4))).float(),
+        class_index=tensors.class_index[index],
+        phys=tensors.phys[index],
+        phys_mask=tensors.phys_mask[index],
+        wave=tensors.wave[index],
+    )
     return Encoded(mu, sigma, meta.iloc[rows].reset_index(drop=True), flow)
 
 
@@ -173,8 +204,9 @@ def _pair_dims(mu: np.ndarray, max_dims: int) -> np.ndarray:
     return np.arange(z) if z <= max_dims else np.sort(np.argsort(-mu.var(axis=0), kind="stable")[:max_dims])
 
 
-def pair_plot(mu: np.ndarray, colour: np.ndarray, *, categorical: bool, colour_label: str,
-              max_dims: int = _MAX_PAIR_DIMS) -> Figure:
+def pair_plot(
+    mu: np.ndarray, colour: np.ndarray, *, categorical: bool, colour_label: str, max_dims: int = _MAX_PAIR_DIMS
+) -> Figure:
     """Lower-triangle pair plot of the latent means (the paper's Fig. 6): mu_i against mu_j below the
     diagonal, the histogram of mu_i on it (titled with the variance of the means).
 
@@ -212,8 +244,10 @@ def pair_plot(mu: np.ndarray, colour: np.ndarray, *, categorical: bool, colour_l
             ax = fig.add_subplot(k, k, a * k + b + 1)
             if i == j:
                 ax.hist(mu[:, i], bins=40, range=tuple(limits[i]), color="0.45", histtype="stepfilled")
-                ax.set_title(f"$\\mu_{{{i + 1}}}$: var {var[i]:.2g}" + ("" if var[i] > ACTIVE_THRESHOLD else
-                                                                        " (collapsed)"), fontsize=7)
+                ax.set_title(
+                    f"$\\mu_{{{i + 1}}}$: var {var[i]:.2g}" + ("" if var[i] > ACTIVE_THRESHOLD else " (collapsed)"),
+                    fontsize=7,
+                )
                 ax.set_yticks([])
             else:
                 if categorical:
@@ -222,8 +256,9 @@ def pair_plot(mu: np.ndarray, colour: np.ndarray, *, categorical: bool, colour_l
                         ax.scatter(mu[sel, j], mu[sel, i], color=f"C{n % 10}", label=g, **style)
                 else:
                     ax.scatter(mu[~known, j], mu[~known, i], color="0.8", label="no Teff", **style)
-                    mappable = ax.scatter(mu[known, j], mu[known, i], c=values[known], cmap="RdYlBu", vmin=vmin,
-                                          vmax=vmax, **style)
+                    mappable = ax.scatter(
+                        mu[known, j], mu[known, i], c=values[known], cmap="RdYlBu", vmin=vmin, vmax=vmax, **style
+                    )
                 ax.set_ylim(*limits[i])
             ax.set_xlim(*limits[j])
             ax.tick_params(labelsize=6)
@@ -237,13 +272,20 @@ def pair_plot(mu: np.ndarray, colour: np.ndarray, *, categorical: bool, colour_l
                 ax.tick_params(labelleft=False)
     if categorical and k > 1:
         handles, names = fig.axes[1].get_legend_handles_labels()
-        fig.legend(handles, names, title=colour_label, loc="upper right", bbox_to_anchor=(0.86, 0.92), fontsize=7,
-                   title_fontsize=7, markerscale=3)
+        fig.legend(
+            handles,
+            names,
+            title=colour_label,
+            loc="upper right",
+            bbox_to_anchor=(0.86, 0.92),
+            fontsize=7,
+            title_fontsize=7,
+            markerscale=3,
+        )
     elif mappable is not None:
         fig.colorbar(mappable, cax=fig.add_axes((0.89, 0.3, 0.02, 0.4), label="colorbar"), label=colour_label)
     fig.suptitle("Latent means of held-out real light curves (encoder means; dimensionless)", fontsize=9)
     return fig
-
 
 
 def link_scores(target: np.ndarray, one_draw: np.ndarray, point: np.ndarray, active: np.ndarray) -> dict[str, float]:
@@ -262,14 +304,17 @@ def link_scores(target: np.ndarray, one_draw: np.ndarray, point: np.ndarray, act
         return r2_per_dimension(target[:, active], pred[:, active])[0] if active.any() else math.nan
 
     return {
-        "R2 (point)": r2_per_dimension(target, point)[0], "R2 (point, active dims)": on_active(point),
-        "R2 (one draw)": r2_per_dimension(target, one_draw)[0], "R2 (one draw, active dims)": on_active(one_draw),
+        "R2 (point)": r2_per_dimension(target, point)[0],
+        "R2 (point, active dims)": on_active(point),
+        "R2 (one draw)": r2_per_dimension(target, one_draw)[0],
+        "R2 (one draw, active dims)": on_active(one_draw),
         "RMSE (one draw)": float(np.sqrt(np.mean((one_draw - target) ** 2))),
     }
 
 
-def _regressor_predictions(reg: LatentRegressors, name: str, meta: pd.DataFrame, seed: int,
-                           n_dummy: int = 10) -> tuple[np.ndarray, np.ndarray]:
+def _regressor_predictions(
+    reg: LatentRegressors, name: str, meta: pd.DataFrame, seed: int, n_dummy: int = 10
+) -> tuple[np.ndarray, np.ndarray]:
     """One prediction per object (one dummy draw) and the prediction averaged over ``n_dummy`` draws (N, Z)."""
     logs = meta[list(PHYS_COLUMNS)].to_numpy(dtype=np.float64)
     physics = np.column_stack([10 ** logs[:, 0], logs[:, 1], 10 ** logs[:, 2]])  # Teff K, M_G mag, period d
@@ -294,8 +339,10 @@ def _flow_log_likelihood(flow: LatentFlow, data: FlowData, seed: int) -> dict[st
     """Mean log p(z, log10 A | context) (nats per object) of the latent means and of one posterior draw."""
     ctx = flow.context(data.class_index, data.phys, data.phys_mask, data.wave)
     noise = torch.randn(data.mu.shape, generator=torch.Generator().manual_seed(seed))
-    return {"means": float(flow.log_prob(data.mu, data.log_amp, ctx).mean()),
-            "draws": float(flow.log_prob(data.mu + noise * data.sigma, data.log_amp, ctx).mean())}
+    return {
+        "means": float(flow.log_prob(data.mu, data.log_amp, ctx).mean()),
+        "draws": float(flow.log_prob(data.mu + noise * data.sigma, data.log_amp, ctx).mean()),
+    }
 
 
 def _training_filter(ctx: EvalContext) -> DataFilter:
@@ -312,34 +359,54 @@ def _recorded_flow_metrics(ctx: EvalContext) -> dict[str, Any]:
         return {}
 
 
-def _links(ctx: EvalContext, test: Encoded, filt: DataFilter, active: np.ndarray
-           ) -> tuple[pd.DataFrame, dict[str, np.ndarray], dict[str, Any]]:
+def _links(
+    ctx: EvalContext, test: Encoded, filt: DataFilter, active: np.ndarray
+) -> tuple[pd.DataFrame, dict[str, np.ndarray], dict[str, Any]]:
     """Physics-to-latent scores on held-out light curves with all physics (at most :data:`SCORE_OBJECTS`):
     one row per link, each link's per-dimension R^2 of its point prediction, and the fitting details."""
-    fit = encode_rows(ctx.model.cvae, ctx.dataset_dir, "train", filt, seed=ctx.seed,
-                      max_complete=QUICK_FIT_OBJECTS if ctx.quick else FIT_OBJECTS)
+    fit = encode_rows(
+        ctx.model.cvae,
+        ctx.dataset_dir,
+        "train",
+        filt,
+        seed=ctx.seed,
+        max_complete=QUICK_FIT_OBJECTS if ctx.quick else FIT_OBJECTS,
+    )
     settings = _QUICK_SETTINGS if ctx.quick else FIT_SETTINGS
     settings = replace(settings, seed=settings.seed + ctx.seed)
-    reg, info = fit_regressors(fit.meta[list(PHYS_COLUMNS)].to_numpy(dtype=np.float64),
-                               fit.meta["class_index"].to_numpy(), fit.mu, fit.sigma,
-                               n_classes=ctx.model.cvae.config.n_classes, settings=settings)
+    reg, info = fit_regressors(
+        fit.meta[list(PHYS_COLUMNS)].to_numpy(dtype=np.float64),
+        fit.meta["class_index"].to_numpy(),
+        fit.mu,
+        fit.sigma,
+        n_classes=ctx.model.cvae.config.n_classes,
+        settings=settings,
+    )
     scored = np.flatnonzero(test.complete & np.isin(test.meta["class_index"].to_numpy(), reg.fit_classes))
     limit = QUICK_SCORE_OBJECTS if ctx.quick else SCORE_OBJECTS
     scored = np.sort(np.random.default_rng(ctx.seed).permutation(scored)[:limit])
     if len(scored) < 2:
-        raise ValueError(f"{ctx.dataset_dir}: fewer than 2 held-out light curves with all physical parameters "
-                         "of a class the regressors were fitted on")
+        raise ValueError(
+            f"{ctx.dataset_dir}: fewer than 2 held-out light curves with all physical parameters "
+            "of a class the regressors were fitted on"
+        )
     check_disjoint(fit.meta["star_key"].tolist(), test.meta["star_key"].iloc[scored].tolist())
     target, meta = test.mu[scored], test.meta.iloc[scored]
     predictions = {name: _regressor_predictions(reg, name, meta, ctx.seed + 1) for name in reg.models}
     index = torch.from_numpy(scored)
     subset = FlowData(**{f.name: getattr(test.flow, f.name)[index] for f in fields(FlowData)})
     predictions["flow"] = _flow_predictions(ctx.model.flow, subset, ctx.seed)
-    rows = [{"link": name, **link_scores(target, one, point, active), "objects": len(scored)}
-            for name, (one, point) in predictions.items()]
+    rows = [
+        {"link": name, **link_scores(target, one, point, active), "objects": len(scored)}
+        for name, (one, point) in predictions.items()
+    ]
     per_dim = {name: r2_per_dimension(target, point)[1] for name, (_, point) in predictions.items()}
-    details = {"fit_objects": len(fit.mu), "settings": settings.to_dict(), "flow_draws": FLOW_DRAWS,
-               "fit_seconds": {name: i["fit_seconds"] for name, i in info.items()}}
+    details = {
+        "fit_objects": len(fit.mu),
+        "settings": settings.to_dict(),
+        "flow_draws": FLOW_DRAWS,
+        "fit_seconds": {name: i["fit_seconds"] for name, i in info.items()},
+    }
     return pd.DataFrame(rows), per_dim, details
 
 
@@ -348,37 +415,51 @@ def _text(n: int, dims: pd.DataFrame, links: pd.DataFrame, ll: dict[str, Any]) -
     active = dims[dims["active"]]
     z = len(dims)
     names = ", ".join(f"mu_{d}" for d in active["dimension"]) or "none"
-    out = [f"Of {z} latent dimensions, {len(active)} are active on {n} held-out real light curves (variance of the "
-           f"means > {ACTIVE_THRESHOLD}, Burda et al. 2016): {names}; they hold "
-           f"{active['mean KL (nats)'].sum():.2f} of the {dims['mean KL (nats)'].sum():.2f} nats of mean posterior KL "
-           "per light curve."]
+    out = [
+        f"Of {z} latent dimensions, {len(active)} are active on {n} held-out real light curves (variance of the "
+        f"means > {ACTIVE_THRESHOLD}, Burda et al. 2016): {names}; they hold "
+        f"{active['mean KL (nats)'].sum():.2f} of the {dims['mean KL (nats)'].sum():.2f} nats of mean posterior KL "
+        "per light curve."
+    ]
     collapsed = dims[~dims["active"]]
     if len(collapsed):
-        out.append(f"The {len(collapsed)} collapsed dimensions have variance of the means at most "
-                   f"{collapsed['variance of means'].max():.2g} and mean posterior sigma "
-                   f"{collapsed['mean sigma'].min():.2f}-{collapsed['mean sigma'].max():.2f} (the prior's 1).")
+        out.append(
+            f"The {len(collapsed)} collapsed dimensions have variance of the means at most "
+            f"{collapsed['variance of means'].max():.2g} and mean posterior sigma "
+            f"{collapsed['mean sigma'].min():.2f}-{collapsed['mean sigma'].max():.2f} (the prior's 1)."
+        )
     if not len(active):
-        out.append("No dimension is active: the latent means carry almost no information about the light curves, "
-                   "and there is nothing for physics to predict.")
+        out.append(
+            "No dimension is active: the latent means carry almost no information about the light curves, "
+            "and there is nothing for physics to predict."
+        )
     else:
         table = links.set_index("link")
         point = table["R2 (point, active dims)"]
         best = point.drop(index="flow").idxmax()
-        out.append(f"On the active dimensions, physics (class, Teff, M_G, period) predicts the held-out latent means "
-                   f"with R^2 {point['flow']:.2f} for the flow prior's conditional median (which also sees the "
-                   f"passband) and {point[best]:.2f} for the best regressor ({best}; linear "
-                   f"{point.get('linear', math.nan):.2f}); over all dimensions the flow median scores "
-                   f"{table.loc['flow', 'R2 (point)']:.2f}. One flow draw per star, as in "
-                   f"generation, scores R^2 {table.loc['flow', 'R2 (one draw, active dims)']:.2f} on the active "
-                   f"dimensions (draws from the true conditional distribution would score about 2 R^2 - 1 = "
-                   f"{2 * point.max() - 1:.2f} with the best point R^2)" + (
-                       f" and {table.loc['flow', 'R2 (one draw)']:.2f} over all (the flow draws the collapsed "
-                       "dimensions with their posterior width around means near 0)." if len(collapsed) else "."))
+        out.append(
+            f"On the active dimensions, physics (class, Teff, M_G, period) predicts the held-out latent means "
+            f"with R^2 {point['flow']:.2f} for the flow prior's conditional median (which also sees the "
+            f"passband) and {point[best]:.2f} for the best regressor ({best}; linear "
+            f"{point.get('linear', math.nan):.2f}); over all dimensions the flow median scores "
+            f"{table.loc['flow', 'R2 (point)']:.2f}. One flow draw per star, as in "
+            f"generation, scores R^2 {table.loc['flow', 'R2 (one draw, active dims)']:.2f} on the active "
+            f"dimensions (draws from the true conditional distribution would score about 2 R^2 - 1 = "
+            f"{2 * point.max() - 1:.2f} with the best point R^2)"
+            + (
+                f" and {table.loc['flow', 'R2 (one draw)']:.2f} over all (the flow draws the collapsed "
+                "dimensions with their posterior width around means near 0)."
+                if len(collapsed)
+                else "."
+            )
+        )
         per = ", ".join(f"mu_{r['dimension']} {r['R2 flow (point)']:.2f}" for _, r in active.iterrows())
         out.append(f"Per active dimension (flow median): {per}.")
     recorded = ll.get("validation draws at training")
-    text = (f"The flow's mean log-likelihood of held-out codes with their log amplitudes is {ll['test draws']:.2f} "
-            f"nats per light curve for one posterior draw each")
+    text = (
+        f"The flow's mean log-likelihood of held-out codes with their log amplitudes is {ll['test draws']:.2f} "
+        f"nats per light curve for one posterior draw each"
+    )
     if recorded is not None:
         text += f" (validation at training: {recorded:.2f})"
     out.append(text + f" and {ll['test means']:.2f} for the latent means.")
@@ -399,9 +480,15 @@ def evaluate_latent(ctx: EvalContext) -> Section:
         raise ValueError(f"{ctx.dataset_dir}: the test split has fewer than 2 real light curves to encode")
     var, active = test.mu.var(axis=0), active_dimensions(test.mu)
     links, per_dim, details = _links(ctx, test, filt, active)
-    dims = pd.DataFrame({"dimension": np.arange(1, test.mu.shape[1] + 1), "variance of means": var,
-                         "mean sigma": test.sigma.mean(axis=0), "mean KL (nats)": posterior_kl(test.mu, test.sigma),
-                         "active": active})
+    dims = pd.DataFrame(
+        {
+            "dimension": np.arange(1, test.mu.shape[1] + 1),
+            "variance of means": var,
+            "mean sigma": test.sigma.mean(axis=0),
+            "mean KL (nats)": posterior_kl(test.mu, test.sigma),
+            "active": active,
+        }
+    )
     for name, r2 in per_dim.items():  # a collapsed dimension has no variance for physics to explain
         dims[f"R2 {name} (point)"] = np.where(active, r2, np.nan)
     recorded = _recorded_flow_metrics(ctx).get("val_log_likelihood")
@@ -410,34 +497,69 @@ def evaluate_latent(ctx: EvalContext) -> Section:
 
     log_teff = test.meta["log10_teff"].to_numpy(dtype=np.float64)
     figures = [
-        ("Latent means of held-out real light curves, coloured by log10 Teff (grey: no Teff), as the paper's Fig. 6 "
-         f"({ctx.label})", ctx.save_figure(pair_plot(test.mu, log_teff, categorical=False,
-                                                     colour_label="log10 Teff (K)"), "latent_pairs_teff")),
-        (f"The same, coloured by class ({ctx.label})",
-         ctx.save_figure(pair_plot(test.mu, test.meta["vclass"].to_numpy(), categorical=True, colour_label="class"),
-                         "latent_pairs_class")),
+        (
+            "Latent means of held-out real light curves, coloured by log10 Teff (grey: no Teff), as the paper's Fig. 6 "
+            f"({ctx.label})",
+            ctx.save_figure(
+                pair_plot(test.mu, log_teff, categorical=False, colour_label="log10 Teff (K)"), "latent_pairs_teff"
+            ),
+        ),
+        (
+            f"The same, coloured by class ({ctx.label})",
+            ctx.save_figure(
+                pair_plot(test.mu, test.meta["vclass"].to_numpy(), categorical=True, colour_label="class"),
+                "latent_pairs_class",
+            ),
+        ),
     ]
     flow_row = links.set_index("link").loc["flow"]
     summary: dict[str, Any] = {
-        "headline": {"active latent dimensions": f"{int(active.sum())}/{len(active)}",
-                     "R2 physics->latent, active dims (flow median)": float(flow_row["R2 (point, active dims)"]),
-                     "flow log-likelihood, held-out draws (nats)": ll["test draws"]},
-        "light_curves": len(test.mu), "latent_dim": len(active), "active_dimensions": int(active.sum()),
-        "active_threshold": ACTIVE_THRESHOLD, "dimensions": dims.to_dict(orient="records"),
-        "links": links.to_dict(orient="records"), "link_fit": details, "flow_log_likelihood": ll,
+        "headline": {
+            "active latent dimensions": f"{int(active.sum())}/{len(active)}",
+            "R2 physics->latent, active dims (flow median)": float(flow_row["R2 (point, active dims)"]),
+            "flow log-likelihood, held-out draws (nats)": ll["test draws"],
+        },
+        "light_curves": len(test.mu),
+        "latent_dim": len(active),
+        "active_dimensions": int(active.sum()),
+        "active_threshold": ACTIVE_THRESHOLD,
+        "dimensions": dims.to_dict(orient="records"),
+        "links": links.to_dict(orient="records"),
+        "link_fit": details,
+        "flow_log_likelihood": ll,
     }
-    ll_table = pd.DataFrame({"quantity": ["held-out: one posterior draw per light curve", "held-out: latent means",
-                                          "validation at training: one draw per light curve"],
-                             "mean log-likelihood (nats)": [ll["test draws"], ll["test means"],
-                                                            math.nan if recorded is None else recorded]})
+    ll_table = pd.DataFrame(
+        {
+            "quantity": [
+                "held-out: one posterior draw per light curve",
+                "held-out: latent means",
+                "validation at training: one draw per light curve",
+            ],
+            "mean log-likelihood (nats)": [
+                ll["test draws"],
+                ll["test means"],
+                math.nan if recorded is None else recorded,
+            ],
+        }
+    )
     return Section(
-        name="latent", title="The latent space", summary=summary,
-        tables=[(f"Per latent dimension: variance of the means, mean posterior sigma and KL to N(0, 1), active "
-                 f"(variance > {ACTIVE_THRESHOLD}), R2 of its held-out means from physics (active dimensions)", dims),
-                (f"Physics -> latent on held-out light curves with all physical parameters (R2 variance-weighted; "
-                 f"point: regressor averaged over its dummy coordinate, flow median of {FLOW_DRAWS} draws; regressors "
-                 f"refitted on {details['fit_objects']} training light curves)", links),
-                ("Flow prior: mean log p(z, log10 amplitude | class, physics, band)", ll_table)],
+        name="latent",
+        title="The latent space",
+        summary=summary,
+        tables=[
+            (
+                f"Per latent dimension: variance of the means, mean posterior sigma and KL to N(0, 1), active "
+                f"(variance > {ACTIVE_THRESHOLD}), R2 of its held-out means from physics (active dimensions)",
+                dims,
+            ),
+            (
+                f"Physics -> latent on held-out light curves with all physical parameters (R2 variance-weighted; "
+                f"point: regressor averaged over its dummy coordinate, flow median of {FLOW_DRAWS} draws; regressors "
+                f"refitted on {details['fit_objects']} training light curves)",
+                links,
+            ),
+            ("Flow prior: mean log p(z, log10 amplitude | class, physics, band)", ll_table),
+        ],
         figures=figures,
         text=_text(len(test.mu), dims, links, ll),
     )

@@ -21,9 +21,9 @@ import pyarrow as pa
 import torch
 
 from varsynth.data.io import read_split
+from varsynth.data.tensors import DataFilter, LightCurveTensors, load_split
 from varsynth.generation.decode import decode_epochs
 from varsynth.models.cvae import CVAE
-from varsynth.data.tensors import DataFilter, LightCurveTensors, load_split
 
 __all__ = ["fourier_fit", "reconstruction_table", "reconstructed_curves", "summarise_reconstruction"]
 
@@ -34,8 +34,9 @@ def _design(phase: np.ndarray, order: int) -> np.ndarray:
     return np.hstack([np.ones((phase.size, 1)), np.cos(angle), np.sin(angle)])
 
 
-def fourier_fit(phase: np.ndarray, mag: np.ndarray, err: np.ndarray, order: int = 4,
-                at: np.ndarray | None = None) -> np.ndarray:
+def fourier_fit(
+    phase: np.ndarray, mag: np.ndarray, err: np.ndarray, order: int = 4, at: np.ndarray | None = None
+) -> np.ndarray:
     """Weighted least-squares Fourier series of ``order`` harmonics fitted to (``phase``, ``mag``)
     with errors ``err``, evaluated at ``phase`` (or at the phases ``at``)."""
     w = 1.0 / np.maximum(err, 1e-6)
@@ -43,14 +44,21 @@ def fourier_fit(phase: np.ndarray, mag: np.ndarray, err: np.ndarray, order: int 
     return _design(phase if at is None else np.asarray(at, dtype=np.float64), order) @ coef
 
 
-def _real_rows(model: CVAE, dataset_dir: str | Path, split: str, data_filter: DataFilter | None,
-               sample_ids: Collection[str] | None) -> tuple[LightCurveTensors, pa.Table, np.ndarray]:
+def _real_rows(
+    model: CVAE, dataset_dir: str | Path, split: str, data_filter: DataFilter | None, sample_ids: Collection[str] | None
+) -> tuple[LightCurveTensors, pa.Table, np.ndarray]:
     """The real light curves of ``split`` passing the filter as tensors and table, and the rows to use
     (those of ``sample_ids`` when given, in split order)."""
     cfg = model.config
     base = replace(data_filter or DataFilter(), real_only=True)
-    tensors = load_split(dataset_dir, split, physics=cfg.physics, phys_mean=cfg.phys_mean or None,
-                         phys_std=cfg.phys_std or None, data_filter=base)
+    tensors = load_split(
+        dataset_dir,
+        split,
+        physics=cfg.physics,
+        phys_mean=cfg.phys_mean or None,
+        phys_std=cfg.phys_std or None,
+        data_filter=base,
+    )
     table = base.apply(read_split(dataset_dir, split))
     if sample_ids is None:
         return tensors, table, np.arange(len(tensors))
@@ -59,14 +67,21 @@ def _real_rows(model: CVAE, dataset_dir: str | Path, split: str, data_filter: Da
 
 
 @torch.inference_mode()
-def reconstruction_table(model: CVAE, dataset_dir: str | Path, split: str = "test", *,
-                         data_filter: DataFilter | None = None, batch_size: int = 256,
-                         fourier_order: int = 4, sample_ids: Collection[str] | None = None) -> pd.DataFrame:
+def reconstruction_table(
+    model: CVAE,
+    dataset_dir: str | Path,
+    split: str = "test",
+    *,
+    data_filter: DataFilter | None = None,
+    batch_size: int = 256,
+    fourier_order: int = 4,
+    sample_ids: Collection[str] | None = None,
+) -> pd.DataFrame:
     """One row per real (not augmented) light curve of ``split`` (only those of ``sample_ids`` when
     given): class, survey, band, number of points, and model / Fourier chi^2 per point and RMS
     residual (mmag)."""
     tensors, table, keep = _real_rows(model, dataset_dir, split, data_filter, sample_ids)
-    span = (table["mag_max"].to_numpy() - table["mag_min"].to_numpy())
+    span = table["mag_max"].to_numpy() - table["mag_min"].to_numpy()
     model.eval()
     rows = []
     for start in range(0, len(keep), batch_size):
@@ -80,24 +95,35 @@ def reconstruction_table(model: CVAE, dataset_dir: str | Path, split: str = "tes
             m, e = m * span[j], np.maximum(e * span[j], 1e-4)  # magnitudes relative to the minimum
             model_res = m - mag_hat[i].numpy()[valid] * span[j]
             fourier_res = m - fourier_fit(ph, m, e, fourier_order)
-            rows.append({
-                "sample_id": tensors.sample_id[j], "n_points": int(valid.sum()),
-                "model_chi2": float(np.mean((model_res / e) ** 2)),
-                "model_rms_mmag": 1000 * float(np.sqrt(np.mean(model_res**2))),
-                "fourier_chi2": float(np.mean((fourier_res / e) ** 2)),
-                "fourier_rms_mmag": 1000 * float(np.sqrt(np.mean(fourier_res**2))),
-            })
-    out = pd.DataFrame(rows, columns=["sample_id", "n_points", "model_chi2", "model_rms_mmag", "fourier_chi2",
-                                      "fourier_rms_mmag"])
+            rows.append(
+                {
+                    "sample_id": tensors.sample_id[j],
+                    "n_points": int(valid.sum()),
+                    "model_chi2": float(np.mean((model_res / e) ** 2)),
+                    "model_rms_mmag": 1000 * float(np.sqrt(np.mean(model_res**2))),
+                    "fourier_chi2": float(np.mean((fourier_res / e) ** 2)),
+                    "fourier_rms_mmag": 1000 * float(np.sqrt(np.mean(fourier_res**2))),
+                }
+            )
+    out = pd.DataFrame(
+        rows, columns=["sample_id", "n_points", "model_chi2", "model_rms_mmag", "fourier_chi2", "fourier_rms_mmag"]
+    )
     for column in ("vclass", "survey", "band"):
         out[column] = table.take(pa.array(keep, pa.int64()))[column].to_pylist()
     return out
 
 
 @torch.inference_mode()
-def reconstructed_curves(model: CVAE, dataset_dir: str | Path, sample_ids: Collection[str], split: str = "test", *,
-                         data_filter: DataFilter | None = None, n_phase: int = 200,
-                         fourier_order: int = 4) -> pd.DataFrame:
+def reconstructed_curves(
+    model: CVAE,
+    dataset_dir: str | Path,
+    sample_ids: Collection[str],
+    split: str = "test",
+    *,
+    data_filter: DataFilter | None = None,
+    n_phase: int = 200,
+    fourier_order: int = 4,
+) -> pd.DataFrame:
     """Reconstructions of the real light curves ``sample_ids`` of ``split``, to draw them.
 
     Each light curve is encoded to its latent mean and decoded on ``n_phase`` phases evenly spaced

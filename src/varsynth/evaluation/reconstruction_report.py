@@ -25,13 +25,19 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from varsynth.data.tensors import DataFilter
 from varsynth.evaluation.context import FIGURE_DPI, EvalContext, Section
 from varsynth.evaluation.reconstruction import reconstructed_curves, reconstruction_table, summarise_reconstruction
 from varsynth.taxonomy import CLASSES
-from varsynth.data.tensors import DataFilter
 
-__all__ = ["REFERENCE", "LIKE_FOR_LIKE", "reconstruction_summary", "panel_choice", "reconstruction_grid",
-           "evaluate_reconstruction"]
+__all__ = [
+    "REFERENCE",
+    "LIKE_FOR_LIKE",
+    "reconstruction_summary",
+    "panel_choice",
+    "reconstruction_grid",
+    "evaluate_reconstruction",
+]
 
 #: Quoted, not measured here: the authors' released PELS-VAE model run on OGLE-III LMC Cepheids
 #: (I band) that were in its own training set, and an order-4 Fourier fit to the same light curves
@@ -98,22 +104,34 @@ def reconstruction_grid(panels: pd.DataFrame, ncols: int = 4) -> Figure:
     FigureCanvasAgg(fig)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax, (_, p) in zip(axes, panels.iterrows()):
-        ax.errorbar(p["phase"], p["mag"], yerr=p["mag_err"], fmt="o", ms=2, color="0.55", elinewidth=0.5,
-                    capsize=0, label="real (held out)", zorder=1)
+        ax.errorbar(
+            p["phase"],
+            p["mag"],
+            yerr=p["mag_err"],
+            fmt="o",
+            ms=2,
+            color="0.55",
+            elinewidth=0.5,
+            capsize=0,
+            label="real (held out)",
+            zorder=1,
+        )
         ax.plot(p["grid"], p["fourier_mag"], "--", color="tab:orange", lw=1.1, label="Fourier fit, order 4", zorder=2)
         ax.plot(p["grid"], p["model_mag"], "-", color="tab:blue", lw=1.4, label="model reconstruction", zorder=3)
-        ax.set_title(f"{p['vclass']}  {_label(p['sample_id'])}\n"
-                     f"$\\chi^2$/pt model {p['model_chi2']:.2f}, Fourier {p['fourier_chi2']:.2f}", fontsize=7)
+        ax.set_title(
+            f"{p['vclass']}  {_label(p['sample_id'])}\n"
+            f"$\\chi^2$/pt model {p['model_chi2']:.2f}, Fourier {p['fourier_chi2']:.2f}",
+            fontsize=7,
+        )
         ax.set_xlim(0, 1)
         ax.invert_yaxis()
         ax.tick_params(labelsize=7)
         ax.set_xlabel("phase", fontsize=7)
         ax.set_ylabel("magnitude (mag)", fontsize=7)
-    for ax in axes[len(panels):]:
+    for ax in axes[len(panels) :]:
         ax.set_axis_off()
     axes[0].legend(fontsize=6, loc="best")
     return fig
-
 
 
 def _training_filter(ctx: EvalContext) -> DataFilter:
@@ -137,30 +155,40 @@ def _text(rows: pd.DataFrame, per_class: pd.DataFrame, per_band: pd.DataFrame, l
     better = float((rows["model_chi2"] < rows["fourier_chi2"]).mean())
     classes = per_class.drop(index="all")
     ratio = (classes["model_rms_mmag"] / classes["fourier_rms_mmag"]).sort_values()
-    out = [f"On {len(rows)} held-out real light curves the model's median chi^2 per point is "
-           f"{m['model_chi2']:.2f} (RMS {m['model_rms_mmag']:.1f} mmag), against {m['fourier_chi2']:.2f} "
-           f"({m['fourier_rms_mmag']:.1f} mmag) for an order-4 Fourier series fitted to the same points; the model "
-           f"fits better (lower chi^2) for {_percent(better)} of them."]
+    out = [
+        f"On {len(rows)} held-out real light curves the model's median chi^2 per point is "
+        f"{m['model_chi2']:.2f} (RMS {m['model_rms_mmag']:.1f} mmag), against {m['fourier_chi2']:.2f} "
+        f"({m['fourier_rms_mmag']:.1f} mmag) for an order-4 Fourier series fitted to the same points; the model "
+        f"fits better (lower chi^2) for {_percent(better)} of them."
+    ]
     if len(ratio):
-        out.append(f"Closest to the Fourier fit: {ratio.index[0]} (model RMS {ratio.iloc[0]:.2f}x the Fourier RMS, "
-                   f"n = {int(classes.loc[ratio.index[0], 'n'])}); farthest: {ratio.index[-1]} "
-                   f"({ratio.iloc[-1]:.2f}x, n = {int(classes.loc[ratio.index[-1], 'n'])}).")
+        out.append(
+            f"Closest to the Fourier fit: {ratio.index[0]} (model RMS {ratio.iloc[0]:.2f}x the Fourier RMS, "
+            f"n = {int(classes.loc[ratio.index[0], 'n'])}); farthest: {ratio.index[-1]} "
+            f"({ratio.iloc[-1]:.2f}x, n = {int(classes.loc[ratio.index[-1], 'n'])})."
+        )
     bands = per_band.drop(index="all")
     if len(bands) > 1:
         worst = bands["model_chi2"].idxmax()
-        out.append(f"By survey and band the model's median chi^2 ranges from {bands['model_chi2'].min():.2f} "
-                   f"({bands['model_chi2'].idxmin()}) to {bands['model_chi2'].max():.2f} ({worst}, where the Fourier "
-                   f"fit reaches {bands.loc[worst, 'fourier_chi2']:.2f}).")
+        out.append(
+            f"By survey and band the model's median chi^2 ranges from {bands['model_chi2'].min():.2f} "
+            f"({bands['model_chi2'].idxmin()}) to {bands['model_chi2'].max():.2f} ({worst}, where the Fourier "
+            f"fit reaches {bands.loc[worst, 'fourier_chi2']:.2f})."
+        )
     ref, survey, band, vclass = REFERENCE, *LIKE_FOR_LIKE
-    quoted = (f"For scale (quoted, not measured here): the authors' released model on {ref['population']} reaches "
-              f"a median RMS of {ref['authors_model']['rms_mmag']} mmag (chi^2 {ref['authors_model']['chi2']} per "
-              f"point), an order-4 Fourier fit {ref['fourier4']['rms_mmag']} mmag (chi^2 {ref['fourier4']['chi2']}).")
+    quoted = (
+        f"For scale (quoted, not measured here): the authors' released model on {ref['population']} reaches "
+        f"a median RMS of {ref['authors_model']['rms_mmag']} mmag (chi^2 {ref['authors_model']['chi2']} per "
+        f"point), an order-4 Fourier fit {ref['fourier4']['rms_mmag']} mmag (chi^2 {ref['fourier4']['chi2']})."
+    )
     if len(like):
         lm = _medians(like)
-        quoted += (f" On the comparable held-out stars ({survey} {band}-band {vclass}, n = {len(like)}, never seen in "
-                   f"training) this model reaches {lm['model_rms_mmag']:.1f} mmag (chi^2 {lm['model_chi2']:.2f}) "
-                   f"and the Fourier fit {lm['fourier_rms_mmag']:.1f} mmag (chi^2 {lm['fourier_chi2']:.2f}); the goal "
-                   "is to match the Fourier fit on stars the model never saw.")
+        quoted += (
+            f" On the comparable held-out stars ({survey} {band}-band {vclass}, n = {len(like)}, never seen in "
+            f"training) this model reaches {lm['model_rms_mmag']:.1f} mmag (chi^2 {lm['model_chi2']:.2f}) "
+            f"and the Fourier fit {lm['fourier_rms_mmag']:.1f} mmag (chi^2 {lm['fourier_chi2']:.2f}); the goal "
+            "is to match the Fourier fit on stars the model never saw."
+        )
     out.append(quoted)
     return " ".join(out)
 
@@ -175,8 +203,10 @@ def evaluate_reconstruction(ctx: EvalContext) -> Section:
     filt = _training_filter(ctx)
     rows = reconstruction_table(ctx.model.cvae, ctx.dataset_dir, "test", data_filter=filt, sample_ids=ids)
     if not len(rows):
-        raise ValueError(f"{ctx.dataset_dir}: the test split has no real light curves within the model's "
-                         "training filter to reconstruct")
+        raise ValueError(
+            f"{ctx.dataset_dir}: the test split has no real light curves within the model's "
+            "training filter to reconstruct"
+        )
     per_class = reconstruction_summary(rows)
     rows = rows.assign(survey_band=rows["survey"] + " " + rows["band"])
     per_band = reconstruction_summary(rows, "survey_band")
@@ -187,38 +217,77 @@ def evaluate_reconstruction(ctx: EvalContext) -> Section:
     chosen = panel_choice(rows, per_class=max(1, min(3, 16 // n_classes)))
     curves = reconstructed_curves(ctx.model.cvae, ctx.dataset_dir, chosen, "test", data_filter=filt)
     real = ctx.test_real.set_index("sample_id").loc[chosen, ["phase", "mag", "mag_err"]].reset_index()
-    panels = (pd.DataFrame({"sample_id": chosen}).merge(rows, on="sample_id").merge(curves, on="sample_id")
-              .merge(real, on="sample_id"))
+    panels = (
+        pd.DataFrame({"sample_id": chosen})
+        .merge(rows, on="sample_id")
+        .merge(curves, on="sample_id")
+        .merge(real, on="sample_id")
+    )
     figure = ctx.save_figure(reconstruction_grid(panels), "reconstruction_grid")
-    where = ("decoded on a dense phase grid" if ctx.model.cvae.config.decoder == "periodic" else
-             "the sequence decoder at the light curve's own phases")
+    where = (
+        "decoded on a dense phase grid"
+        if ctx.model.cvae.config.decoder == "periodic"
+        else "the sequence decoder at the light curve's own phases"
+    )
 
     m = _medians(rows)
     better = float((rows["model_chi2"] < rows["fourier_chi2"]).mean())
-    columns = {"model_chi2": "model chi2/pt", "model_rms_mmag": "model RMS (mmag)", "fourier_chi2": "Fourier-4 chi2/pt",
-               "fourier_rms_mmag": "Fourier-4 RMS (mmag)", "model_better": "model better (fraction)", "n": "n"}
+    columns = {
+        "model_chi2": "model chi2/pt",
+        "model_rms_mmag": "model RMS (mmag)",
+        "fourier_chi2": "Fourier-4 chi2/pt",
+        "fourier_rms_mmag": "Fourier-4 RMS (mmag)",
+        "model_better": "model better (fraction)",
+        "n": "n",
+    }
     summary: dict[str, Any] = {
-        "headline": {"model chi2/pt (median)": m["model_chi2"], "model RMS mmag (median)": m["model_rms_mmag"],
-                     "Fourier-4 RMS mmag (median)": m["fourier_rms_mmag"], "model better than Fourier-4": better},
-        "headline_reference": {"model chi2/pt (median)": m["fourier_chi2"],
-                               "model RMS mmag (median)": m["fourier_rms_mmag"]},
-        "light_curves": len(rows), "medians": m, "model_better_fraction": better,
+        "headline": {
+            "model chi2/pt (median)": m["model_chi2"],
+            "model RMS mmag (median)": m["model_rms_mmag"],
+            "Fourier-4 RMS mmag (median)": m["fourier_rms_mmag"],
+            "model better than Fourier-4": better,
+        },
+        "headline_reference": {
+            "model chi2/pt (median)": m["fourier_chi2"],
+            "model RMS mmag (median)": m["fourier_rms_mmag"],
+        },
+        "light_curves": len(rows),
+        "medians": m,
+        "model_better_fraction": better,
         "per_class": per_class.reset_index(names="vclass").to_dict(orient="records"),
         "per_survey_band": per_band.reset_index(names="survey_band").to_dict(orient="records"),
-        "like_for_like": {"survey": survey, "band": band, "vclass": vclass, "n": len(like),
-                          **(_medians(like) if len(like) else {})},
-        "reference": {**REFERENCE, "note": "quoted, not measured by this section: the authors' model on its own "
-                                           "training stars"},
+        "like_for_like": {
+            "survey": survey,
+            "band": band,
+            "vclass": vclass,
+            "n": len(like),
+            **(_medians(like) if len(like) else {}),
+        },
+        "reference": {
+            **REFERENCE,
+            "note": "quoted, not measured by this section: the authors' model on its own training stars",
+        },
         "panels": chosen,
     }
     return Section(
-        name="reconstruction", title="Reconstruction of held-out light curves", summary=summary,
-        tables=[("Medians per class (held-out real light curves; chi2 per point, RMS in mmag; model better: "
-                 "fraction with lower chi2 than the Fourier fit)",
-                 per_class.rename(columns=columns).rename_axis("class")),
-                ("Medians per survey and band", per_band.rename(columns=columns).rename_axis("survey band"))],
-        figures=[(f"Held-out real light curves (grey) with the model's reconstruction from the latent mean (blue; "
-                  f"{where}) and an order-4 Fourier fit (dashed); per class, the light curves at evenly spaced "
-                  f"quantiles of the model's chi2 ({ctx.label})", figure)],
+        name="reconstruction",
+        title="Reconstruction of held-out light curves",
+        summary=summary,
+        tables=[
+            (
+                "Medians per class (held-out real light curves; chi2 per point, RMS in mmag; model better: "
+                "fraction with lower chi2 than the Fourier fit)",
+                per_class.rename(columns=columns).rename_axis("class"),
+            ),
+            ("Medians per survey and band", per_band.rename(columns=columns).rename_axis("survey band")),
+        ],
+        figures=[
+            (
+                f"Held-out real light curves (grey) with the model's reconstruction from the latent mean (blue; "
+                f"{where}) and an order-4 Fourier fit (dashed); per class, the light curves at evenly spaced "
+                f"quantiles of the model's chi2 ({ctx.label})",
+                figure,
+            )
+        ],
         text=_text(rows, per_class, per_band, like),
     )

@@ -37,9 +37,19 @@ from varsynth.evaluation.context import FIGURE_DPI, EvalContext, Section
 from varsynth.generation import StarRequest, iter_generate
 
 __all__ = [
-    "BINARY_CLASSES", "MAX_PERIOD", "MIN_PERIOD", "RECOVERY_CLASSES", "SKIPPED_CADENCES", "TOLERANCE",
-    "evaluate_recovery", "fit_template", "fourier_template", "is_recovered", "recovered_period",
-    "resample_template", "search_window",
+    "BINARY_CLASSES",
+    "MAX_PERIOD",
+    "MIN_PERIOD",
+    "RECOVERY_CLASSES",
+    "SKIPPED_CADENCES",
+    "TOLERANCE",
+    "evaluate_recovery",
+    "fit_template",
+    "fourier_template",
+    "is_recovered",
+    "recovered_period",
+    "resample_template",
+    "search_window",
 ]
 
 #: Classes whose period recovery is measured.
@@ -47,8 +57,7 @@ RECOVERY_CLASSES: tuple[str, ...] = ("CEP", "RRLYR", "ECL", "DSCT", "LPV")
 #: Classes whose period is orbital, so that half of it counts in the binary-aware numbers.
 BINARY_CLASSES: tuple[str, ...] = ("ECL", "ELL")
 #: Cadences left out, with the reason.
-SKIPPED_CADENCES: dict[str, str] = {
-    "file": "needs a user's table of epochs", "opsim": "needs a user's OpSim database"}
+SKIPPED_CADENCES: dict[str, str] = {"file": "needs a user's table of epochs", "opsim": "needs a user's OpSim database"}
 #: Relative tolerance on the period.
 TOLERANCE = 0.01
 #: Shortest (days) and longest (days) period any search considers.
@@ -59,7 +68,6 @@ N_FULL, N_QUICK = 60, 8
 MIN_EPOCHS = 5
 #: Highest Fourier order of the real stars' templates.
 TEMPLATE_ORDER = 8
-
 
 
 def search_window(period_range: tuple[float, float], baseline: float) -> tuple[float, float]:
@@ -80,9 +88,17 @@ def search_window(period_range: tuple[float, float], baseline: float) -> tuple[f
     return low, high
 
 
-def recovered_period(time: np.ndarray, mag: np.ndarray, err: np.ndarray, band: np.ndarray | None = None, *,
-                     min_period: float, max_period: float, samples_per_peak: float = 1.0,
-                     n_refine: int = 20) -> float:
+def recovered_period(
+    time: np.ndarray,
+    mag: np.ndarray,
+    err: np.ndarray,
+    band: np.ndarray | None = None,
+    *,
+    min_period: float,
+    max_period: float,
+    samples_per_peak: float = 1.0,
+    n_refine: int = 20,
+) -> float:
     """The period (days) of the highest Lomb-Scargle peak between ``min_period`` and ``max_period``.
 
     Several bands are searched together: each band's error-weighted mean magnitude is subtracted
@@ -145,9 +161,12 @@ def recovered_period(time: np.ndarray, mag: np.ndarray, err: np.ndarray, band: n
     df = (f_hi - f_lo) / (n_freq - 1)
     periodogram = LombScargle(t, y, dy)
     with np.errstate(divide="ignore", invalid="ignore"):
-        coarse = periodogram.power(f_lo + df * np.arange(n_freq), method="fast", assume_regular_frequency=True,
-                                   method_kwds={"algorithm": "fasper",
-                                                "trig_sum_kwds": {"oversampling": oversampling, "Mfft": 12}})
+        coarse = periodogram.power(
+            f_lo + df * np.arange(n_freq),
+            method="fast",
+            assume_regular_frequency=True,
+            method_kwds={"algorithm": "fasper", "trig_sum_kwds": {"oversampling": oversampling, "Mfft": 12}},
+        )
     coarse = np.where(np.isfinite(coarse), coarse, -np.inf)
     padded = np.concatenate([[-np.inf], coarse, [-np.inf]])
     peaks = np.flatnonzero((coarse >= padded[:-2]) & (coarse >= padded[2:]) & np.isfinite(coarse))
@@ -161,8 +180,9 @@ def recovered_period(time: np.ndarray, mag: np.ndarray, err: np.ndarray, band: n
     return float(1.0 / fine[np.argmax(power)]) if np.isfinite(power).any() else math.nan
 
 
-def is_recovered(found: float | np.ndarray, true: float | np.ndarray, tol: float = TOLERANCE,
-                 binary: bool | np.ndarray = False) -> bool | np.ndarray:
+def is_recovered(
+    found: float | np.ndarray, true: float | np.ndarray, tol: float = TOLERANCE, binary: bool | np.ndarray = False
+) -> bool | np.ndarray:
     """Whether a found period is within a relative ``tol`` of the true one; with ``binary`` (an
     orbital period) half the true period counts too. NaN periods are not recovered. Arrays
     broadcast and give an array."""
@@ -217,12 +237,22 @@ def fit_template(phase: np.ndarray, mag: np.ndarray, err: np.ndarray, max_order:
         coef, *_ = np.linalg.lstsq(_design(phase, k) * w[:, None], mag * w, rcond=None)
         if np.ptp(fourier_template(coef, grid)) <= 1.5 * np.ptp(mag):
             return coef
-    raise ValueError(f"every Fourier series up to order {order} overshoots the data by more than 1.5 times its "
-                     "peak-to-peak (phase gaps too large for a template)")
+    raise ValueError(
+        f"every Fourier series up to order {order} overshoots the data by more than 1.5 times its "
+        "peak-to-peak (phase gaps too large for a template)"
+    )
 
 
-def resample_template(coef: np.ndarray, period: float, time: np.ndarray, band: np.ndarray, mag: np.ndarray,
-                      err: np.ndarray, epoch: float, rng: np.random.Generator) -> np.ndarray:
+def resample_template(
+    coef: np.ndarray,
+    period: float,
+    time: np.ndarray,
+    band: np.ndarray,
+    mag: np.ndarray,
+    err: np.ndarray,
+    epoch: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Magnitudes of a light curve with the epochs ``time`` (MJD), bands and errors (mag) of a
     generated one, whose shape is the template ``coef`` folded on ``period`` (days) from ``epoch``
     (MJD): each band's mean of ``mag`` plus the template less its mean (``coef[0]``), plus
@@ -249,8 +279,10 @@ class _Curves:
 
     @classmethod
     def from_arrow(cls, table: pa.Table) -> _Curves:
-        cols = {c: table[c].to_numpy(zero_copy_only=False) for c in ("id", "time", "band", "mag", "mag_err",
-                                                                     "period", "epoch")}
+        cols = {
+            c: table[c].to_numpy(zero_copy_only=False)
+            for c in ("id", "time", "band", "mag", "mag_err", "period", "epoch")
+        }
         ids = cols["id"]
         change = np.flatnonzero(ids[1:] != ids[:-1]) + 1 if ids.size else np.zeros(0, int)
         starts = np.concatenate([[0], change]) if ids.size else change
@@ -268,8 +300,9 @@ class _Curves:
 def _generate(ctx: EvalContext, vclass: str, cadence: Cadence, n: int, seed: int) -> _Curves:
     """``n`` light curves of ``vclass`` (physics drawn) on ``cadence``; a star's id is its index
     (stars that got no epochs are missing)."""
-    chunks = list(iter_generate(StarRequest(vclass), n=n, cadence=cadence, model=ctx.model, seed=seed,
-                                chunk_size=n, id_prefix=""))
+    chunks = list(
+        iter_generate(StarRequest(vclass), n=n, cadence=cadence, model=ctx.model, seed=seed, chunk_size=n, id_prefix="")
+    )
     return _Curves.from_arrow(pa.concat_tables(chunks))
 
 
@@ -282,8 +315,9 @@ def _search(curve: dict[str, np.ndarray], window: tuple[float, float]) -> tuple[
         low, high = search_window(window, float(np.ptp(curve["time"])))
     except ValueError:
         return math.nan, n
-    found = recovered_period(curve["time"], curve["mag"], curve["mag_err"], curve["band"],
-                             min_period=low, max_period=high)
+    found = recovered_period(
+        curve["time"], curve["mag"], curve["mag_err"], curve["band"], min_period=low, max_period=high
+    )
     return found, n
 
 
@@ -313,14 +347,18 @@ def _real_stars(real: pd.DataFrame, classes: Sequence[str], n: int, seed: int) -
 def _fractions(rows: pd.DataFrame) -> dict[str, float]:
     """n, strict and binary-aware fractions recovered, median epochs and error (mag) of a group of light curves."""
     n = len(rows)
-    return {"n": n, "strict": float(rows["strict"].mean()) if n else math.nan,
-            "binary_aware": float(rows["binary_aware"].mean()) if n else math.nan,
-            "median_epochs": float(rows["n_epochs"].median()) if n else math.nan,
-            "median_err": float(rows["err"].median()) if n else math.nan}
+    return {
+        "n": n,
+        "strict": float(rows["strict"].mean()) if n else math.nan,
+        "binary_aware": float(rows["binary_aware"].mean()) if n else math.nan,
+        "median_epochs": float(rows["n_epochs"].median()) if n else math.nan,
+        "median_err": float(rows["err"].median()) if n else math.nan,
+    }
 
 
-def _summaries(per_curve: pd.DataFrame, cadences: Sequence[str], classes: Sequence[str]) -> tuple[pd.DataFrame,
-                                                                                                  pd.DataFrame]:
+def _summaries(
+    per_curve: pd.DataFrame, cadences: Sequence[str], classes: Sequence[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per cadence x class, and per cadence over the classes that have real light curves."""
     by_class, by_cadence = [], []
     real_classes = sorted(set(per_curve.loc[per_curve["arm"] == "real", "vclass"]))
@@ -357,16 +395,32 @@ def _figure(ctx: EvalContext, by_class: pd.DataFrame, cadences: Sequence[str], c
             frac = rows[f"{arm} binary_aware"].to_numpy(float)
             with np.errstate(invalid="ignore", divide="ignore"):
                 sigma = np.sqrt(frac * (1 - frac) / n)
-            ax.bar(x + offset, np.nan_to_num(frac), width, yerr=np.nan_to_num(sigma), color=colour, label=arm,
-                   capsize=2, error_kw={"lw": 0.8})
-            ax.scatter(x + offset, rows[f"{arm} strict"].to_numpy(float), marker="_", s=120, color="k", zorder=3,
-                       label="strict (the period itself)" if arm == "generated" else None)
+            ax.bar(
+                x + offset,
+                np.nan_to_num(frac),
+                width,
+                yerr=np.nan_to_num(sigma),
+                color=colour,
+                label=arm,
+                capsize=2,
+                error_kw={"lw": 0.8},
+            )
+            ax.scatter(
+                x + offset,
+                rows[f"{arm} strict"].to_numpy(float),
+                marker="_",
+                s=120,
+                color="k",
+                zorder=3,
+                label="strict (the period itself)" if arm == "generated" else None,
+            )
         ax.set_xticks(x, list(classes), fontsize=8)
-        ax.set_title(f"{cadence} (median {rows['generated median_epochs'].median():.0f} epochs per light curve)",
-                     fontsize=9)
+        ax.set_title(
+            f"{cadence} (median {rows['generated median_epochs'].median():.0f} epochs per light curve)", fontsize=9
+        )
         ax.set_ylim(0, 1.05)
         ax.tick_params(labelsize=8)
-    for ax in axes[len(cadences):]:
+    for ax in axes[len(cadences) :]:
         ax.set_visible(False)
     for ax in axes[::ncols]:
         ax.set_ylabel(f"fraction recovered (|P_LS / P - 1| <= {TOLERANCE:.0%})", fontsize=8)
@@ -385,74 +439,114 @@ def _alike(row: dict[str, Any]) -> str:
     return f", {compare_fractions(values[0], int(counts[0]), values[1], int(counts[1]))}"
 
 
-def _text(by_class: pd.DataFrame, by_cadence: pd.DataFrame, windows: dict[str, tuple[float, float]],
-          info: dict[str, dict[str, Any]], seconds: dict[str, float], n: int, n_real: dict[str, int],
-          no_template: int) -> str:
+def _text(
+    by_class: pd.DataFrame,
+    by_cadence: pd.DataFrame,
+    windows: dict[str, tuple[float, float]],
+    info: dict[str, dict[str, Any]],
+    seconds: dict[str, float],
+    n: int,
+    n_real: dict[str, int],
+    no_template: int,
+) -> str:
     """Findings written from the measured numbers."""
     lines = []
     for r in by_cadence.to_dict("records"):
         cadence = info[r["cadence"]]
         errors = "its error model" if cadence["error_model"] else "no error model, so the model's own errors"
-        lines.append(f"{r['cadence']} ({', '.join(cadence['bands'])}; median {r['generated median_epochs']:.0f} "
-                     f"epochs, {errors}, median {r['generated median_err']:.3f} mag): "
-                     f"{r['generated binary_aware']:.0%} of generated vs {r['real binary_aware']:.0%} of "
-                     "real-resampled light curves recovered" + _alike(r))
-    text = [f"Lomb-Scargle periods within {TOLERANCE:.0%} of the true period (binary-aware: half the orbital "
-            "period also counts for ECL), over the classes with real light curves: " + "; ".join(lines) + "."]
+        lines.append(
+            f"{r['cadence']} ({', '.join(cadence['bands'])}; median {r['generated median_epochs']:.0f} "
+            f"epochs, {errors}, median {r['generated median_err']:.3f} mag): "
+            f"{r['generated binary_aware']:.0%} of generated vs {r['real binary_aware']:.0%} of "
+            "real-resampled light curves recovered" + _alike(r)
+        )
+    text = [
+        f"Lomb-Scargle periods within {TOLERANCE:.0%} of the true period (binary-aware: half the orbital "
+        "period also counts for ECL), over the classes with real light curves: " + "; ".join(lines) + "."
+    ]
     regular = {k: v["regular_step"] for k, v in info.items() if v["regular_step"] is not None}
     if regular:
-        text.append("Evenly spaced epochs (" + ", ".join(f"{k}: every {v:.3g} d" for k, v in regular.items())
-                    + ") give every period shorter than twice the spacing exact aliases, which no period search "
-                    "can tell apart.")
+        text.append(
+            "Evenly spaced epochs ("
+            + ", ".join(f"{k}: every {v:.3g} d" for k, v in regular.items())
+            + ") give every period shorter than twice the spacing exact aliases, which no period search "
+            "can tell apart."
+        )
     valid = by_class[(by_class["generated n"] > 0) & (by_class["real n"] > 0)].copy()
     if len(valid):
         valid["gap"] = valid["generated binary_aware"] - valid["real binary_aware"]
         worst = valid.loc[valid["gap"].abs().idxmax()]
-        text.append(f"Largest difference: {worst['class']} on {worst['cadence']}, generated "
-                    f"{worst['generated binary_aware']:.0%} (n={worst['generated n']:.0f}) vs real "
-                    f"{worst['real binary_aware']:.0%} (n={worst['real n']:.0f}){_alike(worst.to_dict())}; "
-                    "the generated fraction is lower "
-                    f"in {int((valid['gap'] < 0).sum())} and higher in {int((valid['gap'] > 0).sum())} of "
-                    f"{len(valid)} cadence x class cells.")
+        text.append(
+            f"Largest difference: {worst['class']} on {worst['cadence']}, generated "
+            f"{worst['generated binary_aware']:.0%} (n={worst['generated n']:.0f}) vs real "
+            f"{worst['real binary_aware']:.0%} (n={worst['real n']:.0f}){_alike(worst.to_dict())}; "
+            "the generated fraction is lower "
+            f"in {int((valid['gap'] < 0).sum())} and higher in {int((valid['gap'] > 0).sum())} of "
+            f"{len(valid)} cadence x class cells."
+        )
     binaries = by_class[by_class["class"].isin(BINARY_CLASSES) & (by_class["generated n"] > 0)]
     if len(binaries):
         real = binaries[binaries["real n"] > 0]
-        text.append(f"Binaries ({'/'.join(sorted(set(binaries['class'])))}, mean over cadences): the orbital period "
-                    f"itself is found for {binaries['generated strict'].mean():.0%} of generated light curves, "
-                    f"the period or half of it for {binaries['generated binary_aware'].mean():.0%}"
-                    + (f" (real resampled: {real['real strict'].mean():.0%} and {real['real binary_aware'].mean():.0%})"
-                       if len(real) else "") + ".")
+        text.append(
+            f"Binaries ({'/'.join(sorted(set(binaries['class'])))}, mean over cadences): the orbital period "
+            f"itself is found for {binaries['generated strict'].mean():.0%} of generated light curves, "
+            f"the period or half of it for {binaries['generated binary_aware'].mean():.0%}"
+            + (
+                f" (real resampled: {real['real strict'].mean():.0%} and {real['real binary_aware'].mean():.0%})"
+                if len(real)
+                else ""
+            )
+            + "."
+        )
     missing = [c for c, k in n_real.items() if k == 0]
     untrained = [c for c in RECOVERY_CLASSES if c not in n_real]
-    text.append(f"Set-up: {n} generated light curves per class and cadence (physics drawn from the model's "
-                "training catalog); real held-out stars (one light curve each, up to the same number per class: "
-                + ", ".join(f"{c} {k}" for c, k in n_real.items()) + ")"
-                + (f"; no real {', '.join(missing)} light curves, so those cells are empty" if missing else "")
-                + (f"; {', '.join(untrained)} left out (not in the model's training data)" if untrained else "")
-                + (f"; {no_template} real stars left out because no Fourier series fits them without overshooting "
-                   "in phase gaps" if no_template else "")
-                + ". A real star is fitted with a Fourier series (order up to 8) in its own band, and that template, "
-                "folded on the real period, replaces the shape of a generated star of the same class on the cadence "
-                "(its epochs, per-band mean magnitudes and errors, with new Gaussian noise). Limitations: the "
-                "template of one band serves every band of the cadence (no colour dependence of the amplitude), and "
-                "the twin's brightness, hence its errors, is that of a class star drawn from the training catalog, "
-                "not the real star's.")
-    text.append("Search: one Lomb-Scargle periodogram of all bands after subtracting each band's weighted mean "
-                "(astropy's LombScargleMultiband is available but its fast method costs one periodogram per band); "
-                "frequencies from a coarse fast (Press & Rybicki) periodogram with at least one sample per peak "
-                "width, its 20 highest peaks recomputed exactly on a 5 times finer grid. Periods searched per class "
-                "(days, half the class's shortest training period to twice its longest, within "
-                f"[{MIN_PERIOD}, min({MAX_PERIOD:.0f}, baseline/2)]): "
-                + ", ".join(f"{c} {lo:.3g}-{hi:.4g}" for c, (lo, hi) in windows.items())
-                + f". Cadences {', '.join(f'{k} ({v})' for k, v in SKIPPED_CADENCES.items())} are left out.")
-    text.append(f"Runtime: {seconds['generation']:.0f} s generating, {seconds['templates']:.1f} s fitting real "
-                f"templates, {seconds['lomb_scargle']:.0f} s of Lomb-Scargle searches.")
+    text.append(
+        f"Set-up: {n} generated light curves per class and cadence (physics drawn from the model's "
+        "training catalog); real held-out stars (one light curve each, up to the same number per class: "
+        + ", ".join(f"{c} {k}" for c, k in n_real.items())
+        + ")"
+        + (f"; no real {', '.join(missing)} light curves, so those cells are empty" if missing else "")
+        + (f"; {', '.join(untrained)} left out (not in the model's training data)" if untrained else "")
+        + (
+            f"; {no_template} real stars left out because no Fourier series fits them without overshooting "
+            "in phase gaps"
+            if no_template
+            else ""
+        )
+        + ". A real star is fitted with a Fourier series (order up to 8) in its own band, and that template, "
+        "folded on the real period, replaces the shape of a generated star of the same class on the cadence "
+        "(its epochs, per-band mean magnitudes and errors, with new Gaussian noise). Limitations: the "
+        "template of one band serves every band of the cadence (no colour dependence of the amplitude), and "
+        "the twin's brightness, hence its errors, is that of a class star drawn from the training catalog, "
+        "not the real star's."
+    )
+    text.append(
+        "Search: one Lomb-Scargle periodogram of all bands after subtracting each band's weighted mean "
+        "(astropy's LombScargleMultiband is available but its fast method costs one periodogram per band); "
+        "frequencies from a coarse fast (Press & Rybicki) periodogram with at least one sample per peak "
+        "width, its 20 highest peaks recomputed exactly on a 5 times finer grid. Periods searched per class "
+        "(days, half the class's shortest training period to twice its longest, within "
+        f"[{MIN_PERIOD}, min({MAX_PERIOD:.0f}, baseline/2)]): "
+        + ", ".join(f"{c} {lo:.3g}-{hi:.4g}" for c, (lo, hi) in windows.items())
+        + f". Cadences {', '.join(f'{k} ({v})' for k, v in SKIPPED_CADENCES.items())} are left out."
+    )
+    text.append(
+        f"Runtime: {seconds['generation']:.0f} s generating, {seconds['templates']:.1f} s fitting real "
+        f"templates, {seconds['lomb_scargle']:.0f} s of Lomb-Scargle searches."
+    )
     return "\n\n".join(text)
 
 
-def _cadence_rows(ctx: EvalContext, index: int, name: str, n: int, real: pd.DataFrame,
-                  windows: dict[str, tuple[float, float]], rng: np.random.Generator,
-                  seconds: dict[str, float]) -> tuple[list[dict[str, object]], dict[str, object]]:
+def _cadence_rows(
+    ctx: EvalContext,
+    index: int,
+    name: str,
+    n: int,
+    real: pd.DataFrame,
+    windows: dict[str, tuple[float, float]],
+    rng: np.random.Generator,
+    seconds: dict[str, float],
+) -> tuple[list[dict[str, object]], dict[str, object]]:
     """One row per light curve (generated and real-resampled) of cadence ``name``, and what the
     cadence gave: its bands, whether it has an error model, its spacing when evenly spaced."""
     cadence = get_cadence(name)
@@ -475,19 +569,39 @@ def _cadence_rows(ctx: EvalContext, index: int, name: str, n: int, real: pd.Data
                 if arm == "real":
                     star = stars.iloc[int(curve["id"][0])]
                     period = float(star["period"])
-                    curve["mag"] = resample_template(star["coef"], period, curve["time"], curve["band"], curve["mag"],
-                                                     curve["mag_err"], float(curve["epoch"][0]), rng)
+                    curve["mag"] = resample_template(
+                        star["coef"],
+                        period,
+                        curve["time"],
+                        curve["band"],
+                        curve["mag"],
+                        curve["mag_err"],
+                        float(curve["epoch"][0]),
+                        rng,
+                    )
                 else:
                     period = float(curve["period"][0])
                 t0 = time.perf_counter()
                 found, n_epochs = _search(curve, windows[vclass])
                 seconds["lomb_scargle"] += time.perf_counter() - t0
-                rows.append({"cadence": name, "vclass": vclass, "arm": arm, "period": period, "found": found,
-                             "n_epochs": n_epochs, "err": float(np.median(curve["mag_err"])),
-                             "strict": is_recovered(found, period),
-                             "binary_aware": is_recovered(found, period, binary=vclass in BINARY_CLASSES)})
-    info = {"bands": sorted(used), "error_model": cadence.has_error_model,
-            "regular_step": steps.pop() if len(steps) == 1 and min(steps) > 0 else None}
+                rows.append(
+                    {
+                        "cadence": name,
+                        "vclass": vclass,
+                        "arm": arm,
+                        "period": period,
+                        "found": found,
+                        "n_epochs": n_epochs,
+                        "err": float(np.median(curve["mag_err"])),
+                        "strict": is_recovered(found, period),
+                        "binary_aware": is_recovered(found, period, binary=vclass in BINARY_CLASSES),
+                    }
+                )
+    info = {
+        "bands": sorted(used),
+        "error_model": cadence.has_error_model,
+        "regular_step": steps.pop() if len(steps) == 1 and min(steps) > 0 else None,
+    }
     return rows, info
 
 
@@ -518,9 +632,17 @@ def evaluate_recovery(ctx: EvalContext) -> Section:
     relative = _figure(ctx, by_class, cadences, classes)
     n_real = {c: int((real["vclass"] == c).sum()) for c in classes}
     searched = {c: search_window(w, math.inf) for c, w in windows.items()}
-    shown = {f"{arm} {k}": f"{short}{v}" for arm, short in (("generated", "gen"), ("real", "real"))
-             for k, v in (("n", " n"), ("strict", " strict"), ("binary_aware", ""), ("median_epochs", " epochs"),
-                          ("median_err", " err"))}
+    shown = {
+        f"{arm} {k}": f"{short}{v}"
+        for arm, short in (("generated", "gen"), ("real", "real"))
+        for k, v in (
+            ("n", " n"),
+            ("strict", " strict"),
+            ("binary_aware", ""),
+            ("median_epochs", " epochs"),
+            ("median_err", " err"),
+        )
+    }
     mean_name = f"period recovered within {TOLERANCE:.0%} (mean over cadences)"
     gap_name = "largest |generated - real| recovered fraction (cadence x class)"
     gaps = (by_class["generated binary_aware"] - by_class["real binary_aware"]).abs()
@@ -528,28 +650,52 @@ def evaluate_recovery(ctx: EvalContext) -> Section:
     reference: dict[str, object] = {mean_name: float(by_cadence["real binary_aware"].mean())}
     if gaps.notna().any():
         worst = by_class.loc[gaps.idxmax()]
-        noise = math.sqrt(sum(worst[f"{a} binary_aware"] * (1 - worst[f"{a} binary_aware"]) / worst[f"{a} n"]
-                              for a in ("generated", "real")))
+        noise = math.sqrt(
+            sum(
+                worst[f"{a} binary_aware"] * (1 - worst[f"{a} binary_aware"]) / worst[f"{a} n"]
+                for a in ("generated", "real")
+            )
+        )
         headline[gap_name] = float(gaps.max())
         reference[gap_name] = f"0 ideally; binomial 1-sigma of that difference {noise:.2f}"
     summary = {
-        "headline": headline, "headline_reference": reference, "tolerance": TOLERANCE, "classes": classes,
+        "headline": headline,
+        "headline_reference": reference,
+        "tolerance": TOLERANCE,
+        "classes": classes,
         "binary_classes": list(BINARY_CLASSES),
-        "n_per_class": n, "n_real_per_class": n_real, "real_without_template": real.attrs["no_template"],
-        "cadences": cadences, "cadence_info": info,
-        "skipped_cadences": SKIPPED_CADENCES, "search_periods_days": {c: list(w) for c, w in searched.items()},
-        "per_cadence": by_cadence, "per_cadence_class": by_class, "seconds": seconds,
+        "n_per_class": n,
+        "n_real_per_class": n_real,
+        "real_without_template": real.attrs["no_template"],
+        "cadences": cadences,
+        "cadence_info": info,
+        "skipped_cadences": SKIPPED_CADENCES,
+        "search_periods_days": {c: list(w) for c, w in searched.items()},
+        "per_cadence": by_cadence,
+        "per_cadence_class": by_class,
+        "seconds": seconds,
     }
     return Section(
-        name="recovery", title="Period recovery per cadence", summary=summary,
-        tables=[("Recovered fraction per cadence over the classes with real light curves ('gen', 'real': "
-                 "binary-aware, half the orbital period counts for ECL; 'strict': the period itself; epochs: "
-                 "median per light curve; err: median error, mag)", by_cadence.rename(columns=shown).round(3)),
-                ("Recovered fraction per cadence and class (columns as above)",
-                 by_class.rename(columns=shown).round(3))],
-        figures=[(f"Fraction of light curves whose Lomb-Scargle period is within {TOLERANCE:.0%} of the true one, "
-                  "per cadence and class: real held-out stars resampled to the cadence (real) and generated ones; "
-                  "bars binary-aware (half the orbital period counts for ECL) with binomial 1-sigma errors, black "
-                  "ticks strict.", relative)],
+        name="recovery",
+        title="Period recovery per cadence",
+        summary=summary,
+        tables=[
+            (
+                "Recovered fraction per cadence over the classes with real light curves ('gen', 'real': "
+                "binary-aware, half the orbital period counts for ECL; 'strict': the period itself; epochs: "
+                "median per light curve; err: median error, mag)",
+                by_cadence.rename(columns=shown).round(3),
+            ),
+            ("Recovered fraction per cadence and class (columns as above)", by_class.rename(columns=shown).round(3)),
+        ],
+        figures=[
+            (
+                f"Fraction of light curves whose Lomb-Scargle period is within {TOLERANCE:.0%} of the true one, "
+                "per cadence and class: real held-out stars resampled to the cadence (real) and generated ones; "
+                "bars binary-aware (half the orbital period counts for ECL) with binomial 1-sigma errors, black "
+                "ticks strict.",
+                relative,
+            )
+        ],
         text=_text(by_class, by_cadence, searched, info, seconds, n, n_real, real.attrs["no_template"]),
     )

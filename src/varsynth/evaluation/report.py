@@ -54,8 +54,6 @@ def _section_function(name: str) -> Callable[[EvalContext], Section]:
     return getattr(importlib.import_module(module), function)
 
 
-
-
 def _cell(value: Any) -> str:
     if isinstance(value, (float, np.floating)):
         if not math.isfinite(value):
@@ -67,8 +65,10 @@ def _cell(value: Any) -> str:
 def markdown_table(frame: pd.DataFrame) -> str:
     """A DataFrame as a Markdown table (floats to 3 significant digits, NaN as a dash)."""
     frame = frame.reset_index() if not isinstance(frame.index, pd.RangeIndex) else frame
-    lines = ["| " + " | ".join(str(c) for c in frame.columns) + " |",
-             "|" + "|".join("---" for _ in frame.columns) + "|"]
+    lines = [
+        "| " + " | ".join(str(c) for c in frame.columns) + " |",
+        "|" + "|".join("---" for _ in frame.columns) + "|",
+    ]
     lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join(lines)
 
@@ -86,43 +86,72 @@ def _headline_table(results: dict[str, dict[str, Section]]) -> pd.DataFrame:
                 if metric in reference and reference[metric] not in row[_REFERENCE_COLUMN]:
                     row[_REFERENCE_COLUMN].append(reference[metric])
     for row in rows.values():  # a reference that depends on the model shows one value per model, in order
-        row[_REFERENCE_COLUMN] = " / ".join(_cell(v) for v in row[_REFERENCE_COLUMN]) if len(
-            row[_REFERENCE_COLUMN]) > 1 else (row[_REFERENCE_COLUMN] or [""])[0]
-    frame = pd.DataFrame([{"check": s, "metric": m, **{k: v.get(k, "") for k in [*results, _REFERENCE_COLUMN]}}
-                          for (s, m), v in rows.items()])
+        row[_REFERENCE_COLUMN] = (
+            " / ".join(_cell(v) for v in row[_REFERENCE_COLUMN])
+            if len(row[_REFERENCE_COLUMN]) > 1
+            else (row[_REFERENCE_COLUMN] or [""])[0]
+        )
+    frame = pd.DataFrame(
+        [
+            {"check": s, "metric": m, **{k: v.get(k, "") for k in [*results, _REFERENCE_COLUMN]}}
+            for (s, m), v in rows.items()
+        ]
+    )
     return frame if len(frame) else pd.DataFrame(columns=["check", "metric", *results, _REFERENCE_COLUMN])
 
 
 def _targets_markdown(targets: dict[str, list[dict[str, Any]]]) -> list[str]:
     """The targets section: per model, a count and the table of bars."""
-    out = ["## Targets (issue #11)", "",
-           "Every bar of issue #11 with this report's value, read from the sections below. 'miss': how far the "
-           "value lies beyond the bar, in the value's units; 'not measured': the section did not run or lacks the "
-           "number.", ""]
+    out = [
+        "## Targets (issue #11)",
+        "",
+        "Every bar of issue #11 with this report's value, read from the sections below. 'miss': how far the "
+        "value lies beyond the bar, in the value's units; 'not measured': the section did not run or lacks the "
+        "number.",
+        "",
+    ]
     for label, rows in targets.items():
         out += [f"### {label}", "", targets_tally(rows), "", markdown_table(targets_frame(rows)), ""]
     return out
 
 
-def report_markdown(results: dict[str, dict[str, Section]], settings: dict[str, Any],
-                    budgets: dict[str, dict[str, Any]] | None = None,
-                    targets: dict[str, list[dict[str, Any]]] | None = None) -> str:
+def report_markdown(
+    results: dict[str, dict[str, Section]],
+    settings: dict[str, Any],
+    budgets: dict[str, dict[str, Any]] | None = None,
+    targets: dict[str, list[dict[str, Any]]] | None = None,
+) -> str:
     """The report page: settings and training budgets, the issue's targets, headline table, then every
     section model by model."""
     labels = list(results)
-    out = ["# Fidelity report: " + ", ".join(labels), "",
-           f"Written by `{settings['command']}` in {settings['seconds']:.0f} s "
-           f"({'quick mode, small samples' if settings['quick'] else 'full mode'}; seed {settings['seed']}; "
-           f"dataset `{settings['dataset_id']}`, held-out `test` split). Every number below is measured by "
-           "that command, except values labelled as quoted; `report.json` holds them all.", ""]
+    out = [
+        "# Fidelity report: " + ", ".join(labels),
+        "",
+        f"Written by `{settings['command']}` in {settings['seconds']:.0f} s "
+        f"({'quick mode, small samples' if settings['quick'] else 'full mode'}; seed {settings['seed']}; "
+        f"dataset `{settings['dataset_id']}`, held-out `test` split). Every number below is measured by "
+        "that command, except values labelled as quoted; `report.json` holds them all.",
+        "",
+    ]
     if budgets:
-        out += ["Training budgets (from each bundle's fit summary and training config):", "",
-                *(f"- {budget_sentence(label, budget, settings.get('dataset_id'))}" for label, budget in budgets.items()),
-                ""]
-    out += [*([f"**Checks that failed** (the report is incomplete): {', '.join(settings['failed'])}.", ""]
-              if settings.get("failed") else []),
-            *(_targets_markdown(targets) if targets else []),
-            "## Summary", "", markdown_table(_headline_table(results)), ""]
+        out += [
+            "Training budgets (from each bundle's fit summary and training config):",
+            "",
+            *(f"- {budget_sentence(label, budget, settings.get('dataset_id'))}" for label, budget in budgets.items()),
+            "",
+        ]
+    out += [
+        *(
+            [f"**Checks that failed** (the report is incomplete): {', '.join(settings['failed'])}.", ""]
+            if settings.get("failed")
+            else []
+        ),
+        *(_targets_markdown(targets) if targets else []),
+        "## Summary",
+        "",
+        markdown_table(_headline_table(results)),
+        "",
+    ]
     names = [n for n in SECTIONS if any(n in s for s in results.values())]
     for name in names:
         first = next(s[name] for s in results.values() if name in s)
@@ -141,10 +170,18 @@ def report_markdown(results: dict[str, dict[str, Section]], settings: dict[str, 
     return "\n".join(out)
 
 
-def evaluate_models(models: Sequence[str | Path | GenerativeModel], dataset_dir: str | Path, report_dir: str | Path,
-                    *, data_root: str | Path = "../shared/data", quick: bool = False, seed: int = 0,
-                    sections: Sequence[str] | None = None, command: str = "varsynth evaluate",
-                    progress: bool = True) -> dict[str, Any]:
+def evaluate_models(
+    models: Sequence[str | Path | GenerativeModel],
+    dataset_dir: str | Path,
+    report_dir: str | Path,
+    *,
+    data_root: str | Path = "../shared/data",
+    quick: bool = False,
+    seed: int = 0,
+    sections: Sequence[str] | None = None,
+    command: str = "varsynth evaluate",
+    progress: bool = True,
+) -> dict[str, Any]:
     """Run the fidelity checks on each model and write ``report.md``, ``report.json`` and figures.
 
     Arguments:
@@ -187,18 +224,34 @@ def evaluate_models(models: Sequence[str | Path | GenerativeModel], dataset_dir:
             except Exception as err:  # one failing check must not lose the others' results
                 log.exception("check %s failed for %s", name, label)
                 failed.append(f"{name} ({label})")
-                results[label][name] = Section(name, name, {"error": f"{type(err).__name__}: {err}"},
-                                               text=f"This check failed: `{type(err).__name__}: {err}`.")
+                results[label][name] = Section(
+                    name,
+                    name,
+                    {"error": f"{type(err).__name__}: {err}"},
+                    text=f"This check failed: `{type(err).__name__}: {err}`.",
+                )
             seconds[name] = time.perf_counter() - t0
-        record[label] = {"model": str(gm.path), "budget": training_budget(gm.metadata), "seconds": seconds,
-                         "sections": {n: s.summary for n, s in results[label].items()}}
+        record[label] = {
+            "model": str(gm.path),
+            "budget": training_budget(gm.metadata),
+            "seconds": seconds,
+            "sections": {n: s.summary for n, s in results[label].items()},
+        }
     card = dataset_dir / "data_card.json"
-    settings = {"command": command, "quick": quick, "seed": seed, "dataset": str(dataset_dir),
-                "dataset_id": json.loads(card.read_text()).get("dataset_id", "?") if card.exists() else "?",
-                "seconds": time.perf_counter() - started, "failed": failed}
+    settings = {
+        "command": command,
+        "quick": quick,
+        "seed": seed,
+        "dataset": str(dataset_dir),
+        "dataset_id": json.loads(card.read_text()).get("dataset_id", "?") if card.exists() else "?",
+        "seconds": time.perf_counter() - started,
+        "failed": failed,
+    }
     content = json_safe({"settings": settings, "models": record})
     # the bars, read from the numbers as written to report.json
-    content["targets"] = json_safe({label: issue_targets(model["sections"]) for label, model in content["models"].items()})
+    content["targets"] = json_safe(
+        {label: issue_targets(model["sections"]) for label, model in content["models"].items()}
+    )
     budgets = {label: model["budget"] for label, model in content["models"].items()}
     page = report_markdown(results, settings, budgets, content["targets"])
     atomic_write(report_dir / "report.json", lambda p: p.write_text(json.dumps(content, indent=1) + "\n"))

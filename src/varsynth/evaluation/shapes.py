@@ -46,15 +46,31 @@ from varsynth.evaluation.fourier import FOURIER_NAMES
 from varsynth.generation import StarRequest, generate_table
 from varsynth.generation.model import GenerativeModel
 
-__all__ = ["ANGLE_NAMES", "CATALOG_COLUMNS", "CatalogComparison", "circular_mean", "center_angles",
-           "matched_noise_floor", "ideal_ratio_draws", "shape_distance_table", "compare_shapes", "catalog_fourier",
-           "catalog_comparison", "evaluate_shapes"]
+__all__ = [
+    "ANGLE_NAMES",
+    "CATALOG_COLUMNS",
+    "CatalogComparison",
+    "circular_mean",
+    "center_angles",
+    "matched_noise_floor",
+    "ideal_ratio_draws",
+    "shape_distance_table",
+    "compare_shapes",
+    "catalog_fourier",
+    "catalog_comparison",
+    "evaluate_shapes",
+]
 
 #: Fourier parameters that are angles (radians, periodic in 2 pi).
 ANGLE_NAMES: tuple[str, ...] = ("phi21", "phi31")
 #: OGLE-III catalog column of each Fourier parameter (I band, first period).
-CATALOG_COLUMNS: dict[str, str] = {"amplitude": "A_1", "R21": "R21_1", "phi21": "phi21_1",
-                                   "R31": "R31_1", "phi31": "phi31_1"}
+CATALOG_COLUMNS: dict[str, str] = {
+    "amplitude": "A_1",
+    "R21": "R21_1",
+    "phi21": "phi21_1",
+    "R31": "R31_1",
+    "phi31": "phi31_1",
+}
 #: Period bins of the generated catalog-like samples (each bin generated at its median period).
 _PERIOD_BINS = 20
 #: Light curves a group needs to be compared (full mode, quick mode).
@@ -86,10 +102,19 @@ def center_angles(angles: np.ndarray, center: float) -> np.ndarray:
     return np.mod(np.asarray(angles, dtype=float) - center + math.pi, 2 * math.pi) - math.pi
 
 
-def shape_distance_table(real: pd.DataFrame, generated: pd.DataFrame, by: Sequence[str],
-                         params: Sequence[str] = FOURIER_NAMES, kind: str = "wasserstein", min_count: int = MIN_COUNT,
-                         *, angles: Sequence[str] = ANGLE_NAMES, repeats: int = 20, seed: int = 0,
-                         ideal_draws: int = 0) -> pd.DataFrame:
+def shape_distance_table(
+    real: pd.DataFrame,
+    generated: pd.DataFrame,
+    by: Sequence[str],
+    params: Sequence[str] = FOURIER_NAMES,
+    kind: str = "wasserstein",
+    min_count: int = MIN_COUNT,
+    *,
+    angles: Sequence[str] = ANGLE_NAMES,
+    repeats: int = 20,
+    seed: int = 0,
+    ideal_draws: int = 0,
+) -> pd.DataFrame:
     """Distance between real and generated values of each parameter, per group, with its noise floor.
 
     Arguments:
@@ -142,30 +167,52 @@ def shape_distance_table(real: pd.DataFrame, generated: pd.DataFrame, by: Sequen
                 med = [float(np.mod(med[0] + center, 2 * math.pi)) + m - med[0] for m in med]
             d = distance(x, y, kind)
             floor = matched_noise_floor(x, y.size, kind, repeats=repeats, seed=seed, groups=stars)
-            row = {**dict(zip(by, key)), "parameter": name, "n_real": x.size, "n_gen": y.size,
-                   "median_real": med[0], "median_gen": med[1], kind: d, "floor": floor,
-                   "ratio": d / floor if floor > 0 else math.nan}
+            row = {
+                **dict(zip(by, key)),
+                "parameter": name,
+                "n_real": x.size,
+                "n_gen": y.size,
+                "median_real": med[0],
+                "median_gen": med[1],
+                kind: d,
+                "floor": floor,
+                "ratio": d / floor if floor > 0 else math.nan,
+            }
             if ideal_draws:
-                draws = ideal_ratio_draws(x, y.size, kind, draws=ideal_draws, repeats=repeats,
-                                          seed=seed + 1000 * len(rows), groups=stars)
+                draws = ideal_ratio_draws(
+                    x, y.size, kind, draws=ideal_draws, repeats=repeats, seed=seed + 1000 * len(rows), groups=stars
+                )
                 row["ideal_ratio"] = float(np.nanmean(draws)) if np.isfinite(draws).any() else math.nan
                 row["ideal_draws"] = draws
             rows.append(row)
-    columns = [*by, "parameter", "n_real", "n_gen", "median_real", "median_gen", kind, "floor", "ratio",
-               *(["ideal_ratio", "ideal_draws"] if ideal_draws else [])]
+    columns = [
+        *by,
+        "parameter",
+        "n_real",
+        "n_gen",
+        "median_real",
+        "median_gen",
+        kind,
+        "floor",
+        "ratio",
+        *(["ideal_ratio", "ideal_draws"] if ideal_draws else []),
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
-def compare_shapes(real: pd.DataFrame, generated: pd.DataFrame, min_count: int, *, seed: int = 0,
-                   ideal_draws: int = IDEAL_DRAWS) -> pd.DataFrame:
+def compare_shapes(
+    real: pd.DataFrame, generated: pd.DataFrame, min_count: int, *, seed: int = 0, ideal_draws: int = IDEAL_DRAWS
+) -> pd.DataFrame:
     """:func:`shape_distance_table` by ``group`` for all Fourier parameters, Wasserstein columns
     (with the ideal generator's ratio, ``ideal_draws`` draws) then the energy distance as
     ``energy, energy_floor, energy_ratio``."""
-    w = shape_distance_table(real, generated, ["group"], FOURIER_NAMES, "wasserstein", min_count, seed=seed,
-                             ideal_draws=ideal_draws)
+    w = shape_distance_table(
+        real, generated, ["group"], FOURIER_NAMES, "wasserstein", min_count, seed=seed, ideal_draws=ideal_draws
+    )
     e = shape_distance_table(real, generated, ["group"], FOURIER_NAMES, "energy", min_count, seed=seed)
     e = e[["group", "parameter", "energy", "floor", "ratio"]].rename(
-        columns={"floor": "energy_floor", "ratio": "energy_ratio"})
+        columns={"floor": "energy_floor", "ratio": "energy_ratio"}
+    )
     return w.merge(e, on=["group", "parameter"], how="left")
 
 
@@ -200,9 +247,15 @@ def catalog_fourier(catalog: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     if missing:
         raise ValueError(f"catalog is missing OGLE-III column(s) {missing}")
     lmc = catalog[catalog["Field"].astype(str).str.startswith("LMC") & catalog["vclass"].notna()]
-    out = pd.DataFrame({"ID": lmc["ID"].to_numpy(), "vclass": lmc["vclass"].to_numpy(),
-                        "subtype": lmc["subtype_norm"].fillna("").to_numpy(), "I": lmc["I"].to_numpy(float),
-                        "period": lmc["P_1"].to_numpy(float) if "P_1" in lmc else np.nan})
+    out = pd.DataFrame(
+        {
+            "ID": lmc["ID"].to_numpy(),
+            "vclass": lmc["vclass"].to_numpy(),
+            "subtype": lmc["subtype_norm"].fillna("").to_numpy(),
+            "I": lmc["I"].to_numpy(float),
+            "period": lmc["P_1"].to_numpy(float) if "P_1" in lmc else np.nan,
+        }
+    )
     for name, column in CATALOG_COLUMNS.items():
         values = lmc[column].to_numpy(float)
         out[name] = np.mod(values, 2 * math.pi) if name in ANGLE_NAMES else values
@@ -216,8 +269,10 @@ def catalog_fourier(catalog: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         unfitted = (out[ratio] == 0) & out[phase].isna()
         if unfitted.any():
             out.loc[unfitted, ratio] = np.nan
-            notes.append(f"{ratio} = 0 without {phase} (harmonic not fitted by OGLE) treated as missing "
-                         f"for {int(unfitted.sum())} LMC stars")
+            notes.append(
+                f"{ratio} = 0 without {phase} (harmonic not fitted by OGLE) treated as missing "
+                f"for {int(unfitted.sum())} LMC stars"
+            )
     return out, notes
 
 
@@ -238,8 +293,9 @@ class CatalogComparison:
     notes: list[str] = field(default_factory=list)
 
 
-def catalog_comparison(model: GenerativeModel, catalog: pd.DataFrame, *, n: int = CATALOG_N,
-                       min_count: int = MIN_COUNT, seed: int = 0) -> CatalogComparison:
+def catalog_comparison(
+    model: GenerativeModel, catalog: pd.DataFrame, *, n: int = CATALOG_N, min_count: int = MIN_COUNT, seed: int = 0
+) -> CatalogComparison:
     """Compare OGLE-III LMC Fourier parameters with ``n`` light curves per group drawn by the public
     generator (OGLE-III cadence, I band) with periods drawn from the group's catalog periods
     (:func:`_period_matched`; shapes depend strongly on period, so the comparison is of shapes, not
@@ -276,8 +332,10 @@ def catalog_comparison(model: GenerativeModel, catalog: pd.DataFrame, *, n: int 
             plan.append((f"{vclass} (all subtypes)", vclass, None, part))
             whole.append(vclass)
     if whole:
-        notes.append("compared as whole classes, generated without a subtype (the model was trained on none of "
-                     "their catalog subtypes): " + ", ".join(whole))
+        notes.append(
+            "compared as whole classes, generated without a subtype (the model was trained on none of "
+            "their catalog subtypes): " + ", ".join(whole)
+        )
     if unknown:
         notes.append("left out, subtypes the model was not trained on: " + ", ".join(unknown))
     real, generated = [], []
@@ -287,11 +345,11 @@ def catalog_comparison(model: GenerativeModel, catalog: pd.DataFrame, *, n: int 
             continue
         mags = part["I"].dropna()
         mean_mag = tuple(np.round(np.quantile(mags, [0.05, 0.95]), 2)) if len(mags) else _FALLBACK_MAG
-        gen, clipped = _period_matched(model, vclass, subtype, part["period"].to_numpy(float), n, seed, mean_mag,
-                                       label)
+        gen, clipped = _period_matched(model, vclass, subtype, part["period"].to_numpy(float), n, seed, mean_mag, label)
         if clipped:
-            notes.append(f"{label}: {clipped} of {n} periods drawn from the catalog clipped to the model's training "
-                         "range")
+            notes.append(
+                f"{label}: {clipped} of {n} periods drawn from the catalog clipped to the model's training range"
+            )
         real.append(part.assign(group=label))
         generated.append(gen.assign(group=label))
     if not real:
@@ -301,8 +359,16 @@ def catalog_comparison(model: GenerativeModel, catalog: pd.DataFrame, *, n: int 
     return CatalogComparison(real_all, gen_all, compare_shapes(real_all, gen_all, min_count, seed=seed), notes)
 
 
-def _period_matched(model: GenerativeModel, vclass: str, subtype: str | None, periods: np.ndarray, n: int,
-                    seed: int, mean_mag: tuple[float, float], label: str) -> tuple[pd.DataFrame, int]:
+def _period_matched(
+    model: GenerativeModel,
+    vclass: str,
+    subtype: str | None,
+    periods: np.ndarray,
+    n: int,
+    seed: int,
+    mean_mag: tuple[float, float],
+    label: str,
+) -> tuple[pd.DataFrame, int]:
     """Fourier parameters of ``n`` generated light curves whose periods (days) are drawn from
     ``periods``, clipped to the model's training range for the group, and generated in
     :data:`_PERIOD_BINS` quantile bins (each at its median period); also the number clipped.
@@ -321,8 +387,9 @@ def _period_matched(model: GenerativeModel, vclass: str, subtype: str | None, pe
     parts = []
     for k in np.unique(bins):
         request = StarRequest(vclass, subtype=subtype, period=float(10 ** np.median(draw[bins == k])))
-        table = generate_table(request, n=int((bins == k).sum()), seed=seed + int(k), id_prefix=f"{label}-{k}-",
-                               **kwargs)
+        table = generate_table(
+            request, n=int((bins == k).sum()), seed=seed + int(k), id_prefix=f"{label}-{k}-", **kwargs
+        )
         parts.append(fourier_table(folded_curves(table)))
     return pd.concat(parts, ignore_index=True), clipped
 
@@ -333,8 +400,11 @@ def _period_matched(model: GenerativeModel, vclass: str, subtype: str | None, pe
 def _figure_groups(real: pd.DataFrame, compared: Sequence[str]) -> list[str]:
     """Up to :data:`_FIG_GROUPS` compared groups: named subtypes first, largest first, at most
     :data:`_FIG_PER_CLASS` per class (then the others), so that the figures span the classes."""
-    info = real[real["group"].isin(compared)].groupby("group").agg(
-        vclass=("vclass", "first"), named=("subtype", lambda s: bool(s.iloc[0])), n=("vclass", "size"))
+    info = (
+        real[real["group"].isin(compared)]
+        .groupby("group")
+        .agg(vclass=("vclass", "first"), named=("subtype", lambda s: bool(s.iloc[0])), n=("vclass", "size"))
+    )
     ranked = info.sort_values(["named", "n"], ascending=False)
     chosen: list[str] = []
     per_class: dict[str, int] = {}
@@ -356,8 +426,9 @@ def _range(samples: list[np.ndarray], name: str) -> tuple[float, float]:
     return min(lo, 0.0), hi if hi > lo else lo + 1.0
 
 
-def _histogram_figure(ctx: EvalContext, groups: list[str], real: pd.DataFrame, gen: pd.DataFrame,
-                      cat: CatalogComparison | None) -> str:
+def _histogram_figure(
+    ctx: EvalContext, groups: list[str], real: pd.DataFrame, gen: pd.DataFrame, cat: CatalogComparison | None
+) -> str:
     height = 1.9 * len(groups) + 1.0
     fig = Figure(figsize=(13.0, height), dpi=FIGURE_DPI)
     FigureCanvasAgg(fig)
@@ -365,10 +436,14 @@ def _histogram_figure(ctx: EvalContext, groups: list[str], real: pd.DataFrame, g
     axes = fig.subplots(len(groups), len(FOURIER_NAMES), squeeze=False)
     for i, group in enumerate(groups):
         sets: list[tuple[pd.DataFrame, str, str, Literal["step", "stepfilled"]]] = [
-            (real, "real (held-out)", _REAL, "stepfilled"), (gen, "generated (twins)", _GEN, "step")]
+            (real, "real (held-out)", _REAL, "stepfilled"),
+            (gen, "generated (twins)", _GEN, "step"),
+        ]
         if cat is not None and group in set(cat.table["group"]):
-            sets += [(cat.real, "real (OGLE-III LMC, I)", _CAT, "step"),
-                     (cat.generated, "generated (OGLE-III cadence, I)", _CAT_GEN, "step")]
+            sets += [
+                (cat.real, "real (OGLE-III LMC, I)", _CAT, "step"),
+                (cat.generated, "generated (OGLE-III cadence, I)", _CAT_GEN, "step"),
+            ]
         for j, name in enumerate(FOURIER_NAMES):
             ax: Axes = axes[i, j]
             samples = [f.loc[f["group"] == group, name].to_numpy(float) for f, *_ in sets]
@@ -376,9 +451,17 @@ def _histogram_figure(ctx: EvalContext, groups: list[str], real: pd.DataFrame, g
             for values, (_, label, color, style) in zip(samples, sets):
                 values = values[np.isfinite(values)]
                 if values.size:
-                    ax.hist(values, bins=30, range=(lo, hi), density=True, histtype=style,
-                            color=color, alpha=0.5 if style == "stepfilled" else 1.0, label=label,
-                            linestyle="--" if color in (_CAT, _CAT_GEN) else "-")
+                    ax.hist(
+                        values,
+                        bins=30,
+                        range=(lo, hi),
+                        density=True,
+                        histtype=style,
+                        color=color,
+                        alpha=0.5 if style == "stepfilled" else 1.0,
+                        label=label,
+                        linestyle="--" if color in (_CAT, _CAT_GEN) else "-",
+                    )
             ax.set_yticks([])
             if i == len(groups) - 1:
                 ax.set_xlabel(_UNITS[name])
@@ -392,15 +475,24 @@ def _histogram_figure(ctx: EvalContext, groups: list[str], real: pd.DataFrame, g
     return ctx.save_figure(fig, "shapes_histograms")
 
 
-def _plane_figure(ctx: EvalContext, name: str, groups: list[str], real: pd.DataFrame, gen: pd.DataFrame,
-                  labels: tuple[str, str], colors: tuple[str, str], seed: int) -> str:
+def _plane_figure(
+    ctx: EvalContext,
+    name: str,
+    groups: list[str],
+    real: pd.DataFrame,
+    gen: pd.DataFrame,
+    labels: tuple[str, str],
+    colors: tuple[str, str],
+    seed: int,
+) -> str:
     ncols = min(4, len(groups))
     nrows = math.ceil(len(groups) / ncols)
     height = 2.9 * nrows + 0.3
     fig = Figure(figsize=(3.3 * ncols, height), dpi=FIGURE_DPI)
     FigureCanvasAgg(fig)
-    fig.subplots_adjust(left=0.22 / ncols, right=0.98, bottom=0.5 / height, top=1 - 0.35 / height, wspace=0.32,
-                        hspace=0.5)
+    fig.subplots_adjust(
+        left=0.22 / ncols, right=0.98, bottom=0.5 / height, top=1 - 0.35 / height, wspace=0.32, hspace=0.5
+    )
     axes = fig.subplots(nrows, ncols, squeeze=False)
     rng = np.random.default_rng(seed)
     for ax, group in zip(axes.flat, groups):
@@ -412,22 +504,29 @@ def _plane_figure(ctx: EvalContext, name: str, groups: list[str], real: pd.DataF
             pairs.append(p)
             ax.scatter(p[:, 0], p[:, 1], s=4, alpha=0.5, color=color, label=f"{label} ({n})", linewidths=0)
         top = max(float(np.quantile(p[:, 1], 0.99)) for p in pairs if len(p))
-        ax.set(xlim=(0, 2 * math.pi), ylim=(0, 1.05 * top if top > 0 else 1.0), title=group,
-               xlabel="phi21 (rad)", ylabel="R21")
+        ax.set(
+            xlim=(0, 2 * math.pi),
+            ylim=(0, 1.05 * top if top > 0 else 1.0),
+            title=group,
+            xlabel="phi21 (rad)",
+            ylabel="R21",
+        )
         ax.legend(fontsize=7, markerscale=3)
-    for ax in list(axes.flat)[len(groups):]:
+    for ax in list(axes.flat)[len(groups) :]:
         ax.set_visible(False)
     return ctx.save_figure(fig, name)
 
 
 # ------------------------------------------------------------------------------------ the section
 
+
 def _group_numbers(table: pd.DataFrame) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for group, part in table.groupby("group", sort=True):
-        out[str(group)] = {row["parameter"]: {k: row[k] for k in table.columns
-                                              if k not in ("group", "parameter", "ideal_draws")}
-                           for _, row in part.iterrows()}
+        out[str(group)] = {
+            row["parameter"]: {k: row[k] for k in table.columns if k not in ("group", "parameter", "ideal_draws")}
+            for _, row in part.iterrows()
+        }
     return out
 
 
@@ -443,23 +542,35 @@ def _ideal_overall(table: pd.DataFrame) -> dict[str, Any]:
     draws = draws[:, ok]
     params = table["parameter"].to_numpy()
     with np.errstate(invalid="ignore"):
-        return {"ideal_median_ratio": float(np.mean(np.nanmedian(draws, axis=0))),
-                "ideal_within_2x_floor": float(np.mean((draws <= 2).sum(axis=0))),
-                "ideal_above_5x_floor": float(np.mean((draws > 5).sum(axis=0))),
-                "ideal_median_ratio_by_parameter": {p: float(np.mean(np.nanmedian(draws[params == p], axis=0)))
-                                                    for p in FOURIER_NAMES if (params == p).any()},
-                "ideal_draws": int(draws.shape[1])}
+        return {
+            "ideal_median_ratio": float(np.mean(np.nanmedian(draws, axis=0))),
+            "ideal_within_2x_floor": float(np.mean((draws <= 2).sum(axis=0))),
+            "ideal_above_5x_floor": float(np.mean((draws > 5).sum(axis=0))),
+            "ideal_median_ratio_by_parameter": {
+                p: float(np.mean(np.nanmedian(draws[params == p], axis=0)))
+                for p in FOURIER_NAMES
+                if (params == p).any()
+            },
+            "ideal_draws": int(draws.shape[1]),
+        }
 
 
 def _overall(table: pd.DataFrame) -> dict[str, Any]:
     ratio = table["ratio"].dropna()
-    return {"n_groups": int(table["group"].nunique()), "n_pairs": int(len(table)),
-            "median_ratio": float(ratio.median()) if len(ratio) else math.nan,
-            "median_energy_ratio": float(table["energy_ratio"].median()) if len(table) else math.nan,
-            "within_2x_floor": int((ratio <= 2).sum()), "above_5x_floor": int((ratio > 5).sum()),
-            "median_ratio_by_parameter": {p: float(table.loc[table["parameter"] == p, "ratio"].median())
-                                          for p in FOURIER_NAMES if (table["parameter"] == p).any()},
-            **_ideal_overall(table)}
+    return {
+        "n_groups": int(table["group"].nunique()),
+        "n_pairs": int(len(table)),
+        "median_ratio": float(ratio.median()) if len(ratio) else math.nan,
+        "median_energy_ratio": float(table["energy_ratio"].median()) if len(table) else math.nan,
+        "within_2x_floor": int((ratio <= 2).sum()),
+        "above_5x_floor": int((ratio > 5).sum()),
+        "median_ratio_by_parameter": {
+            p: float(table.loc[table["parameter"] == p, "ratio"].median())
+            for p in FOURIER_NAMES
+            if (table["parameter"] == p).any()
+        },
+        **_ideal_overall(table),
+    }
 
 
 def _describe(table: pd.DataFrame, what: str, focus: list[str]) -> str:
@@ -468,31 +579,43 @@ def _describe(table: pd.DataFrame, what: str, focus: list[str]) -> str:
         return f"{what}: no group had enough light curves to compare."
     o = _overall(table)
     ideal = o.get("ideal_median_ratio_by_parameter", {})
-    by_param = ", ".join(f"{p} {v:.2f}" + (f" (ideal {ideal[p]:.2f})" if p in ideal else "")
-                         for p, v in o["median_ratio_by_parameter"].items())
+    by_param = ", ".join(
+        f"{p} {v:.2f}" + (f" (ideal {ideal[p]:.2f})" if p in ideal else "")
+        for p, v in o["median_ratio_by_parameter"].items()
+    )
     worst = table.dropna(subset=["ratio"]).nlargest(3, "ratio")
-    worst_text = "; ".join(f"{r.group} {r.parameter} (generated median {r.median_gen:.3g} vs real "
-                           f"{r.median_real:.3g}, {r.ratio:.1f}x floor{_ideal_words(r)})" for r in worst.itertuples())
+    worst_text = "; ".join(
+        f"{r.group} {r.parameter} (generated median {r.median_gen:.3g} vs real "
+        f"{r.median_real:.3g}, {r.ratio:.1f}x floor{_ideal_words(r)})"
+        for r in worst.itertuples()
+    )
     best = table.dropna(subset=["ratio"]).nsmallest(3, "ratio")
     best_text = "; ".join(f"{r.group} {r.parameter} ({r.ratio:.2f}x{_ideal_words(r)})" for r in best.itertuples())
     if "ideal_median_ratio" in o:
-        ideal_text = (f" (an ideal generator: {o['ideal_median_ratio']:.2f}, the mean over {o['ideal_draws']} "
-                      "draws of real resamples at the same sizes)")
-        counts = (f" (ideal generator: {o['ideal_within_2x_floor']:.1f} and {o['ideal_above_5x_floor']:.1f} "
-                  "expected)")
+        ideal_text = (
+            f" (an ideal generator: {o['ideal_median_ratio']:.2f}, the mean over {o['ideal_draws']} "
+            "draws of real resamples at the same sizes)"
+        )
+        counts = f" (ideal generator: {o['ideal_within_2x_floor']:.1f} and {o['ideal_above_5x_floor']:.1f} expected)"
     else:
         ideal_text = counts = ""
-    lines = [f"{what}: {o['n_groups']} groups, {o['n_pairs']} group-parameter pairs. Median Wasserstein "
-             f"distance / noise floor {o['median_ratio']:.2f}{ideal_text}; energy distance "
-             f"{o['median_energy_ratio']:.2f}; {o['within_2x_floor']} pairs within 2x the floor, "
-             f"{o['above_5x_floor']} above 5x{counts}. Median ratio by parameter: {by_param}.",
-             f"Farthest from the real distribution: {worst_text}. Closest: {best_text}."]
+    lines = [
+        f"{what}: {o['n_groups']} groups, {o['n_pairs']} group-parameter pairs. Median Wasserstein "
+        f"distance / noise floor {o['median_ratio']:.2f}{ideal_text}; energy distance "
+        f"{o['median_energy_ratio']:.2f}; {o['within_2x_floor']} pairs within 2x the floor, "
+        f"{o['above_5x_floor']} above 5x{counts}. Median ratio by parameter: {by_param}.",
+        f"Farthest from the real distribution: {worst_text}. Closest: {best_text}.",
+    ]
     medians = []
     for group in focus:
         part = table[(table["group"] == group) & table["parameter"].isin(["amplitude", "R21", "phi21"])]
         if len(part):
-            medians.append(f"{group}: " + ", ".join(f"{r.parameter} {r.median_gen:.3g} generated vs "
-                                                    f"{r.median_real:.3g} real" for r in part.itertuples()))
+            medians.append(
+                f"{group}: "
+                + ", ".join(
+                    f"{r.parameter} {r.median_gen:.3g} generated vs {r.median_real:.3g} real" for r in part.itertuples()
+                )
+            )
     if medians:
         lines.append("Medians: " + "; ".join(medians) + ".")
     return "\n".join(lines)
@@ -523,24 +646,33 @@ def evaluate_shapes(ctx: EvalContext) -> Section:
     real, gen = _grouped(ctx.test_real_fourier), _grouped(ctx.test_twin_fourier)
     held = compare_shapes(real, gen, min_count, seed=ctx.seed)
     section = Section("shapes", "Shape statistics: Fourier parameters of generated vs real light curves")
-    method = ("Order-4 Fourier fits (OGLE convention) of folded light curves; per (class, subtype) with "
-              f">= {min_count} light curves, Wasserstein-1 distance between real and generated values next to "
-              "its noise floor (the same distance between two random halves of the real group; for the "
-              "catalog, a generated-sized random part of the catalog against the rest). A perfect generator "
-              "scores about 0.7 (held-out) or about 1 (catalog) times the floor; the 'ideal generator ratio' is "
-              f"that value measured for each pair (mean over {IDEAL_DRAWS} draws in which resamples of the real "
-              "values stand for both the real and the generated sample, at their sizes). phi21 and phi31 are compared "
-              "after rotating both samples so that the real circular mean is 0, wrapped to [-pi, pi); their generated "
-              "median is the real one plus the angular difference of the medians.")
-    summary: dict[str, Any] = {"method": method, "heldout": {"min_count": min_count, **_overall(held),
-                                                               "groups": _group_numbers(held)}}
+    method = (
+        "Order-4 Fourier fits (OGLE convention) of folded light curves; per (class, subtype) with "
+        f">= {min_count} light curves, Wasserstein-1 distance between real and generated values next to "
+        "its noise floor (the same distance between two random halves of the real group; for the "
+        "catalog, a generated-sized random part of the catalog against the rest). A perfect generator "
+        "scores about 0.7 (held-out) or about 1 (catalog) times the floor; the 'ideal generator ratio' is "
+        f"that value measured for each pair (mean over {IDEAL_DRAWS} draws in which resamples of the real "
+        "values stand for both the real and the generated sample, at their sizes). phi21 and phi31 are compared "
+        "after rotating both samples so that the real circular mean is 0, wrapped to [-pi, pi); their generated "
+        "median is the real one plus the angular difference of the medians."
+    )
+    summary: dict[str, Any] = {
+        "method": method,
+        "heldout": {"min_count": min_count, **_overall(held), "groups": _group_numbers(held)},
+    }
     headline = {"held-out W1 / floor (median)": summary["heldout"]["median_ratio"]}
     summary["headline_reference"] = {"held-out W1 / floor (median)": _ideal_reference(summary["heldout"])}
     texts = [method]
     groups = _figure_groups(real, list(held["group"].unique())) if not held.empty else []
     texts.append(_describe(held, f"Held-out stars vs their generated twins ({ctx.label})", groups[:4]))
-    section.tables.append((f"Held-out stars vs generated twins: Fourier parameters (>= {min_count} light curves "
-                           "per group; Wasserstein distance, noise floor and ratio)", _markdown(held)))
+    section.tables.append(
+        (
+            f"Held-out stars vs generated twins: Fourier parameters (>= {min_count} light curves "
+            "per group; Wasserstein distance, noise floor and ratio)",
+            _markdown(held),
+        )
+    )
     cat: CatalogComparison | None = None
     if ctx.ogle3_catalog is None:
         texts.append(f"OGLE-III catalog comparison skipped: no catalog under {ctx.data_root}/ogle3-catalog.")
@@ -548,35 +680,75 @@ def evaluate_shapes(ctx: EvalContext) -> Section:
     else:
         cat = catalog_comparison(ctx.model, ctx.ogle3_catalog, n=n_catalog, min_count=min_count, seed=ctx.seed)
         dropped = ctx.ogle3_catalog.attrs.get("dropped_training_stars", 0)
-        texts.append(f"The catalog is used without the {dropped} OGLE-III stars whose light curves the model "
-                     "trained on (training and validation splits).")
-        summary["catalog"] = {"training_stars_left_out": dropped, "n_generated_per_group": n_catalog,
-                              "cadence": "ogle3", "band": "I",
-                              **_overall(cat.table), "groups": _group_numbers(cat.table), "notes": cat.notes}
+        texts.append(
+            f"The catalog is used without the {dropped} OGLE-III stars whose light curves the model "
+            "trained on (training and validation splits)."
+        )
+        summary["catalog"] = {
+            "training_stars_left_out": dropped,
+            "n_generated_per_group": n_catalog,
+            "cadence": "ogle3",
+            "band": "I",
+            **_overall(cat.table),
+            "groups": _group_numbers(cat.table),
+            "notes": cat.notes,
+        }
         headline["OGLE-III W1 / floor (median)"] = summary["catalog"]["median_ratio"]
         summary["headline_reference"]["OGLE-III W1 / floor (median)"] = _ideal_reference(summary["catalog"])
-        texts.append(_describe(cat.table, f"OGLE-III LMC catalog (I band) vs {n_catalog} generated OGLE-III "
-                               "light curves per group", list(cat.table["group"].unique())[:4]))
+        texts.append(
+            _describe(
+                cat.table,
+                f"OGLE-III LMC catalog (I band) vs {n_catalog} generated OGLE-III light curves per group",
+                list(cat.table["group"].unique())[:4],
+            )
+        )
         if cat.notes:
             texts.append("Catalog notes: " + "; ".join(cat.notes) + ".")
-        section.tables.append((f"OGLE-III LMC catalog vs generated light curves (OGLE-III cadence, I band, "
-                               f"{n_catalog} per group)", _markdown(cat.table)))
+        section.tables.append(
+            (
+                f"OGLE-III LMC catalog vs generated light curves (OGLE-III cadence, I band, {n_catalog} per group)",
+                _markdown(cat.table),
+            )
+        )
     summary["headline"] = headline
     if groups:
-        section.figures.append(("Fourier parameters per group: real held-out stars, their generated twins and, "
-                                "where compared, the OGLE-III catalog and generated OGLE-III light curves",
-                                _histogram_figure(ctx, groups, real, gen, cat)))
-        section.figures.append(("R21 against phi21, real held-out stars and their generated twins",
-                                _plane_figure(ctx, "shapes_r21_phi21_heldout", groups, real, gen,
-                                              ("real", "generated"), (_REAL, _GEN), ctx.seed)))
+        section.figures.append(
+            (
+                "Fourier parameters per group: real held-out stars, their generated twins and, "
+                "where compared, the OGLE-III catalog and generated OGLE-III light curves",
+                _histogram_figure(ctx, groups, real, gen, cat),
+            )
+        )
+        section.figures.append(
+            (
+                "R21 against phi21, real held-out stars and their generated twins",
+                _plane_figure(
+                    ctx, "shapes_r21_phi21_heldout", groups, real, gen, ("real", "generated"), (_REAL, _GEN), ctx.seed
+                ),
+            )
+        )
     if cat is not None:
-        planes = [g for g in cat.table["group"].unique()
-                  if ((cat.table["group"] == g) & (cat.table["parameter"] == "R21")).any()]
+        planes = [
+            g
+            for g in cat.table["group"].unique()
+            if ((cat.table["group"] == g) & (cat.table["parameter"] == "R21")).any()
+        ]
         if planes:
-            section.figures.append(("R21 against phi21: OGLE-III LMC catalog (real) and generated OGLE-III "
-                                    "light curves (I band)",
-                                    _plane_figure(ctx, "shapes_r21_phi21_ogle3", planes, cat.real, cat.generated,
-                                                  ("real (OGLE-III)", "generated"), (_CAT, _CAT_GEN), ctx.seed)))
+            section.figures.append(
+                (
+                    "R21 against phi21: OGLE-III LMC catalog (real) and generated OGLE-III light curves (I band)",
+                    _plane_figure(
+                        ctx,
+                        "shapes_r21_phi21_ogle3",
+                        planes,
+                        cat.real,
+                        cat.generated,
+                        ("real (OGLE-III)", "generated"),
+                        (_CAT, _CAT_GEN),
+                        ctx.seed,
+                    ),
+                )
+            )
     section.summary = summary
     section.text = "\n\n".join(texts)
     return section

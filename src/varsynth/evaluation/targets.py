@@ -14,9 +14,23 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["RECONSTRUCTION_RATIO", "MIN_CLASS_CURVES", "MAX_AUC", "MACRO_F1_FRACTION", "HELDOUT_RATIO",
-           "CATALOG_RATIO", "DIP_LOG_P_DEX", "DIP_DEPTH", "RR_LYRAE_RELATIVE", "LPV_AMPLITUDE_RELATIVE",
-           "MIN_ACTIVE_DIMENSIONS", "MIN_FLOW_R2", "issue_targets", "targets_frame", "targets_tally"]
+__all__ = [
+    "RECONSTRUCTION_RATIO",
+    "MIN_CLASS_CURVES",
+    "MAX_AUC",
+    "MACRO_F1_FRACTION",
+    "HELDOUT_RATIO",
+    "CATALOG_RATIO",
+    "DIP_LOG_P_DEX",
+    "DIP_DEPTH",
+    "RR_LYRAE_RELATIVE",
+    "LPV_AMPLITUDE_RELATIVE",
+    "MIN_ACTIVE_DIMENSIONS",
+    "MIN_FLOW_R2",
+    "issue_targets",
+    "targets_frame",
+    "targets_tally",
+]
 
 #: Reconstruction: median chi^2 per point at most this times the order-4 Fourier fit's ...
 RECONSTRUCTION_RATIO = 1.25
@@ -49,12 +63,26 @@ def _bar(bar: str, target: str, value: Any, threshold: float, upper: bool, detai
     """One row: ``value`` must be at most (``upper``) or at least ``threshold``."""
     value = _number(value)
     if not math.isfinite(value):
-        return {"bar": bar, "target": target, "value": None, "threshold": threshold, "passed": None, "miss": None,
-                "detail": detail or "not measured"}
+        return {
+            "bar": bar,
+            "target": target,
+            "value": None,
+            "threshold": threshold,
+            "passed": None,
+            "miss": None,
+            "detail": detail or "not measured",
+        }
     passed = value <= threshold if upper else value >= threshold
     miss = 0.0 if passed else abs(value - threshold)
-    return {"bar": bar, "target": target, "value": value, "threshold": threshold, "passed": bool(passed),
-            "miss": miss, "detail": detail}
+    return {
+        "bar": bar,
+        "target": target,
+        "value": value,
+        "threshold": threshold,
+        "passed": bool(passed),
+        "miss": miss,
+        "detail": detail,
+    }
 
 
 def _ratio(a: Any, b: Any) -> float:
@@ -83,17 +111,32 @@ def _reconstruction(sections: dict[str, Any]) -> list[dict[str, Any]]:
     rec = _section(sections, "reconstruction")
     target = f"<= {RECONSTRUCTION_RATIO} x Fourier-4 median chi2/pt"
     medians = rec.get("medians", {})
-    rows = [_bar("reconstruction: median chi2/pt / Fourier-4, all held-out", target,
-                 _ratio(medians.get("model_chi2"), medians.get("fourier_chi2")), RECONSTRUCTION_RATIO, True,
-                 f"model {_fmt(medians.get('model_chi2'))} vs Fourier-4 {_fmt(medians.get('fourier_chi2'))}"
-                 if medians else "")]
+    rows = [
+        _bar(
+            "reconstruction: median chi2/pt / Fourier-4, all held-out",
+            target,
+            _ratio(medians.get("model_chi2"), medians.get("fourier_chi2")),
+            RECONSTRUCTION_RATIO,
+            True,
+            f"model {_fmt(medians.get('model_chi2'))} vs Fourier-4 {_fmt(medians.get('fourier_chi2'))}"
+            if medians
+            else "",
+        )
+    ]
     for row in rec.get("per_class", []):
         if row.get("vclass") == "all" or _number(row.get("n")) < MIN_CLASS_CURVES:
             continue
-        rows.append(_bar(f"reconstruction: median chi2/pt / Fourier-4, {row['vclass']}", target,
-                         _ratio(row.get("model_chi2"), row.get("fourier_chi2")), RECONSTRUCTION_RATIO, True,
-                         f"model {_fmt(row.get('model_chi2'))} vs Fourier-4 {_fmt(row.get('fourier_chi2'))}, "
-                         f"n = {int(row['n'])}"))
+        rows.append(
+            _bar(
+                f"reconstruction: median chi2/pt / Fourier-4, {row['vclass']}",
+                target,
+                _ratio(row.get("model_chi2"), row.get("fourier_chi2")),
+                RECONSTRUCTION_RATIO,
+                True,
+                f"model {_fmt(row.get('model_chi2'))} vs Fourier-4 {_fmt(row.get('fourier_chi2'))}, "
+                f"n = {int(row['n'])}",
+            )
+        )
     return rows
 
 
@@ -104,11 +147,22 @@ def _classifier(sections: dict[str, Any]) -> list[dict[str, Any]]:
     per_class = gen.get("per_class")
     return [
         _bar("real-vs-generated AUC", f"<= {MAX_AUC}", cls.get("discriminator", {}).get("auc"), MAX_AUC, True),
-        _bar("macro-F1 trained on generated / trained on real", f">= {MACRO_F1_FRACTION}",
-             _ratio(gen.get("macro_f1"), real.get("macro_f1")), MACRO_F1_FRACTION, False,
-             f"{_fmt(gen.get('macro_f1'))} vs {_fmt(real.get('macro_f1'))}" if gen else ""),
-        _bar("classes at F1 0 trained on generated", "0", len(zero) if per_class else None, 0, True,
-             ", ".join(zero) if zero else ("none" if per_class else "")),
+        _bar(
+            "macro-F1 trained on generated / trained on real",
+            f">= {MACRO_F1_FRACTION}",
+            _ratio(gen.get("macro_f1"), real.get("macro_f1")),
+            MACRO_F1_FRACTION,
+            False,
+            f"{_fmt(gen.get('macro_f1'))} vs {_fmt(real.get('macro_f1'))}" if gen else "",
+        ),
+        _bar(
+            "classes at F1 0 trained on generated",
+            "0",
+            len(zero) if per_class else None,
+            0,
+            True,
+            ", ".join(zero) if zero else ("none" if per_class else ""),
+        ),
     ]
 
 
@@ -119,19 +173,41 @@ def _shapes(sections: dict[str, Any]) -> list[dict[str, Any]]:
         part = shapes.get(key, {})
         ideal = _number(part.get("ideal_median_ratio"))
         detail = part.get("skipped", "") or (f"ideal generator {ideal:.2f}" if math.isfinite(ideal) else "")
-        rows.append(_bar(f"shape distance / noise floor (median), {name}", f"<= {limit}", part.get("median_ratio"),
-                         limit, True, detail))
+        rows.append(
+            _bar(
+                f"shape distance / noise floor (median), {name}",
+                f"<= {limit}",
+                part.get("median_ratio"),
+                limit,
+                True,
+                detail,
+            )
+        )
     for key, name in (("heldout", "held-out"), ("catalog", "OGLE-III")):
         for group, params in sorted(shapes.get(key, {}).get("groups", {}).items()):
             amp = params.get("amplitude")
             if group.startswith("LPV ") and amp:
-                rows.append(_bar(f"LPV amplitude median |generated / real - 1|, {name} {group}",
-                                 f"<= {LPV_AMPLITUDE_RELATIVE}",
-                                 _relative(amp.get("median_gen"), amp.get("median_real")), LPV_AMPLITUDE_RELATIVE,
-                                 True, f"{_fmt(amp.get('median_gen'))} vs {_fmt(amp.get('median_real'))} mag"))
+                rows.append(
+                    _bar(
+                        f"LPV amplitude median |generated / real - 1|, {name} {group}",
+                        f"<= {LPV_AMPLITUDE_RELATIVE}",
+                        _relative(amp.get("median_gen"), amp.get("median_real")),
+                        LPV_AMPLITUDE_RELATIVE,
+                        True,
+                        f"{_fmt(amp.get('median_gen'))} vs {_fmt(amp.get('median_real'))} mag",
+                    )
+                )
     if not any(r["bar"].startswith("LPV") for r in rows):
-        rows.append(_bar("LPV amplitude median |generated / real - 1|", f"<= {LPV_AMPLITUDE_RELATIVE}", None,
-                         LPV_AMPLITUDE_RELATIVE, True, "no LPV group compared"))
+        rows.append(
+            _bar(
+                "LPV amplitude median |generated / real - 1|",
+                f"<= {LPV_AMPLITUDE_RELATIVE}",
+                None,
+                LPV_AMPLITUDE_RELATIVE,
+                True,
+                "no LPV group compared",
+            )
+        )
     return rows
 
 
@@ -141,27 +217,58 @@ def _physics(sections: dict[str, Any]) -> list[dict[str, Any]]:
     rr = physics.get("rr_lyrae", {})
     gen, real = rr.get("generated", {}), rr.get("real", {})
     rows = []
-    for key, name, limit, unit in (("R21_min_log_p", "CEP F R21 dip: |log P generated - real|", DIP_LOG_P_DEX, " dex"),
-                                   ("R21_dip_depth", "CEP F R21 dip: |depth generated - real|", DIP_DEPTH, "")):
+    for key, name, limit, unit in (
+        ("R21_min_log_p", "CEP F R21 dip: |log P generated - real|", DIP_LOG_P_DEX, " dex"),
+        ("R21_dip_depth", "CEP F R21 dip: |depth generated - real|", DIP_DEPTH, ""),
+    ):
         g, r = _number(hz.get(f"{key}_generated")), _number(hz.get(f"{key}_real"))
-        rows.append(_bar(name, f"<= {limit}{unit}", abs(g - r), limit, True,
-                         f"{_fmt(g)} vs {_fmt(r)}" if math.isfinite(r) else ""))
-    for key, name in (("phi31_slope_rad_per_day", "RRab dphi31/dP"), ("RRab_amplitude_slope_mag_per_dex",
-                                                                      "RRab Bailey slope")):
-        rows.append(_bar(f"{name}: |generated / real - 1|", f"<= {RR_LYRAE_RELATIVE}",
-                         _relative(gen.get(key), real.get(key)), RR_LYRAE_RELATIVE, True,
-                         f"{_fmt(gen.get(key))} vs {_fmt(real.get(key))}" if real else ""))
+        rows.append(
+            _bar(
+                name,
+                f"<= {limit}{unit}",
+                abs(g - r),
+                limit,
+                True,
+                f"{_fmt(g)} vs {_fmt(r)}" if math.isfinite(r) else "",
+            )
+        )
+    for key, name in (
+        ("phi31_slope_rad_per_day", "RRab dphi31/dP"),
+        ("RRab_amplitude_slope_mag_per_dex", "RRab Bailey slope"),
+    ):
+        rows.append(
+            _bar(
+                f"{name}: |generated / real - 1|",
+                f"<= {RR_LYRAE_RELATIVE}",
+                _relative(gen.get(key), real.get(key)),
+                RR_LYRAE_RELATIVE,
+                True,
+                f"{_fmt(gen.get(key))} vs {_fmt(real.get(key))}" if real else "",
+            )
+        )
     return rows
 
 
 def _latent(sections: dict[str, Any]) -> list[dict[str, Any]]:
     latent = _section(sections, "latent")
     flow: dict[str, Any] = next((r for r in latent.get("links", []) if r.get("link") == "flow"), {})
-    return [_bar("active latent dimensions", f">= {MIN_ACTIVE_DIMENSIONS}", latent.get("active_dimensions"),
-                 MIN_ACTIVE_DIMENSIONS, False,
-                 f"of {latent['latent_dim']}" if "latent_dim" in latent else ""),
-            _bar("physics -> latent R2 of the flow (point, active dims)", f">= {MIN_FLOW_R2}",
-                 flow.get("R2 (point, active dims)"), MIN_FLOW_R2, False)]
+    return [
+        _bar(
+            "active latent dimensions",
+            f">= {MIN_ACTIVE_DIMENSIONS}",
+            latent.get("active_dimensions"),
+            MIN_ACTIVE_DIMENSIONS,
+            False,
+            f"of {latent['latent_dim']}" if "latent_dim" in latent else "",
+        ),
+        _bar(
+            "physics -> latent R2 of the flow (point, active dims)",
+            f">= {MIN_FLOW_R2}",
+            flow.get("R2 (point, active dims)"),
+            MIN_FLOW_R2,
+            False,
+        ),
+    ]
 
 
 def issue_targets(sections: dict[str, Any]) -> list[dict[str, Any]]:
@@ -175,17 +282,28 @@ def issue_targets(sections: dict[str, Any]) -> list[dict[str, Any]]:
         ``threshold``, ``passed`` (``None`` when not measured), ``miss`` (distance beyond the bar in
         the value's units, 0 when met) and ``detail`` (the numbers behind a ratio, or why it is missing).
     """
-    return [*_reconstruction(sections), *_classifier(sections), *_shapes(sections), *_physics(sections),
-            *_latent(sections)]
+    return [
+        *_reconstruction(sections),
+        *_classifier(sections),
+        *_shapes(sections),
+        *_physics(sections),
+        *_latent(sections),
+    ]
 
 
 def targets_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """The rows of :func:`issue_targets` as the report's table: bar, target, value, detail, result, miss."""
     result = ["not measured" if r["passed"] is None else "pass" if r["passed"] else "FAIL" for r in rows]
-    return pd.DataFrame({"bar": [r["bar"] for r in rows], "target": [r["target"] for r in rows],
-                         "value": [math.nan if r["value"] is None else r["value"] for r in rows],
-                         "detail": [r["detail"] for r in rows], "result": result,
-                         "miss": [math.nan if not r["passed"] is False else r["miss"] for r in rows]})
+    return pd.DataFrame(
+        {
+            "bar": [r["bar"] for r in rows],
+            "target": [r["target"] for r in rows],
+            "value": [math.nan if r["value"] is None else r["value"] for r in rows],
+            "detail": [r["detail"] for r in rows],
+            "result": result,
+            "miss": [math.nan if r["passed"] is not False else r["miss"] for r in rows],
+        }
+    )
 
 
 def targets_tally(rows: list[dict[str, Any]]) -> str:

@@ -15,11 +15,18 @@ from importlib import import_module
 from typing import Any
 
 _WHERE = {
-    "ExtrapolationError": "engine", "StarRequest": "request", "generate": "engine",
-    "generate_table": "engine", "iter_generate": "engine",
-    "GenerativeModel": "model", "load_model": "model",
-    "write_lightcurves": "output", "write_training_set": "output",
-    "write_lclib": "lclib", "read_lclib": "lclib", "check_lclib": "lclib",
+    "ExtrapolationError": "engine",
+    "StarRequest": "request",
+    "generate": "engine",
+    "generate_table": "engine",
+    "iter_generate": "engine",
+    "GenerativeModel": "model",
+    "load_model": "model",
+    "write_lightcurves": "output",
+    "write_training_set": "output",
+    "write_lclib": "lclib",
+    "read_lclib": "lclib",
+    "check_lclib": "lclib",
 }
 
 __all__ = sorted(_WHERE)

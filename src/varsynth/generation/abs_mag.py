@@ -26,8 +26,14 @@ _PERIOD = PHYS_NAMES.index("log10_period")
 _ON_RELATION = 1e-6
 
 
-def fill_abs_mag(catalog: PhysicsCatalog, vclass: str, subtype: str | None, phys: np.ndarray,
-                 abs_mag_given: bool, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def fill_abs_mag(
+    catalog: PhysicsCatalog,
+    vclass: str,
+    subtype: str | None,
+    phys: np.ndarray,
+    abs_mag_given: bool,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
     """Draw M_G from the class's period relation where the catalog cannot supply a real one.
 
     Arguments:

@@ -58,9 +58,15 @@ class RunEstimate:
     free_bytes: int
 
 
-def resolve_cadence(cadence: str | None = None, options: dict[str, Any] | None = None, *,
-                    cadence_file: str | Path | None = None, opsim: str | Path | None = None,
-                    ra: float | None = None, dec: float | None = None) -> tuple[str, dict[str, Any]]:
+def resolve_cadence(
+    cadence: str | None = None,
+    options: dict[str, Any] | None = None,
+    *,
+    cadence_file: str | Path | None = None,
+    opsim: str | Path | None = None,
+    ra: float | None = None,
+    dec: float | None = None,
+) -> tuple[str, dict[str, Any]]:
     """The cadence name and options from a name, a cadence file or an OpSim database.
 
     Raises:
@@ -68,16 +74,24 @@ def resolve_cadence(cadence: str | None = None, options: dict[str, Any] | None =
             option beside either), or ``ra``/``dec`` without an OpSim database.
     """
     options = dict(options or {})
-    given = [f"{what} {value}" for what, value in (("cadence", cadence), ("cadence_file (--cadence-file)", cadence_file),
-                                                   ("opsim (--opsim)", opsim)) if value is not None]
+    given = [
+        f"{what} {value}"
+        for what, value in (
+            ("cadence", cadence),
+            ("cadence_file (--cadence-file)", cadence_file),
+            ("opsim (--opsim)", opsim),
+        )
+        if value is not None
+    ]
     if len(given) > 1:
         raise ConfigError(f"{' and '.join(given)} name two cadences; give one")
     if "path" in options and (cadence_file is not None or opsim is not None):
         raise ConfigError("cadence option path and a cadence file or OpSim database name two files; give one")
     if (ra is not None or dec is not None) and opsim is None:
         name = "file" if cadence_file is not None else cadence or "ogle3"
-        raise ConfigError(f"ra and dec (--ra/--dec) place the star in an OpSim database (--opsim); cadence {name!r} "
-                          "would ignore them")
+        raise ConfigError(
+            f"ra and dec (--ra/--dec) place the star in an OpSim database (--opsim); cadence {name!r} would ignore them"
+        )
     if cadence_file is not None:
         return "file", {**options, "path": str(cadence_file)}
     if opsim is not None:
@@ -97,8 +111,16 @@ def probe_epochs(cadence: Cadence, bands: tuple[str, ...] | None = None, seed: i
     return np.asarray(counts)
 
 
-def estimate_output_bytes(fmt: str, epochs: float, *, id_chars: int, band_chars: int, vclass_chars: int,
-                          subtype_chars: int, cadence_chars: int) -> int:
+def estimate_output_bytes(
+    fmt: str,
+    epochs: float,
+    *,
+    id_chars: int,
+    band_chars: int,
+    vclass_chars: int,
+    subtype_chars: int,
+    cadence_chars: int,
+) -> int:
     """Bytes on disk of ``epochs`` rows of the long format in ``fmt``, while it is written.
 
     FITS: the table's fixed-width rows (strings as wide as their longest value) plus the Parquet
@@ -131,9 +153,19 @@ def _check_plot(plot: str | Path, out: Path) -> None:
     check_writable(plot, "plot")
 
 
-def check_run(path: str | Path, *, n_stars: int, cadence: Cadence, fmt: str | None = None,
-              plot: str | Path | None = None, bands: tuple[str, ...] | None = None, seed: int = 0,
-              id_prefix: str = "", classes: tuple[str, ...] = CLASSES, subtype: str | None = None) -> RunEstimate:
+def check_run(
+    path: str | Path,
+    *,
+    n_stars: int,
+    cadence: Cadence,
+    fmt: str | None = None,
+    plot: str | Path | None = None,
+    bands: tuple[str, ...] | None = None,
+    seed: int = 0,
+    id_prefix: str = "",
+    classes: tuple[str, ...] = CLASSES,
+    subtype: str | None = None,
+) -> RunEstimate:
     """Check a run writing ``n_stars`` light curves of ``cadence`` to ``path`` before any work.
 
     Temporary files of ``path`` left by killed runs are removed first (they count as free space).
@@ -157,15 +189,22 @@ def check_run(path: str | Path, *, n_stars: int, cadence: Cadence, fmt: str | No
     per_star = float(probe_epochs(cadence, bands, seed).mean())
     chosen = bands or cadence.bands
     needed = estimate_output_bytes(
-        out_format, n_stars * per_star, id_chars=len(id_prefix) + max(_ID_DIGITS, len(str(n_stars - 1))),
-        band_chars=max(map(len, chosen)), vclass_chars=max(map(len, classes)), subtype_chars=len(subtype or ""),
-        cadence_chars=len(cadence.name))
+        out_format,
+        n_stars * per_star,
+        id_chars=len(id_prefix) + max(_ID_DIGITS, len(str(n_stars - 1))),
+        band_chars=max(map(len, chosen)),
+        vclass_chars=max(map(len, classes)),
+        subtype_chars=len(subtype or ""),
+        cadence_chars=len(cadence.name),
+    )
     free = _free_bytes(path)
     if needed > free:
         raise ConfigError(
             f"output {path} would take about {tqdm.format_sizeof(needed, 'B', 1024)} ({n_stars} stars x "
             f"~{per_star:.0f} epochs x {needed / max(n_stars * per_star, 1):.0f} bytes per epoch of {out_format}), "
-            f"but {tqdm.format_sizeof(free, 'B', 1024)} are free there; write fewer stars or elsewhere")
-    log.info("output %s: about %s (%d stars x ~%.0f epochs)", path, tqdm.format_sizeof(needed, "B", 1024),
-             n_stars, per_star)
+            f"but {tqdm.format_sizeof(free, 'B', 1024)} are free there; write fewer stars or elsewhere"
+        )
+    log.info(
+        "output %s: about %s (%d stars x ~%.0f epochs)", path, tqdm.format_sizeof(needed, "B", 1024), n_stars, per_star
+    )
     return RunEstimate(out_format, n_stars, per_star, needed, free)

@@ -18,8 +18,9 @@ from varsynth.models.cvae import CVAE
 __all__ = ["decode_epochs"]
 
 
-def _padded(phase: np.ndarray, curve: np.ndarray, n_curves: int, sort_phase: bool
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _padded(
+    phase: np.ndarray, curve: np.ndarray, n_curves: int, sort_phase: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Flat epochs as a zero-padded (L, T_max) phase array, and where each epoch went."""
     order = np.lexsort((phase, curve)) if sort_phase else np.argsort(curve, kind="stable")
     counts = np.bincount(curve, minlength=n_curves)
@@ -32,8 +33,9 @@ def _padded(phase: np.ndarray, curve: np.ndarray, n_curves: int, sort_phase: boo
 
 
 @torch.inference_mode()
-def decode_epochs(model: CVAE, z: torch.Tensor, cond: torch.Tensor, phase: np.ndarray,
-                  curve: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def decode_epochs(
+    model: CVAE, z: torch.Tensor, cond: torch.Tensor, phase: np.ndarray, curve: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Scaled magnitude and error at every epoch, and each light curve's phase-mean magnitude.
 
     Arguments:

@@ -67,10 +67,21 @@ if TYPE_CHECKING:
 
     from varsynth.generation.model import GenerativeModel
 
-__all__ = ["DEFAULT_PARTITION_SIZE", "MANIFEST", "DatasetReport", "Partition", "check_dataset_path",
-           "check_dataset_run", "dask_client", "dataset_id_chars",
-           "partition_seed", "plan_partitions", "write_dataset", "write_lightcurves_dataset",
-           "write_training_set_dataset"]
+__all__ = [
+    "DEFAULT_PARTITION_SIZE",
+    "MANIFEST",
+    "DatasetReport",
+    "Partition",
+    "check_dataset_path",
+    "check_dataset_run",
+    "dask_client",
+    "dataset_id_chars",
+    "partition_seed",
+    "plan_partitions",
+    "write_dataset",
+    "write_lightcurves_dataset",
+    "write_training_set_dataset",
+]
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +143,11 @@ def plan_partitions(jobs: Sequence[tuple[StarRequest, int]], partition_size: int
         if n < 1:
             raise ConfigError(f"the number of stars must be >= 1, got {n}")
         for index, start in enumerate(range(0, n, partition_size)):
-            parts.append(Partition(request, index, start, min(partition_size, n - start),
-                                   partition_seed(seed, request.vclass, index)))
+            parts.append(
+                Partition(
+                    request, index, start, min(partition_size, n - start), partition_seed(seed, request.vclass, index)
+                )
+            )
     return parts
 
 
@@ -147,18 +161,26 @@ def check_dataset_path(path: str | Path, fmt: str | None = None) -> Path:
     """
     path = Path(path)
     if fmt is not None and fmt.lower() != "parquet":
-        raise ConfigError(f"format {fmt!r}: distributed generation (--workers/--scheduler) writes a partitioned "
-                          "Parquet dataset; drop --format or give parquet")
+        raise ConfigError(
+            f"format {fmt!r}: distributed generation (--workers/--scheduler) writes a partitioned "
+            "Parquet dataset; drop --format or give parquet"
+        )
     if FORMATS.get(path.suffix.lower(), "parquet") != "parquet":
-        raise ConfigError(f"output {path}: distributed generation (--workers/--scheduler) writes a partitioned Parquet "
-                          f"dataset (a folder), not a {FORMATS[path.suffix.lower()]} file; give a folder path or "
-                          "drop --workers/--scheduler")
+        raise ConfigError(
+            f"output {path}: distributed generation (--workers/--scheduler) writes a partitioned Parquet "
+            f"dataset (a folder), not a {FORMATS[path.suffix.lower()]} file; give a folder path or "
+            "drop --workers/--scheduler"
+        )
     if path.exists() and not path.is_dir():
-        raise ConfigError(f"output {path} is a file; distributed generation writes a folder: give a new or empty "
-                          "folder, or an earlier run's dataset to resume")
+        raise ConfigError(
+            f"output {path} is a file; distributed generation writes a folder: give a new or empty "
+            "folder, or an earlier run's dataset to resume"
+        )
     if path.is_dir() and any(path.iterdir()) and not (path / MANIFEST).is_file():
-        raise ConfigError(f"output {path} is a folder holding other files (no {MANIFEST} of an earlier run); give "
-                          "a new or empty folder, or an earlier run's dataset to resume")
+        raise ConfigError(
+            f"output {path} is a folder holding other files (no {MANIFEST} of an earlier run); give "
+            "a new or empty folder, or an earlier run's dataset to resume"
+        )
     try:
         check_writable(path / MANIFEST)
     except OutputPathError as err:
@@ -166,9 +188,18 @@ def check_dataset_path(path: str | Path, fmt: str | None = None) -> Path:
     return path
 
 
-def check_dataset_run(path: str | Path, *, n_stars: int, cadence: Cadence, fmt: str | None = None,
-                      plot: str | Path | None = None, bands: tuple[str, ...] | None = None, seed: int = 0,
-                      partition_size: int = DEFAULT_PARTITION_SIZE, id_chars: int = 20) -> Path:
+def check_dataset_run(
+    path: str | Path,
+    *,
+    n_stars: int,
+    cadence: Cadence,
+    fmt: str | None = None,
+    plot: str | Path | None = None,
+    bands: tuple[str, ...] | None = None,
+    seed: int = 0,
+    partition_size: int = DEFAULT_PARTITION_SIZE,
+    id_chars: int = 20,
+) -> Path:
     """Every check of a dataset run that needs no model and no cluster: the output
     (:func:`check_dataset_path`), the plot path, the counts, and the estimated size against the
     free space (``id_chars``: characters of the longest light-curve id).
@@ -190,14 +221,22 @@ def check_dataset_run(path: str | Path, *, n_stars: int, cadence: Cadence, fmt: 
             raise ConfigError(str(err)) from None
     per_star = float(probe_epochs(cadence, bands, seed).mean())
     chosen = bands or cadence.bands
-    needed = estimate_output_bytes("parquet", n_stars * per_star, id_chars=id_chars,
-                                   band_chars=max(map(len, chosen)), vclass_chars=5, subtype_chars=0,
-                                   cadence_chars=len(cadence.name))
+    needed = estimate_output_bytes(
+        "parquet",
+        n_stars * per_star,
+        id_chars=id_chars,
+        band_chars=max(map(len, chosen)),
+        vclass_chars=5,
+        subtype_chars=0,
+        cadence_chars=len(cadence.name),
+    )
     free = _free_bytes(root / MANIFEST)
     if needed > free:
-        raise ConfigError(f"output {root} would take about {tqdm.format_sizeof(needed, 'B', 1024)} ({n_stars} stars x "
-                          f"~{per_star:.0f} epochs), but {tqdm.format_sizeof(free, 'B', 1024)} are free there; write "
-                          "fewer stars or elsewhere")
+        raise ConfigError(
+            f"output {root} would take about {tqdm.format_sizeof(needed, 'B', 1024)} ({n_stars} stars x "
+            f"~{per_star:.0f} epochs), but {tqdm.format_sizeof(free, 'B', 1024)} are free there; write "
+            "fewer stars or elsewhere"
+        )
     return root
 
 
@@ -233,13 +272,17 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         try:
             client = Client(scheduler, timeout=_CONNECT_SECONDS)
         except (OSError, TimeoutError) as err:
-            raise ConfigError(f"scheduler (--scheduler) {scheduler}: no Dask scheduler answered within "
-                              f"{_CONNECT_SECONDS} s ({type(err).__name__})") from None
+            raise ConfigError(
+                f"scheduler (--scheduler) {scheduler}: no Dask scheduler answered within "
+                f"{_CONNECT_SECONDS} s ({type(err).__name__})"
+            ) from None
         with client:
             yield client
         return
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
-            Client(cluster) as client:
+    with (
+        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
         log.info("local Dask cluster of %d workers; dashboard %s", workers, client.dashboard_link)
         yield client
 
@@ -293,8 +336,7 @@ def write_partition(root: str, part: Partition, engine: dict[str, Any], meta: di
                 last = chunk["id"][-1].as_py()
             writer.write(_global_ids(chunk, prefix, part.start))
         rows = writer.rows_written
-    return {"path": part.path, "rows": rows, "stars": stars, "bytes": target.stat().st_size,
-            "sha256": _sha256(target)}
+    return {"path": part.path, "rows": rows, "stars": stars, "bytes": target.stat().st_size, "sha256": _sha256(target)}
 
 
 def _peak_rss() -> int:
@@ -310,16 +352,25 @@ def _kept_partitions(root: Path, settings: dict[str, Any], planned: set[str]) ->
     try:
         earlier = json.loads(manifest.read_text())
     except ValueError:
-        raise ConfigError(f"output {root}: {MANIFEST} is not valid JSON; remove the folder or write elsewhere") from None
+        raise ConfigError(
+            f"output {root}: {MANIFEST} is not valid JSON; remove the folder or write elsewhere"
+        ) from None
     if earlier.get("layout") != _LAYOUT or earlier.get("settings") != settings:
         old = earlier.get("settings") or {}
         differ = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k)) or ["layout"]
-        raise ConfigError(f"output {root} holds a dataset of other settings (differing: {', '.join(differ)}); "
-                          "give the same settings to resume it, or write elsewhere")
+        raise ConfigError(
+            f"output {root} holds a dataset of other settings (differing: {', '.join(differ)}); "
+            "give the same settings to resume it, or write elsewhere"
+        )
     kept = {}
     for rel, entry in sorted(earlier.get("partitions", {}).items()):
         file = root / rel
-        if rel in planned and file.is_file() and file.stat().st_size == entry["bytes"] and _sha256(file) == entry["sha256"]:
+        if (
+            rel in planned
+            and file.is_file()
+            and file.stat().st_size == entry["bytes"]
+            and _sha256(file) == entry["sha256"]
+        ):
             kept[rel] = entry
         else:
             log.warning("%s: missing or not as recorded; generated again", file)
@@ -327,8 +378,14 @@ def _kept_partitions(root: Path, settings: dict[str, Any], planned: set[str]) ->
 
 
 def _write_manifest(root: Path, settings: dict[str, Any], done: dict[str, dict[str, Any]]) -> None:
-    text = json.dumps({"layout": _LAYOUT, "settings": settings, "partitions": dict(sorted(done.items()))},
-                      indent=1, sort_keys=True) + "\n"
+    text = (
+        json.dumps(
+            {"layout": _LAYOUT, "settings": settings, "partitions": dict(sorted(done.items()))},
+            indent=1,
+            sort_keys=True,
+        )
+        + "\n"
+    )
 
     def write(tmp: Path) -> None:
         tmp.write_text(text)
@@ -347,11 +404,21 @@ def _write_metadata(root: Path, paths: Sequence[str], schema: pa.Schema) -> None
     atomic_write(root / "_metadata", lambda tmp: pq.write_metadata(schema, tmp, metadata_collector=collected))
 
 
-def write_dataset(path: str | Path, jobs: Sequence[tuple[StarRequest, int]], *, client: Client,
-                  cadence: str | Cadence = "ogle3", cadence_options: dict[str, Any] | None = None,
-                  model: str = "default", seed: int = 0, partition_size: int = DEFAULT_PARTITION_SIZE,
-                  plot: str | Path | None = None, progress: bool = False, extra_meta: dict[str, Any] | None = None,
-                  **kwargs: Any) -> DatasetReport:
+def write_dataset(
+    path: str | Path,
+    jobs: Sequence[tuple[StarRequest, int]],
+    *,
+    client: Client,
+    cadence: str | Cadence = "ogle3",
+    cadence_options: dict[str, Any] | None = None,
+    model: str = "default",
+    seed: int = 0,
+    partition_size: int = DEFAULT_PARTITION_SIZE,
+    plot: str | Path | None = None,
+    progress: bool = False,
+    extra_meta: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> DatasetReport:
     """Generate ``jobs`` (request, stars) on the Dask ``client``'s cluster into the dataset folder
     ``path`` (module notes: layout, determinism, resume).
 
@@ -368,30 +435,58 @@ def write_dataset(path: str | Path, jobs: Sequence[tuple[StarRequest, int]], *, 
         raise ConfigError("model must be a name or a path (each worker loads it), got a loaded model")
     cad = as_cadence(cadence, cadence_options)
     n_total = sum(n for _, n in jobs)
-    root = check_dataset_run(path, n_stars=n_total, cadence=cad, plot=plot, bands=kwargs.get("bands"), seed=seed,
-                             partition_size=partition_size, id_chars=dataset_id_chars([r.vclass for r, _ in jobs],
-                                                                                      seed, n_total))
+    root = check_dataset_run(
+        path,
+        n_stars=n_total,
+        cadence=cad,
+        plot=plot,
+        bands=kwargs.get("bands"),
+        seed=seed,
+        partition_size=partition_size,
+        id_chars=dataset_id_chars([r.vclass for r, _ in jobs], seed, n_total),
+    )
     parts = plan_partitions(jobs, partition_size, seed)
     from varsynth.generation.engine import check_generation, iter_generate
 
-    defaults = {k: v.default for k, v in inspect.signature(iter_generate).parameters.items()
-                if k in _ENGINE_OPTIONS}
+    defaults = {k: v.default for k, v in inspect.signature(iter_generate).parameters.items() if k in _ENGINE_OPTIONS}
     kwargs = {**defaults, **kwargs}  # settings with the defaults spelled out compare equal on resume
     unknown = sorted(set(kwargs) - set(_ENGINE_OPTIONS))
     if unknown:
         raise ConfigError(f"unknown options {unknown}; valid: {list(_ENGINE_OPTIONS)}")
     gm = _model(str(model))
     for request, _ in jobs:  # refuse a request before any worker starts on it
-        check_generation(gm, request, cad, kwargs.get("bands"), kwargs.get("allow_extrapolation", False),
-                         kwargs.get("fallback_mean_mag"))
+        check_generation(
+            gm,
+            request,
+            cad,
+            kwargs.get("bands"),
+            kwargs.get("allow_extrapolation", False),
+            kwargs.get("fallback_mean_mag"),
+        )
     engine = {"cadence": cadence, "cadence_options": cadence_options, "model": str(model), **kwargs}
-    settings = json.loads(json.dumps({
-        "varsynth": __version__, "model": str(model), "cadence": cad.name, "cadence_options": cadence_options or {},
-        "seed": seed, "partition_size": partition_size,
-        "jobs": [{"n": n, **{k: v for k, v in asdict(r).items() if v is not None}} for r, n in jobs],
-        **kwargs}, default=str))
-    meta = {"generator": f"varsynth {__version__}", "model": gm.name, "cadence": cad.name, "seed": seed,
-            "partition_size": partition_size, **(extra_meta or {})}
+    settings = json.loads(
+        json.dumps(
+            {
+                "varsynth": __version__,
+                "model": str(model),
+                "cadence": cad.name,
+                "cadence_options": cadence_options or {},
+                "seed": seed,
+                "partition_size": partition_size,
+                "jobs": [{"n": n, **{k: v for k, v in asdict(r).items() if v is not None}} for r, n in jobs],
+                **kwargs,
+            },
+            default=str,
+        )
+    )
+    meta = {
+        "generator": f"varsynth {__version__}",
+        "model": gm.name,
+        "cadence": cad.name,
+        "seed": seed,
+        "partition_size": partition_size,
+        **(extra_meta or {}),
+    }
     meta = {k: v if isinstance(v, (str, int, float, bool)) else json.dumps(v) for k, v in meta.items()}
     root.mkdir(parents=True, exist_ok=True)
     done = _kept_partitions(root, settings, {p.path for p in parts})
@@ -417,10 +512,17 @@ def write_dataset(path: str | Path, jobs: Sequence[tuple[StarRequest, int]], *, 
         _write_manifest(root, settings, done)  # also on an error or Ctrl-C: what is done stays done
     order = [p.path for p in parts]
     _write_metadata(root, order, pq.read_schema(root / order[0]))
-    report = DatasetReport(path=str(root), stars=sum(done[p]["stars"] for p in order),
-                           rows=sum(done[p]["rows"] for p in order), bytes=sum(done[p]["bytes"] for p in order),
-                           partitions=len(parts), generated=len(todo), kept=kept, plot=None,
-                           worker_peak_rss=client.run(_peak_rss))
+    report = DatasetReport(
+        path=str(root),
+        stars=sum(done[p]["stars"] for p in order),
+        rows=sum(done[p]["rows"] for p in order),
+        bytes=sum(done[p]["bytes"] for p in order),
+        partitions=len(parts),
+        generated=len(todo),
+        kept=kept,
+        plot=None,
+        worker_peak_rss=client.run(_peak_rss),
+    )
     if plot is not None:
         from varsynth.generation.plot import plot_lightcurves
 
@@ -430,18 +532,25 @@ def write_dataset(path: str | Path, jobs: Sequence[tuple[StarRequest, int]], *, 
     return report
 
 
-def write_lightcurves_dataset(path: str | Path, request: StarRequest, *, n: int, client: Client,
-                              **kwargs: Any) -> DatasetReport:
+def write_lightcurves_dataset(
+    path: str | Path, request: StarRequest, *, n: int, client: Client, **kwargs: Any
+) -> DatasetReport:
     """``n`` light curves of one request as a partitioned dataset (:func:`write_dataset`);
     the distributed counterpart of :func:`~varsynth.generation.output.write_lightcurves`."""
     extra = {"request": {k: v for k, v in asdict(request).items() if v is not None}, "n": n}
     return write_dataset(path, [(request, n)], client=client, extra_meta=extra, **kwargs)
 
 
-def write_training_set_dataset(path: str | Path, *, per_class: int, client: Client,
-                               classes: Sequence[str] | None = None, model: str = "default",
-                               fallback_mean_mag: tuple[float, float] = (15.0, 19.0),
-                               **kwargs: Any) -> DatasetReport:
+def write_training_set_dataset(
+    path: str | Path,
+    *,
+    per_class: int,
+    client: Client,
+    classes: Sequence[str] | None = None,
+    model: str = "default",
+    fallback_mean_mag: tuple[float, float] = (15.0, 19.0),
+    **kwargs: Any,
+) -> DatasetReport:
     """A balanced labelled training set, ``per_class`` light curves of every class (default:
     every class the model was trained on), as a partitioned dataset (:func:`write_dataset`);
     the distributed counterpart of :func:`~varsynth.generation.output.write_training_set`."""
@@ -454,8 +563,15 @@ def write_training_set_dataset(path: str | Path, *, per_class: int, client: Clie
     known = sorted(set(_model(str(model)).catalog.vclass.tolist()))
     chosen = list(classes) if classes else known
     if sorted(set(chosen) - set(known)):
-        raise ConfigError(f"classes {sorted(set(chosen) - set(known))} are not in the model's training data; "
-                          f"valid: {known}")
-    return write_dataset(path, [(StarRequest(c), per_class) for c in chosen], client=client, model=model,
-                         fallback_mean_mag=fallback_mean_mag, extra_meta={"classes": chosen, "per_class": per_class},
-                         **kwargs)
+        raise ConfigError(
+            f"classes {sorted(set(chosen) - set(known))} are not in the model's training data; valid: {known}"
+        )
+    return write_dataset(
+        path,
+        [(StarRequest(c), per_class) for c in chosen],
+        client=client,
+        model=model,
+        fallback_mean_mag=fallback_mean_mag,
+        extra_meta={"classes": chosen, "per_class": per_class},
+        **kwargs,
+    )

@@ -39,7 +39,6 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -53,14 +52,13 @@ from tqdm.auto import tqdm
 
 from varsynth.bands import band as band_info
 from varsynth.cadences import Cadence, Epochs, as_cadence
-from varsynth.cadences.base import MJD_RANGE
 from varsynth.cadences.simple import UniformCadence
 from varsynth.config import ConfigError
 from varsynth.generation.abs_mag import ABS_MAG, fill_abs_mag
 from varsynth.generation.checks import probe_epochs
 from varsynth.generation.decode import decode_epochs
-from varsynth.generation.noise import curve_scales, noise_sigma, survey_noise, unit_noise
 from varsynth.generation.model import GenerativeModel, load_model
+from varsynth.generation.noise import curve_scales, noise_sigma, survey_noise, unit_noise
 from varsynth.generation.photometry import mean_magnitude
 from varsynth.generation.request import MAX_PERIOD, StarRequest  # noqa: F401 - re-exported
 from varsynth.generation.stages import lap, restart
@@ -70,8 +68,19 @@ from varsynth.models.config import PHYSICS_CHOICES
 from varsynth.physics.luminosity import class_luminosity
 from varsynth.taxonomy import CLASSES
 
-__all__ = ["CHUNK_EPOCHS", "SLICE_EPOCHS", "stars_per_chunk", "LMC_DISTANCE_MODULUS", "StarRequest", "ExtrapolationError",
-           "base_points", "check_generation", "iter_generate", "generate_table", "generate"]
+__all__ = [
+    "CHUNK_EPOCHS",
+    "SLICE_EPOCHS",
+    "stars_per_chunk",
+    "LMC_DISTANCE_MODULUS",
+    "StarRequest",
+    "ExtrapolationError",
+    "base_points",
+    "check_generation",
+    "iter_generate",
+    "generate_table",
+    "generate",
+]
 
 log = logging.getLogger(__name__)
 
@@ -88,16 +97,19 @@ CHUNK_EPOCHS = 1 << 20
 #: Most epochs decoded and turned into an output table at a time: the working set of the
 #: decoder and the rows handed to the writer.
 SLICE_EPOCHS = 1 << 16
+
+
 class ExtrapolationError(ConfigError):
     """A physical parameter or passband outside what the model was trained on."""
 
 
 def _show(name: str, value: float) -> str:
-    return f"{10 ** value:.4g}" if name.startswith("log10_") else f"{value:.3g}"
+    return f"{10**value:.4g}" if name.startswith("log10_") else f"{value:.3g}"
 
 
-def conditioned_physics(model: GenerativeModel, request: StarRequest, phys: np.ndarray,
-                        neighbour: np.ndarray, unconditioned: np.ndarray) -> np.ndarray:
+def conditioned_physics(
+    model: GenerativeModel, request: StarRequest, phys: np.ndarray, neighbour: np.ndarray, unconditioned: np.ndarray
+) -> np.ndarray:
     """The physics (n, 3) the network and the flow are conditioned on: ``phys`` with NaN (masked,
     as a missing value in training) where the star's value was drawn, not given, and the training
     star it was drawn near (``neighbour``, catalog rows) did not have it, and where M_G was filled
@@ -128,30 +140,47 @@ def _check_physics(model: GenerativeModel, request: StarRequest, allow_extrapola
         if math.isfinite(given[j]) and not math.isfinite(lo):
             outside.append(f"{key} is known for none of the model's {request.vclass} training stars")
         elif math.isfinite(given[j]) and not (lo <= given[j] <= hi):
-            outside.append(f"{key} {_show(name, given[j])} {unit} is outside the {request.vclass} "
-                           f"training range [{_show(name, lo)}, {_show(name, hi)}] {unit}")
+            outside.append(
+                f"{key} {_show(name, given[j])} {unit} is outside the {request.vclass} "
+                f"training range [{_show(name, lo)}, {_show(name, hi)}] {unit}"
+            )
     if outside and not allow_extrapolation:
-        raise ExtrapolationError("; ".join(outside) + "; pass allow_extrapolation=True "
-                                 "(--allow-extrapolation) to generate it anyway, flagged as extrapolated")
+        raise ExtrapolationError(
+            "; ".join(outside) + "; pass allow_extrapolation=True "
+            "(--allow-extrapolation) to generate it anyway, flagged as extrapolated"
+        )
     return bool(outside)
 
 
 def _band_ok(model: GenerativeModel, survey: str, bands: np.ndarray) -> dict[str, bool]:
     lo, hi = model.catalog.wave_range()
-    return {b: lo * (1 - _WAVE_MARGIN) <= band_info(survey, b).wave_eff <= hi * (1 + _WAVE_MARGIN)
-            for b in np.unique(bands).tolist()}
+    return {
+        b: lo * (1 - _WAVE_MARGIN) <= band_info(survey, b).wave_eff <= hi * (1 + _WAVE_MARGIN)
+        for b in np.unique(bands).tolist()
+    }
 
 
-def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start: int, m: int,
-           rng: np.random.Generator, bands: tuple[str, ...] | None, allow_extrapolation: bool,
-           star_flag: bool, noise: bool, id_prefix: str,
-           fallback_mean_mag: tuple[float, float] | None) -> Iterator[pa.Table]:
+def _chunk(
+    model: GenerativeModel,
+    request: StarRequest,
+    cadence: Cadence,
+    start: int,
+    m: int,
+    rng: np.random.Generator,
+    bands: tuple[str, ...] | None,
+    allow_extrapolation: bool,
+    star_flag: bool,
+    noise: bool,
+    id_prefix: str,
+    fallback_mean_mag: tuple[float, float] | None,
+) -> Iterator[pa.Table]:
     """The light curves of stars ``start .. start + m - 1`` as tables of at most
     :data:`SLICE_EPOCHS` rows (one star's epochs may span several), in star then time order."""
     cfg = model.cvae.config
     phys, neighbour = model.catalog.draw(request.vclass, request.subtype, request.given_physics(), m, rng)
-    phys, unconditioned = fill_abs_mag(model.catalog, request.vclass, request.subtype, phys,
-                                       request.abs_mag is not None, rng)
+    phys, unconditioned = fill_abs_mag(
+        model.catalog, request.vclass, request.subtype, phys, request.abs_mag is not None, rng
+    )
     cond_phys = conditioned_physics(model, request, phys, neighbour, unconditioned)
     flow_noise = base_points(model, neighbour, rng.standard_normal((m, cfg.latent_dim + 1)))
     lap("physics")
@@ -173,16 +202,26 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
     time, band, depth, star = time[keep] * scale[star[keep]], band[keep], depth[keep], star[keep]
     empty = m - int(np.count_nonzero(np.bincount(star, minlength=m)))
     if empty:
-        log.warning("cadence %s: %d of %d stars got no epochs%s and are left out", cadence.name, empty, m,
-                    f" in bands {list(bands)}" if bands else "")
+        log.warning(
+            "cadence %s: %d of %d stars got no epochs%s and are left out",
+            cadence.name,
+            empty,
+            m,
+            f" in bands {list(bands)}" if bands else "",
+        )
     # each epoch's band as an index into the sorted band names (hashing, not sorting, 10^6 strings)
     band_names, band_code = _factorize_strings(band.astype(str))
     band_ok = _band_ok(model, cadence.survey, band_names)
     outside = ~np.array([band_ok[b] for b in band_names.tolist()], dtype=bool)[band_code]
     if not allow_extrapolation:
         inside = ~outside
-        time, band_code, depth, star, outside = (time[inside], band_code[inside], depth[inside], star[inside],
-                                                 outside[inside])
+        time, band_code, depth, star, outside = (
+            time[inside],
+            band_code[inside],
+            depth[inside],
+            star[inside],
+            outside[inside],
+        )
     band = band_names[band_code]
     # one light curve per (star, band), numbered by integer keys (fast for 10^5 epochs)
     n_names = max(len(band_names), 1)
@@ -208,7 +247,7 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
         lap("flow")
         cond = model.cvae.condition(batch, decoder=True)
     period = 10 ** phys[:, 2]
-    epoch0 = (np.full(m, request.epoch) if request.epoch is not None else first + rng.uniform(0, 1, m) * period)
+    epoch0 = np.full(m, request.epoch) if request.epoch is not None else first + rng.uniform(0, 1, m) * period
     s, s_err, s_mean = _decode_in_slices(model, z, cond, time, star, curve, epoch0, period)
     lap("decoder")
     amp = 10 ** log_amp.numpy().astype(np.float64)
@@ -220,8 +259,10 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
         g_mean = abs_mag + dmod
     else:  # M_G unknown (no training M_G, no relation or a period outside it), no brightness given
         if fallback_mean_mag is None:
-            raise ConfigError(f"{int((~np.isfinite(abs_mag)).sum())} of {m} {request.vclass} stars have no absolute "
-                              "magnitude (period outside the class's relation): give abs_mag or mean_mag")
+            raise ConfigError(
+                f"{int((~np.isfinite(abs_mag)).sum())} of {m} {request.vclass} stars have no absolute "
+                "magnitude (period outside the class's relation): give abs_mag or mean_mag"
+            )
         lo, hi = fallback_mean_mag
         g_mean = np.where(np.isfinite(abs_mag), abs_mag + dmod, rng.uniform(lo, hi, m))
     dm = g_mean - abs_mag  # NaN where M_G is unknown
@@ -239,8 +280,14 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
     noise_scale = curve_scales(survey_model, cadence.survey, pair_band, rng, request.vclass) if noise else None
     flagged = outside | star_flag
     ids = pa.array([f"{id_prefix}{start + i:07d}" for i in range(m)], pa.string())
-    per_star = {"teff": teff, "abs_mag": abs_mag, "period": period, "epoch": epoch0, "distance_modulus": dm,
-                "extinction": a_v}
+    per_star = {
+        "teff": teff,
+        "abs_mag": abs_mag,
+        "period": period,
+        "epoch": epoch0,
+        "distance_modulus": dm,
+        "extinction": a_v,
+    }
     lap("noise")
     for lo in range(0, len(time), SLICE_EPOCHS) if len(time) else [0]:
         o = slice(lo, lo + SLICE_EPOCHS)
@@ -250,8 +297,9 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
         if err_scale is None:
             by_time = np.argsort(time[o], kind="stable")  # Epochs are time-ordered; the chunk mixes stars
             err = np.empty(len(true_mag))
-            err[by_time] = cadence.errors(true_mag[by_time], Epochs(time[o][by_time], band[o][by_time],
-                                                                    depth[o][by_time]))
+            err[by_time] = cadence.errors(
+                true_mag[by_time], Epochs(time[o][by_time], band[o][by_time], depth[o][by_time])
+            )
         else:
             err = np.maximum(s_err[o] * err_scale[c], _MIN_ERR)
         lap("photometry")
@@ -265,9 +313,15 @@ def _chunk(model: GenerativeModel, request: StarRequest, cadence: Cadence, start
         so = star[o]
         rows = len(so)
         columns: dict[str, Any] = {
-            "id": ids.take(pa.array(so)), "time": time[o], "band": band_strings.take(pa.array(band_code[o])), "mag": mag,
-            "mag_err": err, "vclass": pa.repeat(request.vclass, rows), "subtype": pa.repeat(request.subtype or "", rows),
-            "cadence": pa.repeat(cadence.name, rows), "extrapolated": flagged[o],
+            "id": ids.take(pa.array(so)),
+            "time": time[o],
+            "band": band_strings.take(pa.array(band_code[o])),
+            "mag": mag,
+            "mag_err": err,
+            "vclass": pa.repeat(request.vclass, rows),
+            "subtype": pa.repeat(request.subtype or "", rows),
+            "cadence": pa.repeat(cadence.name, rows),
+            "extrapolated": flagged[o],
             **{name: values[so] for name, values in per_star.items()},
         }
         table = pa.Table.from_arrays([pa.array(columns[f.name], f.type) for f in LONG_SCHEMA], schema=LONG_SCHEMA)
@@ -291,9 +345,16 @@ def _factorize_strings(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(names, dtype=values.dtype), codes.astype(np.int64)
 
 
-def _decode_in_slices(model: GenerativeModel, z: torch.Tensor, cond: torch.Tensor, time: np.ndarray,
-                      star: np.ndarray, curve: np.ndarray, epoch0: np.ndarray, period: np.ndarray
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _decode_in_slices(
+    model: GenerativeModel,
+    z: torch.Tensor,
+    cond: torch.Tensor,
+    time: np.ndarray,
+    star: np.ndarray,
+    curve: np.ndarray,
+    epoch0: np.ndarray,
+    period: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`decode_epochs` of every epoch, :data:`SLICE_EPOCHS` at a time (bounded memory).
 
     Slices end where a star's epochs end. A periodic decoder's value at a phase does not depend
@@ -346,8 +407,9 @@ def _refuse_non_finite(values: np.ndarray, star: np.ndarray, what: str, id_prefi
         )
 
 
-def _model_error_scale(model: GenerativeModel, request: StarRequest, s_err: np.ndarray,
-                       curve: np.ndarray) -> np.ndarray:
+def _model_error_scale(
+    model: GenerativeModel, request: StarRequest, s_err: np.ndarray, curve: np.ndarray
+) -> np.ndarray:
     """Per light curve, the factor that sets the median of the decoder's predicted errors (scaled
     units) to the class's typical training value (:meth:`PhysicsCatalog.error_scale`): the
     decoder learned their shape along the cycle, not their scale. Bundles without that value keep
@@ -428,7 +490,9 @@ def iter_generate(
     if fallback_mean_mag is not None and not (
         all(math.isfinite(v) for v in fallback_mean_mag) and fallback_mean_mag[0] <= fallback_mean_mag[1]
     ):
-        raise ConfigError(f"fallback_mean_mag must be a finite (low, high) range of magnitudes, got {fallback_mean_mag!r}")
+        raise ConfigError(
+            f"fallback_mean_mag must be a finite (low, high) range of magnitudes, got {fallback_mean_mag!r}"
+        )
     if chunk_size < 1:
         raise ConfigError(f"chunk_size must be >= 1, got {chunk_size}")
     gm = load_model(model) if not isinstance(model, GenerativeModel) else model
@@ -441,14 +505,20 @@ def iter_generate(
         for k, start in enumerate(range(0, n, stars)):
             m = min(stars, n - start)
             rng = np.random.default_rng([seed, k])
-            yield from _chunk(gm, request, cad, start, m, rng, bands, allow_extrapolation, star_flag, noise, prefix,
-                              fallback_mean_mag)
+            yield from _chunk(
+                gm, request, cad, start, m, rng, bands, allow_extrapolation, star_flag, noise, prefix, fallback_mean_mag
+            )
             bar.update(m)
 
 
-def check_generation(model: GenerativeModel, request: StarRequest, cadence: Cadence,
-                     bands: tuple[str, ...] | None = None, allow_extrapolation: bool = False,
-                     fallback_mean_mag: tuple[float, float] | None = None) -> bool:
+def check_generation(
+    model: GenerativeModel,
+    request: StarRequest,
+    cadence: Cadence,
+    bands: tuple[str, ...] | None = None,
+    allow_extrapolation: bool = False,
+    fallback_mean_mag: tuple[float, float] | None = None,
+) -> bool:
     """The checks :func:`iter_generate` makes against the model before drawing anything: given
     physics inside the class's training range, a brightness the class can have, bands the
     cadence observes inside the trained wavelength range. ``True`` when the physics is outside
@@ -461,31 +531,45 @@ def check_generation(model: GenerativeModel, request: StarRequest, cadence: Cade
     """
     star_flag = _check_physics(model, request, allow_extrapolation)
     rows = model.catalog.rows(request.vclass, request.subtype)
-    no_abs_mag = (not np.isfinite(model.catalog.phys[rows, PHYSICS_CHOICES.index("abs_mag")]).any()
-                  and class_luminosity(request.vclass, request.subtype) is None)
+    no_abs_mag = (
+        not np.isfinite(model.catalog.phys[rows, PHYSICS_CHOICES.index("abs_mag")]).any()
+        and class_luminosity(request.vclass, request.subtype) is None
+    )
     if no_abs_mag and request.abs_mag is None and request.mean_mag is None:
         if request.distance_modulus is not None:
-            raise ConfigError(f"the model's {request.vclass} training stars have no absolute magnitudes, so a "
-                              "distance modulus alone cannot set their brightness: give abs_mag or mean_mag too")
+            raise ConfigError(
+                f"the model's {request.vclass} training stars have no absolute magnitudes, so a "
+                "distance modulus alone cannot set their brightness: give abs_mag or mean_mag too"
+            )
         if fallback_mean_mag is None:
-            raise ConfigError(f"the model's {request.vclass} training stars have no absolute magnitudes (no distances): "
-                              "give abs_mag (--abs-mag) or mean_mag (--mean-mag), or fallback_mean_mag (a range "
-                              "of apparent mean G magnitudes to draw from) to set their brightness")
+            raise ConfigError(
+                f"the model's {request.vclass} training stars have no absolute magnitudes (no distances): "
+                "give abs_mag (--abs-mag) or mean_mag (--mean-mag), or fallback_mean_mag (a range "
+                "of apparent mean G magnitudes to draw from) to set their brightness"
+            )
     if bands:
         unknown = sorted(set(bands) - set(cadence.bands))
         if unknown:
-            raise ConfigError(f"bands {unknown} are not observed by cadence {cadence.name!r}; valid: {list(cadence.bands)}")
+            raise ConfigError(
+                f"bands {unknown} are not observed by cadence {cadence.name!r}; valid: {list(cadence.bands)}"
+            )
         outside = [b for b, ok in _band_ok(model, cadence.survey, np.asarray(bands)).items() if not ok]
         if outside and not allow_extrapolation:
             lo, hi = model.catalog.wave_range()
-            raise ExtrapolationError(f"bands {outside} lie outside the trained wavelength range "
-                                     f"[{lo:.0f}, {hi:.0f}] nm; pass allow_extrapolation=True (--allow-extrapolation) "
-                                     "to generate them, flagged")
+            raise ExtrapolationError(
+                f"bands {outside} lie outside the trained wavelength range "
+                f"[{lo:.0f}, {hi:.0f}] nm; pass allow_extrapolation=True (--allow-extrapolation) "
+                "to generate them, flagged"
+            )
     else:
         outside = [b for b, ok in _band_ok(model, cadence.survey, np.asarray(cadence.bands)).items() if not ok]
         if outside and not allow_extrapolation:
-            log.warning("cadence %s: bands %s lie outside the trained wavelength range and are left out "
-                        "(allow_extrapolation keeps them, flagged)", cadence.name, outside)
+            log.warning(
+                "cadence %s: bands %s lie outside the trained wavelength range and are left out "
+                "(allow_extrapolation keeps them, flagged)",
+                cadence.name,
+                outside,
+            )
     return star_flag
 
 
@@ -503,20 +587,41 @@ def generate_table(request: StarRequest, **kwargs: Any) -> Table:
     physics (``teff`` K, ``abs_mag`` mag, ``period`` days), ``epoch`` (MJD), distance modulus,
     extinction, cadence and ``extrapolated`` flag. Keyword arguments as :func:`iter_generate`.
     """
-    chunks = [Table({k: c[k].to_numpy(zero_copy_only=False) for k in c.column_names})
-              for c in map(check_finite, iter_generate(request, **kwargs))]
+    chunks = [
+        Table({k: c[k].to_numpy(zero_copy_only=False) for k in c.column_names})
+        for c in map(check_finite, iter_generate(request, **kwargs))
+    ]
     table = vstack(chunks) if len(chunks) > 1 else chunks[0]
-    for name, unit in (("time", "d"), ("mag", "mag"), ("mag_err", "mag"), ("teff", "K"), ("abs_mag", "mag"),
-                       ("period", "d"), ("epoch", "d"), ("distance_modulus", "mag"), ("extinction", "mag")):
+    for name, unit in (
+        ("time", "d"),
+        ("mag", "mag"),
+        ("mag_err", "mag"),
+        ("teff", "K"),
+        ("abs_mag", "mag"),
+        ("period", "d"),
+        ("epoch", "d"),
+        ("distance_modulus", "mag"),
+        ("extinction", "mag"),
+    ):
         table[name].unit = unit
     table.meta.update({"generator": "varsynth", "seed": kwargs.get("seed", 0)})
     return table
 
 
-def generate(vclass: str, *, n: int = 1, subtype: str | None = None, teff: float | None = None,
-             abs_mag: float | None = None, period: float | None = None, distance_modulus: float | None = None,
-             mean_mag: float | None = None, extinction: float = 0.0, epoch: float | None = None,
-             **kwargs: Any) -> TimeSeries | Table:
+def generate(
+    vclass: str,
+    *,
+    n: int = 1,
+    subtype: str | None = None,
+    teff: float | None = None,
+    abs_mag: float | None = None,
+    period: float | None = None,
+    distance_modulus: float | None = None,
+    mean_mag: float | None = None,
+    extinction: float = 0.0,
+    epoch: float | None = None,
+    **kwargs: Any,
+) -> TimeSeries | Table:
     """Generate light curves of one class: a :class:`~astropy.timeseries.TimeSeries` for
     ``n == 1`` (time as MJD), else the long-format Table of :func:`generate_table`.
 
@@ -532,11 +637,29 @@ def generate(vclass: str, *, n: int = 1, subtype: str | None = None, teff: float
     if n != 1:
         return table
     if len(table) == 0:
-        raise ConfigError(f"the star got no epochs from cadence {kwargs.get('cadence', 'ogle3')!r}"
-                          + (f" in bands {list(kwargs['bands'])}" if kwargs.get("bands") else ""))
-    ts = TimeSeries(time=Time(np.asarray(table["time"]), format="mjd"),
-                    data={c: table[c] for c in ("band", "mag", "mag_err")})
-    ts.meta.update({c: table[c][0] for c in ("id", "vclass", "subtype", "teff", "abs_mag", "period", "epoch",
-                                               "distance_modulus", "extinction", "cadence", "extrapolated")})
+        raise ConfigError(
+            f"the star got no epochs from cadence {kwargs.get('cadence', 'ogle3')!r}"
+            + (f" in bands {list(kwargs['bands'])}" if kwargs.get("bands") else "")
+        )
+    ts = TimeSeries(
+        time=Time(np.asarray(table["time"]), format="mjd"), data={c: table[c] for c in ("band", "mag", "mag_err")}
+    )
+    ts.meta.update(
+        {
+            c: table[c][0]
+            for c in (
+                "id",
+                "vclass",
+                "subtype",
+                "teff",
+                "abs_mag",
+                "period",
+                "epoch",
+                "distance_modulus",
+                "extinction",
+                "cadence",
+                "extrapolated",
+            )
+        }
+    )
     return ts
-

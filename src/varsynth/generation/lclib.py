@@ -47,12 +47,29 @@ from varsynth.data.io import atomic_write, check_writable, remove_stale_temporar
 from varsynth.generation.request import StarRequest
 from varsynth.taxonomy import CLASSES
 
-__all__ = ["SPEC", "PARNAMES", "MISSING", "MAG_RANGE", "MAX_PHASES", "LclibEvent", "LclibLibrary", "LclibFormatError",
-           "lclib_filter", "resolve_bands", "estimate_bytes", "check_export", "write_lclib", "read_lclib", "check_lclib"]
+__all__ = [
+    "SPEC",
+    "PARNAMES",
+    "MISSING",
+    "MAG_RANGE",
+    "MAX_PHASES",
+    "LclibEvent",
+    "LclibLibrary",
+    "LclibFormatError",
+    "lclib_filter",
+    "resolve_bands",
+    "estimate_bytes",
+    "check_export",
+    "write_lclib",
+    "read_lclib",
+    "check_lclib",
+]
 
 #: The specification followed: SNANA's reader (file, repository, commit).
-SPEC = ("src/genmag_LCLIB.c and src/genmag_LCLIB.h of github.com/RickKessler/SNANA, commit "
-        "9892138ce548e82538135e40ec17d8a31d443c79 (reader history up to Nov 15 2021)")
+SPEC = (
+    "src/genmag_LCLIB.c and src/genmag_LCLIB.h of github.com/RickKessler/SNANA, commit "
+    "9892138ce548e82538135e40ec17d8a31d443c79 (reader history up to Nov 15 2021)"
+)
 #: Parameter names of every event (``MODEL_PARNAMES``), in ``PARVAL`` order.
 PARNAMES: tuple[str, ...] = ("CLASS", "SUBTYPE", "TEFF", "ABSMAG_G", "PERIOD", "DISTMOD", "AV", "EXTRAP")
 #: ``PARVAL`` of an unknown value (SNANA's own initial value of a parameter).
@@ -62,18 +79,44 @@ MAG_RANGE: tuple[float, float] = (5.0, 31.0)
 #: Most phases per cycle (SNANA allows 10^6 rows per event; 10^5 keeps a file readable).
 MAX_PHASES = 100_000
 #: The ``RECUR_CLASS`` values SNANA knows.
-RECUR_CLASSES = ("RECUR-PERIODIC", "RECUR_PERIODIC", "PERIODIC", "RECUR-NONPERIODIC", "RECUR_NONPERIODIC",
-                 "NONPERIODIC", "NON-RECUR", "NON_RECUR", "NONRECUR")
+RECUR_CLASSES = (
+    "RECUR-PERIODIC",
+    "RECUR_PERIODIC",
+    "PERIODIC",
+    "RECUR-NONPERIODIC",
+    "RECUR_NONPERIODIC",
+    "NONPERIODIC",
+    "NON-RECUR",
+    "NON_RECUR",
+    "NONRECUR",
+)
 _PERIODIC = ("RECUR-PERIODIC", "RECUR_PERIODIC", "PERIODIC")
 #: Header keys of the reader; none may appear inside the documentation block.
-_RESERVED = ("SURVEY:", "FILTERS:", "NEVENT:", "RECUR_CLASS:", "RECUR_TYPE:", "MODEL:", "MODEL_PARNAMES:",
-             "MODEL_PARAMETERS:", "REDSHIFT_RANGE:", "START_EVENT:", "END_EVENT:", "PARVAL:", "NROW:", "NOBS:",
-             "S:", "T:", "GENRANGE_RANMAG:", "GENRANGE_DIFMAG:")
-_MAX_LINE = 199          # fgets(LINE, 200): characters per line before the newline
+_RESERVED = (
+    "SURVEY:",
+    "FILTERS:",
+    "NEVENT:",
+    "RECUR_CLASS:",
+    "RECUR_TYPE:",
+    "MODEL:",
+    "MODEL_PARNAMES:",
+    "MODEL_PARAMETERS:",
+    "REDSHIFT_RANGE:",
+    "START_EVENT:",
+    "END_EVENT:",
+    "PARVAL:",
+    "NROW:",
+    "NOBS:",
+    "S:",
+    "T:",
+    "GENRANGE_RANMAG:",
+    "GENRANGE_DIFMAG:",
+)
+_MAX_LINE = 199  # fgets(LINE, 200): characters per line before the newline
 _MAX_HEADER_WORDS = 1000  # words before the first START_EVENT:
 _MAX_PARNAMES_CHARS = 59  # tmpString[60]
-_MAX_PARVAL_CHARS = 19    # stringPARVAL[][20]
-_MAX_PARNAMES = 40        # MXPAR_LCLIB
+_MAX_PARVAL_CHARS = 19  # stringPARVAL[][20]
+_MAX_PARNAMES = 40  # MXPAR_LCLIB
 _MAG_FAINT_ABORT = 99.01  # MAGFAINT_LCLIB
 _PERIODIC_TOLERANCE = 0.0011  # checkMag_PERIODIC_LCLIB, mag
 #: Band names whose SNANA filter character differs (LSST y is ``Y`` in SNANA's LSST filter sets).
@@ -176,8 +219,16 @@ def estimate_bytes(n: int, phases: int, n_filters: int) -> int:
     return 4096 + n * (200 + (phases + 1) * (4 + 16 + 9 * n_filters))
 
 
-def check_export(path: str | Path, *, n: int, phases: int, survey: str = _DEFAULT_SURVEY,
-                 bands: Iterable[str] | None = None, seed: int = 0, chunk_size: int = 1000) -> tuple[str, ...] | None:
+def check_export(
+    path: str | Path,
+    *,
+    n: int,
+    phases: int,
+    survey: str = _DEFAULT_SURVEY,
+    bands: Iterable[str] | None = None,
+    seed: int = 0,
+    chunk_size: int = 1000,
+) -> tuple[str, ...] | None:
     """Refuse a library export before the model loads; returns the resolved bands.
 
     Raises:
@@ -187,7 +238,11 @@ def check_export(path: str | Path, *, n: int, phases: int, survey: str = _DEFAUL
     """
     from varsynth.generation.checks import _free_bytes
 
-    for name, value, low in (("n (-n)", n, 1), ("seed (--seed)", seed, 0), ("chunk_size (--chunk-size)", chunk_size, 1)):
+    for name, value, low in (
+        ("n (-n)", n, 1),
+        ("seed (--seed)", seed, 0),
+        ("chunk_size (--chunk-size)", chunk_size, 1),
+    ):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise ConfigError(f"{name} must be an integer >= {low}, got {value!r}")
     if isinstance(phases, bool) or not isinstance(phases, (int, np.integer)) or not 2 <= phases <= MAX_PHASES:
@@ -201,8 +256,10 @@ def check_export(path: str | Path, *, n: int, phases: int, survey: str = _DEFAUL
     needed = estimate_bytes(n, phases, len(names) if names else sum(s == survey for s, _ in BANDS))
     free = _free_bytes(Path(path))
     if needed > free:
-        raise ConfigError(f"output (-o) {path} would take up to {needed} bytes ({n} events x {phases + 1} rows), but "
-                          f"{free} are free there; write fewer stars or phases, or elsewhere")
+        raise ConfigError(
+            f"output (-o) {path} would take up to {needed} bytes ({n} events x {phases + 1} rows), but "
+            f"{free} are free there; write fewer stars or phases, or elsewhere"
+        )
     return names
 
 
@@ -215,8 +272,9 @@ def _subtypes(model: Any, vclass: str) -> list[str]:
     return sorted({s for s in catalog.subtype[catalog.rows(vclass)].tolist() if s})
 
 
-def _documentation(request: StarRequest, *, survey: str, phases: int, seed: int, model_name: str,
-                   subtypes: list[str]) -> list[str]:
+def _documentation(
+    request: StarRequest, *, survey: str, phases: int, seed: int, model_name: str, subtypes: list[str]
+) -> list[str]:
     from varsynth import __version__
 
     sub = f" subtype {request.subtype}" if request.subtype else ""
@@ -224,8 +282,7 @@ def _documentation(request: StarRequest, *, survey: str, phases: int, seed: int,
     sub_codes = "; ".join(["-9 none"] + [f"{i} {s}" for i, s in enumerate(subtypes)])
     return [
         "DOCUMENTATION:",
-        f"  PURPOSE: noiseless one-cycle templates of synthetic {request.vclass}{sub} light curves, "
-        f"{survey} filters",
+        f"  PURPOSE: noiseless one-cycle templates of synthetic {request.vclass}{sub} light curves, {survey} filters",
         "  REF:",
         "  - AUTHOR: Martinez-Palomera, Bloom and Abrahams 2022, AJ 164, 263 (PELS-VAE, the model varsynth extends)",
         "  USAGE_KEY: GENMODEL",
@@ -251,8 +308,16 @@ def _documentation(request: StarRequest, *, survey: str, phases: int, seed: int,
 
 
 def _header(survey: str, filters: str, n: int) -> list[str]:
-    return ["", f"SURVEY: {survey.upper()}", f"FILTERS: {filters}", "MODEL: varsynth",
-            f"MODEL_PARNAMES: {','.join(PARNAMES)}", "RECUR_CLASS: RECUR-PERIODIC", f"NEVENT: {n}", ""]
+    return [
+        "",
+        f"SURVEY: {survey.upper()}",
+        f"FILTERS: {filters}",
+        "MODEL: varsynth",
+        f"MODEL_PARNAMES: {','.join(PARNAMES)}",
+        "RECUR_CLASS: RECUR-PERIODIC",
+        f"NEVENT: {n}",
+        "",
+    ]
 
 
 def _num(value: float) -> str:
@@ -265,8 +330,7 @@ def _stars(tables: Iterable[Any]) -> Iterator[dict[str, np.ndarray]]:
     rows may span tables)."""
     from varsynth.generation.writers import check_finite
 
-    names = ("id", "time", "band", "mag", "teff", "abs_mag", "period", "distance_modulus", "extinction",
-             "extrapolated")
+    names = ("id", "time", "band", "mag", "teff", "abs_mag", "period", "distance_modulus", "extinction", "extrapolated")
     pending: dict[str, np.ndarray] | None = None
     for table in tables:
         check_finite(table)  # before anything of the star is formatted
@@ -278,7 +342,7 @@ def _stars(tables: Iterable[Any]) -> Iterator[dict[str, np.ndarray]]:
         bounds = [0, *cuts.tolist(), len(ids)]
         for a, b in zip(bounds[:-2], bounds[1:-1]):
             yield {k: v[a:b] for k, v in cols.items()}
-        pending = {k: v[bounds[-2]:] for k, v in cols.items()} if len(ids) else pending
+        pending = {k: v[bounds[-2] :] for k, v in cols.items()} if len(ids) else pending
     if pending is not None and len(pending["id"]):
         yield pending
 
@@ -304,27 +368,52 @@ def _check_magnitudes(star_id: str, mag: np.ndarray) -> None:
         raise ConfigError(
             f"light curve {star_id!r}: magnitudes {mag.min():.2f} .. {mag.max():.2f} leave [{lo:g}, {hi:g}] mag, which "
             "SNANA's LCLIB reader refuses (brighter than 5) or clips (fainter than 31): give another distance "
-            "modulus (--distance-modulus) or mean magnitude (--mean-mag)")
+            "modulus (--distance-modulus) or mean magnitude (--mean-mag)"
+        )
 
 
 def _event_lines(event_id: int, parval: list[float], day: np.ndarray, mag: np.ndarray) -> list[str]:
     rows = [f"S: {_num(d)} " + " ".join(f"{m:.4f}" for m in row) for d, row in zip(day, mag)]
-    return [f"START_EVENT: {event_id}", f"NROW: {len(rows)}", "PARVAL: " + " ".join(_num(v) for v in parval),
-            *rows, f"END_EVENT: {event_id}", ""]
+    return [
+        f"START_EVENT: {event_id}",
+        f"NROW: {len(rows)}",
+        "PARVAL: " + " ".join(_num(v) for v in parval),
+        *rows,
+        f"END_EVENT: {event_id}",
+        "",
+    ]
 
 
 def _parval(star: dict[str, np.ndarray], vclass: str, subtype_code: int) -> list[float]:
     """The ``PARVAL`` values of a star, :data:`MISSING` for an unknown one (e.g. Teff of a class
     whose training stars have none)."""
-    values = [CLASSES.index(vclass), subtype_code, float(star["teff"][0]), float(star["abs_mag"][0]),
-              float(star["period"][0]), float(star["distance_modulus"][0]), float(star["extinction"][0]),
-              int(bool(star["extrapolated"].any()))]
+    values = [
+        CLASSES.index(vclass),
+        subtype_code,
+        float(star["teff"][0]),
+        float(star["abs_mag"][0]),
+        float(star["period"][0]),
+        float(star["distance_modulus"][0]),
+        float(star["extinction"][0]),
+        int(bool(star["extrapolated"].any())),
+    ]
     return [v if math.isfinite(v) else MISSING for v in values]
 
 
-def write_lclib(path: str | Path, request: StarRequest, *, n: int = 1, survey: str = _DEFAULT_SURVEY,
-                bands: Iterable[str] | None = None, phases: int = 100, model: Any = "default", seed: int = 0,
-                allow_extrapolation: bool = False, chunk_size: int = 1000, progress: bool = False) -> dict[str, Any]:
+def write_lclib(
+    path: str | Path,
+    request: StarRequest,
+    *,
+    n: int = 1,
+    survey: str = _DEFAULT_SURVEY,
+    bands: Iterable[str] | None = None,
+    phases: int = 100,
+    model: Any = "default",
+    seed: int = 0,
+    allow_extrapolation: bool = False,
+    chunk_size: int = 1000,
+    progress: bool = False,
+) -> dict[str, Any]:
     """Write ``n`` noiseless one-cycle templates of ``request``'s class as an SNANA LCLIB file.
 
     Each star is drawn by the generation engine (:func:`~varsynth.generation.engine.iter_generate`:
@@ -360,15 +449,33 @@ def write_lclib(path: str | Path, request: StarRequest, *, n: int = 1, survey: s
     gm = model if isinstance(model, GenerativeModel) else load_model(model)
     subtypes = _subtypes(gm, request.vclass)
     subtype_code = subtypes.index(request.subtype) if request.subtype in subtypes else -9
-    template_request = StarRequest(request.vclass, request.subtype, request.teff, request.abs_mag, request.period,
-                                   request.distance_modulus, request.mean_mag, request.extinction, 0.0)
-    tables = iter_generate(template_request, n=n, cadence=PhaseGridCadence(n_phases=phases, bands=all_bands,
-                                                                           survey=survey),
-                           model=gm, seed=seed, bands=names, allow_extrapolation=allow_extrapolation, noise=False,
-                           chunk_size=chunk_size, progress=progress)
+    template_request = StarRequest(
+        request.vclass,
+        request.subtype,
+        request.teff,
+        request.abs_mag,
+        request.period,
+        request.distance_modulus,
+        request.mean_mag,
+        request.extinction,
+        0.0,
+    )
+    tables = iter_generate(
+        template_request,
+        n=n,
+        cadence=PhaseGridCadence(n_phases=phases, bands=all_bands, survey=survey),
+        model=gm,
+        seed=seed,
+        bands=names,
+        allow_extrapolation=allow_extrapolation,
+        noise=False,
+        chunk_size=chunk_size,
+        progress=progress,
+    )
     model_name = model if isinstance(model, (str, os.PathLike)) else "given"
-    doc = _documentation(request, survey=survey, phases=phases, seed=seed, model_name=str(model_name),
-                         subtypes=subtypes)
+    doc = _documentation(
+        request, survey=survey, phases=phases, seed=seed, model_name=str(model_name), subtypes=subtypes
+    )
     written: dict[str, Any] = {"stars": 0, "filters": ""}
 
     def write(tmp: Path) -> None:
@@ -381,14 +488,21 @@ def write_lclib(path: str | Path, request: StarRequest, *, n: int = 1, survey: s
                     fh.write("\n".join(doc + _header(survey, written["filters"], n)) + "\n")
                 day, mag = _template(star, present, phases)
                 _check_magnitudes(str(star["id"][0]), mag)
-                fh.write("\n".join(_event_lines(event_id, _parval(star, request.vclass, subtype_code), day, mag)) + "\n")
+                fh.write(
+                    "\n".join(_event_lines(event_id, _parval(star, request.vclass, subtype_code), day, mag)) + "\n"
+                )
                 written["stars"] = event_id + 1
             if written["stars"] != n:
                 raise RuntimeError(f"{written['stars']} of {n} stars were generated; nothing is written")
 
     atomic_write(path, write)
-    return {"path": str(path), "stars": written["stars"], "rows": written["stars"] * (phases + 1),
-            "filters": written["filters"], "bytes": Path(path).stat().st_size}
+    return {
+        "path": str(path),
+        "stars": written["stars"],
+        "rows": written["stars"] * (phases + 1),
+        "filters": written["filters"],
+        "bytes": Path(path).stat().st_size,
+    }
 
 
 # ----------------------------------------------------------------------------------------- reading
@@ -453,8 +567,9 @@ def read_lclib(path: str | Path) -> LclibLibrary:
 def _event(event: dict[str, Any]) -> LclibEvent:
     rows = event["rows"]
     values = np.array([r[1] for r in rows], dtype=float) if rows else np.zeros((0, 1))
-    return LclibEvent(event["id"], np.array(event["parval"], dtype=float), np.array([r[0] for r in rows]),
-                      values[:, 0], values[:, 1:])
+    return LclibEvent(
+        event["id"], np.array(event["parval"], dtype=float), np.array([r[0] for r in rows]), values[:, 0], values[:, 1:]
+    )
 
 
 # ----------------------------------------------------------------------------------------- checking
@@ -474,8 +589,11 @@ def check_lclib(path: str | Path) -> list[str]:
     """
     lines = _lines(path)
     problems: list[str] = []
-    problems += [f"line {i}: {len(s)} characters (the reader's limit is {_MAX_LINE})"
-                 for i, s in enumerate(lines, 1) if len(s) > _MAX_LINE]
+    problems += [
+        f"line {i}: {len(s)} characters (the reader's limit is {_MAX_LINE})"
+        for i, s in enumerate(lines, 1)
+        if len(s) > _MAX_LINE
+    ]
     header, first_event = _check_header(lines, problems)
     if first_event is None:
         return problems + ["no START_EVENT: found"]
@@ -538,16 +656,19 @@ def _check_header_values(header: dict[str, str], problems: list[str]) -> None:
     names = header.get("MODEL_PARNAMES", header.get("MODEL_PARAMETERS"))
     if names is not None:
         if len(names) > _MAX_PARNAMES_CHARS or " " in names or "#" in names:
-            problems.append(f"MODEL_PARNAMES: {names!r} must be one comma-separated word of at most "
-                            f"{_MAX_PARNAMES_CHARS} characters without '#'")
+            problems.append(
+                f"MODEL_PARNAMES: {names!r} must be one comma-separated word of at most "
+                f"{_MAX_PARNAMES_CHARS} characters without '#'"
+            )
         if len(names.split(",")) > _MAX_PARNAMES:
             problems.append(f"MODEL_PARNAMES: more than {_MAX_PARNAMES} names")
     if "NEVENT" in header and not header["NEVENT"].isdigit():
         problems.append(f"NEVENT: {header['NEVENT']!r} is not a count")
 
 
-def _check_events(lines: list[str], start: int, nfilt: int, names: list[str], periodic: bool,
-                  problems: list[str]) -> int:
+def _check_events(
+    lines: list[str], start: int, nfilt: int, names: list[str], periodic: bool, problems: list[str]
+) -> int:
     """Check every event from line index ``start``; returns the number of events."""
     count = 0
     event: dict[str, Any] | None = None
@@ -559,7 +680,13 @@ def _check_events(lines: list[str], start: int, nfilt: int, names: list[str], pe
         if tokens[0] == "START_EVENT:":
             if event is not None:
                 problems.append(f"{where}: START_EVENT: before the END_EVENT: of event {event['id']}")
-            event = {"id": tokens[1] if len(tokens) > 1 else "", "nrow": None, "parval": None, "rows": [], "line": i + 1}
+            event = {
+                "id": tokens[1] if len(tokens) > 1 else "",
+                "nrow": None,
+                "parval": None,
+                "rows": [],
+                "line": i + 1,
+            }
         elif event is None:
             problems.append(f"{where}: {tokens[0]} outside an event")
         elif tokens[0] == "NROW:" or tokens[0] == "NOBS:":
@@ -588,7 +715,9 @@ def _check_parval(line: str, names: list[str], where: str, problems: list[str]) 
     for v in values:
         x = _float(v)
         if len(v) > _MAX_PARVAL_CHARS or not math.isfinite(x):
-            problems.append(f"{where}: PARVAL value {v!r} must be a finite number of at most {_MAX_PARVAL_CHARS} characters")
+            problems.append(
+                f"{where}: PARVAL value {v!r} must be a finite number of at most {_MAX_PARVAL_CHARS} characters"
+            )
         out.append(x)
     return out
 
@@ -628,8 +757,9 @@ def _check_event(event: dict[str, Any], names: list[str], periodic: bool, proble
         _check_periodic(ev, search, event["parval"], names, problems)
 
 
-def _check_periodic(ev: str, search: list[list[float]], parval: list[float] | None, names: list[str],
-                    problems: list[str]) -> None:
+def _check_periodic(
+    ev: str, search: list[list[float]], parval: list[float] | None, names: list[str], problems: list[str]
+) -> None:
     if len(search) < 2:
         problems.append(f"{ev}: a periodic event needs at least 2 S: rows (one cycle)")
         return

@@ -51,8 +51,10 @@ def bundle_path(model: str | Path) -> Path:
     if (path / "bundle" / "model.json").exists():  # a run folder
         return path / "bundle"
     if not (path / "model.json").exists():
-        raise BundleError(f"model {str(model)!r} is neither a pretrained name {list(PRETRAINED)} "
-                          "nor a bundle or run folder (no model.json)")
+        raise BundleError(
+            f"model {str(model)!r} is neither a pretrained name {list(PRETRAINED)} "
+            "nor a bundle or run folder (no model.json)"
+        )
     return path
 
 

@@ -36,8 +36,9 @@ def _record(model: NoiseModel, survey: str, band: str, vclass: str | None) -> di
     return (fit.get("classes") or {}).get(vclass, fit)
 
 
-def curve_scales(model: NoiseModel, survey: str, curve_band: np.ndarray, rng: np.random.Generator,
-                 vclass: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+def curve_scales(
+    model: NoiseModel, survey: str, curve_band: np.ndarray, rng: np.random.Generator, vclass: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Per light curve (m,) in bands ``curve_band`` (m,): the error scale factor ``c`` and the
     largest scatter ``s`` (mag), both at one uniform quantile of the recorded distributions
     (inverse CDF, linear between the quantiles); ``c = 1``, ``s = inf`` where none is recorded."""
@@ -63,8 +64,9 @@ def noise_sigma(err: np.ndarray, factor: np.ndarray, ceiling: np.ndarray) -> np.
     return np.minimum(factor * err, np.maximum(err, ceiling))
 
 
-def unit_noise(model: NoiseModel, survey: str, band: np.ndarray, rng: np.random.Generator,
-               vclass: str | None = None) -> np.ndarray:
+def unit_noise(
+    model: NoiseModel, survey: str, band: np.ndarray, rng: np.random.Generator, vclass: str | None = None
+) -> np.ndarray:
     """Noise (n,) in units of the (scaled) errors for points in bands ``band`` (n,): ``t_scale * T``
     with T a Student-t of ``nu`` degrees of freedom truncated to ``|t_scale * T| <= max_abs``
     where recorded, else standard normal. One uniform number per point, in the points' order,
@@ -87,12 +89,20 @@ def unit_noise(model: NoiseModel, survey: str, band: np.ndarray, rng: np.random.
     return out
 
 
-def draw_noise(model: NoiseModel, survey: str, band: np.ndarray, err: np.ndarray,
-               rng: np.random.Generator, vclass: str | None = None, curve: np.ndarray | None = None) -> np.ndarray:
+def draw_noise(
+    model: NoiseModel,
+    survey: str,
+    band: np.ndarray,
+    err: np.ndarray,
+    rng: np.random.Generator,
+    vclass: str | None = None,
+    curve: np.ndarray | None = None,
+) -> np.ndarray:
     """Noise (n,) in mag for points of ``survey`` in bands ``band`` (n,) with errors ``err`` (n,) mag.
 
     ``curve`` (n,) numbers the star of each point (``None``: all points are of one star); a
-    light curve is one star in one band. Points of a band the model records (of the class ``vclass`` where recorded for it,
+    light curve is one star in one band. Points of a band the model records (of the class
+    ``vclass`` where recorded for it,
     else of the survey's band) get ``err * c * t_scale * T``, with one scale ``c`` per light curve
     (:func:`curve_scales`) and :func:`unit_noise` per point; the other points ``err * N(0, 1)``.
     """
@@ -100,7 +110,8 @@ def draw_noise(model: NoiseModel, survey: str, band: np.ndarray, err: np.ndarray
     band = np.asarray(band)
     curve = np.zeros(err.size, dtype=np.int64) if curve is None else np.asarray(curve)
     names, band_code = np.unique(band, return_inverse=True)
-    _, first, which = np.unique(curve.astype(np.int64) * max(len(names), 1) + band_code, return_index=True,
-                                return_inverse=True)  # a light curve is one band of one star
+    _, first, which = np.unique(
+        curve.astype(np.int64) * max(len(names), 1) + band_code, return_index=True, return_inverse=True
+    )  # a light curve is one band of one star
     factor, ceiling = curve_scales(model, survey, band[first], rng, vclass)
     return noise_sigma(err, factor[which], ceiling[which]) * unit_noise(model, survey, band, rng, vclass)

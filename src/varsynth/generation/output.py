@@ -26,10 +26,10 @@ import pyarrow.compute as pc
 from varsynth import __version__
 from varsynth.cadences import Cadence, as_cadence
 from varsynth.config import ConfigError
-from varsynth.taxonomy import CLASSES
 from varsynth.generation.checks import check_run
 from varsynth.generation.request import StarRequest
 from varsynth.generation.writers import FINITE_COLUMNS, LightCurveWriter
+from varsynth.taxonomy import CLASSES
 
 if TYPE_CHECKING:
     from varsynth.generation.model import GenerativeModel
@@ -52,8 +52,9 @@ class GenerationReport(dict):
     """What was written: ``path``, ``stars`` (ids; one light curve per band each), ``rows``, ``plot``."""
 
 
-def _write(path: str | Path, chunks: Iterable[pa.Table], meta: dict[str, Any], fmt: str | None,
-           plot: str | Path | None) -> GenerationReport:
+def _write(
+    path: str | Path, chunks: Iterable[pa.Table], meta: dict[str, Any], fmt: str | None, plot: str | Path | None
+) -> GenerationReport:
     first: pa.Table | None = None
     ids, last = 0, None
     with LightCurveWriter(path, fmt, meta=meta, finite=FINITE_COLUMNS) as writer:
@@ -73,16 +74,31 @@ def _write(path: str | Path, chunks: Iterable[pa.Table], meta: dict[str, Any], f
 
 
 def _meta(model: GenerativeModel, cadence: Cadence, seed: int, **extra: Any) -> dict[str, Any]:
-    meta = {"generator": f"varsynth {__version__}", "model": model.name, "model_path": str(model.path),
-            "cadence": cadence.name, "seed": seed, **extra}
+    meta = {
+        "generator": f"varsynth {__version__}",
+        "model": model.name,
+        "model_path": str(model.path),
+        "cadence": cadence.name,
+        "seed": seed,
+        **extra,
+    }
     # file metadata holds scalars: structured settings go in as JSON text
     return {k: v if isinstance(v, (str, int, float, bool)) else json.dumps(v) for k, v in meta.items()}
 
 
-def write_lightcurves(path: str | Path, request: StarRequest, *, n: int, cadence: str | Cadence = "ogle3",
-                      cadence_options: dict[str, Any] | None = None, model: str | GenerativeModel = "default",
-                      seed: int = 0, fmt: str | None = None, plot: str | Path | None = None,
-                      **kwargs: Any) -> GenerationReport:
+def write_lightcurves(
+    path: str | Path,
+    request: StarRequest,
+    *,
+    n: int,
+    cadence: str | Cadence = "ogle3",
+    cadence_options: dict[str, Any] | None = None,
+    model: str | GenerativeModel = "default",
+    seed: int = 0,
+    fmt: str | None = None,
+    plot: str | Path | None = None,
+    **kwargs: Any,
+) -> GenerationReport:
     """Generate ``n`` light curves of one request and stream them to ``path`` (format from suffix).
 
     Keyword arguments as :func:`~varsynth.generation.engine.iter_generate`; ``plot`` also
@@ -92,9 +108,18 @@ def write_lightcurves(path: str | Path, request: StarRequest, *, n: int, cadence
         ConfigError: see :func:`~varsynth.generation.checks.check_run`, before the model loads.
     """
     cad = as_cadence(cadence, cadence_options)
-    check_run(path, n_stars=n, cadence=cad, fmt=fmt, plot=plot, bands=kwargs.get("bands"), seed=seed,
-              id_prefix=kwargs.get("id_prefix") or f"{request.vclass}-{seed}-", classes=(request.vclass,),
-              subtype=request.subtype)
+    check_run(
+        path,
+        n_stars=n,
+        cadence=cad,
+        fmt=fmt,
+        plot=plot,
+        bands=kwargs.get("bands"),
+        seed=seed,
+        id_prefix=kwargs.get("id_prefix") or f"{request.vclass}-{seed}-",
+        classes=(request.vclass,),
+        subtype=request.subtype,
+    )
     from varsynth.generation.engine import iter_generate  # torch: only once the checks have passed
 
     gm = _loaded(model)
@@ -103,11 +128,20 @@ def write_lightcurves(path: str | Path, request: StarRequest, *, n: int, cadence
     return _write(path, chunks, meta, fmt, plot)
 
 
-def write_training_set(path: str | Path, *, per_class: int, classes: Sequence[str] | None = None,
-                       cadence: str | Cadence = "ogle3", cadence_options: dict[str, Any] | None = None,
-                       model: str | GenerativeModel = "default", seed: int = 0, fmt: str | None = None,
-                       plot: str | Path | None = None, fallback_mean_mag: tuple[float, float] = (15.0, 19.0),
-                       **kwargs: Any) -> GenerationReport:
+def write_training_set(
+    path: str | Path,
+    *,
+    per_class: int,
+    classes: Sequence[str] | None = None,
+    cadence: str | Cadence = "ogle3",
+    cadence_options: dict[str, Any] | None = None,
+    model: str | GenerativeModel = "default",
+    seed: int = 0,
+    fmt: str | None = None,
+    plot: str | Path | None = None,
+    fallback_mean_mag: tuple[float, float] = (15.0, 19.0),
+    **kwargs: Any,
+) -> GenerationReport:
     """A balanced labelled training set: ``per_class`` light curves of every class, one file.
 
     Each class's physical parameters are drawn from its training distribution (at the LMC's
@@ -123,9 +157,17 @@ def write_training_set(path: str | Path, *, per_class: int, classes: Sequence[st
         raise ConfigError(f"classes {unknown} are unknown; valid: {list(CLASSES)}")
     cad = as_cadence(cadence, cadence_options)
     chosen_or_all = tuple(classes) if classes else CLASSES  # the model's classes are known once it loads
-    check_run(path, n_stars=per_class * len(chosen_or_all), cadence=cad, fmt=fmt, plot=plot,
-              bands=kwargs.get("bands"), seed=seed, id_prefix=f"{max(chosen_or_all, key=len)}-{seed}-",
-              classes=chosen_or_all)
+    check_run(
+        path,
+        n_stars=per_class * len(chosen_or_all),
+        cadence=cad,
+        fmt=fmt,
+        plot=plot,
+        bands=kwargs.get("bands"),
+        seed=seed,
+        id_prefix=f"{max(chosen_or_all, key=len)}-{seed}-",
+        classes=chosen_or_all,
+    )
     from varsynth.generation.engine import iter_generate  # torch: only once the checks have passed
 
     gm = _loaded(model)
@@ -137,8 +179,16 @@ def write_training_set(path: str | Path, *, per_class: int, classes: Sequence[st
 
     def chunks() -> Iterable[pa.Table]:
         for k, vclass in enumerate(chosen):
-            yield from iter_generate(StarRequest(vclass), n=per_class, cadence=cad, model=gm, seed=seed * 1000 + k,
-                                     id_prefix=f"{vclass}-{seed}-", fallback_mean_mag=fallback_mean_mag, **kwargs)
+            yield from iter_generate(
+                StarRequest(vclass),
+                n=per_class,
+                cadence=cad,
+                model=gm,
+                seed=seed * 1000 + k,
+                id_prefix=f"{vclass}-{seed}-",
+                fallback_mean_mag=fallback_mean_mag,
+                **kwargs,
+            )
 
     meta = _meta(gm, cad, seed, classes=chosen, per_class=per_class)
     return _write(path, chunks(), meta, fmt, plot)

@@ -32,8 +32,11 @@ VEGA_TEFF = 9600.0
 #: m_AB - m_Vega per (survey, band) for AB-calibrated systems (Blanton & Roweis 2007, SDSS
 #: ugriz; the same values stand for the similar LSST and ZTF filters; LSST y extrapolated).
 AB_MINUS_VEGA: dict[tuple[str, str], float] = {
-    **{(s, b): v for s in ("sdss-s82", "lsst", "ztf")
-       for b, v in {"u": 0.91, "g": -0.08, "r": 0.16, "i": 0.37, "z": 0.54}.items()},
+    **{
+        (s, b): v
+        for s in ("sdss-s82", "lsst", "ztf")
+        for b, v in {"u": 0.91, "g": -0.08, "r": 0.16, "i": 0.37, "z": 0.54}.items()
+    },
     ("lsst", "y"): 0.60,
 }
 _HC_OVER_K = 1.4387769e7  # h c / k_B in nm K
@@ -49,7 +52,9 @@ def blackbody_color(wave_nm: float | np.ndarray, teff: float | np.ndarray) -> np
     """Vega-system colour m(wave) - m_G (mag) of a black body of ``teff`` (K)."""
     wave, t = np.asarray(wave_nm, dtype=float), np.asarray(teff, dtype=float)
     star = _planck_mag(wave, t) - _planck_mag(np.full_like(wave, G_WAVE_NM), t)
-    vega = _planck_mag(wave, np.full_like(t, VEGA_TEFF)) - _planck_mag(np.full_like(wave, G_WAVE_NM), np.full_like(t, VEGA_TEFF))
+    vega = _planck_mag(wave, np.full_like(t, VEGA_TEFF)) - _planck_mag(
+        np.full_like(wave, G_WAVE_NM), np.full_like(t, VEGA_TEFF)
+    )
     return star - vega
 
 
@@ -59,8 +64,9 @@ def extinction_ratio(wave_nm: float | np.ndarray) -> np.ndarray:
     return np.asarray(CCM89(Rv=3.1)(wave * u.nm), dtype=float).reshape(np.shape(wave_nm))
 
 
-def mean_magnitude(survey: str, band: str, abs_mag_g: np.ndarray, teff: np.ndarray,
-                   distance_modulus: np.ndarray, a_v: np.ndarray) -> np.ndarray:
+def mean_magnitude(
+    survey: str, band: str, abs_mag_g: np.ndarray, teff: np.ndarray, distance_modulus: np.ndarray, a_v: np.ndarray
+) -> np.ndarray:
     """Mean apparent magnitude (mag) in ``band`` of ``survey`` for each star.
 
     Arguments:

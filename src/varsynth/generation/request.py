@@ -54,14 +54,20 @@ class StarRequest:
     def __post_init__(self) -> None:
         if self.vclass not in CLASSES:
             raise ConfigError(f"class must be one of {list(CLASSES)}, got {self.vclass!r}")
-        checks = [("teff", self.teff, lambda v: v > 0, "> 0 K"),
-                  ("period", self.period, lambda v: 0 < v <= MAX_PERIOD, f"in (0, {MAX_PERIOD:.0e}] days"),
-                  ("abs_mag", self.abs_mag, lambda v: -15 < v < 20, "in (-15, 20) mag"),
-                  ("distance_modulus", self.distance_modulus, lambda v: -5 < v < 40, "in (-5, 40) mag"),
-                  ("mean_mag", self.mean_mag, lambda v: -5 < v < 35, "in (-5, 35) mag"),
-                  ("extinction", self.extinction, lambda v: 0 <= v < 30, "in [0, 30) mag"),
-                  ("epoch", self.epoch, lambda v: MJD_RANGE[0] <= v <= MJD_RANGE[1],
-                   f"an MJD in [{MJD_RANGE[0]:.0e}, {MJD_RANGE[1]:.0e}]")]
+        checks = [
+            ("teff", self.teff, lambda v: v > 0, "> 0 K"),
+            ("period", self.period, lambda v: 0 < v <= MAX_PERIOD, f"in (0, {MAX_PERIOD:.0e}] days"),
+            ("abs_mag", self.abs_mag, lambda v: -15 < v < 20, "in (-15, 20) mag"),
+            ("distance_modulus", self.distance_modulus, lambda v: -5 < v < 40, "in (-5, 40) mag"),
+            ("mean_mag", self.mean_mag, lambda v: -5 < v < 35, "in (-5, 35) mag"),
+            ("extinction", self.extinction, lambda v: 0 <= v < 30, "in [0, 30) mag"),
+            (
+                "epoch",
+                self.epoch,
+                lambda v: MJD_RANGE[0] <= v <= MJD_RANGE[1],
+                f"an MJD in [{MJD_RANGE[0]:.0e}, {MJD_RANGE[1]:.0e}]",
+            ),
+        ]
         for name, value, ok, rule in checks:
             if value is not None and not (math.isfinite(value) and ok(value)):
                 raise ConfigError(f"{name} must be {rule}, got {value!r}")

@@ -20,7 +20,8 @@ of a chunk and a row group) whatever the number of chunks:
 
 Columns may be boolean, int16/32/64, float32/64 or string and must hold no nulls (FITS, HDF5 and
 ECSV have no common missing-value marker): use NaN for an unknown float and ``""`` for an empty
-string; strings may not contain NUL characters. Units and descriptions are taken from the field metadata keys ``unit`` and
+string; strings may not contain NUL characters. Units and descriptions are taken from the field
+metadata keys ``unit`` and
 ``description``. Known format limits: FITS strings must be ASCII and lose trailing spaces;
 ECSV strings lose leading and trailing spaces and may not hold line breaks. FITS keywords are
 case-insensitive: settings keys of up to 8 characters come back upper-case, longer ones (HIERARCH
@@ -40,9 +41,9 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from collections.abc import Iterator
 from typing import Any, BinaryIO, Protocol
 
 import h5py
@@ -211,8 +212,10 @@ def resolve_format(path: str | os.PathLike[str], fmt: str | None = None) -> str:
     fmt = _check_format(fmt)
     by_suffix = FORMATS.get(Path(path).suffix.lower())
     if by_suffix is not None and by_suffix != fmt:
-        raise ValueError(f"format {fmt!r} contradicts the suffix of {str(path)!r} ({by_suffix}); give a path "
-                         f"ending in {[k for k, v in FORMATS.items() if v == fmt]} or drop the format")
+        raise ValueError(
+            f"format {fmt!r} contradicts the suffix of {str(path)!r} ({by_suffix}); give a path "
+            f"ending in {[k for k, v in FORMATS.items() if v == fmt]} or drop the format"
+        )
     return fmt
 
 
@@ -241,8 +244,7 @@ def _check_schema(schema: pa.Schema) -> None:
     for field in schema:
         if field.type not in _SUPPORTED:
             raise ValueError(
-                f"column {field.name!r} has type {field.type}; supported types: "
-                f"{sorted(str(t) for t in _SUPPORTED)}"
+                f"column {field.name!r} has type {field.type}; supported types: {sorted(str(t) for t in _SUPPORTED)}"
             )
 
 
@@ -275,8 +277,7 @@ def _dictionary_columns(schema: pa.Schema) -> list[str]:
     """Columns worth dictionary-encoding in Parquet: strings, booleans and the per-light-curve values. Each
     epoch's own numbers (time, mag, mag_err) are left plain: they rarely repeat, and trying a dictionary on
     them first costs as much as writing them."""
-    return [f.name for f in schema
-            if f.type in _STRING_TYPES or f.type == pa.bool_() or f.name in PER_CURVE_COLUMNS]
+    return [f.name for f in schema if f.type in _STRING_TYPES or f.type == pa.bool_() or f.name in PER_CURVE_COLUMNS]
 
 
 def _holds_nul(column: pa.ChunkedArray) -> bool:
@@ -307,8 +308,9 @@ class _ParquetSink:
 
     def __init__(self, tmp: Path, schema: pa.Schema, meta: dict[str, Any]) -> None:
         self._schema = schema.with_metadata({**(schema.metadata or {}), _META_KEY: json.dumps(meta)})
-        self._writer = pq.ParquetWriter(tmp, self._schema, compression="zstd",
-                                        use_dictionary=_dictionary_columns(self._schema))
+        self._writer = pq.ParquetWriter(
+            tmp, self._schema, compression="zstd", use_dictionary=_dictionary_columns(self._schema)
+        )
         self._held: list[pa.Table] = []
         self._held_rows = 0
 
@@ -360,15 +362,12 @@ class _CsvSink(_TextSink):
     def __init__(self, tmp: Path, schema: pa.Schema, meta: dict[str, Any]) -> None:
         self._file = _binary(tmp)
         lines = [f"# meta: {json.dumps(meta)}"]
-        lines += [
-            "# column: " + json.dumps({"name": f.name, "type": str(f.type)} | _field_info(f)) for f in schema
-        ]
+        lines += ["# column: " + json.dumps({"name": f.name, "type": str(f.type)} | _field_info(f)) for f in schema]
         self._file.write(("\n".join(lines) + "\n").encode())
         self._writer = pcsv.CSVWriter(self._file, schema)
 
     def write(self, chunk: pa.Table) -> None:
         self._writer.write_table(chunk)
-
 
 
 class _EcsvSink(_TextSink):
@@ -397,7 +396,6 @@ class _EcsvSink(_TextSink):
             i = chunk.schema.get_field_index(name)
             chunk = chunk.set_column(i, chunk.schema.field(i).with_type(pa.int8()), chunk[name].cast(pa.int8()))
         self._writer.write_table(chunk)
-
 
 
 class _Spool:
@@ -585,7 +583,9 @@ _SINKS: dict[str, type[_Sink]] = {
 STREAM_FORMATS: tuple[str, ...] = ("parquet", "csv", "ecsv")
 
 
-def stream_writer(file: BinaryIO, fmt: str, meta: dict[str, Any] | None = None, schema: pa.Schema = LONG_SCHEMA) -> _Sink:
+def stream_writer(
+    file: BinaryIO, fmt: str, meta: dict[str, Any] | None = None, schema: pa.Schema = LONG_SCHEMA
+) -> _Sink:
     """A writer of long-format chunks in ``fmt`` (one of :data:`STREAM_FORMATS`) to the open binary
     ``file`` (e.g. an HTTP response body): the same bytes as :class:`LightCurveWriter` writes to
     a file, with no temporary file. Call ``write(chunk)`` per chunk and ``finish()`` at the end.
@@ -794,8 +794,9 @@ def read_hdf5(path: str | os.PathLike[str]) -> Table:
         if HDF5_TABLE in f:
             return Table.read(f, format="hdf5", path=HDF5_TABLE, character_as_bytes=False)
         if HDF5_GROUP not in f:
-            raise ValueError(f"{path}: no {HDF5_TABLE!r} table (nor an older {HDF5_GROUP!r} group); "
-                             "not a light-curve HDF5 file")
+            raise ValueError(
+                f"{path}: no {HDF5_TABLE!r} table (nor an older {HDF5_GROUP!r} group); not a light-curve HDF5 file"
+            )
         group = f[HDF5_GROUP]
         out = Table(meta={k: v.item() if isinstance(v, np.generic) else v for k, v in group.attrs.items()})
         for name, ds in group.items():

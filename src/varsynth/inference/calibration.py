@@ -18,11 +18,11 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from varsynth.data.io import read_split
+from varsynth.data.tensors import DataFilter, load_split, physics_matrix
 from varsynth.generation.model import GenerativeModel
 from varsynth.inference.posterior import QUANTILES, class_posterior, weighted_quantiles
-from varsynth.taxonomy import CLASSES
 from varsynth.models.config import PHYSICS_CHOICES
-from varsynth.data.tensors import DataFilter, load_split, physics_matrix
+from varsynth.taxonomy import CLASSES
 
 __all__ = ["calibrate"]
 
@@ -33,8 +33,16 @@ def _truth(theta: np.ndarray) -> dict[str, float]:
     return {"teff": 10 ** theta[0], "abs_mag": theta[1], "period": 10 ** theta[2]}
 
 
-def calibrate(model: GenerativeModel, dataset_dir: str | Path, *, split: str = "test", n_stars: int = 300,
-              n_candidates: int = 500, seed: int = 0, progress: bool = True) -> dict[str, Any]:
+def calibrate(
+    model: GenerativeModel,
+    dataset_dir: str | Path,
+    *,
+    split: str = "test",
+    n_stars: int = 300,
+    n_candidates: int = 500,
+    seed: int = 0,
+    progress: bool = True,
+) -> dict[str, Any]:
     """Coverage of the 68% and 95% posterior intervals on ``n_stars`` random held-out light curves.
 
     Every light curve is the dataset's sample, folded on its catalog period; "nothing known"
@@ -78,13 +86,22 @@ def calibrate(model: GenerativeModel, dataset_dir: str | Path, *, split: str = "
             known = np.array([np.nan, np.nan, truth[i, 2]])
             scores[c], _, _ = class_posterior(model, sample, c, log_amp, known, rng, max(n_candidates // 5, 20))
         correct += max(scores, key=scores.__getitem__) == vclass
-    out: dict[str, Any] = {"n_stars": len(rows), "split": split, "n_candidates": n_candidates, "settings": {},
-                           "class_accuracy_period_known": correct / max(len(rows), 1)}
+    out: dict[str, Any] = {
+        "n_stars": len(rows),
+        "split": split,
+        "n_candidates": n_candidates,
+        "settings": {},
+        "class_accuracy_period_known": correct / max(len(rows), 1),
+    }
     for setting, per in hits.items():
         out["settings"][setting] = {
-            name: {"n": len(v), "coverage_68": float(np.mean([h[0] for h in v])),
-                   "coverage_95": float(np.mean([h[1] for h in v])),
-                   "median_width_68": float(np.median([h[2] for h in v]))}
-            for name, v in per.items() if v
+            name: {
+                "n": len(v),
+                "coverage_68": float(np.mean([h[0] for h in v])),
+                "coverage_95": float(np.mean([h[1] for h in v])),
+                "median_width_68": float(np.median([h[2] for h in v])),
+            }
+            for name, v in per.items()
+            if v
         }
     return out

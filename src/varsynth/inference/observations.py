@@ -24,12 +24,20 @@ import numpy as np
 import pandas as pd
 
 from varsynth.config import CleanConfig, ConfigError
-from varsynth.data.io import OutputPathError, check_writable as _check_writable
+from varsynth.data.io import OutputPathError
+from varsynth.data.io import check_writable as _check_writable
 from varsynth.surveys.periods import MIN_POINTS as _SEARCH_MIN_POINTS
 from varsynth.surveys.validate import float_values
 
-__all__ = ["MIN_POINTS", "COLUMN_NAMES", "InputError", "Observations", "read_observations", "usable_points",
-           "check_writable"]
+__all__ = [
+    "MIN_POINTS",
+    "COLUMN_NAMES",
+    "InputError",
+    "Observations",
+    "read_observations",
+    "usable_points",
+    "check_writable",
+]
 
 #: Fewest usable points (finite time and magnitude, error > 0) inference accepts: what the
 #: training light curves needed (the cleaning's ``min_points`` and the period search's minimum).
@@ -42,10 +50,22 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "mag_err": ("mag_err", "magerr", "mag_error", "e_mag", "emag", "err", "error", "sigma", "sigma_mag", "dmag"),
 }
 _BAND_NAMES = ("band", "filter", "passband")
-_FORMATS = {".csv": "csv", ".ecsv": "ecsv", ".fits": "fits", ".fit": "fits", ".fts": "fits",
-            ".parquet": "parquet", ".pq": "parquet"}
-_DESCRIPTION = {"text": "whitespace- or comma-separated text", "csv": "CSV", "ecsv": "ECSV",
-                "fits": "a FITS table", "parquet": "Parquet"}
+_FORMATS = {
+    ".csv": "csv",
+    ".ecsv": "ecsv",
+    ".fits": "fits",
+    ".fit": "fits",
+    ".fts": "fits",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+_DESCRIPTION = {
+    "text": "whitespace- or comma-separated text",
+    "csv": "CSV",
+    "ecsv": "ECSV",
+    "fits": "a FITS table",
+    "parquet": "Parquet",
+}
 
 
 class InputError(ConfigError):
@@ -76,8 +96,14 @@ class Observations:
 
     def describe(self) -> dict[str, Any]:
         """JSON-ready summary: format, header, columns used and row counts."""
-        return {"format": self.format, "header": self.header, "columns": dict(self.columns), "rows": self.rows,
-                "rows_of_band": int(self.time.size), "notes": list(self.notes)}
+        return {
+            "format": self.format,
+            "header": self.header,
+            "columns": dict(self.columns),
+            "rows": self.rows,
+            "rows_of_band": int(self.time.size),
+            "notes": list(self.notes),
+        }
 
 
 def _format_of(path: Path) -> str:
@@ -102,8 +128,15 @@ def _read_text(path: Path, fmt: str) -> tuple[pd.DataFrame, bool]:
     comma = fmt == "csv" or "," in lines[0]
     fields = [f.strip().strip('"').strip("'") for f in (lines[0].split(",") if comma else lines[0].split())]
     header = not all(_is_number(f) for f in fields)
-    frame = pd.read_csv(path, sep="," if comma else r"\s+", comment="#", header=0 if header else None,
-                        skipinitialspace=True, skip_blank_lines=True, dtype=str)
+    frame = pd.read_csv(
+        path,
+        sep="," if comma else r"\s+",
+        comment="#",
+        header=0 if header else None,
+        skipinitialspace=True,
+        skip_blank_lines=True,
+        dtype=str,
+    )
     if not header:
         frame.columns = [f"column {i + 1}" for i in range(frame.shape[1])]
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -141,24 +174,34 @@ def _pick(frame: pd.DataFrame, role: str, wanted: str | None, header: bool, posi
         raise InputError(f"no {role} column {wanted!r}; columns present: {present}")
     if not header:
         if len(present) < 3:
-            raise InputError(f"a file without a header line needs the columns time, mag, mag_err (in this order); "
-                             f"found {len(present)} column(s)")
+            raise InputError(
+                f"a file without a header line needs the columns time, mag, mag_err (in this order); "
+                f"found {len(present)} column(s)"
+            )
         return present[position]
     lower = {c.lower(): c for c in present}
     for name in COLUMN_NAMES[role]:
         if name in lower:
             return lower[name]
     option = {"time": "--time-column", "mag": "--mag-column", "mag_err": "--err-column"}[role]
-    raise InputError(f"no {role} column found (looked for {list(COLUMN_NAMES[role])}, any case); columns present: "
-                     f"{present}; name it with {option}")
+    raise InputError(
+        f"no {role} column found (looked for {list(COLUMN_NAMES[role])}, any case); columns present: "
+        f"{present}; name it with {option}"
+    )
 
 
 def _floats(frame: pd.DataFrame, column: str) -> np.ndarray:
     return float_values(frame[column]).to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def read_observations(path: str | Path, *, time_column: str | None = None, mag_column: str | None = None,
-                      err_column: str | None = None, band: str | None = None) -> Observations:
+def read_observations(
+    path: str | Path,
+    *,
+    time_column: str | None = None,
+    mag_column: str | None = None,
+    err_column: str | None = None,
+    band: str | None = None,
+) -> Observations:
     """Read one passband's time, magnitude and error columns from a file (see the module docstring).
 
     Arguments:
@@ -191,9 +234,15 @@ def read_observations(path: str | Path, *, time_column: str | None = None, mag_c
         raise InputError(f"{path}: the file holds no rows")
     roles = {"time": time_column, "mag": mag_column, "mag_err": err_column}
     columns = {role: _pick(frame, role, wanted, header, i) for i, (role, wanted) in enumerate(roles.items())}
-    obs = Observations(_floats(frame, columns["time"]), _floats(frame, columns["mag"]),
-                       _floats(frame, columns["mag_err"]), columns=columns, format=fmt, header=header,
-                       rows=int(frame.shape[0]))
+    obs = Observations(
+        _floats(frame, columns["time"]),
+        _floats(frame, columns["mag"]),
+        _floats(frame, columns["mag_err"]),
+        columns=columns,
+        format=fmt,
+        header=header,
+        rows=int(frame.shape[0]),
+    )
     band_col = next((c for c in frame.columns if c.lower() in _BAND_NAMES), None) if header else None
     if band_col is not None:
         # an empty band field is "" (astype(str) keeps it NaN in pandas' string dtype, which sorted() refuses)
@@ -201,8 +250,10 @@ def read_observations(path: str | Path, *, time_column: str | None = None, mag_c
         present = sorted(set(values.tolist()))
         if len(present) > 1 or (band is not None and present != [band]):
             if band not in present:
-                raise InputError(f"{path}: band {band!r} is not in column {band_col!r} (bands there: {present}); "
-                                 "choose one with --band")
+                raise InputError(
+                    f"{path}: band {band!r} is not in column {band_col!r} (bands there: {present}); "
+                    "choose one with --band"
+                )
             keep = values == band
             obs.time, obs.mag, obs.mag_err = obs.time[keep], obs.mag[keep], obs.mag_err[keep]
             obs.notes.append(f"kept the {int(keep.sum())} rows of band {band} of {present}")

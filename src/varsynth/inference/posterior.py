@@ -77,10 +77,19 @@ class Posterior:
 
     def to_dict(self) -> dict[str, Any]:
         """Dict ready for strict JSON (NaN and inf as ``None``) with the quantile levels and units spelled out."""
-        return json_safe({"best_class": self.best_class, "class_probabilities": self.class_probabilities,
-                          "quantile_levels": list(QUANTILES), "units": _UNITS, "quantiles": self.quantiles,
-                          "per_class": self.per_class, "period_used": self.period, "rejected": self.rejected,
-                          "points": self.points})
+        return json_safe(
+            {
+                "best_class": self.best_class,
+                "class_probabilities": self.class_probabilities,
+                "quantile_levels": list(QUANTILES),
+                "units": _UNITS,
+                "quantiles": self.quantiles,
+                "per_class": self.per_class,
+                "period_used": self.period,
+                "rejected": self.rejected,
+                "points": self.points,
+            }
+        )
 
 
 def _to_physical(theta: np.ndarray) -> dict[str, np.ndarray]:
@@ -89,9 +98,15 @@ def _to_physical(theta: np.ndarray) -> dict[str, np.ndarray]:
 
 
 @torch.inference_mode()
-def class_posterior(model: GenerativeModel, sample: dict[str, torch.Tensor], vclass: str, log_amp: float,
-                    known: np.ndarray, rng: np.random.Generator, n_candidates: int = 1000
-                    ) -> tuple[float, dict[str, np.ndarray], np.ndarray]:
+def class_posterior(
+    model: GenerativeModel,
+    sample: dict[str, torch.Tensor],
+    vclass: str,
+    log_amp: float,
+    known: np.ndarray,
+    rng: np.random.Generator,
+    n_candidates: int = 1000,
+) -> tuple[float, dict[str, np.ndarray], np.ndarray]:
     """Evidence bound, candidate physics (K, units as :func:`_to_physical`) and their weights.
 
     Arguments:
@@ -110,8 +125,12 @@ def class_posterior(model: GenerativeModel, sample: dict[str, torch.Tensor], vcl
     mean, std = np.asarray(cfg.phys_mean), np.asarray(cfg.phys_std)
     known_std = np.where(np.isfinite(known[idx]), (known[idx] - mean) / std, 0.0)
     c = torch.tensor([CLASSES.index(vclass)])
-    enc_batch = {**sample, "class_index": c, "phys": torch.tensor(known_std, dtype=torch.float32)[None],
-                 "phys_mask": torch.tensor(np.isfinite(known[idx]), dtype=torch.float32)[None]}
+    enc_batch = {
+        **sample,
+        "class_index": c,
+        "phys": torch.tensor(known_std, dtype=torch.float32)[None],
+        "phys_mask": torch.tensor(np.isfinite(known[idx]), dtype=torch.float32)[None],
+    }
     mu, logvar = model.cvae.encode(enc_batch)
     std_theta = (theta[:, idx] - mean) / std
     present = np.isfinite(std_theta)  # parameters the class has no training values of: masked
@@ -122,8 +141,12 @@ def class_posterior(model: GenerativeModel, sample: dict[str, torch.Tensor], vcl
     lp = model.flow.log_prob(mu.expand(k, -1), torch.full((k,), log_amp), ctx).double().numpy()
     weights = np.exp(lp - lp.max())
     best = int(np.argmax(lp))
-    dec_batch = {"class_index": c, "phys": phys[best : best + 1], "phys_mask": phys_mask[best : best + 1],
-                 "wave": sample["wave"]}
+    dec_batch = {
+        "class_index": c,
+        "phys": phys[best : best + 1],
+        "phys_mask": phys_mask[best : best + 1],
+        "wave": sample["wave"],
+    }
     mag_hat, _ = model.cvae.decode(mu, model.cvae.condition(dec_batch, decoder=True), sample["phase"])
     m = sample["mask"][0]
     err = sample["mag_err"][0][m].clamp(min=cfg.min_err)
@@ -133,8 +156,17 @@ def class_posterior(model: GenerativeModel, sample: dict[str, torch.Tensor], vcl
     return log_flow - 0.5 * chi2 + entropy, _to_physical(theta), weights
 
 
-def _prepared(time: np.ndarray, mag: np.ndarray, err: np.ndarray, survey: str, band: str, vclass: str,
-              period: float, length: int, seed: int) -> tuple[dict[str, torch.Tensor], float] | str:
+def _prepared(
+    time: np.ndarray,
+    mag: np.ndarray,
+    err: np.ndarray,
+    survey: str,
+    band: str,
+    vclass: str,
+    period: float,
+    length: int,
+    seed: int,
+) -> tuple[dict[str, torch.Tensor], float] | str:
     """The light curve prepared as a training sample for class ``vclass``, or the reason it can't be."""
     lc = LightCurve("input", survey, band, time, mag, err, vclass=vclass, period=period)
     cc = clean_lightcurve(lc, CleanConfig(drop_subtypes=()))
@@ -144,16 +176,32 @@ def _prepared(time: np.ndarray, mag: np.ndarray, err: np.ndarray, survey: str, b
     if s is None:
         return "constant light curve"
     t = lambda a: torch.tensor(a, dtype=torch.float32)[None]  # noqa: E731
-    batch = {"phase": t(s.phase), "mag": t(s.mag), "mag_err": t(s.mag_err),
-             "mask": torch.ones(1, s.phase.size, dtype=torch.bool),
-             "wave": torch.tensor([band_info(survey, band).wave_eff / 1000.0])}
+    batch = {
+        "phase": t(s.phase),
+        "mag": t(s.mag),
+        "mag_err": t(s.mag_err),
+        "mask": torch.ones(1, s.phase.size, dtype=torch.bool),
+        "wave": torch.tensor([band_info(survey, band).wave_eff / 1000.0]),
+    }
     return batch, math.log10(s.mag_max - s.mag_min)
 
 
-def infer(model: GenerativeModel, time: np.ndarray, mag: np.ndarray, mag_err: np.ndarray, *, survey: str,
-          band: str, period: float | None = None, teff: float | None = None, abs_mag: float | None = None,
-          classes: tuple[str, ...] | None = None, n_candidates: int = 1000, length: int = 300,
-          seed: int = 0) -> Posterior:
+def infer(
+    model: GenerativeModel,
+    time: np.ndarray,
+    mag: np.ndarray,
+    mag_err: np.ndarray,
+    *,
+    survey: str,
+    band: str,
+    period: float | None = None,
+    teff: float | None = None,
+    abs_mag: float | None = None,
+    classes: tuple[str, ...] | None = None,
+    n_candidates: int = 1000,
+    length: int = 300,
+    seed: int = 0,
+) -> Posterior:
     """Posterior over class and physical parameters of one observed light curve.
 
     Arguments:
@@ -195,8 +243,13 @@ def infer(model: GenerativeModel, time: np.ndarray, mag: np.ndarray, mag_err: np
         if isinstance(prepared, str):
             rejected[vclass] = prepared
             continue
-        known = np.array([math.log10(teff) if teff is not None else np.nan, abs_mag if abs_mag is not None else np.nan,
-                          math.log10(p)])
+        known = np.array(
+            [
+                math.log10(teff) if teff is not None else np.nan,
+                abs_mag if abs_mag is not None else np.nan,
+                math.log10(p),
+            ]
+        )
         score, theta, weights = class_posterior(model, prepared[0], vclass, prepared[1], known, rng, n_candidates)
         scores[vclass] = score
         per_class[vclass] = {name: weighted_quantiles(theta[name], weights).tolist() for name in _UNITS}
@@ -207,5 +260,12 @@ def infer(model: GenerativeModel, time: np.ndarray, mag: np.ndarray, mag_err: np
     prob = np.exp(s - s.max())
     prob /= prob.sum()
     best = names[int(np.argmax(prob))]
-    return Posterior({c: float(v) for c, v in zip(names, prob)}, best, per_class[best], per_class, used[best], rejected,
-                     points={"given": int(keep.size), "used": int(keep.sum())})
+    return Posterior(
+        {c: float(v) for c, v in zip(names, prob)},
+        best,
+        per_class[best],
+        per_class,
+        used[best],
+        rejected,
+        points={"given": int(keep.size), "used": int(keep.sum())},
+    )

@@ -45,8 +45,7 @@ try:
     from lightcurvelynx.math_nodes.np_random import NumpyRandomFunc
     from lightcurvelynx.models.physical_model import BandfluxModel
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
-    raise ImportError("varsynth.integrations.lynx needs LightCurveLynx: pip install 'varsynth[lynx]' "
-                      f"({exc})") from exc
+    raise ImportError(f"varsynth.integrations.lynx needs LightCurveLynx: pip install 'varsynth[lynx]' ({exc})") from exc
 
 from varsynth.bands import BANDS
 from varsynth.cadences.base import Cadence, Epochs, check_band
@@ -64,8 +63,9 @@ _SEED_HIGH = 2**31 - 1
 def distance_modulus(distance_pc: float) -> float:
     """Distance modulus (mag) of a distance in pc, ``5 log10(distance / 10 pc)``; refuses a
     distance that is not a finite number > 0."""
-    if distance_pc is None or not (isinstance(distance_pc, (int, float, np.number)) and math.isfinite(distance_pc)
-                                   and distance_pc > 0):
+    if distance_pc is None or not (
+        isinstance(distance_pc, (int, float, np.number)) and math.isfinite(distance_pc) and distance_pc > 0
+    ):
         raise ConfigError(f"distance must be a finite number > 0 pc, got {distance_pc!r}")
     return 5.0 * math.log10(float(distance_pc)) - 5.0
 
@@ -147,16 +147,30 @@ class VarsynthVariableStar(BandfluxModel):
         ConfigError: unknown class or subtype, or no ``distance``.
     """
 
-    def __init__(self, vclass: str, *, subtype: str | None = None, period: Any = None, teff: Any = None,
-                 abs_mag: Any = None, av: Any = 0.0, star_seed: Any = None, t0: Any = None,
-                 model: Any = "default", survey: str = "lsst", allow_extrapolation: bool = False,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        vclass: str,
+        *,
+        subtype: str | None = None,
+        period: Any = None,
+        teff: Any = None,
+        abs_mag: Any = None,
+        av: Any = 0.0,
+        star_seed: Any = None,
+        t0: Any = None,
+        model: Any = "default",
+        survey: str = "lsst",
+        allow_extrapolation: bool = False,
+        **kwargs: Any,
+    ) -> None:
         from varsynth.generation.model import GenerativeModel, load_model
 
         StarRequest(vclass, subtype)  # refuses an unknown class before the model loads
         if period is None:
-            raise ConfigError("period is required (days): a number or a LightCurveLynx parameter node, "
-                              "e.g. VarsynthPhysics(...).period")
+            raise ConfigError(
+                "period is required (days): a number or a LightCurveLynx parameter node, "
+                "e.g. VarsynthPhysics(...).period"
+            )
         if not any(s == survey for s, _ in BANDS):
             raise ConfigError(f"survey {survey!r} is unknown; valid: {sorted({s for s, _ in BANDS})}")
         self.generator = model if isinstance(model, GenerativeModel) else load_model(model)
@@ -179,8 +193,9 @@ class VarsynthVariableStar(BandfluxModel):
         self.add_parameter("av", av, description="V-band extinction A_V, in mag.")
         if star_seed is None:
             star_seed = NumpyRandomFunc("integers", low=0, high=_SEED_HIGH)
-        self.add_parameter("star_seed", star_seed, description="Seed of varsynth's draws for this star.",
-                           allow_gradient=False)
+        self.add_parameter(
+            "star_seed", star_seed, description="Seed of varsynth's draws for this star.", allow_gradient=False
+        )
         self._pending: tuple[Any, dict[str, tuple[np.ndarray, np.ndarray]]] | None = None
 
     def request(self, state: Any) -> StarRequest:
@@ -189,11 +204,25 @@ class VarsynthVariableStar(BandfluxModel):
         p = self.get_local_params(state)
         abs_mag, mu = _physics(p["abs_mag"]), distance_modulus(p["distance"])
         if abs_mag is not None and not self.abs_mag_trained:  # brightness only: mean G = M_G + mu
-            return StarRequest(self.vclass, self.subtype, teff=_physics(p["teff"]), period=_physics(p["period"]),
-                               mean_mag=abs_mag + mu, extinction=float(p["av"]), epoch=_physics(p["t0"]))
-        return StarRequest(self.vclass, self.subtype, teff=_physics(p["teff"]), abs_mag=abs_mag,
-                           period=_physics(p["period"]), distance_modulus=mu, extinction=float(p["av"]),
-                           epoch=_physics(p["t0"]))
+            return StarRequest(
+                self.vclass,
+                self.subtype,
+                teff=_physics(p["teff"]),
+                period=_physics(p["period"]),
+                mean_mag=abs_mag + mu,
+                extinction=float(p["av"]),
+                epoch=_physics(p["t0"]),
+            )
+        return StarRequest(
+            self.vclass,
+            self.subtype,
+            teff=_physics(p["teff"]),
+            abs_mag=abs_mag,
+            period=_physics(p["period"]),
+            distance_modulus=mu,
+            extinction=float(p["av"]),
+            epoch=_physics(p["t0"]),
+        )
 
     def magnitudes(self, times: np.ndarray, filters: np.ndarray, state: Any) -> np.ndarray:
         """varsynth's noiseless apparent AB magnitudes (mag) of the star in ``state`` at ``times``
@@ -207,9 +236,19 @@ class VarsynthVariableStar(BandfluxModel):
         request = self.request(state)
         cadence = _GivenEpochs(times, filters, self.survey)
         seed = int(self.get_param(state, "star_seed"))
-        tables = list(iter_generate(request, n=1, cadence=cadence, model=self.generator, seed=seed,
-                                    bands=tuple(np.unique(filters).tolist()),
-                                    allow_extrapolation=self.allow_extrapolation, noise=False, id_prefix=""))
+        tables = list(
+            iter_generate(
+                request,
+                n=1,
+                cadence=cadence,
+                model=self.generator,
+                seed=seed,
+                bands=tuple(np.unique(filters).tolist()),
+                allow_extrapolation=self.allow_extrapolation,
+                noise=False,
+                id_prefix="",
+            )
+        )
         mag = np.concatenate([t["mag"].to_numpy() for t in tables])
         got_time = np.concatenate([t["time"].to_numpy() for t in tables])
         order = np.argsort(times, kind="stable")  # the cadence's (and so the output's) order
@@ -229,8 +268,9 @@ class VarsynthVariableStar(BandfluxModel):
                 return known_flux[idx]
         return mag2flux(self.magnitudes(times, np.full(times.size, filter), state))
 
-    def _evaluate_bandfluxes_single(self, passband_group: Any, times: np.ndarray, filters: np.ndarray,
-                                    state: Any) -> np.ndarray:
+    def _evaluate_bandfluxes_single(
+        self, passband_group: Any, times: np.ndarray, filters: np.ndarray, state: Any
+    ) -> np.ndarray:
         """All filters of the star in one varsynth draw (one flow sample instead of one per
         filter), then LightCurveLynx's per-filter evaluation, effects included, reads them."""
         times = np.asarray(times, dtype=np.float64)
@@ -268,8 +308,9 @@ class VarsynthPhysics(FunctionNode):
                                     abs_mag=physics.abs_mag, period=physics.period, distance=8000.0)
     """
 
-    def __init__(self, vclass: str, *, subtype: str | None = None, model: Any = "default", seed: int | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, vclass: str, *, subtype: str | None = None, model: Any = "default", seed: int | None = None, **kwargs: Any
+    ) -> None:
         from varsynth.generation.model import GenerativeModel, load_model
 
         StarRequest(vclass, subtype)

@@ -14,9 +14,21 @@ from importlib import import_module
 from typing import Any
 
 _WHERE = {
-    "EncodedSplit": "encode", "encode_split": "encode",
-    **{name: "regressors" for name in ("REGRESSORS", "LatentRegressors", "RegressionSettings", "RegressorError",
-                                       "load_regressors", "predict_latent", "regress_bundle", "save_regressors")},
+    "EncodedSplit": "encode",
+    "encode_split": "encode",
+    **{
+        name: "regressors"
+        for name in (
+            "REGRESSORS",
+            "LatentRegressors",
+            "RegressionSettings",
+            "RegressorError",
+            "load_regressors",
+            "predict_latent",
+            "regress_bundle",
+            "save_regressors",
+        )
+    },
 }
 
 __all__ = sorted(_WHERE)

@@ -24,8 +24,8 @@ import pyarrow.parquet as pq
 from varsynth.bundle import BundleError, bundle_lists, record_files, verify_bundle
 from varsynth.config import ConfigError
 from varsynth.data.io import read_split, write_parquet
-from varsynth.models.config import PHYSICS_CHOICES
 from varsynth.data.tensors import PHYS_COLUMNS, DataFilter, physics_matrix
+from varsynth.models.config import PHYSICS_CHOICES
 
 __all__ = ["PHYS_NAMES", "PhysicsCatalog", "build_catalog", "save_catalog", "load_catalog"]
 
@@ -42,6 +42,7 @@ _ROBUST_MIN = 200
 #: 2026-12-04: RR Lyrae ab (49% with a Teff) then took Teff and M_G from a random star instead of
 #: the shape neighbour, and their period trends washed out (docs/training.md, item 6).
 CORE_FRACTION = 0.25
+
 
 @dataclass
 class PhysicsCatalog:
@@ -62,13 +63,16 @@ class PhysicsCatalog:
         """Indices of the stars of a class (and subtype); refuses unknown ones, naming the valid."""
         rows = np.flatnonzero(self.vclass == vclass)
         if rows.size == 0:
-            raise ConfigError(f"class {vclass!r} is not in this model's training data; "
-                              f"valid: {sorted(set(self.vclass.tolist()))}")
+            raise ConfigError(
+                f"class {vclass!r} is not in this model's training data; valid: {sorted(set(self.vclass.tolist()))}"
+            )
         if subtype:
             sub = rows[self.subtype[rows] == subtype]
             if sub.size == 0:
                 valid = sorted({s for s in self.subtype[rows].tolist() if s})
-                raise ConfigError(f"subtype {subtype!r} of {vclass} is not in this model's training data; valid: {valid}")
+                raise ConfigError(
+                    f"subtype {subtype!r} of {vclass} is not in this model's training data; valid: {valid}"
+                )
             rows = sub
         return rows
 
@@ -107,8 +111,9 @@ class PhysicsCatalog:
         """Smallest and largest effective wavelength (nm) in the training data."""
         return float(self.wave_eff.min()), float(self.wave_eff.max())
 
-    def draw(self, vclass: str, subtype: str | None, given: np.ndarray, n: int,
-             rng: np.random.Generator, k: int = 20) -> tuple[np.ndarray, np.ndarray]:
+    def draw(
+        self, vclass: str, subtype: str | None, given: np.ndarray, n: int, rng: np.random.Generator, k: int = 20
+    ) -> tuple[np.ndarray, np.ndarray]:
         """``n`` physics vectors (n, 3), the given values kept and the missing ones drawn, and the
         catalog row (n,) of the training light curve each draw was taken from.
 
@@ -148,8 +153,9 @@ class PhysicsCatalog:
         return out, rows[pick]
 
 
-def build_catalog(dataset_dir: str | Path, data_filter: DataFilter | None = None,
-                  base_code: np.ndarray | None = None) -> PhysicsCatalog:
+def build_catalog(
+    dataset_dir: str | Path, data_filter: DataFilter | None = None, base_code: np.ndarray | None = None
+) -> PhysicsCatalog:
     """The catalog of the real training stars of a built dataset (one row per star and band).
 
     ``base_code`` (N, Z + 1): the flow's base point of each of these light curves, in the same
@@ -163,9 +169,12 @@ def build_catalog(dataset_dir: str | Path, data_filter: DataFilter | None = None
     return PhysicsCatalog(
         vclass=np.asarray(table["vclass"].to_pylist(), dtype=object),
         subtype=np.asarray([s or "" for s in table["subtype"].to_pylist()], dtype=object),
-        phys=phys, wave_eff=table["wave_eff"].to_numpy().astype(np.float64),
-        scaled_err=np.array([np.median(e) if len(e) else np.nan for e in table["mag_err"].to_numpy(zero_copy_only=False)],
-                            dtype=np.float64),
+        phys=phys,
+        wave_eff=table["wave_eff"].to_numpy().astype(np.float64),
+        scaled_err=np.array(
+            [np.median(e) if len(e) else np.nan for e in table["mag_err"].to_numpy(zero_copy_only=False)],
+            dtype=np.float64,
+        ),
         base_code=None if base_code is None else _rows_checked(np.asarray(base_code, np.float32), table.num_rows),
     )
 
@@ -178,8 +187,10 @@ def _rows_checked(base_code: np.ndarray, rows: int) -> np.ndarray:
 
 def save_catalog(bundle_dir: str | Path, catalog: PhysicsCatalog) -> Path:
     """Write ``catalog.parquet`` into a bundle folder (atomically)."""
-    columns = {"vclass": pa.array(catalog.vclass.tolist(), pa.string()),
-               "subtype": pa.array(catalog.subtype.tolist(), pa.string())}
+    columns = {
+        "vclass": pa.array(catalog.vclass.tolist(), pa.string()),
+        "subtype": pa.array(catalog.subtype.tolist(), pa.string()),
+    }
     for j, name in enumerate(PHYS_NAMES):
         columns[name] = pa.array(catalog.phys[:, j], pa.float64())
     columns["wave_eff"] = pa.array(catalog.wave_eff, pa.float64())
@@ -208,8 +219,10 @@ def load_catalog(bundle_dir: str | Path) -> PhysicsCatalog:
         verify_bundle(bundle_dir, [_FILE])
     if not path.exists():
         if (bundle_dir / "flow.json").exists() or bundle_lists(bundle_dir, _FILE):
-            raise BundleError(f"{path} is missing: the bundle has a flow prior, which needs it, "
-                              "so the bundle is incomplete (copy the whole bundle folder again)")
+            raise BundleError(
+                f"{path} is missing: the bundle has a flow prior, which needs it, "
+                "so the bundle is incomplete (copy the whole bundle folder again)"
+            )
         raise ConfigError(f"{bundle_dir} has no physics catalog ({_FILE}); it was trained without a flow prior")
     try:
         t = pq.read_table(path)

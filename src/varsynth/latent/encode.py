@@ -18,14 +18,15 @@ import pandas as pd
 import torch
 
 from varsynth.data.io import read_split
+from varsynth.data.tensors import PHYS_COLUMNS, DataFilter, load_split, physics_matrix
 from varsynth.models.config import PHYSICS_CHOICES
 from varsynth.models.cvae import CVAE
-from varsynth.data.tensors import PHYS_COLUMNS, DataFilter, load_split, physics_matrix
 
 __all__ = ["PHYS_COLUMNS", "EncodedSplit", "encode_split"]
 
 # PHYS_COLUMNS (from the dataset tensors): the columns of EncodedSplit.table with the transformed
 # physical parameters, in the order of varsynth.models.config.PHYSICS_CHOICES (NaN where missing).
+
 
 class EncodedSplit(NamedTuple):
     """The latent distribution of every sample of a split.
@@ -81,8 +82,12 @@ def encode_split(
     """
     cfg = model.config
     tensors = load_split(
-        dataset_dir, split, physics=cfg.physics, phys_mean=cfg.phys_mean or None,
-        phys_std=cfg.phys_std or None, data_filter=data_filter,
+        dataset_dir,
+        split,
+        physics=cfg.physics,
+        phys_mean=cfg.phys_mean or None,
+        phys_std=cfg.phys_std or None,
+        data_filter=data_filter,
     )
     table = _sample_table(dataset_dir, split, data_filter)
     if table["sample_id"].tolist() != tensors.sample_id:

@@ -2,7 +2,8 @@
 
 PELS-VAE links physics to the latent space with regressors fitted after training, which the
 paper names as its weak point and for which it proposes normalizing flows as future work. The
-flow (:class:`varsynth.models.flow.LatentFlow`) is a neural spline flow (zuko's ``NSF``) over the encoder's latent code and the
+flow (:class:`varsynth.models.flow.LatentFlow`) is a neural spline flow (zuko's ``NSF``) over the
+encoder's latent code and the
 light curve's log10 peak-to-peak amplitude (mag), conditioned on the one-hot class, the
 standardised physical parameters with their presence mask and the passband's effective
 wavelength (micrometres). Sampling it gives diverse but consistent latent codes and amplitudes
@@ -37,10 +38,10 @@ from tqdm.auto import tqdm
 from varsynth.bundle import BundleError, record_files, verify_bundle
 from varsynth.config import ConfigError
 from varsynth.data.io import atomic_write, read_split
+from varsynth.data.tensors import DataFilter, load_split
 from varsynth.latent.encode import encode_split
 from varsynth.models.cvae import CVAE
 from varsynth.models.flow import FlowConfig, LatentFlow
-from varsynth.data.tensors import DataFilter, load_split
 
 __all__ = ["FlowData", "flow_data", "fit_flow", "evaluate_flow", "base_codes", "save_flow", "load_flow"]
 
@@ -70,16 +71,26 @@ def flow_data(model: CVAE, dataset_dir: str | Path, split: str, data_filter: Dat
     """Encode ``split`` with ``model`` and collect what the flow needs, row-aligned."""
     cfg = model.config
     enc = encode_split(model, dataset_dir, split, data_filter=data_filter)
-    tensors = load_split(dataset_dir, split, physics=cfg.physics, phys_mean=cfg.phys_mean or None,
-                         phys_std=cfg.phys_std or None, data_filter=data_filter)
+    tensors = load_split(
+        dataset_dir,
+        split,
+        physics=cfg.physics,
+        phys_mean=cfg.phys_mean or None,
+        phys_std=cfg.phys_std or None,
+        data_filter=data_filter,
+    )
     table = read_split(dataset_dir, split)
     if data_filter is not None:
         table = data_filter.apply(table)
     amp = table["mag_max"].to_numpy() - table["mag_min"].to_numpy()
     return FlowData(
-        mu=torch.from_numpy(enc.mu).float(), sigma=torch.from_numpy(enc.sigma).float(),
+        mu=torch.from_numpy(enc.mu).float(),
+        sigma=torch.from_numpy(enc.sigma).float(),
         log_amp=torch.from_numpy(np.log10(np.maximum(amp, 1e-4))).float(),
-        class_index=tensors.class_index, phys=tensors.phys, phys_mask=tensors.phys_mask, wave=tensors.wave,
+        class_index=tensors.class_index,
+        phys=tensors.phys,
+        phys_mask=tensors.phys_mask,
+        wave=tensors.wave,
     )
 
 
@@ -90,8 +101,9 @@ def _nll(flow: LatentFlow, data: FlowData, index: torch.Tensor, noise: torch.Ten
     return -flow.log_prob(z, data.log_amp[index], ctx).mean()
 
 
-def fit_flow(model: CVAE, train: FlowData, val: FlowData, config: FlowConfig, *,
-             progress: bool = True) -> tuple[LatentFlow, dict[str, Any]]:
+def fit_flow(
+    model: CVAE, train: FlowData, val: FlowData, config: FlowConfig, *, progress: bool = True
+) -> tuple[LatentFlow, dict[str, Any]]:
     """Train the flow on ``train`` (fresh latent draws each epoch), keep the best epoch on ``val``
     (one fixed latent draw per sample).
 
@@ -114,7 +126,7 @@ def fit_flow(model: CVAE, train: FlowData, val: FlowData, config: FlowConfig, *,
     val_index = torch.arange(len(val))
     val_noise = torch.randn(len(val), val.mu.shape[1], generator=torch.Generator().manual_seed(config.seed + 1))
     bar = tqdm(range(config.epochs), desc="flow prior", disable=not progress)
-    for epoch in bar:
+    for _epoch in bar:
         flow.train()
         for index in torch.randperm(len(train), generator=gen).split(config.batch_size):
             loss = _nll(flow, train, index, torch.randn(len(index), train.mu.shape[1], generator=gen))
@@ -136,8 +148,7 @@ def fit_flow(model: CVAE, train: FlowData, val: FlowData, config: FlowConfig, *,
     if best_state is not None:
         flow.load_state_dict(best_state)
     flow.eval()
-    metrics = {"val_log_likelihood": -best, "epochs": epoch + 1, "train_samples": len(train),
-               "val_samples": len(val)}
+    metrics = {"val_log_likelihood": -best, "epochs": epoch + 1, "train_samples": len(train), "val_samples": len(val)}
     return flow, metrics
 
 
@@ -165,8 +176,13 @@ def save_flow(bundle_dir: str | Path, flow: LatentFlow, metrics: dict[str, Any])
     bundle_dir = Path(bundle_dir)
     tensors = {k: v.detach().contiguous() for k, v in flow.state_dict().items()}
     atomic_write(bundle_dir / "flow.safetensors", lambda tmp: save_file(tensors, str(tmp)))
-    info = {"config": flow.config.to_dict(), "latent_dim": flow.latent_dim, "n_classes": flow.n_classes,
-            "n_physics": flow.n_physics, "metrics": metrics}
+    info = {
+        "config": flow.config.to_dict(),
+        "latent_dim": flow.latent_dim,
+        "n_classes": flow.n_classes,
+        "n_physics": flow.n_physics,
+        "metrics": metrics,
+    }
     atomic_write(bundle_dir / "flow.json", lambda tmp: tmp.write_text(json.dumps(info, indent=2) + "\n"))
     record_files(bundle_dir, _FILES)
     return bundle_dir
@@ -187,13 +203,19 @@ def load_flow(bundle_dir: str | Path) -> tuple[LatentFlow, dict[str, Any]]:
         info = json.loads((bundle_dir / "flow.json").read_text())
     except FileNotFoundError:
         if weights.exists():
-            raise BundleError(f"{bundle_dir / 'flow.json'} is missing beside {weights}: the bundle is incomplete") from None
-        raise ConfigError(f"{bundle_dir} has no flow prior (flow.json); train one with `varsynth train` "
-                          "and a config with a `flow:` section") from None
+            raise BundleError(
+                f"{bundle_dir / 'flow.json'} is missing beside {weights}: the bundle is incomplete"
+            ) from None
+        raise ConfigError(
+            f"{bundle_dir} has no flow prior (flow.json); train one with `varsynth train` "
+            "and a config with a `flow:` section"
+        ) from None
     except (OSError, json.JSONDecodeError) as err:
         raise BundleError(f"{bundle_dir / 'flow.json'} is corrupted: {err}") from err
     try:
-        flow = LatentFlow(info["latent_dim"], info["n_classes"], info["n_physics"], FlowConfig.from_dict(info["config"]))
+        flow = LatentFlow(
+            info["latent_dim"], info["n_classes"], info["n_physics"], FlowConfig.from_dict(info["config"])
+        )
         flow.load_state_dict(load_file(str(weights)))
     except FileNotFoundError:
         raise BundleError(f"{weights} is missing beside flow.json: the bundle is incomplete") from None

@@ -52,16 +52,30 @@ from sklearn.neural_network import MLPRegressor
 
 from varsynth.bundle import FILES_KEY, BundleError, load_bundle, read_bundle_info, record_files, verify_bundle
 from varsynth.data.io import atomic_write
+from varsynth.data.tensors import DataFilter, fit_standardisation
 from varsynth.latent.encode import PHYS_COLUMNS, EncodedSplit, encode_split
 from varsynth.models.config import PHYSICS_CHOICES
 from varsynth.models.cvae import CVAE
-from varsynth.data.tensors import DataFilter, fit_standardisation
 
 __all__ = [
-    "REGRESSORS", "REGRESSORS_FILE", "TRUSTED_TYPES", "EVAL_SPLITS", "RegressorError",
-    "RegressionSettings", "LatentRegressors", "transform_physics", "augment_dummy",
-    "usable_mask", "check_disjoint", "fit_regressors", "evaluate_regressors", "regress_bundle",
-    "predict_latent", "save_regressors", "load_regressors", "format_table",
+    "REGRESSORS",
+    "REGRESSORS_FILE",
+    "TRUSTED_TYPES",
+    "EVAL_SPLITS",
+    "RegressorError",
+    "RegressionSettings",
+    "LatentRegressors",
+    "transform_physics",
+    "augment_dummy",
+    "usable_mask",
+    "check_disjoint",
+    "fit_regressors",
+    "evaluate_regressors",
+    "regress_bundle",
+    "predict_latent",
+    "save_regressors",
+    "load_regressors",
+    "format_table",
 ]
 
 #: The paper's three regressors.
@@ -115,9 +129,7 @@ class RegressionSettings:
 
     def __post_init__(self) -> None:
         if self.n_draws < 1 or self.n_copies < 1 or self.n_copies % self.n_draws:
-            raise RegressorError(
-                f"n_copies ({self.n_copies}) must be a positive multiple of n_draws ({self.n_draws})"
-            )
+            raise RegressorError(f"n_copies ({self.n_copies}) must be a positive multiple of n_draws ({self.n_draws})")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-friendly dict."""
@@ -202,9 +214,12 @@ def _make(name: str, settings: RegressionSettings, n_rows: int = 1) -> Regressor
     if name == "rf":
         cap = settings.rf_max_samples
         return RandomForestRegressor(
-            n_estimators=settings.rf_trees, min_samples_leaf=settings.rf_min_samples_leaf,
-            max_leaf_nodes=settings.rf_max_leaf_nodes, max_samples=None if cap is None or cap >= n_rows else cap,
-            random_state=settings.seed, n_jobs=-1,
+            n_estimators=settings.rf_trees,
+            min_samples_leaf=settings.rf_min_samples_leaf,
+            max_leaf_nodes=settings.rf_max_leaf_nodes,
+            max_samples=None if cap is None or cap >= n_rows else cap,
+            random_state=settings.seed,
+            n_jobs=-1,
         )
     if name == "mlp":
         return MLPRegressor(
@@ -240,7 +255,11 @@ def fit_regressors(
         raise RegressorError(f"need at least 2 objects with finite physics to fit, got {len(phys)}")
     mean, std = fit_standardisation(phys, np.ones_like(phys))
     reg = LatentRegressors(
-        {}, np.asarray(mean), np.asarray(std), n_classes, mu.shape[1],
+        {},
+        np.asarray(mean),
+        np.asarray(std),
+        n_classes,
+        mu.shape[1],
         tuple(sorted({int(c) for c in class_index})),
     )
     rng = np.random.default_rng(settings.seed)
@@ -273,9 +292,7 @@ def _predict(
         raise RegressorError(f"no {name!r} regressor; fitted: {sorted(reg.models)}")
     unseen = sorted({int(c) for c in class_index} - set(reg.fit_classes))
     if unseen:
-        raise RegressorError(
-            f"class indices {unseen} had no fitting objects; fitted classes: {list(reg.fit_classes)}"
-        )
+        raise RegressorError(f"class indices {unseen} had no fitting objects; fitted classes: {list(reg.fit_classes)}")
     x = _design(phys, class_index, reg)
     dummy = rng.uniform(0.0, 1.0, size=(len(x), 1))
     return np.asarray(reg.models[name].predict(np.hstack([x, dummy]))).reshape(len(x), reg.latent_dim)
@@ -396,7 +413,8 @@ def _encode_sets(
     fit_enc = encode_split(model, dataset_dir, "train", batch_size=batch_size, data_filter=data)
     evals = [encode_split(model, dataset_dir, s, batch_size=batch_size, data_filter=data) for s in EVAL_SPLITS]
     eval_enc = EncodedSplit(
-        np.concatenate([e.mu for e in evals]), np.concatenate([e.sigma for e in evals]),
+        np.concatenate([e.mu for e in evals]),
+        np.concatenate([e.sigma for e in evals]),
         pd.concat([e.table for e in evals], ignore_index=True),
     )
     return fit_enc, eval_enc
@@ -440,8 +458,11 @@ def regress_bundle(
     card = Path(dataset_dir) / "data_card.json"
     report = {
         "bundle": {
-            "model": "cVAE-P" if cfg.physics else "cVAE", "physics": list(cfg.physics), "arch": cfg.arch,
-            "latent_dim": cfg.latent_dim, "name": meta.get("fit", {}).get("name"),
+            "model": "cVAE-P" if cfg.physics else "cVAE",
+            "physics": list(cfg.physics),
+            "arch": cfg.arch,
+            "latent_dim": cfg.latent_dim,
+            "name": meta.get("fit", {}).get("name"),
             "weights_sha256": _sha256(bundle_dir / "model.safetensors"),
         },
         "dataset": {
@@ -452,11 +473,15 @@ def regress_bundle(
         "target": "latent mean mu of each held-out object",
         "settings": settings.to_dict(),
         "fit": {
-            "split": "train", "samples": int(fit_mask.sum()), "stars": int(fit_keys.nunique()),
+            "split": "train",
+            "samples": int(fit_mask.sum()),
+            "stars": int(fit_keys.nunique()),
             "per_class": _counts(fit_enc.table, fit_mask),
         },
         "eval": {
-            "splits": list(EVAL_SPLITS), "samples": int(scored.sum()), "stars": int(eval_keys.nunique()),
+            "splits": list(EVAL_SPLITS),
+            "samples": int(scored.sum()),
+            "stars": int(eval_keys.nunique()),
             "unseen_class_samples": int((eval_mask & unseen).sum()),
             "per_class": _counts(eval_enc.table, eval_mask),
         },
@@ -486,10 +511,16 @@ def save_regressors(bundle_dir: str | Path, regressors: LatentRegressors, report
         atomic_write(path, partial(sio.dump, model, compression=zipfile.ZIP_DEFLATED))
         files[name] = {"file": path.name, "sha256": _sha256(path), "type": type(model).__name__}
     info = {
-        "format_version": _FORMAT_VERSION, "kind": _KIND, "bundle_weights_sha256": weights,
-        "phys_mean": regressors.phys_mean.tolist(), "phys_std": regressors.phys_std.tolist(),
-        "n_classes": regressors.n_classes, "latent_dim": regressors.latent_dim,
-        "fit_classes": list(regressors.fit_classes), "files": files, "report": report,
+        "format_version": _FORMAT_VERSION,
+        "kind": _KIND,
+        "bundle_weights_sha256": weights,
+        "phys_mean": regressors.phys_mean.tolist(),
+        "phys_std": regressors.phys_std.tolist(),
+        "n_classes": regressors.n_classes,
+        "latent_dim": regressors.latent_dim,
+        "fit_classes": list(regressors.fit_classes),
+        "files": files,
+        "report": report,
     }
     out = bundle_dir / REGRESSORS_FILE
     atomic_write(out, lambda tmp: tmp.write_text(json.dumps(info, indent=2) + "\n"))
@@ -517,8 +548,10 @@ def load_regressors(bundle_dir: str | Path) -> tuple[LatentRegressors, dict[str,
     if (bundle_dir / "model.json").is_file():
         try:
             listed = read_bundle_info(bundle_dir).get(FILES_KEY) or {}
-            verify_bundle(bundle_dir, [n for n in listed if n in (REGRESSORS_FILE, "model.safetensors")
-                                       or n.startswith("regressor-")])
+            verify_bundle(
+                bundle_dir,
+                [n for n in listed if n in (REGRESSORS_FILE, "model.safetensors") or n.startswith("regressor-")],
+            )
         except BundleError as err:
             raise RegressorError(str(err)) from err
     try:
@@ -546,8 +579,12 @@ def load_regressors(bundle_dir: str | Path) -> tuple[LatentRegressors, dict[str,
             raise RegressorError(f"{file}: expected a {name} regressor, found {type(model).__name__}")
         models[name] = model
     reg = LatentRegressors(
-        models, np.asarray(info["phys_mean"]), np.asarray(info["phys_std"]), int(info["n_classes"]),
-        int(info["latent_dim"]), tuple(int(c) for c in info["fit_classes"]),
+        models,
+        np.asarray(info["phys_mean"]),
+        np.asarray(info["phys_std"]),
+        int(info["n_classes"]),
+        int(info["latent_dim"]),
+        tuple(int(c) for c in info["fit_classes"]),
     )
     return reg, info["report"]
 
@@ -563,13 +600,15 @@ def format_table(report: dict[str, Any]) -> str:
         f"{b['model']} ({b['arch']}, latent {b['latent_dim']}, physics {b['physics'] or 'none'})",
         f"  fit: {fit['samples']} samples of {fit['stars']} stars (train); "
         f"held out: {ev['samples']} samples of {ev['stars']} stars ({' + '.join(ev['splits'])})",
-        "  usable per class (fit / held out): " + ", ".join(
+        "  usable per class (fit / held out): "
+        + ", ".join(
             f"{c} {usable(fit, c)}/{usable(ev, c)}" for c in sorted(set(fit["per_class"]) | set(ev["per_class"]))
         ),
-        "  latent means: std " + " ".join(f"{v:.3f}" for v in report["latent_mu_std"])
-        + "; posterior sigma: mean " + " ".join(f"{v:.3f}" for v in report["latent_sigma_mean"]),
-        "  vs the latent mean: RMSE, R^2, per dimension; averaged over the dummy: RMSE, R^2; "
-        "vs a latent draw: RMSE",
+        "  latent means: std "
+        + " ".join(f"{v:.3f}" for v in report["latent_mu_std"])
+        + "; posterior sigma: mean "
+        + " ".join(f"{v:.3f}" for v in report["latent_sigma_mean"]),
+        "  vs the latent mean: RMSE, R^2, per dimension; averaged over the dummy: RMSE, R^2; vs a latent draw: RMSE",
     ]
     for name, m in report["metrics"].items():
         dims = " / ".join(" ".join(f"{v:.3f}" for v in m[k]) for k in ("rmse_per_dim", "r2_per_dim"))

@@ -11,8 +11,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from varsynth.strictconfig import ConfigError, _check, _from_dict, to_plain
 from varsynth.lightcurve import PHYSICS_NAMES
+from varsynth.strictconfig import ConfigError, _check, _from_dict, to_plain
 from varsynth.taxonomy import CLASSES
 
 __all__ = ["ARCHITECTURES", "DECODERS", "PHYSICS_CHOICES", "TIME_TAGS", "ModelConfig"]
@@ -87,7 +87,9 @@ class ModelConfig:
         _check(self.decoder in DECODERS, "model.decoder", f"one of {list(DECODERS)}", self.decoder)
         _check(
             self.arch != "fourier" or self.decoder == "periodic",
-            "model.arch", "'fourier' only with model.decoder 'periodic'", self.arch,
+            "model.arch",
+            "'fourier' only with model.decoder 'periodic'",
+            self.arch,
         )
         _check(1 <= self.encoder_harmonics <= 32, "model.encoder_harmonics", "in [1, 32]", self.encoder_harmonics)
         _check(self.encoder_ridge >= 0, "model.encoder_ridge", ">= 0", self.encoder_ridge)
@@ -138,5 +140,3 @@ class ModelConfig:
     def replace(self, **changes: Any) -> ModelConfig:
         """A copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)
-
-

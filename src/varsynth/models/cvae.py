@@ -51,15 +51,24 @@ class CVAE(nn.Module):
             self.encoder_fourier = FourierEncoderInput(config.encoder_harmonics, config.encoder_ridge, config.min_err)
             n_summary = self.encoder_fourier.n_features
             self.encoder_dense = nn.Sequential(
-                nn.Linear(n_summary + n_cond, h), nn.SiLU(), nn.Dropout(config.dropout),
-                nn.Linear(h, h), nn.SiLU(), nn.Dropout(config.dropout),
-                nn.Linear(h, h), nn.SiLU(),
+                nn.Linear(n_summary + n_cond, h),
+                nn.SiLU(),
+                nn.Dropout(config.dropout),
+                nn.Linear(h, h),
+                nn.SiLU(),
+                nn.Dropout(config.dropout),
+                nn.Linear(h, h),
+                nn.SiLU(),
             )
         else:
             self.encoder_seq = sequence_layers(config.arch, 3, h, **seq)
             self.encoder_dense = nn.Sequential(
-                nn.Linear(h + n_cond, h), nn.ReLU(), nn.Dropout(config.dropout),
-                nn.Linear(h, h), nn.ReLU(), nn.Dropout(config.dropout),
+                nn.Linear(h + n_cond, h),
+                nn.ReLU(),
+                nn.Dropout(config.dropout),
+                nn.Linear(h, h),
+                nn.ReLU(),
+                nn.Dropout(config.dropout),
             )
         self.mu_head = nn.Linear(h, config.latent_dim)
         self.logvar_head = nn.Linear(h, config.latent_dim)

@@ -62,8 +62,12 @@ class FlowConfig:
         _check(self.batch_size >= 1, "flow.batch_size", ">= 1", self.batch_size)
         _check(0 < self.lr < 1, "flow.lr", "in (0, 1)", self.lr)
         _check(self.patience >= 1, "flow.patience", ">= 1", self.patience)
-        _check(self.neighbour_bandwidth is None or 0 < self.neighbour_bandwidth <= 1, "flow.neighbour_bandwidth",
-               "in (0, 1] or null", self.neighbour_bandwidth)
+        _check(
+            self.neighbour_bandwidth is None or 0 < self.neighbour_bandwidth <= 1,
+            "flow.neighbour_bandwidth",
+            "in (0, 1] or null",
+            self.neighbour_bandwidth,
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FlowConfig:
@@ -94,8 +98,11 @@ class LatentFlow(nn.Module):
         super().__init__()
         self.latent_dim, self.n_classes, self.n_physics, self.config = latent_dim, n_classes, n_physics, config
         self.flow = zuko.flows.NSF(
-            features=latent_dim + 1, context=n_classes + 2 * n_physics + 1,
-            transforms=config.transforms, bins=config.bins, hidden_features=(config.hidden, config.hidden),
+            features=latent_dim + 1,
+            context=n_classes + 2 * n_physics + 1,
+            transforms=config.transforms,
+            bins=config.bins,
+            hidden_features=(config.hidden, config.hidden),
         )
         self.register_buffer("x_mean", torch.zeros(latent_dim + 1))
         self.register_buffer("x_std", torch.ones(latent_dim + 1))
@@ -104,14 +111,18 @@ class LatentFlow(nn.Module):
 
     def _inverse_plan(self) -> tuple[TransformPlan, ...] | None:
         """The sorted weights of :mod:`varsynth.models.flow_inverse`, rebuilt when a parameter changed."""
-        key = tuple(x for p in self.flow.parameters()  # inference tensors keep no version: their address
-                    for x in (p.data_ptr(), 0 if p.is_inference() else p._version))
+        key = tuple(
+            x
+            for p in self.flow.parameters()  # inference tensors keep no version: their address
+            for x in (p.data_ptr(), 0 if p.is_inference() else p._version)
+        )
         if key != self._plan_key:
             self._plan, self._plan_key = inverse_plan(self.flow), key
         return self._plan
 
-    def context(self, class_index: torch.Tensor, phys: torch.Tensor, phys_mask: torch.Tensor,
-                wave: torch.Tensor) -> torch.Tensor:
+    def context(
+        self, class_index: torch.Tensor, phys: torch.Tensor, phys_mask: torch.Tensor, wave: torch.Tensor
+    ) -> torch.Tensor:
         """Context (N, C) from class indices (N,), standardised physics and mask (N, P), wave (N,) um."""
         onehot = nn.functional.one_hot(class_index.long(), self.n_classes).float()
         return torch.cat([onehot, phys.float() * phys_mask.float(), phys_mask.float(), wave.float()[:, None]], dim=-1)
@@ -142,8 +153,9 @@ class LatentFlow(nn.Module):
         """
         if noise is None:
             noise = torch.randn(context.shape[0], self.latent_dim + 1, dtype=context.dtype)
-        needs_grad = torch.is_grad_enabled() and (noise.requires_grad or context.requires_grad
-                                                  or any(p.requires_grad for p in self.flow.parameters()))
+        needs_grad = torch.is_grad_enabled() and (
+            noise.requires_grad or context.requires_grad or any(p.requires_grad for p in self.flow.parameters())
+        )
         plan = None if needs_grad else self._inverse_plan()
         if plan is not None and noise.dtype == context.dtype == plan[0].b0.dtype:
             base = apply_inverse(plan, noise, context)

@@ -79,9 +79,13 @@ def _plan_one(mat: MaskedAutoregressiveTransform, features: int) -> TransformPla
     opts = _spline_options(mat)
     layers = list(mat.hyper) if isinstance(mat.hyper, MaskedMLP) else []
     kinds = [type(layer) for layer in layers]
-    if (opts is None or mat.order is None or mat.passes != features
-            or kinds != [MaskedLinear, nn.ReLU, MaskedLinear, nn.ReLU, MaskedLinear]
-            or [tuple(s) for s in mat.shapes] != [(mat.shapes[0][0],), (mat.shapes[0][0],), (mat.shapes[0][0] - 1,)]):
+    if (
+        opts is None
+        or mat.order is None
+        or mat.passes != features
+        or kinds != [MaskedLinear, nn.ReLU, MaskedLinear, nn.ReLU, MaskedLinear]
+        or [tuple(s) for s in mat.shapes] != [(mat.shapes[0][0],), (mat.shapes[0][0],), (mat.shapes[0][0] - 1,)]
+    ):
         return None
     l0, l1, l2 = layers[0], layers[2], layers[4]
     order = mat.order.long()  # feature i is fixed at step order[i]
@@ -107,16 +111,36 @@ def _plan_one(mat: MaskedAutoregressiveTransform, features: int) -> TransformPla
         known1 = int((lv1 <= step).sum())
         rows = slice(feature * total, (feature + 1) * total)
         # the plan is exact only if nothing computed at this step needs a later unit or feature
-        if (l2.mask[rows][:, s1][:, known1:].any() or l1.mask[s1][:, s0][new1][:, known0:].any()
-                or (new0.numel() and (new0[0] != known0 - new0.numel() or new1.numel() and new1[0] != known1 - new1.numel()))):
+        if (
+            l2.mask[rows][:, s1][:, known1:].any()
+            or l1.mask[s1][:, s0][new1][:, known0:].any()
+            or (
+                new0.numel() and (new0[0] != known0 - new0.numel() or new1.numel() and new1[0] != known1 - new1.numel())
+            )
+        ):
             return None
         lo0, lo1 = known0 - new0.numel(), known1 - new1.numel()
-        steps.append(_Step(feature, w0[lo0:known0, :features].contiguous(), slice(lo0, known0),
-                           w1[lo1:known1, :known0].contiguous(), b1[lo1:known1].contiguous(),
-                           w2[rows, :known1].contiguous(), l2.bias[rows].contiguous()))
+        steps.append(
+            _Step(
+                feature,
+                w0[lo0:known0, :features].contiguous(),
+                slice(lo0, known0),
+                w1[lo1:known1, :known0].contiguous(),
+                b1[lo1:known1].contiguous(),
+                w2[rows, :known1].contiguous(),
+                l2.bias[rows].contiguous(),
+            )
+        )
     bound, slope = opts
-    return TransformPlan(w0[:, features:].contiguous(), b0.contiguous(), tuple(steps),
-                         (l0.out_features, l1.out_features), int(mat.shapes[0][0]), bound, slope)
+    return TransformPlan(
+        w0[:, features:].contiguous(),
+        b0.contiguous(),
+        tuple(steps),
+        (l0.out_features, l1.out_features),
+        int(mat.shapes[0][0]),
+        bound,
+        slope,
+    )
 
 
 def inverse_plan(flow: nn.Module) -> tuple[TransformPlan, ...] | None:

@@ -95,6 +95,4 @@ class FourierEncoderInput(nn.Module):
 
     def forward(self, phase: torch.Tensor, mag: torch.Tensor, err: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """(B, T) inputs -> (B, n_features)."""
-        return fourier_features(
-            phase, mag, err, mask, harmonics=self.harmonics, ridge=self.ridge, min_err=self.min_err
-        )
+        return fourier_features(phase, mag, err, mask, harmonics=self.harmonics, ridge=self.ridge, min_err=self.min_err)

@@ -41,10 +41,7 @@ class TCN(nn.Module):
     def __init__(self, c_in: int, hidden: int, blocks: int, kernel_size: int, dropout: float):
         super().__init__()
         self.blocks = nn.Sequential(
-            *[
-                TemporalBlock(c_in if i == 0 else hidden, hidden, kernel_size, 2**i, dropout)
-                for i in range(blocks)
-            ]
+            *[TemporalBlock(c_in if i == 0 else hidden, hidden, kernel_size, 2**i, dropout) for i in range(blocks)]
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -58,9 +55,7 @@ class RNN(nn.Module):
     def __init__(self, kind: str, c_in: int, hidden: int, layers: int, dropout: float):
         super().__init__()
         cls = nn.GRU if kind == "gru" else nn.LSTM
-        self.rnn = cls(
-            c_in, hidden, num_layers=layers, batch_first=True, dropout=dropout if layers > 1 else 0.0
-        )
+        self.rnn = cls(c_in, hidden, num_layers=layers, batch_first=True, dropout=dropout if layers > 1 else 0.0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``x``: (B, T, C_in) -> (B, T, H)."""

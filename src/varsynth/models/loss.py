@@ -37,7 +37,11 @@ class LossTerms:
 
 
 def weighted_mse(
-    mag: torch.Tensor, mag_hat: torch.Tensor, err: torch.Tensor, mask: torch.Tensor, min_err: float,
+    mag: torch.Tensor,
+    mag_hat: torch.Tensor,
+    err: torch.Tensor,
+    mask: torch.Tensor,
+    min_err: float,
     reduction: str = "mean",
 ) -> torch.Tensor:
     """``(mag - mag_hat)**2 / max(err, min_err)**2`` over valid points; inputs (B, T).

@@ -68,9 +68,14 @@ class PeriodicDecoder(nn.Module):
         self.harmonics = harmonics
         self.err_harmonics = err_harmonics
         self.body = nn.Sequential(
-            nn.Linear(n_in, hidden), nn.SiLU(), nn.Dropout(dropout),
-            nn.Linear(hidden, hidden), nn.SiLU(), nn.Dropout(dropout),
-            nn.Linear(hidden, hidden), nn.SiLU(),
+            nn.Linear(n_in, hidden),
+            nn.SiLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, hidden),
+            nn.SiLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, hidden),
+            nn.SiLU(),
         )
         self.mag_head = nn.Linear(hidden, 1 + 2 * harmonics)
         self.err_head = nn.Linear(hidden, 1 + 2 * err_harmonics)

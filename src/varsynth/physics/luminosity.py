@@ -23,9 +23,9 @@ Units: periods in days, magnitudes in mag, temperatures in K, masses and radii s
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable
 
 import numpy as np
 
@@ -223,14 +223,25 @@ class ClassLuminosity:
 
 
 _T2CEP = ClassLuminosity(
-    "T2CEP", "T2CEP PL: M_bol=0.12-1.78logP (Groenewegen&Jurkovic 2017) - BC_G(5900+-600 K) (Andrae+2018); "
-    "scatter 0.30 mag measured on OGLE-III LMC", t2cep_abs_g)
-_ACEP = {mode: ClassLuminosity(
-    "ACEP", f"ACEP {mode} PL fitted here on OGLE-III LMC: M_G={a:.3f}{b:+.3f}logP, scatter {s:.2f} mag",
-    partial(acep_abs_g, mode=mode)) for mode, (a, b, s, _) in ACEP_RELATIONS.items()}
+    "T2CEP",
+    "T2CEP PL: M_bol=0.12-1.78logP (Groenewegen&Jurkovic 2017) - BC_G(5900+-600 K) (Andrae+2018); "
+    "scatter 0.30 mag measured on OGLE-III LMC",
+    t2cep_abs_g,
+)
+_ACEP = {
+    mode: ClassLuminosity(
+        "ACEP",
+        f"ACEP {mode} PL fitted here on OGLE-III LMC: M_G={a:.3f}{b:+.3f}logP, scatter {s:.2f} mag",
+        partial(acep_abs_g, mode=mode),
+    )
+    for mode, (a, b, s, _) in ACEP_RELATIONS.items()
+}
 _ELL = ClassLuminosity(
-    "ELL", "ELL Roche geometry: lobe density(P_orb) (Paczynski 1971) with M=1.0 Msun (0.15 dex), "
-    "R/R_L=0.85+-0.10, Teff=5800+-700 K assumed; BC_G Andrae+2018", ell_abs_g)
+    "ELL",
+    "ELL Roche geometry: lobe density(P_orb) (Paczynski 1971) with M=1.0 Msun (0.15 dex), "
+    "R/R_L=0.85+-0.10, Teff=5800+-700 K assumed; BC_G Andrae+2018",
+    ell_abs_g,
+)
 
 #: Classes with an M_G(period) relation here.
 LUMINOSITY_CLASSES: frozenset[str] = frozenset({"T2CEP", "ACEP", "ELL"})

@@ -39,8 +39,12 @@ def residual_stats(residuals: np.ndarray) -> dict[str, float]:
     if r.size == 0:
         return {"n": 0, "offset": float("nan"), "robust_sigma": float("nan"), "rms": float("nan")}
     med = float(np.median(r))
-    return {"n": int(r.size), "offset": med, "robust_sigma": float(1.4826 * np.median(np.abs(r - med))),
-            "rms": float(r.std())}
+    return {
+        "n": int(r.size),
+        "offset": med,
+        "robust_sigma": float(1.4826 * np.median(np.abs(r - med))),
+        "rms": float(r.std()),
+    }
 
 
 def lmc_ogle3_abs_g(v: np.ndarray, i: np.ndarray) -> np.ndarray:
@@ -71,7 +75,9 @@ def ogle3_lmc_check(catalog: pd.DataFrame) -> dict[str, dict[str, float]]:
     ac = lmc[lmc["Type"] == "aCep"]
     for mode, code in (("F", "F"), ("1O", "1")):
         sel = ac[ac["Subtype"] == code]
-        out[f"ACEP {mode}"] = residual_stats(lmc_ogle3_abs_g(sel["V"], sel["I"]) - _relation_mean("ACEP", mode, sel["P_1"]))
+        out[f"ACEP {mode}"] = residual_stats(
+            lmc_ogle3_abs_g(sel["V"], sel["I"]) - _relation_mean("ACEP", mode, sel["P_1"])
+        )
     return out
 
 
@@ -86,14 +92,18 @@ def gaia_dr2_check(xmatch: pd.DataFrame) -> dict[str, dict[str, float]]:
     out["T2CEP P<50d (Gaia DR2 G)"] = residual_stats(m_g[t2] - _relation_mean("T2CEP", None, lmc.loc[t2, "Period"]))
     for mode in ("F", "1O"):
         sel = (lmc["Type"] == "ACEP") & (lmc["subType"] == mode)
-        out[f"ACEP {mode} (Gaia DR2 G)"] = residual_stats(m_g[sel] - _relation_mean("ACEP", mode, lmc.loc[sel, "Period"]))
+        out[f"ACEP {mode} (Gaia DR2 G)"] = residual_stats(
+            m_g[sel] - _relation_mean("ACEP", mode, lmc.loc[sel, "Period"])
+        )
     ell = xmatch[(xmatch["Type"] == "ELL") & (xmatch["parallax"] >= 5 * xmatch["parallax_error"])]
     plx = ell["parallax"] - GAIA_DR2_PARALLAX_ZERO_POINT
     m_g_ell = ell["phot_g_mean_mag"] + 5 * np.log10(plx) - 10
     res = m_g_ell - _relation_mean("ELL", None, ell["Period"])
     out["ELL parallax/err>=5, no extinction"] = residual_stats(res)
     out["ELL parallax/err>=5, minus a_g_val"] = residual_stats(res - ell["a_g_val"])
-    out["ELL parallax/err>=5, no extinction"]["median_period_days"] = float(np.median(ell["Period"])) if len(ell) else float("nan")
+    out["ELL parallax/err>=5, no extinction"]["median_period_days"] = (
+        float(np.median(ell["Period"])) if len(ell) else float("nan")
+    )
     return out
 
 

@@ -106,8 +106,9 @@ class _BodyLimit:
             await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = JSONResponse({"detail": f"the request body is larger than {self.max_bytes} bytes",
-                                 "field": "body"}, status_code=413)
+        response = JSONResponse(
+            {"detail": f"the request body is larger than {self.max_bytes} bytes", "field": "body"}, status_code=413
+        )
         await response(scope, receive, send)
 
 
@@ -183,9 +184,14 @@ def _validation_error(request: Request, exc: RequestValidationError) -> JSONResp
     loc = [str(p) for p in first.get("loc", ()) if p != "body"]
     field = loc[0] if loc else None
     where = ".".join(loc) or "body"
-    return JSONResponse({"detail": f"{where}: {first.get('msg')}", "field": field,
-                         "errors": [{"loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in errors]},
-                        status_code=422)
+    return JSONResponse(
+        {
+            "detail": f"{where}: {first.get('msg')}",
+            "field": field,
+            "errors": [{"loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in errors],
+        },
+        status_code=422,
+    )
 
 
 def _static_dir() -> str:
@@ -210,14 +216,21 @@ def create_app(model: str = "default", limits: Limits | None = None) -> FastAPI:
         app.state.stream_slots = _Slots(limits, limits.stream_workers)
         # the model runs on these threads only, which live as long as the service: torch's and the
         # allocator's per-thread buffers stay with them instead of piling up with each new thread
-        app.state.pool = ThreadPoolExecutor(limits.workers + limits.stream_workers, thread_name_prefix="varsynth-worker")
+        app.state.pool = ThreadPoolExecutor(
+            limits.workers + limits.stream_workers, thread_name_prefix="varsynth-worker"
+        )
         log.info("model %s loaded; %d workers", app.state.service.model.name, limits.workers)
         yield
         app.state.pool.shutdown(wait=False, cancel_futures=True)
 
     # no /docs or /redoc: FastAPI's pages load their scripts from a CDN, and the service works offline
-    app = FastAPI(title="varsynth", summary="Light curves of periodic variable stars from class, physics and cadence",
-                  lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="varsynth",
+        summary="Light curves of periodic variable stars from class, physics and cadence",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     # Starlette's hint wants a handler of any Exception, though it calls each handler only with the class it
     # is registered for (Starlette issue #2417: Callable parameters are contravariant): hence the two ignores
     app.add_exception_handler(RequestError, _request_error)  # type: ignore[arg-type]
@@ -228,8 +241,13 @@ def create_app(model: str = "default", limits: Limits | None = None) -> FastAPI:
     async def log_request(request: Request, call_next: Any) -> Response:
         start = time.perf_counter()
         response = await call_next(request)
-        log.info("%s %s %d %.1f ms", request.method, request.url.path, response.status_code,
-                 1000 * (time.perf_counter() - start))
+        log.info(
+            "%s %s %d %.1f ms",
+            request.method,
+            request.url.path,
+            response.status_code,
+            1000 * (time.perf_counter() - start),
+        )
         return response
 
     app.mount("/static", StaticFiles(directory=_static_dir()), name="static")
@@ -259,8 +277,11 @@ def _routes(app: FastAPI) -> None:
     async def reference(vclass: str, request: Request) -> dict[str, Any]:
         return request.app.state.service.reference(vclass)
 
-    @app.post("/api/generate", summary="generate light curves (JSON for small requests; Parquet, CSV, ECSV streamed)",
-              responses={200: {"content": {m: {} for m in _MEDIA.values()}}, 413: {}, 422: {}, 429: {}})
+    @app.post(
+        "/api/generate",
+        summary="generate light curves (JSON for small requests; Parquet, CSV, ECSV streamed)",
+        responses={200: {"content": {m: {} for m in _MEDIA.values()}}, 413: {}, 422: {}, 429: {}},
+    )
     async def generate(params: GenerateParams, request: Request) -> Response:
         service: Service = request.app.state.service
         pool = request.app.state.pool
@@ -276,18 +297,31 @@ def _routes(app: FastAPI) -> None:
             if params.format == "json":
                 release()
 
-    @app.post("/api/infer/file", summary="inference of a posted light-curve file (the body: the file's bytes)",
-              openapi_extra={"requestBody": {"content": {"application/octet-stream": {}, "text/plain": {}}}})
-    async def infer_file(request: Request, name: str = "lightcurve.dat", survey: str = "ogle3", band: str = "I",
-                         period: float | None = None, candidates: int = 1000, seed: int = 0) -> dict[str, Any]:
+    @app.post(
+        "/api/infer/file",
+        summary="inference of a posted light-curve file (the body: the file's bytes)",
+        openapi_extra={"requestBody": {"content": {"application/octet-stream": {}, "text/plain": {}}}},
+    )
+    async def infer_file(
+        request: Request,
+        name: str = "lightcurve.dat",
+        survey: str = "ogle3",
+        band: str = "I",
+        period: float | None = None,
+        candidates: int = 1000,
+        seed: int = 0,
+    ) -> dict[str, Any]:
         data = await request.body()
-        params = InferParams(time=[], mag=[], mag_err=[], survey=survey, band=band, period=period,
-                             candidates=candidates, seed=seed)
+        params = InferParams(
+            time=[], mag=[], mag_err=[], survey=survey, band=band, period=period, candidates=candidates, seed=seed
+        )
         slots: _Slots = request.app.state.slots
         await slots.acquire()
         try:
             service: Service = request.app.state.service
-            return await _within(service.limits, _offload(request.app.state.pool, service.infer_file, data, name, params))
+            return await _within(
+                service.limits, _offload(request.app.state.pool, service.infer_file, data, name, params)
+            )
         finally:
             slots.release()
 
@@ -311,7 +345,9 @@ async def _within(limits: Limits, work: Any) -> Any:
     try:
         return await asyncio.wait_for(work, limits.request_seconds)
     except TimeoutError:
-        raise RequestError(413, None, f"the request needs more than {limits.request_seconds:g} s; ask for less") from None
+        raise RequestError(
+            413, None, f"the request needs more than {limits.request_seconds:g} s; ask for less"
+        ) from None
 
 
 async def _json_answer(service: Service, prepared: Prepared, pool: ThreadPoolExecutor) -> JSONResponse:
@@ -366,8 +402,7 @@ class _ReleasingStream(StreamingResponse):
             self._release()
 
 
-async def _file_answer(service: Service, prepared: Prepared, release: _Once,
-                       pool: ThreadPoolExecutor) -> Response:
+async def _file_answer(service: Service, prepared: Prepared, release: _Once, pool: ThreadPoolExecutor) -> Response:
     """The light curves as a Parquet, CSV or ECSV file streamed chunk by chunk (bounded memory).
 
     The first chunk is made before the answer starts, so that the engine's checks refuse a bad
@@ -409,10 +444,15 @@ async def _file_answer(service: Service, prepared: Prepared, release: _Once,
         finally:
             release()
 
-    return _ReleasingStream(body(), release=release, media_type=_MEDIA[fmt],
-                             headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                                      "X-Varsynth-Estimated-Rows": f"{prepared.epochs:.0f}"})
-
+    return _ReleasingStream(
+        body(),
+        release=release,
+        media_type=_MEDIA[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "X-Varsynth-Estimated-Rows": f"{prepared.epochs:.0f}",
+        },
+    )
 
 
 def run(host: str = "127.0.0.1", port: int = 8000, model: str = "default", limits: Limits | None = None) -> None:
@@ -421,5 +461,6 @@ def run(host: str = "127.0.0.1", port: int = 8000, model: str = "default", limit
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("varsynth.server").setLevel(logging.INFO)
-    uvicorn.run(create_app(model, limits), host=host, port=port, access_log=False, log_level="info",
-                timeout_graceful_shutdown=5)
+    uvicorn.run(
+        create_app(model, limits), host=host, port=port, access_log=False, log_level="info", timeout_graceful_shutdown=5
+    )

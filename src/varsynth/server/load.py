@@ -46,16 +46,31 @@ class Outcome:
         every = np.concatenate([np.asarray(v) for v in self.latencies.values()]) if self.latencies else np.zeros(1)
         n = int(sum(self.statuses.values()))
         p50, p95, p99 = (np.percentile(every, [50, 95, 99]) * 1000).round(0).tolist()
-        return {"clients": self.clients, "seconds": round(self.seconds, 1), "requests": n,
-                "per_second": round(n / self.seconds, 1), "p50_ms": p50, "p95_ms": p95, "p99_ms": p99,
-                "statuses": dict(sorted(self.statuses.items())), "5xx": sum(v for k, v in self.statuses.items() if k >= 500),
-                "unexpected": dict(self.unexpected), "transport_errors": dict(self.transport_errors),
-                "MB_received": round(self.bytes / 1e6, 1), "server_rss_mb": self.rss_mb,
-                "p50_ms_by_kind": {k: round(float(np.median(v)) * 1000) for k, v in sorted(self.latencies.items())}}
+        return {
+            "clients": self.clients,
+            "seconds": round(self.seconds, 1),
+            "requests": n,
+            "per_second": round(n / self.seconds, 1),
+            "p50_ms": p50,
+            "p95_ms": p95,
+            "p99_ms": p99,
+            "statuses": dict(sorted(self.statuses.items())),
+            "5xx": sum(v for k, v in self.statuses.items() if k >= 500),
+            "unexpected": dict(self.unexpected),
+            "transport_errors": dict(self.transport_errors),
+            "MB_received": round(self.bytes / 1e6, 1),
+            "server_rss_mb": self.rss_mb,
+            "p50_ms_by_kind": {k: round(float(np.median(v)) * 1000) for k, v in sorted(self.latencies.items())},
+        }
 
 
-_BAD: list[dict[str, Any]] = [{"vclass": "RRLYR", "period": 30}, {"vclass": "NOPE"}, {"vclass": "RRLYR", "teff": "hot"},
-        {"vclass": "CEP", "bands": ["Q"]}, {"vclass": "RRLYR", "cadence": "file"}]
+_BAD: list[dict[str, Any]] = [
+    {"vclass": "RRLYR", "period": 30},
+    {"vclass": "NOPE"},
+    {"vclass": "RRLYR", "teff": "hot"},
+    {"vclass": "CEP", "bands": ["Q"]},
+    {"vclass": "RRLYR", "cadence": "file"},
+]
 _CLASSES = [("RRLYR", (0.3, 0.9)), ("CEP", (1.5, 20.0)), ("DSCT", (0.05, 0.2)), ("LPV", None), ("ECL", None)]
 
 
@@ -64,8 +79,12 @@ def _request(rng: random.Random) -> tuple[str, str, str, dict | None, int]:
     u = rng.random()
     if u < 0.60:
         vclass, periods = rng.choice(_CLASSES)
-        body = {"vclass": vclass, "n": rng.randint(1, 8), "seed": rng.randint(0, 10**6),
-                "cadence": rng.choice(["ogle3", "ztf", "gaia", "lsst-wfd"])}
+        body = {
+            "vclass": vclass,
+            "n": rng.randint(1, 8),
+            "seed": rng.randint(0, 10**6),
+            "cadence": rng.choice(["ogle3", "ztf", "gaia", "lsst-wfd"]),
+        }
         if periods:
             body["period"] = round(rng.uniform(*periods), 4)
         return "small", "POST", "/api/generate", body, 200
@@ -91,8 +110,9 @@ def _rss_mb(pid: int | None) -> float | None:
 KINDS = ("small", "large", "bad", "too_large", "info")
 
 
-async def _client(http, url: str, rng: random.Random, until: float, out: Outcome, timeout: float,
-                  kinds: tuple[str, ...] = KINDS) -> None:
+async def _client(
+    http, url: str, rng: random.Random, until: float, out: Outcome, timeout: float, kinds: tuple[str, ...] = KINDS
+) -> None:
     import httpx
 
     while time.monotonic() < until:
@@ -114,8 +134,15 @@ async def _client(http, url: str, rng: random.Random, until: float, out: Outcome
             out.unexpected[f"{kind}:{status}"] += 1
 
 
-async def run_load(url: str, clients: int, seconds: float, pid: int | None = None, seed: int = 0,
-                   timeout: float = 120.0, kinds: tuple[str, ...] = KINDS) -> Outcome:
+async def run_load(
+    url: str,
+    clients: int,
+    seconds: float,
+    pid: int | None = None,
+    seed: int = 0,
+    timeout: float = 120.0,
+    kinds: tuple[str, ...] = KINDS,
+) -> Outcome:
     """Run ``clients`` concurrent clients against ``url`` for ``seconds`` (s), sending only ``kinds``
     of the mix."""
     import httpx
@@ -126,20 +153,26 @@ async def run_load(url: str, clients: int, seconds: float, pid: int | None = Non
     async with httpx.AsyncClient(limits=limits) as http:
         start = time.monotonic()
         until = start + seconds
-        await asyncio.gather(*(_client(http, url, random.Random(seed * 1000 + k), until, out, timeout, kinds)
-                               for k in range(clients)))
+        await asyncio.gather(
+            *(_client(http, url, random.Random(seed * 1000 + k), until, out, timeout, kinds) for k in range(clients))
+        )
         out.seconds = time.monotonic() - start
     out.rss_mb = None if rss0 is None else (rss0, _rss_mb(pid))
     return out
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
-    head = "| clients | s | requests | req/s | p50 ms | p95 ms | p99 ms | statuses | 5xx | transport errors | server RSS MB (start, end) |"
+    head = (
+        "| clients | s | requests | req/s | p50 ms | p95 ms | p99 ms | statuses | 5xx | transport errors "
+        "| server RSS MB (start, end) |"
+    )
     lines = [head, "|---" * (head.count("|") - 1) + "|"]
     for r in rows:
-        lines.append(f"| {r['clients']} | {r['seconds']} | {r['requests']} | {r['per_second']} | {r['p50_ms']:.0f} | "
-                     f"{r['p95_ms']:.0f} | {r['p99_ms']:.0f} | {r['statuses']} | {r['5xx']} | "
-                     f"{sum(r['transport_errors'].values())} | {r['server_rss_mb']} |")
+        lines.append(
+            f"| {r['clients']} | {r['seconds']} | {r['requests']} | {r['per_second']} | {r['p50_ms']:.0f} | "
+            f"{r['p95_ms']:.0f} | {r['p99_ms']:.0f} | {r['statuses']} | {r['5xx']} | "
+            f"{sum(r['transport_errors'].values())} | {r['server_rss_mb']} |"
+        )
     return "\n".join(lines)
 
 

@@ -36,14 +36,18 @@ class GenerateParams(BaseModel):
     epoch: float | None = Field(None, description="MJD of phase 0; null: random")
     n: int = Field(1, description="number of stars (one light curve per band each)")
     cadence: str = Field("ogle3", description="cadence name (GET /api/cadences)")
-    cadence_options: dict[str, str | int | float | bool] = Field(default_factory=dict,
-                                                                  description="cadence options, e.g. {\"n_epochs\": 300}")
+    cadence_options: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, description='cadence options, e.g. {"n_epochs": 300}'
+    )
     bands: list[str] | None = Field(None, description="only these bands of the cadence")
     seed: int = Field(0, description="seed: the same seed gives the same light curves")
-    allow_extrapolation: bool = Field(False, description="generate physics or bands outside the training range, flagged")
+    allow_extrapolation: bool = Field(
+        False, description="generate physics or bands outside the training range, flagged"
+    )
     noise: bool = Field(True, description="false: noiseless magnitudes (errors still reported)")
     format: Literal["json", "parquet", "csv", "ecsv"] = Field(
-        "json", description="json (per star and band arrays; small requests), or parquet, csv, ecsv (streamed)")
+        "json", description="json (per star and band arrays; small requests), or parquet, csv, ecsv (streamed)"
+    )
 
 
 class InferParams(BaseModel):
@@ -59,4 +63,3 @@ class InferParams(BaseModel):
     period: float | None = Field(None, description="period (days); null: Lomb-Scargle search")
     candidates: int = Field(1000, description="candidate physics per class")
     seed: int = Field(0, description="seed of undersampling and candidates")
-

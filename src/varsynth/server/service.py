@@ -37,9 +37,29 @@ __all__ = ["Prepared", "RequestError", "Service", "field_of"]
 #: Cadences that read a file of the host: not offered by the service.
 _HOST_FILE_CADENCES = ("file", "opsim")
 #: Request fields, in the order a message naming several is attributed to the first.
-_FIELDS = ("vclass", "subtype", "teff", "abs_mag", "period", "distance_modulus", "mean_mag", "extinction", "epoch",
-           "cadence_options", "cadence", "bands", "seed", "n", "mag_err", "time", "mag", "survey", "band",
-           "candidates", "format")
+_FIELDS = (
+    "vclass",
+    "subtype",
+    "teff",
+    "abs_mag",
+    "period",
+    "distance_modulus",
+    "mean_mag",
+    "extinction",
+    "epoch",
+    "cadence_options",
+    "cadence",
+    "bands",
+    "seed",
+    "n",
+    "mag_err",
+    "time",
+    "mag",
+    "survey",
+    "band",
+    "candidates",
+    "format",
+)
 _ALIASES = {"class": "vclass", "number of stars": "n", "option": "cadence_options"}
 #: Training stars per class sent to the explorer (a random subset; the diagrams need no more).
 _REFERENCE_STARS = 1500
@@ -100,14 +120,19 @@ class Service:
     def warm_up(self) -> None:
         """Generate one star once, so that the first request is as fast as the next ones."""
         first = sorted(self.info["classes"])[0]
-        self.as_json(prepared := self.prepare(GenerateParams(vclass=first, n=1, cadence="uniform",
-                                                             mean_mag=15.0)), list(self.chunks(prepared)))
+        self.as_json(
+            prepared := self.prepare(GenerateParams(vclass=first, n=1, cadence="uniform", mean_mag=15.0)),
+            list(self.chunks(prepared)),
+        )
 
     # -- descriptions -------------------------------------------------------------------------
     def _ranges(self, vclass: str, subtype: str | None = None) -> dict[str, list[float | None]]:
         r = self.model.catalog.ranges(vclass, subtype)
-        show = {"teff": [10 ** v for v in r["log10_teff"]], "abs_mag": list(r["abs_mag"]),
-                "period": [10 ** v for v in r["log10_period"]]}
+        show = {
+            "teff": [10**v for v in r["log10_teff"]],
+            "abs_mag": list(r["abs_mag"]),
+            "period": [10**v for v in r["log10_period"]],
+        }
         return {k: [_json_number(v) for v in lo_hi] for k, lo_hi in show.items()}
 
     def _model_info(self) -> dict[str, Any]:
@@ -116,14 +141,21 @@ class Service:
         for vclass in sorted(set(cat.vclass.tolist())):
             rows = cat.rows(vclass)
             subtypes = sorted({s for s in cat.subtype[rows].tolist() if s})
-            classes[vclass] = {"stars": int(rows.size), "ranges": self._ranges(vclass), "subtypes": {
-                s: self._ranges(vclass, s) for s in subtypes}}
+            classes[vclass] = {
+                "stars": int(rows.size),
+                "ranges": self._ranges(vclass),
+                "subtypes": {s: self._ranges(vclass, s) for s in subtypes},
+            }
         card_file = Path(self.model.path) / "card.json"
         card = json.loads(card_file.read_text()) if card_file.is_file() else {}
-        return {"name": self.model.name, "classes": classes, "wave_range_nm": list(cat.wave_range()),
-                "units": {"teff": "K", "abs_mag": "mag", "period": "days"},
-                "card": {k: card[k] for k in ("dataset_id", "train_samples", "reconstruction_test") if k in card},
-                "limits": self.limits.__dict__}
+        return {
+            "name": self.model.name,
+            "classes": classes,
+            "wave_range_nm": list(cat.wave_range()),
+            "units": {"teff": "K", "abs_mag": "mag", "period": "days"},
+            "card": {k: card[k] for k in ("dataset_id", "train_samples", "reconstruction_test") if k in card},
+            "limits": self.limits.__dict__,
+        }
 
     def cadences(self) -> list[dict[str, Any]]:
         """The cadence library: name, survey, bands, error model and options with their defaults."""
@@ -137,8 +169,12 @@ class Service:
             entry["options"] = {k: (None if v is inspect.Parameter.empty else v) for k, v in opts.items()}
             if entry["served"]:
                 cad = as_cadence(name)
-                entry.update(survey=cad.survey, bands=list(cad.bands), error_model=cad.has_error_model,
-                             epochs_per_star=float(probe_epochs(cad).mean()))
+                entry.update(
+                    survey=cad.survey,
+                    bands=list(cad.bands),
+                    error_model=cad.has_error_model,
+                    epochs_per_star=float(probe_epochs(cad).mean()),
+                )
             out.append(entry)
         return out
 
@@ -154,9 +190,13 @@ class Service:
         phys = self.model.catalog.phys[rows][:, [2, 1, 0]]
         physics = [[_json_number(v) for v in row] for row in np.round(phys, 3)]
         fourier = self._reference["classes"].get(vclass)
-        return {"vclass": vclass, "physics": {"columns": ["log10_period", "abs_mag", "log10_teff"], "rows": physics},
-                "fourier": None if fourier is None else {"columns": self._reference["columns"], "rows": fourier,
-                                                         "source": self._reference["source"]}}
+        return {
+            "vclass": vclass,
+            "physics": {"columns": ["log10_period", "abs_mag", "log10_teff"], "rows": physics},
+            "fourier": None
+            if fourier is None
+            else {"columns": self._reference["columns"], "rows": fourier, "source": self._reference["source"]},
+        }
 
     # -- generation ----------------------------------------------------------------------------
     def prepare(self, params: GenerateParams) -> Prepared:
@@ -166,35 +206,56 @@ class Service:
             RequestError: 422 for a bad value, 413 for a request past :class:`Limits`.
         """
         if params.cadence in _HOST_FILE_CADENCES or "path" in params.cadence_options:
-            raise RequestError(422, "cadence", f"cadence {params.cadence!r} reads a file of the server; the service "
-                               f"offers {[c for c in CADENCES if c not in _HOST_FILE_CADENCES]}")
+            raise RequestError(
+                422,
+                "cadence",
+                f"cadence {params.cadence!r} reads a file of the server; the service "
+                f"offers {[c for c in CADENCES if c not in _HOST_FILE_CADENCES]}",
+            )
         try:
-            request = StarRequest(params.vclass, params.subtype, params.teff, params.abs_mag, params.period,
-                                  params.distance_modulus, params.mean_mag, params.extinction, params.epoch)
+            request = StarRequest(
+                params.vclass,
+                params.subtype,
+                params.teff,
+                params.abs_mag,
+                params.period,
+                params.distance_modulus,
+                params.mean_mag,
+                params.extinction,
+                params.epoch,
+            )
             self.model.catalog.rows(params.vclass, params.subtype)
             name, options = resolve_cadence(params.cadence, dict(params.cadence_options))
             cadence = as_cadence(name, options)
-            check_generation(self.model, request, cadence, tuple(params.bands) if params.bands else None,
-                             params.allow_extrapolation)
+            check_generation(
+                self.model, request, cadence, tuple(params.bands) if params.bands else None, params.allow_extrapolation
+            )
         except (ValueError, KeyError, FileNotFoundError) as err:
             raise refused(err) from None
         if params.n < 1:
             raise RequestError(422, "n", f"n (the number of stars) must be >= 1, got {params.n}")
-        epochs = params.n * float(probe_epochs(cadence, tuple(params.bands) if params.bands else None,
-                                               params.seed).mean())
+        epochs = params.n * float(
+            probe_epochs(cadence, tuple(params.bands) if params.bands else None, params.seed).mean()
+        )
         self._check_size(params, epochs)
         return Prepared(params, request, cadence, epochs)
 
     def _check_size(self, params: GenerateParams, epochs: float) -> None:
         lim = self.limits
         in_memory = params.format == "json"
-        max_stars, max_epochs = (lim.max_json_stars, lim.max_json_epochs) if in_memory else (lim.max_stars, lim.max_epochs)
+        max_stars, max_epochs = (
+            (lim.max_json_stars, lim.max_json_epochs) if in_memory else (lim.max_stars, lim.max_epochs)
+        )
         how = f"as {params.format}" + (" (ask for parquet, csv or ecsv, which are streamed)" if in_memory else "")
         if params.n > max_stars:
             raise RequestError(413, "n", f"n = {params.n} stars is more than the {max_stars} served {how}")
         if epochs > max_epochs:
-            raise RequestError(413, "n", f"n = {params.n} stars of cadence {params.cadence!r} make about "
-                               f"{epochs:.0f} epochs, more than the {max_epochs} served {how}")
+            raise RequestError(
+                413,
+                "n",
+                f"n = {params.n} stars of cadence {params.cadence!r} make about "
+                f"{epochs:.0f} epochs, more than the {max_epochs} served {how}",
+            )
 
     def chunks(self, prepared: Prepared) -> Iterator[pa.Table]:
         """The light curves as long-format tables (checked finite); the engine's checks run on the
@@ -202,9 +263,16 @@ class Service:
         from varsynth.generation.engine import iter_generate
 
         p = prepared.params
-        it = iter_generate(prepared.request, n=p.n, cadence=prepared.cadence, model=self.model, seed=p.seed,
-                           bands=tuple(p.bands) if p.bands else None, allow_extrapolation=p.allow_extrapolation,
-                           noise=p.noise)
+        it = iter_generate(
+            prepared.request,
+            n=p.n,
+            cadence=prepared.cadence,
+            model=self.model,
+            seed=p.seed,
+            bands=tuple(p.bands) if p.bands else None,
+            allow_extrapolation=p.allow_extrapolation,
+            noise=p.noise,
+        )
         return map(check_finite, it)
 
     def as_json(self, prepared: Prepared, tables: list[pa.Table]) -> dict[str, Any]:
@@ -212,9 +280,14 @@ class Service:
         parameters, with the equivalent command line and Python call."""
         table = pa.concat_tables(tables) if tables else None
         stars = [] if table is None or table.num_rows == 0 else _stars(table)
-        return {"stars": stars, "rows": 0 if table is None else table.num_rows, "cadence": prepared.cadence.name,
-                "survey": prepared.cadence.survey, "command": command_line(prepared.params),
-                "python": python_call(prepared.params)}
+        return {
+            "stars": stars,
+            "rows": 0 if table is None else table.num_rows,
+            "cadence": prepared.cadence.name,
+            "survey": prepared.cadence.survey,
+            "command": command_line(prepared.params),
+            "python": python_call(prepared.params),
+        }
 
     def meta(self, prepared: Prepared) -> dict[str, Any]:
         """File metadata of a generated file (scalars; the request as JSON)."""
@@ -222,8 +295,14 @@ class Service:
 
         p = prepared.params
         request = {k: v for k, v in p.model_dump().items() if v is not None and k != "format"}
-        return {"generator": f"varsynth {__version__} (serve)", "model": self.model.name,
-                "cadence": prepared.cadence.name, "seed": p.seed, "n": p.n, "request": json.dumps(request)}
+        return {
+            "generator": f"varsynth {__version__} (serve)",
+            "model": self.model.name,
+            "cadence": prepared.cadence.name,
+            "seed": p.seed,
+            "n": p.n,
+            "request": json.dumps(request),
+        }
 
     # -- inference -----------------------------------------------------------------------------
     def infer(self, params: InferParams) -> dict[str, Any]:
@@ -233,18 +312,31 @@ class Service:
 
         lim = self.limits
         if len(params.time) > lim.max_infer_points:
-            raise RequestError(413, "time", f"{len(params.time)} observations are more than the "
-                               f"{lim.max_infer_points} served")
+            raise RequestError(
+                413, "time", f"{len(params.time)} observations are more than the {lim.max_infer_points} served"
+            )
         if not 1 <= params.candidates <= lim.max_candidates:
-            raise RequestError(422 if params.candidates < 1 else 413, "candidates",
-                               f"candidates must be in [1, {lim.max_candidates}], got {params.candidates}")
+            raise RequestError(
+                422 if params.candidates < 1 else 413,
+                "candidates",
+                f"candidates must be in [1, {lim.max_candidates}], got {params.candidates}",
+            )
         time, mag, err = (np.asarray(v, dtype=np.float64) for v in (params.time, params.mag, params.mag_err))
         try:
             if not time.size == mag.size == err.size:
                 raise ValueError(f"time, mag and mag_err need the same length, got {time.size}, {mag.size}, {err.size}")
             usable_points(time, mag, err)
-            post = infer(self.model, time, mag, err, survey=params.survey, band=params.band, period=params.period,
-                         n_candidates=params.candidates, seed=params.seed)
+            post = infer(
+                self.model,
+                time,
+                mag,
+                err,
+                survey=params.survey,
+                band=params.band,
+                period=params.period,
+                n_candidates=params.candidates,
+                seed=params.seed,
+            )
         except (ValueError, KeyError) as err_:
             raise refused(err_) from None
         return post.to_dict()
@@ -265,8 +357,9 @@ class Service:
                 obs = read_observations(path, band=params.band)
             except (ValueError, KeyError) as err:
                 raise refused(err) from None
-        arrays = params.model_copy(update={"time": obs.time.tolist(), "mag": obs.mag.tolist(),
-                                           "mag_err": obs.mag_err.tolist()})
+        arrays = params.model_copy(
+            update={"time": obs.time.tolist(), "mag": obs.mag.tolist(), "mag_err": obs.mag_err.tolist()}
+        )
         return {"input": {"file": name, **obs.describe()}, **self.infer(arrays)}
 
 
@@ -283,18 +376,29 @@ def _star(cols: dict[str, np.ndarray], a: int, b: int) -> dict[str, Any]:
     bands: dict[str, dict[str, list[float]]] = {}
     for band in dict.fromkeys(cols["band"][s].tolist()):
         sel = cols["band"][s] == band
-        bands[band] = {"time": _round(cols["time"][s][sel], 6), "mag": _round(cols["mag"][s][sel], 4),
-                       "mag_err": _round(cols["mag_err"][s][sel], 4)}
-    star = {k: cols[k][a].item() if isinstance(cols[k][a], np.generic) else cols[k][a]
-            for k in ("id", "vclass", "subtype", "extrapolated")}
-    star.update({k: _json_number(float(cols[k][a])) for k in ("teff", "abs_mag", "period", "epoch",
-                                                              "distance_modulus", "extinction")})
+        bands[band] = {
+            "time": _round(cols["time"][s][sel], 6),
+            "mag": _round(cols["mag"][s][sel], 4),
+            "mag_err": _round(cols["mag_err"][s][sel], 4),
+        }
+    star = {
+        k: cols[k][a].item() if isinstance(cols[k][a], np.generic) else cols[k][a]
+        for k in ("id", "vclass", "subtype", "extrapolated")
+    }
+    star.update(
+        {
+            k: _json_number(float(cols[k][a]))
+            for k in ("teff", "abs_mag", "period", "epoch", "distance_modulus", "extinction")
+        }
+    )
     star["bands"] = bands
     star["fourier"] = _fourier(bands, star["period"], star["epoch"])
     return star
 
 
-def _fourier(bands: dict[str, dict[str, list[float]]], period: float | None, epoch: float | None) -> dict[str, Any] | None:
+def _fourier(
+    bands: dict[str, dict[str, list[float]]], period: float | None, epoch: float | None
+) -> dict[str, Any] | None:
     """Fourier parameters (amplitude mag, R21, phi21 rad, ...) of the star's best-sampled band."""
     if not bands or period is None or epoch is None:
         return None
@@ -315,9 +419,16 @@ def command_line(params: GenerateParams, out: str | None = None) -> str:
     """The ``varsynth generate`` command that writes the same light curves."""
     p = params
     args = ["varsynth", "generate", "--class", p.vclass]
-    for flag, value in (("--subtype", p.subtype), ("--teff", p.teff), ("--abs-mag", p.abs_mag),
-                        ("--period", p.period), ("--distance-modulus", p.distance_modulus),
-                        ("--mean-mag", p.mean_mag), ("--extinction", p.extinction or None), ("--epoch", p.epoch)):
+    for flag, value in (
+        ("--subtype", p.subtype),
+        ("--teff", p.teff),
+        ("--abs-mag", p.abs_mag),
+        ("--period", p.period),
+        ("--distance-modulus", p.distance_modulus),
+        ("--mean-mag", p.mean_mag),
+        ("--extinction", p.extinction or None),
+        ("--epoch", p.epoch),
+    ):
         if value is not None:
             args += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
     args += ["-n", str(p.n), "--cadence", p.cadence]

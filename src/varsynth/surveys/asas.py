@@ -187,9 +187,7 @@ def parse_point_row(fields: Sequence[str]) -> tuple[float, float, float]:
     return hjd, mag, err
 
 
-def read_asas_file(
-    path: str | Path, *, skips: SkipLog, where: str = ""
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def read_asas_file(path: str | Path, *, skips: SkipLog, where: str = "") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Parse one ASAS light-curve CSV, counting every malformed row at level ``line``.
 
     Arguments:
@@ -224,8 +222,9 @@ def _parse_star(task: StarTask, skips: SkipLog) -> tuple[Points, dict[str, Any]]
     row: AsasLabel = task.record
     hjd, mag, err = read_asas_file(task.path, skips=skips, where=task.source_file)
     lo, hi = HJD_RANGE
-    keep = inside_range(hjd, HJD_RANGE, survey=SURVEY, reason=f"HJD outside {lo:.1f}-{hi:.1f}",
-                        where=task.source_file, skips=skips)
+    keep = inside_range(
+        hjd, HJD_RANGE, survey=SURVEY, reason=f"HJD outside {lo:.1f}-{hi:.1f}", where=task.source_file, skips=skips
+    )
     time, mag, err = clean_points(
         hjd[keep] - HJD_OFFSET, mag[keep], err[keep], survey=SURVEY, where=task.source_file, skips=skips
     )

@@ -260,16 +260,12 @@ def _load_star(task: _Task) -> tuple[LightCurve | None, SkipLog]:
     lo, hi = MJD_RANGE
     keep = ~(np.isfinite(mjd) & ((mjd < lo) | (mjd > hi)))
     skips.add(SURVEY, "point", f"MJD outside {lo:.0f}-{hi:.0f}", task.source_file, int((~keep).sum()))
-    time, mag, err = clean_points(
-        mjd[keep], mag[keep], err[keep], survey=SURVEY, where=task.source_file, skips=skips
-    )
+    time, mag, err = clean_points(mjd[keep], mag[keep], err[keep], survey=SURVEY, where=task.source_file, skips=skips)
     if time.size < MIN_POINTS:
         skips.add(SURVEY, "star", f"fewer than {MIN_POINTS} valid points", task.source_file)
         return None, skips
     row = task.row
-    lc = LightCurve(
-        row.css_id, SURVEY, BAND, time, mag, err, task.vclass, task.subtype, row.period, _star_meta(task)
-    )
+    lc = LightCurve(row.css_id, SURVEY, BAND, time, mag, err, task.vclass, task.subtype, row.period, _star_meta(task))
     return lc, skips
 
 

@@ -59,8 +59,15 @@ def band_lightcurves(
             continue
         out.append(
             LightCurve(
-                star_id=star_id, survey=survey, band=b, time=time, mag=mag, mag_err=err,
-                vclass=vclass, subtype=subtype, period=period,
+                star_id=star_id,
+                survey=survey,
+                band=b,
+                time=time,
+                mag=mag,
+                mag_err=err,
+                vclass=vclass,
+                subtype=subtype,
+                period=period,
                 meta={k: dict(v) if isinstance(v, dict) else v for k, v in meta.items()},
             )  # fmt: skip
         )

@@ -162,8 +162,14 @@ def _parse_star(task: StarTask, skips: SkipLog) -> tuple[Points, dict[str, Any]]
     record: CrtsFile = task.record
     rows = read_crts_file(task.path, star_id=record.file_id, skips=skips, where=task.source_file)
     lo, hi = MJD_RANGE
-    keep = inside_range(rows.time, MJD_RANGE, survey=SURVEY, reason=f"MJD outside {lo:.0f}-{hi:.0f}",
-                        where=task.source_file, skips=skips)
+    keep = inside_range(
+        rows.time,
+        MJD_RANGE,
+        survey=SURVEY,
+        reason=f"MJD outside {lo:.0f}-{hi:.0f}",
+        where=task.source_file,
+        skips=skips,
+    )
     time, mag, err = clean_points(
         rows.time[keep], rows.mag[keep], rows.mag_err[keep], survey=SURVEY, where=task.source_file, skips=skips
     )

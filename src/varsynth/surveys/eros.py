@@ -268,9 +268,7 @@ def _parse_band(
         return None
     flux_ok = mag != NO_FLUX_MAG
     skips.add(SURVEY, "point", "magnitude 25.0 (no positive flux)", where, int((~flux_ok).sum()))
-    time, mag, err = clean_points(
-        time[flux_ok], mag[flux_ok], err[flux_ok], survey=SURVEY, where=where, skips=skips
-    )
+    time, mag, err = clean_points(time[flux_ok], mag[flux_ok], err[flux_ok], survey=SURVEY, where=where, skips=skips)
     if time.size == 0:
         skips.add(SURVEY, "lightcurve", "no valid points", where)
         return None
@@ -349,9 +347,16 @@ def _split_curves(
             skips.add(SURVEY, "star", "no light curve", f"{split}.csv:{row['line']}")
             continue
         out += band_lightcurves(
-            survey=SURVEY, star_id=key, points=star.bands, bands=tuple(star.bands), vclass=row["vclass"],
-            subtype=row["subtype"], period=float(row["period"]), meta=_star_meta(row, split, path.name),
-            where=path.name, skips=skips,
+            survey=SURVEY,
+            star_id=key,
+            points=star.bands,
+            bands=tuple(star.bands),
+            vclass=row["vclass"],
+            subtype=row["subtype"],
+            period=float(row["period"]),
+            meta=_star_meta(row, split, path.name),
+            where=path.name,
+            skips=skips,
         )
     return out
 
@@ -390,7 +395,5 @@ def read_eros1(
     out: list[LightCurve] = []
     for split, catalog in catalogs.items():
         keys = [k for k in chosen if unique.at[k, "split"] == split]
-        out += _split_curves(
-            root, split, catalog, keys, skips=skips, bands=bands, progress=progress
-        )
+        out += _split_curves(root, split, catalog, keys, skips=skips, bands=bands, progress=progress)
     return sorted(out, key=lambda lc: (lc.star_id, lc.band))

@@ -49,9 +49,29 @@ GROUP_PRIORITY: tuple[str, ...] = (
 #: Columns kept (units: teff_val K, radius_val R_sun, lum_val L_sun, parallax mas, r_est/r_lo/
 #: r_hi pc, angDist arcsec, magnitudes mag, Period days, RA/Dec degrees).
 COLUMNS: tuple[str, ...] = (
-    "source_id", "RA", "Dec", "angDist", "Type", "subType", "Period", "I", "V_I",
-    "phot_g_mean_mag", "bp_rp", "parallax", "parallax_error", "r_est", "r_lo", "r_hi",
-    "teff_val", "radius_val", "lum_val", "a_g_val", "e_bp_min_rp_val", "abs_Imag", "abs_Gmag",
+    "source_id",
+    "RA",
+    "Dec",
+    "angDist",
+    "Type",
+    "subType",
+    "Period",
+    "I",
+    "V_I",
+    "phot_g_mean_mag",
+    "bp_rp",
+    "parallax",
+    "parallax_error",
+    "r_est",
+    "r_lo",
+    "r_hi",
+    "teff_val",
+    "radius_val",
+    "lum_val",
+    "a_g_val",
+    "e_bp_min_rp_val",
+    "abs_Imag",
+    "abs_Gmag",
 )
 
 # Columns holding numbers (all but the identifier and the class labels).
@@ -64,7 +84,8 @@ def read_gaia_dr2_xmatch(root: str | Path, *, skips: SkipLog, survey: str = SURV
     Arguments:
         root: folder holding the group CSVs (e.g. ``gaia-dr2-ogle3-xmatch``).
         skips: receives unreadable files (level ``file``), rows without an OGLE ID and values
-            that are not numbers in a numeric column (read as NaN; level ``line``) and duplicated OGLE IDs that were dropped (level ``star``).
+            that are not numbers in a numeric column (read as NaN; level ``line``) and duplicated
+            OGLE IDs that were dropped (level ``star``).
         survey: name used as the skip-log key.
 
     Returns:
@@ -79,14 +100,12 @@ def read_gaia_dr2_xmatch(root: str | Path, *, skips: SkipLog, survey: str = SURV
         ReaderError: ``root`` holds no readable CSV.
     """
     root = Path(root)
-    frames = [frame for path in sorted(root.glob("*.csv"))
-              if (frame := _read_group(path, skips, survey)) is not None]
+    frames = [frame for path in sorted(root.glob("*.csv")) if (frame := _read_group(path, skips, survey)) is not None]
     if not frames:
         raise ReaderError(root, None, "no readable validation-group CSV file")
     rows = pd.concat(frames, ignore_index=True)
     rows["_rank"] = rows["group"].map(_group_ranks(rows["group"].unique()))
-    rows = rows.sort_values(["OGLE-ID", "_rank", "angDist", "source_id"], na_position="last",
-                            kind="stable")
+    rows = rows.sort_values(["OGLE-ID", "_rank", "angDist", "source_id"], na_position="last", kind="stable")
     _count_duplicates(rows, skips, survey)
     rows = rows.drop_duplicates("OGLE-ID", keep="first").drop(columns="_rank")
     rows["abs_Gmag_published"] = rows["abs_Gmag"]
@@ -135,9 +154,9 @@ def _count_duplicates(rows: pd.DataFrame, skips: SkipLog, survey: str) -> None:
     """Count every row after the first of an OGLE ID (rows sorted by priority)."""
     dropped = rows[rows["OGLE-ID"].duplicated(keep="first")]
     kept = rows.drop_duplicates("OGLE-ID", keep="first").set_index("OGLE-ID")
-    for ogle_id, group, source in dropped[["OGLE-ID", "group", "source_id"]].itertuples(
-        index=False
-    ):
-        where = (f"{ogle_id}: kept {kept.at[ogle_id, 'group']} source "
-                 f"{kept.at[ogle_id, 'source_id']}, dropped {group} source {source}")
+    for ogle_id, group, source in dropped[["OGLE-ID", "group", "source_id"]].itertuples(index=False):
+        where = (
+            f"{ogle_id}: kept {kept.at[ogle_id, 'group']} source "
+            f"{kept.at[ogle_id, 'source_id']}, dropped {group} source {source}"
+        )
         skips.add(survey, "star", "duplicated OGLE-ID (lower-priority match dropped)", where)

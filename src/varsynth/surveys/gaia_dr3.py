@@ -196,5 +196,4 @@ def read_gaia_dr3(
     if bands is not None and BAND not in bands:
         return []
     tasks = _tasks(Path(root), skips, limit, params, None if cache_dir is None else str(cache_dir))
-    return read_searched_stars(_load_star, tasks, skips=skips, workers=workers, progress=progress,
-                               desc="Gaia DR3")
+    return read_searched_stars(_load_star, tasks, skips=skips, workers=workers, progress=progress, desc="Gaia DR3")

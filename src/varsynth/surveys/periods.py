@@ -305,9 +305,7 @@ def _search(
     offsets = step * np.linspace(-1.0, 1.0, 2 * params.refine_factor + 1)
     resolution = 1.0 / baseline
     systematic = (
-        _systematic_frequencies(time, f_hi, params.window_threshold)
-        if params.reject_systematics
-        else np.empty(0)
+        _systematic_frequencies(time, f_hi, params.window_threshold) if params.reject_systematics else np.empty(0)
     )
     residual = mag
     for n_removed in range(params.max_prewhiten + 1):

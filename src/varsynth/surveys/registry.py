@@ -88,8 +88,14 @@ class SurveyReader:
 
 
 def _read_ogle3(
-    root: Path, *, skips: SkipLog, bands: Sequence[str] | None, limit: int | None, progress: bool,
-    workers: int, cache_dir: str | Path | None,
+    root: Path,
+    *,
+    skips: SkipLog,
+    bands: Sequence[str] | None,
+    limit: int | None,
+    progress: bool,
+    workers: int,
+    cache_dir: str | Path | None,
 ) -> list[LightCurve]:
     """OGLE-III LMC Cepheids; periods from the OGLE-III catalog beside the folder (:data:`OGLE_CATALOG`)."""
     from varsynth.surveys.ogle import read_ogle
@@ -99,8 +105,14 @@ def _read_ogle3(
 
 
 def _read_eros1(
-    root: Path, *, skips: SkipLog, bands: Sequence[str] | None, limit: int | None, progress: bool,
-    workers: int, cache_dir: str | Path | None,
+    root: Path,
+    *,
+    skips: SkipLog,
+    bands: Sequence[str] | None,
+    limit: int | None,
+    progress: bool,
+    workers: int,
+    cache_dir: str | Path | None,
 ) -> list[LightCurve]:
     """EROS-1 LMC, B and R."""
     from varsynth.surveys.eros import read_eros1
@@ -109,8 +121,14 @@ def _read_eros1(
 
 
 def _read_sdss_s82(
-    root: Path, *, skips: SkipLog, bands: Sequence[str] | None, limit: int | None, progress: bool,
-    workers: int, cache_dir: str | Path | None,
+    root: Path,
+    *,
+    skips: SkipLog,
+    bands: Sequence[str] | None,
+    limit: int | None,
+    progress: bool,
+    workers: int,
+    cache_dir: str | Path | None,
 ) -> list[LightCurve]:
     """SDSS Stripe 82 RR Lyrae, ugriz."""
     from varsynth.surveys.sdss import read_sdss_s82
@@ -119,30 +137,50 @@ def _read_sdss_s82(
 
 
 def _read_crts(
-    root: Path, *, skips: SkipLog, bands: Sequence[str] | None, limit: int | None, progress: bool,
-    workers: int, cache_dir: str | Path | None,
+    root: Path,
+    *,
+    skips: SkipLog,
+    bands: Sequence[str] | None,
+    limit: int | None,
+    progress: bool,
+    workers: int,
+    cache_dir: str | Path | None,
 ) -> list[LightCurve]:
     """CRTS periodic variables, V, with searched periods."""
     from varsynth.surveys.crts import read_crts
 
-    return read_crts(root, bands=bands, skips=skips, limit=limit, progress=progress, workers=workers,
-                     cache_dir=cache_dir)
+    return read_crts(
+        root, bands=bands, skips=skips, limit=limit, progress=progress, workers=workers, cache_dir=cache_dir
+    )
 
 
 def _read_gaia_dr3(
-    root: Path, *, skips: SkipLog, bands: Sequence[str] | None, limit: int | None, progress: bool,
-    workers: int, cache_dir: str | Path | None,
+    root: Path,
+    *,
+    skips: SkipLog,
+    bands: Sequence[str] | None,
+    limit: int | None,
+    progress: bool,
+    workers: int,
+    cache_dir: str | Path | None,
 ) -> list[LightCurve]:
     """Gaia DR3 epoch photometry, G, with searched periods."""
     from varsynth.surveys.gaia_dr3 import read_gaia_dr3
 
-    return read_gaia_dr3(root, bands=bands, skips=skips, limit=limit, progress=progress, workers=workers,
-                         cache_dir=cache_dir)
+    return read_gaia_dr3(
+        root, bands=bands, skips=skips, limit=limit, progress=progress, workers=workers, cache_dir=cache_dir
+    )
 
 
 def _read_css(
-    root: Path, *, skips: SkipLog, bands: Sequence[str] | None, limit: int | None, progress: bool,
-    workers: int, cache_dir: str | Path | None,
+    root: Path,
+    *,
+    skips: SkipLog,
+    bands: Sequence[str] | None,
+    limit: int | None,
+    progress: bool,
+    workers: int,
+    cache_dir: str | Path | None,
 ) -> list[LightCurve]:
     """Catalina SSS periodic variables, V, with published periods."""
     from varsynth.surveys.catalina_sss import read_catalina_sss
@@ -151,14 +189,21 @@ def _read_css(
 
 
 def _read_asas(
-    root: Path, *, skips: SkipLog, bands: Sequence[str] | None, limit: int | None, progress: bool,
-    workers: int, cache_dir: str | Path | None,
+    root: Path,
+    *,
+    skips: SkipLog,
+    bands: Sequence[str] | None,
+    limit: int | None,
+    progress: bool,
+    workers: int,
+    cache_dir: str | Path | None,
 ) -> list[LightCurve]:
     """ASAS V with ACVS labels, with searched periods."""
     from varsynth.surveys.asas import read_asas
 
-    return read_asas(root, bands=bands, skips=skips, limit=limit, progress=progress, workers=workers,
-                     cache_dir=cache_dir)
+    return read_asas(
+        root, bands=bands, skips=skips, limit=limit, progress=progress, workers=workers, cache_dir=cache_dir
+    )
 
 
 #: Every survey reader by name, in build order (the order of light curves in a dataset).
@@ -167,8 +212,14 @@ READERS: dict[str, SurveyReader] = {
     for reader in (
         SurveyReader("ogle3", "ogle3-lmc-cep", ("I", "V"), period_cache=False, workers=False, read=_read_ogle3),
         SurveyReader("eros1", "eros1-lmc", ("B", "R"), period_cache=False, workers=False, read=_read_eros1),
-        SurveyReader("sdss-s82", "sdss-s82-rrlyrae", ("u", "g", "r", "i", "z"), period_cache=False,
-                     workers=False, read=_read_sdss_s82),
+        SurveyReader(
+            "sdss-s82",
+            "sdss-s82-rrlyrae",
+            ("u", "g", "r", "i", "z"),
+            period_cache=False,
+            workers=False,
+            read=_read_sdss_s82,
+        ),
         SurveyReader("crts", "crts-periodic", None, period_cache=True, workers=True, read=_read_crts),
         SurveyReader("gaia-dr3", "gaia-dr3-epoch", None, period_cache=True, workers=True, read=_read_gaia_dr3),
         SurveyReader("css", "catalina-sss", None, period_cache=False, workers=True, read=_read_css),
@@ -225,5 +276,6 @@ def read_survey(
         raise FileNotFoundError(f"survey {name!r}: folder {root} does not exist")
     if not bands and reader.default_bands is not None:
         bands = reader.default_bands
-    return reader.read(root, skips=skips, bands=bands, limit=limit, progress=progress, workers=workers,
-                       cache_dir=cache_dir)
+    return reader.read(
+        root, skips=skips, bands=bands, limit=limit, progress=progress, workers=workers, cache_dir=cache_dir
+    )

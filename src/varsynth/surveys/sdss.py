@@ -91,7 +91,7 @@ def read_sesar_templates(path: str | Path) -> pd.DataFrame:
     try:
         table = astropy_ascii.read(path, format="cds")
     except (OSError, UnicodeDecodeError, ValueError, IndexError, TypeError) as exc:
-        raise ReaderError(path, None, f"unreadable CDS table ({type(exc).__name__}: {exc})")
+        raise ReaderError(path, None, f"unreadable CDS table ({type(exc).__name__}: {exc})") from exc
     df = table.to_pandas()
     df["Type"] = df["Type"].astype(str).str.strip()
     return df
@@ -303,8 +303,16 @@ def _star_curves(
     if star in templates.index:
         meta.update(_template_meta(templates.loc[star]))
     return band_lightcurves(
-        survey=SURVEY, star_id=star, points=points, bands=bands, vclass=info["vclass"],
-        subtype=info["subtype"], period=float(info["period"]), meta=meta, where=source, skips=skips,
+        survey=SURVEY,
+        star_id=star,
+        points=points,
+        bands=bands,
+        vclass=info["vclass"],
+        subtype=info["subtype"],
+        period=float(info["period"]),
+        meta=meta,
+        where=source,
+        skips=skips,
     )
 
 
@@ -356,9 +364,7 @@ def read_sdss_s82(
     skips.add(SURVEY, "file", "no class or period in periods.csv", n=max(0, len(orphans) - 3))
 
     out: list[LightCurve] = []
-    for star in tqdm(
-        _first_stars(periods[periods["usable"]], limit), desc="SDSS S82", disable=not progress
-    ):
+    for star in tqdm(_first_stars(periods[periods["usable"]], limit), desc="SDSS S82", disable=not progress):
         if star not in files:
             skips.add(SURVEY, "star", "no light-curve file", f"{_PERIOD_FILE}: {star}")
             continue

@@ -108,8 +108,16 @@ def load_searched_star(
         skips.add(survey, "file", exc.reason, str(exc))
         return None, skips
     lc = searched_lightcurve(
-        survey=survey, band=band, star_id=task.star_id, vclass=task.vclass, subtype=task.subtype,
-        points=points, meta=meta, params=task.params, cache_dir=task.cache_dir, where=task.source_file,
+        survey=survey,
+        band=band,
+        star_id=task.star_id,
+        vclass=task.vclass,
+        subtype=task.subtype,
+        points=points,
+        meta=meta,
+        params=task.params,
+        cache_dir=task.cache_dir,
+        where=task.source_file,
         skips=skips,
     )
     return lc, skips

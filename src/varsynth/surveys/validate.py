@@ -41,9 +41,7 @@ def _open_text(path: Path) -> IO[str]:
     return open(path, newline="", encoding="utf-8")
 
 
-def csv_records(
-    path: str | Path, *, survey: str, skips: SkipLog
-) -> tuple[list[str], list[list[str]], list[int]]:
+def csv_records(path: str | Path, *, survey: str, skips: SkipLog) -> tuple[list[str], list[list[str]], list[int]]:
     """Header, rows of the header's width and their line numbers; other rows are counted.
 
     Blank lines are ignored; a row of another width is counted as ``wrong number of fields``

@@ -13,9 +13,9 @@ from typing import Any
 import yaml
 
 from varsynth.config import ConfigError, _check, _from_dict, to_plain
-from varsynth.models.flow import FlowConfig
-from varsynth.models.config import ModelConfig
 from varsynth.data.tensors import DataFilter
+from varsynth.models.config import ModelConfig
+from varsynth.models.flow import FlowConfig
 
 __all__ = ["SCHEDULERS", "OptimConfig", "TrainConfig", "load_train_config"]
 
@@ -78,11 +78,9 @@ class OptimConfig:
         _check(self.plateau_patience >= 0, "optim.plateau_patience", ">= 0", self.plateau_patience)
         _check(self.beta >= 0, "optim.beta", ">= 0", self.beta)
         _check(self.max_epochs >= 1, "optim.max_epochs", ">= 1", self.max_epochs)
-        _check(self.early_stopping_patience >= 1, "optim.early_stopping_patience", ">= 1",
-               self.early_stopping_patience)
+        _check(self.early_stopping_patience >= 1, "optim.early_stopping_patience", ">= 1", self.early_stopping_patience)
         _check(self.logger in ("csv", "tensorboard"), "optim.logger", "'csv' or 'tensorboard'", self.logger)
-        _check(self.reconstruction in ("mean", "sum"), "optim.reconstruction", "'mean' or 'sum'",
-               self.reconstruction)
+        _check(self.reconstruction in ("mean", "sum"), "optim.reconstruction", "'mean' or 'sum'", self.reconstruction)
         _check(self.free_bits >= 0, "optim.free_bits", ">= 0", self.free_bits)
         _check(self.kl_warmup_epochs >= 0, "optim.kl_warmup_epochs", ">= 0", self.kl_warmup_epochs)
         _check(0 <= self.class_balance <= 1, "optim.class_balance", "in [0, 1]", self.class_balance)

@@ -33,10 +33,10 @@ from torch.utils.data import BatchSampler, DataLoader, RandomSampler, Sequential
 from varsynth.bundle import save_bundle
 from varsynth.config import ConfigError
 from varsynth.data.io import atomic_write, read_split
+from varsynth.data.tensors import fit_standardisation, load_split, physics_matrix
 from varsynth.latent.catalog import build_catalog, save_catalog
 from varsynth.latent.flow import base_codes, fit_flow, flow_data, save_flow
 from varsynth.training.config import TrainConfig
-from varsynth.data.tensors import fit_standardisation, load_split, physics_matrix
 from varsynth.training.module import PELSVAEModule
 from varsynth.training.noise import fit_survey_noise
 
@@ -111,8 +111,12 @@ def _loader(ds: Any, batch_size: int, shuffle: bool, seed: int, class_balance: f
         counts = torch.bincount(ds.class_index).double()
         weights = counts[ds.class_index] ** -class_balance
         # torch takes any sequence of weights (torch.as_tensor inside); its hint says Sequence[float]
-        sampler = WeightedRandomSampler(weights, num_samples=len(ds), replacement=True,  # type: ignore[arg-type]
-                                        generator=gen)
+        sampler = WeightedRandomSampler(
+            weights,  # type: ignore[arg-type]
+            num_samples=len(ds),
+            replacement=True,
+            generator=gen,
+        )
     elif shuffle:
         sampler = RandomSampler(ds, generator=gen)
     else:
@@ -125,8 +129,11 @@ def _logged_epoch_seconds(run_dir: Path) -> float:
     it, from the ``time/epoch`` values logged in ``logs/*/metrics.csv``; NaN when neither has it."""
     if (run_dir / "fit.json").exists():
         return float(json.loads((run_dir / "fit.json").read_text()).get("seconds_per_epoch", float("nan")))
-    times = [t for path in sorted(run_dir.glob("logs/*/metrics.csv"))
-             for t in pd.read_csv(path).get("time/epoch", pd.Series(dtype=float)).dropna()]
+    times = [
+        t
+        for path in sorted(run_dir.glob("logs/*/metrics.csv"))
+        for t in pd.read_csv(path).get("time/epoch", pd.Series(dtype=float)).dropna()
+    ]
     return float(np.mean(times)) if times else float("nan")
 
 
@@ -171,34 +178,50 @@ def fit(
     atomic_write(run_dir / "train_config.yaml", lambda t: t.write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False)))
 
     L.seed_everything(cfg.optim.seed, workers=True, verbose=False)
-    kw: dict[str, Any] = {"physics": cfg.model.physics, "phys_mean": cfg.model.phys_mean or None,
-          "phys_std": cfg.model.phys_std or None, "data_filter": cfg.data}
+    kw: dict[str, Any] = {
+        "physics": cfg.model.physics,
+        "phys_mean": cfg.model.phys_mean or None,
+        "phys_std": cfg.model.phys_std or None,
+        "data_filter": cfg.data,
+    }
     train_ds = load_split(data_dir, "train", **kw)
     val_ds = load_split(data_dir, "val", **kw)
     if len(train_ds) == 0 or len(val_ds) == 0:
-        raise ConfigError(f"{data_dir}: the data filter leaves {len(train_ds)} training and {len(val_ds)} validation samples")
+        raise ConfigError(
+            f"{data_dir}: the data filter leaves {len(train_ds)} training and {len(val_ds)} validation samples"
+        )
 
     module = PELSVAEModule(cfg.model.to_dict(), cfg.to_dict()["optim"])
     best_cb = ModelCheckpoint(
-        dirpath=run_dir / "checkpoints", filename="best", monitor="val/loss", mode="min",
-        save_top_k=1, enable_version_counter=False, save_on_train_epoch_end=True,
+        dirpath=run_dir / "checkpoints",
+        filename="best",
+        monitor="val/loss",
+        mode="min",
+        save_top_k=1,
+        enable_version_counter=False,
+        save_on_train_epoch_end=True,
     )
     # every epoch, whether or not it improved: what --resume continues from
     last_cb = ModelCheckpoint(
-        dirpath=run_dir / "checkpoints", filename="last", save_top_k=1,
-        enable_version_counter=False, save_on_train_epoch_end=True,
+        dirpath=run_dir / "checkpoints",
+        filename="last",
+        save_top_k=1,
+        enable_version_counter=False,
+        save_on_train_epoch_end=True,
     )
     timer = EpochTimer()
     # a resumed run logs into the next logs/version_N, so no earlier row is overwritten
-    logger = (
-        CSVLogger(run_dir, name="logs")
-        if cfg.optim.logger == "csv"
-        else TensorBoardLogger(run_dir, name="logs")
-    )
+    logger = CSVLogger(run_dir, name="logs") if cfg.optim.logger == "csv" else TensorBoardLogger(run_dir, name="logs")
     trainer = L.Trainer(
         accelerator="cpu",
         max_epochs=cfg.optim.max_epochs,
-        callbacks=[best_cb, last_cb, EarlyStopping("val/loss", patience=cfg.optim.early_stopping_patience), timer, *callbacks],
+        callbacks=[
+            best_cb,
+            last_cb,
+            EarlyStopping("val/loss", patience=cfg.optim.early_stopping_patience),
+            timer,
+            *callbacks,
+        ],
         logger=logger,
         enable_progress_bar=progress,
         enable_model_summary=False,
@@ -221,8 +244,9 @@ def fit(
         state = torch.load(best_path, map_location="cpu", weights_only=True)["state_dict"]
         module.load_state_dict(state)
     else:  # the wall-clock budget ran out inside the first epoch: keep the weights reached
-        log.warning("no checkpoint: the budget of %s min ended inside the first epoch; keeping the last weights",
-                    max_minutes)
+        log.warning(
+            "no checkpoint: the budget of %s min ended inside the first epoch; keeping the last weights", max_minutes
+        )
     best = float(best_cb.best_model_score) if best_cb.best_model_score is not None else float("nan")
     seconds = sum(timer.times) / len(timer.times) if timer.times else float("nan")
     if not timer.times:  # resumed after the last epoch: keep the timing of the epochs already run
@@ -247,7 +271,11 @@ def fit(
         real = replace(cfg.data, real_only=True)
         flow_train = flow_data(module.model, data_dir, "train", real)
         flow, summary["flow"] = fit_flow(
-            module.model, flow_train, flow_data(module.model, data_dir, "val", real), cfg.flow, progress=progress,
+            module.model,
+            flow_train,
+            flow_data(module.model, data_dir, "val", real),
+            cfg.flow,
+            progress=progress,
         )
         save_flow(run_dir / "bundle", flow, summary["flow"])
         save_catalog(run_dir / "bundle", build_catalog(data_dir, cfg.data, base_codes(flow, flow_train)))

@@ -63,9 +63,17 @@ class PELSVAEModule(L.LightningModule):
         else:
             mag_hat, err_hat, mu, logvar = self.model(batch)
         terms = pelsvae_loss(
-            batch["mag"], batch["mag_err"], batch["mask"], mag_hat, err_hat, mu, logvar,
-            beta=self._beta(stage), min_err=self.model.config.min_err,
-            reduction=self.optim.reconstruction, free_bits=self.optim.free_bits,
+            batch["mag"],
+            batch["mag_err"],
+            batch["mask"],
+            mag_hat,
+            err_hat,
+            mu,
+            logvar,
+            beta=self._beta(stage),
+            min_err=self.model.config.min_err,
+            reduction=self.optim.reconstruction,
+            free_bits=self.optim.free_bits,
         )
         n = batch["mag"].shape[0]
         self.log(f"{stage}/loss", terms.total, prog_bar=True, on_step=False, on_epoch=True, batch_size=n)

@@ -95,8 +95,9 @@ def normalised_residuals(phase: np.ndarray, mag: np.ndarray, err: np.ndarray) ->
     return resid * np.sqrt(n / (n - dof))
 
 
-def fit_survey_noise(dataset_dir: str | Path, data_filter: DataFilter | None = None, *,
-                     seed: int = 0) -> dict[str, dict[str, dict[str, Any]]]:
+def fit_survey_noise(
+    dataset_dir: str | Path, data_filter: DataFilter | None = None, *, seed: int = 0
+) -> dict[str, dict[str, dict[str, Any]]]:
     """Student-t noise of every survey and band of the real training light curves.
 
     Returns:
@@ -136,8 +137,9 @@ def fit_survey_noise(dataset_dir: str | Path, data_filter: DataFilter | None = N
     return out
 
 
-def fit_noise(phases: list[np.ndarray], mags: list[np.ndarray], errs: list[np.ndarray], *,
-              seed: int = 0) -> dict[str, Any] | None:
+def fit_noise(
+    phases: list[np.ndarray], mags: list[np.ndarray], errs: list[np.ndarray], *, seed: int = 0
+) -> dict[str, Any] | None:
     """The Student-t of the normalised residuals of a set of folded light curves (see the module).
 
     Each light curve is ``phase`` in [0, 1), ``mag`` and ``err`` (same units, err > 0); its
@@ -163,7 +165,13 @@ def fit_noise(phases: list[np.ndarray], mags: list[np.ndarray], errs: list[np.nd
     sample = within if within.size <= MAX_FIT_POINTS else rng.choice(within, MAX_FIT_POINTS, replace=False)
     nu, _, t_scale = stats.t.fit(sample, floc=0.0)
     r = np.concatenate(parts)
-    return {"scale_quantiles": np.quantile(scales, QUANTILES).tolist(),
-            "scatter_quantiles": np.quantile(scatter, QUANTILES).tolist(), "nu": float(nu), "t_scale": float(t_scale),
-            "max_abs": float(np.quantile(np.abs(within), 0.999)), "curves": len(parts), "points": int(r.size),
-            "mad_scale": float(ROBUST_SIGMA * np.median(np.abs(r)))}
+    return {
+        "scale_quantiles": np.quantile(scales, QUANTILES).tolist(),
+        "scatter_quantiles": np.quantile(scatter, QUANTILES).tolist(),
+        "nu": float(nu),
+        "t_scale": float(t_scale),
+        "max_abs": float(np.quantile(np.abs(within), 0.999)),
+        "curves": len(parts),
+        "points": int(r.size),
+        "mad_scale": float(ROBUST_SIGMA * np.median(np.abs(r))),
+    }

@@ -140,9 +140,11 @@ def _param(name: str, raw: Any, earlier: Mapping[str, ParamSpec]) -> ParamSpec:
     kind = raw.get("type")
     if kind not in PARAM_TYPES:
         raise ConfigError(f"{where}.type must be one of {list(PARAM_TYPES)}, got {kind!r}")
-    keys = {"categorical": {"type", "choices", "when"},
-            "int": {"type", "low", "high", "log", "step", "when"},
-            "float": {"type", "low", "high", "log", "when"}}[kind]
+    keys = {
+        "categorical": {"type", "choices", "when"},
+        "int": {"type", "low", "high", "log", "step", "when"},
+        "float": {"type", "low", "high", "log", "when"},
+    }[kind]
     unknown = sorted(set(raw) - keys)
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {unknown} for type {kind}; valid keys: {sorted(keys)}")
@@ -159,9 +161,7 @@ def _spec_values(name: str, kind: str, raw: dict[str, Any], field_type: type, wh
             raise ConfigError(f"{where}.choices must be a non-empty list")
         bad = [c for c in choices if not _fits(c, field_type)]
         if bad or len(set(choices)) != len(choices):
-            raise ConfigError(
-                f"{where}.choices must be distinct {field_type.__name__} values, got {choices!r}"
-            )
+            raise ConfigError(f"{where}.choices must be distinct {field_type.__name__} values, got {choices!r}")
         return ParamSpec(name, kind, choices=tuple(choices))
     if field_type not in (int, float) or (kind == "float" and field_type is int):
         raise ConfigError(f"{where}: a field of type {field_type.__name__} cannot have type {kind}")
@@ -290,19 +290,24 @@ def table2_space() -> SearchSpace:
     """
     tcn = {"model.arch": "tcn"}
     rnn = {"model.arch": ["gru", "lstm"]}
-    return SearchSpace.from_dict({"name": "pelsvae-table2", "params": {
-        "optim.batch_size": {"type": "categorical", "choices": [32, 64, 128]},
-        "optim.lr": {"type": "float", "low": 5e-5, "high": 0.1, "log": True},
-        "optim.scheduler": {"type": "categorical", "choices": ["none", "exponential", "cosine", "plateau"]},
-        "optim.beta": {"type": "float", "low": 0.0, "high": 1.0},
-        "model.latent_dim": {"type": "categorical", "choices": [4, 6, 8, 12]},
-        "model.dropout": {"type": "float", "low": 0.0, "high": 0.5},
-        "model.arch": {"type": "categorical", "choices": ["tcn", "gru", "lstm"]},
-        "model.hidden": {"type": "categorical", "choices": [16, 32, 48, 64]},
-        "model.tcn_blocks": {"type": "categorical", "choices": [5, 7, 9], "when": tcn},
-        "model.kernel_size": {"type": "categorical", "choices": [3, 5, 7, 9], "when": tcn},
-        "model.rnn_layers": {"type": "categorical", "choices": [1, 2, 3], "when": rnn},
-    }})
+    return SearchSpace.from_dict(
+        {
+            "name": "pelsvae-table2",
+            "params": {
+                "optim.batch_size": {"type": "categorical", "choices": [32, 64, 128]},
+                "optim.lr": {"type": "float", "low": 5e-5, "high": 0.1, "log": True},
+                "optim.scheduler": {"type": "categorical", "choices": ["none", "exponential", "cosine", "plateau"]},
+                "optim.beta": {"type": "float", "low": 0.0, "high": 1.0},
+                "model.latent_dim": {"type": "categorical", "choices": [4, 6, 8, 12]},
+                "model.dropout": {"type": "float", "low": 0.0, "high": 0.5},
+                "model.arch": {"type": "categorical", "choices": ["tcn", "gru", "lstm"]},
+                "model.hidden": {"type": "categorical", "choices": [16, 32, 48, 64]},
+                "model.tcn_blocks": {"type": "categorical", "choices": [5, 7, 9], "when": tcn},
+                "model.kernel_size": {"type": "categorical", "choices": [3, 5, 7, 9], "when": tcn},
+                "model.rnn_layers": {"type": "categorical", "choices": [1, 2, 3], "when": rnn},
+            },
+        }
+    )
 
 
 def apply_params(base: TrainConfig, params: Mapping[str, Any]) -> TrainConfig:
@@ -334,7 +339,10 @@ def _sampler(seed: int) -> optuna.samplers.TPESampler:
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         # constant_liar: parallel workers do not all propose the point that looks best now
         return optuna.samplers.TPESampler(
-            seed=seed, multivariate=True, group=True, constant_liar=True,
+            seed=seed,
+            multivariate=True,
+            group=True,
+            constant_liar=True,
             n_startup_trials=SAMPLER_STARTUP_TRIALS,
         )
 
@@ -342,8 +350,11 @@ def _sampler(seed: int) -> optuna.samplers.TPESampler:
 def _differences(old: Any, new: Any, where: str) -> list[str]:
     """Dotted keys where two JSON-like values differ (``where`` itself for non-mappings)."""
     if isinstance(old, dict) and isinstance(new, dict):
-        return [d for k in sorted(set(old) | set(new), key=str)
-                for d in _differences(old.get(k), new.get(k), f"{where}.{k}")]
+        return [
+            d
+            for k in sorted(set(old) | set(new), key=str)
+            for d in _differences(old.get(k), new.get(k), f"{where}.{k}")
+        ]
     return [] if old == new else [f"{where} ({old!r}, now {new!r})"]
 
 
@@ -366,8 +377,9 @@ def _dataset_id(data_dir: Path) -> str | None:
     return json.loads(card.read_text()).get("dataset_id") if card.is_file() else None
 
 
-def _objective(base: TrainConfig, space: SearchSpace, data_dir: Path, out_dir: Path,
-               fit_kw: dict[str, Any]) -> Callable[[optuna.Trial], float]:
+def _objective(
+    base: TrainConfig, space: SearchSpace, data_dir: Path, out_dir: Path, fit_kw: dict[str, Any]
+) -> Callable[[optuna.Trial], float]:
     def objective(trial: optuna.Trial) -> float:
         params = space.sample(trial)
         run_dir = out_dir / "trials" / str(trial.number)
@@ -376,8 +388,7 @@ def _objective(base: TrainConfig, space: SearchSpace, data_dir: Path, out_dir: P
             cfg = replace(apply_params(base, params), name=f"{base.name}-trial{trial.number}")
             # the config exactly as trained (max_epochs included), for best_config.yaml
             trial.set_user_attr("train_config", cfg.to_dict())
-            result = fit(cfg, data_dir, run_dir, callbacks=[PyTorchLightningPruningCallback(trial, MONITOR)],
-                         **fit_kw)
+            result = fit(cfg, data_dir, run_dir, callbacks=[PyTorchLightningPruningCallback(trial, MONITOR)], **fit_kw)
         except (ConfigError, RuntimeError) as err:
             trial.set_user_attr("error", f"{type(err).__name__}: {err}")
             raise
@@ -415,17 +426,23 @@ def write_results(study: optuna.Study, out_dir: str | Path) -> None:
     out_dir = Path(out_dir)
     records = [_trial_record(t) for t in study.get_trials(deepcopy=False)]
     atomic_write(out_dir / "trials.json", lambda p: p.write_text(json.dumps(records, indent=2) + "\n"))
-    flat = [{**{k: v for k, v in r.items() if k not in ("params", "intermediate")},
-             **{f"params.{k}": v for k, v in r["params"].items()}} for r in records]
+    flat = [
+        {
+            **{k: v for k, v in r.items() if k not in ("params", "intermediate")},
+            **{f"params.{k}": v for k, v in r["params"].items()},
+        }
+        for r in records
+    ]
     atomic_write(out_dir / "trials.csv", lambda p: pd.DataFrame(flat).to_csv(p, index=False))
-    done = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-            if _finite(t.value) is not None]
+    done = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)) if _finite(t.value) is not None]
     if not done:
         return
     best = min(done, key=lambda t: cast(float, t.value))  # done: trials with a finite value
     cfg = TrainConfig.from_dict(best.user_attrs["train_config"])
-    header = (f"# best trial {best.number} of study {study.study_name!r}: "
-              f"validation loss {best.value:.6g}\n# train it with: varsynth train --config best_config.yaml\n")
+    header = (
+        f"# best trial {best.number} of study {study.study_name!r}: "
+        f"validation loss {best.value:.6g}\n# train it with: varsynth train --config best_config.yaml\n"
+    )
     text = header + yaml.safe_dump(cfg.to_dict(), sort_keys=False)
     atomic_write(out_dir / "best_config.yaml", lambda p: p.write_text(text))
 
@@ -488,27 +505,36 @@ def run_sweep(
         n_startup_trials=PRUNER_STARTUP_TRIALS, n_warmup_steps=PRUNER_WARMUP_EPOCHS
     )
     study = optuna.create_study(
-        storage=_storage(url), study_name=study_name or base.name, direction="minimize",
-        load_if_exists=True, pruner=pruner,
+        storage=_storage(url),
+        study_name=study_name or base.name,
+        direction="minimize",
+        load_if_exists=True,
+        pruner=pruner,
     )
-    _check_study(study, {
-        "space": space.to_dict(),
-        "base_config": json.loads(json.dumps(base.to_dict())),
-        "budget": {"max_epochs": max_epochs, "limit_train_batches": limit_train_batches,
-                   "limit_val_batches": limit_val_batches},
-        "dataset_id": _dataset_id(data_dir),
-    })
+    _check_study(
+        study,
+        {
+            "space": space.to_dict(),
+            "base_config": json.loads(json.dumps(base.to_dict())),
+            "budget": {
+                "max_epochs": max_epochs,
+                "limit_train_batches": limit_train_batches,
+                "limit_val_batches": limit_val_batches,
+            },
+            "dataset_id": _dataset_id(data_dir),
+        },
+    )
     # seeded by the trials already there: a continued study must not replay the random
     # start-up proposals of its first worker
     n_before = len(study.get_trials(deepcopy=False))
     study.sampler = _sampler(int(np.random.SeedSequence([sampler_seed, n_before]).generate_state(1)[0]))
     if max_epochs is not None:
         base = replace(base, optim=replace(base.optim, max_epochs=max_epochs))
-    fit_kw = {"progress": progress,
-              "limit_train_batches": limit_train_batches, "limit_val_batches": limit_val_batches}
+    fit_kw = {"progress": progress, "limit_train_batches": limit_train_batches, "limit_val_batches": limit_val_batches}
     study.optimize(
         _objective(base, space, data_dir, out_dir, fit_kw),
-        n_trials=n_trials, timeout=timeout,
+        n_trials=n_trials,
+        timeout=timeout,
         # a sampled combination that the model refuses (ConfigError) or cannot run (torch's
         # RuntimeError, e.g. out of memory) fails its trial, not the sweep
         catch=(ConfigError, RuntimeError),

@@ -30,9 +30,18 @@ CATALOG_MISSING = "-99.99"
 _CATALOG_REQUIRED = ("Type", "Subtype", "RA", "DECL")
 
 # Catalog columns that are identifiers or labels, read as strings.
-_CATALOG_TEXT = ("ID", "Field", "Type", "Subtype", "ID_OGLE_II", "ID_MACHO", "ID_ASAS",
-                 "ID_GCVS", "ID_OTHER", "Remarks")
-
+_CATALOG_TEXT = (
+    "ID",
+    "Field",
+    "Type",
+    "Subtype",
+    "ID_OGLE_II",
+    "ID_MACHO",
+    "ID_ASAS",
+    "ID_GCVS",
+    "ID_OTHER",
+    "Remarks",
+)
 
 
 def read_ogle3_catalog(path: str | Path) -> pd.DataFrame:
@@ -74,8 +83,15 @@ def read_ogle3_catalog(path: str | Path) -> pd.DataFrame:
         dtypes["StarID"] = "Int64"
     try:
         frame = pd.read_csv(
-            path, sep="\t", skiprows=n_comments, header=None, names=names, dtype=dtypes,
-            na_values=[CATALOG_MISSING], keep_default_na=False, low_memory=False,
+            path,
+            sep="\t",
+            skiprows=n_comments,
+            header=None,
+            names=names,
+            dtype=dtypes,
+            na_values=[CATALOG_MISSING],
+            keep_default_na=False,
+            low_memory=False,
         )
     except (OSError, ValueError, TypeError, OverflowError, EOFError, zlib.error) as err:
         # a damaged .gz; TypeError: StarID 1.5; OverflowError: StarID inf
@@ -100,8 +116,9 @@ def _catalog_numbers(values: pd.Series, column: str, path: Path) -> pd.Series:
     numbers = float_values(values)
     bad = np.flatnonzero(numbers.isna().to_numpy() & values.notna().to_numpy())
     if bad.size:
-        raise ReaderError(path, None, f"{column} of data row {int(bad[0]) + 1} is not a number: "
-                                      f"{str(values.iloc[bad[0]])[:40]!r}")
+        raise ReaderError(
+            path, None, f"{column} of data row {int(bad[0]) + 1} is not a number: {str(values.iloc[bad[0]])[:40]!r}"
+        )
     return numbers
 
 
@@ -130,8 +147,10 @@ def _catalog_classes(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     )
     # A left merge keeps the row order of ``keys``.
     merged = keys.merge(labels, on=["Type", "Subtype"], how="left")
-    return (pd.Series(merged["vclass"].to_numpy(), index=frame.index, dtype=object),
-            pd.Series(merged["subtype_norm"].to_numpy(), index=frame.index, dtype=object))
+    return (
+        pd.Series(merged["vclass"].to_numpy(), index=frame.index, dtype=object),
+        pd.Series(merged["subtype_norm"].to_numpy(), index=frame.index, dtype=object),
+    )
 
 
 def _class_or_none(vtype: str, subtype: str) -> tuple[str | None, str | None]:

@@ -40,7 +40,6 @@ _EXTRA_PERIODS: tuple[str, ...] = ("P_2", "P_3")
 _HOSTS = frozenset({"LMC", "SMC"})
 
 
-
 def read_ogle(
     root: str | Path,
     *,
@@ -99,8 +98,7 @@ def read_ogle(
     bands = tuple(bands) if bands is not None else ("I", "V")
     for name in bands:
         lookup_band(survey, name)
-    sources = _PeriodSources(_catalog_by_id(catalog), read_ogle_param_tables(root, skips=skips,
-                                                                             survey=survey))
+    sources = _PeriodSources(_catalog_by_id(catalog), read_ogle_param_tables(root, skips=skips, survey=survey))
     ident = _ident_or_empty(root / IDENT_NAME, skips, survey)
     files = _photometry_files(root, bands, skips, survey)
     taken: Counter[str] = Counter()
@@ -144,9 +142,7 @@ def _ident_or_empty(path: Path, skips: SkipLog, survey: str) -> pd.DataFrame:
         return pd.DataFrame(columns=list(IDENT_COLUMNS), index=pd.Index([], name="star_id"))
 
 
-def _photometry_files(
-    root: Path, bands: Sequence[str], skips: SkipLog, survey: str
-) -> dict[str, dict[str, Path]]:
+def _photometry_files(root: Path, bands: Sequence[str], skips: SkipLog, survey: str) -> dict[str, dict[str, Path]]:
     """``{star_id: {band: path}}`` of every ``phot/<band>/*.dat`` file."""
     files: dict[str, dict[str, Path]] = {}
     for name in bands:
@@ -194,8 +190,7 @@ def _catalog_labels(star: str, row: pd.Series, ident_row: pd.Series) -> dict[str
         return None
     meta = _star_meta(star, row, ident_row)
     meta["catalog_subtype"] = catalog_subtype
-    return {"vclass": vclass, "subtype": subtype or catalog_subtype, "period": float(row["P_1"]),
-            "meta": meta}
+    return {"vclass": vclass, "subtype": subtype or catalog_subtype, "period": float(row["P_1"]), "meta": meta}
 
 
 def _table_labels(star: str, row: pd.Series, ident_row: pd.Series) -> dict[str, Any] | None:
@@ -206,9 +201,15 @@ def _table_labels(star: str, row: pd.Series, ident_row: pd.Series) -> dict[str, 
         return None
     meta = _star_meta(star, row, ident_row)
     meta["period_table"] = str(row["table"])
-    meta.update(_finite({"period_err": row.get("dP_1", math.nan),
-                         "depth_1": row.get("depth_1", math.nan),
-                         "depth_2": row.get("depth_2", math.nan)}))
+    meta.update(
+        _finite(
+            {
+                "period_err": row.get("dP_1", math.nan),
+                "depth_1": row.get("depth_1", math.nan),
+                "depth_2": row.get("depth_2", math.nan),
+            }
+        )
+    )
     return {"vclass": vclass, "subtype": subtype, "period": float(row["P_1"]), "meta": meta}
 
 
@@ -246,7 +247,11 @@ def _star_meta(star: str, row: pd.Series, ident_row: pd.Series) -> dict[str, Any
 
 
 def _star_curves(
-    star: str, paths: dict[str, Path], root: Path, labels: dict[str, Any], skips: SkipLog,
+    star: str,
+    paths: dict[str, Path],
+    root: Path,
+    labels: dict[str, Any],
+    skips: SkipLog,
     survey: str,
 ) -> list[LightCurve]:
     """One LightCurve per readable band file of a star, bands in sorted order."""
@@ -254,8 +259,7 @@ def _star_curves(
     for name in sorted(paths):
         rel = paths[name].relative_to(root).as_posix()
         try:
-            time, mag, err = read_ogle_photometry(paths[name], skips=skips, survey=survey,
-                                                  where=rel)
+            time, mag, err = read_ogle_photometry(paths[name], skips=skips, survey=survey, where=rel)
         except ReaderError as error:
             skips.add(survey, "file", "unreadable file", str(error))
             continue
@@ -263,11 +267,20 @@ def _star_curves(
             skips.add(survey, "lightcurve", "no valid point", rel)
             continue
         meta = dict(labels["meta"], source_file=rel, mean_mag=dict(labels["meta"]["mean_mag"]))
-        curves.append(LightCurve(
-            star_id=star, survey=survey, band=name, time=time, mag=mag, mag_err=err,
-            vclass=labels["vclass"], subtype=labels["subtype"], period=labels["period"],
-            meta=meta,
-        ))
+        curves.append(
+            LightCurve(
+                star_id=star,
+                survey=survey,
+                band=name,
+                time=time,
+                mag=mag,
+                mag_err=err,
+                vclass=labels["vclass"],
+                subtype=labels["subtype"],
+                period=labels["period"],
+                meta=meta,
+            )
+        )
     return curves
 
 

@@ -304,9 +304,7 @@ class _Client:
             if attempt:
                 time.sleep(self.backoff * 2 ** (attempt - 1))
             try:
-                with self.session.request(
-                    method, url, stream=True, timeout=self.timeout, headers=_HEADERS
-                ) as resp:
+                with self.session.request(method, url, stream=True, timeout=self.timeout, headers=_HEADERS) as resp:
                     if resp.status_code in _RETRY_STATUS:
                         raise _Transient(f"HTTP {resp.status_code}")
                     return handle(resp)
@@ -484,9 +482,7 @@ def extract_phot_archive(
         with tarfile.open(archive, "r:*") as tar:
             members = tar.getmembers()
             targets = [_member_target(m.name, dest, bands) for m in members]  # validates all first
-            for member, target in tqdm(
-                list(zip(members, targets)), desc="extract", unit="file", disable=not progress
-            ):
+            for member, target in tqdm(list(zip(members, targets)), desc="extract", unit="file", disable=not progress):
                 if member.isdir():
                     continue
                 src = tar.extractfile(member) if member.isfile() else None
@@ -518,9 +514,7 @@ def _fetch_metadata(client: _Client, url: str, dest: Path, report: DownloadRepor
     except _FetchError as exc:
         raise DownloadError(f"cannot fetch the star list {ident_url}: {exc.reason}") from exc
     if outcome == "missing":
-        raise DownloadError(
-            f"cannot fetch the star list {ident_url}: HTTP 404 (wrong collection path or base URL?)"
-        )
+        raise DownloadError(f"cannot fetch the star list {ident_url}: HTTP 404 (wrong collection path or base URL?)")
     report._add(outcome, ident_url)
     _fetch_optional(client, urljoin(url, README), dest / README, report)
     for name in _parameter_tables(dest / README):

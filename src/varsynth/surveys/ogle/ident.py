@@ -31,9 +31,7 @@ _SEXAGESIMAL_RE = re.compile(
 # (OGLE-LMC-RRLYR-00001) parse too; the cross-identifications after Dec are blank-padded
 # fixed-width fields (README.txt bytes 54-69, 71-85, 87-101, 103-), located relative to the end
 # of the Dec field (byte 51 in the Cepheid collection).
-_IDENT_RE = re.compile(
-    rf"^(?P<star_id>\S+)\s+(?P<mode>\S+)\s+(?P<ra>{_RA})\s+(?P<dec>{_DEC})(?P<rest>.*)$"
-)
+_IDENT_RE = re.compile(rf"^(?P<star_id>\S+)\s+(?P<mode>\S+)\s+(?P<ra>{_RA})\s+(?P<dec>{_DEC})(?P<rest>.*)$")
 _IDENT_XID = {"ogle4_id": (2, 18), "ogle3_id": (19, 34), "ogle2_id": (35, 50), "other_id": (51, None)}
 
 # OIII-CVS ident.dat (README bytes, e.g. LMC RR Lyrae: ID 1-20, field 23-30, database number
@@ -51,9 +49,7 @@ _IDENT3_RE = re.compile(
 IDENT_COLUMNS = ("mode", "ra", "dec", "field", "extra_labels", *_IDENT_XID)
 
 
-def read_ogle_ident(
-    path: str | Path, *, skips: SkipLog | None = None, survey: str = SURVEY
-) -> pd.DataFrame:
+def read_ogle_ident(path: str | Path, *, skips: SkipLog | None = None, survey: str = SURVEY) -> pd.DataFrame:
     """Read an OGLE collection's fixed-width ``ident.dat`` in either layout.
 
     A line whose second column is an OGLE-III field name (``LMC100.1``, ``SMC140.8``,
@@ -93,8 +89,7 @@ def read_ogle_ident(
     second = text.str.split(n=2).str[1].fillna("")
     oiii = second.str.fullmatch(_FIELD)
     parsed = pd.concat([_ident_oiii(text[oiii]), _ident_ocvs(text[~oiii])]).sort_index()
-    _drop_ident_lines(parsed, parsed["star_id"].isna(), "malformed ident.dat line", path,
-                      skips, survey)
+    _drop_ident_lines(parsed, parsed["star_id"].isna(), "malformed ident.dat line", path, skips, survey)
     parsed = parsed.dropna(subset=["star_id"])
     repeated = parsed["star_id"].duplicated()
     _drop_ident_lines(parsed, repeated, "repeated star ID in ident.dat", path, skips, survey)
@@ -143,13 +138,18 @@ def _sexagesimal(values: pd.Series, unit: u.UnitBase) -> np.ndarray:
     """
     parts = values.astype(str).str.extract(_SEXAGESIMAL_RE)
     sign = np.where(parts["sign"] == "-", -1.0, 1.0)
-    magnitude = (parts["whole"].astype(float) + parts["minutes"].astype(float) / 60.0
-                 + parts["seconds"].astype(float) / 3600.0).to_numpy()
+    magnitude = (
+        parts["whole"].astype(float) + parts["minutes"].astype(float) / 60.0 + parts["seconds"].astype(float) / 3600.0
+    ).to_numpy()
     return (sign * magnitude * unit).to(u.deg).value
 
 
 def _drop_ident_lines(
-    parsed: pd.DataFrame, bad: pd.Series, reason: str, path: Path, skips: SkipLog | None,
+    parsed: pd.DataFrame,
+    bad: pd.Series,
+    reason: str,
+    path: Path,
+    skips: SkipLog | None,
     survey: str,
 ) -> None:
     """Count the ident.dat lines flagged in ``bad``, or raise on the first one without a log."""

@@ -48,9 +48,7 @@ def _token_layout(*names: str) -> tuple[TableColumn, ...]:
 # ellipsoidal binaries: ID, I, V, P, epoch of the primary minimum, primary and secondary eclipse
 # depth (the OCVS ecl.dat/ell.dat order).
 _MODE_BLOCK = ("P", "dP", "T0", "A", "R21", "phi21", "R31", "phi31")
-_PULSATOR_LAYOUT = _token_layout(
-    "ID", "I", "V", *(f"{key}_{k}" for k in (1, 2, 3) for key in _MODE_BLOCK)
-)
+_PULSATOR_LAYOUT = _token_layout("ID", "I", "V", *(f"{key}_{k}" for k in (1, 2, 3) for key in _MODE_BLOCK))
 _BINARY_LAYOUT = _token_layout("ID", "I", "V", "P_1", "T0_1", "depth_1", "depth_2")
 _BINARY_TABLES = frozenset({"ecl.dat", "ell.dat"})
 
@@ -172,8 +170,7 @@ def _column_name(desc: str, mode: int) -> tuple[str, int]:
         return f"A_{suffix}", mode
     if "depth" in desc:
         return ("depth_2" if "secondary" in desc else "depth_1"), mode
-    for key, label in (("phi_21", "phi21"), ("phi_31", "phi31"), ("r_21", "R21"),
-                       ("r_31", "R31")):
+    for key, label in (("phi_21", "phi21"), ("phi_31", "phi31"), ("r_21", "R21"), ("r_31", "R31")):
         if key in desc or key.replace("_", "") in desc:
             return f"{label}_{suffix}", mode
     if "time of m" in desc or "epoch" in desc:
@@ -222,8 +219,9 @@ def read_ogle_param_table(
             malformed or repeated line.
     """
     path = Path(path)
-    layout = tuple(columns) if columns else (
-        _BINARY_LAYOUT if path.name.lower() in _BINARY_TABLES else _PULSATOR_LAYOUT)
+    layout = (
+        tuple(columns) if columns else (_BINARY_LAYOUT if path.name.lower() in _BINARY_TABLES else _PULSATOR_LAYOUT)
+    )
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as err:
@@ -233,8 +231,11 @@ def read_ogle_param_table(
         if not line.strip():
             continue
         parsed = _table_row(line, layout)
-        reason = "malformed parameter-table line" if parsed is None else (
-            "repeated star ID in parameter table" if parsed[0] in rows else "")
+        reason = (
+            "malformed parameter-table line"
+            if parsed is None
+            else ("repeated star ID in parameter table" if parsed[0] in rows else "")
+        )
         if reason:
             if skips is None:
                 raise ReaderError(path, lineno, reason)
@@ -260,7 +261,7 @@ def _table_row(line: str, layout: tuple[TableColumn, ...]) -> tuple[str, dict[st
         if by_order:
             cells[column.name] = tokens[position] if position < len(tokens) else ""
         else:
-            cells[column.name] = line[column.start:column.stop].strip()
+            cells[column.name] = line[column.start : column.stop].strip()
     star = cells.pop("ID", "")
     if not star or star != tokens[0]:
         return None
@@ -277,9 +278,7 @@ def _table_row(line: str, layout: tuple[TableColumn, ...]) -> tuple[str, dict[st
     return star, values
 
 
-def read_ogle_param_tables(
-    root: str | Path, *, skips: SkipLog, survey: str = SURVEY
-) -> pd.DataFrame:
+def read_ogle_param_tables(root: str | Path, *, skips: SkipLog, survey: str = SURVEY) -> pd.DataFrame:
     """Every parameter table of a collection folder (``*.dat`` beside ``ident.dat``), joined.
 
     Layouts come from the folder's ``README`` (or ``README.txt``) when it describes the
@@ -310,8 +309,7 @@ def read_ogle_param_tables(
         if path.name == IDENT_NAME:
             continue
         try:
-            frames.append(read_ogle_param_table(path, columns=formats.get(path.name),
-                                                skips=skips, survey=survey))
+            frames.append(read_ogle_param_table(path, columns=formats.get(path.name), skips=skips, survey=survey))
         except ReaderError as err:
             skips.add(survey, "file", "unreadable file", str(err))
     if not frames:
