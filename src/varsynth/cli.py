@@ -31,6 +31,7 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, cast
 
 __all__ = ["main", "default_cache_dir"]
 
@@ -89,7 +90,7 @@ def _data_crossmatch(args: argparse.Namespace) -> int:
             f"dataset {args.dataset}: {leaks['objects_in_several_splits']} of {leaks['objects']} "
             "physical stars have light curves in more than one split"
         )
-        for row in leaks["star_pairs_split_apart"]:
+        for row in cast(list[dict[str, Any]], leaks["star_pairs_split_apart"]):
             print(f"  {row['surveys']}: {row['pairs']} star pairs split apart")
     if args.json is not None:
         text = json.dumps(json_safe(report), indent=2, sort_keys=True) + "\n"
@@ -228,7 +229,7 @@ def _cadence_options(args: argparse.Namespace) -> tuple[str, dict[str, object]]:
     )
 
 
-def _generation_kwargs(args: argparse.Namespace) -> dict[str, object]:
+def _generation_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     name, options = _cadence_options(args)
     return {
         "cadence": name,

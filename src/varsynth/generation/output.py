@@ -41,7 +41,7 @@ def load_model(model: str | os.PathLike[str]) -> GenerativeModel:
     """:func:`~varsynth.generation.model.load_model`, importing it (and torch) only when called."""
     from varsynth.generation.model import load_model as load
 
-    return load(model)
+    return load(model if isinstance(model, str) else Path(model))
 
 
 def _loaded(model: str | os.PathLike[str] | GenerativeModel) -> GenerativeModel:

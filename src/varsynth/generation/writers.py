@@ -41,7 +41,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO, Protocol
@@ -493,7 +493,7 @@ class _Hdf5Sink:
     def _records(batch: pa.RecordBatch, rows: np.dtype) -> np.ndarray:
         """HDF5 rows (numpy dtype ``rows``) of one spooled batch; strings as UTF-8 bytes."""
         out = np.empty(batch.num_rows, dtype=rows)
-        for name in rows.names:
+        for name in rows.names or ():
             column = batch.column(name)
             if rows[name].kind == "S":
                 column = column.cast(pa.binary())
@@ -553,7 +553,7 @@ class _FitsSink:
     def _records(batch: pa.RecordBatch, rows: np.dtype) -> np.ndarray:
         """FITS rows (numpy dtype ``rows``) of one spooled batch."""
         out = np.empty(batch.num_rows, dtype=rows)
-        for name in rows.names:
+        for name in rows.names or ():
             column, cell = batch.column(name), rows[name]
             if cell.kind == "S":
                 # Pad to the cell width: ASCII strings of equal length are one contiguous buffer.
@@ -570,7 +570,7 @@ class _FitsSink:
         self._spool.remove()
 
 
-_SINKS: dict[str, type[_Sink]] = {
+_SINKS: dict[str, Callable[..., _Sink]] = {
     "parquet": _ParquetSink,
     "csv": _CsvSink,
     "ecsv": _EcsvSink,
@@ -596,7 +596,7 @@ def stream_writer(
     if fmt not in STREAM_FORMATS:
         raise ValueError(f"format {fmt!r} cannot be streamed; valid: {list(STREAM_FORMATS)}")
     _check_schema(schema)
-    return _SINKS[fmt](file, schema, _check_meta(meta))  # type: ignore[arg-type]
+    return _SINKS[fmt](file, schema, _check_meta(meta))
 
 
 class LightCurveWriter:

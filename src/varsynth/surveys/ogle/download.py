@@ -317,7 +317,7 @@ class _Client:
         remote = self._retrying("HEAD", url, lambda r: _stamp(r) if r.ok else (None, None))
         return _up_to_date(target, *remote)
 
-    def fetch(self, url: str, target: Path, on_bytes: Callable[[int], None] | None = None) -> str:
+    def fetch(self, url: str, target: Path, on_bytes: Callable[[int], object] | None = None) -> str:
         """Fetch ``url`` to ``target``; returns ``"downloaded"``, ``"skipped"`` or ``"missing"``.
 
         Raises:
@@ -377,7 +377,7 @@ def _write_atomic(
     chunks: Iterable[bytes],
     target: Path,
     expected: int | None = None,
-    on_bytes: Callable[[int], None] | None = None,
+    on_bytes: Callable[[int], object] | None = None,
     mtime: float | None = None,
 ) -> int:
     """Write ``chunks`` to a temporary file beside ``target``, then rename it to ``target``.
@@ -409,7 +409,8 @@ def _write_atomic(
 
 def _star_ids(ident: Path) -> tuple[list[str], list[str]]:
     """Sorted unique star IDs (first field of each line) of ``ident.dat``, and unsafe IDs."""
-    ids, unsafe = set(), []
+    ids: set[str] = set()
+    unsafe: list[str] = []
     for line in ident.read_text(encoding="latin-1").splitlines():
         fields = line.split()
         if not fields or fields[0].startswith("#"):

@@ -154,7 +154,9 @@ def _drop_ident_lines(
 ) -> None:
     """Count the ident.dat lines flagged in ``bad``, or raise on the first one without a log."""
     lines = parsed.index[bad.to_numpy()]
-    if len(lines) and skips is None:
+    if not len(lines):
+        return
+    if skips is None:
         raise ReaderError(path, int(lines[0]), reason)
     for lineno in lines:
         skips.add(survey, "line", reason, f"{path}:{lineno}")

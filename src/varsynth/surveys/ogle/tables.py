@@ -241,6 +241,7 @@ def read_ogle_param_table(
                 raise ReaderError(path, lineno, reason)
             skips.add(survey, "line", reason, f"{path}:{lineno}")
             continue
+        assert parsed is not None  # a line that did not parse has a reason and was skipped above
         rows[parsed[0]] = parsed[1]
     if not rows:
         raise ReaderError(path, None, "no valid parameter-table line")
