@@ -172,7 +172,9 @@ def test_generation_uses_the_survey_noise_on_survey_cadences_only(tmp_path, cade
 def test_base_points_shrink_the_neighbours_code_and_jitter_it():
     from types import SimpleNamespace
 
-    from varsynth.generation.engine import base_points
+    from varsynth.generation.model import GenerativeModel
+
+    base_points = GenerativeModel.base_points  # needs only the flow's bandwidth and the catalog's codes
 
     codes = np.arange(12, dtype=np.float32).reshape(4, 3)
     noise = np.random.default_rng(8).standard_normal((2, 3))

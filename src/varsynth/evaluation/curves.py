@@ -21,7 +21,6 @@ and the arrays ``phase`` (in [0, 1)), ``mag`` and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +33,6 @@ from varsynth.data.io import read_split
 from varsynth.data.tensors import DataFilter, physics_matrix
 from varsynth.evaluation.fourier import FOURIER_NAMES, fourier_parameters
 from varsynth.generation.decode import decode_epochs
-from varsynth.generation.engine import base_points
 from varsynth.generation.model import GenerativeModel
 from varsynth.generation.noise import draw_noise, survey_noise
 from varsynth.latent.catalog import PhysicsCatalog
@@ -120,19 +118,13 @@ def twin_curves(
     mags: list[np.ndarray] = []
     for start in range(0, len(real), batch_size):
         part = real.iloc[start : start + batch_size]
-        phys, present = _standard_physics(part, cfg.physics, cfg.phys_mean, cfg.phys_std)
-        batch = {
-            "class_index": torch.from_numpy(part["class_index"].to_numpy().astype(np.int64)),
-            "phys": torch.from_numpy(phys),
-            "phys_mask": torch.from_numpy(present),
-            "wave": torch.from_numpy(part["wave_eff"].to_numpy().astype(np.float32) / 1000.0),
-        }
-        ctx = model.flow.context(batch["class_index"], batch["phys"], batch["phys_mask"], batch["wave"])
-        noise_draw = torch.from_numpy(
-            base_points(model, _neighbours(model, part, rng), rng.standard_normal((len(part), cfg.latent_dim + 1)))
+        batch = model.conditions(
+            part["class_index"].to_numpy(),
+            _physics(part),
+            part["wave_eff"].to_numpy().astype(np.float32) / 1000.0,
         )
-        z, log_amp = model.flow.sample(ctx, noise_draw)
-        cond = cvae.condition(batch, decoder=True)
+        base = model.base_points(_neighbours(model, part, rng), rng.standard_normal((len(part), cfg.latent_dim + 1)))
+        z, log_amp, cond = model.draw_latent(batch, base)
         phases = part["phase"].to_list()
         curve = np.repeat(np.arange(len(part)), [len(p) for p in phases])
         s, _, s_mean = decode_epochs(cvae, z, cond, np.concatenate(phases), curve)
@@ -192,9 +184,7 @@ def _neighbours(model: GenerativeModel, part: pd.DataFrame, rng: np.random.Gener
     zeros, drawing nothing, for a model that samples its flow's own prior."""
     if model.flow.config.neighbour_bandwidth is None or model.catalog.base_code is None:
         return np.zeros(len(part), dtype=int)
-    columns = [c for p in PHYSICS_CHOICES for c in (p, f"{p}_source")]
-    values, present = physics_matrix(pa.Table.from_pandas(part[columns], preserve_index=False), PHYSICS_CHOICES)
-    given = np.where(present > 0, values, np.nan)
+    given = _physics(part)
     return np.array(
         [_neighbour(model.catalog, c, s, g, rng) for c, s, g in zip(part["vclass"], part["subtype"], given)], dtype=int
     )
@@ -215,15 +205,12 @@ def _neighbour(
     return int(catalog.draw(vclass, subtype if known else None, given, 1, rng)[1][0])
 
 
-def _standard_physics(
-    part: pd.DataFrame, names: Sequence[str], mean: Sequence[float], std: Sequence[float]
-) -> tuple[np.ndarray, np.ndarray]:
-    """The model's standardised physics (N, P), 0 where missing, and the presence mask (N, P)."""
+def _physics(part: pd.DataFrame) -> np.ndarray:
+    """The curves' transformed physics (N, 3: log10 Teff [K], M_G [mag], log10 period [days]), NaN
+    where unknown (``*_source`` is ``missing``)."""
     columns = [c for p in PHYSICS_CHOICES for c in (p, f"{p}_source")]
-    values, present = physics_matrix(pa.Table.from_pandas(part[columns], preserve_index=False), names)
-    if len(names):
-        values = (values - np.asarray(mean)) / np.asarray(std)
-    return np.where(present > 0, values, 0.0).astype(np.float32), present.astype(np.float32)
+    values, present = physics_matrix(pa.Table.from_pandas(part[columns], preserve_index=False), PHYSICS_CHOICES)
+    return np.where(present > 0, values, np.nan)
 
 
 def fourier_table(curves: pd.DataFrame, order: int = 4) -> pd.DataFrame:

@@ -231,21 +231,11 @@ def _chunk(
     pair_band = band_names[pairs % n_names] if len(pairs) else np.zeros(0, str)
     name_wave = np.array([band_info(cadence.survey, b).wave_eff / 1000.0 for b in band_names.tolist()])
     wave_um = name_wave[pairs % n_names].astype(np.float32) if len(pairs) else np.zeros(0, np.float32)
-    idx = [PHYSICS_CHOICES.index(p) for p in cfg.physics]
-    std_phys = (cond_phys[:, idx] - np.asarray(cfg.phys_mean)) / np.asarray(cfg.phys_std)
-    present = np.isfinite(std_phys)  # a class without e.g. Teff in training: masked, as in training
-    batch = {
-        "class_index": torch.full((len(pairs),), CLASSES.index(request.vclass), dtype=torch.long),
-        "phys": torch.from_numpy(np.where(present, std_phys, 0.0)[pair_star].astype(np.float32)),
-        "phys_mask": torch.from_numpy(present[pair_star].astype(np.float32)),
-        "wave": torch.from_numpy(wave_um),
-    }
+    # a class without e.g. Teff in training: masked, as in training
+    batch = model.conditions(np.full(len(pairs), CLASSES.index(request.vclass)), cond_phys[pair_star], wave_um)
     lap("cadence")
-    with torch.inference_mode():
-        ctx = model.flow.context(batch["class_index"], batch["phys"], batch["phys_mask"], batch["wave"])
-        z, log_amp = model.flow.sample(ctx, torch.from_numpy(flow_noise[pair_star]))
-        lap("flow")
-        cond = model.cvae.condition(batch, decoder=True)
+    z, log_amp, cond = model.draw_latent(batch, flow_noise[pair_star])
+    lap("flow")
     period = 10 ** phys[:, 2]
     epoch0 = np.full(m, request.epoch) if request.epoch is not None else first + rng.uniform(0, 1, m) * period
     s, s_err, s_mean = _decode_in_slices(model, z, cond, time, star, curve, epoch0, period)
@@ -388,12 +378,9 @@ def _decode_in_slices(
 def base_points(model: GenerativeModel, neighbour: np.ndarray, noise: np.ndarray) -> np.ndarray:
     """The flow's base point of each star (m, Z + 1): the standard normal ``noise`` itself, or,
     with the flow's ``neighbour_bandwidth`` h and the catalog's base points, the base point of
-    the star's physics neighbour shrunk and jittered, ``sqrt(1 - h^2) u + h noise``."""
-    h = model.flow.config.neighbour_bandwidth
-    codes = model.catalog.base_code
-    if h is None or codes is None or codes.shape[1] != noise.shape[1]:
-        return noise.astype(np.float32)
-    return (math.sqrt(1.0 - h * h) * codes[neighbour].astype(np.float64) + h * noise).astype(np.float32)
+    the star's physics neighbour shrunk and jittered, ``sqrt(1 - h^2) u + h noise``
+    (:meth:`GenerativeModel.base_points`)."""
+    return model.base_points(neighbour, noise)
 
 
 def _refuse_non_finite(values: np.ndarray, star: np.ndarray, what: str, id_prefix: str, start: int) -> None:
