@@ -28,7 +28,6 @@ from varsynth.data.samples import clean_lightcurve, real_sample
 from varsynth.generation.model import GenerativeModel
 from varsynth.inference.observations import usable_points
 from varsynth.lightcurve import LightCurve
-from varsynth.models.config import PHYSICS_CHOICES
 from varsynth.surveys.periods import DOUBLED_CLASSES, find_period
 from varsynth.taxonomy import CLASSES
 
@@ -121,23 +120,14 @@ def class_posterior(
     """
     cfg, catalog = model.cvae.config, model.catalog
     theta, _ = catalog.draw(vclass, None, known, n_candidates, rng)  # (K, 3)
-    idx = [PHYSICS_CHOICES.index(p) for p in cfg.physics]
-    mean, std = np.asarray(cfg.phys_mean), np.asarray(cfg.phys_std)
-    known_std = np.where(np.isfinite(known[idx]), (known[idx] - mean) / std, 0.0)
-    c = torch.tensor([CLASSES.index(vclass)])
-    enc_batch = {
-        **sample,
-        "class_index": c,
-        "phys": torch.tensor(known_std, dtype=torch.float32)[None],
-        "phys_mask": torch.tensor(np.isfinite(known[idx]), dtype=torch.float32)[None],
-    }
-    mu, logvar = model.cvae.encode(enc_batch)
-    std_theta = (theta[:, idx] - mean) / std
-    present = np.isfinite(std_theta)  # parameters the class has no training values of: masked
-    phys = torch.tensor(np.where(present, std_theta, 0.0), dtype=torch.float32)
-    phys_mask = torch.tensor(present, dtype=torch.float32)
-    k = phys.shape[0]
-    ctx = model.flow.context(c.expand(k), phys, phys_mask, sample["wave"].expand(k))
+    k = len(theta)
+    index, wave = CLASSES.index(vclass), sample["wave"].numpy()
+    given = model.conditions(np.array([index]), np.asarray(known, dtype=np.float64)[None, :], wave)
+    mu, logvar = model.cvae.encode({**sample, **{key: given[key] for key in ("class_index", "phys", "phys_mask")}})
+    # candidates: parameters the class has no training values of are masked, as in training
+    cand = model.conditions(np.full(k, index), theta, np.repeat(wave, k))
+    phys, phys_mask, c = cand["phys"], cand["phys_mask"], given["class_index"]
+    ctx = model.flow.context(cand["class_index"], phys, phys_mask, cand["wave"])
     lp = model.flow.log_prob(mu.expand(k, -1), torch.full((k,), log_amp), ctx).double().numpy()
     weights = np.exp(lp - lp.max())
     best = int(np.argmax(lp))
