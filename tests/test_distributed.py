@@ -157,12 +157,15 @@ def _manifest_parts(root: Path) -> dict:
 
 
 def test_a_killed_run_resumes_where_it_stopped(tmp_path, capsys):
-    """SIGKILL the command (and its worker process) after some partitions, then run it again."""
+    """SIGKILL the command (and its worker process) after some partitions, then run it again.
+
+    Partitions of 250 stars: long enough that the manifest (rewritten at most once a second)
+    records some of the 16 before the last one is done."""
     root = tmp_path / "set"
     args = [
         "training-set",
         "--per-class",
-        "200",
+        "2000",
         "--classes",
         "RRLYR",
         "CEP",
@@ -171,7 +174,7 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path, capsys):
         "--seed",
         "7",
         "--partition-size",
-        "25",
+        "250",
         "--no-progress",
         "-o",
         str(root),
@@ -211,7 +214,9 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path, capsys):
     assert not [p for p in root.rglob(".*") if p.is_file()]  # no temporary file left
     assert len(_manifest_parts(root)) == 16
     with _cluster(1) as cluster, distributed.Client(cluster) as client:  # the same run, never interrupted
-        write_training_set_dataset(tmp_path / "whole", client=client, **{**SMALL, "per_class": 200})
+        write_training_set_dataset(
+            tmp_path / "whole", client=client, **{**SMALL, "per_class": 2000, "partition_size": 250}
+        )
     assert _files(root) == _files(tmp_path / "whole")
 
 
