@@ -5,8 +5,8 @@ Why: the repository ships no survey data, and ``read_ogle3`` reads a folder with
 folder for any collection of the public OGLE archive, so a user with internet can add classes
 and fields (bulge RR Lyrae, LMC eclipsing binaries, SMC Cepheids, ...) to the training set.
 
-Archive layout (checked with the project's search tools on indexed copies of the archive's own
-directory listings and READMEs; the archive itself was not reachable from the build machine):
+Archive layout (checked against copies of the archive's own directory listings and READMEs; the
+archive itself was not reachable from the build machine):
 
 * The OGLE-III Catalog of Variable Stars (OIII-CVS) is served under
   ``https://www.astrouw.edu.pl/ogle/ogle3/OIII-CVS/``; the same tree is mirrored on the hosts
