@@ -28,6 +28,9 @@ def test_benchmark_reports_both_sides_and_every_stage():
     assert math.isclose(sum(v["share"] for v in stream["stages"].values()), 1.0, abs_tol=0.01)
     assert sum(v["seconds"] for v in stream["stages"].values()) <= stream["seconds"] * 1.01 + 0.01
     assert all(v["seconds"] > 0 for v in stream["stages"].values())
+    draws = out["cadence_draw_seconds"]  # per cadence, one star's epochs; file-based ones left out
+    assert set(draws) == {"ogle3", "lsst-wfd", "ztf", "gaia", "uniform", "random"}
+    assert all(0 < v < 1 for v in draws.values())
 
 
 def test_stage_laps_are_recorded_only_inside_recording():

@@ -123,6 +123,22 @@ def _interleaved_medians(fns: dict[str, Any], repeats: dict[str, int], warmup: i
     return {name: statistics.median(t) for name, t in times.items()}
 
 
+#: Cadences drawn from a user's file (an epoch table, an OpSim database): not benchmarked.
+_NEEDS_A_FILE = ("file", "opsim")
+
+
+def cadence_draw_seconds(names: tuple[str, ...] | None = None, *, draws: int = 300, seed: int = 1) -> dict[str, float]:
+    """Median seconds of one epoch draw (one star) of each built-in cadence (5 repeats of ``draws``
+    draws; ``names`` ``None``: every registered cadence that needs no file)."""
+    from varsynth.cadences import CADENCES, get_cadence
+
+    out = {}
+    for name in names or tuple(c for c in CADENCES if c not in _NEEDS_A_FILE):
+        cadence, rng = get_cadence(name), np.random.default_rng(seed)
+        out[name] = _median_seconds(lambda c=cadence, r=rng: [c.draw(r) for _ in range(draws)], 5, warmup=1) / draws
+    return out
+
+
 def _load() -> list[float]:
     """The machine's 1, 5 and 15-minute load averages (runnable processes; this machine has os.cpu_count() cores)."""
     return [round(x, 2) for x in os.getloadavg()]
@@ -292,5 +308,6 @@ def generation_benchmark(
                 for name, value in stages.seconds.items()
             },
         }
+    out["cadence_draw_seconds"] = cadence_draw_seconds()
     out["load_average"].append(_load())
     return out
