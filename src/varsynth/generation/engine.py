@@ -39,6 +39,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -160,34 +161,65 @@ def _band_ok(model: GenerativeModel, survey: str, bands: np.ndarray) -> dict[str
     }
 
 
-def _chunk(
-    model: GenerativeModel,
-    request: StarRequest,
-    cadence: Cadence,
-    start: int,
-    m: int,
-    rng: np.random.Generator,
-    bands: tuple[str, ...] | None,
-    allow_extrapolation: bool,
-    star_flag: bool,
-    noise: bool,
-    id_prefix: str,
-    fallback_mean_mag: tuple[float, float] | None,
-) -> Iterator[pa.Table]:
-    """The light curves of stars ``start .. start + m - 1`` as tables of at most
-    :data:`SLICE_EPOCHS` rows (one star's epochs may span several), in star then time order."""
-    cfg = model.cvae.config
+@dataclass
+class _Stars:
+    """The physics of the stars of one chunk (stage 1): transformed physics as drawn (m, 3), as
+    shown to the network (m, 3; NaN where masked) and the flow's base point of each (m, Z + 1)."""
+
+    phys: np.ndarray
+    conditioned: np.ndarray
+    base: np.ndarray
+
+
+@dataclass
+class _ChunkEpochs:
+    """The epochs of one chunk (stage 2), star-major, each star's in time order, and its light
+    curves (one per star and band)."""
+
+    time: np.ndarray  # (E,) MJD
+    band_code: np.ndarray  # (E,) index into band_names
+    band_names: np.ndarray  # the chunk's band names
+    depth: np.ndarray  # (E,) 5-sigma depth, mag (NaN without)
+    star: np.ndarray  # (E,) star of each epoch
+    outside: np.ndarray  # (E,) band outside the trained wavelengths
+    first: np.ndarray  # (m,) first epoch of each star (MJD)
+    curve: np.ndarray  # (E,) light curve of each epoch
+    pair_star: np.ndarray  # (C,) star of each light curve
+    pair_band: np.ndarray  # (C,) band of each light curve
+    wave_um: np.ndarray  # (C,) effective wavelength of each light curve, micron
+
+    @property
+    def band(self) -> np.ndarray:
+        return self.band_names[self.band_code]
+
+
+def _draw_stars(model: GenerativeModel, request: StarRequest, m: int, rng: np.random.Generator) -> _Stars:
+    """Stage 1, physics: each star's physics from a training neighbour, the values the model is
+    shown, and its flow base point near the neighbour's."""
     phys, neighbour = model.catalog.draw(request.vclass, request.subtype, request.given_physics(), m, rng)
     phys, unconditioned = fill_abs_mag(
         model.catalog, request.vclass, request.subtype, phys, request.abs_mag is not None, rng
     )
-    cond_phys = conditioned_physics(model, request, phys, neighbour, unconditioned)
-    flow_noise = base_points(model, neighbour, rng.standard_normal((m, cfg.latent_dim + 1)))
-    lap("physics")
+    conditioned = conditioned_physics(model, request, phys, neighbour, unconditioned)
+    base = model.base_points(neighbour, rng.standard_normal((m, model.cvae.config.latent_dim + 1)))
+    return _Stars(phys, conditioned, base)
+
+
+def _draw_epochs(
+    model: GenerativeModel,
+    cadence: Cadence,
+    m: int,
+    rng: np.random.Generator,
+    period: np.ndarray,
+    bands: tuple[str, ...] | None,
+    allow_extrapolation: bool,
+) -> _ChunkEpochs:
+    """Stage 2, epochs: the cadence's epochs of ``m`` stars (of ``period`` days, which scales a
+    cadence in phase units), the bands asked for, those outside the trained wavelengths left out
+    unless ``allow_extrapolation``, and the light curves they make."""
     epochs = cadence.draw_many(rng, m)
     # a cadence in phase units (PhaseGridCadence) gives phases: each star's period turns them into days
-    scale = 10 ** phys[:, 2] if getattr(cadence, "phase_units", False) else np.ones(m)
-    # star-major, each star's epochs in time order (Epochs are sorted): the order of the output
+    scale = period if getattr(cadence, "phase_units", False) else np.ones(m)
     lengths = np.array([len(e.time) for e in epochs], dtype=np.int64)
     time = np.concatenate([e.time for e in epochs]) if m else np.zeros(0)
     band = np.concatenate([np.asarray(e.band) for e in epochs]) if m else np.zeros(0, str)
@@ -222,26 +254,29 @@ def _chunk(
             star[inside],
             outside[inside],
         )
-    band = band_names[band_code]
     # one light curve per (star, band), numbered by integer keys (fast for 10^5 epochs)
     n_names = max(len(band_names), 1)
     pairs, curve = np.unique(star * n_names + band_code, return_inverse=True)
-    band_strings = pa.array(band_names.tolist(), pa.string())  # output columns are built from the codes
-    pair_star = pairs // n_names
     pair_band = band_names[pairs % n_names] if len(pairs) else np.zeros(0, str)
     name_wave = np.array([band_info(cadence.survey, b).wave_eff / 1000.0 for b in band_names.tolist()])
     wave_um = name_wave[pairs % n_names].astype(np.float32) if len(pairs) else np.zeros(0, np.float32)
-    # a class without e.g. Teff in training: masked, as in training
-    batch = model.conditions(np.full(len(pairs), CLASSES.index(request.vclass)), cond_phys[pair_star], wave_um)
-    lap("cadence")
-    z, log_amp, cond = model.draw_latent(batch, flow_noise[pair_star])
-    lap("flow")
-    period = 10 ** phys[:, 2]
-    epoch0 = np.full(m, request.epoch) if request.epoch is not None else first + rng.uniform(0, 1, m) * period
-    s, s_err, s_mean = _decode_in_slices(model, z, cond, time, star, curve, epoch0, period)
-    lap("decoder")
-    amp = 10 ** log_amp.numpy().astype(np.float64)
-    teff, abs_mag = 10 ** phys[:, 0], phys[:, 1]
+    return _ChunkEpochs(
+        time, band_code, band_names, depth, star, outside, first, curve, pairs // n_names, pair_band, wave_um
+    )
+
+
+def _mean_magnitudes(
+    request: StarRequest,
+    cadence: Cadence,
+    stars: _Stars,
+    ep: _ChunkEpochs,
+    rng: np.random.Generator,
+    fallback_mean_mag: tuple[float, float] | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stage 4, photometry: each light curve's mean apparent magnitude (C,), and each star's
+    distance modulus (m,; NaN where M_G is unknown) and A_V (m,), mag."""
+    m = len(stars.phys)
+    teff, abs_mag = 10 ** stars.phys[:, 0], stars.phys[:, 1]
     dmod = LMC_DISTANCE_MODULUS if request.distance_modulus is None else request.distance_modulus
     if request.mean_mag is not None:  # apparent mean G before extinction
         g_mean = np.full(m, request.mean_mag)
@@ -255,24 +290,64 @@ def _chunk(
             )
         lo, hi = fallback_mean_mag
         g_mean = np.where(np.isfinite(abs_mag), abs_mag + dmod, rng.uniform(lo, hi, m))
-    dm = g_mean - abs_mag  # NaN where M_G is unknown
     a_v = np.full(m, request.extinction)
-    mbar = np.empty(len(pairs))
-    for b in np.unique(pair_band).tolist():
-        sel = pair_band == b
-        st = pair_star[sel]
+    mbar = np.empty(len(ep.pair_star))
+    for b in np.unique(ep.pair_band).tolist():
+        sel = ep.pair_band == b
+        st = ep.pair_star[sel]
         mbar[sel] = mean_magnitude(cadence.survey, b, g_mean[st], teff[st], np.zeros(st.size), a_v[st])
+    return mbar, g_mean - abs_mag, a_v
+
+
+def _chunk(
+    model: GenerativeModel,
+    request: StarRequest,
+    cadence: Cadence,
+    start: int,
+    m: int,
+    rng: np.random.Generator,
+    bands: tuple[str, ...] | None,
+    allow_extrapolation: bool,
+    star_flag: bool,
+    noise: bool,
+    id_prefix: str,
+    fallback_mean_mag: tuple[float, float] | None,
+) -> Iterator[pa.Table]:
+    """The light curves of stars ``start .. start + m - 1`` as tables of at most
+    :data:`SLICE_EPOCHS` rows (one star's epochs may span several), in star then time order.
+
+    Stages, each timed by :mod:`~varsynth.generation.stages`: physics (:func:`_draw_stars`),
+    epochs (:func:`_draw_epochs`), the flow's latent codes and amplitudes, the decoder's shapes,
+    photometry (:func:`_mean_magnitudes`, errors), noise and the output table."""
+    stars = _draw_stars(model, request, m, rng)
+    lap("physics")
+    period = 10 ** stars.phys[:, 2]
+    ep = _draw_epochs(model, cadence, m, rng, period, bands, allow_extrapolation)
+    # a class without e.g. Teff in training: masked, as in training
+    batch = model.conditions(
+        np.full(len(ep.pair_star), CLASSES.index(request.vclass)), stars.conditioned[ep.pair_star], ep.wave_um
+    )
+    lap("cadence")
+    z, log_amp, cond = model.draw_latent(batch, stars.base[ep.pair_star])
+    lap("flow")
+    time, star, curve, band = ep.time, ep.star, ep.curve, ep.band
+    epoch0 = np.full(m, request.epoch) if request.epoch is not None else ep.first + rng.uniform(0, 1, m) * period
+    s, s_err, s_mean = _decode_in_slices(model, z, cond, time, star, curve, epoch0, period)
+    lap("decoder")
+    amp = 10 ** log_amp.numpy().astype(np.float64)
+    mbar, dm, a_v = _mean_magnitudes(request, cadence, stars, ep, rng, fallback_mean_mag)
     err_scale = None if cadence.has_error_model else _model_error_scale(model, request, s_err, curve) * amp
     lap("photometry")
     # the survey's measured scatter beyond its errors on its own cadences, else Gaussian: one error
     # scale per light curve, then one draw per epoch in output order (the same however sliced)
     survey_model = {} if isinstance(cadence, UniformCadence) else survey_noise(model.metadata)
-    noise_scale = curve_scales(survey_model, cadence.survey, pair_band, rng, request.vclass) if noise else None
-    flagged = outside | star_flag
+    noise_scale = curve_scales(survey_model, cadence.survey, ep.pair_band, rng, request.vclass) if noise else None
+    flagged = ep.outside | star_flag
     ids = pa.array([f"{id_prefix}{start + i:07d}" for i in range(m)], pa.string())
+    band_strings = pa.array(ep.band_names.tolist(), pa.string())  # output columns are built from the codes
     per_star = {
-        "teff": teff,
-        "abs_mag": abs_mag,
+        "teff": 10 ** stars.phys[:, 0],
+        "abs_mag": stars.phys[:, 1],
         "period": period,
         "epoch": epoch0,
         "distance_modulus": dm,
@@ -288,7 +363,7 @@ def _chunk(
             by_time = np.argsort(time[o], kind="stable")  # Epochs are time-ordered; the chunk mixes stars
             err = np.empty(len(true_mag))
             err[by_time] = cadence.errors(
-                true_mag[by_time], Epochs(time[o][by_time], band[o][by_time], depth[o][by_time])
+                true_mag[by_time], Epochs(time[o][by_time], band[o][by_time], ep.depth[o][by_time])
             )
         else:
             err = np.maximum(s_err[o] * err_scale[c], _MIN_ERR)
@@ -305,7 +380,7 @@ def _chunk(
         columns: dict[str, Any] = {
             "id": ids.take(pa.array(so)),
             "time": time[o],
-            "band": band_strings.take(pa.array(band_code[o])),
+            "band": band_strings.take(pa.array(ep.band_code[o])),
             "mag": mag,
             "mag_err": err,
             "vclass": pa.repeat(request.vclass, rows),
