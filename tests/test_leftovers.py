@@ -33,9 +33,11 @@ BIG = [
 
 
 def _default_sigint() -> None:
-    # a suite started in the background by a non-interactive shell inherits SIGINT ignored, and
-    # Python then installs no KeyboardInterrupt handler: give the run the terminal's default
+    # the run gets SIGINT as a terminal gives it, whatever the test process inherited or set: a
+    # suite started in the background by a non-interactive shell has SIGINT ignored (Python then
+    # installs no KeyboardInterrupt handler), and a library's thread may have SIGINT blocked
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _start(out: Path, *extra: str) -> subprocess.Popen:
