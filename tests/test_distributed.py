@@ -159,13 +159,13 @@ def _manifest_parts(root: Path) -> dict:
 def test_a_killed_run_resumes_where_it_stopped(tmp_path, capsys):
     """SIGKILL the command (and its worker process) after some partitions, then run it again.
 
-    Partitions of 250 stars: long enough that the manifest (rewritten at most once a second)
+    Partitions of 1,000 stars (about a second each): long enough that the manifest (rewritten at most once a second)
     records some of the 16 before the last one is done."""
     root = tmp_path / "set"
     args = [
         "training-set",
         "--per-class",
-        "2000",
+        "8000",
         "--classes",
         "RRLYR",
         "CEP",
@@ -174,7 +174,7 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path, capsys):
         "--seed",
         "7",
         "--partition-size",
-        "250",
+        "1000",
         "--no-progress",
         "-o",
         str(root),
@@ -215,7 +215,7 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path, capsys):
     assert len(_manifest_parts(root)) == 16
     with _cluster(1) as cluster, distributed.Client(cluster) as client:  # the same run, never interrupted
         write_training_set_dataset(
-            tmp_path / "whole", client=client, **{**SMALL, "per_class": 2000, "partition_size": 250}
+            tmp_path / "whole", client=client, **{**SMALL, "per_class": 8000, "partition_size": 1000}
         )
     assert _files(root) == _files(tmp_path / "whole")
 
