@@ -13,6 +13,7 @@ so that a configuration check stays quick.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,106 +105,37 @@ def _read_ogle3(
     return read_ogle(root, catalog=catalog, bands=bands, skips=skips, limit=limit, progress=progress)
 
 
-def _read_eros1(
-    root: Path,
-    *,
-    skips: SkipLog,
-    bands: Sequence[str] | None,
-    limit: int | None,
-    progress: bool,
-    workers: int,
-    cache_dir: str | Path | None,
-) -> list[LightCurve]:
-    """EROS-1 LMC, B and R."""
-    from varsynth.surveys.eros import read_eros1
+def _lazy(module: str, function: str, *, takes_cache: bool, takes_workers: bool) -> ReadSurvey:
+    """The reader ``module.function`` behind the :class:`ReadSurvey` signature, imported on first
+    use (readers stay cheap to list); ``workers`` and ``cache_dir`` are passed only to readers
+    that take them (the registry's flags)."""
 
-    return read_eros1(root, bands=bands, skips=skips, limit=limit, progress=progress)
+    def read(
+        root: Path,
+        *,
+        skips: SkipLog,
+        bands: Sequence[str] | None,
+        limit: int | None,
+        progress: bool,
+        workers: int,
+        cache_dir: str | Path | None,
+    ) -> list[LightCurve]:
+        reader = getattr(importlib.import_module(module), function)
+        extra: dict[str, object] = {}
+        if takes_workers:
+            extra["workers"] = workers
+        if takes_cache:
+            extra["cache_dir"] = cache_dir
+        return reader(root, bands=bands, skips=skips, limit=limit, progress=progress, **extra)
 
-
-def _read_sdss_s82(
-    root: Path,
-    *,
-    skips: SkipLog,
-    bands: Sequence[str] | None,
-    limit: int | None,
-    progress: bool,
-    workers: int,
-    cache_dir: str | Path | None,
-) -> list[LightCurve]:
-    """SDSS Stripe 82 RR Lyrae, ugriz."""
-    from varsynth.surveys.sdss import read_sdss_s82
-
-    return read_sdss_s82(root, bands=bands, skips=skips, limit=limit, progress=progress)
+    return read
 
 
-def _read_crts(
-    root: Path,
-    *,
-    skips: SkipLog,
-    bands: Sequence[str] | None,
-    limit: int | None,
-    progress: bool,
-    workers: int,
-    cache_dir: str | Path | None,
-) -> list[LightCurve]:
-    """CRTS periodic variables, V, with searched periods."""
-    from varsynth.surveys.crts import read_crts
-
-    return read_crts(
-        root, bands=bands, skips=skips, limit=limit, progress=progress, workers=workers, cache_dir=cache_dir
-    )
-
-
-def _read_gaia_dr3(
-    root: Path,
-    *,
-    skips: SkipLog,
-    bands: Sequence[str] | None,
-    limit: int | None,
-    progress: bool,
-    workers: int,
-    cache_dir: str | Path | None,
-) -> list[LightCurve]:
-    """Gaia DR3 epoch photometry, G, with searched periods."""
-    from varsynth.surveys.gaia_dr3 import read_gaia_dr3
-
-    return read_gaia_dr3(
-        root, bands=bands, skips=skips, limit=limit, progress=progress, workers=workers, cache_dir=cache_dir
-    )
-
-
-def _read_css(
-    root: Path,
-    *,
-    skips: SkipLog,
-    bands: Sequence[str] | None,
-    limit: int | None,
-    progress: bool,
-    workers: int,
-    cache_dir: str | Path | None,
-) -> list[LightCurve]:
-    """Catalina SSS periodic variables, V, with published periods."""
-    from varsynth.surveys.catalina_sss import read_catalina_sss
-
-    return read_catalina_sss(root, bands=bands, skips=skips, limit=limit, progress=progress, workers=workers)
-
-
-def _read_asas(
-    root: Path,
-    *,
-    skips: SkipLog,
-    bands: Sequence[str] | None,
-    limit: int | None,
-    progress: bool,
-    workers: int,
-    cache_dir: str | Path | None,
-) -> list[LightCurve]:
-    """ASAS V with ACVS labels, with searched periods."""
-    from varsynth.surveys.asas import read_asas
-
-    return read_asas(
-        root, bands=bands, skips=skips, limit=limit, progress=progress, workers=workers, cache_dir=cache_dir
-    )
+def _reader(
+    name: str, folder: str, bands: tuple[str, ...] | None, module: str, function: str, *, cache: bool, workers: bool
+) -> SurveyReader:
+    read = _lazy(f"varsynth.surveys.{module}", function, takes_cache=cache, takes_workers=workers)
+    return SurveyReader(name, folder, bands, period_cache=cache, workers=workers, read=read)
 
 
 #: Every survey reader by name, in build order (the order of light curves in a dataset).
@@ -211,19 +143,20 @@ READERS: dict[str, SurveyReader] = {
     reader.name: reader
     for reader in (
         SurveyReader("ogle3", "ogle3-lmc-cep", ("I", "V"), period_cache=False, workers=False, read=_read_ogle3),
-        SurveyReader("eros1", "eros1-lmc", ("B", "R"), period_cache=False, workers=False, read=_read_eros1),
-        SurveyReader(
+        _reader("eros1", "eros1-lmc", ("B", "R"), "eros", "read_eros1", cache=False, workers=False),
+        _reader(
             "sdss-s82",
             "sdss-s82-rrlyrae",
             ("u", "g", "r", "i", "z"),
-            period_cache=False,
+            "sdss",
+            "read_sdss_s82",
+            cache=False,
             workers=False,
-            read=_read_sdss_s82,
         ),
-        SurveyReader("crts", "crts-periodic", None, period_cache=True, workers=True, read=_read_crts),
-        SurveyReader("gaia-dr3", "gaia-dr3-epoch", None, period_cache=True, workers=True, read=_read_gaia_dr3),
-        SurveyReader("css", "catalina-sss", None, period_cache=False, workers=True, read=_read_css),
-        SurveyReader("asas", "asas", None, period_cache=True, workers=True, read=_read_asas),
+        _reader("crts", "crts-periodic", None, "crts", "read_crts", cache=True, workers=True),
+        _reader("gaia-dr3", "gaia-dr3-epoch", None, "gaia_dr3", "read_gaia_dr3", cache=True, workers=True),
+        _reader("css", "catalina-sss", None, "catalina_sss", "read_catalina_sss", cache=False, workers=True),
+        _reader("asas", "asas", None, "asas", "read_asas", cache=True, workers=True),
     )
 }
 
