@@ -34,7 +34,7 @@ def _batch(b: int = 4, t: int = 32) -> dict[str, torch.Tensor]:
     }
 
 
-def _model(arch: str, decoder: str) -> CVAE:
+def _model(arch: str, decoder: str, prior: str = "standard") -> CVAE:
     torch.manual_seed(0)
     cfg = ModelConfig(
         arch=arch,
@@ -50,6 +50,7 @@ def _model(arch: str, decoder: str) -> CVAE:
         phys_std=(0.1, 1.0, 0.5),
         decoder_physics=True,
         condition_wavelength=True,
+        prior=prior,
     )
     return CVAE(cfg)
 
@@ -78,7 +79,7 @@ def test_outputs_gradients_and_determinism(arch: str, decoder: str) -> None:
 
 @pytest.mark.parametrize(("arch", "decoder"), COMBINATIONS)
 def test_bundle_round_trip_restores_the_same_function(arch: str, decoder: str, tmp_path) -> None:
-    model = _model(arch, decoder)
+    model = _model(arch, decoder, prior="conditional" if arch == "fourier" else "standard")
     with torch.no_grad():  # move every weight away from its initial value, so a missed tensor shows
         for p in model.parameters():
             p.add_(0.05 * torch.randn_like(p))
@@ -95,3 +96,6 @@ def test_bundle_round_trip_restores_the_same_function(arch: str, decoder: str, t
         torch.testing.assert_close(
             loaded.decode(z, loaded.condition(b, decoder=True), b["phase"])[0], model.decode(z, cond, b["phase"])[0]
         )
+        if model.config.prior == "conditional":
+            for got, want in zip(loaded.prior(b), model.prior(b), strict=True):
+                torch.testing.assert_close(got, want)

@@ -92,6 +92,40 @@ def test_kl_latent_known_answer():
     assert float(kl_latent(mu, logvar)) == pytest.approx(expected)
 
 
+def test_kl_latent_against_a_conditional_prior_known_answer():
+    mu = torch.tensor([[1.0, 0.0]])
+    logvar = torch.tensor([[0.0, math.log(2.0)]])
+    # the standard prior given explicitly is the default
+    zeros = (torch.zeros(1, 2), torch.zeros(1, 2))
+    assert float(kl_latent(mu, logvar, prior=zeros)) == pytest.approx(float(kl_latent(mu, logvar)))
+    # a posterior equal to its prior costs nothing
+    assert float(kl_latent(mu, logvar, prior=(mu, logvar))) == pytest.approx(0.0, abs=1e-7)
+    # KL(N(1, 1) || N(0.5, 4)) + KL(N(0, 2) || N(1, 0.5)), closed form
+    p_mu, p_var = torch.tensor([[0.5, 1.0]]), torch.tensor([[4.0, 0.5]])
+    want = 0.5 * ((1 + 0.25) / 4 + math.log(4) - 0 - 1) + 0.5 * ((2 + 1) / 0.5 + math.log(0.5) - math.log(2) - 1)
+    assert float(kl_latent(mu, logvar, prior=(p_mu, p_var.log()))) == pytest.approx(want, rel=1e-6)
+
+
+def test_conditional_prior_follows_the_physics():
+    """The conditional prior's mean depends on class and physics and gets gradients from the KL."""
+    cfg = ModelConfig(arch="gru", hidden=8, latent_dim=3, physics=("teff", "abs_mag", "period"), prior="conditional")
+    model = CVAE(cfg)
+    b = batch()
+    pm, plv = model.prior(b)
+    assert pm.shape == plv.shape == (4, 3)
+    b2 = dict(b, phys=b["phys"] + 1.0)
+    assert not torch.allclose(model.prior(b2)[0], pm)
+    mag_hat, err_hat, mu, logvar = model(b)
+    loss = pelsvae_loss(
+        b["mag"], b["mag_err"], b["mask"], mag_hat, err_hat, mu, logvar, beta=1.0, min_err=0.01, prior=(pm, plv)
+    )
+    loss.total.backward()
+    assert all(p.grad is not None for p in model.prior_net.parameters())
+    assert CVAE(ModelConfig(arch="gru", hidden=8)).prior(b) is None
+    with pytest.raises(ConfigError, match="model.prior"):
+        ModelConfig(prior="flow")
+
+
 def test_kl_errors_known_answer():
     err = torch.tensor([[0.1, 0.1, 0.2]])
     mask = torch.ones(1, 3, dtype=torch.bool)

@@ -15,7 +15,7 @@ from varsynth.lightcurve import PHYSICS_NAMES
 from varsynth.strictconfig import ConfigError, _check, _from_dict, to_plain
 from varsynth.taxonomy import CLASSES
 
-__all__ = ["ARCHITECTURES", "DECODERS", "PHYSICS_CHOICES", "TIME_TAGS", "ModelConfig"]
+__all__ = ["ARCHITECTURES", "DECODERS", "PHYSICS_CHOICES", "PRIORS", "TIME_TAGS", "ModelConfig"]
 
 #: Encoder inputs: a sequence stack over the resampled steps (the paper), or a weighted Fourier
 #: fit of the irregular points (``fourier``, :mod:`varsynth.models.fourier_encoder`).
@@ -23,6 +23,9 @@ ARCHITECTURES: tuple[str, ...] = ("tcn", "gru", "lstm", "fourier")
 #: Decoders: the paper's time-tagged sequence stack, or the continuous periodic Fourier decoder.
 DECODERS: tuple[str, ...] = ("sequence", "periodic")
 PHYSICS_CHOICES: tuple[str, ...] = PHYSICS_NAMES  # the physical parameters a model may be conditioned on
+#: The VAE's latent prior in training: N(0, I) (the paper), or a diagonal Gaussian whose mean and
+#: variance a small network predicts from class, physics and wavelength (``conditional``).
+PRIORS: tuple[str, ...] = ("standard", "conditional")
 #: How the decoder's time steps are tagged: phase differences (the paper) or phases.
 TIME_TAGS: tuple[str, ...] = ("delta", "phase")
 
@@ -58,6 +61,10 @@ class ModelConfig:
         phys_mean, phys_std: standardisation of the transformed physical parameters
             (log10 Teff, M_G, log10 period), fitted on the training split.
         min_err: floor of the scaled errors in the weighted MSE (avoids 1/0 weights).
+        prior: the latent prior of the KL term in training: ``standard`` (N(0, I), the paper) or
+            ``conditional`` (N(m, diag s^2) with m and s from class, physics and wavelength, so that
+            the latent codes are pulled towards what the physics predicts; generation still draws
+            from the flow prior trained afterwards).
     """
 
     arch: str = "tcn"
@@ -81,6 +88,7 @@ class ModelConfig:
     phys_mean: tuple[float, ...] = ()
     phys_std: tuple[float, ...] = ()
     min_err: float = 0.01
+    prior: str = "standard"
 
     def __post_init__(self) -> None:
         _check(self.arch in ARCHITECTURES, "model.arch", f"one of {list(ARCHITECTURES)}", self.arch)
@@ -112,6 +120,7 @@ class ModelConfig:
         _check(self.time_tag in TIME_TAGS, "model.time_tag", f"one of {list(TIME_TAGS)}", self.time_tag)
         _check(self.n_classes >= 1, "model.n_classes", ">= 1", self.n_classes)
         _check(self.min_err > 0, "model.min_err", "> 0", self.min_err)
+        _check(self.prior in PRIORS, "model.prior", f"one of {list(PRIORS)}", self.prior)
         if self.phys_mean or self.phys_std:
             _check(
                 len(self.phys_mean) == len(self.phys_std) == len(self.physics),

@@ -72,6 +72,10 @@ class CVAE(nn.Module):
             )
         self.mu_head = nn.Linear(h, config.latent_dim)
         self.logvar_head = nn.Linear(h, config.latent_dim)
+        if config.prior == "conditional":
+            self.prior_net = nn.Sequential(
+                nn.Linear(n_cond, h), nn.SiLU(), nn.Linear(h, h), nn.SiLU(), nn.Linear(h, 2 * config.latent_dim)
+            )
         dec_in = config.latent_dim + self._n_decoder_condition()
         if config.decoder == "periodic":
             self.periodic = PeriodicDecoder(dec_in, h, config.harmonics, config.err_harmonics, config.dropout)
@@ -123,6 +127,22 @@ class CVAE(nn.Module):
         e = self.encoder_dense(torch.cat([self.summary(batch), self.condition(batch, decoder=False)], dim=-1))
         logvar = self.logvar_head(e).clamp(_LOGVAR_MIN, _LOGVAR_MAX)
         return self.mu_head(e), logvar
+
+    def prior(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """The latent prior's mean and log-variance (B, Z) of each light curve from its class,
+        physics (with the true presence mask, no dropout) and wavelength; ``None`` for the
+        standard prior N(0, I)."""
+        if self.config.prior != "conditional":
+            return None
+        c = self.config
+        parts = [nn.functional.one_hot(batch["class_index"].long(), c.n_classes).float()]
+        if c.n_physics:
+            mask = batch["phys_mask"].float()
+            parts += [batch["phys"].float() * mask, mask]
+        if c.condition_wavelength:
+            parts.append(batch["wave"].float().unsqueeze(-1))
+        mean, logvar = self.prior_net(torch.cat(parts, dim=-1)).chunk(2, dim=-1)
+        return mean, logvar.clamp(_LOGVAR_MIN, _LOGVAR_MAX)
 
     def decode(self, z: torch.Tensor, cond: torch.Tensor, phase: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Scaled magnitudes and errors (B, T) at ``phase`` (B, T) for latent codes ``z`` (B, Z)."""

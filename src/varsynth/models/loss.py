@@ -57,12 +57,22 @@ def weighted_mse(
     return chi2.sum() / mask.float().sum().clamp(min=1)
 
 
-def kl_latent(mu: torch.Tensor, logvar: torch.Tensor, free_bits: float = 0.0) -> torch.Tensor:
-    """KL(N(mu, sigma^2) || N(0, I)) summed over latent dimensions, mean over the batch (B, Z).
+def kl_latent(
+    mu: torch.Tensor,
+    logvar: torch.Tensor,
+    free_bits: float = 0.0,
+    prior: tuple[torch.Tensor, torch.Tensor] | None = None,
+) -> torch.Tensor:
+    """KL(N(mu, sigma^2) || prior) summed over latent dimensions, mean over the batch (B, Z).
 
+    ``prior``: the prior's mean and log-variance (B, Z) of a conditional prior; ``None``: N(0, I).
     With ``free_bits`` > 0, each dimension's batch-mean KL counts as at least ``free_bits`` nats.
     """
-    per_dim = 0.5 * (logvar.exp() + mu**2 - logvar - 1).mean(dim=0)  # (Z,)
+    if prior is None:
+        per_dim = 0.5 * (logvar.exp() + mu**2 - logvar - 1).mean(dim=0)  # (Z,)
+    else:
+        p_mu, p_logvar = prior
+        per_dim = 0.5 * ((logvar.exp() + (mu - p_mu) ** 2) / p_logvar.exp() + p_logvar - logvar - 1).mean(dim=0)
     if free_bits > 0:
         per_dim = per_dim.clamp(min=free_bits)
     return per_dim.sum()
@@ -92,14 +102,16 @@ def pelsvae_loss(
     min_err: float,
     reduction: str = "mean",
     free_bits: float = 0.0,
+    prior: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> LossTerms:
     """Eq. 4: reconstruction + beta * latent KL + error KL, each term kept for logging.
 
     ``reduction`` and ``free_bits``: see :func:`weighted_mse` and :func:`kl_latent`; with
-    ``reduction="sum"`` the error KL is scaled by the mean number of valid points.
+    ``reduction="sum"`` the error KL is scaled by the mean number of valid points; ``prior``: see
+    :func:`kl_latent`.
     """
     rec = weighted_mse(mag, mag_hat, err, mask, min_err, reduction)
-    kl = kl_latent(mu, logvar, free_bits)
+    kl = kl_latent(mu, logvar, free_bits, prior)
     kle = kl_errors(err, err_hat, mask)
     if reduction == "sum":
         kle = kle * mask.float().sum(dim=1).mean()

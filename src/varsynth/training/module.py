@@ -74,6 +74,7 @@ class PELSVAEModule(L.LightningModule):
             min_err=self.model.config.min_err,
             reduction=self.optim.reconstruction,
             free_bits=self.optim.free_bits,
+            prior=self.model.prior(batch),
         )
         n = batch["mag"].shape[0]
         self.log(f"{stage}/loss", terms.total, prog_bar=True, on_step=False, on_epoch=True, batch_size=n)
