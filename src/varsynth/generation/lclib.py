@@ -441,7 +441,8 @@ def write_lclib(
             :data:`MAG_RANGE` (nothing is written).
     """
     from varsynth.cadences.simple import PhaseGridCadence
-    from varsynth.generation.engine import iter_generate
+    from varsynth.generation.config import GenerationConfig
+    from varsynth.generation.engine import generate_chunks
     from varsynth.generation.model import GenerativeModel, load_model
 
     names = check_export(path, n=n, phases=phases, survey=survey, bands=bands, seed=seed, chunk_size=chunk_size)
@@ -460,11 +461,10 @@ def write_lclib(
         request.extinction,
         0.0,
     )
-    tables = iter_generate(
+    config = GenerationConfig(
         template_request,
+        PhaseGridCadence(n_phases=phases, bands=all_bands, survey=survey),
         n=n,
-        cadence=PhaseGridCadence(n_phases=phases, bands=all_bands, survey=survey),
-        model=gm,
         seed=seed,
         bands=names,
         allow_extrapolation=allow_extrapolation,
@@ -472,6 +472,7 @@ def write_lclib(
         chunk_size=chunk_size,
         progress=progress,
     )
+    tables = generate_chunks(config, gm)
     model_name = model if isinstance(model, (str, os.PathLike)) else "given"
     doc = _documentation(
         request, survey=survey, phases=phases, seed=seed, model_name=str(model_name), subtypes=subtypes
