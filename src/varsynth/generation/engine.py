@@ -536,6 +536,15 @@ def iter_generate(
         ConfigError: invalid parameters (named, with their valid range).
         ExtrapolationError: physics or bands outside the training range without
             ``allow_extrapolation``.
+
+    >>> from varsynth.generation import StarRequest, iter_generate
+    >>> chunks = iter_generate(StarRequest("RRLYR", period=0.55), n=5, cadence="ztf", seed=3, chunk_size=2)
+    >>> [sorted(set(c["id"].to_pylist())) for c in chunks]  # 3 chunks: stars 0-1, 2-3, 4
+    [['RRLYR-3-0000000', 'RRLYR-3-0000001'], ['RRLYR-3-0000002', 'RRLYR-3-0000003'], ['RRLYR-3-0000004']]
+    >>> next(iter_generate(StarRequest("RRLYR", period=30.0)))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    varsynth.generation.engine.ExtrapolationError: period 30 days is outside the RRLYR training range ...
     """
     config = GenerationConfig.build(
         request,
@@ -680,6 +689,15 @@ def generate_table(request: StarRequest, **kwargs: Any) -> Table:
     Columns: ``id, time`` (MJD) ``, band, mag, mag_err`` (mag) and each light curve's class,
     physics (``teff`` K, ``abs_mag`` mag, ``period`` days), ``epoch`` (MJD), distance modulus,
     extinction, cadence and ``extrapolated`` flag. Keyword arguments as :func:`iter_generate`.
+
+    >>> from varsynth.generation import StarRequest, generate_table
+    >>> tab = generate_table(
+    ...     StarRequest("CEP", period=5.0), n=3, cadence="uniform", cadence_options={"n_epochs": 50}, seed=2
+    ... )
+    >>> len(tab), sorted(set(tab["id"])), str(tab["time"].unit), str(tab["mag"].unit)
+    (150, ['CEP-2-0000000', 'CEP-2-0000001', 'CEP-2-0000002'], 'd', 'mag')
+    >>> tab.colnames[:5], round(float(tab["period"][0]), 6)
+    (['id', 'time', 'band', 'mag', 'mag_err'], 5.0)
     """
     chunks = [
         Table({k: c[k].to_numpy(zero_copy_only=False) for k in c.column_names})
@@ -719,12 +737,16 @@ def generate(
     """Generate light curves of one class: a :class:`~astropy.timeseries.TimeSeries` for
     ``n == 1`` (time as MJD), else the long-format Table of :func:`generate_table`.
 
-    Example::
-
-        import varsynth
-        ts = varsynth.generate("RRLYR", teff=6500, abs_mag=0.6, period=0.55, cadence="lsst-wfd", seed=1)
-
     Physics arguments as :class:`StarRequest`; other keywords as :func:`iter_generate`.
+
+    >>> import varsynth
+    >>> ts = varsynth.generate("RRLYR", teff=6500, abs_mag=0.6, period=0.55, cadence="ztf", seed=1)
+    >>> type(ts).__name__, ts.colnames, sorted(set(ts["band"]))
+    ('TimeSeries', ['time', 'band', 'mag', 'mag_err'], ['g', 'r'])
+    >>> ts.meta["id"], float(ts.meta["period"]), bool(ts.meta["extrapolated"])
+    ('RRLYR-1-0000000', 0.55, False)
+    >>> bool(ts.time.mjd.min() >= 58194)  # the ZTF-like survey starts in 2018 (MJD)
+    True
     """
     request = StarRequest(vclass, subtype, teff, abs_mag, period, distance_modulus, mean_mag, extinction, epoch)
     table = generate_table(request, n=n, **kwargs)

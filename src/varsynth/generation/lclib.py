@@ -530,6 +530,20 @@ def read_lclib(path: str | Path) -> LclibLibrary:
 
     Raises:
         LclibFormatError: a malformed event or row (the message names the line).
+
+    A library of two noiseless one-cycle RR Lyrae templates in LSST g and r, 20 phases each,
+    written by :func:`write_lclib` and read back:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from varsynth.generation import StarRequest, read_lclib, write_lclib
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     report = write_lclib(Path(tmp) / "rr.LCLIB", StarRequest("RRLYR"), n=2, bands=("g", "r"), phases=20)
+    ...     library = read_lclib(Path(tmp) / "rr.LCLIB")
+    >>> report["stars"], library.filters, len(library.events), library.events[0].mag.shape
+    (2, 'gr', 2, (21, 2))
+    >>> bool((library.events[0].mag[0] == library.events[0].mag[-1]).all())  # the last row repeats the first
+    True
     """
     doc: list[str] = []
     header: dict[str, str] = {}

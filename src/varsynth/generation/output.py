@@ -108,6 +108,19 @@ def write_lightcurves(
     Raises:
         ConfigError: see :func:`~varsynth.generation.checks.check_run` and
             :class:`~varsynth.generation.config.GenerationConfig`, before the model loads.
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from varsynth.generation import StarRequest, write_lightcurves
+    >>> from varsynth.generation.writers import read_table
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     report = write_lightcurves(
+    ...         Path(tmp) / "rr.ecsv", StarRequest("RRLYR", period=0.55), n=2, seed=1,
+    ...         cadence="uniform", cadence_options={"n_epochs": 50},
+    ...     )
+    ...     table = read_table(Path(tmp) / "rr.ecsv")
+    >>> report["stars"], report["rows"], len(table), table.meta["cadence"], table.meta["seed"]
+    (2, 100, 100, 'uniform', 1)
     """
     cad = as_cadence(cadence, cadence_options)  # the run's one cadence, built here
     check_run(
