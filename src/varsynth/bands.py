@@ -58,7 +58,18 @@ BANDS: dict[tuple[str, str], Band] = {
 
 
 def band(survey: str, name: str) -> Band:
-    """Look up a band; raises ``KeyError`` naming the valid bands of the survey."""
+    """Look up a band; raises ``KeyError`` naming the valid bands of the survey.
+
+    >>> from varsynth.bands import band
+    >>> band("lsst", "g").wave_eff  # effective wavelength, nm
+    482.7
+    >>> band("ogle3", "I")
+    Band(survey='ogle3', name='I', wave_eff=806.0, reference='Cousins I (Bessell 1990)')
+    >>> band("ztf", "y")
+    Traceback (most recent call last):
+    ...
+    KeyError: "band 'y' of survey 'ztf' is unknown; valid: ['g', 'i', 'r']"
+    """
     try:
         return BANDS[(survey, name)]
     except KeyError:

@@ -76,6 +76,21 @@ class LightCurve:
         period: period in days, NaN when unknown.
         meta: free-form metadata (coordinates in degrees, mean magnitudes, colours, source file).
         physics: physical parameters by name (``teff``, ``abs_mag``, ``period``).
+
+    >>> from varsynth import LightCurve, PhysParam
+    >>> lc = LightCurve(
+    ...     "OGLE-LMC-RRLYR-00001", "ogle3", "I", time=[2100.5, 2101.5, 2103.0],
+    ...     mag=[18.9, 19.4, 19.1], mag_err=[0.02, 0.03, 0.02], vclass="RRLYR", subtype="RRab", period=0.56,
+    ...     physics={"period": PhysParam(0.56, 1e-6, "catalog")},
+    ... )
+    >>> len(lc), lc.key, round(lc.amplitude(), 3), lc.time.dtype
+    (3, 'ogle3:OGLE-LMC-RRLYR-00001', 0.5, dtype('float64'))
+    >>> lc.physics["period"].is_missing, PhysParam().is_missing
+    (False, True)
+    >>> LightCurve("x", "ogle3", "I", [1.0], [18.0], [0.1], vclass="MIRA")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: x: class 'MIRA' is not one of (...)
     """
 
     star_id: str

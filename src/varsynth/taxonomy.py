@@ -69,6 +69,14 @@ def ogle_class(vtype: str, subtype: str = "") -> tuple[str, str]:
 
     Raises:
         UnknownClassError: for types outside the eight classes (DPV, RCB, ...).
+
+    >>> from varsynth.taxonomy import ogle_class
+    >>> ogle_class("Cep", "12"), ogle_class("RRLyr", "RRab"), ogle_class("T2Cep", "BLHer")
+    (('CEP', '1O/2O'), ('RRLYR', 'RRab'), ('T2CEP', 'BLHer'))
+    >>> ogle_class("DPV")
+    Traceback (most recent call last):
+    ...
+    varsynth.taxonomy.UnknownClassError: OGLE type 'DPV' is not one of the eight classes
     """
     key = vtype.strip().upper()
     if key not in _OGLE_TYPES:
@@ -121,6 +129,10 @@ def crts_class(label: str) -> tuple[str, str]:
     ``RS_CVn`` (spotted binaries, most of them eclipsing in CRTS) and ``PCEB`` (post-common-
     envelope binaries) go to ECL with their own subtype so that they can be dropped by config.
     ``Hump`` stars (Drake et al.: RR Lyrae-like light curves with a hump) go to RRLYR.
+
+    >>> from varsynth.taxonomy import crts_class
+    >>> crts_class("RRab"), crts_class("Cep_II"), crts_class("RS_CVn")
+    (('RRLYR', 'RRab'), ('T2CEP', ''), ('ECL', 'RS_CVn'))
     """
     if label not in _CRTS:
         raise UnknownClassError(f"CRTS label {label!r} is not one of {sorted(_CRTS)}")
@@ -139,7 +151,12 @@ _GAIA_DR3 = {
 
 
 def gaia_dr3_class(label: str) -> tuple[str, str]:
-    """Map a Gaia DR3 ``best_class_name`` (RR, CEP, ECL, LPV, DSCT|GDOR|SXPHE) onto the classes."""
+    """Map a Gaia DR3 ``best_class_name`` (RR, CEP, ECL, LPV, DSCT|GDOR|SXPHE) onto the classes.
+
+    >>> from varsynth.taxonomy import gaia_dr3_class
+    >>> gaia_dr3_class("RR"), gaia_dr3_class("DSCT|GDOR|SXPHE")
+    (('RRLYR', ''), ('DSCT', 'DSCT|GDOR|SXPHE'))
+    """
     if label not in _GAIA_DR3:
         raise UnknownClassError(f"Gaia DR3 class {label!r} is not one of {sorted(_GAIA_DR3)}")
     return _GAIA_DR3[label]

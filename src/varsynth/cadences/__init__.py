@@ -66,6 +66,21 @@ def _check_name(name: str) -> None:
 def get_cadence(name: str, **options: Any) -> Cadence:
     """The cadence called ``name`` built with ``options``.
 
+    >>> import numpy as np
+    >>> from varsynth.cadences import get_cadence
+    >>> cadence = get_cadence("uniform", n_epochs=5, baseline=10.0)
+    >>> cadence
+    <UniformCadence 'uniform': survey 'ogle3', bands ('I',)>
+    >>> epochs = cadence.draw(np.random.default_rng(0))
+    >>> epochs.time.tolist(), epochs.band.tolist()  # MJD, band names
+    ([60000.0, 60002.5, 60005.0, 60007.5, 60010.0], ['I', 'I', 'I', 'I', 'I'])
+    >>> get_cadence("ztf").bands, get_cadence("ztf").survey
+    (('g', 'r'), 'ztf')
+    >>> get_cadence("uniform", cadence=3)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: cadence 'uniform': unknown option(s) ['cadence']; valid options: [...]
+
     Raises:
         ValueError: unknown name (the message lists the valid ones), unknown or missing option
             (the message lists the valid options), or an option value out of range.
@@ -82,7 +97,15 @@ def get_cadence(name: str, **options: Any) -> Cadence:
 
 
 def as_cadence(cadence: str | Cadence, options: dict[str, Any] | None = None) -> Cadence:
-    """A cadence given by name (built with ``options``) or as an instance (``options`` refused)."""
+    """A cadence given by name (built with ``options``) or as an instance (``options`` refused).
+
+    >>> from varsynth.cadences import as_cadence, get_cadence
+    >>> as_cadence("random", {"n_epochs": 30, "band": "V"})
+    <RandomCadence 'random': survey 'ogle3', bands ('V',)>
+    >>> gaia = get_cadence("gaia")
+    >>> as_cadence(gaia) is gaia
+    True
+    """
     if isinstance(cadence, str):
         return get_cadence(cadence, **(options or {}))
     if options:

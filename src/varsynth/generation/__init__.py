@@ -2,11 +2,13 @@
 
 ``generate`` / ``generate_table`` / ``iter_generate`` draw light curves from a trained model
 (:func:`load_model`: the embedded ``default`` or any bundle) for a class, physical parameters
-and a cadence; ``write_lightcurves`` and ``write_training_set`` stream them to Parquet, CSV,
-ECSV, FITS or HDF5 files; ``write_lclib`` / ``read_lclib`` / ``check_lclib`` write, read and
-check SNANA LCLIB libraries of noiseless one-cycle templates (:mod:`.lclib`). The names are
-imported on first use, so that the writers, plots and the LCLIB reader (:mod:`.writers`,
-:mod:`.plot`, :mod:`.lclib`) load without torch.
+and a cadence; a run described once as a :class:`GenerationConfig` (request, cadence, bands,
+seed, chunking, flags; checked when made) is drawn by ``generate_chunks``;
+``write_lightcurves`` and ``write_training_set`` stream light curves to Parquet, CSV, ECSV,
+FITS or HDF5 files; ``write_lclib`` / ``read_lclib`` / ``check_lclib`` write, read and check
+SNANA LCLIB libraries of noiseless one-cycle templates (:mod:`.lclib`). The names are imported
+on first use, so that the writers, plots, the LCLIB reader and :class:`GenerationConfig`
+(:mod:`.writers`, :mod:`.plot`, :mod:`.lclib`, :mod:`.config`) load without torch.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from typing import Any
 
 _WHERE = {
     "ExtrapolationError": "engine",
+    "GenerationConfig": "config",
     "StarRequest": "request",
     "generate": "engine",
+    "generate_chunks": "engine",
     "generate_table": "engine",
     "iter_generate": "engine",
     "GenerativeModel": "model",

@@ -69,6 +69,16 @@ def resolve_cadence(
 ) -> tuple[str, dict[str, Any]]:
     """The cadence name and options from a name, a cadence file or an OpSim database.
 
+    >>> from varsynth.generation.checks import resolve_cadence
+    >>> resolve_cadence(), resolve_cadence("ztf", {"bands": "gri"})
+    (('ogle3', {}), ('ztf', {'bands': 'gri'}))
+    >>> resolve_cadence(opsim="baseline.db", ra=10.0, dec=-30.0)
+    ('opsim', {'path': 'baseline.db', 'ra': 10.0, 'dec': -30.0})
+    >>> resolve_cadence("ztf", cadence_file="times.csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    varsynth.strictconfig.ConfigError: cadence ztf and cadence_file (--cadence-file) times.csv name two cadences; ...
+
     Raises:
         ConfigError: two cadences given (a name and a file, a file and a database, a ``path``
             option beside either), or ``ra``/``dec`` without an OpSim database.

@@ -53,6 +53,7 @@ from varsynth.generation.checks import (
     estimate_output_bytes,
     probe_epochs,
 )
+from varsynth.generation.config import GenerationConfig
 from varsynth.generation.request import StarRequest
 from varsynth.generation.writers import (
     FINITE_COLUMNS,
@@ -319,18 +320,21 @@ def write_partition(root: str, part: Partition, engine: dict[str, Any], meta: di
     """Generate one partition and write it atomically under ``root``; run on a Dask worker.
 
     ``engine``: keyword arguments of :func:`iter_generate` besides the request, count, seed and
-    ids (``model`` a name or path, loaded once per worker). Returns the partition's manifest
+    ids (``model`` a name or path, loaded once per worker; ``cadence`` a name built here, with
+    ``cadence_options``, or a :class:`Cadence`), made into the partition's
+    :class:`~varsynth.generation.config.GenerationConfig`. Returns the partition's manifest
     entry: ``path``, ``rows``, ``stars``, ``bytes``, ``sha256``.
     """
-    from varsynth.generation.engine import iter_generate
+    from varsynth.generation.engine import generate_chunks
 
-    kwargs = dict(engine, model=_model(engine["model"]))
+    settings = {k: v for k, v in engine.items() if k != "model"}
+    config = GenerationConfig.build(part.request, n=part.stars, seed=part.seed, id_prefix="", **settings)
     prefix = f"{part.request.vclass}-{meta['seed']}-"
     target = Path(root) / part.path
     target.parent.mkdir(parents=True, exist_ok=True)
     stars, last = 0, None
     with LightCurveWriter(target, "parquet", meta=meta, schema=LONG_SCHEMA, finite=FINITE_COLUMNS) as writer:
-        for chunk in iter_generate(part.request, n=part.stars, seed=part.seed, id_prefix="", **kwargs):
+        for chunk in generate_chunks(config, _model(engine["model"])):
             if chunk.num_rows:  # rows come in id order; one star's may span several chunks
                 stars += pc.count_distinct(chunk["id"]).as_py() - int(chunk["id"][0].as_py() == last)
                 last = chunk["id"][-1].as_py()
@@ -446,7 +450,7 @@ def write_dataset(
         id_chars=dataset_id_chars([r.vclass for r, _ in jobs], seed, n_total),
     )
     parts = plan_partitions(jobs, partition_size, seed)
-    from varsynth.generation.engine import check_generation, iter_generate
+    from varsynth.generation.engine import check_config, iter_generate
 
     defaults = {k: v.default for k, v in inspect.signature(iter_generate).parameters.items() if k in _ENGINE_OPTIONS}
     kwargs = {**defaults, **kwargs}  # settings with the defaults spelled out compare equal on resume
@@ -454,15 +458,8 @@ def write_dataset(
     if unknown:
         raise ConfigError(f"unknown options {unknown}; valid: {list(_ENGINE_OPTIONS)}")
     gm = _model(str(model))
-    for request, _ in jobs:  # refuse a request before any worker starts on it
-        check_generation(
-            gm,
-            request,
-            cad,
-            kwargs.get("bands"),
-            kwargs.get("allow_extrapolation", False),
-            kwargs.get("fallback_mean_mag"),
-        )
+    for request, n in jobs:  # refuse a request or a setting before any worker starts on it
+        check_config(gm, GenerationConfig(request, cad, n=n, seed=seed, **kwargs))
     engine = {"cadence": cadence, "cadence_options": cadence_options, "model": str(model), **kwargs}
     settings = json.loads(
         json.dumps(

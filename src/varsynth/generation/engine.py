@@ -38,8 +38,10 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -52,11 +54,12 @@ from astropy.timeseries import TimeSeries
 from tqdm.auto import tqdm
 
 from varsynth.bands import band as band_info
-from varsynth.cadences import Cadence, Epochs, as_cadence
+from varsynth.cadences import Cadence, Epochs
 from varsynth.cadences.simple import UniformCadence
 from varsynth.config import ConfigError
 from varsynth.generation.abs_mag import ABS_MAG, fill_abs_mag
 from varsynth.generation.checks import probe_epochs
+from varsynth.generation.config import GenerationConfig
 from varsynth.generation.decode import decode_epochs
 from varsynth.generation.model import GenerativeModel, load_model
 from varsynth.generation.noise import curve_scales, noise_sigma, survey_noise, unit_noise
@@ -76,8 +79,11 @@ __all__ = [
     "LMC_DISTANCE_MODULUS",
     "StarRequest",
     "ExtrapolationError",
+    "GenerationConfig",
     "base_points",
+    "check_config",
     "check_generation",
+    "generate_chunks",
     "iter_generate",
     "generate_table",
     "generate",
@@ -193,9 +199,10 @@ class _ChunkEpochs:
         return self.band_names[self.band_code]
 
 
-def _draw_stars(model: GenerativeModel, request: StarRequest, m: int, rng: np.random.Generator) -> _Stars:
+def _draw_stars(model: GenerativeModel, config: GenerationConfig, m: int, rng: np.random.Generator) -> _Stars:
     """Stage 1, physics: each star's physics from a training neighbour, the values the model is
     shown, and its flow base point near the neighbour's."""
+    request = config.request
     phys, neighbour = model.catalog.draw(request.vclass, request.subtype, request.given_physics(), m, rng)
     phys, unconditioned = fill_abs_mag(
         model.catalog, request.vclass, request.subtype, phys, request.abs_mag is not None, rng
@@ -206,17 +213,12 @@ def _draw_stars(model: GenerativeModel, request: StarRequest, m: int, rng: np.ra
 
 
 def _draw_epochs(
-    model: GenerativeModel,
-    cadence: Cadence,
-    m: int,
-    rng: np.random.Generator,
-    period: np.ndarray,
-    bands: tuple[str, ...] | None,
-    allow_extrapolation: bool,
+    model: GenerativeModel, config: GenerationConfig, m: int, rng: np.random.Generator, period: np.ndarray
 ) -> _ChunkEpochs:
     """Stage 2, epochs: the cadence's epochs of ``m`` stars (of ``period`` days, which scales a
     cadence in phase units), the bands asked for, those outside the trained wavelengths left out
     unless ``allow_extrapolation``, and the light curves they make."""
+    cadence, bands = config.cadence, config.bands
     epochs = cadence.draw_many(rng, m)
     # a cadence in phase units (PhaseGridCadence) gives phases: each star's period turns them into days
     scale = period if getattr(cadence, "phase_units", False) else np.ones(m)
@@ -245,7 +247,7 @@ def _draw_epochs(
     band_names, band_code = _factorize_strings(band.astype(str))
     band_ok = _band_ok(model, cadence.survey, band_names)
     outside = ~np.array([band_ok[b] for b in band_names.tolist()], dtype=bool)[band_code]
-    if not allow_extrapolation:
+    if not config.allow_extrapolation:
         inside = ~outside
         time, band_code, depth, star, outside = (
             time[inside],
@@ -266,15 +268,11 @@ def _draw_epochs(
 
 
 def _mean_magnitudes(
-    request: StarRequest,
-    cadence: Cadence,
-    stars: _Stars,
-    ep: _ChunkEpochs,
-    rng: np.random.Generator,
-    fallback_mean_mag: tuple[float, float] | None,
+    config: GenerationConfig, stars: _Stars, ep: _ChunkEpochs, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Stage 4, photometry: each light curve's mean apparent magnitude (C,), and each star's
     distance modulus (m,; NaN where M_G is unknown) and A_V (m,), mag."""
+    request, fallback_mean_mag = config.request, config.fallback_mean_mag
     m = len(stars.phys)
     teff, abs_mag = 10 ** stars.phys[:, 0], stars.phys[:, 1]
     dmod = LMC_DISTANCE_MODULUS if request.distance_modulus is None else request.distance_modulus
@@ -295,34 +293,25 @@ def _mean_magnitudes(
     for b in np.unique(ep.pair_band).tolist():
         sel = ep.pair_band == b
         st = ep.pair_star[sel]
-        mbar[sel] = mean_magnitude(cadence.survey, b, g_mean[st], teff[st], np.zeros(st.size), a_v[st])
+        mbar[sel] = mean_magnitude(config.cadence.survey, b, g_mean[st], teff[st], np.zeros(st.size), a_v[st])
     return mbar, g_mean - abs_mag, a_v
 
 
 def _chunk(
-    model: GenerativeModel,
-    request: StarRequest,
-    cadence: Cadence,
-    start: int,
-    m: int,
-    rng: np.random.Generator,
-    bands: tuple[str, ...] | None,
-    allow_extrapolation: bool,
-    star_flag: bool,
-    noise: bool,
-    id_prefix: str,
-    fallback_mean_mag: tuple[float, float] | None,
+    model: GenerativeModel, config: GenerationConfig, start: int, m: int, rng: np.random.Generator, star_flag: bool
 ) -> Iterator[pa.Table]:
-    """The light curves of stars ``start .. start + m - 1`` as tables of at most
-    :data:`SLICE_EPOCHS` rows (one star's epochs may span several), in star then time order.
+    """The light curves of stars ``start .. start + m - 1`` of the run ``config`` as tables of at
+    most :data:`SLICE_EPOCHS` rows (one star's epochs may span several), in star then time order;
+    ``star_flag``: every star is flagged extrapolated (:func:`check_config`).
 
     Stages, each timed by :mod:`~varsynth.generation.stages`: physics (:func:`_draw_stars`),
     epochs (:func:`_draw_epochs`), the flow's latent codes and amplitudes, the decoder's shapes,
     photometry (:func:`_mean_magnitudes`, errors), noise and the output table."""
-    stars = _draw_stars(model, request, m, rng)
+    request, cadence, id_prefix = config.request, config.cadence, config.prefix
+    stars = _draw_stars(model, config, m, rng)
     lap("physics")
     period = 10 ** stars.phys[:, 2]
-    ep = _draw_epochs(model, cadence, m, rng, period, bands, allow_extrapolation)
+    ep = _draw_epochs(model, config, m, rng, period)
     # a class without e.g. Teff in training: masked, as in training
     batch = model.conditions(
         np.full(len(ep.pair_star), CLASSES.index(request.vclass)), stars.conditioned[ep.pair_star], ep.wave_um
@@ -335,13 +324,15 @@ def _chunk(
     s, s_err, s_mean = _decode_in_slices(model, z, cond, time, star, curve, epoch0, period)
     lap("decoder")
     amp = 10 ** log_amp.numpy().astype(np.float64)
-    mbar, dm, a_v = _mean_magnitudes(request, cadence, stars, ep, rng, fallback_mean_mag)
+    mbar, dm, a_v = _mean_magnitudes(config, stars, ep, rng)
     err_scale = None if cadence.has_error_model else _model_error_scale(model, request, s_err, curve) * amp
     lap("photometry")
     # the survey's measured scatter beyond its errors on its own cadences, else Gaussian: one error
     # scale per light curve, then one draw per epoch in output order (the same however sliced)
     survey_model = {} if isinstance(cadence, UniformCadence) else survey_noise(model.metadata)
-    noise_scale = curve_scales(survey_model, cadence.survey, ep.pair_band, rng, request.vclass) if noise else None
+    noise_scale = (
+        curve_scales(survey_model, cadence.survey, ep.pair_band, rng, request.vclass) if config.noise else None
+    )
     flagged = ep.outside | star_flag
     ids = pa.array([f"{id_prefix}{start + i:07d}" for i in range(m)], pa.string())
     band_strings = pa.array(ep.band_names.tolist(), pa.string())  # output columns are built from the codes
@@ -518,7 +509,8 @@ def iter_generate(
 ) -> Iterator[pa.Table]:
     """Generate ``n`` light curves chunk by chunk, as long-format Arrow tables of at most
     :data:`SLICE_EPOCHS` rows, in star then time order (memory bounded by epochs, whatever ``n`` and
-    the cadence's epochs per star).
+    the cadence's epochs per star). The arguments make one :class:`GenerationConfig` (checked
+    there, on the first ``next()``), run by :func:`generate_chunks`.
 
     Arguments:
         request: the class and physics (:class:`StarRequest`).
@@ -544,33 +536,82 @@ def iter_generate(
         ConfigError: invalid parameters (named, with their valid range).
         ExtrapolationError: physics or bands outside the training range without
             ``allow_extrapolation``.
+
+    >>> from varsynth.generation import StarRequest, iter_generate
+    >>> chunks = iter_generate(StarRequest("RRLYR", period=0.55), n=5, cadence="ztf", seed=3, chunk_size=2)
+    >>> [sorted(set(c["id"].to_pylist())) for c in chunks]  # 3 chunks: stars 0-1, 2-3, 4
+    [['RRLYR-3-0000000', 'RRLYR-3-0000001'], ['RRLYR-3-0000002', 'RRLYR-3-0000003'], ['RRLYR-3-0000004']]
+    >>> next(iter_generate(StarRequest("RRLYR", period=30.0)))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    varsynth.generation.engine.ExtrapolationError: period 30 days is outside the RRLYR training range ...
     """
-    if n < 1:
-        raise ConfigError(f"n must be >= 1, got {n}")
-    if seed < 0:
-        raise ConfigError(f"seed must be >= 0, got {seed}")
-    if fallback_mean_mag is not None and not (
-        all(math.isfinite(v) for v in fallback_mean_mag) and fallback_mean_mag[0] <= fallback_mean_mag[1]
-    ):
-        raise ConfigError(
-            f"fallback_mean_mag must be a finite (low, high) range of magnitudes, got {fallback_mean_mag!r}"
-        )
-    if chunk_size < 1:
-        raise ConfigError(f"chunk_size must be >= 1, got {chunk_size}")
-    gm = load_model(model) if not isinstance(model, GenerativeModel) else model
-    cad = as_cadence(cadence, cadence_options)
-    star_flag = check_generation(gm, request, cad, bands, allow_extrapolation, fallback_mean_mag)
-    prefix = id_prefix if id_prefix is not None else f"{request.vclass}-{seed}-"
-    stars = stars_per_chunk(cad, chunk_size, bands, seed)
-    with tqdm(total=n, desc=f"generating {request.vclass}", unit="lc", disable=not progress) as bar:
+    config = GenerationConfig.build(
+        request,
+        n=n,
+        cadence=cadence,
+        cadence_options=cadence_options,
+        seed=seed,
+        bands=bands,
+        allow_extrapolation=allow_extrapolation,
+        noise=noise,
+        chunk_size=chunk_size,
+        id_prefix=id_prefix,
+        progress=progress,
+        fallback_mean_mag=fallback_mean_mag,
+    )
+    yield from generate_chunks(config, model)
+
+
+def generate_chunks(
+    config: GenerationConfig, model: str | os.PathLike[str] | GenerativeModel = "default"
+) -> Iterator[pa.Table]:
+    """The light curves of the run ``config`` as long-format Arrow tables of at most
+    :data:`SLICE_EPOCHS` rows, in star then time order: the engine behind :func:`iter_generate`
+    (which builds the config from its arguments), for a config built once and reused.
+
+    ``model``: ``default`` (embedded), a bundle or run folder, or a loaded model (loaded here
+    otherwise, once). The checks against the model (:func:`check_config`) run on the first
+    ``next()``, then each chunk of :func:`stars_per_chunk` stars draws from
+    ``numpy.random.default_rng([config.seed, chunk])``.
+
+    >>> import pyarrow as pa
+    >>> from varsynth.cadences import get_cadence
+    >>> from varsynth.generation import GenerationConfig, StarRequest, generate_chunks
+    >>> request = StarRequest("RRLYR", period=0.55, mean_mag=15.0)
+    >>> config = GenerationConfig(request, get_cadence("uniform", n_epochs=20), n=3, chunk_size=2, seed=1)
+    >>> table = pa.concat_tables(generate_chunks(config))
+    >>> table.num_rows, sorted(set(table["id"].to_pylist()))
+    (60, ['RRLYR-1-0000000', 'RRLYR-1-0000001', 'RRLYR-1-0000002'])
+
+    Raises:
+        ConfigError: a brightness the class cannot have (:func:`check_generation`).
+        ExtrapolationError: physics or bands outside the training range without
+            ``config.allow_extrapolation``.
+    """
+    gm = model if isinstance(model, GenerativeModel) else load_model(model if isinstance(model, str) else Path(model))
+    star_flag = check_config(gm, config)
+    n, stars = config.n, stars_per_chunk(config.cadence, config.chunk_size, config.bands, config.seed)
+    with tqdm(total=n, desc=f"generating {config.request.vclass}", unit="lc", disable=not config.progress) as bar:
         restart()
         for k, start in enumerate(range(0, n, stars)):
             m = min(stars, n - start)
-            rng = np.random.default_rng([seed, k])
-            yield from _chunk(
-                gm, request, cad, start, m, rng, bands, allow_extrapolation, star_flag, noise, prefix, fallback_mean_mag
-            )
+            rng = np.random.default_rng([config.seed, k])
+            yield from _chunk(gm, config, start, m, rng, star_flag)
             bar.update(m)
+
+
+def check_config(model: GenerativeModel, config: GenerationConfig) -> bool:
+    """:func:`check_generation` of the run ``config`` against ``model``: ``True`` when its physics
+    lies outside the class's training range (and ``config.allow_extrapolation``), so every star is
+    flagged. Also called by the service and the Dask runs to refuse a request before any work.
+
+    Raises:
+        ConfigError, ExtrapolationError: as :func:`check_generation`.
+    """
+    return check_generation(
+        model, config.request, config.cadence, config.bands, config.allow_extrapolation, config.fallback_mean_mag
+    )
 
 
 def check_generation(
@@ -648,6 +689,15 @@ def generate_table(request: StarRequest, **kwargs: Any) -> Table:
     Columns: ``id, time`` (MJD) ``, band, mag, mag_err`` (mag) and each light curve's class,
     physics (``teff`` K, ``abs_mag`` mag, ``period`` days), ``epoch`` (MJD), distance modulus,
     extinction, cadence and ``extrapolated`` flag. Keyword arguments as :func:`iter_generate`.
+
+    >>> from varsynth.generation import StarRequest, generate_table
+    >>> tab = generate_table(
+    ...     StarRequest("CEP", period=5.0), n=3, cadence="uniform", cadence_options={"n_epochs": 50}, seed=2
+    ... )
+    >>> len(tab), sorted(set(tab["id"])), str(tab["time"].unit), str(tab["mag"].unit)
+    (150, ['CEP-2-0000000', 'CEP-2-0000001', 'CEP-2-0000002'], 'd', 'mag')
+    >>> tab.colnames[:5], round(float(tab["period"][0]), 6)
+    (['id', 'time', 'band', 'mag', 'mag_err'], 5.0)
     """
     chunks = [
         Table({k: c[k].to_numpy(zero_copy_only=False) for k in c.column_names})
@@ -687,12 +737,16 @@ def generate(
     """Generate light curves of one class: a :class:`~astropy.timeseries.TimeSeries` for
     ``n == 1`` (time as MJD), else the long-format Table of :func:`generate_table`.
 
-    Example::
-
-        import varsynth
-        ts = varsynth.generate("RRLYR", teff=6500, abs_mag=0.6, period=0.55, cadence="lsst-wfd", seed=1)
-
     Physics arguments as :class:`StarRequest`; other keywords as :func:`iter_generate`.
+
+    >>> import varsynth
+    >>> ts = varsynth.generate("RRLYR", teff=6500, abs_mag=0.6, period=0.55, cadence="ztf", seed=1)
+    >>> type(ts).__name__, ts.colnames, sorted(set(ts["band"]))
+    ('TimeSeries', ['time', 'band', 'mag', 'mag_err'], ['g', 'r'])
+    >>> ts.meta["id"], float(ts.meta["period"]), bool(ts.meta["extrapolated"])
+    ('RRLYR-1-0000000', 0.55, False)
+    >>> bool(ts.time.mjd.min() >= 58194)  # the ZTF-like survey starts in 2018 (MJD)
+    True
     """
     request = StarRequest(vclass, subtype, teff, abs_mag, period, distance_modulus, mean_mag, extinction, epoch)
     table = generate_table(request, n=n, **kwargs)

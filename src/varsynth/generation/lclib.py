@@ -441,7 +441,8 @@ def write_lclib(
             :data:`MAG_RANGE` (nothing is written).
     """
     from varsynth.cadences.simple import PhaseGridCadence
-    from varsynth.generation.engine import iter_generate
+    from varsynth.generation.config import GenerationConfig
+    from varsynth.generation.engine import generate_chunks
     from varsynth.generation.model import GenerativeModel, load_model
 
     names = check_export(path, n=n, phases=phases, survey=survey, bands=bands, seed=seed, chunk_size=chunk_size)
@@ -460,11 +461,10 @@ def write_lclib(
         request.extinction,
         0.0,
     )
-    tables = iter_generate(
+    config = GenerationConfig(
         template_request,
+        PhaseGridCadence(n_phases=phases, bands=all_bands, survey=survey),
         n=n,
-        cadence=PhaseGridCadence(n_phases=phases, bands=all_bands, survey=survey),
-        model=gm,
         seed=seed,
         bands=names,
         allow_extrapolation=allow_extrapolation,
@@ -472,6 +472,7 @@ def write_lclib(
         chunk_size=chunk_size,
         progress=progress,
     )
+    tables = generate_chunks(config, gm)
     model_name = model if isinstance(model, (str, os.PathLike)) else "given"
     doc = _documentation(
         request, survey=survey, phases=phases, seed=seed, model_name=str(model_name), subtypes=subtypes
@@ -529,6 +530,20 @@ def read_lclib(path: str | Path) -> LclibLibrary:
 
     Raises:
         LclibFormatError: a malformed event or row (the message names the line).
+
+    A library of two noiseless one-cycle RR Lyrae templates in LSST g and r, 20 phases each,
+    written by :func:`write_lclib` and read back:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from varsynth.generation import StarRequest, read_lclib, write_lclib
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     report = write_lclib(Path(tmp) / "rr.LCLIB", StarRequest("RRLYR"), n=2, bands=("g", "r"), phases=20)
+    ...     library = read_lclib(Path(tmp) / "rr.LCLIB")
+    >>> report["stars"], library.filters, len(library.events), library.events[0].mag.shape
+    (2, 'gr', 2, (21, 2))
+    >>> bool((library.events[0].mag[0] == library.events[0].mag[-1]).all())  # the last row repeats the first
+    True
     """
     doc: list[str] = []
     header: dict[str, str] = {}

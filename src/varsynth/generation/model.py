@@ -108,6 +108,13 @@ def bundle_path(model: str | Path) -> Path:
 def load_model(model: str | Path = "default") -> GenerativeModel:
     """Load the pretrained model ``default``, a bundle folder or a run folder (its ``bundle/``).
 
+    >>> from varsynth.generation import load_model
+    >>> model = load_model("default")
+    >>> model.name, sorted(set(model.catalog.vclass.tolist()))
+    ('default', ['ACEP', 'CEP', 'DSCT', 'ECL', 'ELL', 'LPV', 'RRLYR', 'T2CEP'])
+    >>> [round(nm) for nm in model.catalog.wave_range()]  # trained passbands: effective wavelengths, nm
+    [355, 893]
+
     Raises:
         BundleError: the folder is not a bundle or its files are corrupted.
         ConfigError: the bundle was trained without a flow prior (it cannot generate).

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,7 @@ from varsynth import __version__
 from varsynth.cadences import Cadence, as_cadence
 from varsynth.config import ConfigError
 from varsynth.generation.checks import check_run
+from varsynth.generation.config import GenerationConfig
 from varsynth.generation.request import StarRequest
 from varsynth.generation.writers import FINITE_COLUMNS, LightCurveWriter
 from varsynth.taxonomy import CLASSES
@@ -105,9 +106,23 @@ def write_lightcurves(
     draws a PNG grid of generated light curves.
 
     Raises:
-        ConfigError: see :func:`~varsynth.generation.checks.check_run`, before the model loads.
+        ConfigError: see :func:`~varsynth.generation.checks.check_run` and
+            :class:`~varsynth.generation.config.GenerationConfig`, before the model loads.
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from varsynth.generation import StarRequest, write_lightcurves
+    >>> from varsynth.generation.writers import read_table
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     report = write_lightcurves(
+    ...         Path(tmp) / "rr.ecsv", StarRequest("RRLYR", period=0.55), n=2, seed=1,
+    ...         cadence="uniform", cadence_options={"n_epochs": 50},
+    ...     )
+    ...     table = read_table(Path(tmp) / "rr.ecsv")
+    >>> report["stars"], report["rows"], len(table), table.meta["cadence"], table.meta["seed"]
+    (2, 100, 100, 'uniform', 1)
     """
-    cad = as_cadence(cadence, cadence_options)
+    cad = as_cadence(cadence, cadence_options)  # the run's one cadence, built here
     check_run(
         path,
         n_stars=n,
@@ -120,10 +135,11 @@ def write_lightcurves(
         classes=(request.vclass,),
         subtype=request.subtype,
     )
-    from varsynth.generation.engine import iter_generate  # torch: only once the checks have passed
+    config = GenerationConfig(request, cad, n=n, seed=seed, **kwargs)
+    from varsynth.generation.engine import generate_chunks  # torch: only once the checks have passed
 
     gm = _loaded(model)
-    chunks = iter_generate(request, n=n, cadence=cad, model=gm, seed=seed, **kwargs)
+    chunks = generate_chunks(config, gm)
     meta = _meta(gm, cad, seed, request={k: v for k, v in asdict(request).items() if v is not None}, n=n)
     return _write(path, chunks, meta, fmt, plot)
 
@@ -168,7 +184,11 @@ def write_training_set(
         id_prefix=f"{max(chosen_or_all, key=len)}-{seed}-",
         classes=chosen_or_all,
     )
-    from varsynth.generation.engine import iter_generate  # torch: only once the checks have passed
+    # the settings of every class's run, checked before the model loads
+    base = GenerationConfig(
+        StarRequest(chosen_or_all[0]), cad, n=per_class, seed=seed, fallback_mean_mag=fallback_mean_mag, **kwargs
+    )
+    from varsynth.generation.engine import generate_chunks  # torch: only once the checks have passed
 
     gm = _loaded(model)
     known = sorted(set(gm.catalog.vclass.tolist()))
@@ -179,16 +199,8 @@ def write_training_set(
 
     def chunks() -> Iterable[pa.Table]:
         for k, vclass in enumerate(chosen):
-            yield from iter_generate(
-                StarRequest(vclass),
-                n=per_class,
-                cadence=cad,
-                model=gm,
-                seed=seed * 1000 + k,
-                id_prefix=f"{vclass}-{seed}-",
-                fallback_mean_mag=fallback_mean_mag,
-                **kwargs,
-            )
+            config = replace(base, request=StarRequest(vclass), seed=seed * 1000 + k, id_prefix=f"{vclass}-{seed}-")
+            yield from generate_chunks(config, gm)
 
     meta = _meta(gm, cad, seed, classes=chosen, per_class=per_class)
     return _write(path, chunks(), meta, fmt, plot)

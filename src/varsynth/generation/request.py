@@ -39,6 +39,21 @@ class StarRequest:
         extinction: V-band extinction A_V (mag).
         epoch: MJD of phase 0 (within :data:`~varsynth.cadences.base.MJD_RANGE`); ``None``:
             uniform within one period of the first epoch.
+
+    Checked when made, without the model:
+
+    >>> from varsynth.generation import StarRequest
+    >>> StarRequest("RRLYR", subtype="RRab", period=0.55, distance_modulus=16.0)  # doctest: +NORMALIZE_WHITESPACE
+    StarRequest(vclass='RRLYR', subtype='RRab', teff=None, abs_mag=None, period=0.55,
+                distance_modulus=16.0, mean_mag=None, extinction=0.0, epoch=None)
+    >>> StarRequest("RRLYR", period=-1.0)
+    Traceback (most recent call last):
+    ...
+    varsynth.strictconfig.ConfigError: period must be in (0, 1e+05] days, got -1.0
+    >>> StarRequest("MIRA")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    varsynth.strictconfig.ConfigError: class must be one of ['ACEP', 'CEP', ..., 'T2CEP'], got 'MIRA'
     """
 
     vclass: str
@@ -75,7 +90,12 @@ class StarRequest:
             raise ConfigError("give distance_modulus or mean_mag, not both")
 
     def given_physics(self) -> np.ndarray:
-        """The given parameters in the catalog's transformed units (NaN: to draw)."""
+        """The given parameters in the catalog's transformed units (NaN: to draw): log10 Teff [K],
+        M_G [mag], log10 period [days].
+
+        >>> StarRequest("CEP", teff=6000, period=10.0).given_physics().round(4).tolist()
+        [3.7782, nan, 1.0]
+        """
         values = {"teff": self.teff, "abs_mag": self.abs_mag, "period": self.period}
         out = np.full(len(PHYSICS_CHOICES), np.nan)
         for j, name in enumerate(PHYSICS_CHOICES):

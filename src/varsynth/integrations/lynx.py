@@ -50,6 +50,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 from varsynth.bands import BANDS
 from varsynth.cadences.base import Cadence, Epochs, check_band
 from varsynth.config import ConfigError
+from varsynth.generation.config import GenerationConfig
 from varsynth.generation.request import StarRequest
 
 __all__ = ["REFERENCE_MJD", "VarsynthPhysics", "VarsynthVariableStar", "lsst_passbands", "distance_modulus"]
@@ -227,28 +228,23 @@ class VarsynthVariableStar(BandfluxModel):
     def magnitudes(self, times: np.ndarray, filters: np.ndarray, state: Any) -> np.ndarray:
         """varsynth's noiseless apparent AB magnitudes (mag) of the star in ``state`` at ``times``
         (MJD) in ``filters`` (band names), in the order given."""
-        from varsynth.generation.engine import iter_generate
+        from varsynth.generation.engine import generate_chunks
 
         times = np.asarray(times, dtype=np.float64)
         filters = np.asarray(filters, dtype=str)
         if times.size == 0:
             return np.zeros(0)
-        request = self.request(state)
-        cadence = _GivenEpochs(times, filters, self.survey)
-        seed = int(self.get_param(state, "star_seed"))
-        tables = list(
-            iter_generate(
-                request,
-                n=1,
-                cadence=cadence,
-                model=self.generator,
-                seed=seed,
-                bands=tuple(np.unique(filters).tolist()),
-                allow_extrapolation=self.allow_extrapolation,
-                noise=False,
-                id_prefix="",
-            )
+        config = GenerationConfig(
+            self.request(state),
+            _GivenEpochs(times, filters, self.survey),
+            n=1,
+            seed=int(self.get_param(state, "star_seed")),
+            bands=tuple(np.unique(filters).tolist()),
+            allow_extrapolation=self.allow_extrapolation,
+            noise=False,
+            id_prefix="",
         )
+        tables = list(generate_chunks(config, self.generator))
         mag = np.concatenate([t["mag"].to_numpy() for t in tables])
         got_time = np.concatenate([t["time"].to_numpy() for t in tables])
         order = np.argsort(times, kind="stable")  # the cadence's (and so the output's) order

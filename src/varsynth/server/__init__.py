@@ -2,8 +2,8 @@
 
 A thin face over the Python API, like :mod:`varsynth.cli`: the model loads once at start-up;
 requests are checked by the same code as the command line (:class:`~varsynth.generation.StarRequest`,
-:func:`~varsynth.generation.checks.resolve_cadence`, :func:`~varsynth.cadences.as_cadence` and the
-checks of :func:`~varsynth.generation.iter_generate`), bounded (:class:`~varsynth.server.limits.Limits`)
+:func:`~varsynth.generation.checks.resolve_cadence`, :class:`~varsynth.generation.GenerationConfig`
+and the engine's checks against the model), bounded (:class:`~varsynth.server.limits.Limits`)
 and run in worker threads so that the event loop stays responsive. The web framework is an
 optional dependency (``pip install 'varsynth[serve]'``); :func:`missing_dependency` says which
 part is missing without importing the application.

@@ -25,7 +25,8 @@ import pyarrow as pa
 from varsynth.cadences import CADENCES, Cadence, as_cadence, cadence_options
 from varsynth.evaluation.fourier import fourier_parameters
 from varsynth.generation.checks import probe_epochs, resolve_cadence
-from varsynth.generation.engine import check_generation
+from varsynth.generation.config import GenerationConfig
+from varsynth.generation.engine import check_config
 from varsynth.generation.model import GenerativeModel
 from varsynth.generation.request import StarRequest
 from varsynth.generation.writers import check_finite
@@ -91,12 +92,22 @@ def refused(err: Exception, status: int = 422) -> RequestError:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A checked generation request: the star, the built cadence and the estimated epochs (rows)."""
+    """A checked generation request: the run (its star, built cadence and settings) and the
+    estimated epochs (rows)."""
 
     params: GenerateParams
-    request: StarRequest
-    cadence: Cadence
+    config: GenerationConfig
     epochs: float
+
+    @property
+    def request(self) -> StarRequest:
+        """The star asked for."""
+        return self.config.request
+
+    @property
+    def cadence(self) -> Cadence:
+        """The built cadence."""
+        return self.config.cadence
 
 
 def _round(values: np.ndarray, digits: int) -> list[float]:
@@ -226,19 +237,22 @@ class Service:
             )
             self.model.catalog.rows(params.vclass, params.subtype)
             name, options = resolve_cadence(params.cadence, dict(params.cadence_options))
-            cadence = as_cadence(name, options)
-            check_generation(
-                self.model, request, cadence, tuple(params.bands) if params.bands else None, params.allow_extrapolation
+            config = GenerationConfig.build(
+                request,
+                n=params.n,
+                cadence=name,
+                cadence_options=options,
+                seed=params.seed,
+                bands=tuple(params.bands) if params.bands else None,
+                allow_extrapolation=params.allow_extrapolation,
+                noise=params.noise,
             )
+            check_config(self.model, config)
         except (ValueError, KeyError, FileNotFoundError) as err:
             raise refused(err) from None
-        if params.n < 1:
-            raise RequestError(422, "n", f"n (the number of stars) must be >= 1, got {params.n}")
-        epochs = params.n * float(
-            probe_epochs(cadence, tuple(params.bands) if params.bands else None, params.seed).mean()
-        )
+        epochs = params.n * float(probe_epochs(config.cadence, config.bands, config.seed).mean())
         self._check_size(params, epochs)
-        return Prepared(params, request, cadence, epochs)
+        return Prepared(params, config, epochs)
 
     def _check_size(self, params: GenerateParams, epochs: float) -> None:
         lim = self.limits
@@ -259,21 +273,10 @@ class Service:
 
     def chunks(self, prepared: Prepared) -> Iterator[pa.Table]:
         """The light curves as long-format tables (checked finite); the engine's checks run on the
-        first ``next()`` (:func:`~varsynth.generation.iter_generate`)."""
-        from varsynth.generation.engine import iter_generate
+        first ``next()`` (:func:`~varsynth.generation.engine.generate_chunks`)."""
+        from varsynth.generation.engine import generate_chunks
 
-        p = prepared.params
-        it = iter_generate(
-            prepared.request,
-            n=p.n,
-            cadence=prepared.cadence,
-            model=self.model,
-            seed=p.seed,
-            bands=tuple(p.bands) if p.bands else None,
-            allow_extrapolation=p.allow_extrapolation,
-            noise=p.noise,
-        )
-        return map(check_finite, it)
+        return map(check_finite, generate_chunks(prepared.config, self.model))
 
     def as_json(self, prepared: Prepared, tables: list[pa.Table]) -> dict[str, Any]:
         """Light curves per star and band (time MJD, mag, mag_err), drawn physics and Fourier
