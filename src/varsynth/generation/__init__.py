@@ -2,11 +2,13 @@
 
 ``generate`` / ``generate_table`` / ``iter_generate`` draw light curves from a trained model
 (:func:`load_model`: the embedded ``default`` or any bundle) for a class, physical parameters
-and a cadence; ``write_lightcurves`` and ``write_training_set`` stream them to Parquet, CSV,
+and a cadence, with times in MJD; ``to_lightcurves`` turns their tables into
+:class:`~varsynth.lightcurve.LightCurve` records (``generate(..., as_lightcurves=True)`` returns
+them directly); ``write_lightcurves`` and ``write_training_set`` stream them to Parquet, CSV,
 ECSV, FITS or HDF5 files; ``write_lclib`` / ``read_lclib`` / ``check_lclib`` write, read and
 check SNANA LCLIB libraries of noiseless one-cycle templates (:mod:`.lclib`). The names are
-imported on first use, so that the writers, plots and the LCLIB reader (:mod:`.writers`,
-:mod:`.plot`, :mod:`.lclib`) load without torch.
+imported on first use, so that the writers, plots, the LCLIB reader and ``to_lightcurves``
+(:mod:`.writers`, :mod:`.plot`, :mod:`.lclib`, :mod:`.lightcurves`) load without torch.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ _WHERE = {
     "write_lclib": "lclib",
     "read_lclib": "lclib",
     "check_lclib": "lclib",
+    "to_lightcurves": "lightcurves",
 }
 
 __all__ = sorted(_WHERE)
