@@ -187,7 +187,8 @@ def test_plot_returns_axes_with_the_points() -> None:
     x, y = ax.containers[0].lines[0].get_data()
     np.testing.assert_allclose(x, lc.fold())
     np.testing.assert_array_equal(y, lc.mag)
-    assert ax.yaxis_inverted() and ax.get_xlabel() == "phase"
+    assert ax.yaxis_inverted() and ax.get_xlabel() == "phase" and ax.get_title() == "ogle3:OGLE-1 CEP, P = 2 d"
+    assert lc.plot(Figure().subplots(), period=4.0).get_title().endswith("P = 4 d")
     unfolded = lc.plot(Figure().subplots(), folded=False)
     np.testing.assert_array_equal(unfolded.containers[0].lines[0].get_data()[0], lc.time)
     assert "MJD" in unfolded.get_xlabel()

@@ -181,7 +181,7 @@ def plot(
         errorbar: keywords of ``Axes.errorbar`` (default: points, no line).
 
     Returns:
-        The axes; its first container holds the points drawn.
+        The axes; the container this call adds (``ax.containers[-1]``) holds the points drawn.
     """
     if ax is None:
         import matplotlib.pyplot as plt
@@ -194,5 +194,6 @@ def plot(
         ax.invert_yaxis()
     ax.set_xlabel("phase" if folded else f"time (MJD; {lc.time_system.name} + {lc.time_system.offset_days:g} d)")
     ax.set_ylabel(f"{lc.band} (mag)")
-    ax.set_title(f"{lc.key} {lc.vclass}" + (f", P = {lc.period:.6g} d" if math.isfinite(lc.period) else ""))
+    shown = lc.period if period is None else period  # the period folded on
+    ax.set_title(f"{lc.key} {lc.vclass}".strip() + (f", P = {shown:.6g} d" if math.isfinite(shown) else ""))
     return ax
