@@ -24,7 +24,7 @@ MODULES = (
     "varsynth.generation.lclib",  # write_lclib / read_lclib
     "varsynth.generation.checks",  # resolve_cadence
     "varsynth.cadences",  # get_cadence, as_cadence
-    "varsynth.lightcurve",  # LightCurve, PhysParam
+    "varsynth.lightcurve.record",  # LightCurve, PhysParam
     "varsynth.taxonomy",  # ogle_class, crts_class, gaia_dr3_class
     "varsynth.bands",  # band
 )

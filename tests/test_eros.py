@@ -117,7 +117,9 @@ def test_known_answer(eros_root: Path) -> None:
     rr = lcs[1]
     assert (rr.survey, rr.vclass, rr.subtype) == ("eros1", "RRLYR", "")
     assert rr.period == pytest.approx(2.35495 / 7)
-    np.testing.assert_allclose(rr.time, [290.3, 291.35, 326.24])  # the 25.0 point is dropped
+    np.testing.assert_array_equal(rr.survey_time(), [290.3, 291.35, 326.24])  # the 25.0 point is dropped
+    np.testing.assert_array_equal(rr.time, [48181.3, 48182.35, 48217.24])  # MJD = t + 47891
+    assert rr.time_system.name == "MJD-47891"
     np.testing.assert_allclose(rr.mag, [19.15, 18.96, 19.17])
     np.testing.assert_allclose(rr.mag_err, [0.13, 0.12, 0.13])
     assert rr.meta["ra"] == pytest.approx(15 * (5 + 40 / 60 + 51.37 / 3600))
@@ -131,7 +133,7 @@ def test_known_answer(eros_root: Path) -> None:
     mira = lcs[5]
     assert (mira.vclass, mira.subtype, mira.period) == ("LPV", "Mira", 140.0)
     assert lcs[3].meta["eros_split"] == "test" and lcs[3].period == pytest.approx(3.0)
-    np.testing.assert_array_equal(lcs[3].time, [5.0, 6.0])
+    np.testing.assert_array_equal(lcs[3].survey_time(), [5.0, 6.0])
 
     counts = {(lv, r): n for (_, lv, r), n in skips.counts.items()}
     assert counts == {

@@ -85,7 +85,9 @@ def test_known_answers(gaia_root: Path) -> None:
     assert rr.meta["source_file"] == "epoch_photometry/101.parquet"
     assert rr.meta["gaia_class"] == "RR" and rr.meta["period_source"] == "lomb-scargle"
     assert all(lc.meta["period_ok"] for lc in lcs)
-    assert np.array_equal(rr.time, _epochs(0.6123, seed=1)["time"].to_numpy())
+    read = _epochs(0.6123, seed=1)["time"].to_numpy()  # BJD - 2455197.5
+    assert np.array_equal(rr.survey_time(), read) and np.array_equal(rr.time, read + 55197.0)  # MJD
+    assert (rr.time_system.name, rr.time_system.scale) == ("BJD-2455197.5", "tcb")
     reasons = {(level, reason): n for (_, level, reason), n in skips.counts.items()}
     # Metadata rows without a light-curve file (900, 301) are not skips.
     assert reasons == {

@@ -17,8 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from varsynth.cli import main
+from varsynth.config import ConfigError
 from varsynth.inference import InputError, infer, read_observations
 from varsynth.inference.observations import MIN_POINTS, check_writable, usable_points
+from varsynth.lightcurve import LightCurve
+from varsynth.surveys.ogle.layout import TIME_SYSTEM as OGLE_TIME
 
 OGLE_STAR = "OGLE-LMC-CEP-0002"
 
@@ -247,3 +250,45 @@ def test_empty_band_fields_are_a_band_of_their_own(tmp_path):
         read_observations(path)
     obs = read_observations(path, band="I")
     assert obs.time.tolist() == [1.0, 3.0] and "band I" in obs.notes[0]
+
+
+def _cepheid(seed: int = 5, n: int = 150) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An OGLE-like light curve: times HJD - 2450000 (days), I magnitudes, errors."""
+    rng = np.random.default_rng(seed)
+    t = np.round(np.sort(rng.uniform(2000, 4500, n)), 5)
+    mag = 15 + 0.3 * np.sin(2 * np.pi * t / 3.1) + 0.1 * np.sin(4 * np.pi * t / 3.1) + rng.normal(0, 0.01, n)
+    return t, mag, np.full(n, 0.01)
+
+
+def test_infer_takes_a_lightcurve_as_it_takes_the_arrays(default_model):
+    t, mag, err = _cepheid()
+    lc = LightCurve("x", "ogle3", "I", t, mag, err, "").with_time_system(OGLE_TIME)  # time MJD, as read kept
+    common = {"n_candidates": 30, "classes": ("CEP", "RRLYR")}
+    arrays = infer(default_model, t, mag, err, survey="ogle3", band="I", **common)
+    assert infer(default_model, lc, **common).to_dict() == arrays.to_dict()
+    # a record's period is used when it has one, as if given
+    lc.period = 3.1
+    assert (
+        infer(default_model, lc, **common).to_dict()
+        == infer(default_model, t, mag, err, survey="ogle3", band="I", period=3.1, **common).to_dict()
+    )
+    with pytest.raises(ConfigError, match="a LightCurve alone"):
+        infer(default_model, lc, mag, err)
+    with pytest.raises(ConfigError, match="survey and band are needed"):
+        infer(default_model, t, mag, err)
+
+
+def test_a_file_becomes_a_lightcurve_with_its_times_moved_to_mjd(tmp_path):
+    t, mag, err = _cepheid(n=30)
+    jd = tmp_path / "jd.csv"
+    jd.write_text("hjd,mag,mag_err\n" + "".join(f"{a + 2450000:.5f},{b:.4f},{c}\n" for a, b, c in zip(t, mag, err)))
+    lc = read_observations(jd).lightcurve("ogle3", "I")
+    assert lc.time_system.name == "JD (hjd, a full Julian date)" and lc.time_system.offset_days == -2400000.5
+    assert np.array_equal(lc.survey_time(), read_observations(jd).time)  # the values read, bit for bit
+    np.testing.assert_allclose(lc.time, t + 49999.5, rtol=0, atol=1e-6)  # MJD
+    assert (lc.survey, lc.band, lc.vclass, lc.meta["columns"]["time"]) == ("ogle3", "I", "", "hjd")
+    reduced = tmp_path / "reduced.csv"
+    reduced.write_text("time,mag,mag_err\n" + "".join(f"{a:.5f},{b:.4f},{c}\n" for a, b, c in zip(t, mag, err)))
+    kept = read_observations(reduced).lightcurve("ogle3", "I")
+    assert kept.time_system.name == "as read (time)" and kept.time_system.offset_days == 0.0
+    assert np.array_equal(kept.time, read_observations(reduced).time)

@@ -990,7 +990,8 @@ def test_read_ogle_real_with_limit(real_catalog: pd.DataFrame) -> None:
         assert c.meta["mean_mag"]["I"] == by_id.at[c.star_id, "I"]
         assert (root / c.meta["source_file"]).is_file()
         assert len(c) >= 10 and np.all(np.diff(c.time) > 0) and np.all(c.mag_err > 0)
-        assert 1000 < c.time[0] < 10000  # HJD-2450000
+        assert c.time_system.name == "HJD-2450000" and 1000 < c.survey_time()[0] < 10000  # as read
+        assert c.time[0] == c.survey_time()[0] + 49999.5 and 51000 < c.time[0] < 60000  # MJD
     # labels are checked for every star, also beyond the limit: the 5 missing from ident.dat
     assert skips.counts[("ogle3", "star", "not in ident.dat")] == skips.total("ogle3", "star") == 5
 

@@ -131,6 +131,56 @@ def test_real_slice_is_canonical(name: str, period_cache: Path) -> None:
     _assert_skips_counted(skips, name)
 
 
+#: Each survey's time system as published: name and days added to reach the MJD zero point.
+TIME_SYSTEMS: dict[str, tuple[str, float]] = {
+    "ogle3": ("HJD-2450000", 49999.5),
+    "eros1": ("MJD-47891", 47891.0),
+    "sdss-s82": ("MJD", 0.0),
+    "crts": ("MJD", 0.0),
+    "gaia-dr3": ("BJD-2455197.5", 55197.0),
+    "css": ("MJD", 0.0),
+    "asas": ("HJD-2400000.5", 0.0),
+}
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("name", NAMES)
+def test_real_times_are_mjd_with_the_published_system_kept(name: str, period_cache: Path) -> None:
+    lcs, _ = _real_slice(name, period_cache)
+    assert set(TIME_SYSTEMS) == set(NAMES)
+    system, offset = TIME_SYSTEMS[name]
+    for lc in lcs:
+        assert 40000 < lc.time.min() and lc.time.max() < 70000, f"{name} {lc.star_id}: not MJD (1968-2050)"
+        assert (lc.time_system.name, lc.time_system.offset_days) == (system, offset)
+        assert lc.time_system.scale == ("tcb" if name == "gaia-dr3" else "utc")
+        as_read = lc.survey_time()
+        assert np.array_equal(lc.time, as_read + offset), "time = as read + offset, bit for bit"
+        assert np.abs((lc.time - offset) - as_read).max() <= 1e-11, "time - offset gives the times as read"
+        assert (lc.original_time is None) == (offset == 0.0)
+
+
+@pytest.mark.shared_data
+def test_period_search_sees_the_times_as_published(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Gaia DR3 (offset 55197 d): the search, and so its cache key, gets BJD - 2455197.5 as read."""
+    from varsynth.surveys import periods
+
+    seen: list[np.ndarray] = []
+    search = periods.find_period
+
+    def spy(time: np.ndarray, *args: object, **kwargs: object) -> periods.PeriodResult:
+        seen.append(time.copy())
+        return search(time, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(periods, "find_period", spy)
+    shared_dir(SURVEY_FOLDERS["gaia-dr3"])
+    lcs = read_survey("gaia-dr3", SHARED_DATA, skips=SkipLog(), limit=1, workers=1, cache_dir=None)
+    assert lcs and len(seen) >= len(lcs)
+    searched = {a.tobytes() for a in seen}
+    for lc in lcs:
+        assert lc.survey_time().tobytes() in searched
+        assert 1000 < lc.survey_time().min() and lc.survey_time().max() < 4000  # BJD - 2455197.5 (2014-2017)
+
+
 @pytest.mark.shared_data
 @pytest.mark.parametrize("name", NAMES)
 def test_period_cache_flag_says_who_writes_the_cache(name: str, period_cache: Path) -> None:

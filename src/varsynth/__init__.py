@@ -16,7 +16,7 @@ import-linter contracts in ``pyproject.toml`` enforce this map and ``docs/archit
     physics | config                       Teff, absolute magnitudes, relations; the data configs
     surveys                                readers of the real survey files, by name
     cadences | models                      observing cadences; networks
-    lightcurve                             the light-curve record and the physical parameters' names
+    lightcurve                             the light-curve record (MJD times, folding, tables) and physics names
     bands | strictconfig | taxonomy | signals | atomic  passbands, config checks, classes, signals, file writes
 
 Quick start::

@@ -410,14 +410,11 @@ def _infer(args: argparse.Namespace) -> int:
         f"read {args.lightcurve} as {obs.format} ({'header' if obs.header else 'no header'}): {used}; "
         f"{obs.time.size} rows" + "".join(f"; {note}" for note in obs.notes)
     )
-    usable_points(obs.time, obs.mag, obs.mag_err)  # refuse before loading the model
+    lc = obs.lightcurve(args.survey, args.band)
+    usable_points(lc.time, lc.mag, lc.mag_err)  # refuse before loading the model
     post = infer(
         load_model(args.model),
-        obs.time,
-        obs.mag,
-        obs.mag_err,
-        survey=args.survey,
-        band=args.band,
+        lc,
         period=args.period,
         n_candidates=args.candidates,
         seed=args.seed,

@@ -46,7 +46,8 @@ class CleanCurve:
         phase: phases in [0, 1), shape (N,).
         mag: magnitudes, shape (N,).
         mag_err: 1-sigma errors in magnitudes, shape (N,).
-        epoch: time of phase 0 in the survey's time system (days).
+        epoch: time of phase 0 in the survey's own time system (days, ``lc.time_system``; on the
+            MJD zero point: ``epoch + lc.time_system.offset_days``).
         snr: the paper's S/N of the raw light curve.
         n_clipped: points removed by sigma clipping.
     """
@@ -79,6 +80,9 @@ def clean_lightcurve(lc: LightCurve, cfg: CleanConfig) -> CleanCurve | str:
 
     Steps: subtype filter, period check, S/N >= ``cfg.min_snr``, sigma clipping, minimum number
     of points, phase folding (maximum light at phase 0; primary minimum for ECL and ELL).
+    Folding uses the times as the survey published them (:meth:`LightCurve.survey_time`), not
+    their MJD form: the phases, the epoch and so the dataset are those of the times as read,
+    bit for bit, whatever constant moved them to MJD.
 
     Returns:
         The :class:`CleanCurve`, or a short reason string when the light curve is rejected.
@@ -95,7 +99,7 @@ def clean_lightcurve(lc: LightCurve, cfg: CleanConfig) -> CleanCurve | str:
     if snr < cfg.min_snr:
         return f"S/N < {cfg.min_snr:g}"
     keep = clip_outliers(lc.mag, lc.mag_err, sigma=cfg.clip_sigma, iters=cfg.clip_iters)
-    time, mag, err = lc.time[keep], lc.mag[keep], lc.mag_err[keep]
+    time, mag, err = lc.survey_time()[keep], lc.mag[keep], lc.mag_err[keep]
     if time.size < cfg.min_points:
         return f"fewer than {cfg.min_points} points after clipping"
     if not mag.max() > mag.min():

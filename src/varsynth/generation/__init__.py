@@ -2,13 +2,16 @@
 
 ``generate`` / ``generate_table`` / ``iter_generate`` draw light curves from a trained model
 (:func:`load_model`: the embedded ``default`` or any bundle) for a class, physical parameters
-and a cadence; a run described once as a :class:`GenerationConfig` (request, cadence, bands,
-seed, chunking, flags; checked when made) is drawn by ``generate_chunks``;
-``write_lightcurves`` and ``write_training_set`` stream light curves to Parquet, CSV, ECSV,
-FITS or HDF5 files; ``write_lclib`` / ``read_lclib`` / ``check_lclib`` write, read and check
-SNANA LCLIB libraries of noiseless one-cycle templates (:mod:`.lclib`). The names are imported
-on first use, so that the writers, plots, the LCLIB reader and :class:`GenerationConfig`
-(:mod:`.writers`, :mod:`.plot`, :mod:`.lclib`, :mod:`.config`) load without torch.
+and a cadence, with times in MJD; a run described once as a :class:`GenerationConfig` (request,
+cadence, bands, seed, chunking, flags; checked when made) is drawn by ``generate_chunks``;
+``to_lightcurves`` turns their tables into :class:`~varsynth.lightcurve.LightCurve` records
+(``generate(..., as_lightcurves=True)`` returns them directly); ``write_lightcurves`` and
+``write_training_set`` stream light curves to Parquet, CSV, ECSV, FITS or HDF5 files;
+``write_lclib`` / ``read_lclib`` / ``check_lclib`` write, read and check SNANA LCLIB libraries of
+noiseless one-cycle templates (:mod:`.lclib`). The names are imported on first use, so that the
+writers, plots, the LCLIB reader, ``to_lightcurves`` and :class:`GenerationConfig`
+(:mod:`.writers`, :mod:`.plot`, :mod:`.lclib`, :mod:`.lightcurves`, :mod:`.config`) load without
+torch.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ _WHERE = {
     "write_lclib": "lclib",
     "read_lclib": "lclib",
     "check_lclib": "lclib",
+    "to_lightcurves": "lightcurves",
 }
 
 __all__ = sorted(_WHERE)

@@ -54,13 +54,14 @@ from astropy.timeseries import TimeSeries
 from tqdm.auto import tqdm
 
 from varsynth.bands import band as band_info
-from varsynth.cadences import Cadence, Epochs
+from varsynth.cadences import Cadence, Epochs, as_cadence
 from varsynth.cadences.simple import UniformCadence
 from varsynth.config import ConfigError
 from varsynth.generation.abs_mag import ABS_MAG, fill_abs_mag
 from varsynth.generation.checks import probe_epochs
 from varsynth.generation.config import GenerationConfig
 from varsynth.generation.decode import decode_epochs
+from varsynth.generation.lightcurves import to_lightcurves
 from varsynth.generation.model import GenerativeModel, load_model
 from varsynth.generation.noise import curve_scales, noise_sigma, survey_noise, unit_noise
 from varsynth.generation.photometry import mean_magnitude
@@ -68,6 +69,7 @@ from varsynth.generation.request import MAX_PERIOD, StarRequest  # noqa: F401 - 
 from varsynth.generation.stages import lap, restart
 from varsynth.generation.writers import LONG_SCHEMA, NonFiniteOutputError, check_finite
 from varsynth.latent.catalog import PHYS_NAMES
+from varsynth.lightcurve import LightCurve
 from varsynth.models.config import PHYSICS_CHOICES
 from varsynth.physics.luminosity import class_luminosity
 from varsynth.taxonomy import CLASSES
@@ -732,10 +734,14 @@ def generate(
     mean_mag: float | None = None,
     extinction: float = 0.0,
     epoch: float | None = None,
+    as_lightcurves: bool = False,
     **kwargs: Any,
-) -> TimeSeries | Table:
+) -> TimeSeries | Table | list[LightCurve]:
     """Generate light curves of one class: a :class:`~astropy.timeseries.TimeSeries` for
-    ``n == 1`` (time as MJD), else the long-format Table of :func:`generate_table`.
+    ``n == 1`` (time as MJD), else the long-format Table of :func:`generate_table`; with
+    ``as_lightcurves``, a list of :class:`~varsynth.lightcurve.LightCurve` records instead, one
+    per star and band (:func:`~varsynth.generation.lightcurves.to_lightcurves`; times MJD,
+    ``survey`` the cadence's photometric system, e.g. ``lsst``), whatever ``n``.
 
     Physics arguments as :class:`StarRequest`; other keywords as :func:`iter_generate`.
 
@@ -747,8 +753,14 @@ def generate(
     ('RRLYR-1-0000000', 0.55, False)
     >>> bool(ts.time.mjd.min() >= 58194)  # the ZTF-like survey starts in 2018 (MJD)
     True
+    >>> [lc] = varsynth.generate("RRLYR", period=0.55, cadence="ogle3", bands=("I",), seed=1, as_lightcurves=True)
+    >>> lc.band, lc.period, bool(lc.time.min() > 50000)
+    ('I', 0.55, True)
     """
     request = StarRequest(vclass, subtype, teff, abs_mag, period, distance_modulus, mean_mag, extinction, epoch)
+    if as_lightcurves:
+        cad = as_cadence(kwargs.pop("cadence", "ogle3"), kwargs.pop("cadence_options", None))
+        return to_lightcurves(generate_table(request, n=n, cadence=cad, **kwargs), survey=cad.survey)
     table = generate_table(request, n=n, **kwargs)
     if n != 1:
         return table

@@ -12,10 +12,16 @@ cannot be parsed gives one line: ``cannot read FILE as FORMAT: reason``.
 :func:`usable_points` keeps the rows with finite time and magnitude and an error > 0 and refuses
 light curves with fewer than :data:`MIN_POINTS` of them, saying why (all magnitudes NaN, every
 error <= 0, too short).
+
+:meth:`Observations.lightcurve` makes the :class:`~varsynth.lightcurve.LightCurve` that
+:func:`~varsynth.inference.posterior.infer` and ``varsynth infer`` work on. A file does not say
+its time system: full Julian dates (every finite time above :data:`JD_THRESHOLD`) are moved to
+the MJD zero point (offset -2400000.5 d), other times are kept as read (MJD, HJD - 2450000, ...).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,12 +32,14 @@ import pandas as pd
 from varsynth.config import CleanConfig, ConfigError
 from varsynth.data.io import OutputPathError
 from varsynth.data.io import check_writable as _check_writable
+from varsynth.lightcurve import JD_MINUS_MJD, LightCurve, TimeSystem
 from varsynth.surveys.periods import MIN_POINTS as _SEARCH_MIN_POINTS
 from varsynth.surveys.validate import float_values
 
 __all__ = [
     "MIN_POINTS",
     "COLUMN_NAMES",
+    "JD_THRESHOLD",
     "InputError",
     "Observations",
     "read_observations",
@@ -50,6 +58,10 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "mag_err": ("mag_err", "magerr", "mag_error", "e_mag", "emag", "err", "error", "sigma", "sigma_mag", "dmag"),
 }
 _BAND_NAMES = ("band", "filter", "passband")
+
+#: Times above this (days) are full Julian dates (JD 2400000 is the year 1858; MJD 2400000 the
+#: year 8430), moved to the MJD zero point by :meth:`Observations.lightcurve`.
+JD_THRESHOLD: float = 2400000.0
 _FORMATS = {
     ".csv": "csv",
     ".ecsv": "ecsv",
@@ -93,6 +105,30 @@ class Observations:
     header: bool
     rows: int
     notes: list[str] = field(default_factory=list)
+
+    def time_system(self) -> TimeSystem:
+        """The file's time system as far as it can be told: a full Julian date (every finite time
+        above :data:`JD_THRESHOLD`; offset -2400000.5 d to the MJD zero point), else the times as
+        read (offset 0), named after the time column either way."""
+        finite = self.time[np.isfinite(self.time)]
+        column = self.columns.get("time", "time")
+        if finite.size and (finite > JD_THRESHOLD).all():
+            return TimeSystem(f"JD ({column}, a full Julian date)", -JD_MINUS_MJD)
+        return TimeSystem(f"as read ({column})", 0.0)
+
+    def lightcurve(self, survey: str, band: str, *, star_id: str = "input", period: float = math.nan) -> LightCurve:
+        """The observations as a :class:`~varsynth.lightcurve.LightCurve` of unknown class
+        (``vclass=""``), rows not yet checked (:func:`usable_points` does), times moved to MJD by
+        :meth:`time_system` with the values read kept (:meth:`LightCurve.survey_time`).
+
+        Arguments:
+            survey, band: the photometric system (a key of :data:`varsynth.bands.BANDS`).
+            star_id: the record's star id.
+            period: days, NaN when unknown.
+        """
+        lc = LightCurve(star_id, survey, band, self.time, self.mag, self.mag_err, vclass="", period=period)
+        lc.meta.update({"columns": dict(self.columns), "format": self.format})
+        return lc.with_time_system(self.time_system())
 
     def describe(self) -> dict[str, Any]:
         """JSON-ready summary: format, header, columns used and row counts."""

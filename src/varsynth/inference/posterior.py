@@ -176,14 +176,38 @@ def _prepared(
     return batch, math.log10(s.mag_max - s.mag_min)
 
 
+def _arrays(
+    time: np.ndarray | LightCurve,
+    mag: np.ndarray | None,
+    mag_err: np.ndarray | None,
+    survey: str | None,
+    band: str | None,
+    period: float | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, str, str, float | None]:
+    """``(time, mag, mag_err, survey, band, period)`` of :func:`infer`'s arguments: a
+    :class:`LightCurve`'s (times as read, :meth:`LightCurve.survey_time`; its survey, band and a
+    finite period unless given) or the arrays given."""
+    if isinstance(time, LightCurve):
+        if mag is not None or mag_err is not None:
+            raise ConfigError("give a LightCurve alone, or the arrays time, mag and mag_err, not both")
+        lc = time
+        known = period if period is not None else (lc.period if math.isfinite(lc.period) else None)
+        return lc.survey_time(), lc.mag, lc.mag_err, survey or lc.survey, band or lc.band, known
+    if mag is None or mag_err is None:
+        raise ConfigError("mag and mag_err are needed with a time array (or pass a LightCurve)")
+    if survey is None or band is None:
+        raise ConfigError("survey and band are needed with arrays, e.g. survey='ogle3', band='I'")
+    return time, mag, mag_err, survey, band, period
+
+
 def infer(
     model: GenerativeModel,
-    time: np.ndarray,
-    mag: np.ndarray,
-    mag_err: np.ndarray,
+    time: np.ndarray | LightCurve,
+    mag: np.ndarray | None = None,
+    mag_err: np.ndarray | None = None,
     *,
-    survey: str,
-    band: str,
+    survey: str | None = None,
+    band: str | None = None,
     period: float | None = None,
     teff: float | None = None,
     abs_mag: float | None = None,
@@ -196,10 +220,14 @@ def infer(
 
     Arguments:
         model: a generative model (:func:`varsynth.generation.load_model`).
-        time, mag, mag_err: the observations (days, mag, mag), one passband. Rows without a
-            finite time and magnitude and an error > 0 are left out; fewer than
+        time, mag, mag_err: the observations (days, mag, mag), one passband; or a
+            :class:`~varsynth.lightcurve.LightCurve` as ``time`` alone (e.g.
+            :meth:`Observations.lightcurve <varsynth.inference.observations.Observations.lightcurve>`
+            or a survey reader's), whose times as read, survey, band and finite period are used
+            unless given here. Only phases matter, so any time zero point serves. Rows without
+            a finite time and magnitude and an error > 0 are left out; fewer than
             :data:`~varsynth.inference.observations.MIN_POINTS` usable rows are refused.
-        survey, band: the passband (a key of :data:`varsynth.bands.BANDS`).
+        survey, band: the passband (a key of :data:`varsynth.bands.BANDS`); needed with arrays.
         period: period (days) if known; otherwise found by Lomb-Scargle (doubled for
             eclipsing and ellipsoidal classes).
         teff, abs_mag: other known parameters (K, mag), kept fixed.
@@ -208,18 +236,19 @@ def infer(
         length: points the light curve is undersampled to (the training ``seq_len``).
         seed: seed of undersampling and candidate draws.
     """
-    time, mag, mag_err = (np.asarray(a, dtype=np.float64).ravel() for a in (time, mag, mag_err))
-    if not time.size == mag.size == mag_err.size:
-        raise ConfigError(f"time, mag and mag_err need the same length, got {time.size}, {mag.size}, {mag_err.size}")
-    keep, _ = usable_points(time, mag, mag_err)
-    time, mag, mag_err = time[keep], mag[keep], mag_err[keep]
+    given, given_mag, given_err, survey, band, period = _arrays(time, mag, mag_err, survey, band, period)
+    t, m, e = (np.asarray(a, dtype=np.float64).ravel() for a in (given, given_mag, given_err))
+    if not t.size == m.size == e.size:
+        raise ConfigError(f"time, mag and mag_err need the same length, got {t.size}, {m.size}, {e.size}")
+    keep, _ = usable_points(t, m, e)
+    t, m, e = t[keep], m[keep], e[keep]
     searched = period is None  # a Lomb-Scargle period is half the true one for binaries
     if teff is not None and not (math.isfinite(teff) and teff > 0):
         raise ConfigError(f"teff must be > 0 K, got {teff!r}")
     if abs_mag is not None and not math.isfinite(abs_mag):
         raise ConfigError(f"abs_mag must be finite, got {abs_mag!r}")
     if period is None:
-        period = find_period(time, mag, mag_err).period
+        period = find_period(t, m, e).period
     elif not (math.isfinite(period) and period > 0):
         raise ConfigError(f"period must be > 0 days, got {period!r}")
     known_classes = sorted(set(model.catalog.vclass.tolist()))
@@ -228,7 +257,7 @@ def infer(
     scores, per_class, rejected, used = {}, {}, {}, {}  # used: the period each class was folded on
     for vclass in chosen:
         p = 2 * period if (searched and vclass in DOUBLED_CLASSES) else period
-        prepared = _prepared(time, mag, mag_err, survey, band, vclass, p, length, seed)
+        prepared = _prepared(t, m, e, survey, band, vclass, p, length, seed)
         used[vclass] = p
         if isinstance(prepared, str):
             rejected[vclass] = prepared

@@ -7,8 +7,9 @@ CSV per star, ``lc/<id>.csv``, with the header ``hjd,mag,mag_err,band`` (full he
 date, Johnson V magnitude, 1-sigma error, band ``V``).
 
 **Time system.** The reader returns ``HJD - 2400000.5`` (days): the MJD form of the
-heliocentric Julian date, so that times read like those of CRTS and Catalina SSS (MJD). The
-heliocentric correction (up to 8.3 min) is not undone.
+heliocentric Julian date, already on the MJD zero point (:data:`TIME_SYSTEM`, offset 0), so that
+times read like those of CRTS and Catalina SSS (MJD). The heliocentric correction (up to 8.3 min)
+is not undone.
 
 1,104 of the 2,996 files hold their light curve twice (every row repeated, in two blocks); the
 repeats are counted as ``duplicate time`` by :func:`~varsynth.surveys.validate.clean_points`.
@@ -30,7 +31,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from varsynth.lightcurve import LightCurve
+from varsynth.lightcurve import LightCurve, TimeSystem
 from varsynth.surveys.periods import SearchParams
 from varsynth.surveys.quota import LabelQuota
 from varsynth.surveys.searched import (
@@ -51,6 +52,7 @@ __all__ = [
     "LC_COLUMNS",
     "HJD_OFFSET",
     "HJD_RANGE",
+    "TIME_SYSTEM",
     "parse_label_row",
     "parse_point_row",
     "read_asas_labels",
@@ -69,6 +71,8 @@ HJD_OFFSET: float = 2400000.5
 #: Plausible full-HJD range (1995-2050; ASAS-3 photometry spans 2000-2009), the same window as
 #: CRTS's MJD range; a time outside it is a corrupt or reduced date.
 HJD_RANGE: tuple[float, float] = (2450000.5, 2470000.5)
+#: The light curves' time system: HJD - 2400000.5, the MJD zero point (offset 0; heliocentric kept).
+TIME_SYSTEM = TimeSystem("HJD-2400000.5", 0.0, "utc")
 
 
 class AsasLabel(NamedTuple):
@@ -239,7 +243,7 @@ def _parse_star(task: StarTask, skips: SkipLog) -> tuple[Points, dict[str, Any]]
     return (time, mag, err), meta
 
 
-_load_star = functools.partial(load_searched_star, survey=SURVEY, band=BAND, parse=_parse_star)
+_load_star = functools.partial(load_searched_star, survey=SURVEY, band=BAND, time_system=TIME_SYSTEM, parse=_parse_star)
 
 
 def _tasks(

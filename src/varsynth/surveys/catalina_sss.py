@@ -265,6 +265,7 @@ def _load_star(task: _Task) -> tuple[LightCurve | None, SkipLog]:
         skips.add(SURVEY, "star", f"fewer than {MIN_POINTS} valid points", task.source_file)
         return None, skips
     row = task.row
+    # the files' times are MJD: the record's default time system (varsynth.lightcurve.MJD)
     lc = LightCurve(row.css_id, SURVEY, BAND, time, mag, err, task.vclass, task.subtype, row.period, _star_meta(task))
     return lc, skips
 

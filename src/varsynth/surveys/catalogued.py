@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from varsynth.lightcurve import LightCurve
+from varsynth.lightcurve import LightCurve, TimeSystem
 from varsynth.surveys.skips import ReaderError, SkipLog
 
 __all__ = ["band_lightcurves", "count_unreadable"]
@@ -35,6 +35,7 @@ def band_lightcurves(
     subtype: str,
     period: float,
     meta: dict[str, Any],
+    time_system: TimeSystem,
     where: str,
     skips: SkipLog,
 ) -> list[LightCurve]:
@@ -45,8 +46,11 @@ def band_lightcurves(
     curve gets its own copy of the dictionaries in ``meta``.
 
     Arguments:
-        points: cleaned ``(time, mag, mag_err)`` per band: days, magnitudes, 1-sigma magnitudes.
+        points: cleaned ``(time, mag, mag_err)`` per band: days in ``time_system``, magnitudes,
+            1-sigma magnitudes.
         period: the catalog period, days.
+        time_system: the survey's time system; the light curves' times are moved to MJD
+            (:meth:`LightCurve.with_time_system`).
         where: the source file, quoted in the skip log.
     """
     out = []
@@ -69,6 +73,6 @@ def band_lightcurves(
                 subtype=subtype,
                 period=period,
                 meta={k: dict(v) if isinstance(v, dict) else v for k, v in meta.items()},
-            )  # fmt: skip
+            ).with_time_system(time_system)  # fmt: skip
         )
     return out

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from varsynth.lightcurve import LightCurve
+from varsynth.lightcurve import MJD, LightCurve
 from varsynth.surveys.periods import DOUBLED_CLASSES, SearchParams
 from varsynth.surveys.quota import LabelQuota
 from varsynth.surveys.searched import (
@@ -183,7 +183,7 @@ def _parse_star(task: StarTask, skips: SkipLog) -> tuple[Points, dict[str, Any]]
     return (time, mag, err), meta
 
 
-_load_star = functools.partial(load_searched_star, survey=SURVEY, band=BAND, parse=_parse_star)
+_load_star = functools.partial(load_searched_star, survey=SURVEY, band=BAND, time_system=MJD, parse=_parse_star)
 
 
 def _tasks(

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from varsynth.lightcurve import LightCurve
+from varsynth.lightcurve import LightCurve, TimeSystem
 from varsynth.surveys.catalogued import band_lightcurves, count_unreadable
 from varsynth.surveys.quota import first_per_label
 from varsynth.surveys.skips import ReaderError, SkipLog
@@ -48,6 +48,7 @@ __all__ = [
     "SURVEY",
     "SPLITS",
     "TIME_ZERO_MJD",
+    "TIME_SYSTEM",
     "NO_FLUX_MAG",
     "EROSCurves",
     "parse_bracketed",
@@ -67,6 +68,10 @@ TIME_ZERO_MJD = 47891.0
 #: Magnitude written for a non-positive flux (not a measurement).
 NO_FLUX_MAG = 25.0
 
+#: The light curves' time system: read as ``MJD - 47891`` days, moved to MJD by + :data:`TIME_ZERO_MJD`.
+TIME_SYSTEM = TimeSystem("MJD-47891", TIME_ZERO_MJD, "utc")
+
+#: ``meta["time_system"]`` of every light curve (the system the files use; part of the datasets' metadata).
 _TIME_SYSTEM = "MJD - 47891 (zero point measured against OGLE-III epochs, +-0.04 d)"
 
 #: Column suffix of each EROS band in the light-curve table.
@@ -355,6 +360,7 @@ def _split_curves(
             subtype=row["subtype"],
             period=float(row["period"]),
             meta=_star_meta(row, split, path.name),
+            time_system=TIME_SYSTEM,
             where=path.name,
             skips=skips,
         )
@@ -381,8 +387,8 @@ def read_eros1(
         progress: show a tqdm progress bar.
 
     Returns:
-        Light curves sorted by star key then band. Times are days ``MJD - 47891``
-        (:data:`TIME_ZERO_MJD`), magnitudes EROS B / R, period in days
+        Light curves sorted by star key then band. Times are MJD (days): the files' ``MJD -
+        47891`` plus :data:`TIME_ZERO_MJD` (:data:`TIME_SYSTEM`), magnitudes EROS B / R, period in days
         (``period / div_period``). ``meta`` holds ``ra``, ``dec`` (degrees, J2000),
         ``host="LMC"``, ``mean_mag`` (catalog ``magnitude_b`` / ``magnitude_r``), ``source_file``,
         ``period_source="catalog"``, ``eros_split``, ``patch_id``, ``eros_star_id_b``,

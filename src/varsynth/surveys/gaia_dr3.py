@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from varsynth.lightcurve import LightCurve
+from varsynth.lightcurve import LightCurve, TimeSystem
 from varsynth.surveys.periods import SearchParams
 from varsynth.surveys.quota import LabelQuota
 from varsynth.surveys.searched import Points, StarTask, load_searched_star, read_searched_stars
@@ -34,10 +34,20 @@ from varsynth.surveys.skips import ReaderError, SkipLog
 from varsynth.surveys.validate import clean_points
 from varsynth.taxonomy import UnknownClassError, gaia_dr3_class
 
-__all__ = ["read_gaia_epoch_file", "read_gaia_metadata", "read_gaia_dr3", "EPOCH_COLUMNS", "METADATA_COLUMNS"]
+__all__ = [
+    "read_gaia_epoch_file",
+    "read_gaia_metadata",
+    "read_gaia_dr3",
+    "EPOCH_COLUMNS",
+    "METADATA_COLUMNS",
+    "TIME_SYSTEM",
+]
 
 SURVEY = "gaia-dr3"
 BAND = "G"
+
+#: Epoch photometry times are BJD(TCB) - 2455197.5 (days); MJD zero point: + 55197.0 (barycentric, TCB kept).
+TIME_SYSTEM = TimeSystem("BJD-2455197.5", 55197.0, "tcb")
 #: Columns of an epoch-photometry file: BJD - 2455197.5 (days), G magnitude, its error.
 EPOCH_COLUMNS: tuple[str, ...] = ("time", "mag", "mag_err")
 #: Columns of a metadata table.
@@ -116,7 +126,7 @@ def _parse_star(task: StarTask, skips: SkipLog) -> tuple[Points, dict[str, Any]]
     return points, dict(task.record)
 
 
-_load_star = functools.partial(load_searched_star, survey=SURVEY, band=BAND, parse=_parse_star)
+_load_star = functools.partial(load_searched_star, survey=SURVEY, band=BAND, time_system=TIME_SYSTEM, parse=_parse_star)
 
 
 def _star_meta(row: dict[str, Any]) -> dict[str, Any]:
@@ -190,7 +200,8 @@ def read_gaia_dr3(
         params: period-search parameters.
 
     Returns:
-        One ``G`` light curve per star (times in BJD - 2455197.5, days), sorted by source ID
+        One ``G`` light curve per star (times on the MJD zero point: the files' BJD - 2455197.5
+        + 55197.0, barycentric, TCB; :data:`TIME_SYSTEM`), sorted by source ID
         (as a string).
     """
     if bands is not None and BAND not in bands:

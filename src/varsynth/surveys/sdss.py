@@ -31,7 +31,7 @@ import pandas as pd
 from astropy.io import ascii as astropy_ascii
 from tqdm import tqdm
 
-from varsynth.lightcurve import LightCurve
+from varsynth.lightcurve import MJD, LightCurve
 from varsynth.surveys.catalogued import band_lightcurves, count_unreadable
 from varsynth.surveys.quota import first_per_label
 from varsynth.surveys.skips import ReaderError, SkipLog
@@ -311,6 +311,7 @@ def _star_curves(
         subtype=info["subtype"],
         period=float(info["period"]),
         meta=meta,
+        time_system=MJD,
         where=source,
         skips=skips,
     )

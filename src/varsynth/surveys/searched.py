@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from varsynth.lightcurve import LightCurve
+from varsynth.lightcurve import LightCurve, TimeSystem
 from varsynth.surveys.periods import SearchParams, map_in_order, searched_lightcurve
 from varsynth.surveys.skips import ReaderError, SkipLog
 
@@ -66,7 +66,7 @@ def inside_range(
     """Mask of the points whose finite epoch lies in ``span`` (NaN epochs are left to cleaning).
 
     Arguments:
-        time: epochs, days (the survey's own system).
+        time: epochs, days (the survey's own system, as read).
         span: the plausible ``(lowest, highest)`` epoch, same system.
         reason: the skip-log reason of the points outside (counted at level ``point``).
     """
@@ -91,12 +91,14 @@ ParseStar = Callable[[StarTask, SkipLog], tuple[Points, dict[str, Any]]]
 
 
 def load_searched_star(
-    task: StarTask, *, survey: str, band: str, parse: ParseStar
+    task: StarTask, *, survey: str, band: str, time_system: TimeSystem, parse: ParseStar
 ) -> tuple[LightCurve | None, SkipLog]:
     """Parse, clean and period-search one star (runs in a worker process).
 
     An unreadable file is counted at level ``file``; too few points or a failed search at level
-    ``star`` (:func:`~varsynth.surveys.periods.searched_lightcurve`).
+    ``star`` (:func:`~varsynth.surveys.periods.searched_lightcurve`). The period search sees the
+    times as read, in ``time_system`` (so its cache keys do not depend on the MJD conversion);
+    the light curve returned has them moved to MJD (:meth:`LightCurve.with_time_system`).
 
     Returns:
         The light curve or ``None``, and the skip log of this star.
@@ -120,7 +122,7 @@ def load_searched_star(
         where=task.source_file,
         skips=skips,
     )
-    return lc, skips
+    return (lc.with_time_system(time_system) if lc is not None else None), skips
 
 
 def read_searched_stars(

@@ -21,7 +21,7 @@ from varsynth.bands import band as lookup_band
 from varsynth.lightcurve import LightCurve
 from varsynth.surveys.ogle.catalog import read_ogle3_catalog
 from varsynth.surveys.ogle.ident import IDENT_COLUMNS, read_ogle_ident
-from varsynth.surveys.ogle.layout import IDENT_NAME, SURVEY
+from varsynth.surveys.ogle.layout import IDENT_NAME, SURVEY, TIME_SYSTEM
 from varsynth.surveys.ogle.photometry import read_ogle_photometry
 from varsynth.surveys.ogle.tables import read_ogle_param_tables
 from varsynth.surveys.skips import ReaderError, SkipLog
@@ -79,7 +79,8 @@ def read_ogle(
         survey: survey name for LightCurve.survey and the skip log.
 
     Returns:
-        LightCurves sorted by star ID then band. Times are HJD-2450000 (days), ``period`` is
+        LightCurves sorted by star ID then band. Times are days on the MJD zero point (the
+        files' HJD-2450000 + 49999.5, heliocentric; :data:`~.layout.TIME_SYSTEM`), ``period`` is
         ``P_1`` (days) of the catalog or the table. ``meta``: ``ra``/``dec`` (degrees,
         ident.dat), ``host`` (``LMC``/``SMC`` for Magellanic fields), ``mean_mag``
         (intensity means ``I``/``V`` in magnitudes, finite ones only), ``source_file``
@@ -279,7 +280,7 @@ def _star_curves(
                 subtype=labels["subtype"],
                 period=labels["period"],
                 meta=meta,
-            )
+            ).with_time_system(TIME_SYSTEM)
         )
     return curves
 
