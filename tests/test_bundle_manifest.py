@@ -123,7 +123,7 @@ def test_format_1_without_hashes_loads_unchecked_and_migrates_hashing_every_file
     assert read_manifest(bundle).components["flow"].files == {"flow.json": None, "flow.safetensors": None}
     (bundle / "MODEL_CARD.md").write_text("edited\n")  # not recorded: not checked
     load_model(bundle)
-    migrate(bundle)
+    assert migrate(bundle) == 1
     files = read_manifest(bundle).components["card"].files
     assert files["MODEL_CARD.md"] == {"bytes": 7, "sha256": hashlib.sha256(b"edited\n").hexdigest()}
     load_model(bundle)

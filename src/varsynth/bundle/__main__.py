@@ -31,11 +31,11 @@ def _show(folder: str) -> str:
 
 def _run(command: str, folder: str) -> str:
     if command == "migrate":
-        before = read_manifest(folder).read_version
-        manifest = migrate(folder)
+        before = migrate(folder)
         if before == BUNDLE_FORMAT_VERSION:
             return f"{folder}: already of format {BUNDLE_FORMAT_VERSION}, left as it is"
-        return f"{folder}: migrated from format {before} to {BUNDLE_FORMAT_VERSION} ({', '.join(manifest.components)})"
+        parts = ", ".join(read_manifest(folder).components)
+        return f"{folder}: migrated from format {before} to {BUNDLE_FORMAT_VERSION} (components: {parts})"
     if command == "record":
         if not record_files(folder):
             raise BundleError(f"{folder} is not a varsynth model bundle: it has no {MANIFEST}")

@@ -27,7 +27,8 @@ Format 1 (until 2026-12) had a flat ``files`` table, the network config at the t
 training config, fit summary and noise record under ``metadata``. It is read as format 2 in
 memory (:func:`read_manifest` logs a warning; the noise record becomes a pending ``noise.json``)
 and rewritten as format 2 by :func:`migrate` (``python -m varsynth.bundle migrate FOLDER``), which
-leaves the bytes of every other file as they are. A newer format is refused, naming it.
+leaves the bytes of every other file as they are; any writer of a component (``record_files``,
+``write_component``) also writes the manifest in format 2. A newer format is refused, naming it.
 """
 
 from __future__ import annotations
@@ -541,7 +542,7 @@ def record_if_in_bundle(file: str | Path) -> bool:
     return (file.parent / MANIFEST).is_file() and record_files(file.parent, [file.name])
 
 
-def migrate(path: str | Path) -> Manifest:
+def migrate(path: str | Path) -> int:
     """Rewrite a bundle's ``model.json`` in format 2 (a bundle already of format 2 is left as it is).
 
     Every file the format-1 manifest records is verified first and keeps its recorded size and
@@ -549,19 +550,23 @@ def migrate(path: str | Path) -> Manifest:
     hashes existed) are hashed as they are. The noise record moves from the manifest to
     ``noise.json``. Files are written atomically, ``model.json`` last.
 
+    Returns:
+        The format the bundle was of (``1``: rewritten; ``2``: already current, left as it is).
+
     Raises:
         BundleError: not a bundle, or a damaged one (the file named): nothing is written.
     """
+    _warned_v1.add(Path(path).resolve())  # no warning that asks for the migration being done
     manifest = read_manifest(path)
     if manifest.read_version == BUNDLE_FORMAT_VERSION:
-        return manifest
+        return BUNDLE_FORMAT_VERSION
     verify_bundle(manifest)
     unrecorded = [f for f, c in manifest.files().items() if manifest.components[c].files[f] is None]
     present = [f for f in unrecorded if (manifest.folder / f).is_file()]
     set_files(manifest, present, removed=[f for f in unrecorded if f not in present])
     write_manifest(manifest)
     log.info("%s: migrated to bundle format %d", manifest.folder, BUNDLE_FORMAT_VERSION)
-    return manifest
+    return 1
 
 
 def find_bundle(path: str | Path) -> Path:
