@@ -1,9 +1,8 @@
 """The model card of a generative bundle: data, recipe, measured metrics and known limits.
 
 Written by ``varsynth card`` into the bundle as its ``card`` component, ``MODEL_CARD.md`` (and
-``card.json``), from the
-bundle's own metadata, the dataset it was trained on and a reconstruction of the held-out test
-stars, so that every number in it is measured, not expected.
+``card.json``), from the bundle's own metadata, the dataset it was trained on and a
+reconstruction of the held-out test stars, so that every number in it is measured, not expected.
 """
 
 from __future__ import annotations
