@@ -1,7 +1,9 @@
-"""Small datasets the tests make themselves: synthetic periodic light curves in the real layout."""
+"""Small datasets the tests make themselves (synthetic periodic light curves in the real layout), and
+model bundles in the format of earlier varsynth versions."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -49,3 +51,25 @@ def write_tiny_dataset(out: Path, *, stars_per_class: int = 12, seq_len: int = 6
     for split in SPLITS:
         write_parquet(samples_table(by_split[split], split), out / f"{split}.parquet")
     return out
+
+
+def as_format_1(bundle: Path, *, hashes: bool = True) -> None:
+    """Rewrite a bundle's ``model.json`` as varsynth wrote it before format 2 (format 1): the network
+    config at the top, the training config, fit summary and noise record (``noise.json``, then
+    deleted) under ``metadata``, and one flat table of file hashes (none with ``hashes=False``, as
+    bundles written before the hashes existed)."""
+    info = json.loads((bundle / "model.json").read_text())
+    parts, training = info["components"], info["training"]
+    meta = dict(info["metadata"])
+    if training["config"] is not None:
+        meta["train_config"] = training["config"]
+    fit = training["fit"]
+    if "noise" in parts:
+        fit = {**(fit or {}), "noise": json.loads((bundle / "noise.json").read_text())}
+        (bundle / "noise.json").unlink()
+    if fit is not None:
+        meta["fit"] = fit
+    old = {"config": parts["network"]["config"], "format_version": 1, "kind": info["kind"], "metadata": meta}
+    if hashes:
+        old["files"] = {f: r for name, part in parts.items() if name != "noise" for f, r in part["files"].items()}
+    (bundle / "model.json").write_text(json.dumps(old, indent=2, sort_keys=True) + "\n")

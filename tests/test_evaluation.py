@@ -43,7 +43,7 @@ def test_fit_records_its_budget_and_the_report_reads_it(tiny_run):
 
     import torch
 
-    from varsynth.bundle import read_bundle_info
+    from varsynth.bundle import read_manifest
     from varsynth.evaluation.budget import training_budget
 
     _, run = tiny_run
@@ -51,7 +51,7 @@ def test_fit_records_its_budget_and_the_report_reads_it(tiny_run):
     assert summary["torch_threads"] == torch.get_num_threads()
     # the whole call, network and flow: more than the network's epochs alone
     assert summary["train_wall_seconds"] > summary["epochs"] * summary["seconds_per_epoch"] > 0
-    budget = training_budget(read_bundle_info(run / "bundle")["metadata"])
+    budget = training_budget(read_manifest(run / "bundle").metadata)
     assert budget["train_wall_seconds"] == summary["train_wall_seconds"] and budget["epochs"] == 2
     assert budget["flow_epochs"] is not None and budget["max_epochs"] == 2
 

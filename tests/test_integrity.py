@@ -3,7 +3,6 @@ epochs are checked finite before they are written."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
@@ -13,9 +12,10 @@ import numpy as np
 import pyarrow as pa
 import pytest
 import torch
+from helpers import as_format_1
 from safetensors.torch import load_file, save_file
 
-from varsynth.bundle import FILES_KEY, BundleError, load_bundle, record_files, save_bundle, verify_bundle
+from varsynth.bundle import BundleError, load_bundle, read_manifest, record_files, save_bundle, verify_bundle
 from varsynth.cli import main
 from varsynth.generation import StarRequest, generate_table, load_model
 from varsynth.generation.model import PRETRAINED_DIR
@@ -27,7 +27,7 @@ from varsynth.models.cvae import CVAE
 from varsynth.models.flow import FlowConfig, LatentFlow
 
 DEFAULT = PRETRAINED_DIR / "default"
-BUNDLE_FILES = sorted(json.loads((DEFAULT / "model.json").read_text())[FILES_KEY])
+BUNDLE_FILES = sorted(read_manifest(DEFAULT).files())
 
 
 @pytest.fixture
@@ -68,7 +68,14 @@ def _flip(path: Path, n: int = 100) -> None:
 def test_the_embedded_bundle_records_every_file_and_verifies():
     on_disk = sorted(f.name for f in DEFAULT.iterdir() if f.is_file() and f.name != "model.json")
     assert BUNDLE_FILES == on_disk
-    assert {"model.safetensors", "flow.safetensors", "flow.json", "catalog.parquet", "calibration.json"} <= set(on_disk)
+    assert {
+        "model.safetensors",
+        "flow.safetensors",
+        "flow.json",
+        "catalog.parquet",
+        "calibration.json",
+        "noise.json",
+    } <= set(on_disk)
     verify_bundle(DEFAULT)
 
 
@@ -135,36 +142,35 @@ def test_a_real_command_exits_non_zero_without_a_traceback(bundle, tmp_path):
     assert not (tmp_path / "rr.parquet").exists()
 
 
-def _strip_hashes(bundle: Path) -> None:
-    info = json.loads((bundle / "model.json").read_text())
-    del info[FILES_KEY]
-    (bundle / "model.json").write_text(json.dumps(info))
-
-
 def test_bundles_without_hashes_load_and_migrate(bundle, capsys):
-    _strip_hashes(bundle)
-    load_model(bundle)  # written before the hashes existed: loads unchecked
+    as_format_1(bundle, hashes=False)  # format 1, written before the hashes existed
+    load_model(bundle)  # loads unchecked
     _flip(bundle / "MODEL_CARD.md")
     load_model(bundle)
     # old bundles still get clear messages for unreadable files
     (bundle / "flow.safetensors").write_bytes(b"\x00" * 10)
-    with pytest.raises(BundleError, match="flow.safetensors or flow.json is corrupted"):
+    with pytest.raises(BundleError, match="flow.safetensors is corrupted"):
         load_flow(bundle)
     (bundle / "flow.safetensors").write_bytes((DEFAULT / "flow.safetensors").read_bytes())
     (bundle / "catalog.parquet").unlink()
     with pytest.raises(BundleError, match="catalog.parquet is missing: the bundle has a flow prior"):
         load_catalog(bundle)
     shutil.copy(DEFAULT / "catalog.parquet", bundle / "catalog.parquet")
-    # migration: `python -m varsynth.bundle FOLDER` records every file, after which it is verified
-    from varsynth.bundle import main as bundle_main
+    # migration: `python -m varsynth.bundle migrate FOLDER` records every file, after which it is verified
+    from varsynth.bundle.__main__ import main as bundle_main
 
-    assert bundle_main([str(bundle)]) == 0 and "recorded 7 files" in capsys.readouterr().out
-    assert sorted(json.loads((bundle / "model.json").read_text())[FILES_KEY]) == BUNDLE_FILES
+    assert bundle_main(["migrate", str(bundle)]) == 0 and "migrated from format 1 to 2" in capsys.readouterr().out
+    assert sorted(read_manifest(bundle).files()) == BUNDLE_FILES
     load_model(bundle)
     _flip(bundle / "calibration.json")
     with pytest.raises(BundleError, match="calibration.json is damaged"):
         load_model(bundle)
-    assert bundle_main([str(bundle.parent / "absent")]) == 2
+    # `record` accepts the deliberate edit
+    assert (
+        bundle_main(["record", str(bundle)]) == 0 and f"recorded {len(BUNDLE_FILES)} files" in capsys.readouterr().out
+    )
+    load_model(bundle)
+    assert bundle_main(["record", str(bundle.parent / "absent")]) == 2
     assert "not a varsynth model bundle" in capsys.readouterr().err
 
 
@@ -174,8 +180,8 @@ def test_writers_record_their_files(tmp_path):
     flow = LatentFlow(2, 8, 3, FlowConfig(transforms=1, hidden=8)).eval()
     save_flow(folder, flow, {"epochs": 1})  # as training does: the flow before the network's bundle
     save_bundle(folder, CVAE(cfg))
-    files = json.loads((folder / "model.json").read_text())[FILES_KEY]
-    assert sorted(files) == ["flow.json", "flow.safetensors", "model.safetensors"]
+    files = read_manifest(folder).files()
+    assert files == {"flow.json": "flow", "flow.safetensors": "flow", "model.safetensors": "network"}
     load_bundle(folder)
     save_flow(folder, flow, {"epochs": 2})  # rewritten later: its entry follows
     load_flow(folder)

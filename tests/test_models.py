@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
@@ -10,7 +9,7 @@ import pytest
 import torch
 from helpers import write_tiny_dataset
 
-from varsynth.bundle import BundleError, load_bundle, save_bundle
+from varsynth.bundle import BundleError, load_bundle, record_files, save_bundle
 from varsynth.config import ConfigError
 from varsynth.models.config import ModelConfig
 from varsynth.models.cvae import CVAE
@@ -167,18 +166,17 @@ def test_bundle_round_trip_and_bad_files(tmp_path):
     b["phys_mask"] = torch.ones(4, 1)
     torch.testing.assert_close(loaded(b)[0], model(b)[0])
     # another architecture's weights under this description: the recorded hash refuses them, and
-    # without hashes (a bundle written before they existed) the tensor shapes do
+    # with their hash recorded (an edit accepted on purpose) the tensor shapes do
     save_bundle(tmp_path / "t", CVAE(small("tcn")))
     (tmp_path / "t" / "model.json").write_text((tmp_path / "b" / "model.json").read_text())
     with pytest.raises(BundleError, match="model.safetensors is damaged"):
         load_bundle(tmp_path / "t")
-    info = json.loads((tmp_path / "b" / "model.json").read_text())
-    del info["files"]
-    (tmp_path / "t" / "model.json").write_text(json.dumps(info))
+    record_files(tmp_path / "t", ["model.safetensors"])
     with pytest.raises(BundleError, match="does not fit a gru model"):
         load_bundle(tmp_path / "t")
     (tmp_path / "t" / "model.safetensors").write_bytes(b"not a safetensors file")
-    with pytest.raises(BundleError, match="corrupted"):
+    record_files(tmp_path / "t", ["model.safetensors"])
+    with pytest.raises(BundleError, match="model.safetensors is corrupted"):
         load_bundle(tmp_path / "t")
     (tmp_path / "b" / "model.safetensors").write_bytes(b"not a safetensors file")
     with pytest.raises(BundleError, match="damaged"):

@@ -149,18 +149,18 @@ def test_draws_do_not_depend_on_how_the_points_are_split():
 
 @pytest.mark.parametrize("cadence, differs", [("ogle3", True), ("uniform", False)])
 def test_generation_uses_the_survey_noise_on_survey_cadences_only(tmp_path, cadence, differs):
-    import json
     import shutil
 
+    from varsynth.bundle import read_manifest, record_files
     from varsynth.generation import StarRequest, generate_table
     from varsynth.generation.model import PRETRAINED_DIR
 
-    assert "ogle3" in survey_noise(json.loads((PRETRAINED_DIR / "default" / "model.json").read_text())["metadata"])
+    assert "ogle3" in survey_noise(read_manifest(PRETRAINED_DIR / "default").metadata)
     plain = tmp_path / "plain"
     shutil.copytree(PRETRAINED_DIR / "default", plain)
-    meta = json.loads((plain / "model.json").read_text())
-    del meta["metadata"]["fit"]["noise"]
-    (plain / "model.json").write_text(json.dumps(meta))
+    (plain / "noise.json").unlink()
+    record_files(plain)  # the bundle without its noise component
+    assert not read_manifest(plain).has("noise") and "noise" not in read_manifest(plain).metadata["fit"]
     request = StarRequest("CEP", "F", period=5.0)
     with_noise = generate_table(request, n=4, cadence=cadence, seed=3, model="default")
     without = generate_table(request, n=4, cadence=cadence, seed=3, model=str(plain))

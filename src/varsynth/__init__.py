@@ -11,7 +11,7 @@ import-linter contracts in ``pyproject.toml`` enforce this map and ``docs/archit
     generation                             requests -> light curves -> tables and files
     training                               fitting a model (Lightning), noise model, sweeps
     latent                                 flow prior, physics catalog, regressors on latent codes
-    bundle                                 a trained model's files on disk, verified
+    bundle                                 a trained model on disk: one versioned manifest, verified files
     data                                   the versioned training dataset and its tensors
     physics | config                       Teff, absolute magnitudes, relations; the data configs
     surveys                                readers of the real survey files, by name

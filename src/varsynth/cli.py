@@ -185,9 +185,10 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _regress(args: argparse.Namespace) -> int:
+    from varsynth.bundle import find_bundle
     from varsynth.latent.regressors import RegressionSettings, format_table, regress_bundle, save_regressors
 
-    bundle = args.run if (args.run / "model.json").exists() else args.run / "bundle"
+    bundle = find_bundle(args.run)
     regressors, report = regress_bundle(
         bundle, args.data, names=args.regressors, settings=RegressionSettings(seed=args.seed)
     )

@@ -1,9 +1,9 @@
 """The training budget of a model, as its bundle recorded it, for the report's header.
 
-Read from the bundle's metadata (``model.json``): the fit summary of
-:func:`varsynth.training.fit.fit` (``fit``) and the training config (``train_config``). A field
-the bundle does not hold is ``None`` and printed as "not recorded"; nothing is estimated (a
-missing wall time is not replaced by epochs times seconds per epoch).
+Read from the bundle's metadata (of its manifest ``model.json``, as ``load_bundle`` returns it):
+the fit summary of :func:`varsynth.training.fit.fit` (``fit``) and the training config
+(``train_config``). A field the bundle does not hold is ``None`` and printed as "not recorded";
+nothing is estimated (a missing wall time is not replaced by epochs times seconds per epoch).
 """
 
 from __future__ import annotations

@@ -1,13 +1,12 @@
 """The model card of a generative bundle: data, recipe, measured metrics and known limits.
 
-Written by ``varsynth card`` into the bundle as ``MODEL_CARD.md`` (and ``card.json``), from the
-bundle's own metadata, the dataset it was trained on and a reconstruction of the held-out test
-stars, so that every number in it is measured, not expected.
+Written by ``varsynth card`` into the bundle as its ``card`` component, ``MODEL_CARD.md`` (and
+``card.json``), from the bundle's own metadata, the dataset it was trained on and a
+reconstruction of the held-out test stars, so that every number in it is measured, not expected.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +14,8 @@ import numpy as np
 import pyarrow.compute as pc
 import yaml
 
-from varsynth.bundle import record_files
-from varsynth.data.io import atomic_write, read_split
+from varsynth.bundle import open_component, write_component
+from varsynth.data.io import read_split
 from varsynth.evaluation.reconstruction import reconstruction_table, summarise_reconstruction
 from varsynth.generation.model import GenerativeModel, load_model
 from varsynth.physics.luminosity import class_luminosity
@@ -48,7 +47,7 @@ def model_card(model: GenerativeModel, dataset_dir: str | Path) -> tuple[str, di
     """The Markdown card and its numbers (JSON-ready) for ``model`` trained on ``dataset_dir``."""
     dataset_dir = Path(dataset_dir)
     meta = model.metadata
-    cfg = TrainConfig.from_dict(meta["train_config"])
+    cfg = TrainConfig.of_model(meta)
     fit = meta.get("fit", {})
     counts, samples = _data_counts(dataset_dir, cfg)
     rec = summarise_reconstruction(reconstruction_table(model.cvae, dataset_dir, "test", data_filter=cfg.data))
@@ -134,9 +133,9 @@ def model_card(model: GenerativeModel, dataset_dir: str | Path) -> tuple[str, di
             f"| {group} | {int(r['n'])} | {r['model_chi2']:.2f} | {r['model_rms_mmag']:.1f} | "
             f"{r['fourier_chi2']:.2f} | {r['fourier_rms_mmag']:.1f} |"
         )
-    calibration = model.path / "calibration.json"  # written by `varsynth calibrate --json`
-    if calibration.exists():
-        cal = json.loads(calibration.read_text())
+    calibration = open_component(model.path, "calibration")  # written by `varsynth calibrate --json`
+    if calibration is not None:
+        cal = calibration.json("calibration.json")
         numbers["calibration"] = cal
         lines += [
             "",
@@ -203,9 +202,7 @@ def write_model_card(model: str | Path | GenerativeModel, dataset_dir: str | Pat
     """Write ``MODEL_CARD.md`` and ``card.json`` into the model's bundle folder."""
     gm = model if isinstance(model, GenerativeModel) else load_model(model)
     text, numbers = model_card(gm, dataset_dir)
-    atomic_write(gm.path / "card.json", lambda t: t.write_text(json.dumps(numbers, indent=2, default=float) + "\n"))
-    atomic_write(gm.path / "MODEL_CARD.md", lambda t: t.write_text(text))
-    record_files(gm.path, ["card.json", "MODEL_CARD.md"])
+    write_component(gm.path, "card", {"card.json": numbers, "MODEL_CARD.md": text})
     return gm.path / "MODEL_CARD.md"
 
 

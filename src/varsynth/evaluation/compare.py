@@ -30,7 +30,7 @@ def decoder_row(run: str | Path, dataset_dir: str | Path) -> dict[str, Any]:
     """One model's row: its config, fit summary, held-out reconstruction and decode time."""
     bundle = bundle_path(run)
     model, meta = load_bundle(bundle)
-    cfg = TrainConfig.from_dict(meta["train_config"])
+    cfg = TrainConfig.of_model(meta)
     fit = meta.get("fit", {})
     rec = reconstruction_table(model, dataset_dir, "test", data_filter=cfg.data)
     return {
@@ -67,7 +67,7 @@ def latent_link_rows(run: str | Path, dataset_dir: str | Path) -> list[dict[str,
     ]
     model, meta = load_bundle(bundle)
     flow, _ = load_flow(bundle)
-    cfg = TrainConfig.from_dict(meta["train_config"])
+    cfg = TrainConfig.of_model(meta)
     filt = DataFilter(cfg.data.surveys, cfg.data.bands, cfg.data.classes, real_only=True)
     for split in ("val", "test"):
         data = flow_data(model, dataset_dir, split, filt)

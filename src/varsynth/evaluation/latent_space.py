@@ -24,7 +24,6 @@ measure the same link at a fraction of the cost.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -36,6 +35,7 @@ import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from varsynth.bundle import BundleError, open_component
 from varsynth.data.io import read_split
 from varsynth.data.tensors import DataFilter, load_split, physics_matrix
 from varsynth.evaluation.context import FIGURE_DPI, EvalContext, Section
@@ -354,9 +354,11 @@ def _training_filter(ctx: EvalContext) -> DataFilter:
 def _recorded_flow_metrics(ctx: EvalContext) -> dict[str, Any]:
     """The flow's training metrics of the bundle (``flow.json``), empty when unreadable."""
     try:
-        return json.loads((Path(ctx.model.path) / "flow.json").read_text()).get("metrics", {})
-    except (OSError, ValueError):
+        flow = open_component(ctx.model.path, "flow")
+        info = flow.json("flow.json") if flow is not None else {}
+    except BundleError:
         return {}
+    return dict(info.get("metrics", {})) if isinstance(info, dict) else {}
 
 
 def _links(

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from varsynth.bundle import BundleError, load_bundle
+from varsynth.bundle import BundleError, find_bundle, load_bundle, open_component, read_manifest
 from varsynth.latent.catalog import PhysicsCatalog, load_catalog
 from varsynth.latent.flow import load_flow
 from varsynth.models.config import PHYSICS_CHOICES
@@ -46,6 +46,16 @@ class GenerativeModel:
     def name(self) -> str:
         """The training config's name (e.g. ``default``)."""
         return str(self.metadata.get("train_config", {}).get("name", self.path.name))
+
+    def card(self) -> dict[str, Any]:
+        """The numbers of the bundle's model card (``card.json`` of ``varsynth card``), empty when
+        the bundle has none.
+
+        Raises:
+            BundleError: the card's files are damaged.
+        """
+        card = open_component(self.path, "card")
+        return dict(card.json("card.json")) if card is not None else {}
 
     # The sampling sequence, shared by generation (generation.engine), the report's generated
     # twins (evaluation.curves) and anything else that draws light curves: physics -> network
@@ -94,19 +104,18 @@ def bundle_path(model: str | Path) -> Path:
     """The bundle folder of a pretrained name, a bundle folder or a run folder (its ``bundle/``)."""
     if isinstance(model, str) and model in PRETRAINED:
         return PRETRAINED_DIR / model
-    path = Path(model)
-    if (path / "bundle" / "model.json").exists():  # a run folder
-        return path / "bundle"
-    if not (path / "model.json").exists():
+    try:
+        return find_bundle(model)
+    except BundleError:
         raise BundleError(
             f"model {str(model)!r} is neither a pretrained name {list(PRETRAINED)} "
             "nor a bundle or run folder (no model.json)"
-        )
-    return path
+        ) from None
 
 
 def load_model(model: str | Path = "default") -> GenerativeModel:
-    """Load the pretrained model ``default``, a bundle folder or a run folder (its ``bundle/``).
+    """Load the pretrained model ``default``, a bundle folder or a run folder (its ``bundle/``):
+    its manifest, then the network, flow prior and catalog components it lists.
 
     >>> from varsynth.generation import load_model
     >>> model = load_model("default")
@@ -116,10 +125,12 @@ def load_model(model: str | Path = "default") -> GenerativeModel:
     [355, 893]
 
     Raises:
-        BundleError: the folder is not a bundle or its files are corrupted.
+        BundleError: the folder is not a bundle, its files are corrupted, or it lacks the
+            catalog that its flow prior needs (the component named).
         ConfigError: the bundle was trained without a flow prior (it cannot generate).
     """
     path = bundle_path(model)
-    cvae, metadata = load_bundle(path)
-    flow, _ = load_flow(path)
-    return GenerativeModel(cvae, flow, load_catalog(path), metadata, path)
+    manifest = read_manifest(path)
+    cvae, metadata = load_bundle(manifest)
+    flow, _ = load_flow(manifest)
+    return GenerativeModel(cvae, flow, load_catalog(manifest), metadata, path)

@@ -24,7 +24,8 @@ NoiseModel = dict[str, dict[str, dict[str, Any]]]
 
 
 def survey_noise(metadata: dict[str, Any]) -> NoiseModel:
-    """The per-survey noise a bundle's ``model.json`` records (empty for bundles without it)."""
+    """The per-survey noise a bundle records (its ``noise`` component, ``fit["noise"]`` of its
+    metadata; empty for bundles without it)."""
     return dict(metadata.get("fit", {}).get("noise", {}) or {})
 
 

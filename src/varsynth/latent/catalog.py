@@ -19,11 +19,10 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from varsynth.bundle import BundleError, bundle_lists, record_files, verify_bundle
+from varsynth.bundle import BundleError, Manifest, has_component, open_component, write_component
 from varsynth.config import ConfigError
-from varsynth.data.io import read_split, write_parquet
+from varsynth.data.io import read_split
 from varsynth.data.tensors import PHYS_COLUMNS, DataFilter, physics_matrix
 from varsynth.models.config import PHYSICS_CHOICES
 
@@ -186,7 +185,7 @@ def _rows_checked(base_code: np.ndarray, rows: int) -> np.ndarray:
 
 
 def save_catalog(bundle_dir: str | Path, catalog: PhysicsCatalog) -> Path:
-    """Write ``catalog.parquet`` into a bundle folder (atomically)."""
+    """Write the bundle's ``catalog`` component (``catalog.parquet``, atomically)."""
     columns = {
         "vclass": pa.array(catalog.vclass.tolist(), pa.string()),
         "subtype": pa.array(catalog.subtype.tolist(), pa.string()),
@@ -199,33 +198,32 @@ def save_catalog(bundle_dir: str | Path, catalog: PhysicsCatalog) -> Path:
     if catalog.base_code is not None:
         for j in range(catalog.base_code.shape[1]):
             columns[f"base_{j}"] = pa.array(catalog.base_code[:, j], pa.float32())
-    path = Path(bundle_dir) / _FILE
-    write_parquet(pa.table(columns), path)
-    record_files(bundle_dir, [_FILE])
-    return path
+    write_component(bundle_dir, "catalog", {_FILE: pa.table(columns)})
+    return Path(bundle_dir) / _FILE
 
 
-def load_catalog(bundle_dir: str | Path) -> PhysicsCatalog:
+def load_catalog(bundle: str | Path | Manifest) -> PhysicsCatalog:
     """Read a bundle's ``catalog.parquet``.
+
+    Arguments:
+        bundle: the bundle folder or its manifest (:func:`varsynth.bundle.read_manifest`).
 
     Raises:
         ConfigError: the bundle was trained without a flow prior (no catalog and no flow).
-        BundleError: the catalog is missing from a bundle that has a flow prior or records it
-            in ``model.json``, or it is damaged or modified.
+        BundleError: the catalog is missing from a bundle that has a flow prior, or it is
+            damaged, modified or lacks a column.
     """
-    bundle_dir = Path(bundle_dir)
-    path = bundle_dir / _FILE
-    if (bundle_dir / "model.json").is_file():
-        verify_bundle(bundle_dir, [_FILE])
-    if not path.exists():
-        if (bundle_dir / "flow.json").exists() or bundle_lists(bundle_dir, _FILE):
+    files = open_component(bundle, "catalog")
+    folder = Path(bundle.folder if isinstance(bundle, Manifest) else bundle)
+    if files is None:
+        if has_component(bundle, "flow"):
             raise BundleError(
-                f"{path} is missing: the bundle has a flow prior, which needs it, "
-                "so the bundle is incomplete (copy the whole bundle folder again)"
+                f"{folder / _FILE} is missing: the bundle has a flow prior, which needs its catalog "
+                "component, so the bundle is incomplete (copy the whole bundle folder again)"
             )
-        raise ConfigError(f"{bundle_dir} has no physics catalog ({_FILE}); it was trained without a flow prior")
+        raise ConfigError(f"{folder} has no physics catalog ({_FILE}); it was trained without a flow prior")
+    t = files.table(_FILE)
     try:
-        t = pq.read_table(path)
         return PhysicsCatalog(
             vclass=np.asarray(t["vclass"].to_pylist(), dtype=object),
             subtype=np.asarray(t["subtype"].to_pylist(), dtype=object),
@@ -234,8 +232,8 @@ def load_catalog(bundle_dir: str | Path) -> PhysicsCatalog:
             scaled_err=t["scaled_err"].to_numpy() if "scaled_err" in t.column_names else None,
             base_code=_read_base_code(t),
         )
-    except (OSError, pa.ArrowException, KeyError) as err:
-        raise BundleError(f"{path} is corrupted: {err}") from err
+    except (pa.ArrowException, KeyError) as err:
+        raise BundleError(f"{files.path(_FILE)} is corrupted: {err}") from err
 
 
 def _read_base_code(table: pa.Table) -> np.ndarray | None:

@@ -23,7 +23,6 @@ best validation log-likelihood (on one fixed draw per validation sample).
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,13 +30,11 @@ from typing import Any
 
 import numpy as np
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
-from varsynth.bundle import BundleError, record_files, verify_bundle
+from varsynth.bundle import BundleError, Manifest, open_component, write_component
 from varsynth.config import ConfigError
-from varsynth.data.io import atomic_write, read_split
+from varsynth.data.io import read_split
 from varsynth.data.tensors import DataFilter, load_split
 from varsynth.latent.encode import encode_split
 from varsynth.models.cvae import CVAE
@@ -47,8 +44,8 @@ __all__ = ["FlowData", "flow_data", "fit_flow", "evaluate_flow", "base_codes", "
 
 log = logging.getLogger(__name__)
 
-#: Files of the flow prior in a bundle.
-_FILES = ("flow.json", "flow.safetensors")
+#: Files of the flow prior (the bundle's ``flow`` component).
+_INFO, _WEIGHTS = "flow.json", "flow.safetensors"
 
 
 @dataclass
@@ -172,10 +169,8 @@ def base_codes(flow: LatentFlow, data: FlowData, *, seed: int = 0, batch: int = 
 
 
 def save_flow(bundle_dir: str | Path, flow: LatentFlow, metrics: dict[str, Any]) -> Path:
-    """Write ``flow.safetensors`` and ``flow.json`` (config, sizes, metrics) into a bundle."""
-    bundle_dir = Path(bundle_dir)
-    tensors = {k: v.detach().contiguous() for k, v in flow.state_dict().items()}
-    atomic_write(bundle_dir / "flow.safetensors", lambda tmp: save_file(tensors, str(tmp)))
+    """Write the bundle's ``flow`` component: ``flow.safetensors`` (weights) and ``flow.json``
+    (config, sizes, metrics)."""
     info = {
         "config": flow.config.to_dict(),
         "latent_dim": flow.latent_dim,
@@ -183,46 +178,39 @@ def save_flow(bundle_dir: str | Path, flow: LatentFlow, metrics: dict[str, Any])
         "n_physics": flow.n_physics,
         "metrics": metrics,
     }
-    atomic_write(bundle_dir / "flow.json", lambda tmp: tmp.write_text(json.dumps(info, indent=2) + "\n"))
-    record_files(bundle_dir, _FILES)
-    return bundle_dir
+    return write_component(bundle_dir, "flow", {_WEIGHTS: flow.state_dict(), _INFO: info})
 
 
-def load_flow(bundle_dir: str | Path) -> tuple[LatentFlow, dict[str, Any]]:
+def load_flow(bundle: str | Path | Manifest) -> tuple[LatentFlow, dict[str, Any]]:
     """The flow prior of a bundle (weights from safetensors: no code runs) and its metrics.
+
+    Arguments:
+        bundle: the bundle folder or its manifest (:func:`varsynth.bundle.read_manifest`).
 
     Raises:
         ConfigError: the bundle has no flow prior (trained without one).
-        BundleError: ``flow.json`` or ``flow.safetensors`` is missing, damaged or modified.
+        BundleError: ``flow.json`` or ``flow.safetensors`` is missing, damaged or modified, or
+            the two do not describe one flow.
     """
-    bundle_dir = Path(bundle_dir)
-    if (bundle_dir / "model.json").is_file():
-        verify_bundle(bundle_dir, _FILES)
-    weights = bundle_dir / "flow.safetensors"
-    try:
-        info = json.loads((bundle_dir / "flow.json").read_text())
-    except FileNotFoundError:
-        if weights.exists():
-            raise BundleError(
-                f"{bundle_dir / 'flow.json'} is missing beside {weights}: the bundle is incomplete"
-            ) from None
+    files = open_component(bundle, "flow")
+    if files is None:
+        folder = bundle.folder if isinstance(bundle, Manifest) else bundle
         raise ConfigError(
-            f"{bundle_dir} has no flow prior (flow.json); train one with `varsynth train` "
-            "and a config with a `flow:` section"
-        ) from None
-    except (OSError, json.JSONDecodeError) as err:
-        raise BundleError(f"{bundle_dir / 'flow.json'} is corrupted: {err}") from err
+            f"{folder} has no flow prior ({_INFO}); train one with `varsynth train` and a config with a `flow:` section"
+        )
+    info, state = files.json(_INFO), files.tensors(_WEIGHTS)
     try:
         flow = LatentFlow(
             info["latent_dim"], info["n_classes"], info["n_physics"], FlowConfig.from_dict(info["config"])
         )
-        flow.load_state_dict(load_file(str(weights)))
-    except FileNotFoundError:
-        raise BundleError(f"{weights} is missing beside flow.json: the bundle is incomplete") from None
-    except (SafetensorError, OSError, KeyError, TypeError, RuntimeError) as err:
-        raise BundleError(f"{weights} or flow.json is corrupted: {str(err).splitlines()[0]}") from err
+        flow.load_state_dict(state)
+        metrics = info["metrics"]
+    except (KeyError, TypeError, RuntimeError) as err:
+        raise BundleError(
+            f"{files.path(_INFO)} and {files.path(_WEIGHTS)} do not describe one flow: {str(err).splitlines()[0]}"
+        ) from err
     flow.eval()
-    return flow, info["metrics"]
+    return flow, metrics
 
 
 @torch.no_grad()

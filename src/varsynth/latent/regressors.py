@@ -21,9 +21,11 @@ object: no star is in both sets (checked, not assumed). The metrics compare the 
 random u (as in generation) and averaged over u with the encoder's latent mean (RMSE and R^2),
 and the prediction with a latent draw (RMSE, the scale of the paper's Table 3).
 
-Regressors are stored next to the model bundle as skops files (no code runs on load; the few
-non-default types allowed are listed in :data:`TRUSTED_TYPES`) with ``regressors.json`` holding
-the input standardisation, file checksums and the Table 3 numbers.
+Regressors are stored in the model bundle as its ``regressors`` component (written and verified
+through :mod:`varsynth.bundle`): skops files (no code runs on load; the few non-default types
+allowed are listed in :data:`TRUSTED_TYPES`) and ``regressors.json`` holding the input
+standardisation, the hash of the weights they were fitted on, file checksums and the Table 3
+numbers.
 """
 
 from __future__ import annotations
@@ -36,7 +38,6 @@ import warnings
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +51,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score
 from sklearn.neural_network import MLPRegressor
 
-from varsynth.bundle import FILES_KEY, BundleError, load_bundle, read_bundle_info, record_files, verify_bundle
-from varsynth.data.io import atomic_write
+from varsynth.bundle import WEIGHTS, BundleError, file_sha256, load_bundle, open_component, write_component
 from varsynth.data.tensors import DataFilter, fit_standardisation
 from varsynth.latent.encode import PHYS_COLUMNS, EncodedSplit, encode_split
 from varsynth.models.config import PHYSICS_CHOICES
@@ -391,10 +391,6 @@ def _counts(table: pd.DataFrame, mask: np.ndarray) -> dict[str, dict[str, int]]:
     }
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _arrays(enc: EncodedSplit, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     t = enc.table[mask]
     phys = t[list(PHYS_COLUMNS)].to_numpy(dtype=np.float64)
@@ -463,7 +459,7 @@ def regress_bundle(
             "arch": cfg.arch,
             "latent_dim": cfg.latent_dim,
             "name": meta.get("fit", {}).get("name"),
-            "weights_sha256": _sha256(bundle_dir / "model.safetensors"),
+            "weights_sha256": file_sha256(bundle_dir / WEIGHTS),
         },
         "dataset": {
             "path": str(dataset_dir),
@@ -494,7 +490,8 @@ def regress_bundle(
 
 
 def save_regressors(bundle_dir: str | Path, regressors: LatentRegressors, report: dict[str, Any]) -> Path:
-    """Write ``regressor-<name>.skops`` files and ``regressors.json`` into the bundle folder.
+    """Write the bundle's ``regressors`` component: ``regressor-<name>.skops`` files and
+    ``regressors.json``.
 
     Regressor files of an earlier fit that are not in ``regressors`` are removed.
 
@@ -502,14 +499,21 @@ def save_regressors(bundle_dir: str | Path, regressors: LatentRegressors, report
         RegressorError: the report was measured on other weights than the bundle's.
     """
     bundle_dir = Path(bundle_dir)
-    weights = _sha256(bundle_dir / "model.safetensors")
+    weights = file_sha256(bundle_dir / WEIGHTS)
     if report.get("bundle", {}).get("weights_sha256", weights) != weights:
         raise RegressorError(f"{bundle_dir}: the regressors were fitted on another model's latent space")
-    files = {}
-    for name, model in regressors.models.items():
-        path = bundle_dir / f"regressor-{name}.skops"
-        atomic_write(path, partial(sio.dump, model, compression=zipfile.ZIP_DEFLATED))
-        files[name] = {"file": path.name, "sha256": _sha256(path), "type": type(model).__name__}
+    blobs = {
+        f"regressor-{name}.skops": sio.dumps(model, compression=zipfile.ZIP_DEFLATED)
+        for name, model in regressors.models.items()
+    }
+    files = {
+        name: {
+            "file": f"regressor-{name}.skops",
+            "sha256": hashlib.sha256(blobs[f"regressor-{name}.skops"]).hexdigest(),
+            "type": type(model).__name__,
+        }
+        for name, model in regressors.models.items()
+    }
     info = {
         "format_version": _FORMAT_VERSION,
         "kind": _KIND,
@@ -522,19 +526,13 @@ def save_regressors(bundle_dir: str | Path, regressors: LatentRegressors, report
         "files": files,
         "report": report,
     }
-    out = bundle_dir / REGRESSORS_FILE
-    atomic_write(out, lambda tmp: tmp.write_text(json.dumps(info, indent=2) + "\n"))
-    removed = []
-    for old in bundle_dir.glob("regressor-*.skops"):  # of an earlier fit with other regressors
-        if old.name not in {f["file"] for f in files.values()}:
-            old.unlink()
-            removed.append(old.name)
-    record_files(bundle_dir, [out.name, *(f["file"] for f in files.values())], removed=removed)
-    return out
+    write_component(bundle_dir, "regressors", {**blobs, REGRESSORS_FILE: info})
+    return bundle_dir / REGRESSORS_FILE
 
 
 def load_regressors(bundle_dir: str | Path) -> tuple[LatentRegressors, dict[str, Any]]:
-    """Load the regressors saved next to a bundle; no code from the files is run.
+    """Load the regressors saved in a bundle (its ``regressors`` component); no code from the
+    files is run.
 
     Returns:
         ``(regressors, report)``.
@@ -545,31 +543,24 @@ def load_regressors(bundle_dir: str | Path) -> tuple[LatentRegressors, dict[str,
     """
     bundle_dir = Path(bundle_dir)
     path = bundle_dir / REGRESSORS_FILE
-    if (bundle_dir / "model.json").is_file():
-        try:
-            listed = read_bundle_info(bundle_dir).get(FILES_KEY) or {}
-            verify_bundle(
-                bundle_dir,
-                [n for n in listed if n in (REGRESSORS_FILE, "model.safetensors") or n.startswith("regressor-")],
-            )
-        except BundleError as err:
-            raise RegressorError(str(err)) from err
     try:
-        info = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise RegressorError(f"{path} is missing: run `varsynth regress` first") from None
-    except (OSError, json.JSONDecodeError) as err:
-        raise RegressorError(f"{path} is corrupted: {err}") from err
-    if info.get("kind") != _KIND or info.get("format_version") != _FORMAT_VERSION:
+        open_component(bundle_dir, "network")  # verified: the weights the regressors are bound to
+        component = open_component(bundle_dir, "regressors")
+        if component is None:
+            raise RegressorError(f"{path} is missing: run `varsynth regress` first")
+        info = component.json(REGRESSORS_FILE)
+    except BundleError as err:
+        raise RegressorError(str(err)) from err
+    if not isinstance(info, dict) or info.get("kind") != _KIND or info.get("format_version") != _FORMAT_VERSION:
         raise RegressorError(f"{path}: not a {_KIND} file of format {_FORMAT_VERSION}")
-    if info["bundle_weights_sha256"] != _sha256(bundle_dir / "model.safetensors"):
+    if info["bundle_weights_sha256"] != file_sha256(bundle_dir / WEIGHTS):
         raise RegressorError(
-            f"{path}: fitted for other weights than {bundle_dir}/model.safetensors; run `varsynth regress` again"
+            f"{path}: fitted for other weights than {bundle_dir / WEIGHTS}; run `varsynth regress` again"
         )
     models = {}
     for name, entry in info["files"].items():
-        file = bundle_dir / entry["file"]
-        if not file.exists() or _sha256(file) != entry["sha256"]:
+        file = component.path(entry["file"])
+        if not file.exists() or file_sha256(file) != entry["sha256"]:
             raise RegressorError(f"{file} is missing or does not match its checksum in {path}")
         untrusted = sorted(set(sio.get_untrusted_types(file=file)) - set(TRUSTED_TYPES))
         if untrusted:

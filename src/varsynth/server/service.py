@@ -157,8 +157,7 @@ class Service:
                 "ranges": self._ranges(vclass),
                 "subtypes": {s: self._ranges(vclass, s) for s in subtypes},
             }
-        card_file = Path(self.model.path) / "card.json"
-        card = json.loads(card_file.read_text()) if card_file.is_file() else {}
+        card = self.model.card()
         return {
             "name": self.model.name,
             "classes": classes,

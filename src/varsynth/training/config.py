@@ -6,12 +6,14 @@ unknown keys or out-of-range values are refused with the key named.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from varsynth.bundle import BundleError
 from varsynth.config import ConfigError, _check, _from_dict, to_plain
 from varsynth.data.tensors import DataFilter
 from varsynth.models.config import ModelConfig
@@ -105,6 +107,21 @@ class TrainConfig:
             return _from_dict(cls, data, "train config")
         except TypeError as err:
             raise ConfigError(f"train config: {err}") from err
+
+    @classmethod
+    def of_model(cls, metadata: Mapping[str, Any]) -> TrainConfig:
+        """The training config a bundle records, from its metadata (``load_bundle``'s, a
+        ``GenerativeModel``'s or :attr:`varsynth.bundle.Manifest.metadata`: its ``train_config``,
+        the manifest's ``training.config``).
+
+        Raises:
+            BundleError: the bundle records no training config (not written by ``varsynth train``).
+            ConfigError: the recorded config has unknown keys or invalid values (named).
+        """
+        raw = metadata.get("train_config")
+        if not isinstance(raw, dict):
+            raise BundleError("the model bundle records no training config (it was not written by `varsynth train`)")
+        return cls.from_dict(raw)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (lists, not tuples)."""

@@ -4,7 +4,8 @@ A run folder holds ``train_config.yaml`` (the resolved config, including the sta
 the physical parameters fitted on the training split), ``checkpoints/last.ckpt`` and
 ``checkpoints/best.ckpt`` (Lightning, loaded back with ``weights_only=True``), ``logs/version_N/``
 (every loss term per epoch, CSV or TensorBoard; one version per start or resume), ``bundle/``
-(the best model as safetensors + JSON; with a ``flow:`` section in the config also the
+(the best model as safetensors + JSON, with the survey noise record ``noise.json``, listed in
+its manifest ``model.json``; with a ``flow:`` section in the config also the
 conditional flow prior ``flow.safetensors`` and the training physics ``catalog.parquet``, so
 the bundle can generate light curves) and ``fit.json`` (best validation loss, epochs, seconds per epoch,
 ``train_wall_seconds``: wall time of the whole call including the flow fit, ``torch_threads``, dataset id).
