@@ -82,7 +82,9 @@ class Lattice:
     """A regular frequency lattice ``f_min + m * spacing`` for integer ``m`` in ``[0, last]``.
 
     Attributes:
-        f_min: frequency of ``m = 0``, cycles/day (> 0).
+        f_min: frequency of ``m = 0``, cycles/day (a lattice may reach zero or below: the
+            periodogram is even in the frequency, and zero frequency gives NaN, which
+            :func:`window_maxima` skips).
         spacing: lattice spacing, cycles/day (> 0).
         last: highest index; every window is clipped to ``[0, last]``.
     """

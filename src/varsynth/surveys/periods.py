@@ -58,8 +58,9 @@ the search parameters and the algorithm version, so that rebuilding a dataset do
 searches. Each entry also records the numpy, astropy, nifty-ls and finufft versions it was
 computed with (:func:`implementation_fingerprint`); an entry of other versions is not reused, and
 a change of the algorithm bumps its version (version 1: astropy's ``fast`` coarse scan and
-``chi2`` alias step; version 2: nifty-ls for both; ``docs/data.md`` compares them). A test checks that cached and fresh results agree bit for bit on
-real CRTS and Gaia DR3 curves: a warm build gives the same dataset as a cold one.
+``chi2`` alias step; version 2: nifty-ls for both; ``docs/data.md`` compares them). A test
+checks that cached and fresh results agree bit for bit on real CRTS and Gaia DR3 curves: a warm
+build gives the same dataset as a cold one.
 """
 
 from __future__ import annotations
@@ -409,9 +410,12 @@ def _resolve_alias(
     if len(family) == 1:
         return first
     # The harmonics make the multi-term peak narrower than the one-term one, and slightly
-    # displaced: score each member by its multi-term maximum within a coarse step.
-    centers = np.rint([(candidates[i][1] - lattice.f_min) / lattice.spacing for i in family]).astype(np.int64)
-    scores, _ = window_maxima(points, lattice, centers, params.refine_factor, nterms=params.alias_nterms)
+    # displaced: score each member by its multi-term maximum within a coarse step, on either side
+    # (also beyond the searched range: the lattice is widened by one coarse step at each end).
+    half = params.refine_factor
+    wide = Lattice(lattice.f_min - half * lattice.spacing, lattice.spacing, lattice.last + 2 * half)
+    centers = np.rint([(candidates[i][1] - wide.f_min) / wide.spacing for i in family]).astype(np.int64)
+    scores, _ = window_maxima(points, wide, centers, half, nterms=params.alias_nterms)
     return family[int(np.argmax(scores))]
 
 
