@@ -6,8 +6,8 @@ weighted variance that the model explains):
 
 - :func:`grid_power`: one Fourier term on a long regular frequency grid (the coarse scan),
   computed by nifty-ls (Garrison et al. 2024, RNAAS 8, 250) as non-uniform FFTs with FINUFFT
-  (Barnett et al. 2019, SIAM J. Sci. Comput. 41, C479), to about 1e-6 in power
-  (:data:`NUFFT_EPS`).
+  (Barnett et al. 2019, SIAM J. Sci. Comput. 41, C479), to better than 1e-5 in power
+  (:data:`NUFFT_EPS`; tests/test_periodogram.py compares it with astropy's exact sums).
 - :func:`exact_power`: one term at arbitrary frequencies by exact sums (astropy's ``cython``
   method), for the refinement of the coarse peaks.
 - :func:`window_maxima`: the highest power of an ``nterms``-harmonic model in short windows of a
@@ -29,7 +29,7 @@ from astropy.timeseries import LombScargle
 
 __all__ = ["NUFFT_EPS", "Lattice", "exact_power", "grid_power", "window_maxima"]
 
-#: Requested relative precision of FINUFFT's sums; the power's error is then below ~1e-6 (tested
+#: Requested relative precision of FINUFFT's sums; the power's error is then below 1e-5 (tested
 #: against astropy's exact sums), far below the differences between the peaks that the coarse
 #: scan ranks and the alias step compares, and the transform is cheaper than at nifty-ls's
 #: double-precision default of 1e-9 (a narrower spreading kernel).

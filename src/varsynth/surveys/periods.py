@@ -7,7 +7,7 @@ Fourier term, astropy's definition and ``standard`` normalisation; the evaluatio
 1. **Coarse scan.** A regular frequency grid from ``1 / max_period`` to ``1 / min_period``
    (periods 0.03-1000 d by default) with spacing ``1 / (oversampling * baseline)``, i.e.
    ``oversampling`` samples across each periodogram peak (whose width is ``1 / baseline``),
-   evaluated as non-uniform FFTs by nifty-ls (to about 1e-6 in power).
+   evaluated as non-uniform FFTs by nifty-ls (to better than 1e-5 in power).
 2. **Refinement.** The ``n_candidates`` highest local maxima of the coarse periodogram are
    re-evaluated with exact sums (astropy's ``cython`` method) on a lattice ``refine_factor``
    times finer than the coarse grid, over one coarse step on either side (clipped to the
