@@ -141,6 +141,13 @@ def test_too_few_points_raise() -> None:
         find_period(np.ones(5), np.arange(5.0), np.ones(5))
 
 
+def test_constant_magnitudes_raise() -> None:
+    # As documented: no periodogram peak, no period (algorithm 1 returned period 1000 d, power NaN).
+    t, _, err = _sinusoid(2.5, n=100)
+    with pytest.raises(ValueError, match="no peak"):
+        find_period(t, np.full(t.size, 15.0), err)
+
+
 def test_corrupt_time_does_not_exhaust_memory() -> None:
     t, mag, err = _sinusoid(2.5, n=50)
     t[0] = -2409998.5  # a placeholder epoch as found in real CRTS files
@@ -346,3 +353,53 @@ def test_cached_results_equal_fresh_ones_bit_for_bit_on_real_light_curves(tmp_pa
 def asdict_bits(result: PeriodResult) -> list[bytes]:
     """Every field of a result as raw bytes (floats as their IEEE-754 representation)."""
     return [np.float64(v).tobytes() if isinstance(v, float) else repr(v).encode() for v in result.__dict__.values()]
+
+
+def test_cache_entries_of_the_previous_algorithm_are_not_reused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An entry written by algorithm version 1 (astropy's fast scan) is a miss for version 2."""
+    from varsynth.surveys import periods
+
+    t, mag, err = _sinusoid(2.5)
+    cache = PeriodCache(tmp_path)
+    current = cache.key(t, mag, err, double=False, params=SearchParams())
+    monkeypatch.setattr(periods, "_ALGORITHM_VERSION", "1")
+    old = cache.key(t, mag, err, double=False, params=SearchParams())
+    cache.put(old, PeriodResult(9.0, 0.5, 0.01, False, 7))  # as the previous algorithm left it
+    assert cache.get(old) is not None
+    monkeypatch.undo()
+    assert periods._ALGORITHM_VERSION == "2" and old != current
+    assert cache.get(current) is None
+    assert find_period(t, mag, err, cache=cache).period == pytest.approx(2.5, rel=1e-3)
+
+
+def test_fingerprint_covers_the_nufft_libraries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another nifty-ls or finufft version changes the fingerprint (so the entries are recomputed)."""
+    from varsynth.surveys import periods
+
+    here = periods.implementation_fingerprint()
+    real = periods.metadata.version
+    for library in ("nifty-ls", "finufft", "numpy", "astropy"):
+        monkeypatch.setattr(periods.metadata, "version", lambda name, lib=library: "0.0" if name == lib else real(name))
+        periods.implementation_fingerprint.cache_clear()
+        assert periods.implementation_fingerprint() != here, library
+        monkeypatch.undo()
+        periods.implementation_fingerprint.cache_clear()
+    assert periods.implementation_fingerprint() == here
+
+
+def test_period_recovered_from_nightly_sampling_of_a_contact_binary() -> None:
+    """A known answer through every step: a contact binary (two unequal minima per orbit, W UMa
+    shape) observed once a night with seasons, 250 epochs over 4 years; the one-term peak is at
+    half the orbit (next to its 1-day aliases) and the doubled search finds the orbital period."""
+    t = _nightly_times(250, seed=12)
+    period = 0.3719
+    phase = 2 * np.pi * t / period
+    rng = np.random.default_rng(12)
+    mag = 14.0 + 0.25 * np.cos(2 * phase) + 0.04 * np.cos(phase) + rng.normal(0, 0.02, t.size)
+    err = np.full(t.size, 0.02)
+    assert abs(find_period(t, mag, err).period / (period / 2) - 1) < 1e-4
+    result = find_period(t, mag, err, double=True)
+    assert result.doubled and abs(result.period / period - 1) < 1e-4
+    assert period_ok(result, "ECL")

@@ -1,18 +1,19 @@
-"""Period search for surveys that publish no periods (CRTS, Gaia DR3), with a result cache.
+"""Period search for surveys that publish no periods (CRTS, Gaia DR3, ASAS), with a result cache.
 
-The search is a generalised (floating-mean, error-weighted) Lomb-Scargle periodogram
-(:class:`astropy.timeseries.LombScargle`, one Fourier term) in four steps:
+The search is a generalised (floating-mean, error-weighted) Lomb-Scargle periodogram (one
+Fourier term, astropy's definition and ``standard`` normalisation; the evaluations are in
+:mod:`varsynth.surveys.periodogram`) in four steps:
 
 1. **Coarse scan.** A regular frequency grid from ``1 / max_period`` to ``1 / min_period``
    (periods 0.03-1000 d by default) with spacing ``1 / (oversampling * baseline)``, i.e.
    ``oversampling`` samples across each periodogram peak (whose width is ``1 / baseline``),
-   evaluated with astropy's O[N log N] ``fast`` method (Press & Rybicki 1989 extirpolation).
+   evaluated as non-uniform FFTs by nifty-ls (to better than 1e-5 in power).
 2. **Refinement.** The ``n_candidates`` highest local maxima of the coarse periodogram are
-   re-evaluated with the exact ``cython`` method on a grid ``refine_factor`` times finer
-   spanning one coarse step on either side. This removes both the grid quantisation (a peak
-   sampled off-centre) and the approximation error of the fast method, so the coarse grid can
-   be coarse (VanderPlas 2018, ApJS 236, 16, sect. 7.1, recommends 5-10 samples per peak
-   without refinement).
+   re-evaluated with exact sums (astropy's ``cython`` method) on a lattice ``refine_factor``
+   times finer than the coarse grid, over one coarse step on either side (clipped to the
+   searched range). This removes the grid quantisation (a peak sampled off-centre), so the
+   coarse grid can be coarse (VanderPlas 2018, ApJS 236, 16, sect. 7.1, recommends 5-10 samples
+   per peak without refinement).
 3. **Systematic peaks.** Ground-based photometry carries systematics with the periods of
    its sampling: the solar day (sky, twilight) and the sidereal day (airmass) with their
    harmonics, the synodic month (moonlight) and the year (seasons). A peak counts as
@@ -34,7 +35,8 @@ The search is a generalised (floating-mean, error-weighted) Lomb-Scargle periodo
    ``f +- 1 c/d`` for nightly sampling, scanning-law combinations for Gaia), and noise decides
    which of them has the higher one-term power. Among the best non-spurious candidate and the
    candidates that are its aliases, the one where an ``alias_nterms``-harmonic model fits best
-   wins: the harmonics of a non-sinusoidal signal line up only at the true frequency. On the
+   wins (its multi-term power, by nifty-ls, maximised over the refinement's lattice within one
+   coarse step): the harmonics of a non-sinusoidal signal line up only at the true frequency. On the
    SDSS Stripe 82 RR Lyrae (g band, ~55 epochs) this raises the fraction of periods within 1%
    of the catalog from 70% to 90%. Candidates that are not aliases of the best one (e.g. the
    orbital frequency of an eclipsing binary, whose one-term peak is at twice that) are never
@@ -53,10 +55,12 @@ not a systematic peak); :data:`PLAUSIBLE_PERIODS` documents the ranges and their
 
 :class:`PeriodCache` stores results as JSON files keyed by a hash of the light-curve arrays,
 the search parameters and the algorithm version, so that rebuilding a dataset does not repeat the
-searches. Each entry also records the numpy and astropy versions it was computed with
-(:func:`implementation_fingerprint`); an entry of other versions is not reused, and a change of
-the algorithm bumps its version. A test checks that cached and fresh results agree bit for bit on
-real CRTS and Gaia DR3 curves: a warm build gives the same dataset as a cold one.
+searches. Each entry also records the numpy, astropy, nifty-ls and finufft versions it was
+computed with (:func:`implementation_fingerprint`); an entry of other versions is not reused, and
+a change of the algorithm bumps its version (version 1: astropy's ``fast`` coarse scan and
+``chi2`` alias step; version 2: nifty-ls for both; ``docs/data.md`` compares them). A test
+checks that cached and fresh results agree bit for bit on real CRTS and Gaia DR3 curves: a warm
+build gives the same dataset as a cold one.
 """
 
 from __future__ import annotations
@@ -69,16 +73,17 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, fields
+from importlib import metadata
 from pathlib import Path
 from typing import TypeVar
 
-import astropy
 import numpy as np
 from astropy.timeseries import LombScargle
 from tqdm import tqdm
 
 from varsynth.atomic import atomic_write
 from varsynth.lightcurve import LightCurve
+from varsynth.surveys.periodogram import Lattice, exact_power, grid_power, window_maxima
 from varsynth.surveys.skips import SkipLog
 
 _T = TypeVar("_T")
@@ -107,8 +112,12 @@ __all__ = [
 #: signal meaningful and match the sparsest Gaia DR3 light curves (20 epochs).
 MIN_POINTS: int = 20
 
-#: Bump when the algorithm changes so that cached results are not reused.
-_ALGORITHM_VERSION = "1"
+#: Bump when the algorithm changes so that cached results are not reused. Version 2: the coarse
+#: scan and the alias step on nifty-ls (non-uniform FFTs) instead of astropy.
+_ALGORITHM_VERSION = "2"
+
+#: Distributions whose versions make up :func:`implementation_fingerprint`.
+_NUMERICAL_LIBRARIES = ("numpy", "astropy", "nifty-ls", "finufft")
 
 #: Periods (days) of ground-based sampling systematics: the days are tested with their
 #: harmonics, the month and the year without (see :func:`_systematic_frequencies`).
@@ -121,11 +130,6 @@ SYSTEMATIC_PERIODS: dict[str, float] = {
 _DAYS = (SYSTEMATIC_PERIODS["solar day"], SYSTEMATIC_PERIODS["sidereal day"])
 _MONTH = SYSTEMATIC_PERIODS["synodic month"]
 _YEAR = SYSTEMATIC_PERIODS["year"]
-
-# Astropy's fast method with Press & Rybicki extirpolation; 2x oversampled FFT with 6-point
-# extirpolation keeps the relative power error ~1e-3 at a quarter of the default cost, and the
-# exact refinement step removes what is left.
-_FAST_KWDS = {"algorithm": "fasper", "trig_sum_kwds": {"oversampling": 2, "Mfft": 6}}
 
 
 @dataclass(frozen=True)
@@ -204,12 +208,15 @@ def _coarse_grid(baseline: float, params: SearchParams) -> tuple[float, float, i
 
 
 def _peak_indices(power: np.ndarray, n: int) -> np.ndarray:
-    """Indices of the ``n`` highest local maxima of ``power``, strongest first (stable)."""
+    """Indices of the ``n`` highest local maxima of ``power``, strongest first (ties: lower index)."""
     padded = np.concatenate([[-np.inf], power, [-np.inf]])
     is_peak = (padded[1:-1] >= padded[:-2]) & (padded[1:-1] > padded[2:])
     peaks = np.flatnonzero(is_peak)
+    if peaks.size > n:
+        # Partial selection: a full sort of the ~10^5 maxima of a coarse grid costs more than the scan.
+        peaks = np.sort(peaks[np.argpartition(-power[peaks], n - 1)[:n]])
     order = np.argsort(-power[peaks], kind="stable")
-    return peaks[order[:n]]
+    return peaks[order]
 
 
 def _window(time: np.ndarray, freqs: np.ndarray) -> np.ndarray:
@@ -302,26 +309,26 @@ def _search(
             f" = {params.max_frequencies}: check the times"
         )
     f_hi = f0 + step * (n_freq - 1)
-    offsets = step * np.linspace(-1.0, 1.0, 2 * params.refine_factor + 1)
     resolution = 1.0 / baseline
     systematic = (
         _systematic_frequencies(time, f_hi, params.window_threshold) if params.reject_systematics else np.empty(0)
     )
     residual = mag
     for n_removed in range(params.max_prewhiten + 1):
-        ls = LombScargle(time, residual, err, nterms=1)
-        candidates = _refined_candidates(ls, f0, step, n_freq, offsets, params.n_candidates)
+        candidates = _refined_candidates((time, residual, err), f0, step, n_freq, params)
         spurious = [bool(np.any(np.abs(systematic - f) < 0.5 * resolution)) for _, f in candidates]
         if not spurious[0] or n_removed == params.max_prewhiten:
             break
         # A systematic dominates: subtract its sinusoid, which also removes its aliases.
+        ls = LombScargle(time, residual, err, nterms=1)
         residual = residual - ls.model(time, candidates[0][1]) + ls.offset()
     first = next((i for i, s in enumerate(spurious) if not s), 0)
     best = first
     if params.alias_nterms > 1 and not spurious[first]:
-        harmonic = LombScargle(time, residual, err, nterms=params.alias_nterms)
-        best = _resolve_alias(harmonic, candidates, spurious, first, params.window_threshold, offsets)
+        lattice = _fine_lattice(f0, step, n_freq, params)
+        best = _resolve_alias((time, residual, err), candidates, spurious, first, lattice, params)
     power, freq = candidates[best]
+    ls = LombScargle(time, residual, err, nterms=1)
     fap = ls.false_alarm_probability(power, method="baluev", minimum_frequency=f0, maximum_frequency=f_hi)
     period = 1.0 / freq
     return PeriodResult(
@@ -337,67 +344,91 @@ def _search(
 
 
 def _refined_candidates(
-    ls: LombScargle, f0: float, step: float, n_freq: int, offsets: np.ndarray, n_candidates: int
+    points: tuple[np.ndarray, np.ndarray, np.ndarray | None],
+    f0: float,
+    step: float,
+    n_freq: int,
+    params: SearchParams,
 ) -> list[tuple[float, float]]:
-    """Coarse fast scan, then exact refinement of the highest peaks on ``peak + offsets``.
+    """Coarse scan, then refinement of the highest peaks on the fine lattice (see :func:`_fine_lattice`).
 
     Returns:
         ``(power, frequency)`` pairs (frequency in cycles/day), strongest first.
     """
-    coarse = ls.power(
-        f0 + step * np.arange(n_freq), method="fast", assume_regular_frequency=True, method_kwds=_FAST_KWDS
-    )
-    f_hi = f0 + step * (n_freq - 1)
-    refined = []
-    for idx in _peak_indices(coarse, n_candidates):
-        local = np.clip(f0 + step * idx + offsets, f0, f_hi)
-        power = ls.power(local, method="cython")
-        top = int(np.argmax(power))
-        refined.append((float(power[top]), float(local[top])))
-    if not refined:
+    coarse = grid_power(*points, f0, step, n_freq)
+    peaks = _peak_indices(coarse, params.n_candidates)
+    if peaks.size == 0:
         raise ValueError("the periodogram has no peak (e.g. constant magnitudes): no period can be found")
+    # Exact sums on each peak's window of the fine lattice (clipped to the searched range).
+    lattice = _fine_lattice(f0, step, n_freq, params)
+    offsets = np.arange(-params.refine_factor, params.refine_factor + 1)
+    index = np.clip(peaks[:, None] * params.refine_factor + offsets, 0, lattice.last)
+    freqs = lattice.frequency(index)
+    power = exact_power(*points, freqs)
+    top = np.argmax(power, axis=1)
+    rows = np.arange(peaks.size)
+    refined = [(float(p), float(f)) for p, f in zip(power[rows, top], freqs[rows, top])]
     refined.sort(key=lambda pf: -pf[0])
     return refined
 
 
+def _fine_lattice(f0: float, step: float, n_freq: int, params: SearchParams) -> Lattice:
+    """The refinement's frequency lattice: ``refine_factor`` points per coarse step over the searched range.
+
+    Coarse frequency ``i`` is fine frequency ``i * refine_factor``; a peak is refined, and an alias
+    scored, over the fine frequencies within one coarse step of it.
+    """
+    return Lattice(f0, step / params.refine_factor, (n_freq - 1) * params.refine_factor)
+
+
 def _resolve_alias(
-    harmonic: LombScargle,
+    points: tuple[np.ndarray, np.ndarray, np.ndarray | None],
     candidates: list[tuple[float, float]],
     spurious: list[bool],
     first: int,
-    threshold: float,
-    offsets: np.ndarray,
+    lattice: Lattice,
+    params: SearchParams,
 ) -> int:
     """Index of the best member of the alias family of candidate ``first``.
 
     Two peaks are aliases of each other when the sampling is periodic at their frequency
-    difference, i.e. the spectral window there reaches ``threshold``. The family is ``first``
-    plus every non-spurious candidate that is its alias: a one-term periodogram gives aliases
-    nearly equal power, while a multi-harmonic model fits the true frequency better because
-    the harmonics of an alias do not line up with the signal's. Ties keep the stronger
-    one-term peak.
+    difference, i.e. the spectral window there reaches ``params.window_threshold``. The family is
+    ``first`` plus every non-spurious candidate that is its alias: a one-term periodogram gives
+    aliases nearly equal power, while a multi-harmonic model (``params.alias_nterms`` terms) fits
+    the true frequency better because the harmonics of an alias do not line up with the signal's.
+    Ties keep the stronger one-term peak.
+
+    Arguments:
+        points: ``(time, mag, err)`` of the (prewhitened) light curve.
+        lattice: the refinement's lattice (:func:`_fine_lattice`), on which the candidates lie.
     """
     f_first = candidates[first][1]
     others = [i for i in range(len(candidates)) if i != first and not spurious[i]]
     gaps = np.array([abs(candidates[i][1] - f_first) for i in others])
-    window = _window(harmonic.t, gaps) if others else np.empty(0)
-    family = [first] + [i for i, w in zip(others, window) if w >= threshold]
+    window = _window(points[0], gaps) if others else np.empty(0)
+    family = [first] + [i for i, w in zip(others, window) if w >= params.window_threshold]
     if len(family) == 1:
         return first
     # The harmonics make the multi-term peak narrower than the one-term one, and slightly
-    # displaced: score each member by its multi-term maximum within a coarse step.
-    scores = [float(np.max(harmonic.power(candidates[i][1] + offsets, method="chi2"))) for i in family]
+    # displaced: score each member by its multi-term maximum within a coarse step, on either side
+    # (also beyond the searched range: the lattice is widened by one coarse step at each end).
+    half = params.refine_factor
+    wide = Lattice(lattice.f_min - half * lattice.spacing, lattice.spacing, lattice.last + 2 * half)
+    centers = np.rint([(candidates[i][1] - wide.f_min) / wide.spacing for i in family]).astype(np.int64)
+    scores, _ = window_maxima(points, wide, centers, half, nterms=params.alias_nterms)
     return family[int(np.argmax(scores))]
 
 
 @functools.lru_cache(maxsize=1)
 def implementation_fingerprint() -> str:
     """Hex SHA-256 of the numerical libraries a search result depends on besides its inputs and
-    the algorithm version: the numpy and astropy versions (their FFT and periodogram code).
-    Stored in every cache entry; an entry of another fingerprint is not reused. (The module's
-    own source is not part of it: an edit of a docstring must not throw away hours of searches;
-    a change of the algorithm bumps ``_ALGORITHM_VERSION``, which is part of the key.)"""
-    return hashlib.sha256(f"numpy {np.__version__} astropy {astropy.__version__}".encode()).hexdigest()
+    the algorithm version: the numpy, astropy, nifty-ls and finufft versions (their FFT,
+    non-uniform FFT and periodogram code). Stored in every cache entry; an entry of another
+    fingerprint is not reused. (The module's own source is not part of it: an edit of a docstring
+    must not throw away hours of searches; a change of the algorithm bumps ``_ALGORITHM_VERSION``,
+    which is part of the key.)"""
+    versions = " ".join(f"{name} {metadata.version(name)}" for name in _NUMERICAL_LIBRARIES)
+    return hashlib.sha256(versions.encode()).hexdigest()
 
 
 class PeriodCache:
