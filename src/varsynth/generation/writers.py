@@ -36,12 +36,14 @@ the next writer opens (:func:`~varsynth.data.io.remove_stale_temporaries`).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import re
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO, Protocol
@@ -298,12 +300,18 @@ def _holds_nul(column: pa.ChunkedArray) -> bool:
 
 
 class _ParquetSink:
-    """Row groups of at least :data:`PARQUET_ROW_GROUP_ROWS` rows (the last may be shorter).
+    """Row groups of at least :data:`PARQUET_ROW_GROUP_ROWS` rows (the last may be shorter), each
+    encoded and written on a background thread while the caller makes the next rows.
 
     Chunks are held until that many rows wait, then written as one row group: every row group
     adds ~1 kB of footer metadata per column, kept in memory until close, so one group per small
     chunk would make memory grow with the file. Settings are stored as JSON under the
     schema-metadata key ``varsynth.meta``.
+
+    Encoding and compressing a row group (pyarrow, which releases the GIL) is a third of the
+    time of generating its rows, so it runs on a thread of its own: at most one group is being
+    written while the next one is held (memory: one more row group, ~20 MB for the long format),
+    and an error of the write is raised by the next :meth:`write` or by :meth:`finish`.
     """
 
     def __init__(self, tmp: Path, schema: pa.Schema, meta: dict[str, Any]) -> None:
@@ -313,6 +321,8 @@ class _ParquetSink:
         )
         self._held: list[pa.Table] = []
         self._held_rows = 0
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="varsynth-parquet")
+        self._pending: Future[None] | None = None
 
     def write(self, chunk: pa.Table) -> None:
         if chunk.num_rows:
@@ -321,18 +331,34 @@ class _ParquetSink:
         if self._held_rows >= PARQUET_ROW_GROUP_ROWS:
             self._flush()
 
+    def _wait(self) -> None:
+        """Wait for the row group being written; raise its error, if any."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
     def _flush(self) -> None:
         if self._held_rows:
             group = pa.concat_tables(self._held).replace_schema_metadata(self._schema.metadata)
-            self._writer.write_table(group, row_group_size=group.num_rows)
+            self._wait()
+            self._pending = self._pool.submit(self._writer.write_table, group, row_group_size=group.num_rows)
         self._held, self._held_rows = [], 0
 
     def finish(self) -> None:
-        self._flush()
+        try:
+            self._flush()
+            self._wait()
+        finally:
+            self._pool.shutdown()
         self._writer.close()
 
     def discard(self) -> None:
-        self._writer.close()
+        try:
+            with contextlib.suppress(Exception):  # the file is dropped: its write's error no longer matters
+                self._wait()
+        finally:
+            self._pool.shutdown()
+            self._writer.close()
 
 
 def _binary(target: Path | BinaryIO) -> BinaryIO:
