@@ -149,13 +149,16 @@ def test_parquet_row_groups(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert_same(read_table(path), pa.concat_tables(chunks))
 
 
+@pytest.mark.parametrize("in_flight", [1, 4])
 @pytest.mark.parametrize("fail_at", [1, 2])
 def test_parquet_row_group_written_in_the_background_raises_its_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_at: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_at: int, in_flight: int
 ) -> None:
-    """A row group is written on the writer's thread: its error comes out of the next write (or of
-    close, for the last group), the file is not published and its temporary file is removed."""
+    """Row groups are written on the writer's thread: a failed write's error comes out of a later
+    write or of close, no group after it is written, the file is not published and its temporary
+    file is removed."""
     monkeypatch.setattr(writers, "PARQUET_ROW_GROUP_ROWS", 20)
+    monkeypatch.setattr(writers, "PARQUET_GROUPS_IN_FLIGHT", in_flight)
     calls = []
     real = pq.ParquetWriter.write_table
 
@@ -169,9 +172,9 @@ def test_parquet_row_group_written_in_the_background_raises_its_error(
     path = tmp_path / "lc.parquet"
     with pytest.raises(OSError, match="disk full"):
         with LightCurveWriter(path) as writer:
-            for k in range(4):  # 15 rows each: groups of 30 rows after chunks 2 and 4
+            for k in range(6):  # 15 rows each: groups of 30 rows after chunks 2, 4 and 6
                 writer.write(long_chunk(k))
-    assert calls == [30, 30][:fail_at]
+    assert calls == [30] * fail_at
     assert leftovers(tmp_path) == []
 
 

@@ -37,12 +37,12 @@ the next writer opens (:func:`~varsynth.data.io.remove_stale_temporaries`).
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
 import re
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -71,6 +71,7 @@ __all__ = [
     "HDF5_TABLE",
     "LONG_SCHEMA",
     "LightCurveWriter",
+    "PARQUET_GROUPS_IN_FLIGHT",
     "PARQUET_ROW_GROUP_ROWS",
     "format_for",
     "resolve_format",
@@ -119,8 +120,11 @@ FORMATS: dict[str, str] = {
     ".hdf5": "hdf5",
 }
 
-#: Fewest rows in a Parquet row group (except the last): shorter chunks are held and joined.
-PARQUET_ROW_GROUP_ROWS = 131_072
+#: Fewest rows in a Parquet row group (except the last): shorter chunks are held and joined. The
+#: generator's tables (:data:`~varsynth.generation.engine.SLICE_EPOCHS` rows) are one group each.
+PARQUET_ROW_GROUP_ROWS = 65_536
+#: Most Parquet row groups queued for or being written on the writer's thread.
+PARQUET_GROUPS_IN_FLIGHT = 4
 
 #: HDF5 dataset holding the table: astropy's default table path, so ``Table.read`` needs no ``path``.
 HDF5_TABLE = "__astropy_table__"
@@ -328,10 +332,12 @@ class _ParquetSink:
     chunk would make memory grow with the file. Settings are stored as JSON under the
     schema-metadata key ``varsynth.meta``.
 
-    Encoding and compressing a row group (pyarrow, which releases the GIL) is a third of the
-    time of generating its rows, so it runs on a thread of its own: at most one group is being
-    written while the next one is held (memory: one more row group, ~20 MB for the long format),
-    and an error of the write is raised by the next :meth:`write` or by :meth:`finish`.
+    Encoding and compressing a row group (pyarrow, which releases the GIL) takes two thirds of the
+    time of generating its rows, so it runs on a thread of its own, with up to
+    :data:`PARQUET_GROUPS_IN_FLIGHT` groups queued or being written (memory: that many row groups
+    more, ~9 MB each for the long format), so that the generating thread rarely waits when the
+    two threads get the cores unevenly; an error of a write is raised by a later :meth:`write` or
+    by :meth:`finish`.
     """
 
     def __init__(self, tmp: Path, schema: pa.Schema, meta: dict[str, Any]) -> None:
@@ -347,7 +353,8 @@ class _ParquetSink:
         self._held: list[pa.Table] = []
         self._held_rows = 0
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="varsynth-parquet")
-        self._pending: Future[None] | None = None
+        self._pending: deque[Future[None]] = deque()
+        self._failed = False  # a write failed: the groups queued after it are not written
 
     def write(self, chunk: pa.Table) -> None:
         if chunk.num_rows:
@@ -356,18 +363,27 @@ class _ParquetSink:
         if self._held_rows >= PARQUET_ROW_GROUP_ROWS:
             self._flush()
 
-    def _wait(self) -> None:
-        """Wait for the row group being written; raise its error, if any."""
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            pending.result()
+    def _wait(self, most: int = 0) -> None:
+        """Wait until at most ``most`` row groups are queued or being written; raise an error of theirs."""
+        while len(self._pending) > most:
+            self._pending.popleft().result()
 
     def _flush(self) -> None:
         if self._held_rows:
             group = pa.concat_tables(self._held).replace_schema_metadata(self._schema.metadata)
-            self._wait()
-            self._pending = self._pool.submit(self._writer.write_table, group, row_group_size=group.num_rows)
+            self._wait(PARQUET_GROUPS_IN_FLIGHT - 1)
+            self._pending.append(self._pool.submit(self._write_group, group))
         self._held, self._held_rows = [], 0
+
+    def _write_group(self, group: pa.Table) -> None:
+        """On the writer's thread: one row group, unless an earlier one failed."""
+        if self._failed:
+            return
+        try:
+            self._writer.write_table(group, row_group_size=group.num_rows)
+        except BaseException:
+            self._failed = True
+            raise
 
     def finish(self) -> None:
         try:
@@ -378,11 +394,10 @@ class _ParquetSink:
         self._writer.close()
 
     def discard(self) -> None:
+        self._failed = True  # the file is dropped: queued groups are not written, errors no longer matter
         try:
-            with contextlib.suppress(Exception):  # the file is dropped: its write's error no longer matters
-                self._wait()
+            self._pool.shutdown(cancel_futures=True)
         finally:
-            self._pool.shutdown()
             self._writer.close()
 
 
