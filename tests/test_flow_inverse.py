@@ -9,6 +9,7 @@ import zuko
 
 from varsynth.models.flow import FlowConfig, LatentFlow
 from varsynth.models.flow_inverse import apply_inverse, inverse_plan
+from varsynth.models.threads import one_thread
 
 
 def _random_weights(flow: torch.nn.Module, seed: int, scale: float = 0.3) -> None:
@@ -26,14 +27,19 @@ def _inputs(flow: LatentFlow, n: int) -> tuple[torch.Tensor, torch.Tensor]:
     return ctx, 2.5 * torch.randn(n, flow.latent_dim + 1)  # some beyond the splines' bound of 5: identity tails
 
 
+#: Draws of the tests: the benchmark's and a chunk's.
+SIZES = (100, 1000)
+
+
+@pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("z, transforms, hidden, bins", [(2, 1, 16, 4), (8, 4, 32, 8), (5, 3, 7, 6)])
-def test_inverse_is_zukos_inverse_in_double_precision(z, transforms, hidden, bins):
+def test_inverse_is_zukos_inverse_in_double_precision(z, transforms, hidden, bins, n):
     """The same maths: in float64 the two inverses agree to 1e-10 and the forward maps back."""
     torch.manual_seed(z)
     flow = LatentFlow(z, 8, 3, FlowConfig(transforms=transforms, hidden=hidden, bins=bins)).eval()
     _random_weights(flow, seed=transforms)
     flow = flow.double()
-    ctx, noise = _inputs(flow, 500)
+    ctx, noise = _inputs(flow, n)
     ctx, noise = ctx.double(), noise.double()
     assert (noise.abs() > 5).any()
     with torch.no_grad():
@@ -46,18 +52,20 @@ def test_inverse_is_zukos_inverse_in_double_precision(z, transforms, hidden, bin
 
 @pytest.mark.parametrize("z, transforms, hidden, bins", [(2, 1, 16, 4), (8, 4, 32, 8)])
 def test_float32_inverse_is_as_accurate_as_zukos(z, transforms, hidden, bins):
-    """In float32 both differ from the float64 inverse by rounding only, of the same size."""
+    """In float32 both differ from the float64 inverse by rounding only, of the same size (mean
+    and largest error over 5,000 draws: the largest of a few hundred varies with the draws)."""
     torch.manual_seed(z)
     flow = LatentFlow(z, 8, 3, FlowConfig(transforms=transforms, hidden=hidden, bins=bins)).eval()
     _random_weights(flow, seed=transforms)
-    ctx, noise = _inputs(flow, 500)
+    ctx, noise = _inputs(flow, 5000)
     with torch.no_grad():
         reference = flow.flow(ctx).transform.inv(noise).double()
         fast = apply_inverse(inverse_plan(flow.flow), noise, ctx).double()
         exact = flow.double().flow(ctx.double()).transform.inv(noise.double())
-    zuko_error = float((reference - exact).abs().max())
-    assert float((fast - exact).abs().max()) <= 2 * zuko_error + 1e-6
-    assert zuko_error < 1e-3
+    zuko_error, fast_error = (reference - exact).abs(), (fast - exact).abs()
+    assert float(fast_error.mean()) <= 1.5 * float(zuko_error.mean())
+    assert float(fast_error.max()) <= 2 * float(zuko_error.max()) + 1e-6
+    assert float(zuko_error.max()) < 1e-2
 
 
 def test_sample_uses_the_fast_inverse_without_gradients_and_zuko_with():
@@ -93,23 +101,82 @@ def test_other_layouts_keep_zukos_inverse():
     assert inverse_plan(zuko.flows.NSF(3, 2, transforms=2, activation=torch.nn.ELU)) is None
 
 
-def test_default_model_draws_match_zuko():
+@pytest.mark.parametrize("n", (1, *SIZES))
+def test_default_model_draws_match_zuko(n):
+    """The embedded model on random contexts (every class, physics present or not, any band):
+    both implementations within 1e-5 (relative, 1e-5 absolute near 0) of zuko's own inverse."""
     from varsynth.generation import load_model
 
     gm = load_model("default")
-    n = 300
-    torch.manual_seed(0)
+    torch.manual_seed(n)
     ctx = gm.flow.context(
         torch.randint(0, gm.flow.n_classes, (n,)),
         torch.randn(n, gm.flow.n_physics),
-        torch.ones(n, gm.flow.n_physics),
-        torch.full((n,), 0.8),
+        (torch.rand(n, gm.flow.n_physics) > 0.3).float(),
+        0.35 + 2.0 * torch.rand(n),
     )
     noise = torch.randn(n, gm.flow.latent_dim + 1)
     with torch.inference_mode():
         fast = apply_inverse(inverse_plan(gm.flow.flow), noise, ctx)
         reference = gm.flow.flow(ctx).transform.inv(noise)
-    torch.testing.assert_close(fast, reference, atol=1e-4, rtol=1e-5)  # float32 rounding of either
+    torch.testing.assert_close(fast, reference, atol=1e-5, rtol=1e-5)
+
+
+def test_results_do_not_share_the_reused_buffers():
+    """The buffers of a call are kept for the next call of the same size: results stay the caller's."""
+    torch.manual_seed(7)
+    flow = LatentFlow(3, 8, 3, FlowConfig(transforms=2, hidden=16)).eval()
+    _random_weights(flow, seed=7)
+    plan = inverse_plan(flow.flow)
+    ctx, noise = _inputs(flow, 50)
+    with torch.no_grad():
+        first = apply_inverse(plan, noise, ctx)
+        kept = first.clone()
+        second = apply_inverse(plan, noise.flip(0), ctx.flip(0))
+    assert torch.equal(first, kept)
+    torch.testing.assert_close(second, first.flip(0))
+
+
+def test_threads_invert_at_once():
+    """Each thread has its own buffers: draws inverted in four threads at once are each thread's own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    torch.manual_seed(8)
+    flow = LatentFlow(3, 8, 3, FlowConfig(transforms=2, hidden=16)).eval()
+    _random_weights(flow, seed=8)
+    plan = inverse_plan(flow.flow)
+    inputs = [_inputs(flow, 40) for _ in range(4)]
+    with torch.no_grad():
+        expected = [flow.flow(c).transform.inv(x) for c, x in inputs]
+
+        def run(k: int) -> list[torch.Tensor]:
+            return [apply_inverse(plan, inputs[k][1], inputs[k][0]) for _ in range(20)]
+
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(run, range(4)))
+    for k in range(4):
+        for got in results[k]:
+            torch.testing.assert_close(got, expected[k], atol=1e-5, rtol=1e-5)
+
+
+def test_one_thread_restores_the_setting_after_blocks_in_several_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+
+        def inside(_: int) -> int:
+            with one_thread():
+                with one_thread():  # nested
+                    return torch.get_num_threads()
+
+        with ThreadPoolExecutor(4) as pool:
+            seen = list(pool.map(inside, range(16)))
+        assert seen == [1] * 16
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
 
 
 def test_generation_with_the_fast_inverse_matches_zukos(monkeypatch):

@@ -149,6 +149,35 @@ def test_parquet_row_groups(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert_same(read_table(path), pa.concat_tables(chunks))
 
 
+@pytest.mark.parametrize("in_flight", [1, 4])
+@pytest.mark.parametrize("fail_at", [1, 2])
+def test_parquet_row_group_written_in_the_background_raises_its_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_at: int, in_flight: int
+) -> None:
+    """Row groups are written on the writer's thread: a failed write's error comes out of a later
+    write or of close, no group after it is written, the file is not published and its temporary
+    file is removed."""
+    monkeypatch.setattr(writers, "PARQUET_ROW_GROUP_ROWS", 20)
+    monkeypatch.setattr(writers, "PARQUET_GROUPS_IN_FLIGHT", in_flight)
+    calls = []
+    real = pq.ParquetWriter.write_table
+
+    def failing(self: pq.ParquetWriter, table: pa.Table, row_group_size: int | None = None) -> None:
+        calls.append(table.num_rows)
+        if len(calls) == fail_at:
+            raise OSError("disk full")
+        real(self, table, row_group_size=row_group_size)
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", failing)
+    path = tmp_path / "lc.parquet"
+    with pytest.raises(OSError, match="disk full"):
+        with LightCurveWriter(path) as writer:
+            for k in range(6):  # 15 rows each: groups of 30 rows after chunks 2, 4 and 6
+                writer.write(long_chunk(k))
+    assert calls == [30] * fail_at
+    assert leftovers(tmp_path) == []
+
+
 def test_fits_keywords_are_short_or_hierarch(tmp_path: Path) -> None:
     path = tmp_path / "lc.fits"
     with LightCurveWriter(path, meta={"seed": 1, "generation_model": "pels-vae"}) as writer:

@@ -5,7 +5,8 @@ star and band. The epochs are laid out as a padded (light curve x epoch) batch, 
 back in their order. The periodic decoder computes one set of Fourier coefficients per light
 curve and evaluates it at the phases (padding costs nothing but memory: the value at a phase
 does not depend on the others); the paper's sequence decoders get the phases sorted per light
-curve, as they were trained (section 4.3 of the paper).
+curve, as they were trained (section 4.3 of the paper). The periodic decoder's operations run on
+one intra-op thread (:func:`~varsynth.models.threads.one_thread`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 import torch
 
 from varsynth.models.cvae import CVAE
+from varsynth.models.threads import one_thread
 
 __all__ = ["decode_epochs"]
 
@@ -63,7 +65,8 @@ def decode_epochs(
         padded, order, rows, col = _padded(phase, curve, n_curves, sort_phase=not periodic)
         ph = torch.from_numpy(padded)
     if periodic:
-        mag_p, err_p, mag_coef = model.periodic.series(torch.cat([z, cond], dim=-1), ph)
+        with one_thread():  # small operations: a second thread costs more than it saves
+            mag_p, err_p, mag_coef = model.periodic.series(torch.cat([z, cond], dim=-1), ph)
         mean = mag_coef[:, 0].numpy()
     else:
         mag_p, err_p = model.decode(z, cond, ph)

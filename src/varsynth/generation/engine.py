@@ -438,7 +438,10 @@ def _decode_in_slices(
         o = slice(lo, hi)
         curves, local = np.unique(curve[o], return_inverse=True)
         phase = np.mod((time[o] - epoch0[star[o]]) / period[star[o]], 1.0)
-        s[o], s_err[o], s_mean[curves] = decode_epochs(model.cvae, z[curves], cond[curves], phase, local)
+        rows = torch.from_numpy(curves)  # z[curves]: ~100 times slower, threaded even for a few rows
+        s[o], s_err[o], s_mean[curves] = decode_epochs(
+            model.cvae, torch.index_select(z, 0, rows), torch.index_select(cond, 0, rows), phase, local
+        )
         lo = hi
     return s, s_err, s_mean
 

@@ -23,6 +23,7 @@ from varsynth.latent.flow import load_flow
 from varsynth.models.config import PHYSICS_CHOICES
 from varsynth.models.cvae import CVAE
 from varsynth.models.flow import LatentFlow
+from varsynth.models.threads import one_thread
 
 __all__ = ["PRETRAINED_DIR", "PRETRAINED", "GenerativeModel", "bundle_path", "load_model"]
 
@@ -95,9 +96,10 @@ class GenerativeModel:
         """The flow's latent code (n, Z) and log10 amplitude (n,) [mag] of each light curve from its
         base point ``base`` (n, Z + 1) and :meth:`conditions`, and the decoder's condition vector."""
         c = conditions
-        ctx = self.flow.context(c["class_index"], c["phys"], c["phys_mask"], c["wave"])
-        z, log_amp = self.flow.sample(ctx, torch.from_numpy(np.asarray(base, dtype=np.float32)))
-        return z, log_amp, self.cvae.condition(c, decoder=True)
+        with one_thread():  # small operations (models.threads)
+            ctx = self.flow.context(c["class_index"], c["phys"], c["phys_mask"], c["wave"])
+            z, log_amp = self.flow.sample(ctx, torch.from_numpy(np.asarray(base, dtype=np.float32)))
+            return z, log_amp, self.cvae.condition(c, decoder=True)
 
 
 def bundle_path(model: str | Path) -> Path:

@@ -15,7 +15,8 @@ import torch
 import zuko
 from torch import nn
 
-from varsynth.models.flow_inverse import TransformPlan, apply_inverse, inverse_plan
+from varsynth.models.flow_inverse import FlowPlan, apply_inverse, inverse_plan
+from varsynth.models.threads import one_thread
 from varsynth.strictconfig import ConfigError, _check, _from_dict, to_plain
 
 __all__ = ["FlowConfig", "LatentFlow"]
@@ -107,9 +108,9 @@ class LatentFlow(nn.Module):
         self.register_buffer("x_mean", torch.zeros(latent_dim + 1))
         self.register_buffer("x_std", torch.ones(latent_dim + 1))
         self._plan_key: tuple[int, ...] | None = None
-        self._plan: tuple[TransformPlan, ...] | None = None
+        self._plan: FlowPlan | None = None
 
-    def _inverse_plan(self) -> tuple[TransformPlan, ...] | None:
+    def _inverse_plan(self) -> FlowPlan | None:
         """The sorted weights of :mod:`varsynth.models.flow_inverse`, rebuilt when a parameter changed."""
         key = tuple(
             x
@@ -117,7 +118,8 @@ class LatentFlow(nn.Module):
             for x in (p.data_ptr(), 0 if p.is_inference() else p._version)
         )
         if key != self._plan_key:
-            self._plan, self._plan_key = inverse_plan(self.flow), key
+            with one_thread():  # ~100 small operations
+                self._plan, self._plan_key = inverse_plan(self.flow), key
         return self._plan
 
     def context(
@@ -157,7 +159,7 @@ class LatentFlow(nn.Module):
             noise.requires_grad or context.requires_grad or any(p.requires_grad for p in self.flow.parameters())
         )
         plan = None if needs_grad else self._inverse_plan()
-        if plan is not None and noise.dtype == context.dtype == plan[0].b0.dtype:
+        if plan is not None and noise.dtype == context.dtype == plan.dtype:
             base = apply_inverse(plan, noise, context)
         else:
             base = self.flow(context).transform.inv(noise)

@@ -9,6 +9,17 @@ inputs are known, and each feature's spline parameters from the units it depends
 arithmetic on the same weights (only the summation order of the dot products differs, so the
 results agree to float rounding, ~1e-6), at the cost of one network pass per transform.
 
+The D sequential steps of every transform are many small operations (three matrix products and
+~50 elementwise ones on one feature's spline), so with a hundred draws their cost is mostly per
+operation, not per number. To keep their count and cost low, everything is laid out
+feature-major (a row per unit, feature or spline parameter, a column per draw): a step's new
+units are a block of rows written in place by one matrix product, each spline parameter is a
+contiguous row, the context's share of every transform's first layer is one product for the
+whole flow, and the derivative padding of the splines is two zero rows of the last layer's
+weights. The buffers and every step's views of them are made once per size and thread
+(:class:`_Workspace`), the splines run in numpy (:mod:`varsynth.models.spline_inverse`) and the
+products on one torch thread (:func:`~varsynth.models.threads.one_thread`).
+
 :func:`inverse_plan` builds the sorted, sliced weights once (a few ms); :func:`apply_inverse`
 maps base draws to the flow's variables with them. Flows of any other layout (other univariate
 transforms, activations, residual blocks, several features per pass) are not handled
@@ -17,10 +28,11 @@ transforms, activations, residual blocks, several features per pass) are not han
 
 from __future__ import annotations
 
-import math
+import threading
 from dataclasses import dataclass
 from functools import partial
 
+import numpy as np
 import torch
 from torch import nn
 from zuko.flows.autoregressive import MaskedAutoregressiveTransform
@@ -28,33 +40,53 @@ from zuko.flows.core import LazyComposedTransform
 from zuko.nn import MaskedLinear, MaskedMLP
 from zuko.transforms import MonotonicRQSTransform
 
-__all__ = ["TransformPlan", "inverse_plan", "apply_inverse"]
+from varsynth.models.spline_inverse import SplineScratch, spline_inverse
+from varsynth.models.threads import one_thread
+
+__all__ = ["FlowPlan", "TransformPlan", "inverse_plan", "apply_inverse"]
 
 
 @dataclass(frozen=True)
 class _Step:
-    """What one feature's step needs: the new units of both hidden layers and the feature's output rows."""
+    """What one feature's step needs, feature-major: the new units of both hidden layers (blocks of
+    rows) and the feature's spline parameters."""
 
-    feature: int
-    w0x: torch.Tensor  # (U0, D) weights of the features into the new first-layer units
-    c0: slice  # their columns in the context term
-    w1: torch.Tensor  # (U1, H0_known) weights into the new second-layer units
-    b1: torch.Tensor
-    w2: torch.Tensor  # (P, H1_known) weights into the feature's spline parameters
-    b2: torch.Tensor
+    known: int  # features fixed before this step: the first ``known`` rows of the fixing-order layout
+    rows0: tuple[int, int]  # the new first-layer units [lo, hi)
+    w0x: torch.Tensor  # (U0, known) weights of the known features into them
+    rows1: tuple[int, int]  # the new second-layer units [lo, hi)
+    w1: torch.Tensor  # (U1, H0_known) weights of the known first-layer units into them
+    b1: torch.Tensor  # (U1, 1)
+    w2: torch.Tensor  # (3 bins + 1, H1_known) the spline's parameters, zero rows around the derivatives
+    b2: torch.Tensor  # (3 bins + 1, 1)
 
 
 @dataclass(frozen=True)
 class TransformPlan:
     """One masked autoregressive spline transform, its hidden units sorted by level."""
 
-    w0c: torch.Tensor  # (H0, C) context weights of the first layer (sorted)
-    b0: torch.Tensor
+    order: torch.Tensor  # (D,) long: the feature fixed at each step
     steps: tuple[_Step, ...]
     hidden: tuple[int, int]
     bins: int
     bound: float
     slope: float
+
+
+@dataclass(frozen=True)
+class FlowPlan:
+    """The plans of a flow's transforms (in flow order) and what the whole inverse shares."""
+
+    transforms: tuple[TransformPlan, ...]
+    w0c: torch.Tensor  # (T H0, C) context weights of every transform's first layer, sorted, stacked
+    b0: torch.Tensor  # (T H0, 1)
+    gathers: tuple[torch.Tensor, ...]  # per transform, last first: rows of the previous layout to take
+    to_natural: torch.Tensor  # (D,) rows of the first transform's fixing-order layout in feature order
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """The weights' dtype (draws of another dtype keep zuko's inverse)."""
+        return self.w0c.dtype
 
 
 def _spline_options(mat: MaskedAutoregressiveTransform) -> tuple[float, float] | None:
@@ -74,8 +106,16 @@ def _levels(mask: torch.Tensor, input_level: torch.Tensor) -> torch.Tensor:
     return lv.max(dim=1).values
 
 
+def _padded_rows(w: torch.Tensor, bins: int) -> torch.Tensor:
+    """A feature's spline rows ``[widths, heights, derivatives]`` (3 bins - 1, ...) with a zero row
+    before and after the derivatives (3 bins + 1, ...): the knots' derivative padding of zuko's spline."""
+    zero = torch.zeros_like(w[:1])
+    return torch.cat([w[: 2 * bins], zero, w[2 * bins :], zero])
+
+
 @torch.no_grad()
-def _plan_one(mat: MaskedAutoregressiveTransform, features: int) -> TransformPlan | None:
+def _plan_one(mat: MaskedAutoregressiveTransform, features: int) -> tuple[TransformPlan, torch.Tensor] | None:
+    """The transform's plan and its first layer's sorted context weights (H0, C + 1; bias last)."""
     opts = _spline_options(mat)
     layers = list(mat.hyper) if isinstance(mat.hyper, MaskedMLP) else []
     kinds = [type(layer) for layer in layers]
@@ -89,6 +129,9 @@ def _plan_one(mat: MaskedAutoregressiveTransform, features: int) -> TransformPla
         return None
     l0, l1, l2 = layers[0], layers[2], layers[4]
     order = mat.order.long()  # feature i is fixed at step order[i]
+    if sorted(order.tolist()) != list(range(features)):
+        return None
+    fixing = torch.argsort(order)  # the feature fixed at each step
     n_in = l0.in_features
     # level of an input: a feature of order k is known from step k + 1 on; the context from the start
     input_level = torch.zeros(n_in, dtype=torch.long)
@@ -99,12 +142,12 @@ def _plan_one(mat: MaskedAutoregressiveTransform, features: int) -> TransformPla
     w0 = (l0.weight * l0.mask)[s0]
     w1 = (l1.weight * l1.mask)[s1][:, s0]
     w2 = (l2.weight * l2.mask)[:, s1]
-    b0, b1 = l0.bias[s0], l1.bias[s1]
+    b1 = l1.bias[s1]
     lv0, lv1 = lv0[s0], lv1[s1]
-    total = mat.total
+    total, bins = mat.total, int(mat.shapes[0][0])
     steps = []
     for step in range(features):
-        feature = int(torch.nonzero(order == step)[0])
+        feature = int(fixing[step])
         new0 = torch.nonzero(lv0 == step).flatten()
         new1 = torch.nonzero(lv1 == step).flatten()
         known0 = int((lv0 <= step).sum())
@@ -114,102 +157,154 @@ def _plan_one(mat: MaskedAutoregressiveTransform, features: int) -> TransformPla
         if (
             l2.mask[rows][:, s1][:, known1:].any()
             or l1.mask[s1][:, s0][new1][:, known0:].any()
-            or (
-                new0.numel() and (new0[0] != known0 - new0.numel() or new1.numel() and new1[0] != known1 - new1.numel())
-            )
+            or (new0.numel() and new0[0] != known0 - new0.numel())
+            or (new1.numel() and new1[0] != known1 - new1.numel())
         ):
             return None
         lo0, lo1 = known0 - new0.numel(), known1 - new1.numel()
         steps.append(
             _Step(
-                feature,
-                w0[lo0:known0, :features].contiguous(),
-                slice(lo0, known0),
-                w1[lo1:known1, :known0].contiguous(),
-                b1[lo1:known1].contiguous(),
-                w2[rows, :known1].contiguous(),
-                l2.bias[rows].contiguous(),
+                known=step,
+                rows0=(lo0, known0),
+                w0x=w0[lo0:known0, fixing[:step]].contiguous(),  # level-step units see only features fixed before
+                rows1=(lo1, known1),
+                w1=w1[lo1:known1, :known0].contiguous(),
+                b1=b1[lo1:known1, None].contiguous(),
+                w2=_padded_rows(w2[rows, :known1], bins).contiguous(),
+                b2=_padded_rows(l2.bias[rows], bins)[:, None].contiguous(),
             )
         )
     bound, slope = opts
-    return TransformPlan(
-        w0[:, features:].contiguous(),
-        b0.contiguous(),
-        tuple(steps),
-        (l0.out_features, l1.out_features),
-        int(mat.shapes[0][0]),
-        bound,
-        slope,
-    )
+    plan = TransformPlan(fixing, tuple(steps), (l0.out_features, l1.out_features), bins, bound, slope)
+    return plan, torch.cat([w0[:, features:], l0.bias[s0, None]], dim=1)
 
 
-def inverse_plan(flow: nn.Module) -> tuple[TransformPlan, ...] | None:
-    """Plans of a zuko ``NSF``'s transforms (in flow order), or ``None`` when its layout is not handled."""
+def inverse_plan(flow: nn.Module) -> FlowPlan | None:
+    """The plan of a zuko ``NSF``'s inverse, or ``None`` when its layout is not handled."""
     transform = getattr(flow, "transform", None)
     if not isinstance(transform, LazyComposedTransform):
         return None
-    plans = []
+    plans, context = [], []
     for mat in transform.transforms:
         if not isinstance(mat, MaskedAutoregressiveTransform) or mat.order is None:
             return None
-        plan = _plan_one(mat, int(mat.order.numel()))
-        if plan is None:
+        one = _plan_one(mat, int(mat.order.numel()))
+        if one is None:
             return None
-        plans.append(plan)
-    return tuple(plans)
+        plans.append(one[0])
+        context.append(one[1])
+    if not plans:
+        return None
+    w0c = torch.cat(context).detach()
+    # the rows of each transform's input in the layout the one inverted before it leaves (its
+    # fixing order; the noise comes in feature order), then back to feature order at the end
+    gathers, layout = [], torch.arange(plans[-1].order.numel())
+    for plan in reversed(plans):
+        position = torch.argsort(layout)  # row of each feature in the current layout
+        gathers.append(position[plan.order])
+        layout = plan.order
+    return FlowPlan(
+        tuple(plans), w0c[:, :-1].contiguous(), w0c[:, -1:].contiguous(), tuple(gathers), torch.argsort(layout)
+    )
 
 
-def _spline_inverse(y: torch.Tensor, phi: torch.Tensor, bins: int, bound: float, slope: float) -> torch.Tensor:
-    """zuko's ``MonotonicRQSTransform(widths, heights, derivatives)._inverse(y)``, the same formulas,
-    for one feature: ``y`` (N,), ``phi`` (N, 3 * bins - 1) the unconstrained parameters."""
-    log_slope = math.log(slope)
-    wh = phi[:, : 2 * bins].reshape(-1, 2, bins)
-    wh = wh / (1 + abs(2 * wh / log_slope))
-    d = phi[:, 2 * bins :]
-    d = d / (1 + abs(d / log_slope))
-    e = torch.exp(wh)  # a softmax: |wh| < -log(slope) / 2, so exp cannot overflow (torch's softmax is slow on 8 bins)
-    wh = nn.functional.pad(e / e.sum(dim=-1, keepdim=True), (1, 0), value=0)
-    knots = bound * (2 * torch.cumsum(wh, dim=-1) - 1)  # (N, 2, bins + 1): horizontal, vertical
-    ds = torch.exp(nn.functional.pad(d, (1, 1), value=0))
-    k = torch.sum(knots[:, 1] < y[:, None], dim=-1) - 1
-    mask = (0 <= k) & (k < bins)
-    k = k % bins
-    k01 = torch.stack((k, k + 1), dim=1)  # (N, 2)
-    x0, x1 = knots[:, 0].gather(1, k01).unbind(1)
-    y0, y1 = knots[:, 1].gather(1, k01).unbind(1)
-    d0, d1 = ds.gather(1, k01).unbind(1)
-    s = (y1 - y0) / (x1 - x0)
-    y_ = mask * (y - y0)
-    a = (y1 - y0) * (s - d0) + y_ * (d0 + d1 - 2 * s)
-    b = (y1 - y0) * d0 - y_ * (d0 + d1 - 2 * s)
-    c = -s * y_
-    z = 2 * c / (-b - (b**2 - 4 * a * c).sqrt())
-    x = x0 + z * (x1 - x0)
-    return torch.where(mask, x, y)
+@dataclass(frozen=True)
+class _StepViews:
+    """One step's operands in a :class:`_Workspace`: the rows its products read and write."""
+
+    ctx0: torch.Tensor  # the context's share of the new first-layer units
+    h0_new: torch.Tensor | None
+    x_known: torch.Tensor | None  # the features fixed before the step
+    h0_known: torch.Tensor
+    h1_new: torch.Tensor | None
+    h1_known: torch.Tensor
+    y: np.ndarray  # the feature's row of the transform's input
+    x: np.ndarray  # and of its output
 
 
-def _invert_one(plan: TransformPlan, y: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
-    n = y.shape[0]
-    x = torch.zeros_like(y)
-    h0 = torch.empty(n, plan.hidden[0], dtype=y.dtype)
-    h1 = torch.empty(n, plan.hidden[1], dtype=y.dtype)
-    ctx0 = torch.addmm(plan.b0, context, plan.w0c.t())  # the context's share of every first-layer unit
-    for st in plan.steps:
-        k0, k1 = st.w1.shape[1], st.w2.shape[1]
-        if st.w0x.shape[0]:
-            h0[:, st.c0] = torch.relu(torch.addmm(ctx0[:, st.c0], x, st.w0x.t()))
-        if st.w1.shape[0]:
-            h1[:, k1 - st.w1.shape[0] : k1] = torch.relu(torch.addmm(st.b1, h0[:, :k0], st.w1.t()))
-        phi = torch.addmm(st.b2, h1[:, :k1], st.w2.t())
-        x[:, st.feature] = _spline_inverse(y[:, st.feature], phi, plan.bins, plan.bound, plan.slope)
-    return x
+class _TransformWork:
+    """One transform's input and output (D, n) and its steps' views of the shared buffers."""
+
+    def __init__(self, plan: TransformPlan, ctx0: torch.Tensor, h0: np.ndarray, h1: np.ndarray, n: int) -> None:
+        d = len(plan.steps)
+        self.y, self.x = np.empty((d, n), h0.dtype), np.empty((d, n), h0.dtype)
+        self.y_t, self.x_t = torch.from_numpy(self.y), torch.from_numpy(self.x)
+        self.spline = SplineScratch(plan.bins, plan.bound, plan.slope, n, self.y_t.dtype)
+        h0_t, h1_t = torch.from_numpy(h0), torch.from_numpy(h1)
+        self.steps = tuple(
+            _StepViews(
+                ctx0[st.rows0[0] : st.rows0[1]],
+                h0_t[st.rows0[0] : st.rows0[1]] if st.rows0[1] > st.rows0[0] else None,
+                self.x_t[: st.known] if st.known else None,
+                h0_t[: st.w1.shape[1]],
+                h1_t[st.rows1[0] : st.rows1[1]] if st.rows1[1] > st.rows1[0] else None,
+                h1_t[: st.w2.shape[1]],
+                self.y[k],
+                self.x[k],
+            )
+            for k, st in enumerate(plan.steps)
+        )
+
+
+class _Workspace:
+    """Every buffer of one inversion of ``n`` draws, and every step's views of them, made once:
+    slicing and allocating in each of the 36 steps would cost as much as their arithmetic."""
+
+    def __init__(self, plan: FlowPlan, n: int, dtype: torch.dtype) -> None:
+        np_dtype = torch.empty(0, dtype=dtype).numpy().dtype
+        self.ctx0 = torch.empty(plan.w0c.shape[0], n, dtype=dtype)
+        h0 = np.empty((max(t.hidden[0] for t in plan.transforms), n), np_dtype)
+        h1 = np.empty((max(t.hidden[1] for t in plan.transforms), n), np_dtype)
+        ends = np.cumsum([0] + [t.hidden[0] for t in plan.transforms]).tolist()
+        self.transforms = tuple(
+            _TransformWork(t, self.ctx0[ends[i] : ends[i + 1]], h0, h1, n) for i, t in enumerate(plan.transforms)
+        )
+
+
+#: Most draws whose workspace is kept for the next call (in each thread): ~10 kB per draw.
+_KEEP_BELOW = 4096
+_kept = threading.local()
+
+
+def _workspace(plan: FlowPlan, n: int, dtype: torch.dtype) -> _Workspace:
+    """The workspace of ``n`` draws: the calling thread's last one if it fits, else a new one."""
+    last = getattr(_kept, "last", None)
+    if last is not None and last[0] is plan and last[1:3] == (n, dtype):
+        return last[3]
+    ws = _Workspace(plan, n, dtype)
+    _kept.last = (plan, n, dtype, ws) if n < _KEEP_BELOW else None
+    return ws
+
+
+def _invert_one(plan: TransformPlan, work: _TransformWork) -> None:
+    """Invert one transform: ``work.y`` (D, n) in its fixing order to ``work.x``."""
+    sc = work.spline
+    for st, v in zip(plan.steps, work.steps, strict=True):
+        if v.h0_new is not None:
+            if v.x_known is not None:
+                torch.addmm(v.ctx0, st.w0x, v.x_known, out=v.h0_new)
+            else:
+                v.h0_new.copy_(v.ctx0)
+            v.h0_new.relu_()
+        if v.h1_new is not None:
+            torch.addmm(st.b1, st.w1, v.h0_known, out=v.h1_new).relu_()
+        torch.addmm(st.b2, st.w2, v.h1_known, out=sc.phi_t)
+        spline_inverse(sc, v.y, v.x)
 
 
 @torch.no_grad()
-def apply_inverse(plans: tuple[TransformPlan, ...], noise: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
+def apply_inverse(plan: FlowPlan, noise: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
     """The flow's variables (N, D) whose base draws are ``noise`` (N, D) given ``context`` (N, C):
-    the transforms inverted from the last to the first."""
-    x = noise
-    for plan in reversed(plans):
-        x = _invert_one(plan, x, context)
-    return x
+    the transforms inverted from the last to the first, on one intra-op thread."""
+    n = noise.shape[0]
+    if n == 0:
+        return noise.clone()
+    with one_thread():
+        ws = _workspace(plan, n, noise.dtype)
+        torch.addmm(plan.b0, plan.w0c, context.t(), out=ws.ctx0)  # the context's share of every first-layer unit
+        source = noise.t()
+        for i, (tp, work) in enumerate(zip(reversed(plan.transforms), reversed(ws.transforms), strict=True)):
+            torch.index_select(source, 0, plan.gathers[i], out=work.y_t)
+            _invert_one(tp, work)
+            source = work.x_t
+        return torch.index_select(source, 0, plan.to_natural).t().contiguous()

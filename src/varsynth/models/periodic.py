@@ -41,13 +41,15 @@ def fourier_series(coef: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     """
     k = (coef.shape[-1] - 1) // 2
     a, b = coef[..., 1 : k + 1], coef[..., k + 1 :]
-    acc = torch.zeros(torch.broadcast_shapes(coef.shape[:-1], w.shape), dtype=w.dtype)
+    if k == 0:
+        return coef[..., 0] + torch.zeros(w.shape, dtype=coef.dtype)  # broadcast: no harmonic
+    c = torch.complex(a, -b)
+    acc = c[..., k - 1] * w  # the first step, from zero (torch.broadcast_shapes costs milliseconds)
     if torch.is_grad_enabled() and (coef.requires_grad or w.requires_grad):
-        for j in range(k - 1, -1, -1):  # Re[(a_j - i b_j) w^j] = a_j cos + b_j sin
-            acc = (acc + torch.complex(a[..., j], -b[..., j])) * w
+        for j in range(k - 2, -1, -1):  # Re[(a_j - i b_j) w^j] = a_j cos + b_j sin
+            acc = (acc + c[..., j]) * w
     else:  # the same operations in place (drawing light curves): no new tensor per harmonic
-        c = torch.complex(a, -b)
-        for j in range(k - 1, -1, -1):
+        for j in range(k - 2, -1, -1):
             acc.add_(c[..., j]).mul_(w)
     return coef[..., 0] + acc.real
 
