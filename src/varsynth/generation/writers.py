@@ -8,7 +8,7 @@ of a chunk and a row group) whatever the number of chunks:
 
 - Parquet: zstd, the epochs' own floats byte-stream-split; chunks are held until
   :data:`PARQUET_ROW_GROUP_ROWS` rows wait, then written as one row group (a chunk that long on
-  its own is one row group), on a background thread.
+  its own is one row group), on a background thread (:func:`stream_writer`: in the caller's).
 - CSV: ``#`` comment lines (generation settings, column types and units), then the rows.
 - ECSV: the YAML header written once (by astropy, from a 0-row table), then the rows.
 - HDF5: astropy's layout (``write_table_hdf5(..., serialize_meta=True)``), which
