@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 import h5py
@@ -176,6 +178,45 @@ def test_parquet_row_group_written_in_the_background_raises_its_error(
                 writer.write(long_chunk(k))
     assert calls == [30] * fail_at
     assert leftovers(tmp_path) == []
+
+
+def test_streamed_parquet_is_written_in_the_callers_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """stream_writer's Parquet goes to the caller's file object in the caller's thread (no
+    background writer): a reader taking the bytes out between writes, as an HTTP body does, gets
+    every byte in order."""
+    monkeypatch.setattr(writers, "PARQUET_ROW_GROUP_ROWS", 20)
+
+    class Body(io.RawIOBase):
+        def __init__(self) -> None:
+            self.parts: list[bytes] = []
+            self.threads: set[int] = set()
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, data) -> int:  # noqa: ANN001 - a buffer
+            self.threads.add(threading.get_ident())
+            self.parts.append(bytes(data))
+            return len(data)
+
+        def take(self) -> bytes:
+            out, self.parts = b"".join(self.parts), []
+            return out
+
+    body = Body()
+    writer = writers.stream_writer(body, "parquet")  # type: ignore[arg-type]
+    chunks, taken = [long_chunk(k) for k in range(4)], []
+    for chunk in chunks:
+        writer.write(chunk)
+        taken.append(body.take())
+    writer.finish()
+    taken.append(body.take())
+    assert body.threads == {threading.get_ident()}
+    assert taken[1] and taken[3]  # a row group's bytes are out as soon as its write returns
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "streamed.parquet"
+        path.write_bytes(b"".join(taken))
+        assert_same(read_table(path), pa.concat_tables(chunks))
 
 
 def test_fits_keywords_are_short_or_hierarch(tmp_path: Path) -> None:

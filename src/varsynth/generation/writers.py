@@ -8,7 +8,7 @@ of a chunk and a row group) whatever the number of chunks:
 
 - Parquet: zstd, the epochs' own floats byte-stream-split; chunks are held until
   :data:`PARQUET_ROW_GROUP_ROWS` rows wait, then written as one row group (a chunk that long on
-  its own is one row group), on a background thread.
+  its own is one row group), on a background thread (:func:`stream_writer`: in the caller's).
 - CSV: ``#`` comment lines (generation settings, column types and units), then the rows.
 - ECSV: the YAML header written once (by astropy, from a 0-row table), then the rows.
 - HDF5: astropy's layout (``write_table_hdf5(..., serialize_meta=True)``), which
@@ -337,10 +337,14 @@ class _ParquetSink:
     :data:`PARQUET_GROUPS_IN_FLIGHT` groups queued or being written (memory: that many row groups
     more, ~9 MB each for the long format), so that the generating thread rarely waits when the
     two threads get the cores unevenly; an error of a write is raised by a later :meth:`write` or
-    by :meth:`finish`.
+    by :meth:`finish`. ``background=False`` writes each group in the caller's thread instead: for
+    a file object of the caller's (:func:`stream_writer`), which another thread may read between
+    writes.
     """
 
-    def __init__(self, tmp: Path, schema: pa.Schema, meta: dict[str, Any]) -> None:
+    def __init__(
+        self, tmp: Path | BinaryIO, schema: pa.Schema, meta: dict[str, Any], *, background: bool = True
+    ) -> None:
         self._schema = schema.with_metadata({**(schema.metadata or {}), _META_KEY: json.dumps(meta)})
         self._writer = pq.ParquetWriter(
             tmp,
@@ -352,7 +356,7 @@ class _ParquetSink:
         )
         self._held: list[pa.Table] = []
         self._held_rows = 0
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="varsynth-parquet")
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="varsynth-parquet") if background else None
         self._pending: deque[Future[None]] = deque()
         self._failed = False  # a write failed: the groups queued after it are not written
 
@@ -371,8 +375,11 @@ class _ParquetSink:
     def _flush(self) -> None:
         if self._held_rows:
             group = pa.concat_tables(self._held).replace_schema_metadata(self._schema.metadata)
-            self._wait(PARQUET_GROUPS_IN_FLIGHT - 1)
-            self._pending.append(self._pool.submit(self._write_group, group))
+            if self._pool is None:
+                self._write_group(group)
+            else:
+                self._wait(PARQUET_GROUPS_IN_FLIGHT - 1)
+                self._pending.append(self._pool.submit(self._write_group, group))
         self._held, self._held_rows = [], 0
 
     def _write_group(self, group: pa.Table) -> None:
@@ -390,13 +397,15 @@ class _ParquetSink:
             self._flush()
             self._wait()
         finally:
-            self._pool.shutdown()
+            if self._pool is not None:
+                self._pool.shutdown()
         self._writer.close()
 
     def discard(self) -> None:
         self._failed = True  # the file is dropped: queued groups are not written, errors no longer matter
         try:
-            self._pool.shutdown(cancel_futures=True)
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)
         finally:
             self._writer.close()
 
@@ -662,6 +671,8 @@ def stream_writer(
     if fmt not in STREAM_FORMATS:
         raise ValueError(f"format {fmt!r} cannot be streamed; valid: {list(STREAM_FORMATS)}")
     _check_schema(schema)
+    if fmt == "parquet":  # in the caller's thread: its file object may be read between writes
+        return _ParquetSink(file, schema, _check_meta(meta), background=False)
     return _SINKS[fmt](file, schema, _check_meta(meta))
 
 

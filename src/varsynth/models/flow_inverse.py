@@ -261,7 +261,7 @@ class _Workspace:
         )
 
 
-#: Most draws whose workspace is kept for the next call (in each thread): ~10 kB per draw.
+#: Most draws whose workspace is kept for the next call (in each thread): ~8 kB per draw.
 _KEEP_BELOW = 4096
 _kept = threading.local()
 

@@ -4,8 +4,9 @@ Generation's hot loops (the flow prior's inverse, the periodic decoder's Fourier
 many operations on a few hundred to a few ten thousand numbers each. Split over torch's
 threads, every operation ends by waiting for all of them; on a machine whose cores are busy
 with other work a thread waits for its turn on a core (milliseconds), so the wait costs far
-more than the operation. Measured on the project's 2-core machine under load (docs/generation.md):
-streaming 10^4 light curves took 160 s with torch's 2 threads and a few seconds with one.
+more than the operation. Measured on the project's 2-core machine at load 10-12
+(docs/generation.md): streaming 10^4 light curves took 140-164 s with torch's 2 threads, 13-25 s
+with these operations on one.
 """
 
 from __future__ import annotations
