@@ -119,11 +119,12 @@ def fit_flow(
     opt = torch.optim.Adam(flow.parameters(), lr=config.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.epochs)
     gen = torch.Generator().manual_seed(config.seed)
-    best, best_state, stale, epoch = float("inf"), None, 0, 0
+    best, best_state, stale, epochs_run = float("inf"), None, 0, 0
     val_index = torch.arange(len(val))
     val_noise = torch.randn(len(val), val.mu.shape[1], generator=torch.Generator().manual_seed(config.seed + 1))
     bar = tqdm(range(config.epochs), desc="flow prior", disable=not progress)
-    for _epoch in bar:
+    for epoch in bar:
+        epochs_run = epoch + 1
         flow.train()
         for index in torch.randperm(len(train), generator=gen).split(config.batch_size):
             loss = _nll(flow, train, index, torch.randn(len(index), train.mu.shape[1], generator=gen))
@@ -145,7 +146,7 @@ def fit_flow(
     if best_state is not None:
         flow.load_state_dict(best_state)
     flow.eval()
-    metrics = {"val_log_likelihood": -best, "epochs": epoch + 1, "train_samples": len(train), "val_samples": len(val)}
+    metrics = {"val_log_likelihood": -best, "epochs": epochs_run, "train_samples": len(train), "val_samples": len(val)}
     return flow, metrics
 
 

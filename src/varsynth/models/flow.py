@@ -1,9 +1,16 @@
 """The conditional normalizing flow p(z, log10 amplitude | class, physics, passband).
 
-A neural spline flow (zuko's ``NSF``) over the encoder's latent code and the light curve's
-log10 peak-to-peak amplitude (mag), conditioned on the one-hot class, the standardised physical
-parameters with their presence mask and the passband's effective wavelength (micrometres).
-Training and saving live in :mod:`varsynth.latent.flow`.
+A masked autoregressive flow (zuko's ``NSF``, or ``MAF`` with affine transforms) over the
+encoder's latent code and the light curve's log10 peak-to-peak amplitude (mag), conditioned on
+the one-hot class, the standardised physical parameters with their presence mask and the
+passband's effective wavelength (micrometres). Training and saving live in
+:mod:`varsynth.latent.flow`.
+
+Two directions (``FlowConfig.inverse_autoregressive``): a masked autoregressive flow (MAF,
+the default) computes the density in one network pass per transform and draws in one pass per
+feature and transform; an inverse autoregressive flow (IAF: every transform replaced by its
+inverse) is the other way round, so a draw costs one network pass per transform
+(:mod:`varsynth.models.flow_forward`) and training pays the sequential passes instead.
 """
 
 from __future__ import annotations
@@ -14,12 +21,16 @@ from typing import Any
 import torch
 import zuko
 from torch import nn
+from zuko.flows.core import LazyComposedTransform, LazyInverse
 
+from varsynth.models.flow_forward import ForwardPlan, apply_forward, forward_plan
 from varsynth.models.flow_inverse import FlowPlan, apply_inverse, inverse_plan
 from varsynth.models.threads import one_thread
 from varsynth.strictconfig import ConfigError, _check, _from_dict, to_plain
 
-__all__ = ["FlowConfig", "LatentFlow"]
+__all__ = ["FlowConfig", "LatentFlow", "UNIVARIATES"]
+
+UNIVARIATES = ("spline", "affine")
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,11 @@ class FlowConfig:
         lr: Adam learning rate.
         patience: epochs without a better validation log-likelihood before stopping.
         seed: seed of weights, shuffling and latent draws.
+        univariate: the elementwise transform of every feature: ``spline`` (monotonic
+            rational-quadratic, ``bins`` bins on [-5, 5]) or ``affine`` (exp(a) x + b).
+        inverse_autoregressive: ``True``: each transform is the inverse of a masked
+            autoregressive one (IAF): a draw is one network pass per transform, the density
+            one per feature and transform (training is slower, generation faster).
         neighbour_bandwidth: how generation draws the flow's base point. ``None``: a standard
             normal draw (the flow's own prior). A number h in (0, 1]: the base point of one of
             the training light curves whose physics is nearest to the requested star's (the
@@ -53,6 +69,8 @@ class FlowConfig:
     lr: float = 1e-3
     patience: int = 8
     seed: int = 0
+    univariate: str = "spline"
+    inverse_autoregressive: bool = False
     neighbour_bandwidth: float | None = None
 
     def __post_init__(self) -> None:
@@ -63,6 +81,13 @@ class FlowConfig:
         _check(self.batch_size >= 1, "flow.batch_size", ">= 1", self.batch_size)
         _check(0 < self.lr < 1, "flow.lr", "in (0, 1)", self.lr)
         _check(self.patience >= 1, "flow.patience", ">= 1", self.patience)
+        _check(self.univariate in UNIVARIATES, "flow.univariate", f"one of {list(UNIVARIATES)}", self.univariate)
+        _check(
+            isinstance(self.inverse_autoregressive, bool),
+            "flow.inverse_autoregressive",
+            "true or false",
+            self.inverse_autoregressive,
+        )
         _check(
             self.neighbour_bandwidth is None or 0 < self.neighbour_bandwidth <= 1,
             "flow.neighbour_bandwidth",
@@ -98,20 +123,26 @@ class LatentFlow(nn.Module):
     def __init__(self, latent_dim: int, n_classes: int, n_physics: int, config: FlowConfig):
         super().__init__()
         self.latent_dim, self.n_classes, self.n_physics, self.config = latent_dim, n_classes, n_physics, config
-        self.flow = zuko.flows.NSF(
-            features=latent_dim + 1,
-            context=n_classes + 2 * n_physics + 1,
-            transforms=config.transforms,
-            bins=config.bins,
-            hidden_features=(config.hidden, config.hidden),
-        )
+        shape = {
+            "features": latent_dim + 1,
+            "context": n_classes + 2 * n_physics + 1,
+            "transforms": config.transforms,
+            "hidden_features": (config.hidden, config.hidden),
+        }
+        if config.univariate == "spline":
+            self.flow = zuko.flows.NSF(bins=config.bins, **shape)
+        else:
+            self.flow = zuko.flows.MAF(**shape)  # zuko's default univariate: monotonic affine
+        if config.inverse_autoregressive:
+            self.flow.transform = LazyComposedTransform(*(LazyInverse(t) for t in self.flow.transform.transforms))
         self.register_buffer("x_mean", torch.zeros(latent_dim + 1))
         self.register_buffer("x_std", torch.ones(latent_dim + 1))
         self._plan_key: tuple[int, ...] | None = None
-        self._plan: FlowPlan | None = None
+        self._plan: FlowPlan | ForwardPlan | None = None
 
-    def _inverse_plan(self) -> FlowPlan | None:
-        """The sorted weights of :mod:`varsynth.models.flow_inverse`, rebuilt when a parameter changed."""
+    def _draw_plan(self) -> FlowPlan | ForwardPlan | None:
+        """The weights of the fast draw (:mod:`varsynth.models.flow_inverse` for a masked autoregressive
+        flow, :mod:`varsynth.models.flow_forward` for an inverse one), rebuilt when a parameter changed."""
         key = tuple(
             x
             for p in self.flow.parameters()  # inference tensors keep no version: their address
@@ -119,7 +150,8 @@ class LatentFlow(nn.Module):
         )
         if key != self._plan_key:
             with one_thread():  # ~100 small operations
-                self._plan, self._plan_key = inverse_plan(self.flow), key
+                plan = forward_plan(self.flow) if self.config.inverse_autoregressive else inverse_plan(self.flow)
+                self._plan, self._plan_key = plan, key
         return self._plan
 
     def context(
@@ -149,17 +181,21 @@ class LatentFlow(nn.Module):
         ``noise`` (N, Z + 1) is the flow's standard-normal base draw; passing the same noise with
         contexts that differ only in wavelength gives one star's consistent codes in every band.
 
-        Without gradients (e.g. under ``torch.inference_mode``), the inverse is computed by
-        :func:`~varsynth.models.flow_inverse.apply_inverse`: zuko's inverse with each network unit
-        evaluated once (the same values to float rounding, several times faster).
+        Without gradients (e.g. under ``torch.inference_mode``), the draw is computed by
+        :func:`~varsynth.models.flow_inverse.apply_inverse` (masked autoregressive: zuko's inverse
+        with each network unit evaluated once) or :func:`~varsynth.models.flow_forward.apply_forward`
+        (inverse autoregressive: one pass per transform): the same values as zuko's to float
+        rounding, several times faster.
         """
         if noise is None:
             noise = torch.randn(context.shape[0], self.latent_dim + 1, dtype=context.dtype)
         needs_grad = torch.is_grad_enabled() and (
             noise.requires_grad or context.requires_grad or any(p.requires_grad for p in self.flow.parameters())
         )
-        plan = None if needs_grad else self._inverse_plan()
-        if plan is not None and noise.dtype == context.dtype == plan.dtype:
+        plan = None if needs_grad else self._draw_plan()
+        if isinstance(plan, ForwardPlan) and noise.dtype == context.dtype == plan.dtype:
+            base = apply_forward(plan, noise, context)
+        elif isinstance(plan, FlowPlan) and noise.dtype == context.dtype == plan.dtype:
             base = apply_inverse(plan, noise, context)
         else:
             base = self.flow(context).transform.inv(noise)
