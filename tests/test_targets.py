@@ -144,3 +144,15 @@ def test_budget_of_a_bundle_says_what_it_did_not_record(default_model):
         "`new`: 30 epochs (network; config maximum 40; flow 60), training wall time 1234 s, "
         "torch threads 2, trained on dataset `abc`."
     )
+
+
+@pytest.mark.parametrize("generated, real", [(1.13, 1.08), (1.03, 1.08), (1.08 + 2 * 0.05, 1.08)])
+def test_dip_one_bin_away_is_on_the_bar_whatever_the_float_rounding(generated, real):
+    """The dip's log P is a bin centre on a 0.05-dex grid for both sides: one bin apart (0.05 dex in
+    decimal, 0.050000000000000266 or 0.04999999999999982 in floats) meets the bar either way; two do not."""
+    sections = _sections()
+    sections["physics"]["hertzsprung"].update({"R21_min_log_p_generated": generated, "R21_min_log_p_real": real})
+    row = _by_bar(issue_targets(sections))["CEP F R21 dip: |log P generated - real|"]
+    one_bin = abs(generated - real) < 0.075
+    assert row["passed"] is one_bin
+    assert row["value"] == pytest.approx(0.05 if one_bin else 0.1)

@@ -76,7 +76,7 @@ def model_card(model: GenerativeModel, dataset_dir: str | Path) -> tuple[str, di
         + (f" ({cfg.model.harmonics} Fourier harmonics, exactly periodic)" if cfg.model.decoder == "periodic" else "")
         + f", latent dimension {cfg.model.latent_dim}, conditioned on class, physics "
         f"({', '.join(cfg.model.physics)}) and passband wavelength, with a conditional normalizing-flow prior",
-        "p(z, log amplitude | class, physics, band) for generation. "
+        "p(z, log amplitude | class, physics, band) for generation" + _flow_words(cfg.flow) + ". "
         f"Files: {numbers['size_kb']} kB of safetensors, Parquet and JSON (no code runs on loading).",
         "",
         "## Training data",
@@ -196,6 +196,15 @@ def model_card(model: GenerativeModel, dataset_dir: str | Path) -> tuple[str, di
         "the model draws stable, strictly periodic light curves only.",
     ]
     return "\n".join(lines) + "\n", numbers
+
+
+def _flow_words(flow: Any) -> str:
+    """`` (a masked autoregressive flow of 4 spline transforms of 256 units)`` for a flow config, or ``""``."""
+    if flow is None:
+        return ""
+    kind = "an inverse autoregressive" if getattr(flow, "inverse_autoregressive", False) else "a masked autoregressive"
+    uni = getattr(flow, "univariate", "spline")
+    return f" ({kind} flow of {flow.transforms} {uni} transforms of {flow.hidden} units)"
 
 
 def write_model_card(model: str | Path | GenerativeModel, dataset_dir: str | Path) -> Path:

@@ -222,11 +222,13 @@ def _physics(sections: dict[str, Any]) -> list[dict[str, Any]]:
         ("R21_dip_depth", "CEP F R21 dip: |depth generated - real|", DIP_DEPTH, ""),
     ):
         g, r = _number(hz.get(f"{key}_generated")), _number(hz.get(f"{key}_real"))
+        # the dip's log P is a bin centre of one grid for both: the difference is a whole number of
+        # 0.05-dex steps, which float rounding alone must not put on either side of the bar
         rows.append(
             _bar(
                 name,
                 f"<= {limit}{unit}",
-                abs(g - r),
+                round(abs(g - r), 9) if math.isfinite(g - r) else abs(g - r),
                 limit,
                 True,
                 f"{_fmt(g)} vs {_fmt(r)}" if math.isfinite(r) else "",
