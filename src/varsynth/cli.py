@@ -8,6 +8,7 @@ Subcommands:
     varsynth train --config configs/train/pelsvae-paper.yaml --data DATASET_DIR --out RUN_DIR
     varsynth generate --class RRLYR --period 0.55 --cadence lsst-wfd -n 1000 --seed 1 -o rr.parquet
     varsynth training-set --per-class 5000 --cadence ztf -o train.parquet
+    varsynth generate --class RRLYR -n 100 --format nested -o rr.parquet   (one row per star, epochs nested)
     varsynth training-set --per-class 100000 --cadence gaia --workers 2 -o train/   (partitioned, resumable)
     varsynth export --format lclib --class RRLYR -n 100 --bands u g r i z --phases 100 --seed 1 -o rrl.LCLIB
     varsynth bench [--json [FILE]] [--config C --data DATASET_DIR]
@@ -584,7 +585,11 @@ def _add_generation_options(p: argparse.ArgumentParser) -> None:
         type=Path,
         help="output file: .parquet, .csv, .ecsv, .fits or .h5 (long format); a folder with --workers/--scheduler",
     )
-    p.add_argument("--format", help="output format, if not given by the suffix")
+    p.add_argument(
+        "--format",
+        help="output format, if not given by the suffix: parquet, csv, ecsv, fits, hdf5, or nested "
+        "(a .parquet file of one row per star, its epochs nested, as nested-pandas reads)",
+    )
     p.add_argument("--plot", type=Path, help="also draw a PNG grid of generated light curves")
     p.add_argument(
         "--allow-extrapolation",

@@ -6,9 +6,10 @@ and a cadence, with times in MJD; a run described once as a :class:`GenerationCo
 cadence, bands, seed, chunking, flags; checked when made) is drawn by ``generate_chunks``;
 ``to_lightcurves`` turns their tables into :class:`~varsynth.lightcurve.LightCurve` records
 (``generate(..., as_lightcurves=True)`` returns them directly); ``write_lightcurves`` and
-``write_training_set`` stream light curves to Parquet, CSV, ECSV, FITS or HDF5 files;
-``write_lclib`` / ``read_lclib`` / ``check_lclib`` write, read and check SNANA LCLIB libraries of
-noiseless one-cycle templates (:mod:`.lclib`). The names are imported on first use, so that the
+``write_training_set`` stream light curves to Parquet (long, or nested: one row per star,
+:mod:`.nested`), CSV, ECSV, FITS or HDF5 files; ``write_lclib`` / ``read_lclib`` /
+``check_lclib`` write, read and check SNANA LCLIB libraries of noiseless one-cycle templates
+(:mod:`.lclib`). The names are imported on first use, so that the
 writers, plots, the LCLIB reader, ``to_lightcurves`` and :class:`GenerationConfig`
 (:mod:`.writers`, :mod:`.plot`, :mod:`.lclib`, :mod:`.lightcurves`, :mod:`.config`) load without
 torch.

@@ -9,6 +9,11 @@ of a chunk and a row group) whatever the number of chunks:
 - Parquet: zstd, the epochs' own floats byte-stream-split; chunks are held until
   :data:`PARQUET_ROW_GROUP_ROWS` rows wait, then written as one row group (a chunk that long on
   its own is one row group), on a background thread (:func:`stream_writer`: in the caller's).
+- Nested Parquet (format ``nested``, no suffix of its own: ``.parquet`` stays the long format):
+  one row per star, its epochs in one nested column (:mod:`~varsynth.generation.nested`, the
+  layout nested-pandas reads), written as the Parquet format is, with row groups of at
+  least :data:`PARQUET_ROW_GROUP_ROWS` epochs; a star's epochs that span several chunks are held
+  until the star is complete.
 - CSV: ``#`` comment lines (generation settings, column types and units), then the rows.
 - ECSV: the YAML header written once (by astropy, from a 0-row table), then the rows.
 - HDF5: astropy's layout (``write_table_hdf5(..., serialize_meta=True)``), which
@@ -61,6 +66,7 @@ from astropy.table import meta as table_meta
 
 from varsynth.atomic import publish, remove_stale_temporaries, temp_file
 from varsynth.data.io import check_writable
+from varsynth.generation.nested import NestedRows, is_nested, leaf_path, to_long
 
 __all__ = [
     "FINITE_COLUMNS",
@@ -71,11 +77,13 @@ __all__ = [
     "HDF5_TABLE",
     "LONG_SCHEMA",
     "LightCurveWriter",
+    "NESTED_FORMAT",
     "PARQUET_GROUPS_IN_FLIGHT",
     "PARQUET_ROW_GROUP_ROWS",
     "format_for",
     "resolve_format",
     "read_hdf5",
+    "read_nested",
     "read_table",
     "STREAM_FORMATS",
     "stream_writer",
@@ -119,6 +127,12 @@ FORMATS: dict[str, str] = {
     ".h5": "hdf5",
     ".hdf5": "hdf5",
 }
+
+#: Format name of the nested Parquet layout (:mod:`~varsynth.generation.nested`): Parquet files,
+#: chosen by name only (``fmt="nested"``, ``--format nested``), since ``.parquet`` is the long format.
+NESTED_FORMAT = "nested"
+#: Suffixes a nested Parquet file may have.
+NESTED_SUFFIXES = tuple(k for k, v in FORMATS.items() if v == "parquet")
 
 #: Fewest rows in a Parquet row group (except the last): shorter chunks are held and joined. The
 #: generator's tables (:data:`~varsynth.generation.engine.SLICE_EPOCHS` rows) are one group each.
@@ -201,7 +215,7 @@ def format_for(path: str | os.PathLike[str]) -> str:
 
 
 def _check_format(fmt: str) -> str:
-    valid = sorted(set(FORMATS.values()))
+    valid = sorted({*FORMATS.values(), NESTED_FORMAT})
     if fmt not in valid:
         raise ValueError(f"fmt must be one of {valid}, got {fmt!r}")
     return fmt
@@ -210,6 +224,8 @@ def _check_format(fmt: str) -> str:
 def resolve_format(path: str | os.PathLike[str], fmt: str | None = None) -> str:
     """The format of ``path``: ``fmt`` if given, else from the suffix (:func:`format_for`).
 
+    ``fmt="nested"`` (a Parquet file of another layout) needs a Parquet suffix.
+
     Raises:
         ValueError: unknown ``fmt`` or suffix, or a ``fmt`` that contradicts a known suffix
             (``fmt="csv"`` for ``x.parquet`` would write CSV into a ``.parquet`` file).
@@ -217,7 +233,15 @@ def resolve_format(path: str | os.PathLike[str], fmt: str | None = None) -> str:
     if fmt is None:
         return format_for(path)
     fmt = _check_format(fmt)
-    by_suffix = FORMATS.get(Path(path).suffix.lower())
+    suffix = Path(path).suffix.lower()
+    if fmt == NESTED_FORMAT:
+        if suffix not in NESTED_SUFFIXES:
+            raise ValueError(
+                f"format 'nested' writes a Parquet file: give a path ending in {list(NESTED_SUFFIXES)}, "
+                f"not {str(path)!r}"
+            )
+        return fmt
+    by_suffix = FORMATS.get(suffix)
     if by_suffix is not None and by_suffix != fmt:
         raise ValueError(
             f"format {fmt!r} contradicts the suffix of {str(path)!r} ({by_suffix}); give a path "
@@ -306,6 +330,15 @@ def _statistics_columns(schema: pa.Schema) -> list[str]:
     return [f.name for f in schema if f.name not in FEW_VALUED_COLUMNS]
 
 
+#: Parquet columns dictionary-encoded, byte-stream-split and with statistics (ParquetWriter's names).
+_Encodings = tuple[list[str], list[str], list[str]]
+
+
+def _encodings(schema: pa.Schema) -> _Encodings:
+    """The Parquet encodings of the long format's ``schema`` (see the three functions above)."""
+    return _dictionary_columns(schema), _split_columns(schema), _statistics_columns(schema)
+
+
 def _holds_nul(column: pa.ChunkedArray) -> bool:
     """Whether a string column holds a NUL character: a NUL byte among its UTF-8 bytes (read from the
     arrays' value buffers, within each array's own range, without making a string per row)."""
@@ -343,16 +376,23 @@ class _ParquetSink:
     """
 
     def __init__(
-        self, tmp: Path | BinaryIO, schema: pa.Schema, meta: dict[str, Any], *, background: bool = True
+        self,
+        tmp: Path | BinaryIO,
+        schema: pa.Schema,
+        meta: dict[str, Any],
+        *,
+        background: bool = True,
+        encodings: _Encodings | None = None,
     ) -> None:
         self._schema = schema.with_metadata({**(schema.metadata or {}), _META_KEY: json.dumps(meta)})
+        dictionary, split, statistics = encodings or _encodings(schema)
         self._writer = pq.ParquetWriter(
             tmp,
             self._schema,
             compression="zstd",
-            use_dictionary=_dictionary_columns(self._schema),
-            use_byte_stream_split=_split_columns(self._schema),
-            write_statistics=_statistics_columns(self._schema),
+            use_dictionary=dictionary,
+            use_byte_stream_split=split,
+            write_statistics=statistics,
         )
         self._held: list[pa.Table] = []
         self._held_rows = 0
@@ -360,10 +400,12 @@ class _ParquetSink:
         self._pending: deque[Future[None]] = deque()
         self._failed = False  # a write failed: the groups queued after it are not written
 
-    def write(self, chunk: pa.Table) -> None:
+    def write(self, chunk: pa.Table, rows: int | None = None) -> None:
+        """Hold ``chunk``, counted as ``rows`` rows (default: its own; the nested layout counts its
+        epochs) towards a row group, which is written once :data:`PARQUET_ROW_GROUP_ROWS` wait."""
         if chunk.num_rows:
             self._held.append(chunk)
-            self._held_rows += chunk.num_rows
+            self._held_rows += chunk.num_rows if rows is None else rows
         if self._held_rows >= PARQUET_ROW_GROUP_ROWS:
             self._flush()
 
@@ -408,6 +450,38 @@ class _ParquetSink:
                 self._pool.shutdown(cancel_futures=True)
         finally:
             self._writer.close()
+
+
+class _NestedSink:
+    """The nested layout (:mod:`~varsynth.generation.nested`) written by a :class:`_ParquetSink`:
+    each long chunk converted to one row per complete star; row groups of at least
+    :data:`PARQUET_ROW_GROUP_ROWS` epochs. Encodings as the long format's, per Parquet leaf column,
+    except that the per-star floats, no longer repeated, are byte-stream-split, not dictionary-encoded."""
+
+    def __init__(self, tmp: Path, schema: pa.Schema, meta: dict[str, Any]) -> None:
+        self._rows = NestedRows(schema)
+        dictionary, split, statistics = _encodings(schema)
+        floats = [f.name for f in schema if f.type in (pa.float32(), pa.float64())]
+        encodings = (
+            [leaf_path(n) for n in dictionary if n not in PER_CURVE_COLUMNS],
+            [leaf_path(n) for n in dict.fromkeys([*split, *floats])],
+            [leaf_path(n) for n in statistics],
+        )
+        self._parquet = _ParquetSink(tmp, self._rows.schema, meta, encodings=encodings)
+
+    def write(self, chunk: pa.Table) -> None:
+        self._put(self._rows.push(chunk))
+
+    def _put(self, done: tuple[pa.Table, int] | None) -> None:
+        if done is not None:
+            self._parquet.write(*done)
+
+    def finish(self) -> None:
+        self._put(self._rows.finish())
+        self._parquet.finish()
+
+    def discard(self) -> None:
+        self._parquet.discard()
 
 
 def _binary(target: Path | BinaryIO) -> BinaryIO:
@@ -651,6 +725,7 @@ _SINKS: dict[str, Callable[..., _Sink]] = {
     "ecsv": _EcsvSink,
     "hdf5": _Hdf5Sink,
     "fits": _FitsSink,
+    NESTED_FORMAT: _NestedSink,
 }
 
 
@@ -685,8 +760,10 @@ class LightCurveWriter:
 
     Args:
         path: output file; its parent folder is created if needed.
-        fmt: one of ``parquet``, ``csv``, ``ecsv``, ``fits``, ``hdf5``; ``None``: from the suffix
-            (a ``fmt`` contradicting a known suffix is refused, :func:`resolve_format`).
+        fmt: one of ``parquet``, ``csv``, ``ecsv``, ``fits``, ``hdf5``, ``nested`` (Parquet, one
+            row per star: :mod:`~varsynth.generation.nested`; a ``.parquet`` or ``.pq`` path);
+            ``None``: from the suffix (a ``fmt`` contradicting a known suffix is refused,
+            :func:`resolve_format`).
         meta: generation settings (e.g. model, seed, cadence, version) stored in the file's
             metadata; values are str, int, float or bool scalars.
         schema: schema of the rows; ``None``: the schema of the first chunk. Giving it lets a
@@ -812,8 +889,26 @@ def _arrow_to_astropy(table: pa.Table, meta: dict[str, Any]) -> Table:
 
 def _read_parquet(path: Path) -> Table:
     table = pq.read_table(path)
+    if is_nested(table.schema):  # a nested file read as the long rows it holds
+        table = to_long(table)
     meta = json.loads((table.schema.metadata or {}).get(_META_KEY, b"{}"))
     return _arrow_to_astropy(table, meta)
+
+
+def read_nested(path: str | os.PathLike[str]) -> Table:
+    """Read a nested Parquet file (format ``nested``) back as the long-format astropy Table it
+    was written from: one row per epoch, in the written order, units and settings kept.
+
+    To read it as one row per star instead: ``nested_pandas.read_parquet(path)`` (a
+    ``NestedFrame``), or ``pyarrow.parquet.read_table(path)``.
+
+    Raises:
+        ValueError: the file is Parquet of another layout (e.g. the long format).
+    """
+    path = Path(path)
+    if not is_nested(pq.read_schema(path)):
+        raise ValueError(f"{path}: not a nested light-curve file (no 'lightcurve' layout metadata); read it as parquet")
+    return _read_parquet(path)
 
 
 def _read_csv(path: Path) -> Table:
@@ -883,14 +978,22 @@ def read_hdf5(path: str | os.PathLike[str]) -> Table:
     return out
 
 
-_READERS = {"parquet": _read_parquet, "csv": _read_csv, "ecsv": _read_ecsv, "fits": _read_fits, "hdf5": read_hdf5}
+_READERS = {
+    "parquet": _read_parquet,
+    "csv": _read_csv,
+    "ecsv": _read_ecsv,
+    "fits": _read_fits,
+    "hdf5": read_hdf5,
+    NESTED_FORMAT: read_nested,
+}
 
 
 def read_table(path: str | os.PathLike[str], fmt: str | None = None) -> Table:
     """Read a file written by :class:`LightCurveWriter` back as an astropy Table, in full.
 
     Strings come back as ``str``, numbers in native byte order, NaN as NaN (not masked), the
-    generation settings in ``meta`` and units on the columns.
+    generation settings in ``meta`` and units on the columns. A nested Parquet file comes back
+    as its long rows (:func:`read_nested`), whether ``fmt`` is ``nested`` or ``None``.
 
     Args:
         path: the file.
