@@ -20,6 +20,7 @@ from varsynth.bundle.manifest import (
     Manifest,
     check_component,
     folder_files,
+    json_bytes,
     read_manifest,
     set_files,
     verify_bundle,
@@ -60,7 +61,9 @@ def save_bundle(
     folder = Path(path)
     fit = dict(fit) if fit is not None else None
     noise = fit.pop("noise", None) if fit is not None else None
-    write_files(folder, {WEIGHTS: model.state_dict(), **({_NOISE: noise} if noise is not None else {})})
+    # sorted keys, as a format-1 bundle's migration writes the same record: one record, one byte string
+    files = {WEIGHTS: model.state_dict(), **({_NOISE: json_bytes(noise, sort_keys=True)} if noise is not None else {})}
+    write_files(folder, files)
     if noise is None:  # of an earlier save into this folder: no longer this model's
         (folder / _NOISE).unlink(missing_ok=True)
     spec = COMPONENTS["network"]
