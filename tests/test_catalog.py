@@ -140,3 +140,34 @@ def test_base_codes_round_trip_through_the_bundle(tmp_path):
     cat.base_code = None
     save_catalog(tmp_path, cat)
     assert load_catalog(tmp_path).base_code is None
+
+
+def test_log_density_is_the_kernel_density_of_the_given_physics():
+    """Known answer: one star of a class gives a Gaussian of the 0.01 floor bandwidth around it;
+    many stars of N(0, 1) give about the standard normal density; unknown or absent parameters
+    are left out."""
+    rng = np.random.default_rng(0)
+    n = 20000
+    values = np.column_stack([np.full(n, np.nan), rng.normal(0, 1, n), rng.normal(0, 1, n)])
+    values = np.vstack([values, [[3.8, 0.5, 0.0]]])  # one star of another class
+    cat = PhysicsCatalog(np.array(["RRLYR"] * n + ["CEP"]), np.array([""] * (n + 1)), values, np.full(n + 1, 500.0))
+    nan = np.nan
+    assert cat.log_density("RRLYR", np.array([nan, nan, nan])) == 0.0  # nothing given: uninformative
+    # Teff given, but no RRLYR star has it: left out
+    assert cat.log_density("RRLYR", np.array([3.8, nan, 0.5])) == cat.log_density("RRLYR", np.array([nan, nan, 0.5]))
+    # N(0, 1) smoothed by h = 1.06 n^-1/5: variance 1 + h^2; tolerance ~3x the estimate's sampling error,
+    # 1 / sqrt(2 sqrt(pi) n h f(x)) in log density
+    for x, tol in ((0.0, 0.03), (1.0, 0.04), (2.0, 0.12)):
+        expected = -0.5 * x**2 / (1 + 1.06**2 * n**-0.4) - 0.5 * np.log(2 * np.pi * (1 + 1.06**2 * n**-0.4))
+        assert cat.log_density("RRLYR", np.array([nan, nan, x])) == pytest.approx(expected, abs=tol)
+    # a single star: a Gaussian of width 0.01 per parameter
+    one = cat.log_density("CEP", np.array([3.8, 0.5, 0.01]))
+    assert one == pytest.approx(-0.5 * 1.0 - 3 * np.log(0.01 * np.sqrt(2 * np.pi)), abs=1e-9)
+
+
+def test_a_five_day_period_counts_against_delta_scuti(default_model):
+    """The embedded model's catalog: log p(log P = 0.7 | class) is far lower for DSCT and RR Lyrae than for
+    Cepheids, which inference adds to each class's evidence."""
+    cat, known = default_model.catalog, np.array([np.nan, np.nan, np.log10(5.0)])
+    dens = {c: cat.log_density(c, known) for c in ("CEP", "T2CEP", "DSCT", "RRLYR")}
+    assert dens["CEP"] > dens["T2CEP"] - 5 and dens["DSCT"] < dens["CEP"] - 20 and dens["RRLYR"] < dens["CEP"] - 20

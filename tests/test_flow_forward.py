@@ -100,3 +100,56 @@ def test_iaf_trains_by_maximum_likelihood():
 def test_config_refuses_unknown_choices(field, value):
     with pytest.raises(ConfigError, match=f"flow.{field}"):
         FlowConfig(**{field: value})
+
+
+@pytest.mark.parametrize("n", (1, 100, 1000))
+def test_default_model_draws_match_zuko(n):
+    """The embedded model (an inverse autoregressive flow) on random contexts (every class, physics present
+    or not, any band): its one-pass draw within 1e-5 (relative, 1e-5 absolute near 0) of zuko's."""
+    from varsynth.generation import load_model
+
+    gm = load_model("default")
+    assert gm.flow.config.inverse_autoregressive and forward_plan(gm.flow.flow) is not None
+    torch.manual_seed(n)
+    ctx = gm.flow.context(
+        torch.randint(0, gm.flow.n_classes, (n,)),
+        torch.randn(n, gm.flow.n_physics),
+        (torch.rand(n, gm.flow.n_physics) > 0.3).float(),
+        0.35 + 2.0 * torch.rand(n),
+    )
+    noise = torch.randn(n, gm.flow.latent_dim + 1)
+    with torch.inference_mode():
+        fast = apply_forward(forward_plan(gm.flow.flow), noise, ctx)
+        reference = gm.flow.flow(ctx).transform.inv(noise)
+    torch.testing.assert_close(fast, reference, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("inverse_autoregressive", [True, False])
+def test_draw_plan_follows_new_weights(inverse_autoregressive):
+    """The fast draw's weights are rebuilt when the flow's parameters change: in place (an optimiser
+    step), by ``load_state_dict`` with ``assign=True`` (new parameter objects) and by ``.double()``."""
+    cfg = FlowConfig(transforms=2, hidden=8, inverse_autoregressive=inverse_autoregressive, univariate="affine")
+    torch.manual_seed(0)
+    flow, other = LatentFlow(3, 8, 3, cfg).eval(), LatentFlow(3, 8, 3, cfg).eval()
+    with torch.no_grad():
+        for p in other.parameters():
+            p.add_(torch.randn_like(p) * 0.3)
+    ctx, noise = _inputs(flow, 50)
+
+    def fast(f: LatentFlow, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        with torch.inference_mode():
+            return f.sample(ctx.to(dtype), noise.to(dtype))[0]
+
+    def zuko(f: LatentFlow) -> torch.Tensor:
+        with torch.no_grad():
+            x = f.flow(ctx).transform.inv(noise) * f.x_std + f.x_mean
+        return x[:, :-1]
+
+    torch.testing.assert_close(fast(flow), zuko(flow), atol=1e-5, rtol=1e-5)
+    with torch.no_grad():
+        next(flow.parameters()).mul_(1.5)  # in place
+    torch.testing.assert_close(fast(flow), zuko(flow), atol=1e-5, rtol=1e-5)
+    flow.load_state_dict(other.state_dict(), assign=True)  # new parameter objects
+    torch.testing.assert_close(fast(flow), zuko(other), atol=1e-5, rtol=1e-5)
+    flow.double()
+    assert fast(flow, torch.float64).dtype == torch.float64

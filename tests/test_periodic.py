@@ -156,3 +156,25 @@ def sequence_model() -> CVAE:
         condition_wavelength=True,
     )
     return CVAE(cfg).eval()
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.2])
+def test_coefficients_in_eval_mode_are_the_modules_own(dropout):
+    """Drawing (eval mode) computes the coefficients without the modules' call overhead: bit for bit the
+    layers' own outputs; in training mode the dropout layers still act."""
+    torch.manual_seed(0)
+    dec = PeriodicDecoder(12, 32, 6, 2, dropout)
+    with torch.no_grad():
+        dec.mag_head.weight.normal_()
+    zc = torch.randn(50, 12)
+    dec.eval()
+    with torch.no_grad():
+        mag, err = dec.coefficients(zc)
+        h = dec.body(zc)
+        assert torch.equal(mag, dec.mag_head(h)) and torch.equal(err, dec.err_head(h))
+    if dropout:
+        dec.train()
+        torch.manual_seed(1)
+        a = dec.coefficients(zc)[0]
+        torch.manual_seed(2)
+        assert not torch.equal(a, dec.coefficients(zc)[0])  # dropout draws differ

@@ -270,7 +270,7 @@ def infer(
             ]
         )
         score, theta, weights = class_posterior(model, prepared[0], vclass, prepared[1], known, rng, n_candidates)
-        scores[vclass] = score
+        scores[vclass] = score + model.catalog.log_density(vclass, known)  # p(lc | known, class) p(known | class)
         per_class[vclass] = {name: weighted_quantiles(theta[name], weights).tolist() for name in _UNITS}
     if not scores:
         raise ConfigError(f"the light curve could not be prepared for any class: {rejected}")

@@ -139,13 +139,24 @@ class LatentFlow(nn.Module):
         self.register_buffer("x_std", torch.ones(latent_dim + 1))
         self._plan_key: tuple[int, ...] | None = None
         self._plan: FlowPlan | ForwardPlan | None = None
+        self._params: tuple[nn.Parameter, ...] | None = None  # the flow's parameters, listed once
+
+    def _apply(self, fn: Any, recurse: bool = True) -> LatentFlow:
+        self._params = None  # .to(), .double(), ...: parameters listed again
+        return super()._apply(fn, recurse)
+
+    def load_state_dict(self, state_dict: Any, strict: bool = True, assign: bool = False) -> Any:
+        self._params = None  # ``assign=True`` replaces the parameters
+        return super().load_state_dict(state_dict, strict=strict, assign=assign)
 
     def _draw_plan(self) -> FlowPlan | ForwardPlan | None:
         """The weights of the fast draw (:mod:`varsynth.models.flow_inverse` for a masked autoregressive
         flow, :mod:`varsynth.models.flow_forward` for an inverse one), rebuilt when a parameter changed."""
+        if self._params is None:  # listing them walks every submodule (~25 us a draw)
+            self._params = tuple(self.flow.parameters())
         key = tuple(
             x
-            for p in self.flow.parameters()  # inference tensors keep no version: their address
+            for p in self._params  # inference tensors keep no version: their address
             for x in (p.data_ptr(), 0 if p.is_inference() else p._version)
         )
         if key != self._plan_key:
