@@ -4,6 +4,7 @@ Data flows one way through the package. Its layers, top to bottom (a module impo
 own layer and the layers below; ``a | b`` are siblings that do not import each other; the
 import-linter contracts in ``pyproject.toml`` enforce this map and ``docs/architecture.md`` draws it)::
 
+    __main__                               ``python -m varsynth``: the command line
     cli                                    the command line (a face over the API)
     server | integrations                  ``varsynth serve`` (HTTP API, explorer); models for other simulators
     evaluation                             the fidelity report (``varsynth evaluate``)
