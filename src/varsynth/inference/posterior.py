@@ -108,6 +108,9 @@ def class_posterior(
 ) -> tuple[float, dict[str, np.ndarray], np.ndarray]:
     """Evidence bound, candidate physics (K, units as :func:`_to_physical`) and their weights.
 
+    The evidence of the class is a one-sample bound on log p(light curve | known physics, class)
+    plus log p(known physics | class) (:meth:`~varsynth.latent.catalog.PhysicsCatalog.log_density`).
+
     Arguments:
         model: the generative model.
         sample: one prepared light curve as a batch of size 1 (``phase``, ``mag``, ``mag_err``,
@@ -143,7 +146,8 @@ def class_posterior(
     chi2 = float((((sample["mag"][0][m] - mag_hat[0][m]) / err) ** 2).sum())
     log_flow = float(lp.max() + np.log(weights.mean()))
     entropy = float(0.5 * (1 + math.log(2 * math.pi) + logvar).sum())
-    return log_flow - 0.5 * chi2 + entropy, _to_physical(theta), weights
+    log_known = model.catalog.log_density(vclass, known)  # p(known physics | class): the evidence's other factor
+    return log_flow - 0.5 * chi2 + entropy + log_known, _to_physical(theta), weights
 
 
 def _prepared(
@@ -270,7 +274,7 @@ def infer(
             ]
         )
         score, theta, weights = class_posterior(model, prepared[0], vclass, prepared[1], known, rng, n_candidates)
-        scores[vclass] = score + model.catalog.log_density(vclass, known)  # p(lc | known, class) p(known | class)
+        scores[vclass] = score
         per_class[vclass] = {name: weighted_quantiles(theta[name], weights).tolist() for name in _UNITS}
     if not scores:
         raise ConfigError(f"the light curve could not be prepared for any class: {rejected}")
