@@ -34,10 +34,6 @@ from varsynth.latent.flow import load_flow
 from varsynth.training.config import TrainConfig
 
 DEFAULT = PRETRAINED_DIR / "default"
-#: SHA-256 of the embedded bundle's model.json rewritten in format 1 by `as_format_1`. For the bundle
-#: embedded until 2026-12-04 (commit ba77a89) this was the hash of the file as shipped in format 1
-#: (d34d4010...), so `as_format_1` writes what varsynth wrote; this is its value for today's bundle.
-SHIPPED_FORMAT_1 = "ae19a8c908b8c547a5ecf1f24090d23fe707d3433aa1606676b85e71efc66b77"
 #: Files whose bytes a migration never changes.
 KEPT = ("model.safetensors", "flow.safetensors", "flow.json", "catalog.parquet", "calibration.json", "card.json")
 
@@ -77,7 +73,12 @@ def test_the_embedded_bundle_is_of_format_2_with_every_component():
 
 def test_format_1_is_read_in_memory_and_migrated_without_changing_other_bytes(bundle, default_model, caplog):
     as_format_1(bundle)
-    assert _sha(bundle / "model.json") == SHIPPED_FORMAT_1 and not (bundle / "noise.json").exists()
+    # the layout varsynth wrote before format 2 (`as_format_1` gave back the shipped format-1 file byte for
+    # byte while that bundle was embedded, until 2026-12-04): network config on top, the rest under metadata
+    v1 = json.loads((bundle / "model.json").read_text())
+    assert v1["format_version"] == 1 and "components" not in v1 and not (bundle / "noise.json").exists()
+    assert v1["config"] == read_manifest(DEFAULT).components["network"].config
+    assert v1["metadata"]["fit"]["noise"] == json.loads((DEFAULT / "noise.json").read_text())
     kept = {name: _sha(bundle / name) for name in KEPT}
     with caplog.at_level(logging.WARNING, logger="varsynth.bundle.manifest"):
         old = read_manifest(bundle)
