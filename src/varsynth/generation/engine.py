@@ -63,6 +63,7 @@ from varsynth.generation.config import GenerationConfig
 from varsynth.generation.decode import decode_epochs
 from varsynth.generation.lightcurves import to_lightcurves
 from varsynth.generation.model import GenerativeModel, load_model
+from varsynth.generation.nested import STAR_COLUMNS
 from varsynth.generation.noise import curve_scales, noise_sigma, survey_noise, unit_noise
 from varsynth.generation.photometry import mean_magnitude
 from varsynth.generation.request import MAX_PERIOD, StarRequest  # noqa: F401 - re-exported
@@ -775,22 +776,5 @@ def generate(
     ts = TimeSeries(
         time=Time(np.asarray(table["time"]), format="mjd"), data={c: table[c] for c in ("band", "mag", "mag_err")}
     )
-    ts.meta.update(
-        {
-            c: table[c][0]
-            for c in (
-                "id",
-                "vclass",
-                "subtype",
-                "teff",
-                "abs_mag",
-                "period",
-                "epoch",
-                "distance_modulus",
-                "extinction",
-                "cadence",
-                "extrapolated",
-            )
-        }
-    )
+    ts.meta.update({c: table[c][0] for c in (*STAR_COLUMNS, "extrapolated")})
     return ts
