@@ -21,6 +21,7 @@ from varsynth.evaluation.classify import (
     evaluate_classifier,
     feature_auc,
     light_curve_features,
+    own_fit_curves,
 )
 from varsynth.evaluation.context import EvalContext
 from varsynth.evaluation.report import json_safe
@@ -195,6 +196,9 @@ def test_evaluate_classifier_end_to_end_on_the_tiny_dataset(tmp_path):
         assert 0 <= scores["accuracy"] <= 1 and 0 <= scores["macro_f1"] <= 1
         assert set(scores["per_class"]) == set(ctx.test_real["vclass"])
     assert 0 <= summary["discriminator"]["auc"] <= 1
+    assert 0 <= summary["discriminator"]["own_fit_reference_auc"] <= 1
+    assert "own-fit reference" in summary["headline_reference"]["real-vs-generated AUC"]
+    assert "own-fit reference" in section.text
     assert summary["n_train"] > 0 and summary["features"] == list(FEATURE_NAMES)
     assert summary["accuracy_gap"] == pytest.approx(
         summary["trained_on_generated"]["accuracy"] - summary["trained_on_real"]["accuracy"]
@@ -215,6 +219,27 @@ def test_evaluate_classifier_end_to_end_on_the_tiny_dataset(tmp_path):
     assert len(section.tables[0][1]) == 2 + len(BASELINES)
     assert f"{period['accuracy']:.3f}" in section.text and "binomial error" in section.text
     json.dumps(json_safe(summary))
+
+
+def test_own_fit_reference_keeps_each_light_curves_shape_and_residuals():
+    rng = np.random.default_rng(3)
+    phase = rng.uniform(0, 1, 61)
+    smooth = 15 + 0.3 * np.cos(2 * math.pi * phase) + 0.1 * np.sin(6 * math.pi * phase + 0.4)
+    noise = rng.normal(0, 0.02, phase.size)
+    curves = _curves([(1.0, phase, smooth), (2.0, phase, smooth + noise), (3.0, phase[:12], smooth[:12])])
+    out = own_fit_curves(curves, seed=5)
+    np.testing.assert_allclose(out["mag"][0], smooth, atol=1e-9)  # a noiseless order-3 curve is its own fit
+    from varsynth.evaluation.reconstruction import fourier_fit
+
+    fit = fourier_fit(phase, smooth + noise, np.full(phase.size, 1e-3), 8)  # 61 points: order 8 allowed
+    residual = out["mag"][1] - fit
+    np.testing.assert_allclose(np.sort(residual), np.sort(smooth + noise - fit), atol=1e-12)  # the same residuals
+    assert not np.allclose(residual, smooth + noise - fit)  # shuffled among the points
+    # 12 points: order (12 - 1) // 5 = 2, which cannot follow the third harmonic
+    fit2 = fourier_fit(phase[:12], smooth[:12], np.full(12, 1e-3), 2)
+    np.testing.assert_allclose(np.sort(out["mag"][2] - fit2), np.sort(smooth[:12] - fit2), atol=1e-12)
+    assert list(out["phase"][2]) == list(phase[:12]) and out["period"].tolist() == [1.0, 2.0, 3.0]
+    np.testing.assert_array_equal(own_fit_curves(curves, seed=5)["mag"][1], out["mag"][1])  # seeded
 
 
 def test_conditioning_features_are_log_period_and_log_teff_where_known():

@@ -204,3 +204,84 @@ def test_fit_records_the_scatter_in_the_errors_units():
     fit = fit_noise(phases, mags, errs)
     q, s = np.asarray(fit["scale_quantiles"]), np.asarray(fit["scatter_quantiles"])
     assert abs(q[20] - 2.0) < 0.1 and abs(s[20] - 2.0 * 0.02) < 0.004  # errors uniform in 0.01-0.03 mag
+
+
+def test_fit_keeps_a_residual_library_of_real_light_curves():
+    from varsynth.training.noise import LIBRARY_PROBABILITIES, LIBRARY_SIZE
+
+    phases, mags, errs = _curves(200, 1.0, None, seed=15)
+    factor = np.random.default_rng(16).uniform(0.5, 2.5, 200)
+    shape = [0.4 * np.cos(2 * np.pi * ph) + 0.15 * np.sin(4 * np.pi * ph + 0.3) for ph in phases]
+    mags = [15 + sh + f * (m - 15 - sh) for m, sh, f in zip(mags, shape, factor)]
+    library = fit_noise(phases, mags, errs)["library"]
+    assert library["probabilities"] == list(LIBRARY_PROBABILITIES)
+    assert len(library["scale"]) == len(library["scatter"]) == len(library["shape"]) == LIBRARY_SIZE
+    scale = np.asarray(library["scale"])
+    assert 0.45 < scale.min() and scale.max() < 2.7 and scale.max() / scale.min() > 3  # the spread of the stars
+    q = np.asarray(library["shape"])
+    assert np.all(np.diff(q, axis=1) >= 0)  # quantiles of each light curve, in order
+    p = np.asarray(LIBRARY_PROBABILITIES)
+    middle = (p > 0.01) & (p < 0.99)  # Gaussian within each light curve once divided by its scale
+    np.testing.assert_allclose(np.median(q[:, middle], axis=0), stats.norm.ppf(p[middle]), atol=0.08)
+    few = fit_noise(*_curves(MIN_CURVES, 1.0, None, seed=17))["library"]
+    assert len(few["shape"]) == MIN_CURVES  # every light curve when there are fewer
+
+
+def _library_model() -> dict:
+    """One survey band whose library holds two real light curves: residuals uniform on [-1, 1]
+    with scale 1, and residuals on [0, 2] (all above the curve) with scale 3."""
+    return {
+        "ogle3": {
+            "I": {
+                "scale_quantiles": [1.0] * 41,
+                "nu": 4.0,
+                "t_scale": 1.0,
+                "max_abs": 8.0,
+                "library": {
+                    "probabilities": [0.0, 0.5, 1.0],
+                    "scale": [1.0, 3.0],
+                    "scatter": [1.0, 1.0],
+                    "shape": [[-1.0, 0.0, 1.0], [0.0, 1.0, 2.0]],
+                },
+            }
+        }
+    }
+
+
+def test_library_quantiles_are_inverted_linearly():
+    from varsynth.generation.noise import _library_quantile
+
+    library = {"probabilities": [0.0, 0.5, 1.0], "shape": [[-1.0, 0.0, 3.0], [0.0, 0.0, 0.0]]}
+    out = _library_quantile(library, np.array([0, 0, 0, 0, 1]), np.array([0.0, 0.25, 0.75, 1.0, 0.6]))
+    np.testing.assert_allclose(out, [-1.0, -0.5, 1.5, 3.0, 0.0])
+
+
+def test_each_light_curve_takes_the_whole_noise_of_one_library_light_curve():
+    curve = np.repeat(np.arange(400), 100)
+    err = np.full(curve.size, 0.01)
+    noise = draw_noise(_library_model(), "ogle3", np.full(curve.size, "I"), err, np.random.default_rng(18), curve=curve)
+    unit = noise / err
+    first = np.array([np.all((unit[curve == c] >= -1) & (unit[curve == c] <= 1)) for c in range(400)])
+    second = np.array([np.all((unit[curve == c] >= 0) & (unit[curve == c] <= 6)) for c in range(400)])
+    assert np.all(first != second)  # every light curve is one of the two, never a mix
+    of_second = ~first
+    assert 0.4 < of_second.mean() < 0.6  # drawn at random
+    a = unit[np.isin(curve, np.flatnonzero(first))]
+    assert stats.kstest(a, stats.uniform(-1, 2).cdf).pvalue > 1e-3  # its own residual distribution
+    b = unit[np.isin(curve, np.flatnonzero(of_second))] / 3.0  # scale 3, residuals uniform on [0, 2]
+    assert stats.kstest(b, stats.uniform(0, 2).cdf).pvalue > 1e-3
+    # the same numbers whatever the split, as for the Student-t
+    from varsynth.generation.noise import curve_scales, unit_noise
+
+    band = np.full(1000, "I")
+    entry = np.repeat(curve_scales(_library_model(), "ogle3", np.full(10, "I"), np.random.default_rng(19))[2], 100)
+    whole = unit_noise(_library_model(), "ogle3", band, np.random.default_rng(20), entry=entry)
+    rng = np.random.default_rng(20)
+    parts = [
+        unit_noise(_library_model(), "ogle3", band[a : a + 300], rng, entry=entry[a : a + 300])
+        for a in range(0, 1000, 300)
+    ]
+    np.testing.assert_allclose(np.concatenate(parts), whole, rtol=0, atol=1e-12)
+    # without entries (a caller that gives none), the record's Student-t
+    t = unit_noise(_library_model(), "ogle3", band, np.random.default_rng(21))
+    assert np.abs(t).max() > 2.0

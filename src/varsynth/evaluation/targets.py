@@ -145,8 +145,16 @@ def _classifier(sections: dict[str, Any]) -> list[dict[str, Any]]:
     real, gen = cls.get("trained_on_real", {}), cls.get("trained_on_generated", {})
     zero = sorted(c for c, v in gen.get("per_class", {}).items() if _number(v.get("f1")) == 0)
     per_class = gen.get("per_class")
+    disc = cls.get("discriminator", {})
     return [
-        _bar("real-vs-generated AUC", f"<= {MAX_AUC}", cls.get("discriminator", {}).get("auc"), MAX_AUC, True),
+        _bar(
+            "real-vs-generated AUC",
+            f"<= {MAX_AUC}",
+            disc.get("auc"),
+            MAX_AUC,
+            True,
+            f"own-fit reference {_fmt(disc['own_fit_reference_auc'])}" if "own_fit_reference_auc" in disc else "",
+        ),
         _bar(
             "macro-F1 trained on generated / trained on real",
             f">= {MACRO_F1_FRACTION}",

@@ -365,7 +365,8 @@ def _chunk(
         # one noise draw per epoch in output order: the same numbers however the epochs are sliced
         if noise_scale is not None:
             sigma = noise_sigma(err, noise_scale[0][c], noise_scale[1][c])
-            mag = true_mag + sigma * unit_noise(survey_model, cadence.survey, band[o], rng, request.vclass)
+            unit = unit_noise(survey_model, cadence.survey, band[o], rng, request.vclass, noise_scale[2][c])
+            mag = true_mag + sigma * unit
         else:
             mag = true_mag
         lap("noise")

@@ -3,11 +3,13 @@
 A model trained by ``varsynth train`` records, per survey, band and class of its training light
 curves, how real points scatter around the stars' light curves in units of their published
 errors (:func:`varsynth.training.noise.fit_survey_noise`): the distributions of each light
-curve's scale factor and of its scatter in magnitudes (quantiles), and the Student-t of the
-residuals within a light curve.
-:func:`draw_noise` draws a scale per light curve and noise of that distribution times the errors
-for those surveys and bands, and Gaussian noise of the errors for all others (and for models
-without the record).
+curve's scale factor and of its scatter in magnitudes (quantiles), the Student-t of the
+residuals within a light curve, and a residual library: the scale, scatter and residual
+quantiles of up to 128 real light curves each.
+:func:`draw_noise` gives each light curve of those surveys and bands the scale, scatter and
+residual distribution of one library light curve drawn at random (scale and Student-t drawn
+apart for records without a library), times the errors, and Gaussian noise of the errors for
+all others (and for models without the record).
 """
 
 from __future__ import annotations
@@ -39,23 +41,35 @@ def _record(model: NoiseModel, survey: str, band: str, vclass: str | None) -> di
 
 def curve_scales(
     model: NoiseModel, survey: str, curve_band: np.ndarray, rng: np.random.Generator, vclass: str | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per light curve (m,) in bands ``curve_band`` (m,): the error scale factor ``c`` and the
-    largest scatter ``s`` (mag), both at one uniform quantile of the recorded distributions
-    (inverse CDF, linear between the quantiles); ``c = 1``, ``s = inf`` where none is recorded."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per light curve (m,) in bands ``curve_band`` (m,): the error scale factor ``c``, the largest
+    scatter ``s`` (mag) and the residual-library entry ``e`` whose residual distribution its points
+    follow (:func:`unit_noise`), from one uniform number per light curve: a record with a library
+    gives the ``c`` and ``s`` of its entry ``e``; one without, both at that quantile of the recorded
+    distributions (inverse CDF, linear between the quantiles) and ``e = -1``; ``c = 1``,
+    ``s = inf``, ``e = -1`` where nothing is recorded."""
     curve_band = np.asarray(curve_band)
     factor, ceiling = np.ones(curve_band.size), np.full(curve_band.size, np.inf)
+    entry = np.full(curve_band.size, -1, dtype=np.int64)
     for name in np.unique(curve_band).tolist():
         fit = _record(model, survey, name, vclass)
         if fit is None:
             continue
         sel = curve_band == name
         u = rng.uniform(0.0, 1.0, int(sel.sum()))
+        library = fit.get("library")
+        if library:
+            size = len(library["scale"])
+            pick = np.minimum((u * size).astype(np.int64), size - 1)
+            entry[sel] = pick
+            factor[sel] = np.asarray(library["scale"], dtype=float)[pick]
+            ceiling[sel] = np.asarray(library["scatter"], dtype=float)[pick]
+            continue
         for out, key in ((factor, "scale_quantiles"), (ceiling, "scatter_quantiles")):
             if key in fit:
                 q = np.asarray(fit[key], dtype=float)
                 out[sel] = np.interp(u, np.linspace(0.0, 1.0, q.size), q)
-    return factor, ceiling
+    return factor, ceiling, entry
 
 
 def noise_sigma(err: np.ndarray, factor: np.ndarray, ceiling: np.ndarray) -> np.ndarray:
@@ -66,28 +80,54 @@ def noise_sigma(err: np.ndarray, factor: np.ndarray, ceiling: np.ndarray) -> np.
 
 
 def unit_noise(
-    model: NoiseModel, survey: str, band: np.ndarray, rng: np.random.Generator, vclass: str | None = None
+    model: NoiseModel,
+    survey: str,
+    band: np.ndarray,
+    rng: np.random.Generator,
+    vclass: str | None = None,
+    entry: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Noise (n,) in units of the (scaled) errors for points in bands ``band`` (n,): ``t_scale * T``
-    with T a Student-t of ``nu`` degrees of freedom truncated to ``|t_scale * T| <= max_abs``
-    where recorded, else standard normal. One uniform number per point, in the points' order,
-    is turned into either by inverting the CDF: the draws of a run do not depend on how its
-    points are split into calls."""
+    """Noise (n,) in units of the (scaled) errors for points in bands ``band`` (n,).
+
+    A point whose light curve has a residual-library entry (``entry`` (n,) >= 0, from
+    :func:`curve_scales`) follows that real light curve's residual distribution (its recorded
+    quantiles, inverted linearly); other points of a recorded band get ``t_scale * T`` with T a
+    Student-t of ``nu`` degrees of freedom truncated to ``|t_scale * T| <= max_abs``; all others
+    a standard normal. One uniform number per point, in the points' order, is turned into either
+    by inverting the CDF: the draws of a run do not depend on how its points are split into calls."""
     band = np.asarray(band)
     u = rng.uniform(0.0, 1.0, band.size)
     out = special.ndtri(np.clip(u, 1e-300, 1.0 - 1e-16))
     if not model.get(survey):  # no record of this survey: Gaussian everywhere
         return out
+    entry = np.full(band.size, -1, dtype=np.int64) if entry is None else np.asarray(entry, dtype=np.int64)
     for name in np.unique(band).tolist():
         fit = _record(model, survey, name, vclass)
         if fit is None:
             continue
         sel = band == name
-        nu, t_scale = float(fit["nu"]), float(fit["t_scale"])
-        bound = float(fit["max_abs"]) / t_scale
-        lo, hi = stats.t.cdf(-bound, nu), stats.t.cdf(bound, nu)
-        out[sel] = t_scale * stats.t.ppf(lo + u[sel] * (hi - lo), nu)
+        library = fit.get("library")
+        own = sel & (entry >= 0) if library else np.zeros(band.size, dtype=bool)
+        if library and own.any():
+            out[own] = _library_quantile(library, entry[own], u[own])
+        rest = sel & ~own
+        if rest.any():
+            nu, t_scale = float(fit["nu"]), float(fit["t_scale"])
+            bound = float(fit["max_abs"]) / t_scale
+            lo, hi = stats.t.cdf(-bound, nu), stats.t.cdf(bound, nu)
+            out[rest] = t_scale * stats.t.ppf(lo + u[rest] * (hi - lo), nu)
     return out
+
+
+def _library_quantile(library: dict[str, Any], entry: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """The residual (units of the light curve's scale) at probability ``u`` (n,) of the library
+    light curves ``entry`` (n,): their recorded quantiles, linear between the probabilities."""
+    p = np.asarray(library["probabilities"], dtype=float)
+    q = np.asarray(library["shape"], dtype=float)[entry]  # (n, len(p))
+    j = np.clip(np.searchsorted(p, u, side="right") - 1, 0, p.size - 2)
+    t = (u - p[j]) / (p[j + 1] - p[j])
+    rows = np.arange(u.size)
+    return q[rows, j] * (1.0 - t) + q[rows, j + 1] * t
 
 
 def draw_noise(
@@ -104,8 +144,9 @@ def draw_noise(
     ``curve`` (n,) numbers the star of each point (``None``: all points are of one star); a
     light curve is one star in one band. Points of a band the model records (of the class
     ``vclass`` where recorded for it,
-    else of the survey's band) get ``err * c * t_scale * T``, with one scale ``c`` per light curve
-    (:func:`curve_scales`) and :func:`unit_noise` per point; the other points ``err * N(0, 1)``.
+    else of the survey's band) get ``err * c * r``, with one scale ``c`` and residual distribution
+    per light curve (:func:`curve_scales`) and ``r`` drawn from it per point (:func:`unit_noise`);
+    the other points ``err * N(0, 1)``.
     """
     err = np.asarray(err, dtype=float)
     band = np.asarray(band)
@@ -114,5 +155,6 @@ def draw_noise(
     _, first, which = np.unique(
         curve.astype(np.int64) * max(len(names), 1) + band_code, return_index=True, return_inverse=True
     )  # a light curve is one band of one star
-    factor, ceiling = curve_scales(model, survey, band[first], rng, vclass)
-    return noise_sigma(err, factor[which], ceiling[which]) * unit_noise(model, survey, band, rng, vclass)
+    factor, ceiling, entry = curve_scales(model, survey, band[first], rng, vclass)
+    unit = unit_noise(model, survey, band, rng, vclass, entry[which])
+    return noise_sigma(err, factor[which], ceiling[which]) * unit

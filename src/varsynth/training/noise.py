@@ -29,6 +29,16 @@ of 1-2 mmag and 8x that scatter; a faint generated star with 10 mmag errors is n
 ``c = 1``, ``t_scale = 1``, ``nu`` -> infinity. The fit is made per class too: the residuals of a
 class also hold its scatter around a strictly periodic light curve (cycle-to-cycle changes of
 LPVs, say), which its generated light curves then share.
+
+Scale and shape are not independent: a star whose errors are misjudged by a large factor often
+has skewed or heavy-tailed residuals too (a blend, a bad epoch), and one Student-t per survey
+gives every generated light curve the same tails. So each record also keeps a **residual
+library**: for up to :data:`LIBRARY_SIZE` of its light curves (a seeded random subset), the scale
+``c``, the scatter ``s`` and the quantiles of ``r / c`` at :data:`LIBRARY_PROBABILITIES`. The
+generator then gives each generated light curve the whole noise description of one real light
+curve, drawn at random from the library: its scale, its scatter and its own residual
+distribution (points drawn by inverting its quantiles). Records without a library (bundles
+trained before it) keep the Student-t.
 """
 
 from __future__ import annotations
@@ -43,7 +53,15 @@ from scipy import stats
 from varsynth.data.io import read_split
 from varsynth.data.tensors import DataFilter
 
-__all__ = ["MIN_POINTS", "MIN_CURVES", "fit_survey_noise", "fit_noise", "normalised_residuals"]
+__all__ = [
+    "MIN_POINTS",
+    "MIN_CURVES",
+    "LIBRARY_SIZE",
+    "LIBRARY_PROBABILITIES",
+    "fit_survey_noise",
+    "fit_noise",
+    "normalised_residuals",
+]
 
 #: Fewest points of a light curve used (the training cleaning's minimum).
 MIN_POINTS = 20
@@ -59,6 +77,15 @@ ROBUST_SIGMA = 1.4826
 QUANTILES = tuple(np.linspace(0.0, 1.0, 41).round(4).tolist())
 #: Fewest light curves of a survey and band for a fit; fewer keep Gaussian noise.
 MIN_CURVES = 20
+#: Most light curves of a record whose residual distributions are kept (the residual library).
+LIBRARY_SIZE = 128
+#: Probabilities at which each library light curve's residuals (in units of its scale) are kept:
+#: dense in the tails, where the fraction of outlying points is decided.
+LIBRARY_PROBABILITIES = (
+    0.0, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.975, 0.99, 1.0,
+)  # fmt: skip
+#: Decimals kept of the library's numbers (the record is JSON).
+LIBRARY_DECIMALS = 4
 
 
 def normalised_residuals(phase: np.ndarray, mag: np.ndarray, err: np.ndarray) -> np.ndarray:
@@ -102,10 +129,12 @@ def fit_survey_noise(
 
     Returns:
         ``{survey: {band: {"scale_quantiles", "scatter_quantiles", "nu", "t_scale", "max_abs",
-        "curves", "points", "mad_scale", "classes"}}}``: the light curves' scales and scatters
-        (mag) at :data:`QUANTILES`, the
+        "curves", "points", "mad_scale", "library", "classes"}}}``: the light curves' scales and
+        scatters (mag) at :data:`QUANTILES`, the
         within-light-curve Student-t and its truncation, the light curves and points used and
-        the robust scale of all residuals pooled (1.4826 x median absolute residual), of
+        the robust scale of all residuals pooled (1.4826 x median absolute residual), the residual
+        library (``probabilities`` and, per kept light curve, ``scale``, ``scatter`` and ``shape``
+        quantiles; see the module), of
         all the survey's light curves in the band and, under ``classes``, of each class's with at
         least :data:`MIN_CURVES` light curves (a class's residuals hold its intrinsic scatter
         around a strictly periodic light curve too: cycle-to-cycle changes of LPVs, say);
@@ -165,6 +194,16 @@ def fit_noise(
     sample = within if within.size <= MAX_FIT_POINTS else rng.choice(within, MAX_FIT_POINTS, replace=False)
     nu, _, t_scale = stats.t.fit(sample, floc=0.0)
     r = np.concatenate(parts)
+    chosen = np.sort(rng.permutation(len(parts))[:LIBRARY_SIZE])
+    library = {
+        "probabilities": list(LIBRARY_PROBABILITIES),
+        "scale": np.round(scales[chosen], LIBRARY_DECIMALS).tolist(),
+        "scatter": np.round(scatter[chosen], LIBRARY_DECIMALS + 2).tolist(),
+        "shape": [
+            np.round(np.quantile(parts[i] / scales[i], LIBRARY_PROBABILITIES), LIBRARY_DECIMALS).tolist()
+            for i in chosen
+        ],
+    }
     return {
         "scale_quantiles": np.quantile(scales, QUANTILES).tolist(),
         "scatter_quantiles": np.quantile(scatter, QUANTILES).tolist(),
@@ -174,4 +213,5 @@ def fit_noise(
         "curves": len(parts),
         "points": int(r.size),
         "mad_scale": float(ROBUST_SIGMA * np.median(np.abs(r))),
+        "library": library,
     }
