@@ -330,3 +330,40 @@ def test_loss_reduction_reaches_the_reconstruction_term():
         terms["sum"].reconstruction
     ) == pytest.approx(1.5)
     assert float(terms["sum"].total) == pytest.approx(1.5, abs=1e-6)  # KL terms are zero here
+
+
+def test_reconstruction_errors_apart_from_the_error_model():
+    torch.manual_seed(0)
+    mag, hat = torch.rand(3, 10), torch.rand(3, 10)
+    err, err_hat = torch.full((3, 10), 0.05), torch.rand(3, 10) + 0.01
+    mask = torch.ones(3, 10, dtype=torch.bool)
+    mu, logvar = torch.zeros(3, 2), torch.zeros(3, 2)
+    kw = {"beta": 1.0, "min_err": 1e-3, "reduction": "sum"}
+    plain = pelsvae_loss(mag, err, mask, hat, err_hat, mu, logvar, **kw)
+    doubled = pelsvae_loss(mag, err, mask, hat, err_hat, mu, logvar, rec_err=2 * err, **kw)
+    assert float(doubled.reconstruction) == pytest.approx(float(plain.reconstruction) / 4, rel=1e-6)
+    assert float(doubled.kl_errors) == float(plain.kl_errors)  # the error model keeps the published errors
+
+
+def test_likelihood_error_scales_are_each_survey_bands_median_factor(tmp_path):
+    from varsynth.data.tensors import load_split
+    from varsynth.training.noise import likelihood_error_scales
+
+    noise = {
+        "gaia-dr3": {"G": {"scale_quantiles": np.linspace(4.0, 12.0, 41).tolist()}},
+        "css": {"V": {"scale_quantiles": [0.7] * 41}},
+    }
+    assert likelihood_error_scales(noise) == {"gaia-dr3": {"G": 8.0}, "css": {"V": 0.7}}
+    data = write_tiny_dataset(tmp_path / "data")
+    plain = load_split(data, "train", physics=())
+    assert torch.equal(plain.err_scale, torch.ones(len(plain)))
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(data / "train.parquet", columns=["survey", "band"])
+    survey, band = table["survey"][0].as_py(), table["band"][0].as_py()
+    scaled = load_split(data, "train", physics=(), err_scale={survey: {band: 2.5}})
+    same = [(s == survey and b == band) for s, b in zip(table["survey"].to_pylist(), table["band"].to_pylist())]
+    assert torch.equal(scaled.err_scale, torch.tensor([2.5 if x else 1.0 for x in same]))
+    assert scaled.batch(slice(0, 2))["err_scale"].shape == (2,)
+    with pytest.raises(ConfigError, match="optim.likelihood_errors"):
+        TrainConfig.from_dict({"optim": {"likelihood_errors": "honest"}})

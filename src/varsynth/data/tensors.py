@@ -8,7 +8,7 @@ and standard deviation, so that missing values enter the model as 0 with a 0 mas
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,6 +129,11 @@ class LightCurveTensors(Dataset):
     wave: torch.Tensor  # (N,) micrometres
     sample_id: list[str]
     star_key: list[str]
+    err_scale: torch.Tensor | None = None  # (N,) factor of the errors in the likelihood; None: ones
+
+    def __post_init__(self) -> None:
+        if self.err_scale is None:
+            self.err_scale = torch.ones(self.phase.shape[0])
 
     def __len__(self) -> int:
         return int(self.phase.shape[0])
@@ -144,6 +149,7 @@ class LightCurveTensors(Dataset):
             "phys": self.phys[i],
             "phys_mask": self.phys_mask[i],
             "wave": self.wave[i],
+            "err_scale": self.err_scale[i],  # type: ignore[index]  # set in __post_init__
         }
 
     def batch(self, index: slice | np.ndarray) -> dict[str, torch.Tensor]:
@@ -159,6 +165,7 @@ def load_split(
     phys_mean: Sequence[float] | None = None,
     phys_std: Sequence[float] | None = None,
     data_filter: DataFilter | None = None,
+    err_scale: Mapping[str, Mapping[str, float]] | None = None,
 ) -> LightCurveTensors:
     """Load one split of a built dataset as :class:`LightCurveTensors`.
 
@@ -168,6 +175,7 @@ def load_split(
         physics: physical parameters to load, e.g. ``("teff", "abs_mag", "period")``.
         phys_mean, phys_std: standardisation (from the training split); ``None``: none.
         data_filter: which rows to keep.
+        err_scale: ``{survey: {band: factor}}``, each sample's ``err_scale`` (1 where not given).
     """
     table = read_split(dataset_dir, split)
     if data_filter is not None:
@@ -189,4 +197,11 @@ def load_split(
         wave=torch.from_numpy(table["wave_eff"].to_numpy().astype(np.float32) / 1000.0),
         sample_id=table["sample_id"].to_pylist(),
         star_key=table["star_key"].to_pylist(),
+        err_scale=torch.tensor(
+            [
+                float((err_scale or {}).get(survey, {}).get(band, 1.0))
+                for survey, band in zip(table["survey"].to_pylist(), table["band"].to_pylist())
+            ],
+            dtype=torch.float32,
+        ),
     )

@@ -103,14 +103,16 @@ def pelsvae_loss(
     reduction: str = "mean",
     free_bits: float = 0.0,
     prior: tuple[torch.Tensor, torch.Tensor] | None = None,
+    rec_err: torch.Tensor | None = None,
 ) -> LossTerms:
     """Eq. 4: reconstruction + beta * latent KL + error KL, each term kept for logging.
 
     ``reduction`` and ``free_bits``: see :func:`weighted_mse` and :func:`kl_latent`; with
     ``reduction="sum"`` the error KL is scaled by the mean number of valid points; ``prior``: see
-    :func:`kl_latent`.
+    :func:`kl_latent`; ``rec_err``: errors (B, T) of the reconstruction term only (``None``: ``err``,
+    which the error KL always uses).
     """
-    rec = weighted_mse(mag, mag_hat, err, mask, min_err, reduction)
+    rec = weighted_mse(mag, mag_hat, err if rec_err is None else rec_err, mask, min_err, reduction)
     kl = kl_latent(mu, logvar, free_bits, prior)
     kle = kl_errors(err, err_hat, mask)
     if reduction == "sum":

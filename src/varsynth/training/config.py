@@ -24,6 +24,10 @@ __all__ = ["SCHEDULERS", "OptimConfig", "TrainConfig", "load_train_config"]
 SCHEDULERS: tuple[str, ...] = ("none", "exponential", "cosine", "plateau")
 
 
+#: Errors the reconstruction term can use (:attr:`OptimConfig.likelihood_errors`).
+LIKELIHOOD_ERRORS = ("published", "survey")
+
+
 @dataclass(frozen=True)
 class OptimConfig:
     """Optimisation (Adam) and training-loop settings (the paper's Table 2 names in brackets).
@@ -51,6 +55,11 @@ class OptimConfig:
             step (the paper's Gaussian resampling, on the fly, without phase shifts).
         point_dropout: in training, hide this fraction of each light curve's points from the
             encoder (it learns to encode sparse light curves; the loss uses every point).
+        likelihood_errors: the errors of the reconstruction term: ``published`` (the surveys'
+            own) or ``survey`` (each survey and band's errors times the median factor by which its
+            training light curves scatter beyond them, measured before training as the noise
+            record measures it; a survey whose errors are 8x too small no longer outweighs one
+            whose errors are honest). The encoder and the error model keep the published errors.
     """
 
     batch_size: int = 128
@@ -70,6 +79,7 @@ class OptimConfig:
     class_balance: float = 0.0
     augment_noise: bool = False
     point_dropout: float = 0.0
+    likelihood_errors: str = "published"
 
     def __post_init__(self) -> None:
         _check(self.batch_size >= 1, "optim.batch_size", ">= 1", self.batch_size)
@@ -87,6 +97,12 @@ class OptimConfig:
         _check(self.kl_warmup_epochs >= 0, "optim.kl_warmup_epochs", ">= 0", self.kl_warmup_epochs)
         _check(0 <= self.class_balance <= 1, "optim.class_balance", "in [0, 1]", self.class_balance)
         _check(0 <= self.point_dropout < 1, "optim.point_dropout", "in [0, 1)", self.point_dropout)
+        _check(
+            self.likelihood_errors in LIKELIHOOD_ERRORS,
+            "optim.likelihood_errors",
+            f"one of {list(LIKELIHOOD_ERRORS)}",
+            self.likelihood_errors,
+        )
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from varsynth.latent.catalog import build_catalog, save_catalog
 from varsynth.latent.flow import base_codes, fit_flow, flow_data, save_flow
 from varsynth.training.config import TrainConfig
 from varsynth.training.module import PELSVAEModule
-from varsynth.training.noise import fit_survey_noise
+from varsynth.training.noise import fit_survey_noise, likelihood_error_scales
 
 __all__ = ["FitResult", "fit", "EpochTimer"]
 
@@ -185,6 +185,11 @@ def fit(
         "phys_std": cfg.model.phys_std or None,
         "data_filter": cfg.data,
     }
+    # how real points scatter beyond their errors, per survey and band (generation's noise; with
+    # optim.likelihood_errors "survey", also the errors of the training likelihood)
+    noise = fit_survey_noise(data_dir, replace(cfg.data, real_only=True))
+    if cfg.optim.likelihood_errors == "survey":
+        kw["err_scale"] = likelihood_error_scales(noise)
     train_ds = load_split(data_dir, "train", **kw)
     val_ds = load_split(data_dir, "val", **kw)
     if len(train_ds) == 0 or len(val_ds) == 0:
@@ -280,8 +285,7 @@ def fit(
         )
         save_flow(run_dir / "bundle", flow, summary["flow"])
         save_catalog(run_dir / "bundle", build_catalog(data_dir, cfg.data, base_codes(flow, flow_train)))
-    # how real points scatter beyond their errors, per survey and band (generation's noise)
-    summary["noise"] = fit_survey_noise(data_dir, replace(cfg.data, real_only=True))
+    summary["noise"] = noise
     # wall time of this call (network and flow; a resumed run counts its last start only)
     summary["train_wall_seconds"] = time.perf_counter() - started
     bundle = save_bundle(run_dir / "bundle", module.model, train_config=cfg.to_dict(), fit=summary)

@@ -75,6 +75,9 @@ class PELSVAEModule(L.LightningModule):
             reduction=self.optim.reconstruction,
             free_bits=self.optim.free_bits,
             prior=self.model.prior(batch),
+            rec_err=batch["mag_err"] * batch["err_scale"].unsqueeze(-1)
+            if self.optim.likelihood_errors == "survey"
+            else None,
         )
         n = batch["mag"].shape[0]
         self.log(f"{stage}/loss", terms.total, prog_bar=True, on_step=False, on_epoch=True, batch_size=n)

@@ -60,6 +60,7 @@ __all__ = [
     "LIBRARY_PROBABILITIES",
     "fit_survey_noise",
     "fit_noise",
+    "likelihood_error_scales",
     "normalised_residuals",
 ]
 
@@ -214,4 +215,15 @@ def fit_noise(
         "points": int(r.size),
         "mad_scale": float(ROBUST_SIGMA * np.median(np.abs(r))),
         "library": library,
+    }
+
+
+def likelihood_error_scales(noise: dict[str, dict[str, dict[str, Any]]]) -> dict[str, dict[str, float]]:
+    """``{survey: {band: factor}}``: the median scale factor of each survey and band's light curves
+    in a :func:`fit_survey_noise` record (how much the real points scatter beyond their published
+    errors, for the typical light curve), the errors' factor in the training likelihood of
+    ``optim.likelihood_errors: survey``."""
+    return {
+        survey: {band: float(np.median(fit["scale_quantiles"])) for band, fit in bands.items()}
+        for survey, bands in noise.items()
     }
