@@ -238,9 +238,17 @@ def _generation_lines(cfg: Any, fit: dict[str, Any]) -> list[str]:
             for survey, bands in sorted(noise.items())
             for band, rec in sorted(bands.items())
         ]
+        library = any("library" in rec for bands in noise.values() for rec in bands.values())
+        how = (
+            "the noise of one real training light curve of that survey, band and class, drawn from its "
+            "residual library: that light curve's scale factor over the errors, scatter ceiling and own "
+            "residual distribution"
+            if library
+            else "each light curve's errors times a scale factor drawn from that survey's, band's and "
+            "class's measured distribution, with Student-t tails"
+        )
         lines.append(
-            "- Noise on a training survey's own cadence: each light curve's errors times a scale factor "
-            "drawn from that survey's, band's and class's measured distribution, with Student-t tails "
+            f"- Noise on a training survey's own cadence: {how} "
             "(`varsynth.training.noise`); median scale factors per survey and band: "
             + ", ".join(parts)
             + ". Other cadences: Gaussian noise of the errors."
