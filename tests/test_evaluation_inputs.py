@@ -50,12 +50,30 @@ def test_twins_keep_everything_but_the_shape(tiny_dataset, default_model):
         assert np.ptp(t.mag) > 0
 
 
-def test_twins_with_noise_scatter_by_the_real_errors(tiny_dataset, default_model):
+def test_twins_with_noise_scatter_by_the_real_errors(tiny_dataset, default_model, tmp_path):
+    import shutil
+
+    from varsynth.bundle import record_files
+    from varsynth.generation.model import PRETRAINED_DIR, load_model
+
     real = real_curves(tiny_dataset, "test")
-    clean = twin_curves(default_model, real, seed=4, noise=False)
-    noisy = twin_curves(default_model, real, seed=4)
+    plain = tmp_path / "plain"  # the embedded bundle without its survey noise: Gaussian of the real errors
+    shutil.copytree(PRETRAINED_DIR / "default", plain)
+    (plain / "noise.json").unlink()
+    record_files(plain)
+    gaussian = load_model(plain)
+    clean = twin_curves(gaussian, real, seed=4, noise=False)
+    noisy = twin_curves(gaussian, real, seed=4)
     pulls = np.concatenate([(n - c) / e for n, c, e in zip(noisy["mag"], clean["mag"], real["mag_err"])])
     assert abs(np.std(pulls) - 1) < 0.1 and abs(np.mean(pulls)) < 0.1
+    # with the survey noise (the tiny light curves are OGLE-III I): each light curve's pulls have the
+    # scale of one real OGLE-III light curve of its class, at most the largest the library holds
+    noisy = twin_curves(default_model, real, seed=4)
+    record = default_model.metadata["fit"]["noise"]["ogle3"]["I"]
+    for n, c, e, vclass in zip(noisy["mag"], clean["mag"], real["mag_err"], real["vclass"]):
+        library = record["classes"].get(vclass, record)["library"]
+        robust = 1.4826 * np.median(np.abs((n - c) / e))
+        assert 0.5 * min(library["scale"]) < robust < 1.5 * max(library["scale"])
 
 
 def test_folded_generated_curves_fold_on_their_own_period_and_epoch(default_model):

