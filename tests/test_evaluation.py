@@ -88,3 +88,22 @@ def test_summary_has_an_all_row():
     )
     summary = summarise_reconstruction(rows)
     assert summary.loc["A", "model_chi2"] == 2.0 and summary.loc["all", "n"] == 3
+
+
+def test_the_card_keeps_the_noise_record_without_its_residual_libraries():
+    from varsynth.evaluation.card import _noise_summary
+
+    library = {"probabilities": [0.1, 0.9], "scale": [1.0], "scatter": [0.01], "shape": [[-1.0, 1.0]]}
+    record = {"scale_quantiles": [1.0, 2.0], "nu": 4.0, "library": library}
+    noise = {"ogle3": {"I": {**record, "classes": {"CEP": dict(record)}}}}
+    out = _noise_summary(noise)
+    assert out == {
+        "ogle3": {
+            "I": {
+                "scale_quantiles": [1.0, 2.0],
+                "nu": 4.0,
+                "classes": {"CEP": {"scale_quantiles": [1.0, 2.0], "nu": 4.0}},
+            }
+        }
+    }
+    assert "library" in noise["ogle3"]["I"]["classes"]["CEP"]  # the record itself is left as it was

@@ -2,11 +2,11 @@
 
 The other version is a copy of the module from git, e.g. algorithm 1 (astropy's ``fast`` scan)::
 
-    git show 2c62e4e:src/varsynth/surveys/periods.py > /tmp/periods_v1.py
-    python tools/period_search_compare.py --old-module /tmp/periods_v1.py timing --per-survey 100
-    python tools/period_search_compare.py --old-module /tmp/periods_v1.py agree \\
+    git show 2c62e4e:src/varsynth/surveys/periods.py > periods_v1.py
+    python tools/period_search_compare.py --old-module periods_v1.py timing --per-survey 100
+    python tools/period_search_compare.py --old-module periods_v1.py agree \\
         --old-cache CACHE_OF_A_BUILD_WITH_V1 --new-cache CACHE_OF_A_BUILD_WITH_THIS_VERSION
-    python tools/period_search_compare.py --old-module /tmp/periods_v1.py css --which old --out v1.jsonl
+    python tools/period_search_compare.py --old-module periods_v1.py css --which old --out v1.jsonl
     python tools/period_search_compare.py css --which new --out v2.jsonl
     python tools/period_search_compare.py css-report v1.jsonl v2.jsonl
 

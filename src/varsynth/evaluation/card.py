@@ -43,6 +43,19 @@ def _size_kb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.iterdir() if f.is_file()) / 1024
 
 
+def _noise_summary(noise: dict[str, Any]) -> dict[str, Any]:
+    """The noise record without its residual libraries (the bundle's ``noise.json`` holds them):
+    the card keeps the distributions' quantiles and the fitted tails."""
+
+    def strip(record: dict[str, Any]) -> dict[str, Any]:
+        out = {k: v for k, v in record.items() if k not in ("library", "classes")}
+        if "classes" in record:
+            out["classes"] = {c: strip(r) for c, r in record["classes"].items()}
+        return out
+
+    return {survey: {band: strip(rec) for band, rec in bands.items()} for survey, bands in noise.items()}
+
+
 def model_card(model: GenerativeModel, dataset_dir: str | Path) -> tuple[str, dict[str, Any]]:
     """The Markdown card and its numbers (JSON-ready) for ``model`` trained on ``dataset_dir``."""
     dataset_dir = Path(dataset_dir)
@@ -62,7 +75,7 @@ def model_card(model: GenerativeModel, dataset_dir: str | Path) -> tuple[str, di
         "dataset_id": fit.get("dataset_id"),
         "stars": counts,
         "train_samples": samples,
-        "fit": fit,
+        "fit": {**fit, "noise": _noise_summary(fit.get("noise") or {})} if "noise" in fit else fit,
         "reconstruction_test": rec.reset_index(names="group").to_dict(orient="records"),
         "wave_range_nm": [lo, hi],
         "teff_missing_fraction": missing_teff,
