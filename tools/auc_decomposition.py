@@ -1,0 +1,95 @@
+"""What the report's real-vs-generated discriminator reads: its AUC against twins built in different ways.
+
+Each held-out light curve of a dataset's test split gets a twin made from (a) its own weighted
+Fourier fit of order k plus its own residuals shuffled among its points, (b) its own order-8 fit
+plus noise drawn as a model draws it for the survey, or another held-out star's residual
+distribution, (c) the model's reconstruction (its encoded latent mean) plus the model's noise,
+and (d) a generated twin as the report draws it. The discriminator is the report's
+(:func:`varsynth.evaluation.classify.discriminator_auc`: a random forest on 21 features, 5 folds
+by star). docs/training.md, "Where the real-vs-generated AUC comes from", quotes a run of::
+
+    python tools/auc_decomposition.py --data datasets/default --model default --seed 1
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import pandas as pd
+
+from varsynth.evaluation.classify import discriminator_auc, light_curve_features, own_fit_curves
+from varsynth.evaluation.curves import real_curves, twin_curves
+from varsynth.evaluation.reconstruction import fourier_fit, reconstructed_curves
+from varsynth.generation.model import load_model
+from varsynth.generation.noise import draw_noise, survey_noise
+
+
+def _with_noise(real: pd.DataFrame, shapes: list[np.ndarray], model, rng: np.random.Generator) -> pd.DataFrame:
+    """``shapes`` (mag at each light curve's phases) plus noise of the real errors as ``model`` draws it."""
+    noise = survey_noise(model.metadata)
+    out = real.copy()
+    out["mag"] = [
+        s + draw_noise(noise, survey, np.full(err.size, band), err, rng, vclass)
+        for s, err, survey, band, vclass in zip(shapes, real["mag_err"], real["survey"], real["band"], real["vclass"])
+    ]
+    return out
+
+
+def _with_other_residuals(real: pd.DataFrame, shapes: list[np.ndarray], rng: np.random.Generator) -> pd.DataFrame:
+    """``shapes`` plus residuals drawn from another held-out light curve of the same survey, band and
+    class (its residuals around its own order-8 fit, in units of its errors, times this one's errors)."""
+    key = (real["survey"] + "|" + real["band"] + "|" + real["vclass"]).to_numpy()
+    own = [
+        np.sort((m - fourier_fit(ph, m, e, _order(ph.size, 8))) / e)
+        for ph, m, e in zip(real["phase"], real["mag"], real["mag_err"])
+    ]
+    out = real.copy()
+    mags = []
+    for i, (s, err) in enumerate(zip(shapes, real["mag_err"])):
+        pool = np.flatnonzero(key == key[i])
+        j = rng.choice(pool[pool != i]) if pool.size > 1 else i
+        mags.append(s + np.interp(rng.uniform(0, 1, err.size), np.linspace(0, 1, own[j].size), own[j]) * err)
+    out["mag"] = mags
+    return out
+
+
+def _order(n: int, order: int) -> int:
+    """The own-fit reference's order for a light curve of n points (5 points per harmonic)."""
+    return max(1, min(order, (n - 1) // 5))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True, help="dataset folder (varsynth data build)")
+    parser.add_argument("--model", default="default", help="model bundle or run folder (default: the embedded one)")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the twins' draws (the discriminator's is 0)")
+    args = parser.parse_args()
+    model = load_model(args.model)
+    real = real_curves(args.data, "test")
+    x_real = light_curve_features(real)
+    classes, groups = real["vclass"].to_numpy(), real["star_key"].to_numpy()
+    rng = np.random.default_rng(args.seed)
+
+    def report(name: str, curves: pd.DataFrame) -> None:
+        auc, per_class, _ = discriminator_auc(x_real, light_curve_features(curves), classes, groups)
+        detail = " ".join(f"{r['class']} {r['auc']:.2f}" for _, r in per_class.iterrows())
+        print(f"{auc:.3f}  {name}  ({detail})", flush=True)
+
+    for order in (2, 4, 6, 8, 12):
+        report(f"own order-{order} fit + own residuals shuffled", own_fit_curves(real, order=order, seed=args.seed))
+    fits = [fourier_fit(ph, m, e, _order(ph.size, 8)) for ph, m, e in zip(real["phase"], real["mag"], real["mag_err"])]
+    report("own order-8 fit + the model's survey noise", _with_noise(real, fits, model, rng))
+    report("own order-8 fit + another star's residual distribution", _with_other_residuals(real, fits, rng))
+    rec = reconstructed_curves(model.cvae, args.data, real["sample_id"].tolist(), n_phase=1000)
+    rec = rec.set_index("sample_id").loc[real["sample_id"]]
+    shapes = [
+        np.interp(ph, np.r_[grid, 1.0], np.r_[mag, mag[0]])
+        for ph, grid, mag in zip(real["phase"], rec["grid"], rec["model_mag"])
+    ]
+    report("the model's reconstruction + the model's survey noise", _with_noise(real, shapes, model, rng))
+    report("generated twins (as the report draws them)", twin_curves(model, real, seed=0))
+
+
+if __name__ == "__main__":
+    main()
