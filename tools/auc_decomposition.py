@@ -18,7 +18,12 @@ import argparse
 import numpy as np
 import pandas as pd
 
-from varsynth.evaluation.classify import discriminator_auc, light_curve_features, own_fit_curves
+from varsynth.evaluation.classify import (
+    REFERENCE_POINTS_PER_ORDER,
+    discriminator_auc,
+    light_curve_features,
+    own_fit_curves,
+)
 from varsynth.evaluation.curves import real_curves, twin_curves
 from varsynth.evaluation.reconstruction import fourier_fit, reconstructed_curves
 from varsynth.generation.model import load_model
@@ -55,8 +60,8 @@ def _with_other_residuals(real: pd.DataFrame, shapes: list[np.ndarray], rng: np.
 
 
 def _order(n: int, order: int) -> int:
-    """The own-fit reference's order for a light curve of n points (5 points per harmonic)."""
-    return max(1, min(order, (n - 1) // 5))
+    """The own-fit reference's order for a light curve of n points (as :func:`own_fit_curves` picks it)."""
+    return max(1, min(order, (n - 1) // REFERENCE_POINTS_PER_ORDER))
 
 
 def main() -> None:
