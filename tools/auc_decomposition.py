@@ -1,10 +1,12 @@
 """What the report's real-vs-generated discriminator reads: its AUC against twins built in different ways.
 
 Each held-out light curve of a dataset's test split gets a twin made from (a) its own weighted
-Fourier fit of order k plus its own residuals shuffled among its points, (b) its own order-8 fit
-plus noise drawn as a model draws it for the survey, or another held-out star's residual
-distribution, (c) the model's reconstruction (its encoded latent mean) plus the model's noise,
-and (d) a generated twin as the report draws it. The discriminator is the report's
+Fourier fit of order k plus its own residuals shuffled among its points; (a') its own order-8 fit
+plus its own residuals divided by a per-star variance model (errors, phase jitter, amplitude
+jitter), shuffled and multiplied back; (b) its own order-8 fit plus noise drawn as a model draws
+it for the survey, or another held-out star's residual distribution; (c) the model's
+reconstruction (its encoded latent mean) plus the model's noise; and (d) a generated twin as the
+report draws it. The discriminator is the report's
 (:func:`varsynth.evaluation.classify.discriminator_auc`: a random forest on 21 features, 5 folds
 by star). docs/training.md, "Where the real-vs-generated AUC comes from", quotes a run of::
 
@@ -17,6 +19,7 @@ import argparse
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import nnls
 
 from varsynth.evaluation.classify import (
     REFERENCE_POINTS_PER_ORDER,
@@ -59,6 +62,46 @@ def _with_other_residuals(real: pd.DataFrame, shapes: list[np.ndarray], rng: np.
     return out
 
 
+def _design(phase: np.ndarray, order: int, derivative: bool = False) -> np.ndarray:
+    """Fourier design matrix [1, cos, sin ...] at ``phase`` (or its derivative in phase)."""
+    cols = [np.zeros_like(phase) if derivative else np.ones_like(phase)]
+    for k in range(1, order + 1):
+        w = 2 * np.pi * k
+        if derivative:
+            cols += [-w * np.sin(w * phase), w * np.cos(w * phase)]
+        else:
+            cols += [np.cos(w * phase), np.sin(w * phase)]
+    return np.column_stack(cols)
+
+
+def _variance_model(real: pd.DataFrame, terms: str, rng: np.random.Generator) -> pd.DataFrame:
+    """Each light curve's own order-8 fit s plus its own residuals, normalised by a per-star variance
+    model ``sigma_i^2 = c^2 e_i^2 [+ sp^2 s'(phi_i)^2] [+ sa^2 (s_i - <s>)^2]`` (non-negative least
+    squares on the squared residuals; ``terms`` "e", "ep" (phase jitter), "ea" (amplitude jitter)
+    or "epa"), shuffled among its points and multiplied back by sigma_i."""
+    out = real.copy()
+    mags = []
+    for ph, m, e in zip(real["phase"], real["mag"], real["mag_err"]):
+        ph, m, e = (np.asarray(x, np.float64) for x in (ph, m, e))
+        k = _order(ph.size, 8)
+        design = _design(ph, k)
+        coef = np.linalg.lstsq(design / e[:, None], m / e, rcond=None)[0]
+        s = design @ coef
+        r = m - s
+        cols = [e**2]
+        if "p" in terms:
+            cols.append((_design(ph, k, derivative=True) @ coef) ** 2)
+        if "a" in terms:
+            cols.append((s - coef[0]) ** 2)
+        basis = np.column_stack(cols)
+        x, _ = nnls(basis / e[:, None] ** 2, r**2 / e**2)
+        sigma = np.sqrt(np.maximum(basis @ x, 1e-12))
+        u = r / sigma
+        mags.append(s + u[rng.permutation(u.size)] * sigma)
+    out["mag"] = mags
+    return out
+
+
 def _order(n: int, order: int) -> int:
     """The own-fit reference's order for a light curve of n points (as :func:`own_fit_curves` picks it)."""
     return max(1, min(order, (n - 1) // REFERENCE_POINTS_PER_ORDER))
@@ -83,6 +126,14 @@ def main() -> None:
 
     for order in (2, 4, 6, 8, 12):
         report(f"own order-{order} fit + own residuals shuffled", own_fit_curves(real, order=order, seed=args.seed))
+    for terms, what in (
+        ("e", "errors only"),
+        ("ep", "errors + phase jitter"),
+        ("ea", "errors + amplitude jitter"),
+        ("epa", "errors + phase and amplitude jitter"),
+    ):
+        twins = _variance_model(real, terms, rng)
+        report(f"own order-8 fit + own residuals over a variance model ({what}), shuffled", twins)
     fits = [fourier_fit(ph, m, e, _order(ph.size, 8)) for ph, m, e in zip(real["phase"], real["mag"], real["mag_err"])]
     report("own order-8 fit + the model's survey noise", _with_noise(real, fits, model, rng))
     report("own order-8 fit + another star's residual distribution", _with_other_residuals(real, fits, rng))
