@@ -44,17 +44,15 @@ def _with_noise(real: pd.DataFrame, shapes: list[np.ndarray], model, rng: np.ran
     return out
 
 
-def _with_other_residuals(real: pd.DataFrame, shapes: list[np.ndarray], rng: np.random.Generator) -> pd.DataFrame:
-    """``shapes`` plus residuals drawn from another held-out light curve of the same survey, band and
-    class (its residuals around its own order-8 fit, in units of its errors, times this one's errors)."""
+def _with_other_residuals(real: pd.DataFrame, fits: list[np.ndarray], rng: np.random.Generator) -> pd.DataFrame:
+    """Each light curve's own fit (``fits``) plus residuals drawn from another held-out light curve
+    of the same survey, band and class (its residuals around its own fit, in units of its errors,
+    times this one's errors)."""
     key = (real["survey"] + "|" + real["band"] + "|" + real["vclass"]).to_numpy()
-    own = [
-        np.sort((m - fourier_fit(ph, m, e, _order(ph.size, 8))) / e)
-        for ph, m, e in zip(real["phase"], real["mag"], real["mag_err"])
-    ]
+    own = [np.sort((m - s) / e) for s, m, e in zip(fits, real["mag"], real["mag_err"])]
     out = real.copy()
     mags = []
-    for i, (s, err) in enumerate(zip(shapes, real["mag_err"])):
+    for i, (s, err) in enumerate(zip(fits, real["mag_err"])):
         pool = np.flatnonzero(key == key[i])
         j = rng.choice(pool[pool != i]) if pool.size > 1 else i
         mags.append(s + np.interp(rng.uniform(0, 1, err.size), np.linspace(0, 1, own[j].size), own[j]) * err)
@@ -62,37 +60,47 @@ def _with_other_residuals(real: pd.DataFrame, shapes: list[np.ndarray], rng: np.
     return out
 
 
-def _design(phase: np.ndarray, order: int, derivative: bool = False) -> np.ndarray:
-    """Fourier design matrix [1, cos, sin ...] at ``phase`` (or its derivative in phase)."""
-    cols = [np.zeros_like(phase) if derivative else np.ones_like(phase)]
-    for k in range(1, order + 1):
-        w = 2 * np.pi * k
-        if derivative:
-            cols += [-w * np.sin(w * phase), w * np.cos(w * phase)]
-        else:
-            cols += [np.cos(w * phase), np.sin(w * phase)]
-    return np.column_stack(cols)
+#: Phase step (cycles) of the central difference giving a fit's slope.
+_SLOPE_STEP = 1e-5
+#: Uniform phases on which a fit's mean is taken (exact for orders below it).
+_MEAN_GRID = np.arange(64) / 64
 
 
-def _variance_model(real: pd.DataFrame, terms: str, rng: np.random.Generator) -> pd.DataFrame:
-    """Each light curve's own order-8 fit s plus its own residuals, normalised by a per-star variance
-    model ``sigma_i^2 = c^2 e_i^2 [+ sp^2 s'(phi_i)^2] [+ sa^2 (s_i - <s>)^2]`` (non-negative least
-    squares on the squared residuals; ``terms`` "e", "ep" (phase jitter), "ea" (amplitude jitter)
-    or "epa"), shuffled among its points and multiplied back by sigma_i."""
+def _own_fits(real: pd.DataFrame) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+    """Each light curve's own order-8 (at most) weighted Fourier fit at its phases (mag), its slope
+    there (mag per cycle, a central difference of the same series) and its phase-mean (mag)."""
+    fits, slopes, means = [], [], []
+    for ph, m, e in zip(real["phase"], real["mag"], real["mag_err"]):
+        ph = np.asarray(ph, np.float64)
+        at = np.concatenate([ph, ph + _SLOPE_STEP, ph - _SLOPE_STEP, _MEAN_GRID])
+        values = fourier_fit(ph, np.asarray(m, np.float64), np.asarray(e, np.float64), _order(ph.size, 8), at=at)
+        s, up, down = np.split(values[: 3 * ph.size], 3)
+        fits.append(s)
+        slopes.append((up - down) / (2 * _SLOPE_STEP))
+        means.append(values[3 * ph.size :].mean())
+    return fits, slopes, np.asarray(means)
+
+
+def _variance_model(
+    real: pd.DataFrame,
+    own: tuple[list[np.ndarray], list[np.ndarray], np.ndarray],
+    terms: str,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """Each light curve's own fit s (``own``: :func:`_own_fits`) plus its own residuals, normalised
+    by a per-star variance model ``sigma_i^2 = c^2 e_i^2 [+ sp^2 s'(phi_i)^2] [+ sa^2 (s_i - <s>)^2]``
+    (non-negative least squares on the squared residuals; ``terms`` "e", "ep" (phase jitter), "ea"
+    (amplitude jitter) or "epa"), shuffled among its points and multiplied back by sigma_i."""
     out = real.copy()
     mags = []
-    for ph, m, e in zip(real["phase"], real["mag"], real["mag_err"]):
-        ph, m, e = (np.asarray(x, np.float64) for x in (ph, m, e))
-        k = _order(ph.size, 8)
-        design = _design(ph, k)
-        coef = np.linalg.lstsq(design / e[:, None], m / e, rcond=None)[0]
-        s = design @ coef
-        r = m - s
+    for s, slope, mean, m, e in zip(*own, real["mag"], real["mag_err"]):
+        e = np.asarray(e, np.float64)
+        r = np.asarray(m, np.float64) - s
         cols = [e**2]
         if "p" in terms:
-            cols.append((_design(ph, k, derivative=True) @ coef) ** 2)
+            cols.append(slope**2)
         if "a" in terms:
-            cols.append((s - coef[0]) ** 2)
+            cols.append((s - mean) ** 2)
         basis = np.column_stack(cols)
         x, _ = nnls(basis / e[:, None] ** 2, r**2 / e**2)
         sigma = np.sqrt(np.maximum(basis @ x, 1e-12))
@@ -126,15 +134,16 @@ def main() -> None:
 
     for order in (2, 4, 6, 8, 12):
         report(f"own order-{order} fit + own residuals shuffled", own_fit_curves(real, order=order, seed=args.seed))
+    own = _own_fits(real)
+    fits = own[0]
     for terms, what in (
         ("e", "errors only"),
         ("ep", "errors + phase jitter"),
         ("ea", "errors + amplitude jitter"),
         ("epa", "errors + phase and amplitude jitter"),
     ):
-        twins = _variance_model(real, terms, rng)
+        twins = _variance_model(real, own, terms, rng)
         report(f"own order-8 fit + own residuals over a variance model ({what}), shuffled", twins)
-    fits = [fourier_fit(ph, m, e, _order(ph.size, 8)) for ph, m, e in zip(real["phase"], real["mag"], real["mag_err"])]
     report("own order-8 fit + the model's survey noise", _with_noise(real, fits, model, rng))
     report("own order-8 fit + another star's residual distribution", _with_other_residuals(real, fits, rng))
     rec = reconstructed_curves(model.cvae, args.data, real["sample_id"].tolist(), n_phase=1000)
