@@ -289,3 +289,74 @@ def test_each_light_curve_takes_the_whole_noise_of_one_library_light_curve():
     # without entries (a caller that gives none), the record's Student-t
     t = unit_noise(_library_model(), "ogle3", band, np.random.default_rng(21))
     assert np.abs(t).max() > 2.0
+
+
+def _jittered_curves(n_curves: int, jitter: float, seed: int, points: int = 300):
+    """Light curves of the module's shape observed at phases off by ``jitter * N(0, 1)`` cycles."""
+    rng = np.random.default_rng(seed)
+    phases, mags, errs = [], [], []
+    for _ in range(n_curves):
+        ph = rng.uniform(0, 1, points)
+        err = rng.uniform(0.01, 0.03, points)
+        true = ph + jitter * rng.standard_normal(points)
+        shape = 0.4 * np.cos(2 * np.pi * true) + 0.15 * np.sin(4 * np.pi * true + 0.3)
+        phases.append(ph), mags.append(15 + shape + err * rng.standard_normal(points)), errs.append(err)
+    return phases, mags, errs
+
+
+@pytest.mark.parametrize(("jitter", "scale_tolerance"), [(0.01, 0.05), (0.02, 0.2)])
+def test_phase_jitter_is_recovered_and_removed_from_the_photometric_scatter(jitter, scale_tolerance):
+    from varsynth.training.noise import phase_jitter, residuals_and_slopes
+
+    curves = list(zip(*_jittered_curves(40, jitter, seed=21)))
+    found, scales = [], []
+    for ph, m, e in curves:
+        j, photometric = phase_jitter(*residuals_and_slopes(ph, m, e))
+        found.append(j)
+        scales.append(1.4826 * np.median(np.abs(photometric)))
+    # slopes up to ~3 mag/cycle, errors 0.01-0.03 mag: 0.01 cycles move a point by up to ~2 of its errors
+    assert np.mean(np.asarray(found) > 0) >= 0.9
+    assert abs(np.median(found) / jitter - 1) < 0.1
+    # the errors are honest once the jitter's share is out (up to the second-order term
+    # s''(phi) delta^2 / 2 of larger jitters, which the linear model leaves in the photometric part)
+    assert abs(np.median(scales) - 1.0) < scale_tolerance
+    raw = [1.4826 * np.median(np.abs(normalised_residuals(*c))) for c in curves]
+    assert np.median(raw) > np.median(scales) + 0.05  # without it the jitter passes for underestimated errors
+
+
+def test_noise_alone_is_not_taken_for_phase_jitter():
+    from varsynth.training.noise import phase_jitter, residuals_and_slopes
+
+    for scale, nu in ((1.0, None), (1.5, 4.0)):  # Gaussian and heavy-tailed noise, no jitter
+        curves = zip(*_curves(200, scale, nu, seed=22))
+        found = np.array([phase_jitter(*residuals_and_slopes(*c))[0] for c in curves])
+        assert (found > 0).mean() <= 0.02
+    # too few points to tell: none
+    ph, m, e = (x[0][:29] for x in _jittered_curves(1, 0.05, seed=23))
+    j, r = phase_jitter(*residuals_and_slopes(ph, m, e))
+    assert j == 0.0 and r.shape == (29,)
+
+
+def test_the_library_keeps_each_light_curves_phase_jitter():
+    from varsynth.training.noise import LIBRARY_SIZE
+
+    phases, mags, errs = _jittered_curves(100, 0.01, seed=24)
+    quiet = _curves(100, 1.0, None, seed=25)
+    library = fit_noise(phases + quiet[0], mags + quiet[1], errs + quiet[2])["library"]
+    jitter = np.asarray(library["jitter"])
+    assert jitter.shape == (LIBRARY_SIZE,) and (jitter >= 0).all()
+    # about half the library comes from each set: jittered ones near 0.01 cycles, the others 0
+    assert 0.3 < (jitter > 0).mean() < 0.7
+    assert abs(np.median(jitter[jitter > 0]) - 0.01) < 0.001
+
+
+def test_curve_jitter_is_the_library_entrys():
+    from varsynth.generation.noise import curve_jitter
+
+    model = _library_model()
+    band = np.array(["I", "I", "I", "V"])
+    entry = np.array([0, 1, -1, 0])
+    np.testing.assert_array_equal(curve_jitter(model, "ogle3", band, entry), 0.0)  # a record without jitter
+    model["ogle3"]["I"]["library"]["jitter"] = [0.0, 0.02]
+    np.testing.assert_array_equal(curve_jitter(model, "ogle3", band, entry), [0.0, 0.02, 0.0, 0.0])
+    np.testing.assert_array_equal(curve_jitter(model, "gaia", band, entry), 0.0)  # no record of the survey

@@ -178,3 +178,17 @@ def test_coefficients_in_eval_mode_are_the_modules_own(dropout):
         a = dec.coefficients(zc)[0]
         torch.manual_seed(2)
         assert not torch.equal(a, dec.coefficients(zc)[0])  # dropout draws differ
+
+
+@pytest.mark.parametrize("grad", [False, True])
+def test_phasor_is_exp_2_pi_i_phase_with_or_without_gradients(grad):
+    # numpy's cosine and sine without gradients, torch's polar form with them: the same values,
+    # phases reduced modulo 1 (negative, beyond 1, large)
+    phase = torch.tensor([-2.75, -0.5, -1e-9, 0.0, 0.125, 0.5, 0.999999, 1.0, 3.25, 1234.375], requires_grad=grad)
+    ref = np.exp(2j * np.pi * np.mod(phase.detach().numpy().astype(np.float64), 1.0))
+    w = phasor(phase)
+    assert w.dtype == torch.complex64 and w.shape == phase.shape
+    np.testing.assert_allclose(w.detach().numpy(), ref, atol=2e-6)
+    if grad:  # the training path keeps the graph: d Re(w) / d phi = -2 pi sin(2 pi phi)
+        w.real.sum().backward()
+        np.testing.assert_allclose(phase.grad.numpy(), -2 * np.pi * ref.imag, atol=1e-4)

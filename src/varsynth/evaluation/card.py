@@ -260,6 +260,23 @@ def _generation_lines(cfg: Any, fit: dict[str, Any]) -> list[str]:
             else "each light curve's errors times a scale factor drawn from that survey's, band's and "
             "class's measured distribution, with Student-t tails"
         )
+        jitter = [
+            (survey, band, np.asarray(rec["library"]["jitter"], dtype=float))
+            for survey, bands in sorted(noise.items())
+            for band, rec in sorted(bands.items())
+            if (rec.get("library") or {}).get("jitter")
+        ]
+        if jitter:
+            how += (
+                " and phase jitter (its shape evaluated at each epoch's phase plus N(0, j) cycles; "
+                "share of the library's light curves with a jitter, and their median j, per survey "
+                "and band: "
+                + ", ".join(
+                    f"{survey} {band} {np.mean(j > 0):.0%}" + (f" {np.median(j[j > 0]):.4f}" if np.any(j > 0) else "")
+                    for survey, band, j in jitter
+                )
+                + ")"
+            )
         lines.append(
             f"- Noise on a training survey's own cadence: {how} "
             "(`varsynth.training.noise`); median scale factors per survey and band: "

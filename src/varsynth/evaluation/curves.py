@@ -34,7 +34,7 @@ from varsynth.data.tensors import DataFilter, physics_matrix
 from varsynth.evaluation.fourier import FOURIER_NAMES, fourier_parameters
 from varsynth.generation.decode import decode_epochs
 from varsynth.generation.model import GenerativeModel
-from varsynth.generation.noise import draw_noise, survey_noise
+from varsynth.generation.noise import curve_jitter, curve_scales, draw_noise, survey_noise
 from varsynth.latent.catalog import PhysicsCatalog
 from varsynth.models.config import PHYSICS_CHOICES
 
@@ -106,8 +106,9 @@ def twin_curves(
 
     The twin's magnitude is ``mean + A * (s(phase) - <s>)`` with the decoder's scaled shape
     ``s``, the flow prior's amplitude ``A`` (mag) and the real light curve's phase-averaged
-    magnitude as ``mean``; with ``noise``, noise of the real errors (the survey's measured
-    distribution, :func:`~varsynth.generation.noise.draw_noise`) is added.
+    magnitude as ``mean``; with ``noise``, the shape is evaluated at the phases jittered by the
+    phase jitter of the twin's residual-library entry and noise of the real errors (the survey's
+    measured distribution, :func:`~varsynth.generation.noise.draw_noise`) is added, as generation does.
     """
     cvae = model.cvae
     cvae.eval()
@@ -127,16 +128,22 @@ def twin_curves(
         z, log_amp, cond = model.draw_latent(batch, base)
         phases = part["phase"].to_list()
         curve = np.repeat(np.arange(len(part)), [len(p) for p in phases])
-        s, _, s_mean = decode_epochs(cvae, z, cond, np.concatenate(phases), curve)
+        phase = np.concatenate(phases).astype(np.float64)
+        keys = list(zip(part["survey"], part["band"], part["vclass"]))
+        scales = [curve_scales(survey_model, sv, np.array([b]), rng, vc) for sv, b, vc in keys] if noise else []
+        if noise:  # each twin's shape at its library entry's jittered phases (as generation)
+            jitter = np.array(
+                [curve_jitter(survey_model, sv, np.array([b]), sc[2], vc)[0] for (sv, b, vc), sc in zip(keys, scales)]
+            )
+            phase = np.mod(phase + jitter[curve] * rng.standard_normal(phase.size), 1.0)
+        s, _, s_mean = decode_epochs(cvae, z, cond, phase, curve)
         amp = 10 ** log_amp.numpy().astype(np.float64)
         shape = amp[curve] * (s.astype(np.float64) - s_mean[curve])
         bounds = np.cumsum([0] + [len(p) for p in phases])
-        for i, (m_real, e_real, survey, band, vclass) in enumerate(
-            zip(part["mag"], part["mag_err"], part["survey"], part["band"], part["vclass"])
-        ):
+        for i, (m_real, e_real, (survey, band, vclass)) in enumerate(zip(part["mag"], part["mag_err"], keys)):
             m = np.mean(m_real) + shape[bounds[i] : bounds[i + 1]]
             if noise:
-                m = m + draw_noise(survey_model, survey, np.full(m.size, band), e_real, rng, vclass)
+                m = m + draw_noise(survey_model, survey, np.full(m.size, band), e_real, rng, vclass, scales=scales[i])
             mags.append(m)
     out["phase"] = real["phase"].to_list()
     out["mag"] = mags

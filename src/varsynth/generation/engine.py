@@ -64,7 +64,7 @@ from varsynth.generation.decode import decode_epochs
 from varsynth.generation.lightcurves import to_lightcurves
 from varsynth.generation.model import GenerativeModel, load_model
 from varsynth.generation.nested import STAR_COLUMNS
-from varsynth.generation.noise import curve_scales, noise_sigma, survey_noise, unit_noise
+from varsynth.generation.noise import curve_jitter, curve_scales, noise_sigma, survey_noise, unit_noise
 from varsynth.generation.photometry import mean_magnitude
 from varsynth.generation.request import MAX_PERIOD, StarRequest  # noqa: F401 - re-exported
 from varsynth.generation.stages import lap, restart
@@ -84,6 +84,7 @@ __all__ = [
     "ExtrapolationError",
     "GenerationConfig",
     "base_points",
+    "phase_shifts",
     "check_config",
     "check_generation",
     "generate_chunks",
@@ -324,18 +325,24 @@ def _chunk(
     lap("flow")
     time, star, curve, band = ep.time, ep.star, ep.curve, ep.band
     epoch0 = np.full(m, request.epoch) if request.epoch is not None else ep.first + rng.uniform(0, 1, m) * period
-    s, s_err, s_mean = _decode_in_slices(model, z, cond, time, star, curve, epoch0, period)
+    # the survey's measured scatter beyond its errors on its own cadences, else Gaussian: one error
+    # scale, residual distribution and phase jitter per light curve, then one draw per epoch in
+    # output order (the same however sliced)
+    survey_model = {} if isinstance(cadence, UniformCadence) else survey_noise(model.metadata)
+    noise_scale = (
+        curve_scales(survey_model, cadence.survey, ep.pair_band, rng, request.vclass) if config.noise else None
+    )
+    shift = None
+    if noise_scale is not None:
+        jitter = curve_jitter(survey_model, cadence.survey, ep.pair_band, noise_scale[2], request.vclass)
+        shift = phase_shifts(jitter, curve, np.random.default_rng(rng.integers(2**63)))
+    lap("noise")
+    s, s_err, s_mean = _decode_in_slices(model, z, cond, time, star, curve, epoch0, period, shift)
     lap("decoder")
     amp = 10 ** log_amp.numpy().astype(np.float64)
     mbar, dm, a_v = _mean_magnitudes(config, stars, ep, rng)
     err_scale = None if cadence.has_error_model else _model_error_scale(model, request, s_err, curve) * amp
     lap("photometry")
-    # the survey's measured scatter beyond its errors on its own cadences, else Gaussian: one error
-    # scale per light curve, then one draw per epoch in output order (the same however sliced)
-    survey_model = {} if isinstance(cadence, UniformCadence) else survey_noise(model.metadata)
-    noise_scale = (
-        curve_scales(survey_model, cadence.survey, ep.pair_band, rng, request.vclass) if config.noise else None
-    )
     flagged = ep.outside | star_flag
     ids = pa.array([f"{id_prefix}{start + i:07d}" for i in range(m)], pa.string())
     band_strings = pa.array(ep.band_names.tolist(), pa.string())  # output columns are built from the codes
@@ -405,6 +412,16 @@ def _factorize_strings(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(names, dtype=values.dtype), codes.astype(np.int64)
 
 
+def phase_shifts(jitter: np.ndarray, curve: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
+    """Each epoch's phase shift (cycles), ``jitter[curve] * N(0, 1)``, for light curves with phase
+    jitter ``jitter`` (L,) cycles and epochs of light curves ``curve`` (E,); ``None`` where no light
+    curve has any (nothing drawn). ``rng`` is the run's child generator for these draws, so that
+    the run's other draws do not depend on whether there is jitter."""
+    if not jitter.any():
+        return None
+    return jitter[curve] * rng.standard_normal(curve.size)
+
+
 def _decode_in_slices(
     model: GenerativeModel,
     z: torch.Tensor,
@@ -414,8 +431,10 @@ def _decode_in_slices(
     curve: np.ndarray,
     epoch0: np.ndarray,
     period: np.ndarray,
+    shift: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`decode_epochs` of every epoch, :data:`SLICE_EPOCHS` at a time (bounded memory).
+    """:func:`decode_epochs` of every epoch, :data:`SLICE_EPOCHS` at a time (bounded memory), at
+    phase ``(time - epoch0) / period + shift`` (``shift``: each epoch's phase jitter, cycles).
 
     Slices end where a star's epochs end. A periodic decoder's value at a phase does not depend
     on the other phases, so a star with more epochs than a slice is cut (and whole stars of one
@@ -439,7 +458,10 @@ def _decode_in_slices(
                 hi = int(later[0]) if later.size else len(time)
         o = slice(lo, hi)
         curves, local = np.unique(curve[o], return_inverse=True)
-        phase = np.mod((time[o] - epoch0[star[o]]) / period[star[o]], 1.0)
+        phase = (time[o] - epoch0[star[o]]) / period[star[o]]
+        if shift is not None:
+            phase += shift[o]
+        phase = np.mod(phase, 1.0)
         rows = torch.from_numpy(curves)  # z[curves]: ~100 times slower, threaded even for a few rows
         s[o], s_err[o], s_mean[curves] = decode_epochs(
             model.cvae, torch.index_select(z, 0, rows), torch.index_select(cond, 0, rows), phase, local

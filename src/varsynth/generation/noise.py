@@ -9,7 +9,9 @@ quantiles of up to 128 real light curves each.
 :func:`draw_noise` gives each light curve of those surveys and bands the scale, scatter and
 residual distribution of one library light curve drawn at random (scale and Student-t drawn
 apart for records without a library), times the errors, and Gaussian noise of the errors for
-all others (and for models without the record).
+all others (and for models without the record). Library entries also hold the real light curve's
+phase jitter (:func:`curve_jitter`), with which the generator evaluates each epoch's shape at a
+slightly perturbed phase.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 import numpy as np
 from scipy import special, stats
 
-__all__ = ["NoiseModel", "survey_noise", "curve_scales", "noise_sigma", "unit_noise", "draw_noise"]
+__all__ = ["NoiseModel", "survey_noise", "curve_scales", "curve_jitter", "noise_sigma", "unit_noise", "draw_noise"]
 
 #: ``{survey: {band: {"nu": ..., "scale": ..., "max_abs": ...}}}``
 NoiseModel = dict[str, dict[str, dict[str, Any]]]
@@ -70,6 +72,25 @@ def curve_scales(
                 q = np.asarray(fit[key], dtype=float)
                 out[sel] = np.interp(u, np.linspace(0.0, 1.0, q.size), q)
     return factor, ceiling, entry
+
+
+def curve_jitter(
+    model: NoiseModel, survey: str, curve_band: np.ndarray, entry: np.ndarray, vclass: str | None = None
+) -> np.ndarray:
+    """Phase jitter (cycles) per light curve (m,) in bands ``curve_band`` (m,): that of its
+    residual-library entry ``entry`` (m,) (from :func:`curve_scales`; the real light curve's
+    scatter in phase, :func:`varsynth.training.noise.phase_jitter`), 0 for light curves without an
+    entry and for records kept before the jitter was. A generated light curve's shape is evaluated
+    at ``phase + jitter * N(0, 1)``, one draw per epoch."""
+    curve_band, entry = np.asarray(curve_band), np.asarray(entry, dtype=np.int64)
+    out = np.zeros(curve_band.size)
+    for name in np.unique(curve_band[entry >= 0]).tolist():
+        fit = _record(model, survey, name, vclass)
+        jitter = ((fit or {}).get("library") or {}).get("jitter")
+        if jitter:
+            sel = (curve_band == name) & (entry >= 0)
+            out[sel] = np.asarray(jitter, dtype=float)[entry[sel]]
+    return out
 
 
 def noise_sigma(err: np.ndarray, factor: np.ndarray, ceiling: np.ndarray) -> np.ndarray:
@@ -140,6 +161,7 @@ def draw_noise(
     rng: np.random.Generator,
     vclass: str | None = None,
     curve: np.ndarray | None = None,
+    scales: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Noise (n,) in mag for points of ``survey`` in bands ``band`` (n,) with errors ``err`` (n,) mag.
 
@@ -148,7 +170,8 @@ def draw_noise(
     ``vclass`` where recorded for it,
     else of the survey's band) get ``err * c * r``, with one scale ``c`` and residual distribution
     per light curve (:func:`curve_scales`) and ``r`` drawn from it per point (:func:`unit_noise`);
-    the other points ``err * N(0, 1)``.
+    the other points ``err * N(0, 1)``. ``scales``: the light curves' :func:`curve_scales`, when
+    already drawn (to evaluate their shapes with the entries' :func:`curve_jitter` first).
     """
     err = np.asarray(err, dtype=float)
     band = np.asarray(band)
@@ -157,6 +180,6 @@ def draw_noise(
     _, first, which = np.unique(
         curve.astype(np.int64) * max(len(names), 1) + band_code, return_index=True, return_inverse=True
     )  # a light curve is one band of one star
-    factor, ceiling, entry = curve_scales(model, survey, band[first], rng, vclass)
+    factor, ceiling, entry = curve_scales(model, survey, band[first], rng, vclass) if scales is None else scales
     unit = unit_noise(model, survey, band, rng, vclass, entry[which])
     return noise_sigma(err, factor[which], ceiling[which]) * unit

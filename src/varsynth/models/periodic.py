@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -27,7 +28,26 @@ __all__ = ["phasor", "fourier_series", "PeriodicDecoder"]
 
 
 def phasor(phase: torch.Tensor) -> torch.Tensor:
-    """w = exp(2 pi i phi), with phi reduced modulo 1 (phi and phi + n give the same w)."""
+    """w = exp(2 pi i phi), with phi reduced modulo 1 (phi and phi + n give the same w).
+
+    Without gradients, a float32 CPU ``phase`` takes numpy's cosine and sine (vectorised: about
+    four times faster than torch's polar form at 100 x 300 phases); the values agree to float32
+    rounding.
+    """
+    if (
+        phase.dtype == torch.float32
+        and phase.device.type == "cpu"
+        and not (torch.is_grad_enabled() and phase.requires_grad)
+    ):
+        cycles = phase.numpy(force=True)
+        angle = np.floor(cycles)  # phi - floor(phi): np.remainder is ~40 times slower
+        np.subtract(cycles, angle, out=angle)
+        angle *= np.float32(2.0 * math.pi)
+        out = np.empty(angle.shape, np.complex64)
+        parts = out.view(np.float32).reshape(*angle.shape, 2)
+        np.cos(angle, out=parts[..., 0])
+        np.sin(angle, out=parts[..., 1])
+        return torch.from_numpy(out)
     return torch.polar(torch.ones_like(phase), (2.0 * math.pi) * torch.remainder(phase, 1.0))
 
 
@@ -112,8 +132,14 @@ class PeriodicDecoder(nn.Module):
     def series(self, zc: torch.Tensor, phase: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Scaled magnitudes and errors (B, T) at ``phase`` (B, T), and the magnitude coefficients."""
         mag_coef, err_coef = self.coefficients(zc)
+        return *self.at_phases(mag_coef, err_coef, phase), mag_coef
+
+    def at_phases(
+        self, mag_coef: torch.Tensor, err_coef: torch.Tensor, phase: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Scaled magnitudes and errors (B, T) at ``phase`` (B, T) from :meth:`coefficients`."""
         w = phasor(phase)
-        return self.evaluate(mag_coef, w), nn.functional.softplus(self.evaluate(err_coef, w)), mag_coef
+        return self.evaluate(mag_coef, w), nn.functional.softplus(self.evaluate(err_coef, w))
 
     def forward(self, zc: torch.Tensor, phase: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Scaled magnitudes and errors (B, T) at ``phase`` (B, T) for inputs ``zc`` (B, Z + C)."""

@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow.compute as pc
-from scipy import stats
+from scipy import optimize, stats
 
 from varsynth.data.io import read_split
 from varsynth.data.tensors import DataFilter
@@ -62,6 +62,8 @@ __all__ = [
     "fit_noise",
     "likelihood_error_scales",
     "normalised_residuals",
+    "residuals_and_slopes",
+    "phase_jitter",
 ]
 
 #: Fewest points of a light curve used (the training cleaning's minimum).
@@ -88,6 +90,17 @@ LIBRARY_SIZE = 128
 LIBRARY_PROBABILITIES = (
     0.002, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.975, 0.99, 0.998,
 )  # fmt: skip
+#: Degrees of freedom of the Student-t of the residuals in the phase-jitter fit (robust to outliers).
+JITTER_NU = 5.0
+#: The maximum-likelihood scale of a Student-t of :data:`JITTER_NU` degrees of freedom fitted to
+#: Gaussian numbers, in units of their standard deviation: the fitted jitter is divided by it, so
+#: that it is the standard deviation of the Gaussian phase shifts the generator draws.
+JITTER_T_TO_GAUSS = 0.8566
+#: Twice the log-likelihood gain over no jitter that a light curve's phase jitter must reach
+#: (9: a 3-sigma detection for one parameter).
+JITTER_LIKELIHOOD_RATIO = 9.0
+#: Fewest points of a light curve whose phase jitter is fitted.
+JITTER_MIN_POINTS = 30
 #: Decimals kept of the library's numbers (the record is JSON).
 LIBRARY_DECIMALS = 4
 
@@ -103,27 +116,72 @@ def normalised_residuals(phase: np.ndarray, mag: np.ndarray, err: np.ndarray) ->
     too-low order does not pass for noise. ``phase`` in [0, 1), ``mag`` and ``err`` in the same
     units (mag or scaled mag); err > 0.
     """
+    return residuals_and_slopes(phase, mag, err)[0]
+
+
+def residuals_and_slopes(phase: np.ndarray, mag: np.ndarray, err: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`normalised_residuals` and the fit's slope at each point, d f / d phase divided by the
+    point's error (errors per cycle): a phase shift of ``delta`` cycles moves the point by
+    ``slope * delta`` of its errors."""
     n = phase.size
     order = max(1, min(MAX_ORDER, n // 3))
     k = np.arange(1, order + 1)
     arg = 2.0 * np.pi * phase[:, None] * k
     design = np.hstack([np.ones((n, 1)), np.cos(arg), np.sin(arg)])
+    slope_design = np.hstack([np.zeros((n, 1)), -2.0 * np.pi * k * np.sin(arg), 2.0 * np.pi * k * np.cos(arg)])
     w = 1.0 / err
     a, y = design * w[:, None], mag * w
     gram, rhs = a.T @ a, a.T @ y
     penalty = np.concatenate([[0.0], k.astype(float) ** 2, k.astype(float) ** 2]) * np.trace(gram) / design.shape[1]
-    best = (np.inf, y, 0.0)
+    best = (np.inf, y, 0.0, np.zeros(design.shape[1]))
     for ridge in RIDGE_GRID:
         inv = np.linalg.pinv(gram + ridge * np.diag(penalty))
-        resid = y - a @ (inv @ rhs)
+        coef = inv @ rhs
+        resid = y - a @ coef
         dof = float(np.sum((a @ inv) * a))  # trace of the hat matrix
         if dof >= n - 1:
             continue
         gcv = n * float(resid @ resid) / (n - dof) ** 2
         if gcv < best[0]:
-            best = (gcv, resid, dof)
-    _, resid, dof = best
-    return resid * np.sqrt(n / (n - dof))
+            best = (gcv, resid, dof, coef)
+    _, resid, dof, coef = best
+    return resid * np.sqrt(n / (n - dof)), (slope_design @ coef) * w
+
+
+def phase_jitter(resid: np.ndarray, slope: np.ndarray) -> tuple[float, np.ndarray]:
+    """The phase jitter (cycles) of one light curve and its residuals with the jitter's share removed.
+
+    Points scatter more where the light curve is steep when the phase of each observation is
+    itself uncertain (period errors, cycle-to-cycle phase changes, a Blazhko modulation): the
+    residuals ``r`` (units of the errors) are modelled as ``r_i = s_i T_i`` with ``T`` a Student-t
+    of :data:`JITTER_NU` degrees of freedom (outliers do not pass for jitter) and
+    ``s_i^2 = c^2 + j^2 slope_i^2`` for slopes in errors per cycle (:func:`residuals_and_slopes`).
+    ``c`` and ``j`` are fitted by maximum likelihood; a jitter is kept only where the likelihood
+    ratio against ``j = 0`` exceeds :data:`JITTER_LIKELIHOOD_RATIO` (noise alone does not pass for
+    jitter), otherwise ``j = 0``. Light curves of fewer than :data:`JITTER_MIN_POINTS` points: 0.
+
+    Returns ``j`` (as the standard deviation of Gaussian phase shifts, :data:`JITTER_T_TO_GAUSS`)
+    and ``r_i c / s_i``: each residual shrunk by the photometric share of its spread (unchanged
+    where ``j = 0``).
+    """
+    if resid.size < JITTER_MIN_POINTS or not np.any(slope):
+        return 0.0, resid
+    r2, s2, nu = resid**2, slope**2, JITTER_NU
+
+    def nll(log_c2: float, log_j2: float | None) -> float:
+        var = np.exp(log_c2) + (0.0 if log_j2 is None else np.exp(log_j2) * s2)
+        return 0.5 * float(np.sum(np.log(var) + (nu + 1.0) * np.log1p(r2 / (nu * var))))
+
+    start = np.log(max(float(np.median(r2)) / 0.45, 1e-12))  # median r^2 of a unit t_5 is ~0.53
+    null = optimize.minimize_scalar(lambda a: nll(a, None), bracket=(start - 1.0, start + 1.0))
+    j0 = np.log(0.25 * np.exp(null.x) / max(float(np.median(s2)), 1e-300))  # a quarter of c^2 at the median slope
+    alt = optimize.minimize(
+        lambda p: nll(p[0], p[1]), x0=[null.x, j0], method="Nelder-Mead", options={"xatol": 1e-3, "fatol": 1e-3}
+    )
+    if not alt.success or 2.0 * (null.fun - alt.fun) <= JITTER_LIKELIHOOD_RATIO:
+        return 0.0, resid
+    c2, j2 = float(np.exp(alt.x[0])), float(np.exp(alt.x[1]))
+    return float(np.sqrt(j2)) / JITTER_T_TO_GAUSS, resid * np.sqrt(c2 / (c2 + j2 * s2))
 
 
 def fit_survey_noise(
@@ -180,12 +238,14 @@ def fit_noise(
     :data:`MIN_POINTS` usable points too. ``None`` with fewer than :data:`MIN_CURVES` usable
     light curves.
     """
-    parts, typical_err = [], []
+    parts, typical_err, jitter = [], [], []
     for ph, m, e in zip(phases, mags, errs):
         ph, m, e = (np.asarray(x, float) for x in (ph, m, e))
         ok = np.isfinite(ph) & np.isfinite(m) & np.isfinite(e) & (e > 0)
         if ok.sum() >= MIN_POINTS:
-            parts.append(normalised_residuals(ph[ok], m[ok], e[ok]))
+            j, photometric = phase_jitter(*residuals_and_slopes(ph[ok], m[ok], e[ok]))
+            parts.append(photometric)
+            jitter.append(j)
             typical_err.append(float(np.median(e[ok])))
     if len(parts) < MIN_CURVES:
         return None
@@ -203,6 +263,7 @@ def fit_noise(
         "probabilities": list(LIBRARY_PROBABILITIES),
         "scale": np.round(scales[chosen], LIBRARY_DECIMALS).tolist(),
         "scatter": np.round(scatter[chosen], LIBRARY_DECIMALS + 2).tolist(),
+        "jitter": np.round(np.asarray(jitter)[chosen], LIBRARY_DECIMALS + 2).tolist(),
         "shape": [
             np.round(np.quantile(parts[i] / scales[i], LIBRARY_PROBABILITIES), LIBRARY_DECIMALS).tolist()
             for i in chosen
