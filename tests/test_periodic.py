@@ -182,12 +182,13 @@ def test_coefficients_in_eval_mode_are_the_modules_own(dropout):
 
 @pytest.mark.parametrize("grad", [False, True])
 def test_phasor_is_exp_2_pi_i_phase_with_or_without_gradients(grad):
-    # numpy's cosine and sine without gradients, torch's polar form with them: the same values,
-    # phases reduced modulo 1 (negative, beyond 1, large)
+    # drawing: numpy's cosine and sine without gradients, torch's polar form with them (and in
+    # training): the same values, phases reduced modulo 1 (negative, beyond 1, large)
     phase = torch.tensor([-2.75, -0.5, -1e-9, 0.0, 0.125, 0.5, 0.999999, 1.0, 3.25, 1234.375], requires_grad=grad)
     ref = np.exp(2j * np.pi * np.mod(phase.detach().numpy().astype(np.float64), 1.0))
-    w = phasor(phase)
+    w = phasor(phase, drawing=True)
     assert w.dtype == torch.complex64 and w.shape == phase.shape
+    np.testing.assert_allclose(phasor(phase).detach().numpy(), ref, atol=2e-6)  # torch's polar form
     np.testing.assert_allclose(w.detach().numpy(), ref, atol=2e-6)
     if grad:  # the training path keeps the graph: d Re(w) / d phi = -2 pi sin(2 pi phi)
         w.real.sum().backward()

@@ -70,7 +70,7 @@ def decode_epochs(
         # them on an idle machine); the series' small elementwise operations on one
         mag_coef, err_coef = model.periodic.coefficients(torch.cat([z, cond], dim=-1))
         with one_thread():  # small operations: a second thread costs more than it saves
-            mag_p, err_p = model.periodic.at_phases(mag_coef, err_coef, ph)
+            mag_p, err_p = model.periodic.at_phases(mag_coef, err_coef, ph, drawing=True)
         mean = mag_coef[:, 0].numpy()
     else:
         mag_p, err_p = model.decode(z, cond, ph)

@@ -30,7 +30,6 @@ from zuko.flows.core import LazyComposedTransform, LazyInverse
 from zuko.nn import MaskedLinear, MaskedMLP
 from zuko.transforms import MonotonicAffineTransform, MonotonicRQSTransform
 
-
 __all__ = ["ForwardPlan", "apply_forward", "forward_plan"]
 
 

@@ -27,15 +27,17 @@ from torch import nn
 __all__ = ["phasor", "fourier_series", "PeriodicDecoder"]
 
 
-def phasor(phase: torch.Tensor) -> torch.Tensor:
+def phasor(phase: torch.Tensor, *, drawing: bool = False) -> torch.Tensor:
     """w = exp(2 pi i phi), with phi reduced modulo 1 (phi and phi + n give the same w).
 
-    Without gradients, a float32 CPU ``phase`` takes numpy's cosine and sine (vectorised: about
-    four times faster than torch's polar form at 100 x 300 phases); the values agree to float32
-    rounding.
+    ``drawing``: a float32 CPU ``phase`` without gradients takes numpy's cosine and sine
+    (vectorised: about four times faster than torch's polar form at 100 x 300 phases; the values
+    agree to float32 rounding). Training and validation keep torch's (``drawing=False``), so that
+    a training run's numbers do not depend on it.
     """
     if (
-        phase.dtype == torch.float32
+        drawing
+        and phase.dtype == torch.float32
         and phase.device.type == "cpu"
         and not (torch.is_grad_enabled() and phase.requires_grad)
     ):
@@ -135,10 +137,11 @@ class PeriodicDecoder(nn.Module):
         return *self.at_phases(mag_coef, err_coef, phase), mag_coef
 
     def at_phases(
-        self, mag_coef: torch.Tensor, err_coef: torch.Tensor, phase: torch.Tensor
+        self, mag_coef: torch.Tensor, err_coef: torch.Tensor, phase: torch.Tensor, *, drawing: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Scaled magnitudes and errors (B, T) at ``phase`` (B, T) from :meth:`coefficients`."""
-        w = phasor(phase)
+        """Scaled magnitudes and errors (B, T) at ``phase`` (B, T) from :meth:`coefficients`
+        (``drawing``: see :func:`phasor`)."""
+        w = phasor(phase, drawing=drawing)
         return self.evaluate(mag_coef, w), nn.functional.softplus(self.evaluate(err_coef, w))
 
     def forward(self, zc: torch.Tensor, phase: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
