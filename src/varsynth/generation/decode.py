@@ -5,9 +5,10 @@ star and band. The epochs are laid out as a padded (light curve x epoch) batch, 
 back in their order. The periodic decoder computes one set of Fourier coefficients per light
 curve and evaluates it at the phases (padding costs nothing but memory: the value at a phase
 does not depend on the others); the paper's sequence decoders get the phases sorted per light
-curve, as they were trained (section 4.3 of the paper). The periodic decoder's coefficient
-network runs on torch's threads, its series' elementwise operations on one intra-op thread
-(:func:`~varsynth.models.threads.one_thread`).
+curve, as they were trained (section 4.3 of the paper). The periodic decoder's operations run on
+one intra-op thread (:func:`~varsynth.models.threads.one_thread`): a second thread for its
+coefficient network's products made the draw of 100 light curves no faster and the stream of
+``varsynth bench`` 30% slower (its Parquet writer's thread needs the other core).
 """
 
 from __future__ import annotations
@@ -66,10 +67,8 @@ def decode_epochs(
         padded, order, rows, col = _padded(phase, curve, n_curves, sort_phase=not periodic)
         ph = torch.from_numpy(padded)
     if periodic:
-        # the coefficient network's dense products on torch's threads (a second thread halves
-        # them on an idle machine); the series' small elementwise operations on one
-        mag_coef, err_coef = model.periodic.coefficients(torch.cat([z, cond], dim=-1))
         with one_thread():  # small operations: a second thread costs more than it saves
+            mag_coef, err_coef = model.periodic.coefficients(torch.cat([z, cond], dim=-1))
             mag_p, err_p = model.periodic.at_phases(mag_coef, err_coef, ph, drawing=True)
         mean = mag_coef[:, 0].numpy()
     else:
