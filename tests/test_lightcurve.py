@@ -216,3 +216,16 @@ def test_unknown_class_is_empty_string_only() -> None:
 def test_time_system_refusals(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         TimeSystem(**kwargs)
+
+
+def test_fourier_design_is_the_series_and_its_slope():
+    from varsynth.lightcurve.folding import fourier_design
+
+    phase = np.array([0.0, 0.125, 0.25, 0.5, 1.25, -0.25])
+    coef = np.array([1.0, 2.0, 3.0, 4.0, 5.0])  # 1 + 2 cos 2pi x + 3 cos 4pi x + 4 sin 2pi x + 5 sin 4pi x
+    x = 2 * np.pi * phase
+    series = 1 + 2 * np.cos(x) + 3 * np.cos(2 * x) + 4 * np.sin(x) + 5 * np.sin(2 * x)
+    slope = 2 * np.pi * (-2 * np.sin(x) - 6 * np.sin(2 * x) + 4 * np.cos(x) + 10 * np.cos(2 * x))
+    assert fourier_design(phase, 2).shape == (6, 5)
+    np.testing.assert_allclose(fourier_design(phase, 2) @ coef, series, atol=1e-12)
+    np.testing.assert_allclose(fourier_design(phase, 2, derivative=True) @ coef, slope, atol=1e-9)

@@ -16,6 +16,8 @@ import math
 
 import numpy as np
 
+from varsynth.lightcurve.folding import fourier_design
+
 __all__ = ["FOURIER_NAMES", "fourier_parameters"]
 
 #: Parameters :func:`fourier_parameters` returns, in this order.
@@ -41,21 +43,14 @@ def fourier_parameters(
         raise ValueError(f"order must be >= 3 for R31 and phi31, got {order}")
     if phase.size < 2 * order + 1:
         raise ValueError(f"need at least {2 * order + 1} points for an order-{order} fit, got {phase.size}")
-    k = np.arange(1, order + 1)
-    angle = 2 * math.pi * np.outer(phase, k)
-    design = np.hstack([np.ones((phase.size, 1)), np.cos(angle), np.sin(angle)])
+    design = fourier_design(phase, order)
     w = np.ones_like(mag) if err is None else 1.0 / np.maximum(np.asarray(err, dtype=float), 1e-6)
     coef, *_ = np.linalg.lstsq(design * w[:, None], mag * w, rcond=None)
     a, b = coef[1 : order + 1], coef[order + 1 :]
     amp = np.hypot(a, b)  # a cos x + b sin x = A cos(x + phi) with phi = atan2(-b, a)
     phi = np.arctan2(-b, a)
     grid = np.linspace(0, 1, 1000, endpoint=False)
-    fitted = (
-        np.hstack(
-            [np.ones((grid.size, 1)), np.cos(2 * math.pi * np.outer(grid, k)), np.sin(2 * math.pi * np.outer(grid, k))]
-        )
-        @ coef
-    )
+    fitted = fourier_design(grid, order) @ coef
     return {
         "amplitude": float(np.ptp(fitted)),
         "R21": float(amp[1] / amp[0]),

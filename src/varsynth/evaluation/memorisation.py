@@ -33,6 +33,7 @@ from varsynth.evaluation.binomial import compare_fractions, within_binomial_erro
 from varsynth.evaluation.context import FIGURE_DPI, EvalContext, Section
 from varsynth.evaluation.curves import real_curves
 from varsynth.latent.regressors import check_disjoint
+from varsynth.lightcurve.folding import fourier_design
 
 __all__ = [
     "GRID_POINTS",
@@ -56,12 +57,6 @@ QUICK_TRAIN_PER_CLASS = 300
 TYPICAL_RATIO = 0.8
 #: Rows of the query compared with the reference at once (bounds the memory of the distance matrix).
 _BLOCK = 512
-
-
-def _design(phase: np.ndarray, order: int) -> np.ndarray:
-    """Columns 1, cos(2 pi k phase), sin(2 pi k phase) for k = 1 .. order."""
-    angle = 2 * math.pi * np.outer(phase, np.arange(1, order + 1))
-    return np.hstack([np.ones((phase.size, 1)), np.cos(angle), np.sin(angle)])
 
 
 def shape_on_grid(
@@ -94,8 +89,8 @@ def shape_on_grid(
     if phase.size < 2 * order + 1:
         return np.full(points, np.nan)
     w = np.ones_like(mag) if err is None else 1.0 / np.maximum(np.asarray(err, dtype=float), 1e-6)
-    coef, *_ = np.linalg.lstsq(_design(phase, order) * w[:, None], mag * w, rcond=None)
-    fitted = _design(np.arange(points) / points, order) @ coef
+    coef, *_ = np.linalg.lstsq(fourier_design(phase, order) * w[:, None], mag * w, rcond=None)
+    fitted = fourier_design(np.arange(points) / points, order) @ coef
     span = float(np.ptp(fitted))
     if not np.isfinite(span) or span <= 1e-9:
         return np.full(points, np.nan)

@@ -10,7 +10,6 @@ themselves, to draw them.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection
 from dataclasses import replace
 from pathlib import Path
@@ -23,15 +22,10 @@ import torch
 from varsynth.data.io import read_split
 from varsynth.data.tensors import DataFilter, LightCurveTensors, load_split
 from varsynth.generation.decode import decode_epochs
+from varsynth.lightcurve.folding import fourier_design
 from varsynth.models.cvae import CVAE
 
 __all__ = ["fourier_fit", "reconstruction_table", "reconstructed_curves", "summarise_reconstruction"]
-
-
-def _design(phase: np.ndarray, order: int) -> np.ndarray:
-    """Columns 1, cos(2 pi k phase), sin(2 pi k phase) for k = 1 .. order."""
-    angle = 2 * math.pi * np.outer(phase, np.arange(1, order + 1))
-    return np.hstack([np.ones((phase.size, 1)), np.cos(angle), np.sin(angle)])
 
 
 def fourier_fit(
@@ -40,8 +34,8 @@ def fourier_fit(
     """Weighted least-squares Fourier series of ``order`` harmonics fitted to (``phase``, ``mag``)
     with errors ``err``, evaluated at ``phase`` (or at the phases ``at``)."""
     w = 1.0 / np.maximum(err, 1e-6)
-    coef, *_ = np.linalg.lstsq(_design(phase, order) * w[:, None], mag * w, rcond=None)
-    return _design(phase if at is None else np.asarray(at, dtype=np.float64), order) @ coef
+    coef, *_ = np.linalg.lstsq(fourier_design(phase, order) * w[:, None], mag * w, rcond=None)
+    return fourier_design(phase if at is None else np.asarray(at, dtype=np.float64), order) @ coef
 
 
 def _real_rows(

@@ -35,6 +35,7 @@ from varsynth.cadences import CADENCES, Cadence, get_cadence
 from varsynth.evaluation.binomial import compare_fractions
 from varsynth.evaluation.context import FIGURE_DPI, EvalContext, Section
 from varsynth.generation import StarRequest, iter_generate
+from varsynth.lightcurve.folding import fourier_design
 
 __all__ = [
     "BINARY_CLASSES",
@@ -196,18 +197,13 @@ def is_recovered(
     return bool(out) if out.ndim == 0 else out
 
 
-def _design(phase: np.ndarray, order: int) -> np.ndarray:
-    angle = 2 * math.pi * np.outer(phase, np.arange(1, order + 1))
-    return np.hstack([np.ones((phase.size, 1)), np.cos(angle), np.sin(angle)])
-
-
 def fourier_template(coef: np.ndarray, phase: np.ndarray) -> np.ndarray:
     """The Fourier series ``a0 + sum_k a_k cos(2 pi k phase) + b_k sin(2 pi k phase)`` (mag) at
     ``phase``, with ``coef = [a0, a_1..a_K, b_1..b_K]`` (length 2K + 1)."""
     coef = np.asarray(coef, dtype=np.float64)
     if coef.ndim != 1 or coef.size % 2 != 1:
         raise ValueError(f"coef must be 1-D of odd length 2 * order + 1, got shape {coef.shape}")
-    return _design(np.asarray(phase, dtype=np.float64), coef.size // 2) @ coef
+    return fourier_design(np.asarray(phase, dtype=np.float64), coef.size // 2) @ coef
 
 
 def fit_template(phase: np.ndarray, mag: np.ndarray, err: np.ndarray, max_order: int = TEMPLATE_ORDER) -> np.ndarray:
@@ -234,7 +230,7 @@ def fit_template(phase: np.ndarray, mag: np.ndarray, err: np.ndarray, max_order:
     w = 1.0 / np.maximum(err, 1e-6)
     grid = np.linspace(0.0, 1.0, 200, endpoint=False)
     for k in range(order, 0, -1):
-        coef, *_ = np.linalg.lstsq(_design(phase, k) * w[:, None], mag * w, rcond=None)
+        coef, *_ = np.linalg.lstsq(fourier_design(phase, k) * w[:, None], mag * w, rcond=None)
         if np.ptp(fourier_template(coef, grid)) <= 1.5 * np.ptp(mag):
             return coef
     raise ValueError(

@@ -13,7 +13,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["BinnedCurve", "fold_phase", "bin_points"]
+__all__ = ["BinnedCurve", "fold_phase", "bin_points", "fourier_design"]
+
+
+def fourier_design(phase: np.ndarray, order: int, *, derivative: bool = False) -> np.ndarray:
+    """The design matrix (n, 2 order + 1) of a Fourier series at ``phase`` (n,) (cycles): columns
+    1, cos(2 pi k phase) for k = 1..order, sin(2 pi k phase) for k = 1..order, so that
+    ``fourier_design(phase, K) @ [a_0, a_1..a_K, b_1..b_K]`` is the series. ``derivative``: the
+    columns' derivatives in phase (per cycle; 0 for the constant), giving the series' slope."""
+    k = np.arange(1, order + 1)
+    angle = 2 * math.pi * np.outer(np.asarray(phase, dtype=np.float64), k)
+    if derivative:
+        w = 2 * math.pi * k
+        return np.hstack([np.zeros((angle.shape[0], 1)), -w * np.sin(angle), w * np.cos(angle)])
+    return np.hstack([np.ones((angle.shape[0], 1)), np.cos(angle), np.sin(angle)])
 
 
 def fold_phase(time: np.ndarray, period: float, epoch: float) -> np.ndarray:

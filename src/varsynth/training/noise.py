@@ -126,6 +126,7 @@ def residuals_and_slopes(phase: np.ndarray, mag: np.ndarray, err: np.ndarray) ->
     n = phase.size
     order = max(1, min(MAX_ORDER, n // 3))
     k = np.arange(1, order + 1)
+    # not lightcurve.folding.fourier_design: its other rounding order would change the record's bytes
     arg = 2.0 * np.pi * phase[:, None] * k
     design = np.hstack([np.ones((n, 1)), np.cos(arg), np.sin(arg)])
     slope_design = np.hstack([np.zeros((n, 1)), -2.0 * np.pi * k * np.sin(arg), 2.0 * np.pi * k * np.cos(arg)])
