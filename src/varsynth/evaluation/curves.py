@@ -131,7 +131,10 @@ def twin_curves(
         phase = np.concatenate(phases).astype(np.float64)
         keys = list(zip(part["survey"], part["band"], part["vclass"]))
         scales = [curve_scales(survey_model, sv, np.array([b]), rng, vc) for sv, b, vc in keys] if noise else []
-        if noise:  # each twin's shape at its library entry's jittered phases (as generation)
+        # each twin's shape at its library entry's jittered phases, as generation; the normals are
+        # drawn even where no twin has a jitter (engine.phase_shifts draws none), so that the
+        # report's twins of bundles without jitter stay what they were
+        if noise:
             jitter = np.array(
                 [curve_jitter(survey_model, sv, np.array([b]), sc[2], vc)[0] for (sv, b, vc), sc in zip(keys, scales)]
             )

@@ -6,7 +6,8 @@ masked transform *forwards*, so all features of a transform come from a single p
 masked network, with no sequential steps. zuko computes that pass and the elementwise transform
 in torch at several microseconds per operation; here the same arithmetic runs on the same
 weights with the draws as columns (a row per feature, unit or parameter), the products on torch's
-threads (12 products per draw: a second thread saves a fifth of the draw on an idle machine) and
+threads (13 products per draw: a second thread saved a fifth of the draw on an idle machine in a
+one-off timing) and
 the elementwise transform in numpy, and the context's share of every
 transform's first layer is one product for the whole flow. The results agree with zuko's to
 float rounding (``tests/test_flow_forward.py``).
