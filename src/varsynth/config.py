@@ -84,6 +84,10 @@ class CleanConfig:
         min_points: fewest points a light curve may keep after clipping.
         drop_subtypes: shell patterns of subtypes to drop (multi-mode, semi-regular, modulated).
         require_period_ok: drop stars whose period search failed its success criterion.
+        halve_two_wave_r21: ``null`` (the paper): periods as read. A number ``r``: a pulsating
+            star whose best-measured band, folded at its period, has R21 = A2 / A1 > ``r`` (two
+            waves per period) gets half its period before physics is attached
+            (:mod:`varsynth.data.period_convention`; counted in the data card).
     """
 
     min_snr: float = 5.0
@@ -92,8 +96,15 @@ class CleanConfig:
     min_points: int = 20
     drop_subtypes: tuple[str, ...] = ("*/*", "RRd", "Blazhko", "SRV", "OSARG", "RS_CVn")
     require_period_ok: bool = True
+    halve_two_wave_r21: float | None = None
 
     def __post_init__(self) -> None:
+        _check(
+            self.halve_two_wave_r21 is None or self.halve_two_wave_r21 > 0,
+            "clean.halve_two_wave_r21",
+            "null or > 0",
+            self.halve_two_wave_r21,
+        )
         _check(self.min_snr >= 0, "clean.min_snr", ">= 0", self.min_snr)
         _check(self.clip_sigma > 0, "clean.clip_sigma", "> 0", self.clip_sigma)
         _check(self.clip_iters >= 0, "clean.clip_iters", ">= 0", self.clip_iters)

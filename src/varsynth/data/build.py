@@ -26,6 +26,7 @@ from varsynth.config import SURVEYS, DataConfig
 from varsynth.data.card import build_card, write_card
 from varsynth.data.crossmatch import Identification, identify_objects, stars_from_lightcurves
 from varsynth.data.io import DATASET_FORMAT_VERSION, atomic_write, json_safe, write_parquet
+from varsynth.data.period_convention import halve_two_wave_periods
 from varsynth.data.samples import CleanCurve, Sample, augmented_sample, clean_lightcurve, real_sample
 from varsynth.data.split import SPLITS, split_stars
 from varsynth.lightcurve import PHYSICS_NAMES, LightCurve
@@ -52,7 +53,8 @@ class BuildResult:
 def read_lightcurves(
     cfg: DataConfig, *, skips: SkipLog, progress: bool = True, cache_dir: Path | None = None
 ) -> list[LightCurve]:
-    """Run every enabled survey reader and attach physical parameters to every light curve."""
+    """Run every enabled survey reader, apply the period convention of pulsating stars when
+    configured (``clean.halve_two_wave_r21``) and attach physical parameters to every light curve."""
     root = cfg.resolved_root()
     lcs: list[LightCurve] = []
     for name in SURVEYS:
@@ -70,6 +72,8 @@ def read_lightcurves(
             workers=cfg.period_workers,
             cache_dir=cache_dir,
         )
+    if cfg.clean.halve_two_wave_r21 is not None:
+        lcs = halve_two_wave_periods(lcs, cfg.clean.halve_two_wave_r21)
     xmatch_dir = root / XMATCH_FOLDER
     xmatch = None
     if cfg.surveys["ogle3"].enabled and xmatch_dir.is_dir():

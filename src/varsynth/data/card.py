@@ -110,6 +110,20 @@ def _period_search(lcs: Sequence[LightCurve]) -> list[dict[str, object]]:
     ]
 
 
+def _period_halving(lcs: Sequence[LightCurve]) -> list[dict[str, object]]:
+    """Per survey and class with a halved period: stars read and stars whose period was halved."""
+    counts: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for lc in _stars(lcs).values():
+        c = counts[(lc.survey, lc.vclass)]
+        c["stars"] += 1
+        c["halved"] += int(bool(lc.meta.get("period_halved")))
+    return [
+        {"survey": s, "class": v, "stars": int(c["stars"]), "halved": int(c["halved"])}
+        for (s, v), c in sorted(counts.items())
+        if c["halved"]
+    ]
+
+
 def _provenance(clean: Sequence[CleanCurve]) -> list[dict[str, object]]:
     counts: dict[tuple[str, str, str], Counter] = defaultdict(Counter)
     for lc in _stars([cc.lc for cc in clean]).values():
@@ -174,6 +188,7 @@ def build_card(
         },
         "crossmatch": crossmatch,
         "period_search": _period_search(lcs),
+        "period_halving": _period_halving(lcs),
         "physics_provenance": _provenance(clean),
         "physics_relations": _relations(clean),
         "skips": skips.rows(),
@@ -229,6 +244,23 @@ def _crossmatch_markdown(section: dict) -> list[str]:
     ]
 
 
+def _period_halving_markdown(card: dict) -> list[str]:
+    """The period convention's paragraph and table (older cards have no such section)."""
+    limit = card["config"]["clean"].get("halve_two_wave_r21")
+    if limit is None:
+        return ["Periods as read (no period convention applied).", ""]
+    rows = card.get("period_halving", [])
+    return [
+        "A star of a pulsating class whose best-measured band, folded at its period, has "
+        f"R21 = A2 / A1 > {limit:g} (two nearly equal waves per period: a listed period twice the "
+        "pulsation period) gets half its period in every band, before its physics is attached "
+        "(`varsynth.data.period_convention`). Stars read and halved, per survey and class:",
+        "",
+        *(_md_table(rows, ["survey", "class", "stars", "halved"]) if rows else ["None halved."]),
+        "",
+    ]
+
+
 def render_markdown(card: dict) -> str:
     """The data card as Markdown tables (same numbers as the JSON)."""
     lines = [
@@ -261,6 +293,9 @@ def render_markdown(card: dict) -> str:
         "",
         *_md_table(card["period_search"], ["survey", "class", "stars", "period_ok", "success_rate"]),
         "",
+        "## Periods halved: pulsating stars folding into two waves",
+        "",
+        *_period_halving_markdown(card),
         "## Physical parameters: provenance per survey and class (clean stars)",
         "",
         *_md_table(
