@@ -9,6 +9,7 @@ import pytest
 from conftest import shared_dir
 
 from varsynth.config import CleanConfig, ConfigError, DataConfig
+from varsynth.data.crossmatch import stars_from_lightcurves
 from varsynth.data.period_convention import amplitude_ratio_r21, halve_two_wave_periods
 from varsynth.lightcurve import LightCurve
 from varsynth.surveys.catalina_sss import read_catalina_sss
@@ -76,6 +77,14 @@ def test_alternating_minima_keep_their_period() -> None:
         assert amplitude_ratio_r21(t, mag, lc.mag_err, 60.0) > 1
         out += halve_two_wave_periods([lc], max_r21=1.0)
     assert [lc.period for lc in out] == [60.0, 30.0]
+
+
+def test_cross_match_sees_the_period_as_listed() -> None:
+    """Physical stars (and so the split) do not depend on the convention: the cross-match reads
+    the listed period of a halved star."""
+    (halved,) = halve_two_wave_periods([_pulsator(3.0, 6.0)], max_r21=1.0)
+    (star,), _ = stars_from_lightcurves([halved])
+    assert halved.period == 3.0 and list(star.periods) == [6.0]
 
 
 def test_binaries_keep_two_minima_per_period() -> None:

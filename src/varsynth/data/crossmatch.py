@@ -156,9 +156,12 @@ def _coordinate(value: Any) -> float:
 
 
 def _lc_periods(lc: LightCurve) -> list[float]:
-    """Periods of one light curve: its period unless a period search flagged it, and extras."""
+    """Periods of one light curve: its period as the survey lists it (before the period
+    convention of :mod:`varsynth.data.period_convention`, so that the physical stars, and with
+    them the split, do not depend on it) unless a period search flagged it, and extras."""
     out = []
-    if lc.meta.get("period_ok") is not False and (p := _finite_positive(lc.period)) is not None:
+    listed = lc.meta.get("period_as_read", lc.period)
+    if lc.meta.get("period_ok") is not False and (p := _finite_positive(listed)) is not None:
         out.append(p)
     out += [p for k in EXTRA_PERIOD_KEYS if (p := _finite_positive(lc.meta.get(k))) is not None]
     return out

@@ -1,19 +1,19 @@
 """Split physical stars (never light curves or augmented copies) into train / validation / test.
 
 The split is by object and stratified by class: the objects of one class (a physical star, see
-:mod:`varsynth.data.crossmatch`, with every survey's light curves of it) are put in the order of
-a seeded hash of their ids and cut where the class's star counts reach the configured fractions,
-so the class mix is the same in each split, and all bands, all surveys and all augmented copies
-of one physical star share its split. The hash order makes the split stable: adding, dropping or
-merging some objects (a new survey, a corrected period that changes the cross-match) moves the
-cuts by a few objects, not every star of the class, as a seeded permutation of the list would.
+:mod:`varsynth.data.crossmatch`, with every survey's light curves of it) are shuffled with the
+dataset seed and cut where the class's star counts reach the configured fractions, so the class
+mix is the same in each split, and all bands, all surveys and all augmented copies of one
+physical star share its split.
 """
 
 from __future__ import annotations
 
-import hashlib
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
+
+import numpy as np
 
 __all__ = ["SPLITS", "split_stars"]
 
@@ -35,11 +35,6 @@ def _object_classes(
     return members, vclass
 
 
-def _rank(seed: int, obj: str) -> bytes:
-    """An object's place in the shuffled order: a 64-bit BLAKE2b hash of the seed and its id."""
-    return hashlib.blake2b(f"{seed}:{obj}".encode(), digest_size=8).digest()
-
-
 def split_stars(
     stars: Iterable[tuple[str, str]],
     fractions: tuple[float, float, float],
@@ -52,8 +47,7 @@ def split_stars(
     Arguments:
         stars: ``(star_key, class)`` pairs; a key repeated (several bands) counts once.
         fractions: train, validation and test fractions, summing to 1.
-        seed: seed of the order (:func:`_rank`); the result does not depend on the input order,
-            and an object's split depends on the other objects only through the class's cuts.
+        seed: seed of the shuffle; the result does not depend on the input order.
         object_of: ``{star_key: object_id}`` (:func:`varsynth.data.crossmatch.identify_objects`);
             stars of one object share a split. ``None`` or a missing key: the star is its own
             object.
@@ -72,7 +66,8 @@ def split_stars(
     out: dict[str, str] = {}
     for vclass in sorted(by_class):
         objects = by_class[vclass]
-        order = sorted(objects, key=lambda obj: _rank(seed, obj))
+        rng = np.random.default_rng([seed, zlib.crc32(vclass.encode())])
+        order = [objects[j] for j in rng.permutation(len(objects))]
         n_obj, n = len(order), sum(len(members[o]) for o in order)
         n_test = max(int(round(fractions[2] * n)), 1) if n_obj > 1 else 0
         n_val = int(round(fractions[1] * n)) if n_obj > 2 else 0
