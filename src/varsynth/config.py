@@ -85,9 +85,10 @@ class CleanConfig:
         drop_subtypes: shell patterns of subtypes to drop (multi-mode, semi-regular, modulated).
         require_period_ok: drop stars whose period search failed its success criterion.
         halve_two_wave_r21: ``null`` (the paper): periods as read. A number ``r``: a pulsating
-            star whose best-measured band, folded at its period, has R21 = A2 / A1 > ``r`` (two
-            waves per period) gets half its period before physics is attached
-            (:mod:`varsynth.data.period_convention`; counted in the data card).
+            star whose best-measured band, folded at its period, has R21 = A2 / A1 > ``r`` and a
+            periodogram more than twice as high at half the period (two waves per period) gets
+            half its period before physics is attached (:mod:`varsynth.data.period_convention`;
+            counted in the data card).
     """
 
     min_snr: float = 5.0

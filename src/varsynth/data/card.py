@@ -252,8 +252,9 @@ def _period_halving_markdown(card: dict) -> list[str]:
     rows = card.get("period_halving", [])
     return [
         "A star of a pulsating class whose best-measured band, folded at its period, has "
-        f"R21 = A2 / A1 > {limit:g} (two nearly equal waves per period: a listed period twice the "
-        "pulsation period) gets half its period in every band, before its physics is attached "
+        f"R21 = A2 / A1 > {limit:g} and a one-term periodogram more than twice as high at half the "
+        "period (two nearly equal waves per period: a listed period twice the pulsation period) "
+        "gets half its period in every band, before its physics is attached "
         "(`varsynth.data.period_convention`). Stars read and halved, per survey and class:",
         "",
         *(_md_table(rows, ["survey", "class", "stars", "halved"]) if rows else ["None halved."]),

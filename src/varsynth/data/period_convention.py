@@ -3,11 +3,12 @@
 A pulsating variable (Cepheid, RR Lyrae, delta Scuti, long-period variable) brightens to one
 maximum per pulsation cycle, so at its period the first Fourier harmonic of its light curve
 dominates: in the OGLE-III LMC catalog the I-band amplitude ratio R21 = A2 / A1 is below 0.7 for
-every type II Cepheid with a measured one (RV Tau stars included) and below 1 for all but a
-handful of its Cepheids and RR Lyrae. Some catalogues list twice that period for some stars.
-Folded at a doubled period the light curve shows two nearly identical waves, the first
-harmonic vanishes and R21 exceeds 1 (in the Catalina SSS catalogue of Drake et al. 2017, 26 of
-72 type II Cepheid light curves that pass the cleaning have R21 > 2). A model trained on both
+every type II Cepheid with a measured one (RV Tau stars included), at most 1 for every RR Lyrae,
+delta Scuti and anomalous Cepheid and above 1 for one of 3,304 classical Cepheids. Some
+catalogues list twice that period for some stars. Folded at a doubled period the light curve
+shows two nearly identical waves, the first harmonic vanishes and R21 exceeds 1 (the default
+build halves 75 of the 153 type II Cepheids of the Catalina SSS catalogue of Drake et al. 2017;
+the data card counts every survey and class). A model trained on both
 conventions learns that a type II Cepheid of 20 days is as often a 10-day pulsator drawn twice.
 
 :func:`halve_two_wave_periods` applies the convention before the physical parameters are
