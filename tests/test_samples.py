@@ -56,6 +56,10 @@ def test_clean_curve_is_folded_and_sorted():
     assert np.all(np.diff(cc.phase) >= 0) and cc.phase.min() >= 0 and cc.phase.max() < 1
     # maximum light (smallest magnitude) near phase 0 of the binned curve
     assert min(cc.phase[np.argmin(cc.mag)], 1 - cc.phase[np.argmin(cc.mag)]) < 0.1
+    # each point keeps its time since the epoch, in the phases' order: the phase is its fraction of a cycle
+    lc = make_lc("a")
+    assert sorted(cc.time + cc.epoch) == pytest.approx(np.sort(lc.time))
+    np.testing.assert_allclose(np.mod(cc.time / lc.period, 1.0), cc.phase, atol=1e-9)
 
 
 def test_samples_are_fixed_length_scaled_and_reproducible():
@@ -111,7 +115,9 @@ def test_samples_table_columns():
     table = samples_table(by_split["train"], "train")
     assert table.num_rows == len(by_split["train"])
     row = table.slice(0, 1).to_pylist()[0]
-    assert len(row["phase"]) == row["n_points"] == 300
+    assert len(row["phase"]) == row["n_points"] == len(row["time"]) == 300
+    # the undersampled points keep their own times (days since the epoch): phase = time / period mod 1
+    np.testing.assert_allclose(np.mod(np.asarray(row["time"]) / 3.0, 1.0), row["phase"], atol=1e-6)
     assert row["teff_source"] == "missing" and row["period_source"] == "catalog"
     assert row["wave_eff"] == pytest.approx(806.0)
     assert row["object_id"] == row["star_key"]  # no cross-match given: each star its own object

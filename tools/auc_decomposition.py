@@ -3,10 +3,12 @@
 Each held-out light curve of a dataset's test split gets a twin made from (a) its own weighted
 Fourier fit of order k plus its own residuals shuffled among its points; (a') its own order-8 fit
 plus its own residuals divided by a per-star variance model (errors, phase jitter, amplitude
-jitter), shuffled and multiplied back; (b) its own order-8 fit plus noise drawn as a model draws
-it for the survey, or another held-out star's residual distribution; (c) the model's
-reconstruction (its encoded latent mean) plus the model's noise; and (d) a generated twin as the
-report draws it. The discriminator is the report's
+jitter), shuffled and multiplied back; (a'') its own order-8 fit plus its own residuals, of which
+the share common to a visit (:func:`varsynth.training.noise.visit_fraction`, on datasets that
+record each point's time) is redrawn once per visit and the rest shuffled; (b) its own order-8
+fit plus noise drawn as a model draws it for the survey, or another held-out star's residual
+distribution; (c) the model's reconstruction (its encoded latent mean) plus the model's noise;
+and (d) a generated twin as the report draws it. The discriminator is the report's
 (:func:`varsynth.evaluation.classify.discriminator_auc`: a random forest on 21 features, 5 folds
 by star). docs/training.md, "Where the real-vs-generated AUC comes from", quotes a run of::
 
@@ -31,15 +33,19 @@ from varsynth.evaluation.curves import real_curves, twin_curves
 from varsynth.evaluation.reconstruction import fourier_fit, reconstructed_curves
 from varsynth.generation.model import load_model
 from varsynth.generation.noise import draw_noise, survey_noise
+from varsynth.training.noise import visit_fraction, visit_groups
 
 
 def _with_noise(real: pd.DataFrame, shapes: list[np.ndarray], model, rng: np.random.Generator) -> pd.DataFrame:
     """``shapes`` (mag at each light curve's phases) plus noise of the real errors as ``model`` draws it."""
     noise = survey_noise(model.metadata)
     out = real.copy()
+    times = real["time"] if "time" in real.columns else [None] * len(real)
     out["mag"] = [
-        s + draw_noise(noise, survey, np.full(err.size, band), err, rng, vclass)
-        for s, err, survey, band, vclass in zip(shapes, real["mag_err"], real["survey"], real["band"], real["vclass"])
+        s + draw_noise(noise, survey, np.full(err.size, band), err, rng, vclass, time=t)
+        for s, err, survey, band, vclass, t in zip(
+            shapes, real["mag_err"], real["survey"], real["band"], real["vclass"], times
+        )
     ]
     return out
 
@@ -110,6 +116,22 @@ def _variance_model(
     return out
 
 
+def _with_visits(real: pd.DataFrame, fits: list[np.ndarray], rng: np.random.Generator) -> pd.DataFrame:
+    """Each light curve's own fit plus its own residuals ``r`` with their visit structure: a
+    Gaussian offset per visit of variance ``rho var(r)`` (``rho``: its visit fraction) plus its
+    residuals shuffled and shrunk by ``sqrt(1 - rho)``."""
+    out = real.copy()
+    mags = []
+    for s, m, t in zip(fits, real["mag"], real["time"]):
+        r = np.asarray(m, np.float64) - s
+        visit = visit_groups(np.asarray(t, np.float64))
+        rho = visit_fraction(r, visit)
+        common = rng.standard_normal(int(visit.max()) + 1)[visit] * np.sqrt(rho) * r.std()
+        mags.append(s + common + np.sqrt(1.0 - rho) * rng.permutation(r - r.mean()) + r.mean())
+    out["mag"] = mags
+    return out
+
+
 def _order(n: int, order: int) -> int:
     """The own-fit reference's order for a light curve of n points (as :func:`own_fit_curves` picks it)."""
     return max(1, min(order, (n - 1) // REFERENCE_POINTS_PER_ORDER))
@@ -144,6 +166,10 @@ def main() -> None:
     ):
         twins = _variance_model(real, own, terms, rng)
         report(f"own order-8 fit + own residuals over a variance model ({what}), shuffled", twins)
+    if "time" in real.columns:
+        report(
+            "own order-8 fit + own residuals, visit offsets redrawn, the rest shuffled", _with_visits(real, fits, rng)
+        )
     report("own order-8 fit + the model's survey noise", _with_noise(real, fits, model, rng))
     report("own order-8 fit + another star's residual distribution", _with_other_residuals(real, fits, rng))
     rec = reconstructed_curves(model.cvae, args.data, real["sample_id"].tolist(), n_phase=1000)

@@ -177,9 +177,9 @@ def _physics_columns(samples: Sequence[Sample]) -> dict[str, pa.Array]:
     return cols
 
 
-def _list_column(arrays: Sequence[np.ndarray]) -> pa.Array:
+def _list_column(arrays: Sequence[np.ndarray], dtype: type = np.float32) -> pa.Array:
     offsets = np.concatenate([[0], np.cumsum([a.size for a in arrays])]).astype(np.int32)
-    values = np.concatenate(arrays).astype(np.float32) if arrays else np.zeros(0, np.float32)
+    values: np.ndarray = np.concatenate(arrays).astype(dtype) if arrays else np.zeros(0, dtype)
     return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values))
 
 
@@ -209,6 +209,8 @@ def samples_table(samples: Sequence[Sample], split: str, object_of: Mapping[str,
         "phase": _list_column([s.phase for s in samples]),
         "mag": _list_column([s.mag for s in samples]),
         "mag_err": _list_column([s.mag_err for s in samples]),
+        # each point's time since the epoch, days (augmented copies: that of the point copied)
+        "time": _list_column([s.time for s in samples], np.float64),
         "mag_min": pa.array([s.mag_min for s in samples], pa.float64()),
         "mag_max": pa.array([s.mag_max for s in samples], pa.float64()),
         "epoch": pa.array([s.source.epoch for s in samples], pa.float64()),

@@ -50,6 +50,9 @@ class CleanCurve:
             MJD zero point: ``epoch + lc.time_system.offset_days``).
         snr: the paper's S/N of the raw light curve.
         n_clipped: points removed by sigma clipping.
+        time: each point's time since ``epoch`` (days), shape (N,): which points share a night
+            or a cycle (``floor(time / period)``), for the noise record's correlated part
+            (``varsynth.training.noise``).
     """
 
     lc: LightCurve
@@ -59,6 +62,7 @@ class CleanCurve:
     epoch: float
     snr: float
     n_clipped: int
+    time: np.ndarray
 
 
 @dataclass
@@ -73,6 +77,7 @@ class Sample:
     mag_min: float
     mag_max: float
     aug_index: int
+    time: np.ndarray
 
 
 def clean_lightcurve(lc: LightCurve, cfg: CleanConfig) -> CleanCurve | str:
@@ -115,6 +120,7 @@ def clean_lightcurve(lc: LightCurve, cfg: CleanConfig) -> CleanCurve | str:
         epoch=epoch,
         snr=snr,
         n_clipped=int((~keep).sum()),
+        time=(time - epoch)[order],
     )
 
 
@@ -133,13 +139,13 @@ def _finish(
     rng: np.random.Generator,
 ) -> Sample | None:
     idx = undersample(phase.size, length, rng)
-    phase, mag, err = np.minimum(phase[idx], _PHASE_MAX), mag[idx], cc.mag_err[idx]
+    phase, mag, err, time = np.minimum(phase[idx], _PHASE_MAX), mag[idx], cc.mag_err[idx], cc.time[idx]
     order = np.argsort(phase, kind="stable")
-    phase, mag, err = phase[order], mag[order], err[order]
+    phase, mag, err, time = phase[order], mag[order], err[order], time[order]
     if not mag.max() > mag.min():
         return None
     scaled, scaled_err, lo, hi = minmax_scale(mag, err)
-    return Sample(sample_id, cc, phase, scaled, scaled_err, lo, hi, aug)
+    return Sample(sample_id, cc, phase, scaled, scaled_err, lo, hi, aug, time)
 
 
 def real_sample(cc: CleanCurve, *, length: int, seed: int) -> Sample | None:

@@ -277,6 +277,20 @@ def _generation_lines(cfg: Any, fit: dict[str, Any]) -> list[str]:
                 )
                 + ")"
             )
+        visit = [
+            (survey, band, np.asarray(rec["library"]["visit"], dtype=float))
+            for survey, bands in sorted(noise.items())
+            for band, rec in sorted(bands.items())
+            if any((rec.get("library") or {}).get("visit") or [])
+        ]
+        if visit:
+            how += (
+                " and visit fraction rho (a share rho of its residual variance drawn once per visit, "
+                "epochs less than 0.3 d apart; median rho of the library's light curves per survey and "
+                "band where any is above 0: "
+                + ", ".join(f"{survey} {band} {np.median(v):.2f}" for survey, band, v in visit)
+                + ")"
+            )
         lines.append(
             f"- Noise on a training survey's own cadence: {how} "
             "(`varsynth.training.noise`); median scale factors per survey and band: "

@@ -50,6 +50,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 from varsynth.evaluation.binomial import compare_fractions
 from varsynth.evaluation.context import FIGURE_DPI, EvalContext, Section
 from varsynth.evaluation.curves import fourier_table, real_curves, twin_curves
+from varsynth.evaluation.visits import visit_structure
 from varsynth.latent.regressors import check_disjoint
 
 __all__ = [
@@ -412,6 +413,27 @@ def evaluate_classifier(ctx: EvalContext) -> Section:
 
     figure = _confusion_figure(ctx, real_cm, gen_cm)
     summary = _summary(train, test, results, auc, auc_classes, single, reference)
+    visits = visit_structure(test, ctx.test_twins)
+    visit_tables = []
+    text = _text(overall, per_class, auc, features, gen_cm, len(test), reference)
+    if visits is not None:
+        visit_table, summary["visits"] = visits
+        key = "visit fraction, surveys with several points a visit (median)"
+        summary["headline"][key] = summary["visits"]["generated"]
+        summary["headline_reference"][key] = f"{summary['visits']['real']:.2f} (real)"
+        visit_tables.append(
+            (
+                "Noise shared within a visit: median share of each light curve's residual variance common to "
+                "the points of a visit (less than 0.3 d apart), held-out real light curves and their twins",
+                visit_table,
+            )
+        )
+        text += (
+            f" The points of one visit (a night's exposures) share {summary['visits']['real']:.2f} of the residual "
+            f"variance of the held-out real light curves of {', '.join(summary['visits']['surveys'])} (median over "
+            f"{summary['visits']['light_curves']} light curves) and {summary['visits']['generated']:.2f} of "
+            "their twins'; the discriminator, which reads folded light curves, barely sees it."
+        )
     return Section(
         name="classifier",
         title="Train on synthetic, test on real",
@@ -432,9 +454,10 @@ def evaluate_classifier(ctx: EvalContext) -> Section:
                 "(AUC 0.5: indistinguishable; above 0.5: larger in generated ones)",
                 features,
             ),
+            *visit_tables,
         ],
         figures=[("Confusion matrices on held-out real light curves (rows normalised to the true class)", figure)],
-        text=_text(overall, per_class, auc, features, gen_cm, len(test), reference),
+        text=text,
     )
 
 

@@ -16,7 +16,8 @@ A curve set is a :class:`pandas.DataFrame` with one row per light curve: ``sampl
 star_key, survey, band, wave_eff`` (nm) ``, vclass, class_index, subtype, teff`` (K) ``,
 abs_mag`` (mag) ``, period`` (days), each parameter's ``*_source`` (``missing`` when unknown)
 and the arrays ``phase`` (in [0, 1)), ``mag`` and
-``mag_err`` (mag).
+``mag_err`` (mag); real light curves of a dataset that records each point's time also carry
+``time`` (days since the epoch of phase 0), with which their twins' noise is grouped in visits.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from varsynth.data.tensors import DataFilter, physics_matrix
 from varsynth.evaluation.fourier import FOURIER_NAMES, fourier_parameters
 from varsynth.generation.decode import decode_epochs
 from varsynth.generation.model import GenerativeModel
-from varsynth.generation.noise import curve_jitter, curve_scales, draw_noise, survey_noise
+from varsynth.generation.noise import curve_jitter, curve_scales, draw_noise, epoch_visits, survey_noise
 from varsynth.latent.catalog import PhysicsCatalog
 from varsynth.models.config import PHYSICS_CHOICES
 
@@ -95,6 +96,9 @@ def real_curves(
     out["phase"] = [np.asarray(phase[i], float) for i in rows]
     out["mag"] = [np.asarray(mag[i], float) * span[i] + lo[i] for i in rows]
     out["mag_err"] = [np.asarray(err[i], float) * span[i] for i in rows]
+    if "time" in table.column_names:  # datasets built before times were kept have none
+        time = table["time"].to_pylist()
+        out["time"] = [np.asarray(time[i], float) for i in rows]
     return out
 
 
@@ -108,7 +112,8 @@ def twin_curves(
     ``s``, the flow prior's amplitude ``A`` (mag) and the real light curve's phase-averaged
     magnitude as ``mean``; with ``noise``, the shape is evaluated at the phases jittered by the
     phase jitter of the twin's residual-library entry and noise of the real errors (the survey's
-    measured distribution, :func:`~varsynth.generation.noise.draw_noise`) is added, as generation does.
+    measured distribution, :func:`~varsynth.generation.noise.draw_noise`) is added, as generation does
+    (grouped in the real light curve's visits where ``real`` has each point's ``time``).
     """
     cvae = model.cvae
     cvae.eval()
@@ -131,26 +136,37 @@ def twin_curves(
         phase = np.concatenate(phases).astype(np.float64)
         keys = list(zip(part["survey"], part["band"], part["vclass"]))
         scales = [curve_scales(survey_model, sv, np.array([b]), rng, vc) for sv, b, vc in keys] if noise else []
-        # each twin's shape at its library entry's jittered phases, as generation; the normals are
-        # drawn even where no twin has a jitter (engine.phase_shifts draws none), so that the
-        # report's twins of bundles without jitter stay what they were
+        # each twin's shape at its library entry's jittered phases, as generation (one shift per
+        # visit where the real light curves have times); the normals are drawn even where no twin
+        # has a jitter (engine.phase_shifts draws none), so that the report's twins of bundles
+        # without jitter stay what they were
         if noise:
             jitter = np.array(
                 [curve_jitter(survey_model, sv, np.array([b]), sc[2], vc)[0] for (sv, b, vc), sc in zip(keys, scales)]
             )
-            phase = np.mod(phase + jitter[curve] * rng.standard_normal(phase.size), 1.0)
+            if "time" in part.columns:
+                visit = epoch_visits(np.concatenate(part["time"].to_list()), curve)
+                normal = rng.standard_normal(int(visit.max()) + 1 if visit.size else 0)[visit]
+            else:
+                normal = rng.standard_normal(phase.size)
+            phase = np.mod(phase + jitter[curve] * normal, 1.0)
         s, _, s_mean = decode_epochs(cvae, z, cond, phase, curve)
         amp = 10 ** log_amp.numpy().astype(np.float64)
         shape = amp[curve] * (s.astype(np.float64) - s_mean[curve])
         bounds = np.cumsum([0] + [len(p) for p in phases])
+        times = part["time"].to_list() if "time" in part.columns else [None] * len(part)
         for i, (m_real, e_real, (survey, band, vclass)) in enumerate(zip(part["mag"], part["mag_err"], keys)):
             m = np.mean(m_real) + shape[bounds[i] : bounds[i + 1]]
             if noise:
-                m = m + draw_noise(survey_model, survey, np.full(m.size, band), e_real, rng, vclass, scales=scales[i])
+                m = m + draw_noise(
+                    survey_model, survey, np.full(m.size, band), e_real, rng, vclass, scales=scales[i], time=times[i]
+                )
             mags.append(m)
     out["phase"] = real["phase"].to_list()
     out["mag"] = mags
     out["mag_err"] = real["mag_err"].to_list()
+    if "time" in real.columns:
+        out["time"] = real["time"].to_list()
     return out
 
 

@@ -64,7 +64,16 @@ from varsynth.generation.decode import decode_epochs
 from varsynth.generation.lightcurves import to_lightcurves
 from varsynth.generation.model import GenerativeModel, load_model
 from varsynth.generation.nested import STAR_COLUMNS
-from varsynth.generation.noise import curve_jitter, curve_scales, noise_sigma, survey_noise, unit_noise
+from varsynth.generation.noise import (
+    curve_jitter,
+    curve_scales,
+    curve_visit,
+    epoch_visits,
+    noise_sigma,
+    survey_noise,
+    unit_noise,
+    visit_units,
+)
 from varsynth.generation.photometry import mean_magnitude
 from varsynth.generation.request import MAX_PERIOD, StarRequest  # noqa: F401 - re-exported
 from varsynth.generation.stages import lap, restart
@@ -332,10 +341,12 @@ def _chunk(
     noise_scale = (
         curve_scales(survey_model, cadence.survey, ep.pair_band, rng, request.vclass) if config.noise else None
     )
-    shift = None
+    shift = visit = None
     if noise_scale is not None:
         jitter = curve_jitter(survey_model, cadence.survey, ep.pair_band, noise_scale[2], request.vclass)
-        shift = phase_shifts(jitter, curve, np.random.default_rng(rng.integers(2**63)))
+        visits = epoch_visits(time, curve)
+        shift = phase_shifts(jitter, curve, np.random.default_rng(rng.integers(2**63)), visits)
+        visit = _visit_noise(survey_model, cadence.survey, request.vclass, ep, noise_scale[2], visits, rng)
     lap("noise")
     s, s_err, s_mean = _decode_in_slices(model, z, cond, time, star, curve, epoch0, period, shift)
     lap("decoder")
@@ -373,6 +384,9 @@ def _chunk(
         if noise_scale is not None:
             sigma = noise_sigma(err, noise_scale[0][c], noise_scale[1][c])
             unit = unit_noise(survey_model, cadence.survey, band[o], rng, request.vclass, noise_scale[2][c])
+            if visit is not None:  # the share a visit's epochs have in common: one draw per visit
+                rho, common = visit
+                unit = np.sqrt(1.0 - rho[c]) * unit + np.sqrt(rho[c]) * common[o]
             mag = true_mag + sigma * unit
         else:
             mag = true_mag
@@ -412,14 +426,40 @@ def _factorize_strings(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(names, dtype=values.dtype), codes.astype(np.int64)
 
 
-def phase_shifts(jitter: np.ndarray, curve: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
+def _visit_noise(
+    survey_model: dict[str, Any],
+    survey: str,
+    vclass: str,
+    ep: _ChunkEpochs,
+    entry: np.ndarray,
+    visits: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each light curve's visit fraction (L,) and each epoch's common draw of its visit (E,)
+    (:func:`~varsynth.generation.noise.visit_units`, from a child generator of ``rng``), or
+    ``None`` where no light curve's library entry has a visit fraction (nothing drawn: the
+    noise of bundles without visit fractions stays what it was)."""
+    rho = curve_visit(survey_model, survey, ep.pair_band, entry, vclass)
+    if not rho.any():
+        return None
+    child = np.random.default_rng(rng.integers(2**63))
+    return rho, visit_units(survey_model, survey, ep.band, entry[ep.curve], visits, child, vclass)
+
+
+def phase_shifts(
+    jitter: np.ndarray, curve: np.ndarray, rng: np.random.Generator, visit: np.ndarray | None = None
+) -> np.ndarray | None:
     """Each epoch's phase shift (cycles), ``jitter[curve] * N(0, 1)``, for light curves with phase
     jitter ``jitter`` (L,) cycles and epochs of light curves ``curve`` (E,); ``None`` where no light
-    curve has any (nothing drawn). ``rng`` is the run's child generator for these draws, so that
-    the run's other draws do not depend on whether there is jitter."""
+    curve has any (nothing drawn). With ``visit`` (E,) (:func:`~varsynth.generation.noise.epoch_visits`)
+    the epochs of one visit share their draw: exposures minutes apart see the star at one phase.
+    ``rng`` is the run's child generator for these draws, so that the run's other draws do not
+    depend on whether there is jitter."""
     if not jitter.any():
         return None
-    return jitter[curve] * rng.standard_normal(curve.size)
+    if visit is None:
+        return jitter[curve] * rng.standard_normal(curve.size)
+    return jitter[curve] * rng.standard_normal(int(visit.max()) + 1 if visit.size else 0)[visit]
 
 
 def _decode_in_slices(

@@ -11,7 +11,9 @@ residual distribution of one library light curve drawn at random (scale and Stud
 apart for records without a library), times the errors, and Gaussian noise of the errors for
 all others (and for models without the record). Library entries also hold the real light curve's
 phase jitter (:func:`curve_jitter`), with which the generator evaluates each epoch's shape at a
-slightly perturbed phase.
+slightly perturbed phase, and its visit fraction (:func:`curve_visit`): the share of its residual
+variance that the points of one visit (a night's exposures) have in common, which the generator
+draws once per visit (:func:`visit_units`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,23 @@ from typing import Any
 import numpy as np
 from scipy import special, stats
 
-__all__ = ["NoiseModel", "survey_noise", "curve_scales", "curve_jitter", "noise_sigma", "unit_noise", "draw_noise"]
+__all__ = [
+    "NoiseModel",
+    "survey_noise",
+    "curve_scales",
+    "curve_jitter",
+    "curve_visit",
+    "epoch_visits",
+    "visit_units",
+    "noise_sigma",
+    "unit_noise",
+    "draw_noise",
+    "VISIT_GAP",
+]
+
+#: Epochs of a light curve closer in time than this (days) are one visit (as the noise record
+#: measured its visit fractions, ``varsynth.training.noise.VISIT_GAP``).
+VISIT_GAP = 0.3
 
 #: ``{survey: {band: {"nu": ..., "scale": ..., "max_abs": ...}}}``
 NoiseModel = dict[str, dict[str, dict[str, Any]]]
@@ -93,6 +111,57 @@ def curve_jitter(
     return out
 
 
+def curve_visit(
+    model: NoiseModel, survey: str, curve_band: np.ndarray, entry: np.ndarray, vclass: str | None = None
+) -> np.ndarray:
+    """Visit fraction (0-1) per light curve (m,) in bands ``curve_band`` (m,): that of its
+    residual-library entry ``entry`` (m,) (:func:`curve_scales`; the real light curve's share of
+    residual variance common to a visit, ``varsynth.training.noise.visit_fraction``), 0 without
+    an entry and for records kept before visit fractions were."""
+    curve_band, entry = np.asarray(curve_band), np.asarray(entry, dtype=np.int64)
+    out = np.zeros(curve_band.size)
+    for name in np.unique(curve_band[entry >= 0]).tolist():
+        fit = _record(model, survey, name, vclass)
+        visit = ((fit or {}).get("library") or {}).get("visit")
+        if visit:
+            sel = (curve_band == name) & (entry >= 0)
+            out[sel] = np.clip(np.asarray(visit, dtype=float)[entry[sel]], 0.0, 1.0)
+    return out
+
+
+def epoch_visits(time: np.ndarray, curve: np.ndarray, gap: float = VISIT_GAP) -> np.ndarray:
+    """The visit (E,) of each epoch with times ``time`` (E,) days of light curves ``curve`` (E,):
+    visits numbered 0, 1, ... by light curve then time, a new one wherever a light curve's
+    consecutive epochs are ``gap`` days or more apart."""
+    time, curve = np.asarray(time, dtype=float), np.asarray(curve, dtype=np.int64)
+    out = np.empty(time.size, dtype=np.int64)
+    if time.size == 0:
+        return out
+    order = np.lexsort((time, curve))
+    t, c = time[order], curve[order]
+    out[order] = np.concatenate([[0], np.cumsum((np.diff(c) != 0) | (np.diff(t) >= gap))])
+    return out
+
+
+def visit_units(
+    model: NoiseModel,
+    survey: str,
+    band: np.ndarray,
+    entry: np.ndarray,
+    visit: np.ndarray,
+    rng: np.random.Generator,
+    vclass: str | None = None,
+) -> np.ndarray:
+    """One draw per visit (:func:`epoch_visits`) repeated on its epochs (E,): from the residual
+    distribution of the light curve's library entry (``entry`` (E,)), as :func:`unit_noise` draws a
+    point, for epochs in bands ``band`` (E,). A light curve of visit fraction ``rho`` gets noise
+    ``sqrt(rho) g + sqrt(1 - rho) u`` in units of its scale, ``g`` this draw and ``u`` its point's."""
+    visit = np.asarray(visit, dtype=np.int64)
+    _, first, which = np.unique(visit, return_index=True, return_inverse=True)
+    per_visit = unit_noise(model, survey, np.asarray(band)[first], rng, vclass, np.asarray(entry)[first])
+    return per_visit[which]
+
+
 def noise_sigma(err: np.ndarray, factor: np.ndarray, ceiling: np.ndarray) -> np.ndarray:
     """The noise's scale (mag) per point, ``min(factor * err, max(err, ceiling))``: the errors
     times the factor, whose excess over the errors is at most the ceiling's (a factor below 1
@@ -162,6 +231,7 @@ def draw_noise(
     vclass: str | None = None,
     curve: np.ndarray | None = None,
     scales: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    time: np.ndarray | None = None,
 ) -> np.ndarray:
     """Noise (n,) in mag for points of ``survey`` in bands ``band`` (n,) with errors ``err`` (n,) mag.
 
@@ -172,6 +242,8 @@ def draw_noise(
     per light curve (:func:`curve_scales`) and ``r`` drawn from it per point (:func:`unit_noise`);
     the other points ``err * N(0, 1)``. ``scales``: the light curves' :func:`curve_scales`, when
     already drawn (to evaluate their shapes with the entries' :func:`curve_jitter` first).
+    ``time`` (n,) days: the points' times, with which a light curve whose library entry has a visit
+    fraction gets part of its noise once per visit (:func:`visit_units`; ``None``: every point apart).
     """
     err = np.asarray(err, dtype=float)
     band = np.asarray(band)
@@ -182,4 +254,10 @@ def draw_noise(
     )  # a light curve is one band of one star
     factor, ceiling, entry = curve_scales(model, survey, band[first], rng, vclass) if scales is None else scales
     unit = unit_noise(model, survey, band, rng, vclass, entry[which])
+    if time is not None:
+        rho = curve_visit(model, survey, band[first], entry, vclass)
+        if rho.any():  # no draw otherwise: the noise of records without visit fractions is unchanged
+            child = np.random.default_rng(rng.integers(2**63))
+            common = visit_units(model, survey, band, entry[which], epoch_visits(time, which), child, vclass)
+            unit = np.sqrt(1.0 - rho[which]) * unit + np.sqrt(rho[which]) * common
     return noise_sigma(err, factor[which], ceiling[which]) * unit

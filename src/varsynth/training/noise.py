@@ -39,6 +39,19 @@ generator then gives each generated light curve the whole noise description of o
 curve, drawn at random from the library: its scale, its scatter and its own residual
 distribution (points drawn by inverting its quantiles). Records without a library (bundles
 trained before it) keep the Student-t.
+
+Residuals are not independent in time. Catalina (CSS, CRTS) takes four exposures within about
+30 minutes and Gaia two fields of view 106 minutes apart: the points of one visit share the
+night's calibration and, for slow variables, the star's brightness at that time (an LPV's
+cycle-to-cycle changes). Folded, such a light curve shows tight groups of points offset from
+each other, which independent noise does not. Where a dataset records each point's time
+(``time``, days), each library light curve also keeps its **visit fraction** ``rho``
+(:func:`visit_fraction`): the share of its residual variance common to the points of a visit
+(points less than :data:`VISIT_GAP` apart), by the method of moments. The generator gives the
+points of a visit one common draw ``g`` and each point its own ``u``, both from the light curve's
+residual distribution, as ``sqrt(rho) g + sqrt(1 - rho) u`` (:func:`varsynth.generation.noise.visit_units`).
+A light curve with fewer than :data:`VISIT_MIN_GROUPS` visits of two or more points (one point a
+night: OGLE-III, ASAS, SDSS, EROS-1) has ``rho = 0``.
 """
 
 from __future__ import annotations
@@ -64,6 +77,9 @@ __all__ = [
     "normalised_residuals",
     "residuals_and_slopes",
     "phase_jitter",
+    "visit_groups",
+    "visit_fraction",
+    "VISIT_GAP",
 ]
 
 #: Fewest points of a light curve used (the training cleaning's minimum).
@@ -103,6 +119,49 @@ JITTER_LIKELIHOOD_RATIO = 9.0
 JITTER_MIN_POINTS = 30
 #: Decimals kept of the library's numbers (the record is JSON).
 LIBRARY_DECIMALS = 4
+#: Points of a light curve closer in time than this (days) belong to one visit (a night's
+#: exposures of a survey; Catalina's four within ~30 min, Gaia's two fields of view 106 min apart).
+VISIT_GAP = 0.3
+#: Fewest visits of at least two points a light curve needs for its visit fraction.
+VISIT_MIN_GROUPS = 5
+
+
+def visit_groups(time: np.ndarray, gap: float = VISIT_GAP) -> np.ndarray:
+    """The visit of each point (n,) of one light curve with times ``time`` (n,) days, in any
+    order: visits numbered 0, 1, ... in time order, a new one wherever consecutive times are
+    ``gap`` days or more apart."""
+    time = np.asarray(time, dtype=float)
+    order = np.argsort(time, kind="stable")
+    out = np.empty(time.size, dtype=np.int64)
+    out[order] = np.concatenate([[0], np.cumsum(np.diff(time[order]) >= gap)]) if time.size else []
+    return out
+
+
+def visit_fraction(resid: np.ndarray, visit: np.ndarray) -> float:
+    """The share (0-1) of the variance of one light curve's residuals ``resid`` (n,) that the
+    points of a visit (``visit`` (n,), :func:`visit_groups`) have in common, by the method of
+    moments: the within-visit variance ``W`` from the visits of two or more points, the variance
+    of the visit means ``B``, and ``rho = max(B - mean(W / n_v), 0) / (that + W)`` (the visit means
+    of independent residuals scatter by ``W / n_v`` alone). Residuals beyond 5 robust standard
+    deviations are clipped first (one bad exposure is not a bad night). 0 with fewer than
+    :data:`VISIT_MIN_GROUPS` visits of two or more points."""
+    resid = np.asarray(resid, dtype=float)
+    visit = np.asarray(visit, dtype=np.int64)
+    if resid.size == 0:
+        return 0.0
+    bound = 5.0 * max(ROBUST_SIGMA * float(np.median(np.abs(resid - np.median(resid)))), 1e-12)
+    r = np.clip(resid, np.median(resid) - bound, np.median(resid) + bound)
+    _, v = np.unique(visit, return_inverse=True)
+    n = np.bincount(v).astype(float)
+    multi = n > 1
+    if int(multi.sum()) < VISIT_MIN_GROUPS:
+        return 0.0
+    mean = np.bincount(v, r) / n
+    dev2 = (r - mean[v]) ** 2
+    within = float(np.bincount(v, dev2)[multi].sum() / (n[multi] - 1.0).sum())
+    common = max(float(np.var(mean, ddof=1)) - float(np.mean(within / n)), 0.0)
+    total = common + within
+    return float(common / total) if total > 0 else 0.0
 
 
 def normalised_residuals(phase: np.ndarray, mag: np.ndarray, err: np.ndarray) -> np.ndarray:
@@ -188,7 +247,8 @@ def phase_jitter(resid: np.ndarray, slope: np.ndarray) -> tuple[float, np.ndarra
 def fit_survey_noise(
     dataset_dir: str | Path, data_filter: DataFilter | None = None, *, seed: int = 0
 ) -> dict[str, dict[str, dict[str, Any]]]:
-    """Student-t noise of every survey and band of the real training light curves.
+    """Student-t noise of every survey and band of the real training light curves (with their
+    visit fractions where the dataset records each point's ``time``).
 
     Returns:
         ``{survey: {band: {"scale_quantiles", "scatter_quantiles", "nu", "t_scale", "max_abs",
@@ -210,19 +270,27 @@ def fit_survey_noise(
     table = table.filter(pc.invert(table["augmented"]))
     survey, band, vclass = (np.asarray(table[c].to_pylist(), dtype=object) for c in ("survey", "band", "vclass"))
     phase, mag, err = (table[c].to_numpy(zero_copy_only=False) for c in ("phase", "mag", "mag_err"))
+    # datasets built before each point's time was kept have none: no visit fractions then
+    time = table["time"].to_numpy(zero_copy_only=False) if "time" in table.column_names else None
     span = table["mag_max"].to_numpy() - table["mag_min"].to_numpy()  # scaled units to mag
     err = [np.asarray(e, float) * w for e, w in zip(err, span)]
     mag = [np.asarray(m, float) * w for m, w in zip(mag, span)]
     out: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def fit_rows(rows: np.ndarray) -> dict[str, Any] | None:
+        times = None if time is None else [time[i] for i in rows]
+        return fit_noise(
+            [phase[i] for i in rows], [mag[i] for i in rows], [err[i] for i in rows], seed=seed, times=times
+        )
+
     for key in sorted(set(zip(survey.tolist(), band.tolist()))):
         rows = np.flatnonzero((survey == key[0]) & (band == key[1]))
-        fit = fit_noise([phase[i] for i in rows], [mag[i] for i in rows], [err[i] for i in rows], seed=seed)
+        fit = fit_rows(rows)
         if fit is None:
             continue
         fit["classes"] = {}
         for name in sorted(set(vclass[rows].tolist())):
-            sub = rows[vclass[rows] == name]
-            one = fit_noise([phase[i] for i in sub], [mag[i] for i in sub], [err[i] for i in sub], seed=seed)
+            one = fit_rows(rows[vclass[rows] == name])
             if one is not None:
                 fit["classes"][name] = one
         out.setdefault(key[0], {})[key[1]] = fit
@@ -230,17 +298,23 @@ def fit_survey_noise(
 
 
 def fit_noise(
-    phases: list[np.ndarray], mags: list[np.ndarray], errs: list[np.ndarray], *, seed: int = 0
+    phases: list[np.ndarray],
+    mags: list[np.ndarray],
+    errs: list[np.ndarray],
+    *,
+    seed: int = 0,
+    times: list[np.ndarray] | None = None,
 ) -> dict[str, Any] | None:
     """The Student-t of the normalised residuals of a set of folded light curves (see the module).
 
-    Each light curve is ``phase`` in [0, 1), ``mag`` and ``err`` (same units, err > 0); its
-    non-finite points and points with err <= 0 are left out, light curves with fewer than
-    :data:`MIN_POINTS` usable points too. ``None`` with fewer than :data:`MIN_CURVES` usable
-    light curves.
+    Each light curve is ``phase`` in [0, 1), ``mag`` and ``err`` (same units, err > 0) and, when
+    ``times`` is given, each point's time (days), from which its visit fraction is measured
+    (:func:`visit_fraction`; the library's ``visit`` list); its non-finite points and points with
+    err <= 0 are left out, light curves with fewer than :data:`MIN_POINTS` usable points too.
+    ``None`` with fewer than :data:`MIN_CURVES` usable light curves.
     """
-    parts, typical_err, jitter = [], [], []
-    for ph, m, e in zip(phases, mags, errs):
+    parts, typical_err, jitter, visit = [], [], [], []
+    for i, (ph, m, e) in enumerate(zip(phases, mags, errs)):
         ph, m, e = (np.asarray(x, float) for x in (ph, m, e))
         ok = np.isfinite(ph) & np.isfinite(m) & np.isfinite(e) & (e > 0)
         if ok.sum() >= MIN_POINTS:
@@ -248,6 +322,9 @@ def fit_noise(
             parts.append(photometric)
             jitter.append(j)
             typical_err.append(float(np.median(e[ok])))
+            if times is not None:
+                t = np.asarray(times[i], float)[ok]
+                visit.append(visit_fraction(photometric, visit_groups(t)) if np.isfinite(t).all() else 0.0)
     if len(parts) < MIN_CURVES:
         return None
     scales = np.array([ROBUST_SIGMA * np.median(np.abs(r)) for r in parts])
@@ -265,6 +342,7 @@ def fit_noise(
         "scale": np.round(scales[chosen], LIBRARY_DECIMALS).tolist(),
         "scatter": np.round(scatter[chosen], LIBRARY_DECIMALS + 2).tolist(),
         "jitter": np.round(np.asarray(jitter)[chosen], LIBRARY_DECIMALS + 2).tolist(),
+        **({"visit": np.round(np.asarray(visit)[chosen], LIBRARY_DECIMALS).tolist()} if times is not None else {}),
         "shape": [
             np.round(np.quantile(parts[i] / scales[i], LIBRARY_PROBABILITIES), LIBRARY_DECIMALS).tolist()
             for i in chosen
