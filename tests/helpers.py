@@ -73,3 +73,18 @@ def as_format_1(bundle: Path, *, hashes: bool = True) -> None:
     if hashes:
         old["files"] = {f: r for name, part in parts.items() if name != "noise" for f, r in part["files"].items()}
     (bundle / "model.json").write_text(json.dumps(old, indent=2, sort_keys=True) + "\n")
+
+
+def with_library(model, **values: float):
+    """A copy of a loaded model whose every residual-library entry (all surveys, bands and classes)
+    has each field of ``values`` (e.g. ``jitter=0.02``) set to that value."""
+    import copy
+
+    out = copy.copy(model)
+    out.metadata = copy.deepcopy(model.metadata)
+    for bands in out.metadata["fit"]["noise"].values():
+        for record in bands.values():
+            for rec in [record, *record.get("classes", {}).values()]:
+                for key, value in values.items():
+                    rec["library"][key] = [value] * len(rec["library"]["scale"])
+    return out

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pytest
 import torch
+from helpers import with_library
 
 from varsynth.generation import StarRequest, generate_table, load_model
 from varsynth.generation.engine import _decode_in_slices, phase_shifts
@@ -46,13 +45,7 @@ def test_a_constant_shift_is_an_earlier_epoch_of_phase_zero(model):
 
 def _with_jitter(model, value: float):
     """A copy of ``model`` whose every residual-library entry has phase jitter ``value`` cycles."""
-    out = copy.copy(model)
-    out.metadata = copy.deepcopy(model.metadata)
-    for bands in out.metadata["fit"]["noise"].values():
-        for record in bands.values():
-            for rec in [record, *record.get("classes", {}).values()]:
-                rec["library"]["jitter"] = [value] * len(rec["library"]["scale"])
-    return out
+    return with_library(model, jitter=value)
 
 
 def test_jitter_moves_points_along_the_light_curve_and_nothing_else(model):

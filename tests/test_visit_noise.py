@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import with_library
 
 from varsynth.generation import StarRequest, generate_table, load_model
 from varsynth.generation.noise import curve_visit, draw_noise, epoch_visits
@@ -128,15 +127,9 @@ def model():
 
 
 def _with_visit(model, value: float):
-    """A copy of ``model`` whose every residual-library entry has visit fraction ``value``."""
-    out = copy.copy(model)
-    out.metadata = copy.deepcopy(model.metadata)
-    for bands in out.metadata["fit"]["noise"].values():
-        for record in bands.values():
-            for rec in [record, *record.get("classes", {}).values()]:
-                rec["library"]["visit"] = [value] * len(rec["library"]["scale"])
-                rec["library"]["jitter"] = [0.0] * len(rec["library"]["scale"])  # the visit fraction alone
-    return out
+    """A copy of ``model`` whose every residual-library entry has visit fraction ``value`` and no
+    phase jitter (the visit fraction alone)."""
+    return with_library(model, visit=value, jitter=0.0)
 
 
 def test_generated_catalina_nights_share_their_noise(model, tmp_path):

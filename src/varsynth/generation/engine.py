@@ -344,9 +344,10 @@ def _chunk(
     shift = visit = None
     if noise_scale is not None:
         jitter = curve_jitter(survey_model, cadence.survey, ep.pair_band, noise_scale[2], request.vclass)
-        visits = epoch_visits(time, curve)
+        rho = curve_visit(survey_model, cadence.survey, ep.pair_band, noise_scale[2], request.vclass)
+        visits = epoch_visits(time, curve) if jitter.any() or rho.any() else None  # only where drawn
         shift = phase_shifts(jitter, curve, np.random.default_rng(rng.integers(2**63)), visits)
-        visit = _visit_noise(survey_model, cadence.survey, request.vclass, ep, noise_scale[2], visits, rng)
+        visit = _visit_noise(survey_model, cadence.survey, request.vclass, ep, noise_scale[2], rho, visits, rng)
     lap("noise")
     s, s_err, s_mean = _decode_in_slices(model, z, cond, time, star, curve, epoch0, period, shift)
     lap("decoder")
@@ -432,15 +433,15 @@ def _visit_noise(
     vclass: str,
     ep: _ChunkEpochs,
     entry: np.ndarray,
-    visits: np.ndarray,
+    rho: np.ndarray,
+    visits: np.ndarray | None,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """Each light curve's visit fraction (L,) and each epoch's common draw of its visit (E,)
-    (:func:`~varsynth.generation.noise.visit_units`, from a child generator of ``rng``), or
-    ``None`` where no light curve's library entry has a visit fraction (nothing drawn: the
-    noise of bundles without visit fractions stays what it was)."""
-    rho = curve_visit(survey_model, survey, ep.pair_band, entry, vclass)
-    if not rho.any():
+    """Each light curve's visit fraction ``rho`` (L,) and each epoch's common draw of its visit
+    (E,) (:func:`~varsynth.generation.noise.visit_units` over ``visits``, from a child generator of
+    ``rng``), or ``None`` where no light curve's library entry has a visit fraction (nothing
+    drawn: the noise of bundles without visit fractions stays what it was)."""
+    if visits is None or not rho.any():
         return None
     child = np.random.default_rng(rng.integers(2**63))
     return rho, visit_units(survey_model, survey, ep.band, entry[ep.curve], visits, child, vclass)

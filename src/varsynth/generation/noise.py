@@ -92,6 +92,22 @@ def curve_scales(
     return factor, ceiling, entry
 
 
+def _entry_values(
+    model: NoiseModel, survey: str, curve_band: np.ndarray, entry: np.ndarray, vclass: str | None, key: str
+) -> np.ndarray:
+    """The residual-library list ``key`` at each light curve's entry (m,), 0 for light curves
+    without an entry and for records kept before that list was."""
+    curve_band, entry = np.asarray(curve_band), np.asarray(entry, dtype=np.int64)
+    out = np.zeros(curve_band.size)
+    for name in np.unique(curve_band[entry >= 0]).tolist():
+        fit = _record(model, survey, name, vclass)
+        values = ((fit or {}).get("library") or {}).get(key)
+        if values:
+            sel = (curve_band == name) & (entry >= 0)
+            out[sel] = np.asarray(values, dtype=float)[entry[sel]]
+    return out
+
+
 def curve_jitter(
     model: NoiseModel, survey: str, curve_band: np.ndarray, entry: np.ndarray, vclass: str | None = None
 ) -> np.ndarray:
@@ -99,16 +115,8 @@ def curve_jitter(
     residual-library entry ``entry`` (m,) (from :func:`curve_scales`; the real light curve's
     scatter in phase, :func:`varsynth.training.noise.phase_jitter`), 0 for light curves without an
     entry and for records kept before the jitter was. A generated light curve's shape is evaluated
-    at ``phase + jitter * N(0, 1)``, one draw per epoch."""
-    curve_band, entry = np.asarray(curve_band), np.asarray(entry, dtype=np.int64)
-    out = np.zeros(curve_band.size)
-    for name in np.unique(curve_band[entry >= 0]).tolist():
-        fit = _record(model, survey, name, vclass)
-        jitter = ((fit or {}).get("library") or {}).get("jitter")
-        if jitter:
-            sel = (curve_band == name) & (entry >= 0)
-            out[sel] = np.asarray(jitter, dtype=float)[entry[sel]]
-    return out
+    at ``phase + jitter * N(0, 1)``, one draw per visit (``varsynth.generation.engine.phase_shifts``)."""
+    return _entry_values(model, survey, curve_band, entry, vclass, "jitter")
 
 
 def curve_visit(
@@ -118,15 +126,7 @@ def curve_visit(
     residual-library entry ``entry`` (m,) (:func:`curve_scales`; the real light curve's share of
     residual variance common to a visit, ``varsynth.training.noise.visit_fraction``), 0 without
     an entry and for records kept before visit fractions were."""
-    curve_band, entry = np.asarray(curve_band), np.asarray(entry, dtype=np.int64)
-    out = np.zeros(curve_band.size)
-    for name in np.unique(curve_band[entry >= 0]).tolist():
-        fit = _record(model, survey, name, vclass)
-        visit = ((fit or {}).get("library") or {}).get("visit")
-        if visit:
-            sel = (curve_band == name) & (entry >= 0)
-            out[sel] = np.clip(np.asarray(visit, dtype=float)[entry[sel]], 0.0, 1.0)
-    return out
+    return np.clip(_entry_values(model, survey, curve_band, entry, vclass, "visit"), 0.0, 1.0)
 
 
 def epoch_visits(time: np.ndarray, curve: np.ndarray, gap: float = VISIT_GAP) -> np.ndarray:
