@@ -386,8 +386,8 @@ def _chunk(
             sigma = noise_sigma(err, noise_scale[0][c], noise_scale[1][c])
             unit = unit_noise(survey_model, cadence.survey, band[o], rng, request.vclass, noise_scale[2][c])
             if visit is not None:  # the share a visit's epochs have in common: one draw per visit
-                rho, common = visit
-                unit = np.sqrt(1.0 - rho[c]) * unit + np.sqrt(rho[c]) * common[o]
+                share, common = visit
+                unit = np.sqrt(1.0 - share[c]) * unit + np.sqrt(share[c]) * common[o]
             mag = true_mag + sigma * unit
         else:
             mag = true_mag
