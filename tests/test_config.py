@@ -27,6 +27,8 @@ def test_shipped_configs_load(name):
         ({"surveys": {"ztf": {}}}, "unknown survey 'ztf'"),
         ({"physics": {"teff_priority": ["bogus"]}}, "physics.teff_priority"),
         ({"clean": {"clip_sigma": 0}}, "clean.clip_sigma must be > 0"),
+        ({"clean": {"epoch_fit_order": -1}}, "clean.epoch_fit_order must be an integer in \\[0, 32\\]"),
+        ({"clean": {"epoch_fit_order": 40}}, "clean.epoch_fit_order must be an integer in \\[0, 32\\]"),
     ],
 )
 def test_bad_values_are_refused_with_the_key_named(raw, message):

@@ -77,6 +77,57 @@ def test_epoch_of_reference_puts_maximum_light_at_phase_zero():
     assert abs(((faint - t_max) / period) % 1 - 0.5) < 0.05
 
 
+def _eclipse(t: np.ndarray, period: float, t_min: float) -> np.ndarray:
+    """A detached binary: flat at 14 mag with a 0.6-mag primary and 0.3-mag secondary eclipse
+    (Gaussian, sigma 0.02 cycle), primary minimum at ``t_min`` (days)."""
+    x = ((t - t_min) / period + 0.5) % 1 - 0.5
+    y = ((t - t_min) / period) % 1 - 0.5
+    return 14 + 0.6 * np.exp(-0.5 * (x / 0.02) ** 2) + 0.3 * np.exp(-0.5 * (y / 0.02) ** 2)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_refined_epoch_finds_a_narrow_eclipse_minimum(seed):
+    rng = np.random.default_rng(seed)
+    period, t_min = 1.37, 5.0 + rng.uniform(0, 1.37)
+    t = np.sort(rng.uniform(0, 900, 400))
+    err = np.full(t.size, 0.01)
+    mag = _eclipse(t, period, t_min) + rng.normal(0, 0.01, t.size)
+    off = lambda e: abs(((e - t_min) / period + 0.5) % 1 - 0.5)  # noqa: E731
+    binned = epoch_of_reference(t, mag, period, faintest=True)
+    refined = epoch_of_reference(t, mag, period, faintest=True, mag_err=err, fit_order=16)
+    assert off(refined) < 0.003  # the binned median phase is only good to about half a bin (0.025)
+    assert off(refined) <= off(binned) + 1e-9 or off(binned) < 0.003
+
+
+def test_refined_epoch_puts_an_rrab_maximum_at_phase_zero():
+    rng = np.random.default_rng(5)
+    period = 0.58
+    # an RRab-like series (R21 0.5, R31 0.33, phi21 4.0, phi31 2.0 in the sine convention,
+    # amplitude about 1 mag): its maximum light is found on a fine grid
+    amps, phis = np.array([0.35, 0.175, 0.115, 0.07]), np.array([0.0, 4.0, 2.0, 6.0])
+    shape = lambda x: 15 - np.sum(amps * np.sin(2 * np.pi * np.outer(x, np.arange(1, 5)) + phis), axis=1)  # noqa: E731
+    fine = np.arange(100_000) / 100_000
+    x_max = fine[np.argmin(shape(fine))]
+    t = np.sort(rng.uniform(0, 300, 250))
+    err = np.full(t.size, 0.02)
+    mag = shape(t / period) + rng.normal(0, 0.02, t.size)
+    refined = epoch_of_reference(t, mag, period, faintest=False, mag_err=err, fit_order=8)
+    assert abs((refined / period - x_max + 0.5) % 1 - 0.5) < 0.004
+
+
+def test_refined_epoch_keeps_the_binned_one_when_too_sparse_or_without_errors():
+    rng = np.random.default_rng(8)
+    period = 2.0
+    t = np.sort(rng.uniform(0, 100, 12))  # 12 points: no order-2 fit with 5 points per pair
+    mag = 15 - 0.4 * np.cos(2 * np.pi * t / period)
+    err = np.full(t.size, 0.02)
+    assert epoch_of_reference(t, mag, period, faintest=False, mag_err=err, fit_order=8) == epoch_of_reference(
+        t, mag, period, faintest=False
+    )
+    with pytest.raises(ValueError, match="mag_err"):
+        epoch_of_reference(t, mag, period, faintest=False, fit_order=8)
+
+
 def test_undersample_returns_sorted_unique_indices():
     rng = np.random.default_rng(0)
     idx = undersample(1000, 300, rng)

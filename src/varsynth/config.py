@@ -89,6 +89,12 @@ class CleanConfig:
             periodogram more than twice as high at half the period (two waves per period) gets
             half its period before physics is attached (:mod:`varsynth.data.period_convention`;
             counted in the data card).
+        epoch_fit_order: where phase 0 falls (the paper does not say). 0: at the median phase of
+            the brightest (binaries: faintest) of 20 phase bins (varsynth's datasets before
+            2026-12-05). An order ``k`` (default 8): then refined to the extremum of the light
+            curve's weighted Fourier series of order up to ``k`` within one bin of it
+            (:func:`varsynth.data.preprocess.epoch_of_reference`). Inference prepares observed
+            light curves with the default.
     """
 
     min_snr: float = 5.0
@@ -98,8 +104,10 @@ class CleanConfig:
     drop_subtypes: tuple[str, ...] = ("*/*", "RRd", "Blazhko", "SRV", "OSARG", "RS_CVn")
     require_period_ok: bool = True
     halve_two_wave_r21: float | None = None
+    epoch_fit_order: int = 8
 
     def __post_init__(self) -> None:
+        _check(0 <= self.epoch_fit_order <= 32, "clean.epoch_fit_order", "an integer in [0, 32]", self.epoch_fit_order)
         _check(
             self.halve_two_wave_r21 is None or self.halve_two_wave_r21 > 0,
             "clean.halve_two_wave_r21",

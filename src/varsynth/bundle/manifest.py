@@ -5,7 +5,7 @@ Format 2 (written since the manifest existed)::
     {
       "format_version": 2,
       "kind": "pelsvae-cvae",
-      "training": {"config": {...}, "data_id": "f9865ad34758353c", "fit": {...}},
+      "training": {"config": {...}, "data_id": "de98b1eb62192481", "fit": {...}},
       "metadata": {...},
       "components": {
         "network": {"kind": "varsynth-cvae", "format_version": 1, "config": {...},

@@ -14,10 +14,13 @@ from collections.abc import Sequence
 import numpy as np
 from astropy.stats import sigma_clip
 
+from varsynth.lightcurve.folding import fourier_design
+
 __all__ = [
     "signal_to_noise",
     "clip_outliers",
     "subtype_dropped",
+    "EPOCH_POINTS_PER_ORDER",
     "epoch_of_reference",
     "phase_fold",
     "undersample",
@@ -67,11 +70,34 @@ def subtype_dropped(subtype: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(subtype, p) for p in patterns)
 
 
-def epoch_of_reference(time: np.ndarray, mag: np.ndarray, period: float, *, faintest: bool, n_bins: int = 20) -> float:
+#: Points per Fourier coefficient pair the epoch's refining fit needs at least (order <= (n - 1) / this).
+EPOCH_POINTS_PER_ORDER = 5
+#: Phases (cycles) on which the refining fit is searched, across the extreme bin and its neighbours.
+_EPOCH_GRID_STEPS = 401
+
+
+def epoch_of_reference(
+    time: np.ndarray,
+    mag: np.ndarray,
+    period: float,
+    *,
+    faintest: bool,
+    n_bins: int = 20,
+    mag_err: np.ndarray | None = None,
+    fit_order: int = 0,
+) -> float:
     """Epoch (days) put at phase 0: maximum light for pulsators, primary minimum for binaries.
 
     The extremum is taken on the phase-binned median light curve, so that one outlier cannot set
-    the zero point; the epoch is the first observation time shifted to that phase.
+    the zero point; the epoch is the first observation time shifted to that phase (the median
+    phase of the extreme bin's points). With ``fit_order`` > 0 it is then refined to the
+    extremum of the light curve's weighted least-squares Fourier series (order ``fit_order``,
+    lower when there are fewer than :data:`EPOCH_POINTS_PER_ORDER` points per coefficient pair,
+    at least 2) within one bin width (1 / ``n_bins`` cycle) of the binned one; where the series
+    peaks at that window's edge, or the light curve is too sparse for an order-2 series, the
+    binned extremum stays. A bin of 1/20 cycle leaves phase 0 anywhere within about +-0.025 cycle
+    of the extremum (median 0.016 cycle from an order-8 fit's extremum for the Cepheids of the
+    training set, 0.028 for the eclipsing binaries), a nuisance a model must then learn.
 
     Arguments:
         time: observation times in days, shape (N,).
@@ -79,6 +105,9 @@ def epoch_of_reference(time: np.ndarray, mag: np.ndarray, period: float, *, fain
         period: period in days.
         faintest: True to put the faintest bin (eclipse) at phase 0, False for the brightest.
         n_bins: phase bins of the binned median.
+        mag_err: magnitude errors (mag), shape (N,), weights of the refining fit (1 / err);
+            required when ``fit_order`` > 0.
+        fit_order: highest order of the refining Fourier series; 0 keeps the binned extremum.
     """
     phase = np.mod(time - time[0], period) / period
     idx = np.minimum((phase * n_bins).astype(int), n_bins - 1)
@@ -86,8 +115,37 @@ def epoch_of_reference(time: np.ndarray, mag: np.ndarray, period: float, *, fain
     for b in np.unique(idx):
         medians[b] = np.median(mag[idx == b])
     best = int(np.nanargmax(medians) if faintest else np.nanargmin(medians))
-    centre = np.median(phase[idx == best])
+    centre = float(np.median(phase[idx == best]))
+    if fit_order > 0:
+        if mag_err is None:
+            raise ValueError("mag_err is required to refine the epoch with a Fourier fit (fit_order > 0)")
+        centre = _refined_extremum(phase, mag, mag_err, centre, 1.0 / n_bins, fit_order, faintest)
     return float(time[0] + centre * period)
+
+
+def _refined_extremum(
+    phase: np.ndarray,
+    mag: np.ndarray,
+    mag_err: np.ndarray,
+    centre: float,
+    half_width: float,
+    fit_order: int,
+    faintest: bool,
+) -> float:
+    """Phase (cycles) of the extremum of the weighted Fourier fit within ``half_width`` of
+    ``centre``, or ``centre`` when the fit is too poorly constrained or peaks at the window's edge."""
+    order = min(fit_order, (phase.size - 1) // EPOCH_POINTS_PER_ORDER)
+    err = np.asarray(mag_err, dtype=np.float64)
+    if order < 2 or not np.all(np.isfinite(err) & (err > 0)):
+        return centre
+    w = 1.0 / err
+    coef, *_ = np.linalg.lstsq(fourier_design(phase, order) * w[:, None], mag * w, rcond=None)
+    grid = centre + np.linspace(-half_width, half_width, _EPOCH_GRID_STEPS)
+    series = fourier_design(grid, order) @ coef
+    i = int(np.argmax(series) if faintest else np.argmin(series))
+    if i == 0 or i == grid.size - 1:
+        return centre
+    return float(grid[i])
 
 
 def phase_fold(time: np.ndarray, period: float, epoch: float) -> np.ndarray:

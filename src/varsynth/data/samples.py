@@ -109,7 +109,9 @@ def clean_lightcurve(lc: LightCurve, cfg: CleanConfig) -> CleanCurve | str:
         return f"fewer than {cfg.min_points} points after clipping"
     if not mag.max() > mag.min():
         return "constant light curve"
-    epoch = epoch_of_reference(time, mag, lc.period, faintest=lc.vclass in _ECLIPSE_ZERO)
+    epoch = epoch_of_reference(
+        time, mag, lc.period, faintest=lc.vclass in _ECLIPSE_ZERO, mag_err=err, fit_order=cfg.epoch_fit_order
+    )
     phase = phase_fold(time, lc.period, epoch)
     order = np.argsort(phase, kind="stable")
     return CleanCurve(
