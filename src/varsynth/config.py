@@ -95,6 +95,10 @@ class CleanConfig:
             curve's weighted Fourier series of order up to ``k`` within one bin of it
             (:func:`varsynth.data.preprocess.epoch_of_reference`). Inference prepares observed
             light curves with the default.
+        refine_period_drift: ``null`` (the paper): periods as read. A number ``d`` (cycles): each
+            star's period is refined on its best band by a local search over phase drifts of up
+            to ``d`` cycles across its time span, kept where the fit improves significantly
+            (:mod:`varsynth.data.period_refine`; counted in the data card).
     """
 
     min_snr: float = 5.0
@@ -105,8 +109,15 @@ class CleanConfig:
     require_period_ok: bool = True
     halve_two_wave_r21: float | None = None
     epoch_fit_order: int = 8
+    refine_period_drift: float | None = None
 
     def __post_init__(self) -> None:
+        _check(
+            self.refine_period_drift is None or 0 < self.refine_period_drift <= 0.5,
+            "clean.refine_period_drift",
+            "null or in (0, 0.5] cycles",
+            self.refine_period_drift,
+        )
         _check(0 <= self.epoch_fit_order <= 32, "clean.epoch_fit_order", "an integer in [0, 32]", self.epoch_fit_order)
         _check(
             self.halve_two_wave_r21 is None or self.halve_two_wave_r21 > 0,

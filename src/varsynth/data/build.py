@@ -27,6 +27,7 @@ from varsynth.data.card import build_card, write_card
 from varsynth.data.crossmatch import Identification, identify_objects, stars_from_lightcurves
 from varsynth.data.io import DATASET_FORMAT_VERSION, atomic_write, json_safe, write_parquet
 from varsynth.data.period_convention import halve_two_wave_periods
+from varsynth.data.period_refine import refine_periods
 from varsynth.data.samples import CleanCurve, Sample, augmented_sample, clean_lightcurve, real_sample
 from varsynth.data.split import SPLITS, split_stars
 from varsynth.lightcurve import PHYSICS_NAMES, LightCurve
@@ -54,7 +55,8 @@ def read_lightcurves(
     cfg: DataConfig, *, skips: SkipLog, progress: bool = True, cache_dir: Path | None = None
 ) -> list[LightCurve]:
     """Run every enabled survey reader, apply the period convention of pulsating stars when
-    configured (``clean.halve_two_wave_r21``) and attach physical parameters to every light curve."""
+    configured (``clean.halve_two_wave_r21``), refine each star's period when configured
+    (``clean.refine_period_drift``) and attach physical parameters to every light curve."""
     root = cfg.resolved_root()
     lcs: list[LightCurve] = []
     for name in SURVEYS:
@@ -74,6 +76,9 @@ def read_lightcurves(
         )
     if cfg.clean.halve_two_wave_r21 is not None:
         lcs = halve_two_wave_periods(lcs, cfg.clean.halve_two_wave_r21)
+    if cfg.clean.refine_period_drift is not None:
+        log.info("refining the periods of %d light curves", len(lcs))
+        lcs = refine_periods(lcs, cfg.clean.refine_period_drift)
     xmatch_dir = root / XMATCH_FOLDER
     xmatch = None
     if cfg.surveys["ogle3"].enabled and xmatch_dir.is_dir():
