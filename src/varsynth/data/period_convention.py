@@ -49,6 +49,7 @@ __all__ = [
     "POWER_RATIO",
     "amplitude_ratio_r21",
     "two_waves",
+    "best_measured_band",
     "halve_two_wave_periods",
 ]
 
@@ -88,18 +89,28 @@ def two_waves(time: np.ndarray, mag: np.ndarray, mag_err: np.ndarray, period: fl
     return bool(at_half > POWER_RATIO * at_period)
 
 
-def _best_band_two_waves(lcs: Sequence[LightCurve], max_r21: float) -> bool:
-    """:func:`two_waves` of the star's band with the highest S/N after 3 x 3-sigma clipping."""
-    best, best_snr = False, -math.inf
+def best_measured_band(lcs: Sequence[LightCurve], min_points: int) -> tuple[LightCurve, np.ndarray] | None:
+    """A star's light curve with the highest S/N after 3 x 3-sigma clipping
+    (:func:`varsynth.data.preprocess.signal_to_noise`) among those keeping at least ``min_points``
+    points, with its kept-point mask; None when none does."""
+    best, best_snr = None, -math.inf
     for lc in lcs:
         keep = clip_outliers(lc.mag, lc.mag_err)
-        if keep.sum() < 4 * R21_ORDER + 2:
+        if keep.sum() < min_points:
             continue
         snr = signal_to_noise(lc.mag[keep], lc.mag_err[keep])
         if snr > best_snr:
-            best_snr = snr
-            best = two_waves(lc.time[keep], lc.mag[keep], lc.mag_err[keep], lc.period, max_r21)
+            best, best_snr = (lc, keep), snr
     return best
+
+
+def _best_band_two_waves(lcs: Sequence[LightCurve], max_r21: float) -> bool:
+    """:func:`two_waves` of the star's :func:`best_measured_band`."""
+    chosen = best_measured_band(lcs, 4 * R21_ORDER + 2)
+    if chosen is None:
+        return False
+    lc, keep = chosen
+    return two_waves(lc.time[keep], lc.mag[keep], lc.mag_err[keep], lc.period, max_r21)
 
 
 def halve_two_wave_periods(lcs: Sequence[LightCurve], max_r21: float) -> list[LightCurve]:

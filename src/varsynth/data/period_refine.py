@@ -29,7 +29,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from varsynth.data.preprocess import EPOCH_POINTS_PER_ORDER, clip_outliers, signal_to_noise
+from varsynth.data.period_convention import best_measured_band
+from varsynth.data.preprocess import EPOCH_POINTS_PER_ORDER
 from varsynth.lightcurve import LightCurve
 from varsynth.lightcurve.folding import fourier_design
 
@@ -97,19 +98,6 @@ def refined_period(
     return 1.0 / (base + best / span), best
 
 
-def _best_band(lcs: Sequence[LightCurve]) -> tuple[LightCurve, np.ndarray] | None:
-    """The star's light curve with the highest S/N after 3 x 3-sigma clipping, with its kept points."""
-    best, best_snr = None, -math.inf
-    for lc in lcs:
-        keep = clip_outliers(lc.mag, lc.mag_err)
-        if keep.sum() < 2 * EPOCH_POINTS_PER_ORDER + 1:
-            continue
-        snr = signal_to_noise(lc.mag[keep], lc.mag_err[keep])
-        if snr > best_snr:
-            best, best_snr = (lc, keep), snr
-    return best
-
-
 def refine_periods(lcs: Sequence[LightCurve], max_drift: float) -> list[LightCurve]:
     """The light curves with each star's period refined on its best band (:func:`refined_period`).
 
@@ -130,7 +118,7 @@ def refine_periods(lcs: Sequence[LightCurve], max_drift: float) -> list[LightCur
             stars[lc.key].append(lc)
     new: dict[str, tuple[float, float]] = {}
     for key, group in stars.items():
-        chosen = _best_band(group)
+        chosen = best_measured_band(group, 2 * EPOCH_POINTS_PER_ORDER + 1)
         if chosen is None:
             continue
         lc, keep = chosen
