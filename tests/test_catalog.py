@@ -171,3 +171,45 @@ def test_a_five_day_period_counts_against_delta_scuti(default_model):
     cat, known = default_model.catalog, np.array([np.nan, np.nan, np.log10(5.0)])
     dens = {c: cat.log_density(c, known) for c in ("CEP", "T2CEP", "DSCT", "RRLYR")}
     assert dens["CEP"] > dens["T2CEP"] - 5 and dens["DSCT"] < dens["CEP"] - 20 and dens["RRLYR"] < dens["CEP"] - 20
+
+
+def _two_band_catalog() -> PhysicsCatalog:
+    """60 Miras observed in V (550 nm) and 40 in R (760 nm), periods interleaved on one grid, so
+    that each band's stars are as near in period as the other's."""
+    logp = np.linspace(2.0, 2.6, 100)
+    wave = np.where(np.arange(100) % 5 < 3, 550.0, 760.0)
+    phys = np.column_stack([np.full(100, np.nan), np.full(100, -3.0), logp])
+    return PhysicsCatalog(np.array(["LPV"] * 100), np.array(["Mira"] * 100), phys, wave)
+
+
+def test_neighbours_prefer_the_requested_passband():
+    cat = _two_band_catalog()
+    given = np.array([np.nan, np.nan, 2.3])
+    # passbands ignored: the 20 nearest in period, from both bands
+    _, rows = cat.draw("LPV", None, given, 400, np.random.default_rng(0))
+    assert set(cat.wave_eff[rows]) == {550.0, 760.0}
+    # asked for I (806 nm): R is 0.025 dex away, V 0.166 dex, 1.4 standard deviations of log P at 0.1 dex
+    out, rows = cat.draw("LPV", None, given, 400, np.random.default_rng(0), wave_nm=806.0, wave_dex=0.1)
+    assert np.all(cat.wave_eff[rows] == 760.0)
+    assert np.all(np.abs(cat.phys[rows, 2] - 2.3) < 0.2)  # still near the period asked for
+    assert np.all(out[:, 2] == 2.3)
+    # nothing given: every R-band star is equally near, and all of them are drawn, not the first 20
+    _, rows = cat.draw("LPV", None, np.full(3, np.nan), 2000, np.random.default_rng(1), wave_nm=806.0, wave_dex=0.1)
+    assert np.all(cat.wave_eff[rows] == 760.0) and len(set(rows.tolist())) == 40
+
+
+def test_passband_weight_trades_against_physics():
+    """A weak passband weight (10 dex) leaves the period to decide: the V and R stars nearest in
+    period are both drawn, as without it."""
+    cat = _two_band_catalog()
+    given = np.array([np.nan, np.nan, 2.3])
+    _, rows = cat.draw("LPV", None, given, 400, np.random.default_rng(0), wave_nm=806.0, wave_dex=10.0)
+    assert set(cat.wave_eff[rows]) == {550.0, 760.0}
+
+
+@pytest.mark.parametrize(("wave", "dex"), [(0.0, 0.1), (-5.0, 0.1), (float("nan"), 0.1), (806.0, 0.0)])
+def test_invalid_passband_is_refused(wave, dex):
+    with pytest.raises(ConfigError, match="wave_nm and wave_dex"):
+        _two_band_catalog().draw(
+            "LPV", None, np.full(3, np.nan), 1, np.random.default_rng(0), wave_nm=wave, wave_dex=dex
+        )

@@ -120,3 +120,9 @@ def test_base_codes_of_a_learned_conditional_are_standard_normal():
 def test_neighbour_bandwidth_outside_its_range_is_refused(value):
     with pytest.raises(ConfigError, match="flow.neighbour_bandwidth"):
         FlowConfig(neighbour_bandwidth=value)
+
+
+@pytest.mark.parametrize("value", [0.0, -0.1])
+def test_neighbour_passband_dex_outside_its_range_is_refused(value):
+    with pytest.raises(ConfigError, match="flow.neighbour_passband_dex"):
+        FlowConfig(neighbour_passband_dex=value)

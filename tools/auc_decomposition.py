@@ -18,6 +18,8 @@ by star). docs/training.md, "Where the real-vs-generated AUC comes from", quotes
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -32,21 +34,37 @@ from varsynth.evaluation.classify import (
 from varsynth.evaluation.curves import real_curves, twin_curves
 from varsynth.evaluation.reconstruction import fourier_fit, reconstructed_curves
 from varsynth.generation.model import load_model
-from varsynth.generation.noise import draw_noise, survey_noise
+from varsynth.generation.noise import curve_jitter, curve_scales, draw_noise, epoch_visits, survey_noise
 from varsynth.training.noise import visit_fraction, visit_groups
 
 
-def _with_noise(real: pd.DataFrame, shapes: list[np.ndarray], model, rng: np.random.Generator) -> pd.DataFrame:
-    """``shapes`` (mag at each light curve's phases) plus noise of the real errors as ``model`` draws it."""
+def _with_noise(
+    real: pd.DataFrame, shape_at: list[Callable[[np.ndarray], np.ndarray]], model, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Each light curve's shape (``shape_at[i](phase)`` -> mag) plus noise of the real errors as
+    ``model`` draws it for the survey: the scale, residual distribution and visit fraction of one
+    library light curve, and the shape evaluated at phases shifted by that entry's phase jitter
+    (one draw per visit), as the generator does (:func:`varsynth.generation.engine.phase_shifts`)."""
     noise = survey_noise(model.metadata)
     out = real.copy()
     times = real["time"] if "time" in real.columns else [None] * len(real)
-    out["mag"] = [
-        s + draw_noise(noise, survey, np.full(err.size, band), err, rng, vclass, time=t)
-        for s, err, survey, band, vclass, t in zip(
-            shapes, real["mag_err"], real["survey"], real["band"], real["vclass"], times
-        )
-    ]
+    mags = []
+    for shape, phase, err, survey, band, vclass, t in zip(
+        shape_at, real["phase"], real["mag_err"], real["survey"], real["band"], real["vclass"], times
+    ):
+        phase, err = np.asarray(phase, np.float64), np.asarray(err, np.float64)
+        bands = np.full(err.size, band)
+        scales = curve_scales(noise, survey, bands[:1], rng, vclass)
+        jitter = curve_jitter(noise, survey, bands[:1], scales[2], vclass)[0]
+        if jitter > 0:
+            visit = (
+                epoch_visits(np.asarray(t, np.float64), np.zeros(err.size, np.int64))
+                if t is not None
+                else np.arange(err.size)
+            )
+            phase = phase + jitter * rng.standard_normal(int(visit.max()) + 1)[visit]
+        mags.append(shape(phase) + draw_noise(noise, survey, bands, err, rng, vclass, scales=scales, time=t))
+    out["mag"] = mags
     return out
 
 
@@ -170,13 +188,26 @@ def main() -> None:
         report(
             "own order-8 fit + own residuals, visit offsets redrawn, the rest shuffled", _with_visits(real, fits, rng)
         )
-    report("own order-8 fit + the model's survey noise", _with_noise(real, fits, model, rng))
+    own_fit_at = [
+        partial(
+            fourier_fit,
+            np.asarray(ph, np.float64),
+            np.asarray(m, np.float64),
+            np.asarray(e, np.float64),
+            _order(len(ph), 8),
+        )
+        for ph, m, e in zip(real["phase"], real["mag"], real["mag_err"])
+    ]
+    report(
+        "own order-8 fit + the model's survey noise",
+        _with_noise(real, [lambda p, f=f: f(at=p) for f in own_fit_at], model, rng),
+    )
     report("own order-8 fit + another star's residual distribution", _with_other_residuals(real, fits, rng))
     rec = reconstructed_curves(model.cvae, args.data, real["sample_id"].tolist(), n_phase=1000)
     rec = rec.set_index("sample_id").loc[real["sample_id"]]
     shapes = [
-        np.interp(ph, np.r_[grid, 1.0], np.r_[mag, mag[0]])
-        for ph, grid, mag in zip(real["phase"], rec["grid"], rec["model_mag"])
+        lambda p, grid=np.r_[grid, 1.0], mag=np.r_[mag, mag[0]]: np.interp(np.mod(p, 1.0), grid, mag)
+        for grid, mag in zip(rec["grid"], rec["model_mag"])
     ]
     report("the model's reconstruction + the model's survey noise", _with_noise(real, shapes, model, rng))
     report("generated twins (as the report draws them)", twin_curves(model, real, seed=0))

@@ -239,6 +239,14 @@ def _generation_lines(cfg: Any, fit: dict[str, Any]) -> list[str]:
         if h is not None
         else "- Shape and amplitude: a standard-normal draw through the flow prior."
     )
+    dex = getattr(cfg.flow, "neighbour_passband_dex", None) if cfg.flow is not None else None
+    if h is not None and dex is not None:
+        lines.append(
+            f"- Neighbours near the passband: that training light curve is chosen among those nearest in physics "
+            f"and in passband, a passband {dex} dex away in effective wavelength counting as one standard "
+            "deviation of a physical parameter (`flow.neighbour_passband_dex`), so that the flow carries its "
+            "base point across as little wavelength as the training data allows."
+        )
     lines.append(
         "- Conditioning: a drawn physical parameter that the training star it was drawn near did not have "
         "(e.g. Teff of most LPVs) is masked for the network and the flow, as it was in training; the drawn "

@@ -211,15 +211,28 @@ def _neighbours(model: GenerativeModel, part: pd.DataFrame, rng: np.random.Gener
     if model.flow.config.neighbour_bandwidth is None or model.catalog.base_code is None:
         return np.zeros(len(part), dtype=int)
     given = _physics(part)
+    dex = model.flow.config.neighbour_passband_dex
+    waves = part["wave_eff"].to_numpy(float) if dex is not None else [None] * len(part)
     return np.array(
-        [_neighbour(model.catalog, c, s, g, rng) for c, s, g in zip(part["vclass"], part["subtype"], given)], dtype=int
+        [
+            _neighbour(model.catalog, c, s, g, rng, w, dex)
+            for c, s, g, w in zip(part["vclass"], part["subtype"], given, waves)
+        ],
+        dtype=int,
     )
 
 
 def _neighbour(
-    catalog: PhysicsCatalog, vclass: str, subtype: str | None, given: np.ndarray, rng: np.random.Generator
+    catalog: PhysicsCatalog,
+    vclass: str,
+    subtype: str | None,
+    given: np.ndarray,
+    rng: np.random.Generator,
+    wave_nm: float | None = None,
+    wave_dex: float | None = None,
 ) -> int:
-    """The catalog row of one training light curve near ``given`` physics, of the real star's
+    """The catalog row of one training light curve near ``given`` physics (and near the passband
+    ``wave_nm``, nm, weighed by ``wave_dex``, as generation draws for that band), of the real star's
     subtype where the training data has that subtype (as ``varsynth generate --subtype`` draws),
     else of its class: a detached EA binary's twin is not drawn from contact EW binaries of the
     same period, nor a Mira's from semiregulars."""
@@ -228,7 +241,9 @@ def _neighbour(
         and bool(subtype)
         and bool(np.any((catalog.vclass == vclass) & (catalog.subtype == subtype)))
     )
-    return int(catalog.draw(vclass, subtype if known else None, given, 1, rng)[1][0])
+    return int(
+        catalog.draw(vclass, subtype if known else None, given, 1, rng, wave_nm=wave_nm, wave_dex=wave_dex)[1][0]
+    )
 
 
 def _physics(part: pd.DataFrame) -> np.ndarray:

@@ -216,13 +216,34 @@ def _draw_stars(model: GenerativeModel, config: GenerationConfig, m: int, rng: n
     """Stage 1, physics: each star's physics from a training neighbour, the values the model is
     shown, and its flow base point near the neighbour's."""
     request = config.request
-    phys, neighbour = model.catalog.draw(request.vclass, request.subtype, request.given_physics(), m, rng)
+    phys, neighbour = model.catalog.draw(
+        request.vclass,
+        request.subtype,
+        request.given_physics(),
+        m,
+        rng,
+        wave_nm=neighbour_wave(model, config),
+        wave_dex=model.flow.config.neighbour_passband_dex,
+    )
     phys, unconditioned = fill_abs_mag(
         model.catalog, request.vclass, request.subtype, phys, request.abs_mag is not None, rng
     )
     conditioned = conditioned_physics(model, request, phys, neighbour, unconditioned)
     base = model.base_points(neighbour, rng.standard_normal((m, model.cvae.config.latent_dim + 1)))
     return _Stars(phys, conditioned, base)
+
+
+def neighbour_wave(model: GenerativeModel, config: GenerationConfig) -> float | None:
+    """The passband (effective wavelength, nm) near which the stars' physics neighbours are
+    preferred (the flow's ``neighbour_passband_dex``): that of the band asked for, or the geometric
+    mean of the bands' when several are (a star has one shape neighbour for all its light curves);
+    ``None`` where the flow does not weigh passbands."""
+    if model.flow.config.neighbour_passband_dex is None:
+        return None
+    cadence = config.cadence
+    names = config.bands or cadence.bands
+    waves = np.array([band_info(cadence.survey, b).wave_eff for b in names], dtype=float)
+    return float(10 ** np.mean(np.log10(waves))) if waves.size else None
 
 
 def _draw_epochs(

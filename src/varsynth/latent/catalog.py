@@ -139,7 +139,16 @@ class PhysicsCatalog:
         return float(top + np.log(np.exp(log_kernel - top).mean()))
 
     def draw(
-        self, vclass: str, subtype: str | None, given: np.ndarray, n: int, rng: np.random.Generator, k: int = 20
+        self,
+        vclass: str,
+        subtype: str | None,
+        given: np.ndarray,
+        n: int,
+        rng: np.random.Generator,
+        k: int = 20,
+        *,
+        wave_nm: float | None = None,
+        wave_dex: float | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """``n`` physics vectors (n, 3), the given values kept and the missing ones drawn, and the
         catalog row (n,) of the training light curve each draw was taken from.
@@ -152,6 +161,12 @@ class PhysicsCatalog:
         Cepheid period brings a bright M_G). A parameter that few class stars have (e.g. Teff of
         LPVs) is copied from a random class star having it; one that none has (e.g. Teff of the
         CRTS-only classes) stays NaN.
+
+        ``wave_nm`` and ``wave_dex``: the requested passband's effective wavelength (nm) and the
+        weight of the distance to it: a star observed ``d`` dex from ``wave_nm`` counts ``d /
+        wave_dex`` more (``None``: passbands ignored). Stars tied with the ``k``-th nearest are
+        all kept, so that stars of one passband, equally near when no physics is given, are
+        drawn at random rather than in catalog order.
         """
         rows = self.rows(vclass, subtype)
         phys = self.phys[rows]
@@ -165,12 +180,20 @@ class PhysicsCatalog:
         if pool.size == 0:
             pool = np.arange(len(phys))
         nearest = pool
-        if fixed.any():
-            scale = np.nanstd(phys[:, fixed], axis=0)
-            with np.errstate(invalid="ignore"):
-                dist = np.abs((phys[pool][:, fixed] - given[fixed]) / np.where(scale > 0, scale, 1.0)).sum(axis=1)
+        by_wave = wave_nm is not None and wave_dex is not None
+        if by_wave and not (np.isfinite(wave_nm) and wave_nm > 0 and wave_dex > 0):
+            raise ConfigError(f"wave_nm and wave_dex must be > 0, got {wave_nm} and {wave_dex}")
+        if fixed.any() or by_wave:
+            dist = np.zeros(pool.size)
+            if fixed.any():
+                scale = np.nanstd(phys[:, fixed], axis=0)
+                with np.errstate(invalid="ignore"):
+                    dist = np.abs((phys[pool][:, fixed] - given[fixed]) / np.where(scale > 0, scale, 1.0)).sum(axis=1)
+            if by_wave:
+                dist = dist + np.abs(np.log10(self.wave_eff[rows][pool] / wave_nm)) / wave_dex
             dist = np.where(np.isfinite(dist), dist, np.inf)
-            nearest = pool[np.argsort(dist, kind="stable")[: max(1, min(k, int(np.isfinite(dist).sum())))]]
+            order = np.argsort(dist, kind="stable")[: max(1, min(k, int(np.isfinite(dist).sum())))]
+            nearest = pool[order] if not by_wave else pool[dist <= dist[order[-1]]]
         pick = rng.choice(nearest, size=n)
         out[:, core] = phys[pick][:, core]
         for j in np.flatnonzero(free & ~core):

@@ -59,6 +59,15 @@ class FlowConfig:
             unit-variance (a Gaussian kernel density estimate of the neighbours' base points;
             h = 1 is the flow's own prior again). It carries the dependence of shape and
             amplitude on physics that the flow did not learn.
+        neighbour_passband_dex: with ``neighbour_bandwidth``, also prefer neighbours observed
+            near the requested passband: a training light curve whose effective wavelength is
+            ``d`` dex from the requested one is as far as ``d / neighbour_passband_dex`` standard
+            deviations of a given physical parameter (0.1: a passband 26% redder or bluer counts
+            as much as one standard deviation of log10 period). ``None``: the passband is ignored.
+            The flow carries each neighbour's base point to the requested passband; the fewer
+            dex it has to carry it, the less its amplitude and shape rest on how the flow learned
+            their change with wavelength (e.g. I-band Miras, of which no I-band light curve was
+            in training, take EROS-1 R-band Miras rather than ASAS V-band ones as neighbours).
     """
 
     transforms: int = 4
@@ -72,6 +81,7 @@ class FlowConfig:
     univariate: str = "spline"
     inverse_autoregressive: bool = False
     neighbour_bandwidth: float | None = None
+    neighbour_passband_dex: float | None = None
 
     def __post_init__(self) -> None:
         _check(self.transforms >= 1, "flow.transforms", ">= 1", self.transforms)
@@ -93,6 +103,12 @@ class FlowConfig:
             "flow.neighbour_bandwidth",
             "in (0, 1] or null",
             self.neighbour_bandwidth,
+        )
+        _check(
+            self.neighbour_passband_dex is None or self.neighbour_passband_dex > 0,
+            "flow.neighbour_passband_dex",
+            "> 0 or null",
+            self.neighbour_passband_dex,
         )
 
     @classmethod
