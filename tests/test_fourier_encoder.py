@@ -89,6 +89,20 @@ def test_fourier_encoder_model_encodes_and_decodes():
     assert mag_hat.shape == (b, t) and mu.shape == (b, 5) and torch.isfinite(mag_hat).all()
 
 
+def test_decoder_width_can_differ_from_the_encoder_width():
+    """``decoder_hidden`` sizes the periodic decoder's coefficient network alone (what drawing
+    runs); the encoder keeps ``hidden``; ``None`` keeps both at ``hidden`` (every bundle before it)."""
+    base = {"arch": "fourier", "decoder": "periodic", "latent_dim": 5, "physics": ("period",)}
+    model = CVAE(ModelConfig(hidden=32, decoder_hidden=12, **base)).eval()
+    widths = {m.out_features for m in model.periodic.body if isinstance(m, torch.nn.Linear)}
+    assert widths == {12} and model.encoder_dense[0].out_features == 32
+    assert model.periodic.mag_head.in_features == 12
+    same = CVAE(ModelConfig(hidden=32, **base))
+    assert {m.out_features for m in same.periodic.body if isinstance(m, torch.nn.Linear)} == {32}
+    with pytest.raises(ConfigError, match="model.decoder_hidden"):
+        ModelConfig(hidden=32, decoder_hidden=0, **base)
+
+
 def test_fourier_encoder_needs_the_periodic_decoder():
     with pytest.raises(ConfigError, match="model.arch"):
         ModelConfig(arch="fourier", decoder="sequence")

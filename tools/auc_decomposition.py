@@ -6,11 +6,13 @@ plus its own residuals divided by a per-star variance model (errors, phase jitte
 jitter), shuffled and multiplied back; (a'') its own order-8 fit plus its own residuals, of which
 the share common to a visit (:func:`varsynth.training.noise.visit_fraction`, on datasets that
 record each point's time) is redrawn once per visit and the rest shuffled; (b) its own order-8
-fit plus noise drawn as a model draws it for the survey, or another held-out star's residual
-distribution; (c) the model's reconstruction (its encoded latent mean) plus the model's noise;
+fit plus noise drawn as a model draws it for the survey (the fit evaluated at the phases shifted
+by the drawn library entry's phase jitter, one shift per visit, as generation does), or another
+held-out star's residual distribution; (c) the model's reconstruction (its encoded latent mean)
+plus the model's noise, drawn the same way;
 and (d) a generated twin as the report draws it. The discriminator is the report's
 (:func:`varsynth.evaluation.classify.discriminator_auc`: a random forest on 21 features, 5 folds
-by star). docs/training.md, "Where the real-vs-generated AUC comes from", quotes a run of::
+by star). docs/training.md, "Where the real-vs-generated AUC comes from" and its sixth 2026-12-05 round, quote runs of::
 
     python tools/auc_decomposition.py --data datasets/default --model default --seed 1
 """

@@ -13,6 +13,7 @@ is saved in a model bundle as ``catalog.parquet`` (a few hundred kB).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,7 +182,11 @@ class PhysicsCatalog:
             pool = np.arange(len(phys))
         nearest = pool
         by_wave = wave_nm is not None and wave_dex is not None
-        if by_wave and not (np.isfinite(wave_nm) and wave_nm > 0 and wave_dex > 0):
+        if (
+            wave_nm is not None
+            and wave_dex is not None
+            and not (math.isfinite(wave_nm) and wave_nm > 0 and wave_dex > 0)
+        ):
             raise ConfigError(f"wave_nm and wave_dex must be > 0, got {wave_nm} and {wave_dex}")
         if fixed.any() or by_wave:
             dist = np.zeros(pool.size)

@@ -46,7 +46,11 @@ class ModelConfig:
         err_harmonics: harmonics of the periodic decoder's error series.
         phys_dropout: in training, probability of hiding each physical parameter from the
             encoder (so that it can encode light curves whose physics is unknown, for inference).
-        hidden: hidden units of the TCN channels or RNN cells [n_size].
+        hidden: hidden units of the TCN channels or RNN cells [n_size] (the ``fourier``
+            encoder's dense layers and the periodic decoder's coefficient network).
+        decoder_hidden: units of the periodic decoder's coefficient network when they differ
+            from ``hidden`` (``None``: ``hidden``). Drawing light curves runs the decoder only,
+            so a wider encoder with a narrow decoder trains a larger network that draws as fast.
         tcn_blocks: temporal blocks of the TCN [n_blocks]; block i has dilation 2**i [d = 2].
         kernel_size: TCN convolution kernel, odd [k_size].
         rnn_layers: stacked RNN layers [n_layers].
@@ -75,6 +79,7 @@ class ModelConfig:
     encoder_ridge: float = 1e-3
     phys_dropout: float = 0.0
     hidden: int = 48
+    decoder_hidden: int | None = None
     tcn_blocks: int = 9
     kernel_size: int = 5
     rnn_layers: int = 1
@@ -105,6 +110,12 @@ class ModelConfig:
         _check(0 <= self.err_harmonics <= 16, "model.err_harmonics", "in [0, 16]", self.err_harmonics)
         _check(0 <= self.phys_dropout < 1, "model.phys_dropout", "in [0, 1)", self.phys_dropout)
         _check(self.hidden >= 1, "model.hidden", ">= 1", self.hidden)
+        _check(
+            self.decoder_hidden is None or self.decoder_hidden >= 1,
+            "model.decoder_hidden",
+            ">= 1 or null",
+            self.decoder_hidden,
+        )
         _check(self.tcn_blocks >= 1, "model.tcn_blocks", ">= 1", self.tcn_blocks)
         _check(
             self.kernel_size >= 1 and self.kernel_size % 2 == 1,

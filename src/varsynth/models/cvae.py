@@ -78,7 +78,9 @@ class CVAE(nn.Module):
             )
         dec_in = config.latent_dim + self._n_decoder_condition()
         if config.decoder == "periodic":
-            self.periodic = PeriodicDecoder(dec_in, h, config.harmonics, config.err_harmonics, config.dropout)
+            self.periodic = PeriodicDecoder(
+                dec_in, config.decoder_hidden or h, config.harmonics, config.err_harmonics, config.dropout
+            )
         else:
             self.decoder_seq = sequence_layers(config.arch, dec_in + 1, h, **seq)
             self.decoder_head = nn.Linear(h, 2)
