@@ -274,17 +274,16 @@ def _period_halving_markdown(card: dict) -> list[str]:
     limit = card["config"]["clean"].get("halve_two_wave_r21")
     if limit is None:
         return ["Periods as read (no period convention applied).", ""]
-    rows = card.get("period_halving", [])
-    return [
+    return _counted_step_markdown(
         "A star of a pulsating class whose best-measured band, folded at its period, has "
         f"R21 = A2 / A1 > {limit:g} and a one-term periodogram more than twice as high at half the "
         "period (two nearly equal waves per period: a listed period twice the pulsation period) "
         "gets half its period in every band, before its physics is attached "
         "(`varsynth.data.period_convention`). Stars read and halved, per survey and class:",
-        "",
-        *(_md_table(rows, ["survey", "class", "stars", "halved"]) if rows else ["None halved."]),
-        "",
-    ]
+        card.get("period_halving", []),
+        ["survey", "class", "stars", "halved"],
+        "None halved.",
+    )
 
 
 def _period_refining_markdown(card: dict) -> list[str]:
@@ -292,17 +291,21 @@ def _period_refining_markdown(card: dict) -> list[str]:
     drift = card["config"]["clean"].get("refine_period_drift")
     if drift is None:
         return ["Periods as read (no refinement).", ""]
-    rows = card.get("period_refining", [])
-    return [
+    return _counted_step_markdown(
         "Each star's period is refined on its best-measured band: frequencies 1 / P + d / T for "
         f"phase drifts |d| <= {drift:g} cycle over its time span T, kept where the chi^2 of an "
         "order-8 Fourier series drops by more than 9 times the reduced chi^2 "
         "(`varsynth.data.period_refine`). Stars read and refined, per survey and class, with the "
         "median drift corrected:",
-        "",
-        *(_md_table(rows, ["survey", "class", "stars", "refined", "median_drift_cycles"]) if rows else ["None read."]),
-        "",
-    ]
+        card.get("period_refining", []),
+        ["survey", "class", "stars", "refined", "median_drift_cycles"],
+        "None read.",
+    )
+
+
+def _counted_step_markdown(paragraph: str, rows: list[dict], columns: list[str], empty: str) -> list[str]:
+    """A cleaning step's paragraph, then its per-survey table of counts (``empty`` without rows)."""
+    return [paragraph, "", *(_md_table(rows, columns) if rows else [empty]), ""]
 
 
 def render_markdown(card: dict) -> str:
