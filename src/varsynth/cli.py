@@ -442,7 +442,14 @@ def _calibrate(args: argparse.Namespace) -> int:
     from varsynth.generation import load_model
     from varsynth.inference.calibration import calibrate
 
-    result = calibrate(load_model(args.model), args.data, n_stars=args.stars, seed=args.seed)
+    result = calibrate(
+        load_model(args.model),
+        args.data,
+        n_stars=args.stars,
+        seed=args.seed,
+        fit=not args.no_fit,
+        progress=not args.no_progress,
+    )
     text = json.dumps(result, indent=2)
     if args.json:
         _write_text(args.json, text + "\n")
@@ -752,12 +759,22 @@ def _parser() -> argparse.ArgumentParser:
     inf.add_argument("--json", help="also write the posterior and the columns used as strict JSON to this file")
     inf.set_defaults(func=_infer)
 
-    cal = sub.add_parser("calibrate", help="coverage of the physics posterior on held-out test stars")
+    cal = sub.add_parser(
+        "calibrate",
+        help="fit the physics posterior's settings on validation stars and measure its coverage on test stars",
+    )
     cal.add_argument("--model", default="default", help="'default' or a bundle / run folder")
     cal.add_argument("--data", required=True, type=Path, help="dataset folder the model was trained on")
-    cal.add_argument("--stars", type=int, default=300, help="test light curves used")
+    cal.add_argument("--stars", type=int, default=300, help="light curves used from each split")
+    cal.add_argument(
+        "--no-fit", action="store_true", help="measure the model's current settings, do not fit them on validation"
+    )
+    cal.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     cal.add_argument("--seed", type=int, default=0, help="seed of the star choice and candidates")
-    cal.add_argument("--json", help="also write the result to this JSON file")
+    cal.add_argument(
+        "--json",
+        help="also write the result to this JSON file (as calibration.json in a bundle, infer then uses the fit)",
+    )
     cal.set_defaults(func=_calibrate)
 
     cmp = sub.add_parser(

@@ -120,7 +120,7 @@ COMPONENTS: dict[str, ComponentSpec] = {
     "catalog": ComponentSpec("varsynth-physics-catalog", 1, ("catalog.parquet",), what="the training stars' physics"),
     "noise": ComponentSpec("varsynth-survey-noise", 1, (_NOISE_FILE,), what="each survey's noise beyond its errors"),
     "calibration": ComponentSpec(
-        "varsynth-calibration", 1, ("calibration.json",), what="coverage of the physics posterior"
+        "varsynth-calibration", 1, ("calibration.json",), what="the physics posterior's fitted settings and coverage"
     ),
     "card": ComponentSpec("varsynth-model-card", 1, ("card.json", "MODEL_CARD.md"), what="the model card"),
     "regressors": ComponentSpec(

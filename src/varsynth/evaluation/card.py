@@ -150,27 +150,7 @@ def model_card(model: GenerativeModel, dataset_dir: str | Path) -> tuple[str, di
     if calibration is not None:
         cal = calibration.json("calibration.json")
         numbers["calibration"] = cal
-        lines += [
-            "",
-            f"Inference calibration (`varsynth calibrate`, {cal['n_stars']} held-out test light curves, "
-            f"{cal['n_candidates']} candidates per class; see docs/inference.md): coverage of the 68% and 95% "
-            "posterior intervals, and the median width of the 68% interval. Each light curve is folded on its "
-            "catalog period; 'nothing known' hides the period from the posterior, not from the fold.",
-            "",
-            "| setting | parameter | n | 68% coverage | 95% coverage | 68% width |",
-            "|---|---|---|---|---|---|",
-        ]
-        for setting, per in cal["settings"].items():
-            for name, m in per.items():
-                lines.append(
-                    f"| {setting.replace('_', ' ')} | {name} | {m['n']} | {m['coverage_68']:.2f} | "
-                    f"{m['coverage_95']:.2f} | {m['median_width_68']:.3g} |"
-                )
-        lines += [
-            "",
-            f"Most probable class correct for {100 * cal['class_accuracy_period_known']:.0f}% of them "
-            "(period known; each star folded as its true class).",
-        ]
+        lines += calibration_lines(cal)
     lines += [
         "",
         "## Known limits",
@@ -308,3 +288,45 @@ def _generation_lines(cfg: Any, fit: dict[str, Any]) -> list[str]:
     else:
         lines.append("- Noise: Gaussian of the errors (this bundle records no survey noise).")
     return lines + [""]
+
+
+def calibration_lines(cal: dict[str, Any]) -> list[str]:
+    """The model card's Markdown of a ``calibration.json`` (:func:`varsynth.inference.calibration.calibrate`):
+    coverages with the fitted posterior settings, next to the raw ones when the fit is recorded."""
+    post: dict[str, Any] = cal.get("posterior") or {}
+    raw: dict[str, Any] = cal.get("raw") or {}
+    fitted = bool(post.get("fitted_on") and raw)
+    extra = " raw: 68% | raw: 95% | raw: 68% width |" if fitted else ""
+    lines = [
+        "",
+        f"Inference calibration (`varsynth calibrate`, {cal['n_stars']} held-out {cal['split']} light curves, "
+        f"{cal['n_candidates']} candidates per class; see docs/inference.md): coverage of the 68% and 95% "
+        "posterior intervals, and the median width of the 68% interval (K, mag, days). Each light curve is "
+        "folded on its catalog period; 'nothing known' hides the period from the posterior, not from the fold.",
+        "",
+        "| setting | parameter | n | 68% coverage | 95% coverage | 68% width |" + extra,
+        "|---|---|---|---|---|---|" + ("---|" * 3 if fitted else ""),
+    ]
+    for setting, per in cal["settings"].items():
+        for name, m in per.items():
+            row = (
+                f"| {setting.replace('_', ' ')} | {name} | {m['n']} | {m['coverage_68']:.2f} | "
+                f"{m['coverage_95']:.2f} | {m['median_width_68']:.3g} |"
+            )
+            if fitted:
+                r = raw["settings"][setting][name]
+                row += f" {r['coverage_68']:.2f} | {r['coverage_95']:.2f} | {r['median_width_68']:.3g} |"
+            lines.append(row)
+    accuracy = f"Most probable class correct for {100 * cal['class_accuracy_period_known']:.0f}% of them"
+    if fitted:
+        lines += [
+            "",
+            f"The posterior weights each candidate by the flow's density to the power {post['temperature']:g} "
+            f"and draws the candidates from the {post['neighbours']} training light curves of the class "
+            f"nearest the known parameters, both fitted on {post['n_stars_fit']} {post['fitted_on']} light "
+            f"curves (mean |coverage - level| {post['coverage_error']:.3f} there, "
+            f"{post['coverage_error_' + cal['split']]:.3f} on these); 'raw' is the density itself over "
+            f"{raw['neighbours']} neighbours ({raw['coverage_error']:.3f} on these).",
+        ]
+        accuracy += f" (raw: {100 * raw['class_accuracy_period_known']:.0f}%)"
+    return [*lines, "", accuracy + " with the period known (each star folded as its true class)."]

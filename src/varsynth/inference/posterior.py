@@ -6,10 +6,12 @@ min-max scaled) and encoded with the known physical parameters (usually only the
 encoder was trained with physics hidden at random, ``phys_dropout``) to its latent mean z_c.
 Candidate physics theta_k are drawn from the class's training stars conditioned on the known
 parameters, p(theta | c), and weighted by the flow prior's density of the observed latent code
-and amplitude, p(z_c, log A | c, theta_k, band): importance sampling of the posterior
-p(theta | x, c). The class probabilities compare a one-sample evidence bound per class: the
-decoder's reconstruction chi^2 at z_c, the flow's average density over the candidates and the
-entropy of the encoder's posterior, with a uniform prior over classes.
+and amplitude, p(z_c, log A | c, theta_k, band), raised to a temperature: importance sampling
+of the posterior p(theta | x, c). How many neighbours the candidates come from and the
+temperature are fitted on validation stars (:class:`PosteriorSettings`). The class
+probabilities compare a one-sample evidence bound per class: the decoder's reconstruction
+chi^2 at z_c, the flow's average density over the candidates and the entropy of the encoder's
+posterior, with a uniform prior over classes.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 import torch
 
 from varsynth.bands import band as band_info
+from varsynth.bundle import open_component
 from varsynth.config import CleanConfig, ConfigError
 from varsynth.data.io import json_safe
 from varsynth.data.samples import clean_lightcurve, real_sample
@@ -31,7 +34,17 @@ from varsynth.lightcurve import LightCurve
 from varsynth.surveys.periods import DOUBLED_CLASSES, find_period
 from varsynth.taxonomy import CLASSES
 
-__all__ = ["QUANTILES", "Posterior", "weighted_quantiles", "class_posterior", "infer"]
+__all__ = [
+    "QUANTILES",
+    "Candidates",
+    "Posterior",
+    "PosteriorSettings",
+    "candidates",
+    "class_posterior",
+    "infer",
+    "posterior_settings",
+    "weighted_quantiles",
+]
 
 #: Reported posterior quantiles: the 95% and 68% central intervals and the median.
 QUANTILES: tuple[float, ...] = (0.025, 0.16, 0.5, 0.84, 0.975)
@@ -96,6 +109,92 @@ def _to_physical(theta: np.ndarray) -> dict[str, np.ndarray]:
     return {"teff": 10 ** theta[:, 0], "abs_mag": theta[:, 1], "period": 10 ** theta[:, 2]}
 
 
+@dataclass(frozen=True)
+class PosteriorSettings:
+    """How the physics posterior is formed from the candidates.
+
+    Attributes:
+        neighbours: each candidate copies the unknown parameters of one of the class's
+            ``neighbours`` training light curves nearest to the known parameters
+            (:meth:`~varsynth.latent.catalog.PhysicsCatalog.draw`); few neighbours make the
+            conditional p(theta | known, c) narrower than the class's real spread at that period.
+        temperature: power of the flow's density in the candidate weights (1: the density
+            itself; 0: the prior p(theta | known, c) alone). Below 1 it widens a posterior that
+            the flow makes too sharp. Both are fitted on the validation split by
+            :func:`varsynth.inference.calibration.calibrate` and stored in the bundle's
+            ``calibration.json``; a bundle without one uses these defaults (the raw density).
+    """
+
+    neighbours: int = 20
+    temperature: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.neighbours, int) and self.neighbours >= 1):
+            raise ConfigError(f"posterior neighbours must be an integer >= 1, got {self.neighbours!r}")
+        if not (math.isfinite(self.temperature) and 0.0 <= self.temperature <= 1.0):
+            raise ConfigError(f"posterior temperature must be in [0, 1], got {self.temperature!r}")
+
+    def weights(self, log_density: np.ndarray) -> np.ndarray:
+        """Candidate weights (max 1) from the flow's log densities (nats)."""
+        return np.exp(self.temperature * (log_density - log_density.max()))
+
+
+def posterior_settings(model: GenerativeModel) -> PosteriorSettings:
+    """The posterior settings fitted for ``model`` (its bundle's ``calibration.json``, key
+    ``posterior``), or the defaults when it has none."""
+    calibration = open_component(model.path, "calibration")
+    fitted = calibration.json("calibration.json").get("posterior") if calibration is not None else None
+    if not fitted:
+        return PosteriorSettings()
+    return PosteriorSettings(int(fitted["neighbours"]), float(fitted["temperature"]))
+
+
+@dataclass
+class Candidates:
+    """Candidate physics of one class for one light curve, with the flow's log density of each.
+
+    Attributes:
+        theta: transformed physics (K, 3): log10 Teff (K), M_G (mag), log10 P (days).
+        log_density: log p(z, log A | c, theta_k, band) of the observed code (K,), nats.
+        mu, logvar: the encoder's posterior of the light curve (1, Z).
+        phys, phys_mask: the candidates' decoder conditions (K, 3).
+    """
+
+    theta: np.ndarray
+    log_density: np.ndarray
+    mu: torch.Tensor
+    logvar: torch.Tensor
+    phys: torch.Tensor
+    phys_mask: torch.Tensor
+
+
+@torch.inference_mode()
+def candidates(
+    model: GenerativeModel,
+    sample: dict[str, torch.Tensor],
+    vclass: str,
+    log_amp: float,
+    known: np.ndarray,
+    rng: np.random.Generator,
+    n_candidates: int = 1000,
+    neighbours: int = 20,
+) -> Candidates:
+    """Candidate physics drawn from the class's training stars given the ``known`` ones, each
+    with the flow's density of the light curve's latent code and amplitude (arguments as
+    :func:`class_posterior`)."""
+    catalog = model.catalog
+    theta, _ = catalog.draw(vclass, None, known, n_candidates, rng, k=neighbours)  # (K, 3)
+    k = len(theta)
+    index, wave = CLASSES.index(vclass), sample["wave"].numpy()
+    given = model.conditions(np.array([index]), np.asarray(known, dtype=np.float64)[None, :], wave)
+    mu, logvar = model.cvae.encode({**sample, **{key: given[key] for key in ("class_index", "phys", "phys_mask")}})
+    # candidates: parameters the class has no training values of are masked, as in training
+    cand = model.conditions(np.full(k, index), theta, np.repeat(wave, k))
+    ctx = model.flow.context(cand["class_index"], cand["phys"], cand["phys_mask"], cand["wave"])
+    lp = model.flow.log_prob(mu.expand(k, -1), torch.full((k,), log_amp), ctx).double().numpy()
+    return Candidates(theta, lp, mu, logvar, cand["phys"], cand["phys_mask"])
+
+
 @torch.inference_mode()
 def class_posterior(
     model: GenerativeModel,
@@ -105,11 +204,13 @@ def class_posterior(
     known: np.ndarray,
     rng: np.random.Generator,
     n_candidates: int = 1000,
+    settings: PosteriorSettings | None = None,
 ) -> tuple[float, dict[str, np.ndarray], np.ndarray]:
     """Evidence bound, candidate physics (K, units as :func:`_to_physical`) and their weights.
 
     The evidence of the class is a one-sample bound on log p(light curve | known physics, class)
-    plus log p(known physics | class) (:meth:`~varsynth.latent.catalog.PhysicsCatalog.log_density`).
+    plus log p(known physics | class) (:meth:`~varsynth.latent.catalog.PhysicsCatalog.log_density`);
+    it uses the flow's density itself, the weights its tempered power (``settings``).
 
     Arguments:
         model: the generative model.
@@ -120,34 +221,28 @@ def class_posterior(
         known: transformed known physics (3,), NaN where unknown.
         rng: random generator of the candidate draws.
         n_candidates: candidate physics vectors drawn from the class's training stars.
+        settings: neighbours and temperature (default: :func:`posterior_settings` of the model).
     """
-    cfg, catalog = model.cvae.config, model.catalog
-    theta, _ = catalog.draw(vclass, None, known, n_candidates, rng)  # (K, 3)
-    k = len(theta)
-    index, wave = CLASSES.index(vclass), sample["wave"].numpy()
-    given = model.conditions(np.array([index]), np.asarray(known, dtype=np.float64)[None, :], wave)
-    mu, logvar = model.cvae.encode({**sample, **{key: given[key] for key in ("class_index", "phys", "phys_mask")}})
-    # candidates: parameters the class has no training values of are masked, as in training
-    cand = model.conditions(np.full(k, index), theta, np.repeat(wave, k))
-    phys, phys_mask, c = cand["phys"], cand["phys_mask"], given["class_index"]
-    ctx = model.flow.context(cand["class_index"], phys, phys_mask, cand["wave"])
-    lp = model.flow.log_prob(mu.expand(k, -1), torch.full((k,), log_amp), ctx).double().numpy()
-    weights = np.exp(lp - lp.max())
+    settings = settings or posterior_settings(model)
+    cfg = model.cvae.config
+    cand = candidates(model, sample, vclass, log_amp, known, rng, n_candidates, settings.neighbours)
+    lp = cand.log_density
     best = int(np.argmax(lp))
     dec_batch = {
-        "class_index": c,
-        "phys": phys[best : best + 1],
-        "phys_mask": phys_mask[best : best + 1],
+        "class_index": torch.tensor([CLASSES.index(vclass)]),
+        "phys": cand.phys[best : best + 1],
+        "phys_mask": cand.phys_mask[best : best + 1],
         "wave": sample["wave"],
     }
-    mag_hat, _ = model.cvae.decode(mu, model.cvae.condition(dec_batch, decoder=True), sample["phase"])
+    mag_hat, _ = model.cvae.decode(cand.mu, model.cvae.condition(dec_batch, decoder=True), sample["phase"])
     m = sample["mask"][0]
     err = sample["mag_err"][0][m].clamp(min=cfg.min_err)
     chi2 = float((((sample["mag"][0][m] - mag_hat[0][m]) / err) ** 2).sum())
-    log_flow = float(lp.max() + np.log(weights.mean()))
-    entropy = float(0.5 * (1 + math.log(2 * math.pi) + logvar).sum())
+    log_flow = float(lp.max() + np.log(np.exp(lp - lp.max()).mean()))
+    entropy = float(0.5 * (1 + math.log(2 * math.pi) + cand.logvar).sum())
     log_known = model.catalog.log_density(vclass, known)  # p(known physics | class): the evidence's other factor
-    return log_flow - 0.5 * chi2 + entropy + log_known, _to_physical(theta), weights
+    score = log_flow - 0.5 * chi2 + entropy + log_known
+    return score, _to_physical(cand.theta), settings.weights(lp)
 
 
 def _prepared(
@@ -258,6 +353,7 @@ def infer(
     known_classes = sorted(set(model.catalog.vclass.tolist()))
     chosen = list(classes) if classes else known_classes
     rng = np.random.default_rng(seed)
+    settings = posterior_settings(model)
     scores, per_class, rejected, used = {}, {}, {}, {}  # used: the period each class was folded on
     for vclass in chosen:
         p = 2 * period if (searched and vclass in DOUBLED_CLASSES) else period
@@ -273,7 +369,9 @@ def infer(
                 math.log10(p),
             ]
         )
-        score, theta, weights = class_posterior(model, prepared[0], vclass, prepared[1], known, rng, n_candidates)
+        score, theta, weights = class_posterior(
+            model, prepared[0], vclass, prepared[1], known, rng, n_candidates, settings
+        )
         scores[vclass] = score
         per_class[vclass] = {name: weighted_quantiles(theta[name], weights).tolist() for name in _UNITS}
     if not scores:
