@@ -397,3 +397,25 @@ def test_generation_checks_name_what_to_give_and_pass_what_is_fine(caplog):
         assert caplog.text == ""
         check_generation(model, bright, ogle)
     assert "cadence ogle3: bands ['V'] lie outside the trained wavelength range and are left out" in caplog.text
+
+
+def test_a_band_outside_the_class_own_wavelengths_warns_naming_it(model, caplog):
+    """Inside the trained range but outside the class's own training light curves: generated, with a warning."""
+    from varsynth.cadences import get_cadence
+    from varsynth.generation.engine import check_generation, class_wavelength_gaps
+
+    ogle = get_cadence("ogle3")
+    lo, hi = model.catalog.wave_range("LPV")
+    assert hi < 806 < model.catalog.wave_range()[1]  # no LPV light curve as red as OGLE-III I (806 nm)
+    assert model.catalog.wave_range("CEP")[1] >= 806  # OGLE-III I-band Cepheids are in the training data
+    assert class_wavelength_gaps(model, "LPV", "ogle3", ("I", "V")) == ["I"]
+    assert class_wavelength_gaps(model, "CEP", "ogle3", ("I", "V")) == []
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="varsynth.generation.engine"):
+        check_generation(model, StarRequest("CEP"), ogle, bands=("I",))
+        assert caplog.text == ""
+        assert check_generation(model, StarRequest("LPV"), ogle, bands=("I",)) is False  # not refused, not flagged
+    assert (
+        f"class LPV: bands ['I'] lie outside the wavelengths of its training light curves ({lo:.0f}-{hi:.0f} nm)"
+        in (caplog.text)
+    )

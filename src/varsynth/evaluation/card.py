@@ -156,7 +156,12 @@ def model_card(model: GenerativeModel, dataset_dir: str | Path) -> tuple[str, di
         "## Known limits",
         "",
         f"- Passbands: trained on {lo:.0f}-{hi:.0f} nm (effective wavelengths); bands outside "
-        "(e.g. LSST y) are left out or, with `--allow-extrapolation`, generated and flagged.",
+        "(e.g. LSST y) are left out or, with `--allow-extrapolation`, generated and flagged. Within "
+        "that range, a band outside the wavelengths of a class's own training light curves is generated "
+        "with a warning: its shape and amplitude come from what the wavelength conditioning learned on "
+        "other classes. Per class (nm): "
+        + ", ".join(f"{c} {_nm_range(model.catalog.wave_range(c))}" for c in sorted(counts))
+        + ".",
         "- Physics outside a class's training range is refused unless `--allow-extrapolation`.",
         (f"- Classes resting on few real stars (< {_FEW_STARS}): {', '.join(thin)}.")
         if thin
@@ -288,6 +293,11 @@ def _generation_lines(cfg: Any, fit: dict[str, Any]) -> list[str]:
     else:
         lines.append("- Noise: Gaussian of the errors (this bundle records no survey noise).")
     return lines + [""]
+
+
+def _nm_range(lo_hi: tuple[float, float]) -> str:
+    lo, hi = lo_hi
+    return f"{lo:.0f}" if round(lo) == round(hi) else f"{lo:.0f}-{hi:.0f}"
 
 
 def calibration_lines(cal: dict[str, Any]) -> list[str]:

@@ -39,7 +39,7 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -172,12 +172,23 @@ def _check_physics(model: GenerativeModel, request: StarRequest, allow_extrapola
     return bool(outside)
 
 
-def _band_ok(model: GenerativeModel, survey: str, bands: np.ndarray) -> dict[str, bool]:
-    lo, hi = model.catalog.wave_range()
+def _band_ok(model: GenerativeModel, survey: str, bands: np.ndarray, vclass: str | None = None) -> dict[str, bool]:
+    """Whether each band lies inside the trained wavelength range (of class ``vclass`` when given)."""
+    lo, hi = model.catalog.wave_range(vclass)
     return {
         b: lo * (1 - _WAVE_MARGIN) <= band_info(survey, b).wave_eff <= hi * (1 + _WAVE_MARGIN)
         for b in np.unique(bands).tolist()
     }
+
+
+def class_wavelength_gaps(model: GenerativeModel, vclass: str, survey: str, bands: Sequence[str]) -> list[str]:
+    """The bands inside the model's trained wavelength range but outside the range of the class's
+    own training light curves: their shapes and amplitudes come from what the wavelength
+    conditioning learned on other classes (e.g. LPVs in the I band: no LPV light curve redder
+    than 760 nm is in the default's training data). Generated, with a warning, not flagged."""
+    inside = _band_ok(model, survey, np.asarray(bands))
+    own = _band_ok(model, survey, np.asarray(bands), vclass)
+    return [b for b in inside if inside[b] and not own[b]]
 
 
 @dataclass
@@ -764,6 +775,16 @@ def check_generation(
                 cadence.name,
                 outside,
             )
+    gaps = class_wavelength_gaps(model, request.vclass, cadence.survey, bands or cadence.bands)
+    if gaps:
+        lo, hi = model.catalog.wave_range(request.vclass)
+        log.warning(
+            "class %s: bands %s lie outside the wavelengths of its training light curves (%s nm); "
+            "their shapes and amplitudes are extrapolated from other classes (see the model card)",
+            request.vclass,
+            gaps,
+            f"{lo:.0f}" if round(lo) == round(hi) else f"{lo:.0f}-{hi:.0f}",
+        )
     return star_flag
 
 

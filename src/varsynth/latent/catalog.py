@@ -107,9 +107,11 @@ class PhysicsCatalog:
             out[name] = (float(lo), float(hi))
         return out
 
-    def wave_range(self) -> tuple[float, float]:
-        """Smallest and largest effective wavelength (nm) in the training data."""
-        return float(self.wave_eff.min()), float(self.wave_eff.max())
+    def wave_range(self, vclass: str | None = None) -> tuple[float, float]:
+        """Smallest and largest effective wavelength (nm) in the training data (of class ``vclass``'s
+        light curves when given)."""
+        wave = self.wave_eff if vclass is None else self.wave_eff[self.rows(vclass)]
+        return float(wave.min()), float(wave.max())
 
     def log_density(self, vclass: str, given: np.ndarray) -> float:
         """log p(given | class): the density of the given physics among the class's training stars.
