@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from astropy.table import Table
@@ -9,6 +11,7 @@ from astropy.table import Table
 from varsynth.cli import main
 from varsynth.config import ConfigError
 from varsynth.generation import StarRequest, generate_table, load_model
+from varsynth.generation.model import bundle_path
 from varsynth.inference import infer
 from varsynth.inference.posterior import weighted_quantiles
 
@@ -95,7 +98,10 @@ def test_cli_infer_writes_json(model, tmp_path, capsys):
     Table({"time": tab["time"], "mag": tab["mag"], "mag_err": tab["mag_err"]}).write(path)
     code = main(["infer", str(path), "--period", "3.0", "--candidates", "200", "--json", str(tmp_path / "p.json")])
     assert code == 0 and "most probable class" in capsys.readouterr().out
-    assert (tmp_path / "p.json").stat().st_size > 100
+    written = json.loads((tmp_path / "p.json").read_text())
+    fitted = json.loads((bundle_path("default") / "calibration.json").read_text())["posterior"]
+    # the settings fitted by `varsynth calibrate` and stored in the bundle are the ones used
+    assert written["posterior_settings"] == {"neighbours": fitted["neighbours"], "temperature": fitted["temperature"]}
 
 
 def test_searched_period_is_doubled_for_binaries(model):

@@ -77,6 +77,8 @@ class Posterior:
             and doubled for eclipsing and ellipsoidal classes).
         rejected: classes that could not be scored, with the reason (e.g. S/N too low).
         points: rows given and rows used (finite time and magnitude, error > 0).
+        settings: the posterior settings used (:class:`PosteriorSettings`: ``neighbours``,
+            ``temperature``).
     """
 
     class_probabilities: dict[str, float]
@@ -86,6 +88,7 @@ class Posterior:
     period: float = math.nan
     rejected: dict[str, str] = field(default_factory=dict)
     points: dict[str, int] = field(default_factory=dict)
+    settings: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Dict ready for strict JSON (NaN and inf as ``None``) with the quantile levels and units spelled out."""
@@ -100,6 +103,7 @@ class Posterior:
                 "period_used": self.period,
                 "rejected": self.rejected,
                 "points": self.points,
+                "posterior_settings": self.settings,
             }
         )
 
@@ -389,4 +393,5 @@ def infer(
         used[best],
         rejected,
         points={"given": int(keep.size), "used": int(keep.sum())},
+        settings={"neighbours": settings.neighbours, "temperature": settings.temperature},
     )
