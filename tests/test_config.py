@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from varsynth.config import ConfigError, DataConfig, load_data_config
+from varsynth.config import VARSYNTH_MIN_SNR_BY_CLASS, ConfigError, DataConfig, load_data_config
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "data"
 
@@ -16,6 +16,8 @@ def test_shipped_configs_load(name):
     cfg = load_data_config(CONFIGS / name)
     assert cfg.seq_len == 300
     assert DataConfig.from_dict(cfg.to_dict()) == cfg
+    # the per-class S/N cuts inference applies are the shipped datasets' own
+    assert cfg.clean.min_snr_by_class == VARSYNTH_MIN_SNR_BY_CLASS
 
 
 @pytest.mark.parametrize(

@@ -50,6 +50,30 @@ def test_clean_lightcurve_reasons():
     assert clean_lightcurve(lc, cfg) == "period search failed"
 
 
+def test_class_snr_threshold_replaces_the_default_for_its_class_only():
+    """A 0.06 mag sine under 0.05 mag errors: S/N 4.1, under the paper's 5, over ELL's own 3.5;
+    a 0.03 mag one is at the level of noise alone (S/N 3.35 against 3.29)."""
+    paper = DataConfig().clean
+    ell35 = DataConfig.from_dict({"clean": {"min_snr_by_class": {"ELL": 3.5}}}).clean
+    ell, cep = make_lc("a", "ELL", amp=0.06, err=0.05, subtype=""), make_lc("b", "CEP", amp=0.06, err=0.05)
+    assert clean_lightcurve(ell, paper) == "S/N < 5"
+    kept = clean_lightcurve(ell, ell35)
+    assert not isinstance(kept, str) and 3.5 <= kept.snr < 5
+    assert clean_lightcurve(cep, ell35) == "S/N < 5"
+    assert clean_lightcurve(make_lc("c", "ELL", amp=0.03, err=0.05, subtype=""), ell35) == "S/N < 3.5"
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [({"EB": 3}, "keyed by classes"), ({"ELL": -1}, "min_snr_by_class.ELL must be >= 0"), ({"ELL": "3"}, ">= 0")],
+)
+def test_class_snr_threshold_refuses_unknown_classes_and_bad_values(bad, message):
+    from varsynth.config import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        DataConfig.from_dict({"clean": {"min_snr_by_class": bad}})
+
+
 def test_clean_curve_is_folded_and_sorted():
     cc = clean_lightcurve(make_lc("a"), DataConfig().clean)
     assert not isinstance(cc, str)

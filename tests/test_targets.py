@@ -20,7 +20,7 @@ def _sections() -> dict:
             ],
         },
         "classifier": {
-            "discriminator": {"auc": 0.7},
+            "discriminator": {"auc": 0.7, "auc_se": 0.01},
             "trained_on_real": {"macro_f1": 0.8},
             "trained_on_generated": {"macro_f1": 0.6, "per_class": {"CEP": {"f1": 0.9}, "ELL": {"f1": 0.0}}},
         },
@@ -29,7 +29,7 @@ def _sections() -> dict:
                 "median_ratio": 1.4,
                 "ideal_median_ratio": 0.71,
                 "groups": {
-                    "LPV Mira": {"amplitude": {"median_gen": 0.9, "median_real": 1.0}},
+                    "LPV Mira": {"amplitude": {"median_gen": 0.9, "median_real": 1.0, "median_relative_se": 0.03}},
                     "CEP F": {"amplitude": {"median_gen": 0.1, "median_real": 1.0}},
                 },
             },
@@ -45,6 +45,7 @@ def _sections() -> dict:
             "rr_lyrae": {
                 "generated": {"phi31_slope_rad_per_day": 4.5, "RRab_amplitude_slope_mag_per_dex": -1.0},
                 "real": {"phi31_slope_rad_per_day": 5.0, "RRab_amplitude_slope_mag_per_dex": -2.0},
+                "relative_se": {"phi31_slope_rad_per_day": 0.04, "RRab_amplitude_slope_mag_per_dex": float("nan")},
             },
         },
         "latent": {
@@ -52,7 +53,7 @@ def _sections() -> dict:
             "latent_dim": 6,
             "links": [
                 {"link": "rf", "R2 (point, active dims)": 0.9},
-                {"link": "flow", "R2 (point, active dims)": 0.55},
+                {"link": "flow", "R2 (point, active dims)": 0.55, "R2 (point, active dims) s.e.": 0.02},
             ],
         },
     }
@@ -112,9 +113,19 @@ def test_missing_or_failed_sections_are_not_measured():
 def test_table_and_tally():
     rows = issue_targets(_sections())
     frame = targets_frame(rows)
-    assert list(frame.columns) == ["bar", "target", "value", "detail", "result", "miss"]
+    assert list(frame.columns) == ["bar", "target", "value", "s.e.", "detail", "result", "miss", "miss / s.e."]
     assert set(frame["result"]) == {"pass", "FAIL", "not measured"}
-    assert frame.loc[frame["result"] == "pass", "miss"].isna().all()
+    assert frame.loc[frame["result"] == "pass", ["miss", "miss / s.e."]].isna().all().all()
+    by_bar = frame.set_index("bar")
+    # the miss in standard errors where the section measured one: AUC 0.05 / 0.01, R2 0.05 / 0.02
+    assert by_bar.loc["real-vs-generated AUC", "miss / s.e."] == pytest.approx(5.0)
+    assert by_bar.loc["physics -> latent R2 of the flow (point, active dims)", "miss / s.e."] == pytest.approx(2.5)
+    # a NaN standard error is no standard error; a bar met has one but no miss
+    bailey = by_bar.loc["RRab Bailey slope: |generated / real - 1|"]
+    assert bailey["result"] == "FAIL" and bailey[["s.e.", "miss / s.e."]].isna().all()
+    assert by_bar.loc["RRab dphi31/dP: |generated / real - 1|", "s.e."] == pytest.approx(0.04)
+    assert by_bar.loc["LPV amplitude median |generated / real - 1|, held-out LPV Mira", "s.e."] == pytest.approx(0.03)
+    assert by_bar.loc["reconstruction: median chi2/pt / Fourier-4, CEP", ["s.e.", "miss / s.e."]].isna().all()
     met, missed = sum(r["passed"] is True for r in rows), sum(r["passed"] is False for r in rows)
     assert targets_tally(rows) == f"{met} of {len(rows)} bars met, {missed} missed, 1 not measured."
 

@@ -310,12 +310,17 @@ def _counted_step_markdown(paragraph: str, rows: list[dict], columns: list[str],
 
 def render_markdown(card: dict) -> str:
     """The data card as Markdown tables (same numbers as the JSON)."""
+    clean = card.get("config", {}).get("clean", {})
+    cuts = [f"{clean['min_snr']:g}"] if "min_snr" in clean else []
+    cuts += [f"{name} {value:g}" for name, value in sorted(clean.get("min_snr_by_class", {}).items())]
     lines = [
         "# varsynth data card",
         "",
         f"Dataset id `{card['dataset_id']}` (format {card['format_version']}), seed "
         f"{card['seed']}, sequence length {card['sequence_length']}. Built from real survey "
-        "light curves as in Martinez-Palomera et al. (2022), section 2: S/N cut, sigma "
+        "light curves as in Martinez-Palomera et al. (2022), section 2: S/N cut"
+        + (f" ({'; '.join(cuts)})" if cuts else "")
+        + ", sigma "
         "clipping, subtype filter, phase folding, undersampling, min-max scaling, augmentation "
         "of train and validation only, split by physical star (cross-matched over surveys) and "
         "stratified by class.",

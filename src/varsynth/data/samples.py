@@ -83,8 +83,8 @@ class Sample:
 def clean_lightcurve(lc: LightCurve, cfg: CleanConfig) -> CleanCurve | str:
     """Apply the paper's cleaning to one light curve.
 
-    Steps: subtype filter, period check, S/N >= ``cfg.min_snr``, sigma clipping, minimum number
-    of points, phase folding (maximum light at phase 0; primary minimum for ECL and ELL).
+    Steps: subtype filter, period check, S/N >= the class's threshold (``cfg.snr_threshold``),
+    sigma clipping, minimum number of points, phase folding (maximum light at phase 0; primary minimum for ECL and ELL).
     Folding uses the times as the survey published them (:meth:`LightCurve.survey_time`), not
     their MJD form: the phases, the epoch and so the dataset are those of the times as read,
     bit for bit, whatever constant moved them to MJD.
@@ -100,9 +100,9 @@ def clean_lightcurve(lc: LightCurve, cfg: CleanConfig) -> CleanCurve | str:
         return "period search failed"
     if len(lc) < cfg.min_points:
         return f"fewer than {cfg.min_points} points"
-    snr = signal_to_noise(lc.mag, lc.mag_err)
-    if snr < cfg.min_snr:
-        return f"S/N < {cfg.min_snr:g}"
+    snr, threshold = signal_to_noise(lc.mag, lc.mag_err), cfg.snr_threshold(lc.vclass)
+    if snr < threshold:
+        return f"S/N < {threshold:g}"
     keep = clip_outliers(lc.mag, lc.mag_err, sigma=cfg.clip_sigma, iters=cfg.clip_iters)
     time, mag, err = lc.survey_time()[keep], lc.mag[keep], lc.mag_err[keep]
     if time.size < cfg.min_points:

@@ -48,6 +48,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precisio
 from sklearn.model_selection import StratifiedGroupKFold
 
 from varsynth.evaluation.binomial import compare_fractions
+from varsynth.evaluation.bootstrap import grouped_auc_se
 from varsynth.evaluation.context import FIGURE_DPI, EvalContext, Section
 from varsynth.evaluation.curves import fourier_table, real_curves, twin_curves
 from varsynth.evaluation.visits import visit_structure
@@ -368,7 +369,9 @@ def evaluate_classifier(ctx: EvalContext) -> Section:
     for name, columns in BASELINES.items():  # trained on the real stars' conditioning alone
         predicted = make_classifier(ctx.seed).fit(c_train[list(columns)], y_train).predict(c_test[list(columns)])
         results[name] = classification_scores(y_test, predicted, stars, labels=sorted(set(y_train)))
-    auc, auc_classes, _ = discriminator_auc(x_test, x_test_twin, y_test, stars, seed=ctx.seed)
+    auc, auc_classes, scores = discriminator_auc(x_test, x_test_twin, y_test, stars, seed=ctx.seed)
+    labels = np.r_[np.zeros(len(x_test), int), np.ones(len(x_test_twin), int)]
+    auc_se = grouped_auc_se(labels, scores, np.r_[stars, stars], seed=ctx.seed)
     x_own = light_curve_features(own_fit_curves(test, seed=ctx.seed))
     reference, reference_classes, _ = discriminator_auc(x_test, x_own, y_test, stars, seed=ctx.seed)
     single = feature_auc(x_test, x_test_twin)
@@ -413,6 +416,8 @@ def evaluate_classifier(ctx: EvalContext) -> Section:
 
     figure = _confusion_figure(ctx, real_cm, gen_cm)
     summary = _summary(train, test, results, auc, auc_classes, single, reference)
+    # standard error of the AUC over held-out stars (bootstrap, a star's rows together)
+    summary["discriminator"]["auc_se"] = auc_se
     visits = visit_structure(test, ctx.test_twins)
     visit_tables = []
     text = _text(overall, per_class, auc, features, gen_cm, len(test), reference)

@@ -36,6 +36,7 @@ from matplotlib.figure import Figure
 
 from varsynth.bands import band as band_info
 from varsynth.cadences import get_cadence
+from varsynth.evaluation.bootstrap import standard_error
 from varsynth.evaluation.context import FIGURE_DPI, EvalContext, Section
 from varsynth.evaluation.curves import folded_curves, fourier_table, real_curves
 from varsynth.evaluation.fourier import fourier_parameters
@@ -175,6 +176,18 @@ def bootstrap_slope(
         pick = rng.integers(0, y.size, y.size)
         boots.append(np.linalg.lstsq(design[pick], y[pick], rcond=None)[0][1])
     return slope, float(np.std(boots, ddof=1))
+
+
+def _relative_slope_se(generated: tuple[Any, Any], real: tuple[Any, Any], seed: int) -> float:
+    """Bootstrap standard error of ``|slope generated / slope real - 1|`` of two clipped lines
+    (:func:`linear_fit`), each sample's ``(x, y)`` rows resampled."""
+    (xg, yg), (xr, yr) = ((np.asarray(x, dtype=float), np.asarray(y, dtype=float)) for x, y in (generated, real))
+
+    def relative(rows_gen: np.ndarray, rows_real: np.ndarray) -> float:
+        slope_real = linear_fit(xr[rows_real], yr[rows_real])["slope"]
+        return abs(linear_fit(xg[rows_gen], yg[rows_gen])["slope"] / slope_real - 1.0) if slope_real else math.nan
+
+    return standard_error(relative, (xg.size, xr.size), seed=seed)
 
 
 def circular_mean(phi: np.ndarray) -> float:
@@ -453,6 +466,19 @@ def _rr_lyrae(
                     "dA/dlogP (mag/dex)": bailey if sub == "RRab" else math.nan,
                 }
             )
+    if real is not None:  # standard errors of |generated / real - 1| of both RRab slopes
+        out["relative_se"] = {
+            "phi31_slope_rad_per_day": _relative_slope_se(
+                (gen["RRab"]["period"], wrap_phase(gen["RRab"]["phi31"], center)),
+                (real["RRab"]["period"], wrap_phase(real["RRab"]["phi31"], center)),
+                ctx.seed,
+            ),
+            "RRab_amplitude_slope_mag_per_dex": _relative_slope_se(
+                (gen["RRab"]["log_p"], gen["RRab"]["amplitude"]),
+                (real["RRab"]["log_p"], real["RRab"]["amplitude"]),
+                ctx.seed,
+            ),
+        }
     ax_phi.set_xlabel("period (days)")
     ax_phi.set_ylabel(r"$\phi_{31}$ (rad)")
     ax_phi.set_title(r"RRab: $\phi_{31}$ against period (I band)")

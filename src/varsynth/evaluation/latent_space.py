@@ -38,6 +38,7 @@ from matplotlib.figure import Figure
 from varsynth.bundle import BundleError, open_component
 from varsynth.data.io import read_split
 from varsynth.data.tensors import DataFilter, load_split, physics_matrix
+from varsynth.evaluation.bootstrap import standard_error
 from varsynth.evaluation.context import FIGURE_DPI, EvalContext, Section
 from varsynth.latent.encode import PHYS_COLUMNS
 from varsynth.latent.flow import FlowData
@@ -295,7 +296,8 @@ def link_scores(target: np.ndarray, one_draw: np.ndarray, point: np.ndarray, act
     flow median); ``R2 (one draw)``: of one prediction per object, as in generation. Each over all
     dimensions and over the ``active`` ones only (a flow draws collapsed dimensions with the
     posterior's width ~1 around means ~0). ``RMSE (one draw)``: over all entries. R^2 is
-    variance-weighted (1 - SSE / SST summed over the dimensions).
+    variance-weighted (1 - SSE / SST summed over the dimensions). ``R2 (point, active dims) s.e.``:
+    its bootstrap standard error over the objects.
     """
     active = np.asarray(active, dtype=bool)
     target, one_draw, point = (np.asarray(a, dtype=np.float64) for a in (target, one_draw, point))
@@ -306,6 +308,11 @@ def link_scores(target: np.ndarray, one_draw: np.ndarray, point: np.ndarray, act
     return {
         "R2 (point)": r2_per_dimension(target, point)[0],
         "R2 (point, active dims)": on_active(point),
+        "R2 (point, active dims) s.e.": standard_error(
+            lambda rows: r2_per_dimension(target[rows][:, active], point[rows][:, active])[0], (len(target),)
+        )
+        if active.any()
+        else math.nan,
         "R2 (one draw)": r2_per_dimension(target, one_draw)[0],
         "R2 (one draw, active dims)": on_active(one_draw),
         "RMSE (one draw)": float(np.sqrt(np.mean((one_draw - target) ** 2))),

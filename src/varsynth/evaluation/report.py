@@ -105,9 +105,11 @@ def _targets_markdown(targets: dict[str, list[dict[str, Any]]]) -> list[str]:
     out = [
         "## Targets (issue #11)",
         "",
-        "Every bar of issue #11 with this report's value, read from the sections below. 'miss': how far the "
-        "value lies beyond the bar, in the value's units; 'not measured': the section did not run or lacks the "
-        "number.",
+        "Every bar of issue #11 with this report's value, read from the sections below. 's.e.': the value's "
+        "bootstrap standard error over the light curves or stars it was measured on (200 resamples; where a "
+        "section measures one), the error of this measurement alone: another evaluation or training seed "
+        "moves a value further (docs/training.md). 'miss': how far the value lies beyond the bar, in the "
+        "value's units, and in standard errors; 'not measured': the section did not run or lacks the number.",
         "",
     ]
     for label, rows in targets.items():

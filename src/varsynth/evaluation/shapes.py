@@ -39,6 +39,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from varsynth.config import ConfigError
+from varsynth.evaluation.bootstrap import standard_error
 from varsynth.evaluation.context import FIGURE_DPI, EvalContext, Section
 from varsynth.evaluation.curves import folded_curves, fourier_table
 from varsynth.evaluation.distances import DISTANCES, IDEAL_DRAWS, distance, ideal_ratio_draws, matched_noise_floor
@@ -102,6 +103,16 @@ def center_angles(angles: np.ndarray, center: float) -> np.ndarray:
     return np.mod(np.asarray(angles, dtype=float) - center + math.pi, 2 * math.pi) - math.pi
 
 
+def _median_relative_se(real: np.ndarray, generated: np.ndarray, seed: int) -> float:
+    """Bootstrap standard error of ``|median generated / median real - 1|`` (NaN when the real median is 0)."""
+
+    def relative(rows_gen: np.ndarray, rows_real: np.ndarray) -> float:
+        median_real = float(np.median(real[rows_real]))
+        return abs(float(np.median(generated[rows_gen])) / median_real - 1.0) if median_real else math.nan
+
+    return standard_error(relative, (generated.size, real.size), seed=seed)
+
+
 def shape_distance_table(
     real: pd.DataFrame,
     generated: pd.DataFrame,
@@ -114,6 +125,7 @@ def shape_distance_table(
     repeats: int = 20,
     seed: int = 0,
     ideal_draws: int = 0,
+    median_se: Sequence[str] = ("amplitude",),
 ) -> pd.DataFrame:
     """Distance between real and generated values of each parameter, per group, with its noise floor.
 
@@ -127,6 +139,8 @@ def shape_distance_table(
         angles: parameters in radians compared on the circle (centred on the real circular mean).
         ideal_draws: with > 0, also the ratio an ideal generator scores (:func:`ideal_ratio_draws`
             with that many draws, at the same sizes and star grouping).
+        median_se: parameters (not angles) whose ``median_relative_se`` is computed: the bootstrap
+            standard error of ``|median generated / median real - 1|`` (NaN for the others).
 
     Returns:
         One row per compared (group, parameter): the ``by`` columns, ``parameter, n_real, n_gen,
@@ -177,6 +191,7 @@ def shape_distance_table(
                 kind: d,
                 "floor": floor,
                 "ratio": d / floor if floor > 0 else math.nan,
+                "median_relative_se": _median_relative_se(x, y, seed) if name in median_se else math.nan,
             }
             if ideal_draws:
                 draws = ideal_ratio_draws(
@@ -195,6 +210,7 @@ def shape_distance_table(
         kind,
         "floor",
         "ratio",
+        "median_relative_se",
         *(["ideal_ratio", "ideal_draws"] if ideal_draws else []),
     ]
     return pd.DataFrame(rows, columns=columns)
@@ -209,7 +225,7 @@ def compare_shapes(
     w = shape_distance_table(
         real, generated, ["group"], FOURIER_NAMES, "wasserstein", min_count, seed=seed, ideal_draws=ideal_draws
     )
-    e = shape_distance_table(real, generated, ["group"], FOURIER_NAMES, "energy", min_count, seed=seed)
+    e = shape_distance_table(real, generated, ["group"], FOURIER_NAMES, "energy", min_count, seed=seed, median_se=())
     e = e[["group", "parameter", "energy", "floor", "ratio"]].rename(
         columns={"floor": "energy_floor", "ratio": "energy_ratio"}
     )

@@ -59,14 +59,19 @@ def _number(value: Any) -> float:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
 
 
-def _bar(bar: str, target: str, value: Any, threshold: float, upper: bool, detail: str = "") -> dict[str, Any]:
-    """One row: ``value`` must be at most (``upper``) or at least ``threshold``."""
-    value = _number(value)
+def _bar(
+    bar: str, target: str, value: Any, threshold: float, upper: bool, detail: str = "", se: Any = None
+) -> dict[str, Any]:
+    """One row: ``value`` must be at most (``upper``) or at least ``threshold``; ``se``: its
+    standard error where the section measured one."""
+    value, se = _number(value), _number(se)
+    se_or_none = se if math.isfinite(se) and se >= 0 else None
     if not math.isfinite(value):
         return {
             "bar": bar,
             "target": target,
             "value": None,
+            "se": None,
             "threshold": threshold,
             "passed": None,
             "miss": None,
@@ -78,6 +83,7 @@ def _bar(bar: str, target: str, value: Any, threshold: float, upper: bool, detai
         "bar": bar,
         "target": target,
         "value": value,
+        "se": se_or_none,
         "threshold": threshold,
         "passed": bool(passed),
         "miss": miss,
@@ -154,6 +160,7 @@ def _classifier(sections: dict[str, Any]) -> list[dict[str, Any]]:
             MAX_AUC,
             True,
             f"own-fit reference {_fmt(disc['own_fit_reference_auc'])}" if "own_fit_reference_auc" in disc else "",
+            disc.get("auc_se"),
         ),
         _bar(
             "macro-F1 trained on generated / trained on real",
@@ -203,6 +210,7 @@ def _shapes(sections: dict[str, Any]) -> list[dict[str, Any]]:
                         LPV_AMPLITUDE_RELATIVE,
                         True,
                         f"{_fmt(amp.get('median_gen'))} vs {_fmt(amp.get('median_real'))} mag",
+                        amp.get("median_relative_se"),
                     )
                 )
     if not any(r["bar"].startswith("LPV") for r in rows):
@@ -254,6 +262,7 @@ def _physics(sections: dict[str, Any]) -> list[dict[str, Any]]:
                 RR_LYRAE_RELATIVE,
                 True,
                 f"{_fmt(gen.get(key))} vs {_fmt(real.get(key))}" if real else "",
+                rr.get("relative_se", {}).get(key),
             )
         )
     return rows
@@ -277,6 +286,8 @@ def _latent(sections: dict[str, Any]) -> list[dict[str, Any]]:
             flow.get("R2 (point, active dims)"),
             MIN_FLOW_R2,
             False,
+            "",
+            flow.get("R2 (point, active dims) s.e."),
         ),
     ]
 
@@ -289,8 +300,10 @@ def issue_targets(sections: dict[str, Any]) -> list[dict[str, Any]]:
 
     Returns:
         One dict per bar: ``bar``, ``target`` (text), ``value`` (``None`` when not measured),
-        ``threshold``, ``passed`` (``None`` when not measured), ``miss`` (distance beyond the bar in
-        the value's units, 0 when met) and ``detail`` (the numbers behind a ratio, or why it is missing).
+        ``se`` (its bootstrap standard error, :mod:`varsynth.evaluation.bootstrap`; ``None`` where
+        the section measures none), ``threshold``, ``passed`` (``None`` when not measured), ``miss``
+        (distance beyond the bar in the value's units, 0 when met) and ``detail`` (the numbers behind a
+        ratio, or why it is missing).
     """
     return [
         *_reconstruction(sections),
@@ -302,16 +315,19 @@ def issue_targets(sections: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def targets_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """The rows of :func:`issue_targets` as the report's table: bar, target, value, detail, result, miss."""
+    """The rows of :func:`issue_targets` as the report's table: bar, target, value, s.e., detail,
+    result, miss, and the miss in standard errors."""
     result = ["not measured" if r["passed"] is None else "pass" if r["passed"] else "FAIL" for r in rows]
     return pd.DataFrame(
         {
             "bar": [r["bar"] for r in rows],
             "target": [r["target"] for r in rows],
             "value": [math.nan if r["value"] is None else r["value"] for r in rows],
+            "s.e.": [math.nan if r.get("se") is None else r["se"] for r in rows],
             "detail": [r["detail"] for r in rows],
             "result": result,
             "miss": [math.nan if r["passed"] is not False else r["miss"] for r in rows],
+            "miss / s.e.": [r["miss"] / r["se"] if r["passed"] is False and r.get("se") else math.nan for r in rows],
         }
     )
 

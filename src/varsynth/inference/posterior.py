@@ -25,7 +25,7 @@ import torch
 
 from varsynth.bands import band as band_info
 from varsynth.bundle import open_component
-from varsynth.config import CleanConfig, ConfigError
+from varsynth.config import VARSYNTH_MIN_SNR_BY_CLASS, CleanConfig, ConfigError
 from varsynth.data.io import json_safe
 from varsynth.data.samples import clean_lightcurve, real_sample
 from varsynth.generation.model import GenerativeModel
@@ -262,7 +262,7 @@ def _prepared(
 ) -> tuple[dict[str, torch.Tensor], float] | str:
     """The light curve prepared as a training sample for class ``vclass``, or the reason it can't be."""
     lc = LightCurve("input", survey, band, time, mag, err, vclass=vclass, period=period)
-    cc = clean_lightcurve(lc, CleanConfig(drop_subtypes=()))
+    cc = clean_lightcurve(lc, CleanConfig(drop_subtypes=(), min_snr_by_class=dict(VARSYNTH_MIN_SNR_BY_CLASS)))
     if isinstance(cc, str):
         return cc
     s = real_sample(cc, length=length, seed=seed)
