@@ -236,6 +236,36 @@ def test_fixed_seed_reproduces_a_run(tmp_path):
     assert _losses(tmp_path / "a") == _losses(tmp_path / "b")
 
 
+@pytest.mark.parametrize("clip", [None, 0.5])
+def test_gradient_clip_bounds_the_norm_each_optimizer_step_applies(tmp_path, clip):
+    """The optimizer sees gradients of total norm at most ``optim.gradient_clip`` (a tiny run's
+    norms are far above 0.5); without it, well above."""
+    from dataclasses import replace
+
+    from lightning.pytorch.callbacks import Callback
+
+    norms: list[float] = []
+
+    class Steps(Callback):
+        def on_train_start(self, trainer, module):
+            def record(optimizer, args, kwargs):
+                grads = [p.grad for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
+                norms.append(float(torch.linalg.vector_norm(torch.stack([g.norm() for g in grads]))))
+
+            trainer.optimizers[0].register_step_post_hook(record)  # after the closure: the grads it applied
+
+    cfg = _tiny_cfg("gru")
+    cfg = replace(cfg, optim=replace(cfg.optim, gradient_clip=clip))
+    fit(cfg, write_tiny_dataset(tmp_path / "data"), tmp_path / "run", max_epochs=2, progress=False, callbacks=[Steps()])
+    assert len(norms) >= 4
+    if clip is None:
+        assert max(norms) > 5.0
+    else:
+        assert max(norms) <= clip * (1 + 1e-5)
+    with pytest.raises(ConfigError, match="optim.gradient_clip must be null or > 0"):
+        TrainConfig.from_dict({"optim": {"gradient_clip": 0}})
+
+
 def test_tensor_batches_slice_once(tmp_path):
     """Regression test: LightCurveTensors.batch(slice) returned empty batches after the first."""
     from varsynth.data.tensors import load_split

@@ -7,6 +7,7 @@ reconstruction of the held-out test stars, so that every number in it is measure
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -300,6 +301,11 @@ def _nm_range(lo_hi: tuple[float, float]) -> str:
     return f"{lo:.0f}" if round(lo) == round(hi) else f"{lo:.0f}-{hi:.0f}"
 
 
+
+def _width(value: Any) -> str:
+    """A median interval width, or a dash where no interval could be given (``None``)."""
+    return f"{value:.3g}" if isinstance(value, (int, float)) and math.isfinite(value) else "–"
+
 def calibration_lines(cal: dict[str, Any]) -> list[str]:
     """The model card's Markdown of a ``calibration.json`` (:func:`varsynth.inference.calibration.calibrate`):
     coverages with the fitted posterior settings, next to the raw ones when the fit is recorded."""
@@ -321,11 +327,11 @@ def calibration_lines(cal: dict[str, Any]) -> list[str]:
         for name, m in per.items():
             row = (
                 f"| {setting.replace('_', ' ')} | {name} | {m['n']} | {m['coverage_68']:.2f} | "
-                f"{m['coverage_95']:.2f} | {m['median_width_68']:.3g} |"
+                f"{m['coverage_95']:.2f} | {_width(m['median_width_68'])} |"
             )
             if fitted:
                 r = raw["settings"][setting][name]
-                row += f" {r['coverage_68']:.2f} | {r['coverage_95']:.2f} | {r['median_width_68']:.3g} |"
+                row += f" {r['coverage_68']:.2f} | {r['coverage_95']:.2f} | {_width(r['median_width_68'])} |"
             lines.append(row)
     accuracy = f"Most probable class correct for {100 * cal['class_accuracy_period_known']:.0f}% of them"
     if fitted:

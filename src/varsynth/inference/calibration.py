@@ -51,7 +51,7 @@ RAW = PosteriorSettings()
 _NAMES = ("teff", "abs_mag", "period")
 _KNOWN = ("period_known", "nothing_known")
 
-Coverage = dict[str, dict[str, dict[str, float]]]  # setting -> parameter -> numbers
+Coverage = dict[str, dict[str, dict[str, float | None]]]  # setting -> parameter -> numbers (a width may be None)
 
 
 @dataclass
@@ -63,6 +63,12 @@ class _Stars:
     present: np.ndarray  # (N, 3) bool
     log_amp: np.ndarray  # (N,) log10 peak-to-peak amplitude, mag
     rows: np.ndarray  # the drawn rows
+
+
+def _finite_median(values: list[float]) -> float | None:
+    """Median of the finite values; ``None`` when there is none (never NaN in the JSON)."""
+    finite = [v for v in values if np.isfinite(v)]
+    return float(np.median(finite)) if finite else None
 
 
 def _stars(dataset_dir: str | Path, split: str, n_stars: int, rng: np.random.Generator) -> _Stars:
@@ -125,7 +131,9 @@ def _coverage(
                     "n": len(v),
                     "coverage_68": float(np.mean([h[0] for h in v])),
                     "coverage_95": float(np.mean([h[1] for h in v])),
-                    "median_width_68": float(np.median([h[2] for h in v])),
+                    # an interval the candidates could not give (none of them holds the
+                    # parameter) counts as a miss above and has no width
+                    "median_width_68": _finite_median([h[2] for h in v]),
                 }
                 for name, v in per.items()
                 if v
@@ -139,7 +147,9 @@ def _coverage(
 def coverage_error(coverage: Coverage) -> float:
     """Mean |coverage - level| over the 68% and 95% levels, the settings and the parameters."""
     errors = [
-        abs(m["coverage_68"] - 0.68) + abs(m["coverage_95"] - 0.95) for per in coverage.values() for m in per.values()
+        abs(float(m["coverage_68"] or 0.0) - 0.68) + abs(float(m["coverage_95"] or 0.0) - 0.95)
+        for per in coverage.values()
+        for m in per.values()
     ]
     return float(np.mean(errors)) / 2 if errors else math.nan
 

@@ -60,6 +60,10 @@ class OptimConfig:
             training light curves scatter beyond them, measured before training as the noise
             record measures it; a survey whose errors are 8x too small no longer outweighs one
             whose errors are honest). The encoder and the error model keep the published errors.
+        gradient_clip: ``null`` (the paper): no clipping. A number: the gradients' total L2 norm
+            is clipped to it before each optimizer step (Lightning's ``gradient_clip_val``), so
+            that one batch whose chi^2 explodes (a light curve with errors far under its scatter,
+            as Gaia DR3's G errors are) cannot throw the network off (docs/training.md).
     """
 
     batch_size: int = 128
@@ -80,6 +84,7 @@ class OptimConfig:
     augment_noise: bool = False
     point_dropout: float = 0.0
     likelihood_errors: str = "published"
+    gradient_clip: float | None = None
 
     def __post_init__(self) -> None:
         _check(self.batch_size >= 1, "optim.batch_size", ">= 1", self.batch_size)
@@ -97,6 +102,12 @@ class OptimConfig:
         _check(self.kl_warmup_epochs >= 0, "optim.kl_warmup_epochs", ">= 0", self.kl_warmup_epochs)
         _check(0 <= self.class_balance <= 1, "optim.class_balance", "in [0, 1]", self.class_balance)
         _check(0 <= self.point_dropout < 1, "optim.point_dropout", "in [0, 1)", self.point_dropout)
+        _check(
+            self.gradient_clip is None or self.gradient_clip > 0,
+            "optim.gradient_clip",
+            "null or > 0",
+            self.gradient_clip,
+        )
         _check(
             self.likelihood_errors in LIKELIHOOD_ERRORS,
             "optim.likelihood_errors",

@@ -237,6 +237,8 @@ def fit(
         limit_val_batches=limit_val_batches,
         num_sanity_val_steps=0,
         max_time=timedelta(seconds=max_minutes * 60.0) if max_minutes else None,
+        gradient_clip_val=cfg.optim.gradient_clip,
+        gradient_clip_algorithm="norm" if cfg.optim.gradient_clip else None,
     )
     trainer.fit(
         module,
