@@ -301,10 +301,10 @@ def _nm_range(lo_hi: tuple[float, float]) -> str:
     return f"{lo:.0f}" if round(lo) == round(hi) else f"{lo:.0f}-{hi:.0f}"
 
 
-
 def _width(value: Any) -> str:
     """A median interval width, or a dash where no interval could be given (``None``)."""
     return f"{value:.3g}" if isinstance(value, (int, float)) and math.isfinite(value) else "–"
+
 
 def calibration_lines(cal: dict[str, Any]) -> list[str]:
     """The model card's Markdown of a ``calibration.json`` (:func:`varsynth.inference.calibration.calibrate`):
