@@ -34,16 +34,15 @@ def test_weighted_quantiles_known_answers():
 @pytest.mark.parametrize(
     ("vclass", "period", "teff", "classes"),
     [
-        # a 5-d classical Cepheid is inferred as one in 11 of 12 draws (seeds 11-22; a type II
-        # Cepheid at seed 11), its 5800 K within the 95% interval (+-100 K) in 12 of 12, with the
-        # default embedded on 2026-12-05 (seventh round) and the posterior settings fitted on
-        # 2026-12-05 (800 neighbours, temperature 0.35); with the raw posterior: 12 of 12 and 11 of
-        # those 12 (not at seed 18). Seed 14 is a typical draw
+        # a 5-d classical Cepheid is inferred as one in 12 of 12 draws (seeds 11-22), its 5800 K
+        # within the 95% interval (+-100 K) in 12 of 12, with the default embedded on 2026-12-05
+        # (ninth round) and its fitted posterior settings (3200 neighbours, temperature 0.35).
+        # Seed 14 is a typical draw
         ("CEP", 5.0, 5800.0, None),
-        # an RR Lyrae of 0.6 d is taken for an anomalous Cepheid (periods 0.3-2.5 d) in 5 of 12
-        # draws and for a classical Cepheid in 1 (seeds 11-22, the default of 2026-12-05, seventh
-        # round, with the fitted and with the raw posterior settings; see docs/inference.md): its
-        # physics is checked given its class
+        # an RR Lyrae of 0.6 d is taken for an anomalous Cepheid (periods 0.3-2.5 d) in 7 of 12
+        # draws and for a classical Cepheid in 1 (seeds 11-22, the default of 2026-12-05, ninth
+        # round, fitted posterior settings; see docs/inference.md): its physics is checked given
+        # its class (its 6800 K within the 95% interval in 12 of 12)
         ("RRLYR", 0.6, 6800.0, ("RRLYR",)),
     ],
 )
