@@ -30,6 +30,7 @@ from varsynth.data.tensors import DataFilter, LightCurveTensors, load_split, phy
 from varsynth.generation.model import GenerativeModel
 from varsynth.inference.posterior import (
     QUANTILES,
+    Observed,
     PosteriorSettings,
     candidates,
     class_posterior,
@@ -113,7 +114,7 @@ def _coverage(
             if setting == "period_known":
                 known[2] = true[2]
             for k, group in by_k.items():
-                cand = candidates(model, sample, vclass, float(stars.log_amp[i]), known, rng, n_candidates, k)
+                cand = candidates(model, Observed(sample, float(stars.log_amp[i]), known), vclass, rng, n_candidates, k)
                 for s in group:
                     weights = s.weights(cand.log_density)
                     for j, name in enumerate(_NAMES):
@@ -162,10 +163,9 @@ def _class_accuracy(
     correct = 0
     for i in stars.rows:
         sample, vclass = _sample(stars, int(i))
-        known = np.array([np.nan, np.nan, stars.truth[i, 2]])
+        observed = Observed(sample, float(stars.log_amp[i]), np.array([np.nan, np.nan, stars.truth[i, 2]]))
         scores = {
-            c: class_posterior(model, sample, c, float(stars.log_amp[i]), known, rng, n_candidates, settings)[0]
-            for c in classes
+            c: class_posterior(model, observed, c, rng, n_candidates, settings)[0] for c in classes
         }  # every class scored on this sample (folded as its true class, see the docs)
         correct += max(scores, key=scores.__getitem__) == vclass
     return correct / max(len(stars.rows), 1)

@@ -37,6 +37,7 @@ from varsynth.taxonomy import CLASSES
 __all__ = [
     "QUANTILES",
     "Candidates",
+    "Observed",
     "Posterior",
     "PosteriorSettings",
     "candidates",
@@ -153,6 +154,24 @@ def posterior_settings(model: GenerativeModel) -> PosteriorSettings:
     return PosteriorSettings(int(fitted["neighbours"]), float(fitted["temperature"]))
 
 
+@dataclass(frozen=True)
+class Observed:
+    """One prepared light curve with what is known of it, the input of :func:`candidates` and
+    :func:`class_posterior`.
+
+    Attributes:
+        sample: the light curve as a batch of size 1 (``phase``, ``mag``, ``mag_err``, ``mask``
+            (1, T); ``wave`` (1,) in micrometres), prepared for the class it is scored as.
+        log_amp: log10 peak-to-peak amplitude (mag) of the prepared light curve.
+        known: transformed known physics (3,): log10 Teff (K), M_G (mag), log10 P (days), NaN
+            where unknown.
+    """
+
+    sample: dict[str, torch.Tensor]
+    log_amp: float
+    known: np.ndarray
+
+
 @dataclass
 class Candidates:
     """Candidate physics of one class for one light curve, with the flow's log density of each.
@@ -175,37 +194,42 @@ class Candidates:
 @torch.inference_mode()
 def candidates(
     model: GenerativeModel,
-    sample: dict[str, torch.Tensor],
+    observed: Observed,
     vclass: str,
-    log_amp: float,
-    known: np.ndarray,
     rng: np.random.Generator,
     n_candidates: int = 1000,
     neighbours: int = 20,
 ) -> Candidates:
-    """Candidate physics drawn from the class's training stars given the ``known`` ones, each
-    with the flow's density of the light curve's latent code and amplitude (arguments as
-    :func:`class_posterior`)."""
-    catalog = model.catalog
+    """Candidate physics drawn from the class's training stars given the known ones, each with
+    the flow's density of the light curve's latent code and amplitude.
+
+    Arguments:
+        model: the generative model.
+        observed: the prepared light curve, its amplitude and known physics.
+        vclass: the class to score.
+        rng: random generator of the candidate draws.
+        n_candidates: candidate physics vectors drawn from the class's training stars.
+        neighbours: the training stars nearest the known physics the candidates come from.
+    """
+    catalog, sample = model.catalog, observed.sample
+    known = np.asarray(observed.known, dtype=np.float64)
     theta, _ = catalog.draw(vclass, None, known, n_candidates, rng, k=neighbours)  # (K, 3)
     k = len(theta)
     index, wave = CLASSES.index(vclass), sample["wave"].numpy()
-    given = model.conditions(np.array([index]), np.asarray(known, dtype=np.float64)[None, :], wave)
+    given = model.conditions(np.array([index]), known[None, :], wave)
     mu, logvar = model.cvae.encode({**sample, **{key: given[key] for key in ("class_index", "phys", "phys_mask")}})
     # candidates: parameters the class has no training values of are masked, as in training
     cand = model.conditions(np.full(k, index), theta, np.repeat(wave, k))
     ctx = model.flow.context(cand["class_index"], cand["phys"], cand["phys_mask"], cand["wave"])
-    lp = model.flow.log_prob(mu.expand(k, -1), torch.full((k,), log_amp), ctx).double().numpy()
+    lp = model.flow.log_prob(mu.expand(k, -1), torch.full((k,), observed.log_amp), ctx).double().numpy()
     return Candidates(theta, lp, mu, logvar, cand["phys"], cand["phys_mask"])
 
 
 @torch.inference_mode()
 def class_posterior(
     model: GenerativeModel,
-    sample: dict[str, torch.Tensor],
+    observed: Observed,
     vclass: str,
-    log_amp: float,
-    known: np.ndarray,
     rng: np.random.Generator,
     n_candidates: int = 1000,
     settings: PosteriorSettings | None = None,
@@ -214,22 +238,13 @@ def class_posterior(
 
     The evidence of the class is a one-sample bound on log p(light curve | known physics, class)
     plus log p(known physics | class) (:meth:`~varsynth.latent.catalog.PhysicsCatalog.log_density`);
-    it uses the flow's density itself, the weights its tempered power (``settings``).
-
-    Arguments:
-        model: the generative model.
-        sample: one prepared light curve as a batch of size 1 (``phase``, ``mag``, ``mag_err``,
-            ``mask`` (1, T); ``wave`` (1,) in micrometres).
-        vclass: the class to score.
-        log_amp: log10 peak-to-peak amplitude (mag) of the prepared light curve.
-        known: transformed known physics (3,), NaN where unknown.
-        rng: random generator of the candidate draws.
-        n_candidates: candidate physics vectors drawn from the class's training stars.
-        settings: neighbours and temperature (default: :func:`posterior_settings` of the model).
+    it uses the flow's density itself, the weights its tempered power (``settings``). Arguments
+    as :func:`candidates`; ``settings``: neighbours and temperature (default:
+    :func:`posterior_settings` of the model).
     """
     settings = settings or posterior_settings(model)
-    cfg = model.cvae.config
-    cand = candidates(model, sample, vclass, log_amp, known, rng, n_candidates, settings.neighbours)
+    cfg, sample = model.cvae.config, observed.sample
+    cand = candidates(model, observed, vclass, rng, n_candidates, settings.neighbours)
     lp = cand.log_density
     best = int(np.argmax(lp))
     dec_batch = {
@@ -244,7 +259,8 @@ def class_posterior(
     chi2 = float((((sample["mag"][0][m] - mag_hat[0][m]) / err) ** 2).sum())
     log_flow = float(lp.max() + np.log(np.exp(lp - lp.max()).mean()))
     entropy = float(0.5 * (1 + math.log(2 * math.pi) + cand.logvar).sum())
-    log_known = model.catalog.log_density(vclass, known)  # p(known physics | class): the evidence's other factor
+    # p(known physics | class): the evidence's other factor
+    log_known = model.catalog.log_density(vclass, observed.known)
     score = log_flow - 0.5 * chi2 + entropy + log_known
     return score, _to_physical(cand.theta), settings.weights(lp)
 
@@ -373,9 +389,8 @@ def infer(
                 math.log10(p),
             ]
         )
-        score, theta, weights = class_posterior(
-            model, prepared[0], vclass, prepared[1], known, rng, n_candidates, settings
-        )
+        observed = Observed(prepared[0], prepared[1], known)
+        score, theta, weights = class_posterior(model, observed, vclass, rng, n_candidates, settings)
         scores[vclass] = score
         per_class[vclass] = {name: weighted_quantiles(theta[name], weights).tolist() for name in _UNITS}
     if not scores:
