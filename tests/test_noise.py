@@ -360,3 +360,57 @@ def test_curve_jitter_is_the_library_entrys():
     model["ogle3"]["I"]["library"]["jitter"] = [0.0, 0.02]
     np.testing.assert_array_equal(curve_jitter(model, "ogle3", band, entry), [0.0, 0.02, 0.0, 0.0])
     np.testing.assert_array_equal(curve_jitter(model, "gaia", band, entry), 0.0)  # no record of the survey
+
+
+def test_matched_entries_pick_among_the_nearest_errors():
+    from varsynth.generation.noise import matched_entries
+
+    entry_err = np.array([0.01, 0.02, 0.04, 0.08, 0.16])
+    # k = 1: the entry of the nearest median error (in log), whatever u
+    np.testing.assert_array_equal(
+        matched_entries(entry_err, np.array([0.039, 0.011, 0.5, 0.021]), np.array([0.0, 0.3, 0.7, 0.99]), k=1),
+        [2, 0, 4, 1],
+    )
+    # k = 3 around 0.04, nearest first in log: 0.04, 0.02 (a factor 2), 0.09 (2.25), chosen by u
+    entry_err = np.array([0.01, 0.02, 0.04, 0.09, 0.16])
+    u = np.array([0.0, 0.34, 0.67, 0.999])
+    np.testing.assert_array_equal(matched_entries(entry_err, np.full(4, 0.04), u, k=3), [2, 1, 3, 3])
+    # an unknown error draws among all entries, as without matching
+    np.testing.assert_array_equal(
+        matched_entries(entry_err, np.array([np.nan, 0.0, -1.0]), np.array([0.0, 0.5, 0.99]), k=1), [0, 2, 4]
+    )
+    # k larger than the library: all entries
+    np.testing.assert_array_equal(matched_entries(entry_err[:2], np.array([0.02]), np.array([0.0]), k=16), [1])
+
+
+def test_curve_scales_match_the_light_curves_errors():
+    """With the light curves' median errors, each takes the scale and scatter of a library light
+    curve of like errors: the bright take the bright's, the faint the faint's."""
+    from varsynth.generation.noise import curve_scales
+
+    errs = np.geomspace(0.005, 0.5, 40)  # the real light curves' median errors
+    scale = np.where(errs < 0.05, 4.0, 1.0)  # bright: errors underestimated 4x; faint: honest
+    model = {
+        "css": {
+            "V": {
+                "library": {
+                    "probabilities": [0.0, 0.5, 1.0],
+                    "scale": scale.tolist(),
+                    "scatter": (scale * errs).tolist(),
+                    "shape": [[-1.0, 0.0, 1.0]] * 40,
+                }
+            }
+        }
+    }
+    curve_err = np.concatenate([np.full(200, 0.008), np.full(200, 0.3)])
+    factor, ceiling, entry = curve_scales(model, "css", np.full(400, "V"), np.random.default_rng(3), None, curve_err)
+    assert np.all(factor[:200] == 4.0) and np.all(factor[200:] == 1.0)
+    picked = errs[entry]
+    # among the 16 nearest of 40 (a factor 1.125 apart): at most 15 steps from the light curve's
+    assert picked[:200].max() < 0.03 and picked[200:].min() > 0.08
+    np.testing.assert_allclose(ceiling, scale[entry] * errs[entry])
+    assert len(np.unique(entry[:200])) > 8  # drawn among several, not the single nearest
+    # without errors, drawn over the whole library with the same uniform numbers as before
+    factor, _, entry = curve_scales(model, "css", np.full(400, "V"), np.random.default_rng(3))
+    u = np.random.default_rng(3).uniform(0.0, 1.0, 400)
+    np.testing.assert_array_equal(entry, np.minimum((u * 40).astype(int), 39))

@@ -198,3 +198,29 @@ def test_the_report_compares_the_visit_structure_of_real_light_curves_and_twins(
     assert abs(summary["real"] - 0.7) < 0.1 and summary["generated"] < 0.1
     assert table[["survey", "class", "light curves"]].values.tolist() == [["css", "RRLYR", 20]]
     assert visit_structure(real.drop(columns="time"), twins) is None  # curve sets without times
+
+
+def test_generated_light_curves_take_the_noise_of_real_ones_of_like_errors(model, monkeypatch):
+    # the engine gives the library draw each light curve's median error at its mean magnitude:
+    # fainter stars, larger errors, and close to the errors the light curves come out with
+    import varsynth.generation.engine as engine
+
+    seen: list[np.ndarray] = []
+
+    def spy(*args, **kwargs):
+        seen.append(np.asarray(args[5]))
+        return engine_scales(*args, **kwargs)
+
+    engine_scales = engine.curve_scales
+    monkeypatch.setattr(engine, "curve_scales", spy)
+    medians = []
+    for mean_mag in (15.5, 19.0):
+        table = generate_table(
+            StarRequest("CEP", period=5.0, mean_mag=mean_mag), n=6, cadence="ogle3", bands=("I",), seed=4, model=model
+        ).to_pandas()
+        medians.append(table.groupby("id", sort=True)["mag_err"].median().to_numpy())
+    bright, faint = seen
+    assert np.isfinite(bright).all() and np.isfinite(faint).all() and bright.size == faint.size == 6
+    assert faint.min() > 2 * bright.max()
+    for typical, real in zip(seen, medians):
+        np.testing.assert_allclose(typical, real, rtol=0.5)

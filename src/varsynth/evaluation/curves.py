@@ -112,8 +112,9 @@ def twin_curves(
     ``s``, the flow prior's amplitude ``A`` (mag) and the real light curve's phase-averaged
     magnitude as ``mean``; with ``noise``, the shape is evaluated at the phases jittered by the
     phase jitter of the twin's residual-library entry and noise of the real errors (the survey's
-    measured distribution, :func:`~varsynth.generation.noise.draw_noise`) is added, as generation does
-    (grouped in the real light curve's visits where ``real`` has each point's ``time``).
+    measured distribution, :func:`~varsynth.generation.noise.draw_noise`, of real light curves of
+    errors like the real one's median) is added, as generation does (grouped in the real light
+    curve's visits where ``real`` has each point's ``time``).
     """
     cvae = model.cvae
     cvae.eval()
@@ -135,7 +136,15 @@ def twin_curves(
         curve = np.repeat(np.arange(len(part)), [len(p) for p in phases])
         phase = np.concatenate(phases).astype(np.float64)
         keys = list(zip(part["survey"], part["band"], part["vclass"]))
-        scales = [curve_scales(survey_model, sv, np.array([b]), rng, vc) for sv, b, vc in keys] if noise else []
+        # each twin takes the noise of real light curves of its real one's median error
+        scales = (
+            [
+                curve_scales(survey_model, sv, np.array([b]), rng, vc, np.array([np.median(e)]))
+                for (sv, b, vc), e in zip(keys, part["mag_err"])
+            ]
+            if noise
+            else []
+        )
         # each twin's shape at its library entry's jittered phases, as generation (one shift per
         # visit where the real light curves have times); the normals are drawn even where no twin
         # has a jitter (engine.phase_shifts draws none), so that the report's twins of bundles

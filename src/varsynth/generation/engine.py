@@ -342,6 +342,21 @@ def _mean_magnitudes(
     return mbar, g_mean - abs_mag, a_v
 
 
+def _typical_errors(config: GenerationConfig, ep: _ChunkEpochs, mbar: np.ndarray) -> np.ndarray | None:
+    """Each light curve's median error (C,) mag at its mean magnitude ``mbar`` (C,) over its epochs,
+    with which its noise takes a real light curve's of a like error
+    (:func:`~varsynth.generation.noise.matched_entries`); ``None`` where the cadence has no error
+    model (the errors then come from the model, after the shapes)."""
+    cadence = config.cadence
+    if not cadence.has_error_model or not ep.curve.size:
+        return None
+    order = np.argsort(ep.time, kind="stable")
+    err = np.empty(ep.time.size)
+    err[order] = cadence.errors(mbar[ep.curve[order]], Epochs(ep.time[order], ep.band[order], ep.depth[order]))
+    typical = pd.Series(err).groupby(ep.curve).median()
+    return typical.reindex(np.arange(len(mbar))).to_numpy(dtype=float)
+
+
 def _chunk(
     model: GenerativeModel, config: GenerationConfig, start: int, m: int, rng: np.random.Generator, star_flag: bool
 ) -> Iterator[pa.Table]:
@@ -370,8 +385,12 @@ def _chunk(
     # scale, residual distribution and phase jitter per light curve, then one draw per epoch in
     # output order (the same however sliced)
     survey_model = {} if isinstance(cadence, UniformCadence) else survey_noise(model.metadata)
+    mbar, dm, a_v = _mean_magnitudes(config, stars, ep, rng)
+    # the survey's noise is of real light curves of like errors (only where it has a record)
+    typical = _typical_errors(config, ep, mbar) if config.noise and survey_model.get(cadence.survey) else None
+    lap("photometry")
     noise_scale = (
-        curve_scales(survey_model, cadence.survey, ep.pair_band, rng, request.vclass) if config.noise else None
+        curve_scales(survey_model, cadence.survey, ep.pair_band, rng, request.vclass, typical) if config.noise else None
     )
     shift = visit = None
     if noise_scale is not None:
@@ -384,7 +403,6 @@ def _chunk(
     s, s_err, s_mean = _decode_in_slices(model, z, cond, time, star, curve, epoch0, period, shift)
     lap("decoder")
     amp = 10 ** log_amp.numpy().astype(np.float64)
-    mbar, dm, a_v = _mean_magnitudes(config, stars, ep, rng)
     err_scale = None if cadence.has_error_model else _model_error_scale(model, request, s_err, curve) * amp
     lap("photometry")
     flagged = ep.outside | star_flag

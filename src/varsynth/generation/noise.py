@@ -14,6 +14,15 @@ phase jitter (:func:`curve_jitter`), with which the generator evaluates each epo
 slightly perturbed phase, and its visit fraction (:func:`curve_visit`): the share of its residual
 variance that the points of one visit (a night's exposures) have in common, which the generator
 draws once per visit (:func:`visit_units`).
+
+How a survey misjudges its errors depends on the star's brightness. In the embedded model's
+Catalina libraries the visit fraction falls as the median error grows (Spearman -0.3 to -0.8
+for every class but the CRTS LPVs: a bright star's residuals are mostly the night's
+calibration, a faint one's photon noise); the scale factor falls with it for SDSS (-0.3 to
+-0.6) and most Gaia classes, and rises for CRTS RR Lyrae (+0.66). So where a light curve's typical error
+is known before its noise is drawn, its library entry is drawn among the
+:data:`MATCHED_ENTRIES` entries of the nearest median errors (:func:`matched_entries`), not
+among all.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ __all__ = [
     "NoiseModel",
     "survey_noise",
     "curve_scales",
+    "matched_entries",
     "curve_jitter",
     "curve_visit",
     "epoch_visits",
@@ -59,15 +69,48 @@ def _record(model: NoiseModel, survey: str, band: str, vclass: str | None) -> di
     return (fit.get("classes") or {}).get(vclass, fit)
 
 
+#: A light curve whose typical error is known draws its residual-library entry among this many
+#: entries whose real light curves had the nearest median errors (:func:`matched_entries`).
+MATCHED_ENTRIES = 16
+
+
+def matched_entries(
+    entry_err: np.ndarray, curve_err: np.ndarray, u: np.ndarray, k: int = MATCHED_ENTRIES
+) -> np.ndarray:
+    """Library entries (m,) for light curves of median errors ``curve_err`` (m,) mag: the one at
+    ``u`` (m,) in [0, 1) among the ``k`` entries whose median errors ``entry_err`` (L,) mag are
+    nearest in log (ties by entry order). How errors are misjudged depends on brightness (a
+    bright Catalina star's residuals are mostly common to a visit, a faint one's are not), so a
+    light curve takes the noise of real light curves of its own error level. A non-finite or
+    non-positive error draws among all entries."""
+    entry_err, curve_err = np.asarray(entry_err, dtype=float), np.asarray(curve_err, dtype=float)
+    size = entry_err.size
+    k = max(1, min(k, size))
+    pick = np.minimum((u * size).astype(np.int64), size - 1)
+    known = np.isfinite(curve_err) & (curve_err > 0)
+    if known.any():
+        log_entry = np.log(np.where(entry_err > 0, entry_err, np.nan))
+        distance = np.abs(log_entry[None, :] - np.log(curve_err[known])[:, None])
+        nearest = np.argsort(np.nan_to_num(distance, nan=np.inf), axis=1, kind="stable")[:, :k]
+        pick[known] = nearest[np.arange(nearest.shape[0]), np.minimum((u[known] * k).astype(np.int64), k - 1)]
+    return pick
+
+
 def curve_scales(
-    model: NoiseModel, survey: str, curve_band: np.ndarray, rng: np.random.Generator, vclass: str | None = None
+    model: NoiseModel,
+    survey: str,
+    curve_band: np.ndarray,
+    rng: np.random.Generator,
+    vclass: str | None = None,
+    curve_err: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per light curve (m,) in bands ``curve_band`` (m,): the error scale factor ``c``, the largest
     scatter ``s`` (mag) and the residual-library entry ``e`` whose residual distribution its points
     follow (:func:`unit_noise`), from one uniform number per light curve: a record with a library
-    gives the ``c`` and ``s`` of its entry ``e``; one without, both at that quantile of the recorded
-    distributions (inverse CDF, linear between the quantiles) and ``e = -1``; ``c = 1``,
-    ``s = inf``, ``e = -1`` where nothing is recorded."""
+    gives the ``c`` and ``s`` of its entry ``e`` (with ``curve_err`` (m,), the light curves'
+    median errors in mag, among the entries of the nearest errors, :func:`matched_entries`); one
+    without, both at that quantile of the recorded distributions (inverse CDF, linear between the
+    quantiles) and ``e = -1``; ``c = 1``, ``s = inf``, ``e = -1`` where nothing is recorded."""
     curve_band = np.asarray(curve_band)
     factor, ceiling = np.ones(curve_band.size), np.full(curve_band.size, np.inf)
     entry = np.full(curve_band.size, -1, dtype=np.int64)
@@ -79,11 +122,13 @@ def curve_scales(
         u = rng.uniform(0.0, 1.0, int(sel.sum()))
         library = fit.get("library")
         if library:
-            size = len(library["scale"])
-            pick = np.minimum((u * size).astype(np.int64), size - 1)
+            scale, scatter = np.asarray(library["scale"], dtype=float), np.asarray(library["scatter"], dtype=float)
+            if curve_err is None:
+                pick = np.minimum((u * scale.size).astype(np.int64), scale.size - 1)
+            else:  # the scatter is the scale times the real light curve's median error
+                pick = matched_entries(scatter / scale, np.asarray(curve_err, dtype=float)[sel], u)
             entry[sel] = pick
-            factor[sel] = np.asarray(library["scale"], dtype=float)[pick]
-            ceiling[sel] = np.asarray(library["scatter"], dtype=float)[pick]
+            factor[sel], ceiling[sel] = scale[pick], scatter[pick]
             continue
         for out, key in ((factor, "scale_quantiles"), (ceiling, "scatter_quantiles")):
             if key in fit:
