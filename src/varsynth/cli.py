@@ -32,7 +32,10 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:  # the CLI imports the package lazily, so that --help starts fast
+    from varsynth.generation import StarRequest
 
 __all__ = ["main", "default_cache_dir"]
 
@@ -297,12 +300,13 @@ def _write_dataset(args: argparse.Namespace, write: object, classes: Sequence[st
     return 0
 
 
-def _generate(args: argparse.Namespace) -> int:
-    from functools import partial
+def _star_request(args: argparse.Namespace) -> StarRequest:
+    """The star request of ``generate`` or ``export`` (class, subtype, physics in K, mag, days,
+    distance modulus, mean magnitude and A_V in mag, and for ``generate`` the MJD of phase 0),
+    checked when made."""
+    from varsynth.generation import StarRequest
 
-    from varsynth.generation import StarRequest, write_lightcurves
-
-    request = StarRequest(
+    return StarRequest(
         args.vclass,
         args.subtype,
         args.teff,
@@ -311,8 +315,16 @@ def _generate(args: argparse.Namespace) -> int:
         args.distance_modulus,
         args.mean_mag,
         args.extinction,
-        args.epoch,
+        getattr(args, "epoch", None),
     )
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from functools import partial
+
+    from varsynth.generation import write_lightcurves
+
+    request = _star_request(args)
     if _distributed(args):
         from varsynth.generation.distributed import write_lightcurves_dataset
 
@@ -324,19 +336,9 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from varsynth.generation import StarRequest
     from varsynth.generation.lclib import check_export, write_lclib
 
-    request = StarRequest(
-        args.vclass,
-        args.subtype,
-        args.teff,
-        args.abs_mag,
-        args.period,
-        args.distance_modulus,
-        args.mean_mag,
-        args.extinction,
-    )
+    request = _star_request(args)
     check_export(
         args.out,
         n=args.n,
