@@ -368,8 +368,13 @@ def test_matched_entries_pick_among_the_nearest_errors():
     entry_err = np.array([0.01, 0.02, 0.04, 0.08, 0.16])
     # k = 1: the entry of the nearest median error (in log), whatever u
     np.testing.assert_array_equal(
-        matched_entries(entry_err, np.array([0.039, 0.011, 0.5, 0.021]), np.array([0.0, 0.3, 0.7, 0.99]), k=1),
+        matched_entries(entry_err, np.array([0.039, 0.011, 0.15, 0.021]), np.array([0.0, 0.3, 0.7, 0.99]), k=1),
         [2, 0, 4, 1],
+    )
+    # beyond the entries' range (0.01-0.16 mag), drawn among all as without matching
+    np.testing.assert_array_equal(
+        matched_entries(entry_err, np.array([0.5, 0.009, 0.16, 0.01]), np.array([0.1, 0.3, 0.7, 0.99]), k=1),
+        [0, 1, 4, 0],
     )
     # k = 3 around 0.04, nearest first in log: 0.04, 0.02 (a factor 2), 0.09 (2.25), chosen by u
     entry_err = np.array([0.01, 0.02, 0.04, 0.09, 0.16])
@@ -378,6 +383,10 @@ def test_matched_entries_pick_among_the_nearest_errors():
     # an unknown error draws among all entries, as without matching
     np.testing.assert_array_equal(
         matched_entries(entry_err, np.array([np.nan, 0.0, -1.0]), np.array([0.0, 0.5, 0.99]), k=1), [0, 2, 4]
+    )
+    # entries without a usable error: no matching at all
+    np.testing.assert_array_equal(
+        matched_entries(np.array([np.nan, 0.0]), np.array([0.02, 0.03]), np.array([0.2, 0.7]), k=1), [0, 1]
     )
     # k larger than the library: all entries
     np.testing.assert_array_equal(matched_entries(entry_err[:2], np.array([0.02]), np.array([0.0]), k=16), [1])
@@ -402,7 +411,7 @@ def test_curve_scales_match_the_light_curves_errors():
             }
         }
     }
-    curve_err = np.concatenate([np.full(200, 0.008), np.full(200, 0.3)])
+    curve_err = np.concatenate([np.full(200, 0.008), np.full(200, 0.3)])  # within the entries' 0.005-0.5
     factor, ceiling, entry = curve_scales(model, "css", np.full(400, "V"), np.random.default_rng(3), None, curve_err)
     assert np.all(factor[:200] == 4.0) and np.all(factor[200:] == 1.0)
     picked = errs[entry]

@@ -22,7 +22,7 @@ calibration, a faint one's photon noise); the scale factor falls with it for SDS
 -0.6) and most Gaia classes, and rises for CRTS RR Lyrae (+0.66). So where a light curve's typical error
 is known before its noise is drawn, its library entry is drawn among the
 :data:`MATCHED_ENTRIES` entries of the nearest median errors (:func:`matched_entries`), not
-among all.
+among all, where that error lies within the range of the library's.
 """
 
 from __future__ import annotations
@@ -81,13 +81,19 @@ def matched_entries(
     ``u`` (m,) in [0, 1) among the ``k`` entries whose median errors ``entry_err`` (L,) mag are
     nearest in log (ties by entry order). How errors are misjudged depends on brightness (a
     bright Catalina star's residuals are mostly common to a visit, a faint one's are not), so a
-    light curve takes the noise of real light curves of its own error level. A non-finite or
-    non-positive error draws among all entries."""
+    light curve takes the noise of real light curves of its own error level. An error outside
+    the entries' range (a faint RR Lyrae on a record of bright Cepheids: the library says
+    nothing of such errors, and its few extreme entries would stand for all), non-finite or
+    non-positive draws among all entries."""
     entry_err, curve_err = np.asarray(entry_err, dtype=float), np.asarray(curve_err, dtype=float)
     size = entry_err.size
     k = max(1, min(k, size))
     pick = np.minimum((u * size).astype(np.int64), size - 1)
-    known = np.isfinite(curve_err) & (curve_err > 0)
+    valid = entry_err[np.isfinite(entry_err) & (entry_err > 0)]
+    if valid.size == 0:
+        return pick
+    with np.errstate(invalid="ignore"):
+        known = (curve_err >= valid.min()) & (curve_err <= valid.max())  # False for NaN
     if known.any():
         log_entry = np.log(np.where(entry_err > 0, entry_err, np.nan))
         distance = np.abs(log_entry[None, :] - np.log(curve_err[known])[:, None])
