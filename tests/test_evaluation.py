@@ -62,6 +62,8 @@ def test_model_card_has_measured_sections(tiny_run):
     for heading in ("## Training data", "## Training recipe", "## Metrics (measured)", "## Known limits"):
         assert heading in text
     assert "| CEP |" in text and "| all |" in text and "nan" not in text.split("## Known limits")[0].lower()
+    # written again over itself, the same card: the size it states leaves out its own files
+    assert write_model_card(run, data).read_text() == text
 
 
 def test_comparison_tables(tiny_run, tmp_path):

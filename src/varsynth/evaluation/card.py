@@ -15,10 +15,11 @@ import numpy as np
 import pyarrow.compute as pc
 import yaml
 
-from varsynth.bundle import open_component, write_component
+from varsynth.bundle import MANIFEST, open_component, write_component
 from varsynth.data.io import read_split
 from varsynth.evaluation.reconstruction import reconstruction_table, summarise_reconstruction
 from varsynth.generation.model import GenerativeModel, load_model
+from varsynth.generation.noise import MATCHED_ENTRIES
 from varsynth.physics.luminosity import class_luminosity
 from varsynth.training.config import TrainConfig
 
@@ -40,8 +41,14 @@ def _data_counts(dataset_dir: Path, cfg: TrainConfig) -> tuple[dict[str, dict[st
     return counts, samples
 
 
+#: Left out of the bundle size the card states: its own files and the manifest that lists them, so
+#: that writing the card again gives the same card.
+_NOT_COUNTED = ("card.json", "MODEL_CARD.md", MANIFEST)
+
+
 def _size_kb(path: Path) -> float:
-    return sum(f.stat().st_size for f in path.iterdir() if f.is_file()) / 1024
+    """Size (kB) of the bundle's files in ``path`` but the card's and the manifest."""
+    return sum(f.stat().st_size for f in path.iterdir() if f.is_file() and f.name not in _NOT_COUNTED) / 1024
 
 
 def _noise_summary(noise: dict[str, Any]) -> dict[str, Any]:
@@ -248,7 +255,9 @@ def _generation_lines(cfg: Any, fit: dict[str, Any]) -> list[str]:
         library = any("library" in rec for bands in noise.values() for rec in bands.values())
         how = (
             "the noise of one real training light curve of that survey, band and class, drawn from its "
-            "residual library: that light curve's scale factor over the errors, scatter ceiling and own "
+            f"residual library among the {MATCHED_ENTRIES} whose median errors are nearest the generated "
+            "light curve's (among all where its errors lie outside the library's range or the cadence has "
+            "no error model): that light curve's scale factor over the errors, scatter ceiling and own "
             "residual distribution"
             if library
             else "each light curve's errors times a scale factor drawn from that survey's, band's and "
