@@ -350,9 +350,14 @@ def _typical_errors(config: GenerationConfig, ep: _ChunkEpochs, mbar: np.ndarray
     cadence = config.cadence
     if not cadence.has_error_model or not ep.curve.size:
         return None
-    order = np.argsort(ep.time, kind="stable")
     err = np.empty(ep.time.size)
-    err[order] = cadence.errors(mbar[ep.curve[order]], Epochs(ep.time[order], ep.band[order], ep.depth[order]))
+    for lo in range(0, ep.time.size, SLICE_EPOCHS):  # in the output's slices: memory as theirs
+        o = slice(lo, lo + SLICE_EPOCHS)
+        t, band, depth = ep.time[o], ep.band_names[ep.band_code[o]], ep.depth[o]
+        by_time = np.argsort(t, kind="stable")  # Epochs are time-ordered
+        part = np.empty(by_time.size)
+        part[by_time] = cadence.errors(mbar[ep.curve[o]][by_time], Epochs(t[by_time], band[by_time], depth[by_time]))
+        err[o] = part
     typical = pd.Series(err).groupby(ep.curve).median()
     return typical.reindex(np.arange(len(mbar))).to_numpy(dtype=float)
 
