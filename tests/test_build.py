@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from conftest import SHARED_DATA, shared_dir
 
+from varsynth.bands import effective_wavelengths
 from varsynth.cli import main
 from varsynth.config import DataConfig
 from varsynth.data.build import build_dataset
+from varsynth.physics.typical import teff_or_typical
 from varsynth.taxonomy import CLASSES
 
 FILES = (
@@ -108,6 +111,23 @@ def test_samples_are_scaled_and_restorable(built):
         assert min(row["mag"]) == 0.0 and max(row["mag"]) == 1.0
         assert row["mag_max"] > row["mag_min"]
         assert all(0 <= p < 1 for p in row["phase"])
+
+
+@pytest.mark.shared_data
+def test_each_light_curve_has_its_stars_wavelength_through_its_band(built):
+    """Format 2: ``wave_eff`` is the star's temperature (its class's typical one where unknown)
+    through its band; the LPVs of EROS-1 sit far redder than the channels' published 555/760 nm."""
+    out = built[0].out_dir
+    assert json.loads((out / "data_card.json").read_text())["format_version"] == 2
+    t = pq.read_table(out / "train.parquet", columns=["survey", "band", "vclass", "teff", "wave_eff"]).to_pandas()
+    expected = effective_wavelengths(
+        t.survey.to_numpy(), t.band.to_numpy(), teff_or_typical(t.teff.to_numpy(), t.vclass.to_numpy())
+    )
+    np.testing.assert_allclose(t.wave_eff, expected, rtol=1e-6)
+    lpv = t[(t.survey == "eros1") & (t.vclass == "LPV")]
+    assert len(lpv) and (lpv.wave_eff[lpv.band == "B"] > 615).all() and (lpv.wave_eff[lpv.band == "R"] > 785).all()
+    hot = t[(t.survey == "eros1") & (t.vclass == "RRLYR")]
+    assert len(hot) and (hot.wave_eff[hot.band == "B"] < 575).all()
 
 
 @pytest.mark.shared_data

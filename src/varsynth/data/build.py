@@ -21,7 +21,7 @@ import pyarrow as pa
 import yaml
 from tqdm.auto import tqdm
 
-from varsynth.bands import band as band_info
+from varsynth.bands import effective_wavelengths
 from varsynth.config import SURVEYS, DataConfig
 from varsynth.data.card import build_card, write_card
 from varsynth.data.crossmatch import Identification, identify_objects, stars_from_lightcurves
@@ -32,6 +32,7 @@ from varsynth.data.samples import CleanCurve, Sample, augmented_sample, clean_li
 from varsynth.data.split import SPLITS, split_stars
 from varsynth.lightcurve import PHYSICS_NAMES, LightCurve
 from varsynth.physics import assign_physics
+from varsynth.physics.typical import teff_or_typical
 from varsynth.surveys.gaia_dr2 import read_gaia_dr2_xmatch
 from varsynth.surveys.registry import XMATCH_FOLDER, read_survey
 from varsynth.surveys.skips import SkipLog
@@ -188,6 +189,15 @@ def _list_column(arrays: Sequence[np.ndarray], dtype: type = np.float32) -> pa.A
     return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values))
 
 
+def _wave_column(lcs: Sequence[LightCurve]) -> np.ndarray:
+    """Each light curve's effective wavelength (nm): that of its star's temperature (its class's
+    typical one where unknown) through its band (:func:`varsynth.bands.effective_wavelength`)."""
+    if not lcs:
+        return np.zeros(0)
+    teff = teff_or_typical([lc.physics["teff"].value for lc in lcs], np.array([lc.vclass for lc in lcs], dtype=object))
+    return effective_wavelengths(np.array([lc.survey for lc in lcs]), np.array([lc.band for lc in lcs]), teff)
+
+
 def samples_table(samples: Sequence[Sample], split: str, object_of: Mapping[str, str] | None = None) -> pa.Table:
     """One row per sample: labels, physics, the scaled light curve and its magnitude scale.
 
@@ -203,7 +213,7 @@ def samples_table(samples: Sequence[Sample], split: str, object_of: Mapping[str,
         "survey": pa.array([lc.survey for lc in lcs], pa.string()),
         "star_id": pa.array([lc.star_id for lc in lcs], pa.string()),
         "band": pa.array([lc.band for lc in lcs], pa.string()),
-        "wave_eff": pa.array([band_info(lc.survey, lc.band).wave_eff for lc in lcs], pa.float32()),
+        "wave_eff": pa.array(_wave_column(lcs), pa.float32()),
         "vclass": pa.array([lc.vclass for lc in lcs], pa.string()),
         "class_index": pa.array([CLASSES.index(lc.vclass) for lc in lcs], pa.int8()),
         "subtype": pa.array([lc.subtype for lc in lcs], pa.string()),

@@ -9,6 +9,7 @@ file under a final name.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -33,12 +34,26 @@ __all__ = [
     "read_split",
     "json_safe",
     "DATASET_FORMAT_VERSION",
+    "COLOUR_WAVELENGTH_FORMAT",
+    "dataset_format",
 ]
 
 log = logging.getLogger(__name__)
 
 #: Version of the dataset layout; bumped when columns change meaning.
-DATASET_FORMAT_VERSION = 1
+#: 2: ``wave_eff`` is each star's temperature through its band (broad bands move with colour,
+#: :func:`varsynth.bands.effective_wavelength`); 1: the band's published value.
+DATASET_FORMAT_VERSION = 2
+#: The first format whose ``wave_eff`` depends on the star's temperature.
+COLOUR_WAVELENGTH_FORMAT = 2
+
+
+def dataset_format(dataset_dir: str | Path) -> int:
+    """The format version of a built dataset (its ``data_card.json``; 1 when it has none)."""
+    card = Path(dataset_dir) / "data_card.json"
+    if not card.is_file():
+        return 1
+    return int(json.loads(card.read_text()).get("format_version", 1))
 
 
 class OutputPathError(ValueError):

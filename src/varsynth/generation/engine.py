@@ -173,12 +173,16 @@ def _check_physics(model: GenerativeModel, request: StarRequest, allow_extrapola
 
 
 def _band_ok(model: GenerativeModel, survey: str, bands: np.ndarray, vclass: str | None = None) -> dict[str, bool]:
-    """Whether each band lies inside the trained wavelength range (of class ``vclass`` when given)."""
+    """Whether each band lies inside the trained wavelength range (of class ``vclass``'s light
+    curves, at its typical temperature, when given; else the band's published wavelength against
+    all light curves')."""
     lo, hi = model.catalog.wave_range(vclass)
-    return {
-        b: lo * (1 - _WAVE_MARGIN) <= band_info(survey, b).wave_eff <= hi * (1 + _WAVE_MARGIN)
+    catalog = model.catalog
+    wave = {
+        b: band_info(survey, b).wave_eff if vclass is None else float(catalog.wavelengths(survey, b, np.nan, vclass)[0])
         for b in np.unique(bands).tolist()
     }
+    return {b: lo * (1 - _WAVE_MARGIN) <= w <= hi * (1 + _WAVE_MARGIN) for b, w in wave.items()}
 
 
 def class_wavelength_gaps(model: GenerativeModel, vclass: str, survey: str, bands: Sequence[str]) -> list[str]:
@@ -251,18 +255,27 @@ def neighbour_wave(model: GenerativeModel, config: GenerationConfig) -> float | 
     ``None`` where the flow does not weigh passbands."""
     if model.flow.config.neighbour_passband_dex is None:
         return None
-    cadence = config.cadence
+    cadence, request = config.cadence, config.request
     names = config.bands or cadence.bands
-    waves = np.array([band_info(cadence.survey, b).wave_eff for b in names], dtype=float)
+    teff = np.nan if request.teff is None else request.teff  # unknown: the class's typical temperature
+    waves = np.array(
+        [model.catalog.wavelengths(cadence.survey, b, teff, request.vclass)[0] for b in names], dtype=float
+    )
     return float(10 ** np.mean(np.log10(waves))) if waves.size else None
 
 
 def _draw_epochs(
-    model: GenerativeModel, config: GenerationConfig, m: int, rng: np.random.Generator, period: np.ndarray
+    model: GenerativeModel,
+    config: GenerationConfig,
+    m: int,
+    rng: np.random.Generator,
+    period: np.ndarray,
+    teff: np.ndarray,
 ) -> _ChunkEpochs:
     """Stage 2, epochs: the cadence's epochs of ``m`` stars (of ``period`` days, which scales a
     cadence in phase units), the bands asked for, those outside the trained wavelengths left out
-    unless ``allow_extrapolation``, and the light curves they make."""
+    unless ``allow_extrapolation``, and the light curves they make, each with its effective
+    wavelength (its star's ``teff``, K, NaN where unknown, through its band)."""
     cadence, bands = config.cadence, config.bands
     epochs = cadence.draw_many(rng, m)
     # a cadence in phase units (PhaseGridCadence) gives phases: each star's period turns them into days
@@ -305,11 +318,15 @@ def _draw_epochs(
     n_names = max(len(band_names), 1)
     pairs, curve = np.unique(star * n_names + band_code, return_inverse=True)
     pair_band = band_names[pairs % n_names] if len(pairs) else np.zeros(0, str)
-    name_wave = np.array([band_info(cadence.survey, b).wave_eff / 1000.0 for b in band_names.tolist()])
-    wave_um = name_wave[pairs % n_names].astype(np.float32) if len(pairs) else np.zeros(0, np.float32)
-    return _ChunkEpochs(
-        time, band_code, band_names, depth, star, outside, first, curve, pairs // n_names, pair_band, wave_um
-    )
+    pair_code, pair_star = pairs % n_names, pairs // n_names
+    wave_nm = np.zeros(len(pairs))
+    for k, name in enumerate(band_names.tolist()):
+        rows = pair_code == k
+        if rows.any():
+            star_teff = teff[pair_star[rows]]
+            wave_nm[rows] = model.catalog.wavelengths(cadence.survey, name, star_teff, config.request.vclass)
+    wave_um = (wave_nm / 1000.0).astype(np.float32)
+    return _ChunkEpochs(time, band_code, band_names, depth, star, outside, first, curve, pair_star, pair_band, wave_um)
 
 
 def _mean_magnitudes(
@@ -376,7 +393,7 @@ def _chunk(
     stars = _draw_stars(model, config, m, rng)
     lap("physics")
     period = 10 ** stars.phys[:, 2]
-    ep = _draw_epochs(model, config, m, rng, period)
+    ep = _draw_epochs(model, config, m, rng, period, 10 ** stars.phys[:, 0])
     # a class without e.g. Teff in training: masked, as in training
     batch = model.conditions(
         np.full(len(ep.pair_star), CLASSES.index(request.vclass)), stars.conditioned[ep.pair_star], ep.wave_um

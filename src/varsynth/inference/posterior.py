@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 import torch
 
-from varsynth.bands import band as band_info
 from varsynth.bundle import open_component
 from varsynth.config import VARSYNTH_MIN_SNR_BY_CLASS, CleanConfig, ConfigError
 from varsynth.data.io import json_safe
@@ -266,6 +265,7 @@ def class_posterior(
 
 
 def _prepared(
+    model: GenerativeModel,
     time: np.ndarray,
     mag: np.ndarray,
     err: np.ndarray,
@@ -275,8 +275,10 @@ def _prepared(
     period: float,
     length: int,
     seed: int,
+    teff: float | None = None,
 ) -> tuple[dict[str, torch.Tensor], float] | str:
-    """The light curve prepared as a training sample for class ``vclass``, or the reason it can't be."""
+    """The light curve prepared as a training sample of ``model`` for class ``vclass``, or the reason it can't be
+    (its effective wavelength that of a star of ``teff`` K, or of the class's typical temperature)."""
     lc = LightCurve("input", survey, band, time, mag, err, vclass=vclass, period=period)
     cc = clean_lightcurve(lc, CleanConfig(drop_subtypes=(), min_snr_by_class=dict(VARSYNTH_MIN_SNR_BY_CLASS)))
     if isinstance(cc, str):
@@ -284,13 +286,14 @@ def _prepared(
     s = real_sample(cc, length=length, seed=seed)
     if s is None:
         return "constant light curve"
+    wave_nm = model.catalog.wavelengths(survey, band, np.nan if teff is None else teff, vclass)
     t = lambda a: torch.tensor(a, dtype=torch.float32)[None]  # noqa: E731
     batch = {
         "phase": t(s.phase),
         "mag": t(s.mag),
         "mag_err": t(s.mag_err),
         "mask": torch.ones(1, s.phase.size, dtype=torch.bool),
-        "wave": torch.tensor([band_info(survey, band).wave_eff / 1000.0]),
+        "wave": torch.tensor(wave_nm / 1000.0),
     }
     return batch, math.log10(s.mag_max - s.mag_min)
 
@@ -377,7 +380,7 @@ def infer(
     scores, per_class, rejected, used = {}, {}, {}, {}  # used: the period each class was folded on
     for vclass in chosen:
         p = 2 * period if (searched and vclass in DOUBLED_CLASSES) else period
-        prepared = _prepared(t, m, e, survey, band, vclass, p, length, seed)
+        prepared = _prepared(model, t, m, e, survey, band, vclass, p, length, seed, teff)
         used[vclass] = p
         if isinstance(prepared, str):
             rejected[vclass] = prepared
