@@ -215,15 +215,11 @@ def test_invalid_passband_is_refused(wave, dex):
         )
 
 
-def test_wavelength_convention_is_the_trained_one_and_survives_a_round_trip(tmp_path):
-    """A catalog from a dataset of colour-dependent wavelengths gives a cool star's EROS blue
-    light curve at 621 nm; one from before gives 555 nm, the published value, whatever the star."""
+def test_wavelength_convention_is_the_trained_one():
+    """A model trained on colour-dependent wavelengths sees a cool star's EROS blue light curve at
+    621 nm; one trained before, at 555 nm, the published value, whatever the star."""
     cat = catalog()
     np.testing.assert_allclose(cat.wavelengths("eros1", "B", np.array([3000.0, 9600.0]), "LPV"), 555.0)
     colour = PhysicsCatalog(cat.vclass, cat.subtype, cat.phys, cat.wave_eff, colour_wavelengths=True)
     np.testing.assert_allclose(colour.wavelengths("eros1", "B", np.array([3000.0, np.nan]), "LPV"), 620.85, atol=0.1)
     np.testing.assert_allclose(colour.wavelengths("ogle3", "I", np.array([3000.0]), "LPV"), 806.0)
-    save_catalog(tmp_path, colour)
-    assert load_catalog(tmp_path).colour_wavelengths
-    save_catalog(tmp_path, cat)
-    assert not load_catalog(tmp_path).colour_wavelengths

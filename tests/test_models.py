@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -397,3 +398,14 @@ def test_likelihood_error_scales_are_each_survey_bands_median_factor(tmp_path):
     assert scaled.batch(slice(0, 2))["err_scale"].shape == (2,)
     with pytest.raises(ConfigError, match="optim.likelihood_errors"):
         TrainConfig.from_dict({"optim": {"likelihood_errors": "honest"}})
+
+
+def test_training_records_the_datasets_wavelength_convention(tmp_path):
+    """A dataset of format 2 (each star's temperature through its band) trains a network that
+    says so in its config, and is later given wavelengths of that convention; one of format 1 not."""
+    data = write_tiny_dataset(tmp_path / "data")
+    old = fit(_tiny_cfg("tcn"), data, tmp_path / "old", max_epochs=1, progress=False)
+    (data / "data_card.json").write_text(json.dumps({"format_version": 2}))
+    new = fit(_tiny_cfg("tcn"), data, tmp_path / "new", max_epochs=1, progress=False)
+    assert not load_bundle(old.bundle_dir)[0].config.colour_wavelengths
+    assert load_bundle(new.bundle_dir)[0].config.colour_wavelengths

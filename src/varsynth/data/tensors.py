@@ -19,15 +19,25 @@ import pyarrow.compute as pc
 import torch
 from torch.utils.data import Dataset
 
+from varsynth.bands import effective_wavelengths
 from varsynth.config import _from_dict
 from varsynth.data.io import read_split
 from varsynth.lightcurve import PHYSICS_NAMES
+from varsynth.physics.typical import teff_or_typical
 
 #: Column names of the physical parameters as the models see them (:func:`physics_matrix`): log10 of
 #: Teff (K) and of the period (days), the absolute magnitude (mag) as is.
 PHYS_COLUMNS: tuple[str, ...] = tuple(f"log10_{n}" if n in ("teff", "period") else n for n in PHYSICS_NAMES)
 
-__all__ = ["PHYS_COLUMNS", "DataFilter", "LightCurveTensors", "load_split", "physics_matrix", "fit_standardisation"]
+__all__ = [
+    "PHYS_COLUMNS",
+    "DataFilter",
+    "LightCurveTensors",
+    "load_split",
+    "physics_matrix",
+    "fit_standardisation",
+    "table_wavelengths",
+]
 
 
 @dataclass(frozen=True)
@@ -157,6 +167,22 @@ class LightCurveTensors(Dataset):
         return self.__getitem__(index)
 
 
+def table_wavelengths(table: pa.Table, colour: bool | None) -> np.ndarray:
+    """Each light curve's effective wavelength (nm) in a model's convention: its star's
+    temperature (its class's typical one where unknown) through its band (``colour``), the
+    band's published value (``False``) or the dataset's ``wave_eff`` as stored (``None``), so that
+    a model trained on either convention is evaluated on the wavelengths it was trained with."""
+    if colour is None:
+        return np.asarray(table["wave_eff"].to_numpy(), dtype=np.float64)
+    surveys = np.asarray(table["survey"].to_pylist(), dtype=object)
+    bands = np.asarray(table["band"].to_pylist(), dtype=object)
+    teff = np.full(table.num_rows, np.nan)
+    if colour:
+        classes = np.asarray(table["vclass"].to_pylist(), dtype=object)
+        teff = teff_or_typical(table["teff"].to_numpy(zero_copy_only=False).astype(float), classes)
+    return effective_wavelengths(surveys, bands, teff)
+
+
 def load_split(
     dataset_dir: str | Path,
     split: str,
@@ -166,6 +192,7 @@ def load_split(
     phys_std: Sequence[float] | None = None,
     data_filter: DataFilter | None = None,
     err_scale: Mapping[str, Mapping[str, float]] | None = None,
+    colour_wavelengths: bool | None = None,
 ) -> LightCurveTensors:
     """Load one split of a built dataset as :class:`LightCurveTensors`.
 
@@ -176,6 +203,8 @@ def load_split(
         phys_mean, phys_std: standardisation (from the training split); ``None``: none.
         data_filter: which rows to keep.
         err_scale: ``{survey: {band: factor}}``, each sample's ``err_scale`` (1 where not given).
+        colour_wavelengths: the wavelength convention of the model the tensors are for
+            (:func:`table_wavelengths`); ``None``: the dataset's own ``wave_eff``.
     """
     table = read_split(dataset_dir, split)
     if data_filter is not None:
@@ -194,7 +223,7 @@ def load_split(
         class_index=torch.from_numpy(table["class_index"].to_numpy().astype(np.int64)),
         phys=torch.from_numpy(values.astype(np.float32)),
         phys_mask=torch.from_numpy(present.astype(np.float32)),
-        wave=torch.from_numpy(table["wave_eff"].to_numpy().astype(np.float32) / 1000.0),
+        wave=torch.from_numpy(table_wavelengths(table, colour_wavelengths).astype(np.float32) / 1000.0),
         sample_id=table["sample_id"].to_pylist(),
         star_key=table["star_key"].to_pylist(),
         err_scale=torch.tensor(

@@ -128,7 +128,7 @@ def twin_curves(
         batch = model.conditions(
             part["class_index"].to_numpy(),
             _physics(part),
-            part["wave_eff"].to_numpy().astype(np.float32) / 1000.0,
+            _waves(model, part).astype(np.float32) / 1000.0,
         )
         base = model.base_points(_neighbours(model, part, rng), rng.standard_normal((len(part), cfg.latent_dim + 1)))
         z, log_amp, cond = model.draw_latent(batch, base)
@@ -214,6 +214,15 @@ def folded_curves(table: Table | pa.Table) -> pd.DataFrame:
     return out
 
 
+def _waves(model: GenerativeModel, part: pd.DataFrame) -> np.ndarray:
+    """Each real light curve's effective wavelength (nm) in the convention the model was trained with."""
+    out = np.empty(len(part))
+    teff = part["teff"].to_numpy(float)
+    for (survey, band, vclass), rows in part.groupby(["survey", "band", "vclass"], sort=False).indices.items():
+        out[rows] = model.catalog.wavelengths(survey, band, teff[rows], vclass)
+    return out
+
+
 def _neighbours(model: GenerativeModel, part: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
     """The catalog row of a training light curve near each star's physics (as generation picks them);
     zeros, drawing nothing, for a model that samples its flow's own prior."""
@@ -221,7 +230,7 @@ def _neighbours(model: GenerativeModel, part: pd.DataFrame, rng: np.random.Gener
         return np.zeros(len(part), dtype=int)
     given = _physics(part)
     dex = model.flow.config.neighbour_passband_dex
-    waves = part["wave_eff"].to_numpy(float) if dex is not None else [None] * len(part)
+    waves = _waves(model, part) if dex is not None else [None] * len(part)
     return np.array(
         [
             _neighbour(model.catalog, c, s, g, rng, w, dex)

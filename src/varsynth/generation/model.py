@@ -135,4 +135,6 @@ def load_model(model: str | Path = "default") -> GenerativeModel:
     manifest = read_manifest(path)
     cvae, metadata = load_bundle(manifest)
     flow, _ = load_flow(manifest)
-    return GenerativeModel(cvae, flow, load_catalog(manifest), metadata, path)
+    catalog = load_catalog(manifest)
+    catalog.colour_wavelengths = cvae.config.colour_wavelengths  # the wavelengths the network was trained on
+    return GenerativeModel(cvae, flow, catalog, metadata, path)

@@ -72,9 +72,10 @@ def _finite_median(values: list[float]) -> float | None:
     return float(np.median(finite)) if finite else None
 
 
-def _stars(dataset_dir: str | Path, split: str, n_stars: int, rng: np.random.Generator) -> _Stars:
+def _stars(dataset_dir: str | Path, split: str, n_stars: int, rng: np.random.Generator, colour: bool) -> _Stars:
+    """``n_stars`` real light curves of ``split``, their wavelengths in the model's convention (``colour``)."""
     filt = DataFilter(real_only=True)
-    tensors = load_split(dataset_dir, split, physics=(), data_filter=filt)
+    tensors = load_split(dataset_dir, split, physics=(), data_filter=filt, colour_wavelengths=colour)
     table = filt.apply(read_split(dataset_dir, split))
     truth, present = physics_matrix(table, PHYSICS_CHOICES)
     rows = rng.choice(len(tensors), size=min(n_stars, len(tensors)), replace=False)
@@ -213,8 +214,9 @@ def calibrate(
     if fit and fit_split == split:
         raise ConfigError(f"fit_split and split are both {split!r}: fit on another split than the one measured")
     posterior: dict[str, Any]
+    colour = model.cvae.config.colour_wavelengths
     if fit:
-        fit_stars = _stars(dataset_dir, fit_split, n_stars, np.random.default_rng([seed, 1]))
+        fit_stars = _stars(dataset_dir, fit_split, n_stars, np.random.default_rng([seed, 1]), colour)
         grid = [PosteriorSettings(k, t) for k in NEIGHBOUR_GRID for t in TEMPERATURE_GRID]
         fitted = _coverage(model, fit_stars, grid, n_candidates, np.random.default_rng([seed, 2]), progress, "fit")
         errors = {s: coverage_error(c) for s, c in fitted.items()}
@@ -230,7 +232,7 @@ def calibrate(
         chosen = posterior_settings(model)
         posterior = {**asdict(chosen), "fitted_on": None}
     rng = np.random.default_rng(seed)
-    stars = _stars(dataset_dir, split, n_stars, rng)
+    stars = _stars(dataset_dir, split, n_stars, rng, colour)
     measured = _coverage(model, stars, list(dict.fromkeys([chosen, RAW])), n_candidates, rng, progress, split)
     posterior["coverage_error_" + split] = coverage_error(measured[chosen])
     accuracy = {

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from varsynth.bands import effective_wavelength
 from varsynth.bundle import BundleError, Manifest, has_component, open_component, write_component
 from varsynth.config import ConfigError
-from varsynth.data.io import COLOUR_WAVELENGTH_FORMAT, dataset_format, read_split
+from varsynth.data.io import read_split
 from varsynth.data.tensors import PHYS_COLUMNS, DataFilter, physics_matrix
 from varsynth.models.config import PHYSICS_CHOICES
 from varsynth.physics.typical import teff_or_typical
@@ -60,9 +60,9 @@ class PhysicsCatalog:
     #: (N, Z + 1) the flow prior's base point of each light curve (:func:`~varsynth.latent.flow.base_codes`);
     #: ``None`` in bundles written before it was stored.
     base_code: np.ndarray | None = None
-    #: Whether ``wave_eff`` is each star's temperature through its band (datasets of format 2 on,
-    #: :func:`varsynth.bands.effective_wavelength`) rather than the band's published value; a
-    #: model is given the wavelengths of the convention it was trained with.
+    #: Whether the model's network was trained on each star's temperature through its band
+    #: (:attr:`varsynth.models.config.ModelConfig.colour_wavelengths`) rather than the band's
+    #: published value; set from the network's config when a bundle is loaded.
     colour_wavelengths: bool = False
 
     def wavelengths(self, survey: str, band: str, teff: float | np.ndarray, vclass: str) -> np.ndarray:
@@ -248,7 +248,6 @@ def build_catalog(
             dtype=np.float64,
         ),
         base_code=None if base_code is None else _rows_checked(np.asarray(base_code, np.float32), table.num_rows),
-        colour_wavelengths=dataset_format(dataset_dir) >= COLOUR_WAVELENGTH_FORMAT,
     )
 
 
@@ -272,7 +271,6 @@ def save_catalog(bundle_dir: str | Path, catalog: PhysicsCatalog) -> Path:
     if catalog.base_code is not None:
         for j in range(catalog.base_code.shape[1]):
             columns[f"base_{j}"] = pa.array(catalog.base_code[:, j], pa.float32())
-    columns["colour_wave"] = pa.array(np.full(len(catalog.vclass), catalog.colour_wavelengths), pa.bool_())
     write_component(bundle_dir, "catalog", {_FILE: pa.table(columns)})
     return Path(bundle_dir) / _FILE
 
@@ -306,7 +304,6 @@ def load_catalog(bundle: str | Path | Manifest) -> PhysicsCatalog:
             wave_eff=t["wave_eff"].to_numpy(),
             scaled_err=t["scaled_err"].to_numpy() if "scaled_err" in t.column_names else None,
             base_code=_read_base_code(t),
-            colour_wavelengths=bool(t.num_rows and "colour_wave" in t.column_names and t["colour_wave"][0].as_py()),
         )
     except (pa.ArrowException, KeyError) as err:
         raise BundleError(f"{files.path(_FILE)} is corrupted: {err}") from err
