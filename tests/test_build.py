@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from conftest import SHARED_DATA, shared_dir
 
-from varsynth.bands import effective_wavelengths
+from varsynth.bands import BANDS, effective_wavelengths
 from varsynth.cli import main
 from varsynth.config import DataConfig
 from varsynth.data.build import build_dataset
@@ -44,19 +45,20 @@ def built(tmp_path_factory):
     cache = tmp / "cache"
     first = build_dataset(cfg, tmp / "a", progress=False, cache_dir=cache)
     second = build_dataset(cfg, tmp / "b", progress=False, cache_dir=cache)
-    return first, second
+    colour = build_dataset(replace(cfg, wavelengths="colour"), tmp / "c", progress=False, cache_dir=cache)
+    return first, second, colour
 
 
 @pytest.mark.shared_data
 def test_rebuild_is_byte_identical(built):
-    first, second = built
+    first, second, _ = built
     for name in FILES:
         assert (first.out_dir / name).read_bytes() == (second.out_dir / name).read_bytes(), name
 
 
 @pytest.mark.shared_data
 def test_cold_and_warm_builds_give_the_same_dataset_id(built):
-    first, second = built
+    first, second, _ = built
     assert len(list((first.out_dir.parent / "cache").glob("*.json"))) > 100  # the warm build had them all
     assert first.card["dataset_id"] == second.card["dataset_id"]
     assert first.n_samples == second.n_samples
@@ -114,11 +116,18 @@ def test_samples_are_scaled_and_restorable(built):
 
 
 @pytest.mark.shared_data
-def test_each_light_curve_has_its_stars_wavelength_through_its_band(built):
-    """Format 2: ``wave_eff`` is the star's temperature (its class's typical one where unknown)
-    through its band; the LPVs of EROS-1 sit far redder than the channels' published 555/760 nm."""
-    out = built[0].out_dir
-    assert json.loads((out / "data_card.json").read_text())["format_version"] == 2
+def test_each_light_curve_has_its_stars_wavelength_through_its_band_when_asked(built):
+    """``wavelengths: colour``: ``wave_eff`` is the star's temperature (its class's typical one where
+    unknown) through its band; the LPVs of EROS-1 sit far redder than the channels' published
+    555/760 nm. The default (``published``) keeps each band's published value."""
+    first, colour = built[0].out_dir, built[2].out_dir
+    assert json.loads((first / "data_card.json").read_text())["wavelengths"] == "published"
+    assert json.loads((colour / "data_card.json").read_text())["wavelengths"] == "colour"
+    published = pq.read_table(first / "train.parquet", columns=["survey", "band", "wave_eff"]).to_pandas()
+    np.testing.assert_allclose(
+        published.wave_eff, [BANDS[(s, b)].wave_eff for s, b in zip(published.survey, published.band)], rtol=1e-6
+    )
+    out = colour
     t = pq.read_table(out / "train.parquet", columns=["survey", "band", "vclass", "teff", "wave_eff"]).to_pandas()
     expected = effective_wavelengths(
         t.survey.to_numpy(), t.band.to_numpy(), teff_or_typical(t.teff.to_numpy(), t.vclass.to_numpy())

@@ -401,11 +401,12 @@ def test_likelihood_error_scales_are_each_survey_bands_median_factor(tmp_path):
 
 
 def test_training_records_the_datasets_wavelength_convention(tmp_path):
-    """A dataset of format 2 (each star's temperature through its band) trains a network that
-    says so in its config, and is later given wavelengths of that convention; one of format 1 not."""
+    """A dataset of colour-dependent wavelengths (each star's temperature through its band) trains
+    a network that says so in its config, and is later given wavelengths of that convention; a
+    dataset of published wavelengths (or built before the convention was recorded) not."""
     data = write_tiny_dataset(tmp_path / "data")
     old = fit(_tiny_cfg("tcn"), data, tmp_path / "old", max_epochs=1, progress=False)
-    (data / "data_card.json").write_text(json.dumps({"format_version": 2}))
+    (data / "data_card.json").write_text(json.dumps({"wavelengths": "colour"}))
     new = fit(_tiny_cfg("tcn"), data, tmp_path / "new", max_epochs=1, progress=False)
     assert not load_bundle(old.bundle_dir)[0].config.colour_wavelengths
     assert load_bundle(new.bundle_dir)[0].config.colour_wavelengths

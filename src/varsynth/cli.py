@@ -50,7 +50,13 @@ def _data_build(args: argparse.Namespace) -> int:
     from varsynth.config import load_data_config
     from varsynth.data.build import build_dataset
 
-    cfg = load_data_config(args.config, data_root=args.data_root, seed=args.seed, limit_per_class=args.limit_per_class)
+    cfg = load_data_config(
+        args.config,
+        data_root=args.data_root,
+        seed=args.seed,
+        limit_per_class=args.limit_per_class,
+        wavelengths=args.wavelengths,
+    )
     cache = None if args.no_cache else (args.cache_dir or default_cache_dir())
     result = build_dataset(cfg, args.out, progress=not args.no_progress, cache_dir=cache)
     print(f"dataset {result.card['dataset_id']} written to {result.out_dir}")
@@ -654,6 +660,12 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--data-root", help="folder with the survey folders (overrides the config)")
     b.add_argument("--seed", type=int, help="seed (overrides the config)")
     b.add_argument("--limit-per-class", type=int, help="at most N stars per survey class label")
+    b.add_argument(
+        "--wavelengths",
+        choices=["published", "colour"],
+        help="each light curve's effective wavelength: its band's published one, or its star's "
+        "temperature through the band (EROS-1, Gaia G); overrides the config",
+    )
     b.add_argument("--cache-dir", type=Path, help="period-search cache folder")
     b.add_argument("--no-cache", action="store_true", help="do not cache period searches")
     b.add_argument("--no-progress", action="store_true", help="hide progress bars")

@@ -226,6 +226,10 @@ class CrossmatchConfig:
         )
 
 
+#: Conventions of a dataset's ``wave_eff`` (:attr:`DataConfig.wavelengths`).
+WAVELENGTHS = ("published", "colour")
+
+
 @dataclass(frozen=True)
 class DataConfig:
     """Everything that defines one training dataset; the same config and seed give the same bytes.
@@ -238,6 +242,10 @@ class DataConfig:
         limit_per_class: read at most this many stars per survey class label (quick builds).
         period_workers: processes for the period searches of CRTS, Gaia DR3 and ASAS (and the
             file parsing of Catalina SSS).
+        wavelengths: each light curve's ``wave_eff``: ``published`` (the band's published
+            effective wavelength) or ``colour`` (its star's temperature through the band where the
+            band's transmission is known, :func:`varsynth.bands.effective_wavelength`; tried for
+            the default and not adopted, docs/training.md).
     """
 
     data_root: str = "../shared/data"
@@ -245,6 +253,7 @@ class DataConfig:
     seq_len: int = 300
     limit_per_class: int | None = None
     period_workers: int = 2
+    wavelengths: str = "published"
     surveys: dict[str, SurveyConfig] = field(default_factory=_default_surveys)
     physics: PhysicsConfig = field(default_factory=PhysicsConfig)
     clean: CleanConfig = field(default_factory=CleanConfig)
@@ -261,6 +270,7 @@ class DataConfig:
             self.limit_per_class,
         )
         _check(self.period_workers >= 1, "period_workers", ">= 1", self.period_workers)
+        _check(self.wavelengths in WAVELENGTHS, "wavelengths", f"one of {list(WAVELENGTHS)}", self.wavelengths)
         unknown = sorted(set(self.surveys) - set(SURVEYS))
         _check(not unknown, "surveys", f"drawn from {list(SURVEYS)}", unknown)
 

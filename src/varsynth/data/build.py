@@ -21,6 +21,7 @@ import pyarrow as pa
 import yaml
 from tqdm.auto import tqdm
 
+from varsynth.bands import band as band_info
 from varsynth.bands import effective_wavelengths
 from varsynth.config import SURVEYS, DataConfig
 from varsynth.data.card import build_card, write_card
@@ -189,19 +190,25 @@ def _list_column(arrays: Sequence[np.ndarray], dtype: type = np.float32) -> pa.A
     return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values))
 
 
-def _wave_column(lcs: Sequence[LightCurve]) -> np.ndarray:
-    """Each light curve's effective wavelength (nm): that of its star's temperature (its class's
-    typical one where unknown) through its band (:func:`varsynth.bands.effective_wavelength`)."""
+def _wave_column(lcs: Sequence[LightCurve], colour: bool) -> np.ndarray:
+    """Each light curve's effective wavelength (nm): its band's published one, or (``colour``)
+    that of its star's temperature (its class's typical one where unknown) through its band
+    (:func:`varsynth.bands.effective_wavelength`)."""
     if not lcs:
         return np.zeros(0)
+    if not colour:
+        return np.array([band_info(lc.survey, lc.band).wave_eff for lc in lcs])
     teff = teff_or_typical([lc.physics["teff"].value for lc in lcs], np.array([lc.vclass for lc in lcs], dtype=object))
     return effective_wavelengths(np.array([lc.survey for lc in lcs]), np.array([lc.band for lc in lcs]), teff)
 
 
-def samples_table(samples: Sequence[Sample], split: str, object_of: Mapping[str, str] | None = None) -> pa.Table:
+def samples_table(
+    samples: Sequence[Sample], split: str, object_of: Mapping[str, str] | None = None, *, colour: bool = False
+) -> pa.Table:
     """One row per sample: labels, physics, the scaled light curve and its magnitude scale.
 
-    ``object_of`` maps star keys to physical objects (``object_id`` column; default: the key).
+    ``object_of`` maps star keys to physical objects (``object_id`` column; default: the key);
+    ``colour``: ``wave_eff`` is each star's temperature through its band, not the band's published value.
     """
     samples = sorted(samples, key=lambda s: s.sample_id)
     lcs = [s.source.lc for s in samples]
@@ -213,7 +220,7 @@ def samples_table(samples: Sequence[Sample], split: str, object_of: Mapping[str,
         "survey": pa.array([lc.survey for lc in lcs], pa.string()),
         "star_id": pa.array([lc.star_id for lc in lcs], pa.string()),
         "band": pa.array([lc.band for lc in lcs], pa.string()),
-        "wave_eff": pa.array(_wave_column(lcs), pa.float32()),
+        "wave_eff": pa.array(_wave_column(lcs, colour), pa.float32()),
         "vclass": pa.array([lc.vclass for lc in lcs], pa.string()),
         "class_index": pa.array([CLASSES.index(lc.vclass) for lc in lcs], pa.int8()),
         "subtype": pa.array([lc.subtype for lc in lcs], pa.string()),
@@ -303,7 +310,8 @@ def build_dataset(
     files: dict[str, Path] = {}
     for split in SPLITS:
         files[split] = out / f"{split}.parquet"
-        write_parquet(samples_table(by_split[split], split, identity.object_of), files[split])
+        colour = cfg.wavelengths == "colour"
+        write_parquet(samples_table(by_split[split], split, identity.object_of, colour=colour), files[split])
     files["stars"] = out / "stars.parquet"
     write_parquet(stars_table(clean, split_of, identity.object_of), files["stars"])
     atomic_write(

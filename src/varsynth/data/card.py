@@ -199,6 +199,7 @@ def build_card(
     return {
         "format_version": format_version,
         "dataset_id": _digest(files),
+        "wavelengths": cfg.wavelengths,
         "seed": cfg.seed,
         "sequence_length": cfg.seq_len,
         "table1": _table1(lcs, clean, by_split),
@@ -323,7 +324,13 @@ def render_markdown(card: dict) -> str:
         + ", sigma "
         "clipping, subtype filter, phase folding, undersampling, min-max scaling, augmentation "
         "of train and validation only, split by physical star (cross-matched over surveys) and "
-        "stratified by class.",
+        "stratified by class. Effective wavelengths (`wave_eff`): "
+        + (
+            "each star's temperature (its class's typical one where unknown) through its band, for the "
+            "EROS-1 channels and Gaia G; the published value in the other bands."
+            if card.get("wavelengths") == "colour"
+            else "each band's published value."
+        ),
         "",
         "## Light curves per class and survey (the paper's Table 1)",
         "",

@@ -34,26 +34,23 @@ __all__ = [
     "read_split",
     "json_safe",
     "DATASET_FORMAT_VERSION",
-    "COLOUR_WAVELENGTH_FORMAT",
-    "dataset_format",
+    "dataset_wavelengths",
 ]
 
 log = logging.getLogger(__name__)
 
 #: Version of the dataset layout; bumped when columns change meaning.
-#: 2: ``wave_eff`` is each star's temperature through its band (broad bands move with colour,
-#: :func:`varsynth.bands.effective_wavelength`); 1: the band's published value.
-DATASET_FORMAT_VERSION = 2
-#: The first format whose ``wave_eff`` depends on the star's temperature.
-COLOUR_WAVELENGTH_FORMAT = 2
+DATASET_FORMAT_VERSION = 1
 
 
-def dataset_format(dataset_dir: str | Path) -> int:
-    """The format version of a built dataset (its ``data_card.json``; 1 when it has none)."""
+def dataset_wavelengths(dataset_dir: str | Path) -> str:
+    """The convention of a built dataset's ``wave_eff`` (its ``data_card.json``'s
+    ``wavelengths``: ``published`` or ``colour``, :attr:`varsynth.config.DataConfig.wavelengths`);
+    ``published`` for datasets built before it was recorded."""
     card = Path(dataset_dir) / "data_card.json"
     if not card.is_file():
-        return 1
-    return int(json.loads(card.read_text()).get("format_version", 1))
+        return "published"
+    return str(json.loads(card.read_text()).get("wavelengths", "published"))
 
 
 class OutputPathError(ValueError):

@@ -163,7 +163,14 @@ def model_card(model: GenerativeModel, dataset_dir: str | Path) -> tuple[str, di
         "",
         "## Known limits",
         "",
-        f"- Passbands: trained on {lo:.0f}-{hi:.0f} nm (effective wavelengths); bands outside "
+        f"- Passbands: trained on {lo:.0f}-{hi:.0f} nm (effective wavelengths: "
+        + (
+            "each star's temperature, or its class's typical one, through the EROS-1 channels and Gaia G; "
+            "the published value in the other bands"
+            if model.cvae.config.colour_wavelengths
+            else "each band's published value"
+        )
+        + "); bands outside "
         "(e.g. LSST y) are left out or, with `--allow-extrapolation`, generated and flagged. Within "
         "that range, a band outside the wavelengths of a class's own training light curves is generated "
         "with a warning: its shape and amplitude come from what the wavelength conditioning learned on "

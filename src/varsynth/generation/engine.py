@@ -188,8 +188,9 @@ def _band_ok(model: GenerativeModel, survey: str, bands: np.ndarray, vclass: str
 def class_wavelength_gaps(model: GenerativeModel, vclass: str, survey: str, bands: Sequence[str]) -> list[str]:
     """The bands inside the model's trained wavelength range but outside the range of the class's
     own training light curves: their shapes and amplitudes come from what the wavelength
-    conditioning learned on other classes (e.g. LPVs in the I band: no LPV light curve redder
-    than 760 nm is in the default's training data). Generated, with a warning, not flagged."""
+    conditioning learned on other classes (e.g. LPVs in the z band, redder than any training LPV).
+    A band's wavelength here is that of the class's typical temperature. Generated, with a
+    warning, not flagged."""
     inside = _band_ok(model, survey, np.asarray(bands))
     own = _band_ok(model, survey, np.asarray(bands), vclass)
     return [b for b in inside if inside[b] and not own[b]]

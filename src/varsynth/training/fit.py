@@ -33,7 +33,7 @@ from torch.utils.data import BatchSampler, DataLoader, RandomSampler, Sequential
 
 from varsynth.bundle import save_bundle
 from varsynth.config import ConfigError
-from varsynth.data.io import COLOUR_WAVELENGTH_FORMAT, atomic_write, dataset_format, read_split
+from varsynth.data.io import atomic_write, dataset_wavelengths, read_split
 from varsynth.data.tensors import fit_standardisation, load_split, physics_matrix
 from varsynth.latent.catalog import build_catalog, save_catalog
 from varsynth.latent.flow import base_codes, fit_flow, flow_data, save_flow
@@ -174,8 +174,8 @@ def fit(
     if max_epochs is not None:
         cfg = replace(cfg, optim=replace(cfg.optim, max_epochs=max_epochs))
     cfg = _standardised(cfg, data_dir)
-    # the wavelength convention of the dataset (format 2 on: each star's temperature through its band)
-    colour = dataset_format(data_dir) >= COLOUR_WAVELENGTH_FORMAT
+    # the wavelength convention of the dataset (colour: each star's temperature through its band)
+    colour = dataset_wavelengths(data_dir) == "colour"
     cfg = replace(cfg, model=cfg.model.replace(colour_wavelengths=colour))
     ckpt = _check_resumable(run_dir, cfg, resume)
     run_dir.mkdir(parents=True, exist_ok=True)
