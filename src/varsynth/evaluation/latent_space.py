@@ -166,7 +166,7 @@ def encode_rows(
         phys_mean=cfg.phys_mean or None,
         phys_std=cfg.phys_std or None,
         data_filter=filt,
-        colour_wavelengths=cfg.colour_wavelengths,
+        colour_wavelengths=bool(cfg.colour_wavelengths),
     )
     table = filt.apply(read_split(dataset_dir, split))
     meta = table.select(["sample_id", "star_key", "survey", "band", "vclass", "class_index"]).to_pandas()

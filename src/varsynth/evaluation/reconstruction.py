@@ -52,7 +52,7 @@ def _real_rows(
         phys_mean=cfg.phys_mean or None,
         phys_std=cfg.phys_std or None,
         data_filter=base,
-        colour_wavelengths=cfg.colour_wavelengths,
+        colour_wavelengths=bool(cfg.colour_wavelengths),
     )
     table = base.apply(read_split(dataset_dir, split))
     if sample_ids is None:

@@ -136,5 +136,5 @@ def load_model(model: str | Path = "default") -> GenerativeModel:
     cvae, metadata = load_bundle(manifest)
     flow, _ = load_flow(manifest)
     catalog = load_catalog(manifest)
-    catalog.colour_wavelengths = cvae.config.colour_wavelengths  # the wavelengths the network was trained on
+    catalog.colour_wavelengths = bool(cvae.config.colour_wavelengths)  # the wavelengths the network was trained on
     return GenerativeModel(cvae, flow, catalog, metadata, path)

@@ -214,7 +214,7 @@ def calibrate(
     if fit and fit_split == split:
         raise ConfigError(f"fit_split and split are both {split!r}: fit on another split than the one measured")
     posterior: dict[str, Any]
-    colour = model.cvae.config.colour_wavelengths
+    colour = bool(model.cvae.config.colour_wavelengths)
     if fit:
         fit_stars = _stars(dataset_dir, fit_split, n_stars, np.random.default_rng([seed, 1]), colour)
         grid = [PosteriorSettings(k, t) for k in NEIGHBOUR_GRID for t in TEMPERATURE_GRID]

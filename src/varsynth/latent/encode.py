@@ -88,7 +88,7 @@ def encode_split(
         phys_mean=cfg.phys_mean or None,
         phys_std=cfg.phys_std or None,
         data_filter=data_filter,
-        colour_wavelengths=cfg.colour_wavelengths,
+        colour_wavelengths=bool(cfg.colour_wavelengths),
     )
     table = _sample_table(dataset_dir, split, data_filter)
     if table["sample_id"].tolist() != tensors.sample_id:

@@ -75,7 +75,7 @@ def flow_data(model: CVAE, dataset_dir: str | Path, split: str, data_filter: Dat
         phys_mean=cfg.phys_mean or None,
         phys_std=cfg.phys_std or None,
         data_filter=data_filter,
-        colour_wavelengths=cfg.colour_wavelengths,
+        colour_wavelengths=bool(cfg.colour_wavelengths),
     )
     table = read_split(dataset_dir, split)
     if data_filter is not None:

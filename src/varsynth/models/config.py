@@ -61,8 +61,8 @@ class ModelConfig:
         condition_wavelength: give the passband's effective wavelength to encoder and decoder.
         colour_wavelengths: that wavelength is each star's temperature through its band
             (:func:`varsynth.bands.effective_wavelength`; datasets of format 2 on) rather than the
-            band's published value; set by training from the dataset, so that a model is always
-            given the wavelengths of the convention it was trained with.
+            band's published value (``None`` or ``False``); set by training from the dataset, so
+            that a model is always given the wavelengths of the convention it was trained with.
         time_tag: ``delta`` tags decoder steps with phase differences (paper), ``phase`` with
             the phase itself.
         n_classes: number of classes of the one-hot label.
@@ -92,7 +92,7 @@ class ModelConfig:
     physics: tuple[str, ...] = ()
     decoder_physics: bool = False
     condition_wavelength: bool = False
-    colour_wavelengths: bool = False
+    colour_wavelengths: bool | None = None
     time_tag: str = "delta"
     n_classes: int = len(CLASSES)
     phys_mean: tuple[float, ...] = ()

@@ -176,7 +176,7 @@ def fit(
     cfg = _standardised(cfg, data_dir)
     # the wavelength convention of the dataset (colour: each star's temperature through its band)
     colour = dataset_wavelengths(data_dir) == "colour"
-    cfg = replace(cfg, model=cfg.model.replace(colour_wavelengths=colour))
+    cfg = replace(cfg, model=cfg.model.replace(colour_wavelengths=True if colour else None))
     ckpt = _check_resumable(run_dir, cfg, resume)
     run_dir.mkdir(parents=True, exist_ok=True)
     atomic_write(run_dir / "train_config.yaml", lambda t: t.write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False)))
