@@ -71,3 +71,33 @@ def test_every_class_has_a_typical_temperature():
         teff_or_typical([np.nan, 4000.0, np.nan], np.array(["LPV", "LPV", "RRLYR"], dtype=object)),
         [3000.0, 4000.0, TYPICAL_TEFF["RRLYR"][0]],
     )
+
+
+def test_a_model_is_fed_the_wavelengths_of_its_own_convention():
+    """The same dataset rows give a published-convention model the bands' published values and a
+    colour-convention model its stars' temperatures through them; ``None`` keeps what is stored."""
+    import pyarrow as pa
+
+    from varsynth.data.tensors import table_wavelengths
+
+    table = pa.table(
+        {
+            "survey": ["eros1", "eros1", "gaia-dr3", "ogle3"],
+            "band": ["B", "R", "G", "I"],
+            "vclass": ["LPV", "RRLYR", "CEP", "CEP"],
+            "teff": [np.nan, 6800.0, 3000.0, 5850.0],
+            "wave_eff": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    np.testing.assert_array_equal(table_wavelengths(table, None), [1.0, 2.0, 3.0, 4.0])
+    np.testing.assert_array_equal(table_wavelengths(table, False), [555.0, 760.0, 639.7, 806.0])
+    colour = table_wavelengths(table, True)
+    np.testing.assert_allclose(
+        colour[:3],
+        [
+            effective_wavelength("eros1", "B", 3000.0)[0],  # LPV: the class's typical 3,000 K
+            effective_wavelength("eros1", "R", 6800.0)[0],
+            effective_wavelength("gaia-dr3", "G", 3000.0)[0],
+        ],
+    )
+    assert colour[3] == 806.0

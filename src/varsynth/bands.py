@@ -147,13 +147,18 @@ def effective_wavelength(survey: str, name: str, teff: float | np.ndarray) -> np
     return out
 
 
-def effective_wavelengths(surveys: np.ndarray, names: np.ndarray, teff: np.ndarray) -> np.ndarray:
+def effective_wavelengths(surveys: str | np.ndarray, names: np.ndarray, teff: np.ndarray) -> np.ndarray:
     """:func:`effective_wavelength` (nm) of many light curves: survey, band name and temperature
     (K) of each, (N,) arrays (``surveys`` may be one survey for all)."""
     names = np.asarray(names).astype(str)
-    surveys = np.broadcast_to(np.asarray(surveys).astype(str), names.shape)
     teff = np.broadcast_to(np.asarray(teff, dtype=float), names.shape)
     out = np.empty(names.shape)
+    if isinstance(surveys, str):  # one survey (generation): no string pairs to build
+        for name in np.unique(names).tolist():
+            rows = names == name
+            out[rows] = effective_wavelength(surveys, name, teff[rows])
+        return out
+    surveys = np.broadcast_to(np.asarray(surveys).astype(str), names.shape)
     pairs, index = np.unique(np.char.add(np.char.add(surveys, "|"), names), return_inverse=True)
     for k, pair in enumerate(pairs.tolist()):
         survey, name = pair.split("|")

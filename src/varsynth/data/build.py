@@ -21,8 +21,6 @@ import pyarrow as pa
 import yaml
 from tqdm.auto import tqdm
 
-from varsynth.bands import band as band_info
-from varsynth.bands import effective_wavelengths
 from varsynth.config import SURVEYS, DataConfig
 from varsynth.data.card import build_card, write_card
 from varsynth.data.crossmatch import Identification, identify_objects, stars_from_lightcurves
@@ -33,7 +31,7 @@ from varsynth.data.samples import CleanCurve, Sample, augmented_sample, clean_li
 from varsynth.data.split import SPLITS, split_stars
 from varsynth.lightcurve import PHYSICS_NAMES, LightCurve
 from varsynth.physics import assign_physics
-from varsynth.physics.typical import teff_or_typical
+from varsynth.physics.typical import light_curve_wavelengths
 from varsynth.surveys.gaia_dr2 import read_gaia_dr2_xmatch
 from varsynth.surveys.registry import XMATCH_FOLDER, read_survey
 from varsynth.surveys.skips import SkipLog
@@ -192,14 +190,16 @@ def _list_column(arrays: Sequence[np.ndarray], dtype: type = np.float32) -> pa.A
 
 def _wave_column(lcs: Sequence[LightCurve], colour: bool) -> np.ndarray:
     """Each light curve's effective wavelength (nm): its band's published one, or (``colour``)
-    that of its star's temperature (its class's typical one where unknown) through its band
-    (:func:`varsynth.bands.effective_wavelength`)."""
+    that of its star's temperature through its band (:func:`light_curve_wavelengths`)."""
     if not lcs:
         return np.zeros(0)
-    if not colour:
-        return np.array([band_info(lc.survey, lc.band).wave_eff for lc in lcs])
-    teff = teff_or_typical([lc.physics["teff"].value for lc in lcs], np.array([lc.vclass for lc in lcs], dtype=object))
-    return effective_wavelengths(np.array([lc.survey for lc in lcs]), np.array([lc.band for lc in lcs]), teff)
+    return light_curve_wavelengths(
+        np.array([lc.survey for lc in lcs]),
+        np.array([lc.band for lc in lcs]),
+        np.array([lc.physics["teff"].value for lc in lcs], dtype=float),
+        np.array([lc.vclass for lc in lcs], dtype=object),
+        colour,
+    )
 
 
 def samples_table(

@@ -19,11 +19,10 @@ import pyarrow.compute as pc
 import torch
 from torch.utils.data import Dataset
 
-from varsynth.bands import effective_wavelengths
 from varsynth.config import _from_dict
 from varsynth.data.io import read_split
 from varsynth.lightcurve import PHYSICS_NAMES
-from varsynth.physics.typical import teff_or_typical
+from varsynth.physics.typical import light_curve_wavelengths
 
 #: Column names of the physical parameters as the models see them (:func:`physics_matrix`): log10 of
 #: Teff (K) and of the period (days), the absolute magnitude (mag) as is.
@@ -174,13 +173,13 @@ def table_wavelengths(table: pa.Table, colour: bool | None) -> np.ndarray:
     a model trained on either convention is evaluated on the wavelengths it was trained with."""
     if colour is None:
         return np.asarray(table["wave_eff"].to_numpy(), dtype=np.float64)
-    surveys = np.asarray(table["survey"].to_pylist(), dtype=object)
-    bands = np.asarray(table["band"].to_pylist(), dtype=object)
-    teff = np.full(table.num_rows, np.nan)
-    if colour:
-        classes = np.asarray(table["vclass"].to_pylist(), dtype=object)
-        teff = teff_or_typical(table["teff"].to_numpy(zero_copy_only=False).astype(float), classes)
-    return effective_wavelengths(surveys, bands, teff)
+    return light_curve_wavelengths(
+        np.asarray(table["survey"].to_pylist(), dtype=object),
+        np.asarray(table["band"].to_pylist(), dtype=object),
+        table["teff"].to_numpy(zero_copy_only=False).astype(float),
+        np.asarray(table["vclass"].to_pylist(), dtype=object),
+        colour,
+    )
 
 
 def load_split(

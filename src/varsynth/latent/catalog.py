@@ -21,13 +21,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from varsynth.bands import effective_wavelength
 from varsynth.bundle import BundleError, Manifest, has_component, open_component, write_component
 from varsynth.config import ConfigError
 from varsynth.data.io import read_split
 from varsynth.data.tensors import PHYS_COLUMNS, DataFilter, physics_matrix
 from varsynth.models.config import PHYSICS_CHOICES
-from varsynth.physics.typical import teff_or_typical
+from varsynth.physics.typical import light_curve_wavelengths
 
 __all__ = ["PHYS_NAMES", "PhysicsCatalog", "build_catalog", "save_catalog", "load_catalog"]
 
@@ -70,9 +69,8 @@ class PhysicsCatalog:
         model, for stars of temperature ``teff`` (K; NaN: the class's typical one): the star
         through the band when the model was trained so (:attr:`colour_wavelengths`), else the
         band's published value."""
-        if not self.colour_wavelengths:
-            return effective_wavelength(survey, band, np.full(np.shape(np.atleast_1d(teff)), np.nan))
-        return effective_wavelength(survey, band, teff_or_typical(teff, vclass))
+        t = np.atleast_1d(np.asarray(teff, dtype=float))
+        return light_curve_wavelengths(survey, np.full(t.shape, band), t, vclass, self.colour_wavelengths)
 
     def rows(self, vclass: str, subtype: str | None = None) -> np.ndarray:
         """Indices of the stars of a class (and subtype); refuses unknown ones, naming the valid."""

@@ -13,7 +13,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["TYPICAL_TEFF", "teff_or_typical"]
+from varsynth.bands import effective_wavelengths
+
+__all__ = ["TYPICAL_TEFF", "teff_or_typical", "light_curve_wavelengths"]
 
 #: Typical effective temperature (K) of each class, with where it comes from.
 TYPICAL_TEFF: dict[str, tuple[float, str]] = {
@@ -44,3 +46,28 @@ def teff_or_typical(teff: float | Sequence[float] | np.ndarray, vclass: str | np
         names, index = np.unique(classes[missing].astype(str), return_inverse=True)
         t[missing] = np.array([TYPICAL_TEFF[n][0] for n in names])[index]
     return t
+
+
+def light_curve_wavelengths(
+    surveys: str | np.ndarray, bands: np.ndarray, teff: float | np.ndarray, vclass: str | np.ndarray, colour: bool
+) -> np.ndarray:
+    """The effective wavelength (nm) of each light curve (one survey for all or one each; band,
+    star temperature in K and class of each) in one of the two conventions: its star's temperature,
+    or its class's typical one where unknown, through its band (``colour``); its band's published
+    value (not ``colour``). The dataset builder, the tensors a model is fed and generation all
+    take their wavelengths from here.
+
+    >>> import numpy as np
+    >>> from varsynth.physics.typical import light_curve_wavelengths
+    >>> light_curve_wavelengths("eros1", np.array(["B", "B"]), np.array([np.nan, 9600.0]), "LPV", True).round()
+    array([621., 556.])
+    >>> light_curve_wavelengths("eros1", np.array(["B"]), np.nan, "LPV", False)
+    array([555.])
+    """
+    bands = np.asarray(bands).astype(str)
+    if not colour:
+        return effective_wavelengths(surveys, bands, np.full(bands.shape, np.nan))
+    t = np.broadcast_to(np.asarray(teff, dtype=float), bands.shape)
+    return effective_wavelengths(
+        surveys, bands, teff_or_typical(t, np.broadcast_to(np.asarray(vclass, dtype=object), bands.shape))
+    )
