@@ -12,7 +12,7 @@ from conftest import SHARED_DATA, shared_dir
 
 from varsynth.bands import BANDS, effective_wavelengths
 from varsynth.cli import main
-from varsynth.config import DataConfig
+from varsynth.config import CatalogLabelsConfig, DataConfig
 from varsynth.data.build import build_dataset
 from varsynth.physics.typical import teff_or_typical
 from varsynth.taxonomy import CLASSES
@@ -31,7 +31,8 @@ FILES = (
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """Two builds of the same small config and seed: the first with an empty period-search cache
-    (cold), the second reading every search from it (warm)."""
+    (cold), the second reading every search from it (warm); a third with the options off by
+    default (colour wavelengths, labels from the OGLE-III catalog)."""
     shared_dir("crts-periodic")
     tmp = tmp_path_factory.mktemp("build")
     cfg = DataConfig.from_dict(
@@ -45,7 +46,8 @@ def built(tmp_path_factory):
     cache = tmp / "cache"
     first = build_dataset(cfg, tmp / "a", progress=False, cache_dir=cache)
     second = build_dataset(cfg, tmp / "b", progress=False, cache_dir=cache)
-    colour = build_dataset(replace(cfg, wavelengths="colour"), tmp / "c", progress=False, cache_dir=cache)
+    labelled = replace(cfg, wavelengths="colour", catalog_labels=CatalogLabelsConfig(enabled=True))
+    colour = build_dataset(labelled, tmp / "c", progress=False, cache_dir=cache)
     return first, second, colour
 
 
@@ -137,6 +139,27 @@ def test_each_light_curve_has_its_stars_wavelength_through_its_band_when_asked(b
     assert len(lpv) and (lpv.wave_eff[lpv.band == "B"] > 615).all() and (lpv.wave_eff[lpv.band == "R"] > 785).all()
     hot = t[(t.survey == "eros1") & (t.vclass == "RRLYR")]
     assert len(hot) and (hot.wave_eff[hot.band == "B"] < 575).all()
+
+
+@pytest.mark.shared_data
+def test_stars_of_other_surveys_take_ogle3_catalog_labels_when_asked(built):
+    """``catalog_labels``: EROS-1 stars that are OGLE-III catalog stars carry its id and labels,
+    the card counts them; without it every survey keeps its own labels."""
+    first, labelled = built[0].out_dir, built[2].out_dir
+    assert json.loads((first / "data_card.json").read_text())["catalog_labels"] is None
+    assert "Each survey's own labels" in (first / "data_card.md").read_text()
+    rows = json.loads((labelled / "data_card.json").read_text())["catalog_labels"]
+    assert rows and {r["survey"] for r in rows} >= {"eros1"} and all(r["stars"] > 0 for r in rows)
+    assert "| eros1 | RRLYR | RRLYR/RRab |" in (labelled / "data_card.md").read_text()
+    stars = pq.read_table(labelled / "stars.parquet", columns=["survey", "vclass", "subtype", "meta_json"]).to_pandas()
+    meta = stars.meta_json.map(json.loads)
+    adopted = stars[meta.map(lambda m: m.get("ogle3_match") == "adopted")]
+    assert len(adopted) and (adopted.survey != "ogle3").all()
+    assert meta[adopted.index].map(lambda m: m["ogle3_id"].startswith("OGLE-")).all()
+    eros_rr = stars[(stars.survey == "eros1") & (stars.vclass == "RRLYR")]
+    assert set(eros_rr.subtype) & {"RRab", "RRc"}
+    plain = pq.read_table(first / "stars.parquet", columns=["survey", "vclass", "subtype"]).to_pandas()
+    assert set(plain[(plain.survey == "eros1") & (plain.vclass == "RRLYR")].subtype) == {""}
 
 
 @pytest.mark.shared_data

@@ -27,6 +27,7 @@ MODULES = (
     "varsynth.lightcurve.record",  # LightCurve, PhysParam
     "varsynth.taxonomy",  # ogle_class, crts_class, gaia_dr3_class
     "varsynth.bands",  # band
+    "varsynth.data.card",  # the data card groups physics notes over star-specific values
 )
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "AugmentConfig",
     "SplitConfig",
     "CrossmatchConfig",
+    "CatalogLabelsConfig",
     "DataConfig",
     "load_data_config",
     "to_plain",
@@ -191,6 +192,32 @@ class SplitConfig:
 
 
 @dataclass(frozen=True)
+class CatalogLabelsConfig:
+    """Labels from the OGLE-III catalog for stars of other surveys that are OGLE-III stars
+    (``data.catalog_labels``; :mod:`varsynth.data.catalog_labels`).
+
+    A light curve whose star lies within ``radius_arcsec`` of an OGLE-III catalog star with the
+    same period (relative ``period_tolerance``: long-period variables' periods from a few years of
+    data differ by up to ~10% between surveys, docs/data.md) takes OGLE-III's class and subtype.
+    ``enabled: false`` (the default, and every dataset built before 2026-12-06) keeps each
+    survey's own labels.
+    """
+
+    enabled: bool = False
+    radius_arcsec: float = 3.0
+    period_tolerance: float = 0.1
+
+    def __post_init__(self) -> None:
+        _check(0 < self.radius_arcsec <= 10, "catalog_labels.radius_arcsec", "in (0, 10]", self.radius_arcsec)
+        _check(
+            0 < self.period_tolerance <= 0.2,
+            "catalog_labels.period_tolerance",
+            "in (0, 0.2]",
+            self.period_tolerance,
+        )
+
+
+@dataclass(frozen=True)
 class CrossmatchConfig:
     """Which light curves of different surveys (or ids) are one physical star (``data.crossmatch``).
 
@@ -246,6 +273,8 @@ class DataConfig:
             effective wavelength) or ``colour`` (its star's temperature through the band where the
             band's transmission is known, :func:`varsynth.bands.effective_wavelength`; tried for
             the default and not adopted, docs/training.md).
+        catalog_labels: OGLE-III catalog classes for stars of other surveys that are OGLE-III
+            stars (:class:`CatalogLabelsConfig`).
     """
 
     data_root: str = "../shared/data"
@@ -260,6 +289,7 @@ class DataConfig:
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     split: SplitConfig = field(default_factory=SplitConfig)
     crossmatch: CrossmatchConfig = field(default_factory=CrossmatchConfig)
+    catalog_labels: CatalogLabelsConfig = field(default_factory=CatalogLabelsConfig)
 
     def __post_init__(self) -> None:
         _check(self.seq_len >= 3, "seq_len", ">= 3", self.seq_len)

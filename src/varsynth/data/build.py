@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 
 from varsynth.config import SURVEYS, DataConfig
 from varsynth.data.card import build_card, write_card
+from varsynth.data.catalog_labels import adopt_catalog_labels
 from varsynth.data.crossmatch import Identification, identify_objects, stars_from_lightcurves
 from varsynth.data.io import DATASET_FORMAT_VERSION, atomic_write, json_safe, write_parquet
 from varsynth.data.period_convention import halve_two_wave_periods
@@ -33,7 +34,7 @@ from varsynth.lightcurve import PHYSICS_NAMES, LightCurve
 from varsynth.physics import assign_physics
 from varsynth.physics.typical import light_curve_wavelengths
 from varsynth.surveys.gaia_dr2 import read_gaia_dr2_xmatch
-from varsynth.surveys.registry import XMATCH_FOLDER, read_survey
+from varsynth.surveys.registry import OGLE_CATALOG, XMATCH_FOLDER, read_survey
 from varsynth.surveys.skips import SkipLog
 from varsynth.taxonomy import CLASSES
 
@@ -54,7 +55,8 @@ class BuildResult:
 def read_lightcurves(
     cfg: DataConfig, *, skips: SkipLog, progress: bool = True, cache_dir: Path | None = None
 ) -> list[LightCurve]:
-    """Run every enabled survey reader, apply the period convention of pulsating stars when
+    """Run every enabled survey reader, give stars that are OGLE-III catalog stars the catalog's
+    labels when configured (``catalog_labels``), apply the period convention of pulsating stars when
     configured (``clean.halve_two_wave_r21``), refine each star's period when configured
     (``clean.refine_period_drift``) and attach physical parameters to every light curve."""
     root = cfg.resolved_root()
@@ -74,6 +76,10 @@ def read_lightcurves(
             workers=cfg.period_workers,
             cache_dir=cache_dir,
         )
+    catalog = root / OGLE_CATALOG
+    if cfg.catalog_labels.enabled and catalog.is_file():
+        relabelled = adopt_catalog_labels(lcs, catalog, cfg.catalog_labels, cfg.clean.drop_subtypes)
+        log.info("%d stars relabelled from the OGLE-III catalog", relabelled)
     if cfg.clean.halve_two_wave_r21 is not None:
         lcs = halve_two_wave_periods(lcs, cfg.clean.halve_two_wave_r21)
     if cfg.clean.refine_period_drift is not None:

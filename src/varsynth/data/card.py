@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from varsynth.config import DataConfig
+from varsynth.data.catalog_labels import label_changes
 from varsynth.data.crossmatch import Identification
 from varsynth.data.crossmatch_report import crossmatch_summary
 from varsynth.data.io import atomic_write
@@ -165,8 +167,30 @@ def _relations(clean: Sequence[CleanCurve]) -> list[dict[str, object]]:
         for name in PHYSICS_NAMES:
             p = lc.physics[name]
             if p.note:
-                counts[(name, p.source, p.note)] += 1
+                counts[(name, p.source, _grouped_note(p.note))] += 1
     return [{"parameter": n, "source": s, "how": note, "stars": int(c)} for (n, s, note), c in sorted(counts.items())]
+
+
+#: Star-specific values in physics notes (``stars.parquet`` keeps them) that the card's table
+#: groups over, so that one reason is one row: a colour outside a relation's range, a period
+#: outside a class relation's.
+_STAR_VALUES = (
+    (re.compile(r"\(V-I\)_0=-?[0-9.]+ outside"), "(V-I)_0 outside"),
+    (re.compile(r"period [0-9.e+-]+ d outside"), "period outside"),
+)
+
+
+def _grouped_note(note: str) -> str:
+    """``note`` without the star's own values (:data:`_STAR_VALUES`).
+
+    >>> _grouped_note("Gaia Teff: none; derived Teff: (V-I)_0=0.117 outside Casagrande+2010 range 0.46-1.47")
+    'Gaia Teff: none; derived Teff: (V-I)_0 outside Casagrande+2010 range 0.46-1.47'
+    >>> _grouped_note("class relation: period 4.321 d outside its range; mu=18.477+-0.026")
+    'class relation: period outside its range; mu=18.477+-0.026'
+    """
+    for pattern, text in _STAR_VALUES:
+        note = pattern.sub(text, note)
+    return note
 
 
 def _digest(files: dict[str, Path]) -> str:
@@ -212,6 +236,7 @@ def build_card(
             for s in by_split
         },
         "crossmatch": crossmatch,
+        "catalog_labels": label_changes(lcs) if cfg.catalog_labels.enabled else None,
         "period_search": _period_search(lcs),
         "period_halving": _period_halving(lcs),
         "period_refining": _period_refining(lcs),
@@ -268,6 +293,26 @@ def _crossmatch_markdown(section: dict) -> list[str]:
         *(_md_table(spans, ["surveys", "objects"]) if spans else []),
         "",
     ]
+
+
+def _catalog_labels_markdown(card: dict) -> list[str]:
+    """The relabelling's paragraph and table (older cards, and builds without it, have none)."""
+    rows = card.get("catalog_labels")
+    if rows is None:
+        return ["Each survey's own labels (no relabelling from the OGLE-III catalog).", ""]
+    cfg = card["config"].get("catalog_labels", {})
+    return _counted_step_markdown(
+        "A star of another survey within "
+        f"{cfg.get('radius_arcsec', float('nan')):g} arcsec of an OGLE-III catalog star whose period "
+        f"agrees with its own within {100 * cfg.get('period_tolerance', float('nan')):g}% takes "
+        "OGLE-III's class, and its subtype where the dataset's survey labels use it for that class "
+        "or the cleaning drops it (`varsynth.data.catalog_labels`); stars whose match has another "
+        "period or a type outside the eight classes keep theirs. Stars per survey label and "
+        "OGLE-III label, before cleaning:",
+        rows,
+        ["survey", "survey_label", "ogle3_label", "stars"],
+        "No star of another survey is an OGLE-III catalog star.",
+    )
 
 
 def _period_halving_markdown(card: dict) -> list[str]:
@@ -345,6 +390,9 @@ def render_markdown(card: dict) -> str:
         *_md_table([{"split": k, **v} for k, v in card["splits"].items()], ["split", "stars", "samples", "augmented"]),
         "",
         *_crossmatch_markdown(card.get("crossmatch", {"enabled": False})),
+        "## Labels from the OGLE-III catalog",
+        "",
+        *_catalog_labels_markdown(card),
         "## Period search (surveys without published periods)",
         "",
         "Success: the criterion of `varsynth.surveys.periods` (significant Lomb-Scargle peak "

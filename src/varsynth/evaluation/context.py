@@ -8,6 +8,7 @@ their Fourier parameters) so that each is computed once per model.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -17,6 +18,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 
+from varsynth.data.catalog_labels import catalog_ids
 from varsynth.data.io import atomic_write
 from varsynth.evaluation.curves import fourier_table, real_curves, twin_curves
 from varsynth.generation.model import GenerativeModel
@@ -113,13 +115,15 @@ class EvalContext:
 
     @cached_property
     def training_star_ids(self) -> set[str]:
-        """Survey identifiers of the stars in the dataset's ``train`` and ``val`` splits."""
-        stars = (
-            pq.read_table(self.dataset_dir / "stars.parquet", columns=["star_id", "split"]).to_pandas()
-            if (self.dataset_dir / "stars.parquet").exists()
-            else pd.DataFrame({"star_id": [], "split": []})
-        )
-        return set(stars.loc[stars["split"].isin(["train", "val"]), "star_id"].astype(str))
+        """Survey identifiers of the stars in the dataset's ``train`` and ``val`` splits, and the
+        OGLE-III ids of those of other surveys that took an OGLE-III catalog star's label
+        (:mod:`varsynth.data.catalog_labels`): the same stars, seen in another survey's light curve."""
+        path = self.dataset_dir / "stars.parquet"
+        if not path.exists():
+            return set()
+        stars = pq.read_table(path, columns=["star_id", "split", "meta_json"]).to_pandas()
+        seen = stars[stars["split"].isin(["train", "val"])]
+        return set(seen["star_id"].astype(str)) | set(catalog_ids(seen["meta_json"].map(json.loads)).tolist())
 
     @cached_property
     def test_real(self) -> pd.DataFrame:
