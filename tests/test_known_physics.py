@@ -22,6 +22,7 @@ from varsynth.evaluation.known_physics import (
     linear_fit,
     median_gap,
     minimum_location,
+    r21_dip,
     teff_stars,
     wrap_phase,
 )
@@ -105,6 +106,15 @@ def test_minimum_location_finds_the_dip_inside_the_window():
     assert where == pytest.approx(1.025)
     assert value == pytest.approx(np.median(r21[(log_p >= 1.0) & (log_p < 1.05)])) and value < 0.2
     assert all(math.isnan(v) for v in minimum_location(binned, 2.0, 3.0))
+
+
+def test_r21_dip_gives_the_minimum_and_its_depth_below_the_plateau():
+    log_p = np.linspace(0.3, 1.4, 2201)
+    r21 = 0.45 - 0.3 * np.exp(-0.5 * ((log_p - 1.02) / 0.04) ** 2)
+    where, value, depth = r21_dip(log_p, r21)
+    assert where == pytest.approx(1.025) and value < 0.2
+    assert depth == pytest.approx(0.45 - value, abs=1e-6)  # the plateau (log P 0.4-0.7) sits at 0.45
+    assert math.isnan(r21_dip(log_p[log_p > 0.75], r21[log_p > 0.75])[2])  # no plateau stars
 
 
 @settings(max_examples=50, deadline=None)
@@ -208,6 +218,9 @@ def test_section_on_a_tiny_dataset_with_a_catalog(tmp_path, model, tiny, small):
     hz = section.summary["hertzsprung"]
     assert hz["R21_min_log_p_real"] == pytest.approx(1.025, abs=0.05)
     assert np.isfinite(hz["R21_median_gap"]) and hz["n_real"] == 400  # LMC rows only
+    # bootstrap errors of the two dip bars: finite, and well under the 0.4-dex search window
+    assert set(hz["dip_se"]) == {"R21_min_log_p", "R21_dip_depth"}
+    assert all(0 <= v < 0.2 for v in hz["dip_se"].values())
     rr = section.summary["rr_lyrae"]
     assert rr["real"]["phi31_slope_rad_per_day"] == pytest.approx(5.0, abs=1e-6)
     assert rr["real"]["RRab_amplitude_slope_mag_per_dex"] == pytest.approx(-2.0, abs=1e-6)

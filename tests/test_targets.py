@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from varsynth.evaluation.budget import budget_sentence, training_budget
@@ -41,6 +43,7 @@ def _sections() -> dict:
                 "R21_min_log_p_real": 1.075,
                 "R21_dip_depth_generated": 0.30,
                 "R21_dip_depth_real": 0.33,
+                "dip_se": {"R21_min_log_p": 0.04, "R21_dip_depth": float("nan")},
             },
             "rr_lyrae": {
                 "generated": {"phi31_slope_rad_per_day": 4.5, "RRab_amplitude_slope_mag_per_dex": -1.0},
@@ -120,6 +123,9 @@ def test_table_and_tally():
     # the miss in standard errors where the section measured one: AUC 0.05 / 0.01, R2 0.05 / 0.02
     assert by_bar.loc["real-vs-generated AUC", "miss / s.e."] == pytest.approx(5.0)
     assert by_bar.loc["physics -> latent R2 of the flow (point, active dims)", "miss / s.e."] == pytest.approx(2.5)
+    # the dip's bootstrap error: its miss of 0.125 dex is 3.1 of them; no error for the depth
+    assert by_bar.loc["CEP F R21 dip: |log P generated - real|", "miss / s.e."] == pytest.approx(0.125 / 0.04)
+    assert math.isnan(by_bar.loc["CEP F R21 dip: |depth generated - real|", "s.e."])
     # a NaN standard error is no standard error; a bar met has one but no miss
     bailey = by_bar.loc["RRab Bailey slope: |generated / real - 1|"]
     assert bailey["result"] == "FAIL" and bailey[["s.e.", "miss / s.e."]].isna().all()

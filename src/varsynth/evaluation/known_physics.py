@@ -45,6 +45,7 @@ from varsynth.generation.engine import StarRequest, iter_generate
 __all__ = [
     "evaluate_known_physics",
     "binned_medians",
+    "r21_dip",
     "median_gap",
     "linear_fit",
     "bootstrap_slope",
@@ -176,6 +177,36 @@ def bootstrap_slope(
         pick = rng.integers(0, y.size, y.size)
         boots.append(np.linalg.lstsq(design[pick], y[pick], rcond=None)[0][1])
     return slope, float(np.std(boots, ddof=1))
+
+
+def r21_dip(log_p: np.ndarray, r21: np.ndarray) -> tuple[float, float, float]:
+    """The Hertzsprung dip of fundamental-mode Cepheids: the log P (days) of the smallest median
+    R21 in :data:`BUMP_BIN`-dex bins centred within :data:`BUMP_WINDOW`, that median, and the
+    dip's depth below the median R21 of :data:`PLATEAU_WINDOW` (NaN without stars there)."""
+    fine = np.arange(BUMP_WINDOW[0] - BUMP_BIN, BUMP_WINDOW[1] + 2 * BUMP_BIN, BUMP_BIN)
+    where, value = minimum_location(binned_medians(log_p, r21, fine), *BUMP_WINDOW)
+    plateau = r21[(log_p >= PLATEAU_WINDOW[0]) & (log_p < PLATEAU_WINDOW[1])]
+    return where, value, float(np.nanmedian(plateau)) - value if plateau.size else math.nan
+
+
+def _dip_se(generated: pd.DataFrame, real: pd.DataFrame, seed: int) -> dict[str, float]:
+    """Bootstrap standard errors of ``|dip log P generated - real|`` and ``|depth generated -
+    real|`` (:func:`r21_dip`), each sample's stars resampled: how far the real dip itself moves
+    with which catalog stars are at hand (a split holds out a different fifth of them)."""
+    samples = [(f["log_p"].to_numpy(float), f["R21"].to_numpy(float)) for f in (generated, real)]
+
+    def difference(index: int) -> Any:
+        def statistic(rows_gen: np.ndarray, rows_real: np.ndarray) -> float:
+            (xg, yg), (xr, yr) = samples
+            return abs(r21_dip(xg[rows_gen], yg[rows_gen])[index] - r21_dip(xr[rows_real], yr[rows_real])[index])
+
+        return statistic
+
+    sizes = (samples[0][0].size, samples[1][0].size)
+    return {
+        "R21_min_log_p": standard_error(difference(0), sizes, seed=seed),
+        "R21_dip_depth": standard_error(difference(2), sizes, seed=seed),
+    }
 
 
 def _relative_slope_se(generated: tuple[Any, Any], real: tuple[Any, Any], seed: int) -> float:
@@ -320,7 +351,6 @@ def _hertzsprung(ctx: EvalContext, section: Section, gen: pd.DataFrame, real: pd
     """R21 and phi21 against log P: binned medians, their gap, the R21 minimum and its depth."""
     lo, hi = gen["log_p"].min(), gen["log_p"].max()
     edges = np.arange(math.floor(lo / LOG_P_BIN) * LOG_P_BIN, hi + LOG_P_BIN, LOG_P_BIN)
-    fine = np.arange(BUMP_WINDOW[0] - BUMP_BIN, BUMP_WINDOW[1] + 2 * BUMP_BIN, BUMP_BIN)
     center = circular_mean(real["phi21"] if real is not None else gen["phi21"])
     fig, (ax_phi, ax_r) = _figure(11.0, 4.2, 2)
     table = pd.DataFrame({"log P center": binned_medians(gen["log_p"], gen["R21"], edges)["center"]})
@@ -337,10 +367,8 @@ def _hertzsprung(ctx: EvalContext, section: Section, gen: pd.DataFrame, real: pd
             table[f"{key} {name}"] = medians[name, key]["median"]
         _medians_line(ax_phi, medians[name, "phi21"], is_real, f"{name} median")
         _medians_line(ax_r, medians[name, "R21"], is_real, f"{name} median")
-        plateau = frame["R21"][(frame["log_p"] >= PLATEAU_WINDOW[0]) & (frame["log_p"] < PLATEAU_WINDOW[1])]
-        where, value = minimum_location(binned_medians(frame["log_p"], frame["R21"], fine), *BUMP_WINDOW)
-        out[f"R21_min_log_p_{name}"], out[f"R21_min_{name}"] = where, value
-        out[f"R21_dip_depth_{name}"] = float(np.nanmedian(plateau)) - value if len(plateau) else math.nan
+        where, value, depth = r21_dip(frame["log_p"].to_numpy(float), frame["R21"].to_numpy(float))
+        out[f"R21_min_log_p_{name}"], out[f"R21_min_{name}"], out[f"R21_dip_depth_{name}"] = where, value, depth
     for ax, label in ((ax_phi, r"$\phi_{21}$ (rad)"), (ax_r, r"$R_{21}$")):
         ax.set_xlabel("log$_{10}$ period (days)")
         ax.set_ylabel(label)
@@ -366,6 +394,7 @@ def _hertzsprung(ctx: EvalContext, section: Section, gen: pd.DataFrame, real: pd
     )
     if real is not None:
         out["n_real"] = len(real)
+        out["dip_se"] = _dip_se(gen, real, ctx.seed)
         out["R21_median_gap"] = median_gap(medians["generated", "R21"], medians["real", "R21"])
         out["phi21_median_gap_rad"] = median_gap(medians["generated", "phi21"], medians["real", "phi21"])
         sentence += (

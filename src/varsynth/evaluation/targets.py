@@ -248,6 +248,7 @@ def _physics(sections: dict[str, Any]) -> list[dict[str, Any]]:
                 limit,
                 True,
                 f"{_fmt(g)} vs {_fmt(r)}" if math.isfinite(r) else "",
+                hz.get("dip_se", {}).get(key),
             )
         )
     for key, name in (
