@@ -3,10 +3,10 @@
 EROS-1 labels its LMC variables with four types (eclipsing binary, Cepheid, RR Lyrae, Mira) and
 no pulsation modes. Most of them are stars of the OGLE-III Catalog of Variable Stars, which
 classifies each from its own multi-year I-band light curve into classes, modes and LPV
-subclasses. Measured on the shared data (docs/data.md): of the 212 EROS-1 "Miras" read, 134 have
-an OGLE-III LPV within 3 arcsec at a period within 10%, and OGLE-III calls 54 of them Miras, 74
-semi-regular (SRV) and 7 OSARG; 28 of 444 such EROS-1 Cepheids are type II or anomalous
-Cepheids; 935 of 1,023 such EROS-1 RR Lyrae are RRab.
+subclasses. Measured on the shared data (docs/data.md; stars read, before cleaning): of the 235
+EROS-1 "Miras", 159 have an OGLE-III star within 3 arcsec at a period within 10%, and OGLE-III
+calls 55 of them Miras, 88 semi-regular (SRV) and 16 OSARG; 29 of 493 such EROS-1 Cepheids are
+type II or anomalous Cepheids; 1,216 of 1,439 such EROS-1 RR Lyrae are RRab.
 
 :func:`adopt_catalog_labels` gives a light curve of another survey OGLE-III's class when its
 star lies within ``radius_arcsec`` of an OGLE-III star whose period (any of ``P_1``, ``P_2``,
