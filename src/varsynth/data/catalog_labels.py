@@ -16,8 +16,9 @@ survey labels use that subtype for that class, or where the cleaning drops it
 (``clean.drop_subtypes``: semi-regular, multi-mode); any other OGLE-III subtype (e.g. type II
 Cepheids' BL Her / W Vir, which no survey of the dataset labels) leaves the subtype empty.
 Stars whose match has another period, or an OGLE-III type outside the eight classes, keep their
-survey's label. Each adopted light curve records its OGLE-III id and its survey's label in
-``meta``, and the data card counts every change.
+survey's label. Each matched light curve records in ``meta`` its OGLE-III id, the verdict
+(:data:`MATCH_VERDICTS`) and the separation; an adopted one also its survey's label. The data
+card counts every match.
 """
 
 from __future__ import annotations
