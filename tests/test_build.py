@@ -8,12 +8,20 @@ from dataclasses import replace
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+import torch
 from conftest import SHARED_DATA, shared_dir
 
 from varsynth.bands import BANDS, effective_wavelengths
 from varsynth.cli import main
-from varsynth.config import CatalogLabelsConfig, DataConfig
+from varsynth.config import CatalogAmplitudesConfig, CatalogLabelsConfig, ConfigError, DataConfig
 from varsynth.data.build import build_dataset
+from varsynth.data.io import read_split
+from varsynth.data.tensors import DataFilter
+from varsynth.latent.catalog import build_catalog
+from varsynth.latent.catalog_bands import catalog_band_rows
+from varsynth.latent.flow import MIN_DECODED_RANGE, catalog_amplitude_data, decoded_ranges, flow_data
+from varsynth.models.config import ModelConfig
+from varsynth.models.cvae import CVAE
 from varsynth.physics.typical import teff_or_typical
 from varsynth.taxonomy import CLASSES
 
@@ -32,7 +40,7 @@ FILES = (
 def built(tmp_path_factory):
     """Two builds of the same small config and seed: the first with an empty period-search cache
     (cold), the second reading every search from it (warm); a third with the options off by
-    default (colour wavelengths, labels from the OGLE-III catalog)."""
+    default (colour wavelengths, labels and I-band amplitudes from the OGLE-III catalog)."""
     shared_dir("crts-periodic")
     tmp = tmp_path_factory.mktemp("build")
     cfg = DataConfig.from_dict(
@@ -46,7 +54,12 @@ def built(tmp_path_factory):
     cache = tmp / "cache"
     first = build_dataset(cfg, tmp / "a", progress=False, cache_dir=cache)
     second = build_dataset(cfg, tmp / "b", progress=False, cache_dir=cache)
-    labelled = replace(cfg, wavelengths="colour", catalog_labels=CatalogLabelsConfig(enabled=True))
+    labelled = replace(
+        cfg,
+        wavelengths="colour",
+        catalog_labels=CatalogLabelsConfig(enabled=True),
+        catalog_amplitudes=CatalogAmplitudesConfig(enabled=True),
+    )
     colour = build_dataset(labelled, tmp / "c", progress=False, cache_dir=cache)
     return first, second, colour
 
@@ -160,6 +173,84 @@ def test_stars_of_other_surveys_take_ogle3_catalog_labels_when_asked(built):
     assert set(eros_rr.subtype) & {"RRab", "RRc"}
     plain = pq.read_table(first / "stars.parquet", columns=["survey", "vclass", "subtype"]).to_pandas()
     assert set(plain[(plain.survey == "eros1") & (plain.vclass == "RRLYR")].subtype) == {""}
+
+
+@pytest.mark.shared_data
+def test_ogle3_catalog_amplitudes_become_one_i_band_row_per_star(built):
+    """``catalog_amplitudes``: EROS-1 stars that are OGLE-III catalog stars record its I-band
+    amplitude; the flow prior and the physics catalog read them as one more I-band row per star,
+    after the light curves; a dataset without them is refused by name."""
+    first, amp = built[0].out_dir, built[2].out_dir
+    assert json.loads((first / "data_card.json").read_text())["catalog_amplitudes"] is None
+    rows = json.loads((amp / "data_card.json").read_text())["catalog_amplitudes"]
+    assert any(r["survey"] == "eros1" and r["verdict"] == "recorded" and r["stars"] > 0 for r in rows)
+    assert "## I-band amplitudes from the OGLE-III catalog" in (amp / "data_card.md").read_text()
+    real = DataFilter(real_only=True)
+    table = real.apply(read_split(amp, "train"))
+    classes = ("RRLYR", "LPV")
+    extra = catalog_band_rows(amp, table, classes, colour=True)
+    keys = table["star_key"].to_pylist()
+    star_rows = pq.read_table(amp / "stars.parquet", columns=["star_key", "meta_json"]).to_pylist()
+    meta = {r["star_key"]: json.loads(r["meta_json"]) for r in star_rows}
+    assert len(extra) > 0 and len({keys[i] for i in extra.rows}) == len(extra)  # one row per star
+    for i, amplitude in zip(extra.rows, extra.amplitude):
+        assert meta[keys[i]]["ogle3_amplitude_I"] == amplitude
+    wave = table["wave_eff"].to_numpy()
+    for i in extra.rows:  # the star's reddest light curve
+        assert wave[i] == max(w for k, w in zip(keys, wave) if k == keys[i])
+    assert {table["vclass"][int(i)].as_py() for i in extra.rows} <= set(classes)
+    only_lpv = catalog_band_rows(amp, table, ["LPV"], colour=True)
+    assert set(only_lpv.rows) < set(extra.rows)
+    assert np.allclose(extra.wave_eff, BANDS[("ogle3", "I")].wave_eff)
+    plain, with_amp = build_catalog(amp, real), build_catalog(amp, real, catalog_amplitudes=classes)
+    n = len(plain.vclass)
+    assert len(with_amp.vclass) == n + len(extra) and np.isnan(with_amp.scaled_err[n:]).all()
+    assert (with_amp.vclass[n:] == plain.vclass[extra.rows]).all()
+    assert np.allclose(with_amp.wave_eff[n:], extra.wave_eff)
+    assert with_amp.light_curve is not None and with_amp.light_curve.sum() == n  # rows without a light curve ...
+    for vclass in set(with_amp.vclass[n:]):  # ... do not widen the wavelengths seen in light curves
+        assert with_amp.wave_range(vclass) == plain.wave_range(vclass)
+    with pytest.raises(ConfigError, match="catalog_amplitudes"):
+        catalog_band_rows(first, real.apply(read_split(first, "train")), classes, colour=False)
+
+
+@pytest.mark.shared_data
+def test_catalog_amplitude_rows_ask_the_flow_for_the_amplitude_that_decodes_to_the_catalogs(built):
+    """A catalog I-band row keeps its light curve's shape code and physics, takes I's wavelength,
+    and its flow amplitude times the decoded curve's peak-to-peak is the catalog's ``A_1``: a
+    decoder fixed to 0.5 + 0.3 cos(2 pi phi) (peak-to-peak 0.6) asks for A_1 / 0.6."""
+    amp = built[2].out_dir
+    model = CVAE(
+        ModelConfig(
+            arch="fourier",
+            decoder="periodic",
+            harmonics=2,
+            hidden=8,
+            latent_dim=2,
+            physics=("teff", "abs_mag", "period"),
+            decoder_physics=True,
+            condition_wavelength=True,
+            dropout=0.0,
+        )
+    ).eval()
+    head = model.periodic.mag_head
+    with torch.no_grad():
+        head.weight.zero_()
+        head.bias.copy_(torch.tensor([0.5, 0.3, 0.0, 0.0, 0.0]))
+    real = DataFilter(real_only=True)
+    data = flow_data(model, amp, "train", real)
+    rows = catalog_amplitude_data(model, data, amp, "train", real, ["RRLYR", "LPV"])
+    extra = catalog_band_rows(amp, real.apply(read_split(amp, "train")), ["RRLYR", "LPV"], colour=False)
+    assert len(rows) == len(extra) > 0
+    np.testing.assert_allclose(decoded_ranges(model, rows), 0.6, atol=1e-5)
+    np.testing.assert_allclose(10 ** rows.log_amp.numpy(), extra.amplitude / 0.6, rtol=1e-5)
+    np.testing.assert_allclose(rows.wave.numpy(), BANDS[("ogle3", "I")].wave_eff / 1000, rtol=1e-6)
+    torch.testing.assert_close(rows.mu, data.mu[torch.from_numpy(extra.rows)])
+    torch.testing.assert_close(rows.phys, data.phys[torch.from_numpy(extra.rows)])
+    with torch.no_grad():  # a nearly flat decoded curve does not multiply the amplitude beyond 1 / 0.5
+        head.bias.copy_(torch.tensor([0.5, 0.01, 0.0, 0.0, 0.0]))
+    flat = catalog_amplitude_data(model, data, amp, "train", real, ["RRLYR", "LPV"])
+    np.testing.assert_allclose(10 ** flat.log_amp.numpy(), extra.amplitude / MIN_DECODED_RANGE, rtol=1e-5)
 
 
 @pytest.mark.shared_data

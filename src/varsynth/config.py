@@ -32,6 +32,7 @@ __all__ = [
     "SplitConfig",
     "CrossmatchConfig",
     "CatalogLabelsConfig",
+    "CatalogAmplitudesConfig",
     "DataConfig",
     "load_data_config",
     "to_plain",
@@ -218,6 +219,36 @@ class CatalogLabelsConfig:
 
 
 @dataclass(frozen=True)
+class CatalogAmplitudesConfig:
+    """I-band amplitudes from the OGLE-III catalog for stars of other surveys that are OGLE-III
+    stars with no OGLE-III light curve in the dataset (``data.catalog_amplitudes``;
+    :mod:`varsynth.data.catalog_amplitudes`).
+
+    The OGLE-III catalog gives every star's I-band peak-to-peak amplitude ``A_1`` (mag), but
+    ``../shared/data`` holds OGLE-III light curves of LMC Cepheids only: no I-band light curve of an
+    RR Lyrae or long-period variable is in the training data. A light curve whose star lies within
+    ``radius_arcsec`` of an OGLE-III catalog star of the same class (and subtype, where both give
+    one) and the same period (relative ``period_tolerance``) records that amplitude, so that a
+    model can learn the star's I-band amplitude (the flow prior's ``catalog_amplitudes``).
+    ``enabled: false`` (every dataset built before 2026-12-06) records nothing.
+    """
+
+    enabled: bool = False
+    radius_arcsec: float = 3.0
+    period_tolerance: float = 0.1
+
+    def __post_init__(self) -> None:
+        _check(isinstance(self.enabled, bool), "catalog_amplitudes.enabled", "true or false", self.enabled)
+        _check(0 < self.radius_arcsec <= 10, "catalog_amplitudes.radius_arcsec", "in (0, 10]", self.radius_arcsec)
+        _check(
+            0 < self.period_tolerance <= 0.2,
+            "catalog_amplitudes.period_tolerance",
+            "in (0, 0.2]",
+            self.period_tolerance,
+        )
+
+
+@dataclass(frozen=True)
 class CrossmatchConfig:
     """Which light curves of different surveys (or ids) are one physical star (``data.crossmatch``).
 
@@ -275,6 +306,8 @@ class DataConfig:
             the default and not adopted, docs/training.md).
         catalog_labels: OGLE-III catalog classes for stars of other surveys that are OGLE-III
             stars (:class:`CatalogLabelsConfig`).
+        catalog_amplitudes: OGLE-III catalog I-band amplitudes for stars of other surveys that
+            are OGLE-III stars (:class:`CatalogAmplitudesConfig`).
     """
 
     data_root: str = "../shared/data"
@@ -290,6 +323,7 @@ class DataConfig:
     split: SplitConfig = field(default_factory=SplitConfig)
     crossmatch: CrossmatchConfig = field(default_factory=CrossmatchConfig)
     catalog_labels: CatalogLabelsConfig = field(default_factory=CatalogLabelsConfig)
+    catalog_amplitudes: CatalogAmplitudesConfig = field(default_factory=CatalogAmplitudesConfig)
 
     def __post_init__(self) -> None:
         _check(self.seq_len >= 3, "seq_len", ">= 3", self.seq_len)

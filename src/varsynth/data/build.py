@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 
 from varsynth.config import SURVEYS, DataConfig
 from varsynth.data.card import build_card, write_card
+from varsynth.data.catalog_amplitudes import record_catalog_amplitudes
 from varsynth.data.catalog_labels import adopt_catalog_labels
 from varsynth.data.crossmatch import Identification, identify_objects, stars_from_lightcurves
 from varsynth.data.io import DATASET_FORMAT_VERSION, atomic_write, json_safe, write_parquet
@@ -56,7 +57,8 @@ def read_lightcurves(
     cfg: DataConfig, *, skips: SkipLog, progress: bool = True, cache_dir: Path | None = None
 ) -> list[LightCurve]:
     """Run every enabled survey reader, give stars that are OGLE-III catalog stars the catalog's
-    labels when configured (``catalog_labels``), apply the period convention of pulsating stars when
+    labels when configured (``catalog_labels``), record their I-band amplitudes from the catalog when
+    configured (``catalog_amplitudes``), apply the period convention of pulsating stars when
     configured (``clean.halve_two_wave_r21``), refine each star's period when configured
     (``clean.refine_period_drift``) and attach physical parameters to every light curve."""
     root = cfg.resolved_root()
@@ -80,6 +82,9 @@ def read_lightcurves(
     if cfg.catalog_labels.enabled and catalog.is_file():
         relabelled = adopt_catalog_labels(lcs, catalog, cfg.catalog_labels, cfg.clean.drop_subtypes)
         log.info("%d stars relabelled from the OGLE-III catalog", relabelled)
+    if cfg.catalog_amplitudes.enabled and catalog.is_file():
+        verdicts = record_catalog_amplitudes(lcs, catalog, cfg.catalog_amplitudes)
+        log.info("%d stars took an I-band amplitude from the OGLE-III catalog", verdicts["recorded"])
     if cfg.clean.halve_two_wave_r21 is not None:
         lcs = halve_two_wave_periods(lcs, cfg.clean.halve_two_wave_r21)
     if cfg.clean.refine_period_drift is not None:

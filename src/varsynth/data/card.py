@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from varsynth.config import DataConfig
+from varsynth.data.catalog_amplitudes import amplitude_counts
 from varsynth.data.catalog_labels import label_changes
 from varsynth.data.crossmatch import Identification
 from varsynth.data.crossmatch_report import crossmatch_summary
@@ -237,6 +238,7 @@ def build_card(
         },
         "crossmatch": crossmatch,
         "catalog_labels": label_changes(lcs) if cfg.catalog_labels.enabled else None,
+        "catalog_amplitudes": amplitude_counts(lcs) if cfg.catalog_amplitudes.enabled else None,
         "period_search": _period_search(lcs),
         "period_halving": _period_halving(lcs),
         "period_refining": _period_refining(lcs),
@@ -311,6 +313,26 @@ def _catalog_labels_markdown(card: dict) -> list[str]:
         "OGLE-III label, before cleaning:",
         rows,
         ["survey", "survey_label", "ogle3_label", "stars"],
+        "No star of another survey is an OGLE-III catalog star.",
+    )
+
+
+def _catalog_amplitudes_markdown(card: dict) -> list[str]:
+    """The catalog amplitudes' paragraph and table (older cards, and builds without them, have none)."""
+    rows = card.get("catalog_amplitudes")
+    if rows is None:
+        return ["No I-band amplitude taken from the OGLE-III catalog.", ""]
+    cfg = card["config"].get("catalog_amplitudes", {})
+    return _counted_step_markdown(
+        "A star of another survey within "
+        f"{cfg.get('radius_arcsec', float('nan')):g} arcsec of an OGLE-III catalog star of the same "
+        f"class (and subtype, where both give one), whose period agrees with its own within "
+        f"{100 * cfg.get('period_tolerance', float('nan')):g}% and which has no OGLE-III light curve "
+        "here, records the catalog's I-band peak-to-peak amplitude `A_1` "
+        "(`varsynth.data.catalog_amplitudes`; verdict `recorded`). Stars within the radius per "
+        "survey, label and verdict, before cleaning:",
+        rows,
+        ["survey", "label", "verdict", "stars"],
         "No star of another survey is an OGLE-III catalog star.",
     )
 
@@ -393,6 +415,9 @@ def render_markdown(card: dict) -> str:
         "## Labels from the OGLE-III catalog",
         "",
         *_catalog_labels_markdown(card),
+        "## I-band amplitudes from the OGLE-III catalog",
+        "",
+        *_catalog_amplitudes_markdown(card),
         "## Period search (surveys without published periods)",
         "",
         "Success: the criterion of `varsynth.surveys.periods` (significant Lomb-Scargle peak "

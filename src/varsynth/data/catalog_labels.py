@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 
 import astropy.units as u
@@ -46,6 +46,8 @@ __all__ = [
     "catalog_ids",
     "catalog_periods",
     "label_changes",
+    "nearest_catalog_stars",
+    "same_period",
 ]
 
 #: The survey whose catalog gives the labels (its own light curves keep theirs).
@@ -93,24 +95,9 @@ def adopt_catalog_labels(
             ``lcs`` as given.
     """
     table = read_ogle3_catalog(catalog) if isinstance(catalog, (str, Path)) else catalog
-    stars: dict[str, list[LightCurve]] = defaultdict(list)
-    for lc in lcs:
-        if lc.survey != CATALOG_SURVEY and _has_position(lc):
-            stars[lc.key].append(lc)
-    if not stars or table.empty:
-        return 0
     known = set(subtypes) if subtypes is not None else {(lc.vclass, lc.subtype) for lc in lcs if lc.subtype}
-    keys = sorted(stars)
-    first = [stars[k][0] for k in keys]
-    here = SkyCoord([lc.meta["ra"] for lc in first] * u.deg, [lc.meta["dec"] for lc in first] * u.deg)
-    there = SkyCoord(table["RA"].to_numpy(float) * 15.0 * u.deg, table["DECL"].to_numpy(float) * u.deg)
-    nearest, separation, _ = here.match_to_catalog_sky(there)
     changed = 0
-    for key, row_index, sep in zip(keys, nearest, separation.arcsec):
-        if sep > cfg.radius_arcsec:
-            continue
-        row = table.iloc[int(row_index)]
-        group = stars[key]
+    for group, row, sep in nearest_catalog_stars(lcs, table, cfg.radius_arcsec):
         before = (group[0].vclass, group[0].subtype)
         verdict, label = _verdict(group[0], row, cfg, known, drop_subtypes)
         for lc in group:
@@ -120,6 +107,34 @@ def adopt_catalog_labels(
                 lc.vclass, lc.subtype = label
         changed += int(label is not None and label != before)
     return changed
+
+
+def nearest_catalog_stars(
+    lcs: Sequence[LightCurve], table: pd.DataFrame, radius_arcsec: float
+) -> Iterator[tuple[list[LightCurve], pd.Series, float]]:
+    """The light curves of each star of another survey than OGLE-III (``meta["ra"]``,
+    ``meta["dec"]`` in degrees J2000; stars without a position are skipped), with its nearest
+    OGLE-III catalog row (RA in hours, Dec in degrees) and their separation (arcsec), for the stars
+    whose nearest catalog star lies within ``radius_arcsec``; in star-key order."""
+    stars: dict[str, list[LightCurve]] = defaultdict(list)
+    for lc in lcs:
+        if lc.survey != CATALOG_SURVEY and _has_position(lc):
+            stars[lc.key].append(lc)
+    if not stars or table.empty:
+        return
+    keys = sorted(stars)
+    first = [stars[k][0] for k in keys]
+    here = SkyCoord([lc.meta["ra"] for lc in first] * u.deg, [lc.meta["dec"] for lc in first] * u.deg)
+    there = SkyCoord(table["RA"].to_numpy(float) * 15.0 * u.deg, table["DECL"].to_numpy(float) * u.deg)
+    nearest, separation, _ = here.match_to_catalog_sky(there)
+    for key, row_index, sep in zip(keys, nearest, separation.arcsec):
+        if sep <= radius_arcsec:
+            yield stars[key], table.iloc[int(row_index)], float(sep)
+
+
+def same_period(period: float, row: pd.Series, tolerance: float) -> bool:
+    """True when ``period`` (days) is one of the catalog row's periods within the relative ``tolerance``."""
+    return _same_period(period, catalog_periods(row), tolerance)
 
 
 def _has_position(lc: LightCurve) -> bool:
@@ -170,6 +185,9 @@ def label_changes(lcs: Sequence[LightCurve]) -> list[dict[str, object]]:
 
 
 def catalog_ids(meta: pd.Series) -> np.ndarray:
-    """OGLE-III ids of the stars whose ``meta`` dicts record an adopted match (for leaving them
-    out of the catalog a model is compared with)."""
-    return np.asarray(sorted({str(m["ogle3_id"]) for m in meta if m.get("ogle3_match") == "adopted"}), dtype=str)
+    """OGLE-III ids of the stars whose ``meta`` dicts record an adopted match or an I-band
+    amplitude taken from the catalog (:mod:`varsynth.data.catalog_amplitudes`), for leaving them
+    out of the catalog a model is compared with."""
+    ids = {str(m["ogle3_id"]) for m in meta if m.get("ogle3_match") == "adopted"}
+    ids |= {str(m["ogle3_amplitude_id"]) for m in meta if m.get("ogle3_amplitude_id")}
+    return np.asarray(sorted(ids), dtype=str)

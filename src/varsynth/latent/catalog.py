@@ -14,6 +14,7 @@ is saved in a model bundle as ``catalog.parquet`` (a few hundred kB).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,8 +24,9 @@ import pyarrow.compute as pc
 
 from varsynth.bundle import BundleError, Manifest, has_component, open_component, write_component
 from varsynth.config import ConfigError
-from varsynth.data.io import read_split
+from varsynth.data.io import dataset_wavelengths, read_split
 from varsynth.data.tensors import PHYS_COLUMNS, DataFilter, physics_matrix
+from varsynth.latent.catalog_bands import catalog_band_rows
 from varsynth.models.config import PHYSICS_CHOICES
 from varsynth.physics.typical import light_curve_wavelengths
 
@@ -59,6 +61,9 @@ class PhysicsCatalog:
     #: (N, Z + 1) the flow prior's base point of each light curve (:func:`~varsynth.latent.flow.base_codes`);
     #: ``None`` in bundles written before it was stored.
     base_code: np.ndarray | None = None
+    #: (N,) bool: the row is a light curve, not an OGLE-III catalog amplitude in I
+    #: (:mod:`varsynth.latent.catalog_bands`); ``None``: every row is a light curve.
+    light_curve: np.ndarray | None = None
     #: Whether the model's network was trained on each star's temperature through its band
     #: (:attr:`varsynth.models.config.ModelConfig.colour_wavelengths`) rather than the band's
     #: published value; set from the network's config when a bundle is loaded.
@@ -121,9 +126,12 @@ class PhysicsCatalog:
         return out
 
     def wave_range(self, vclass: str | None = None) -> tuple[float, float]:
-        """Smallest and largest effective wavelength (nm) in the training data (of class ``vclass``'s
-        light curves when given)."""
-        wave = self.wave_eff if vclass is None else self.wave_eff[self.rows(vclass)]
+        """Smallest and largest effective wavelength (nm) of the training light curves (of class
+        ``vclass``'s when given; catalog amplitudes without a light curve do not count)."""
+        rows = np.arange(len(self.vclass)) if vclass is None else self.rows(vclass)
+        if self.light_curve is not None:
+            rows = rows[self.light_curve[rows]]
+        wave = self.wave_eff[rows]
         return float(wave.min()), float(wave.max())
 
     def log_density(self, vclass: str, given: np.ndarray) -> float:
@@ -224,28 +232,48 @@ class PhysicsCatalog:
 
 
 def build_catalog(
-    dataset_dir: str | Path, data_filter: DataFilter | None = None, base_code: np.ndarray | None = None
+    dataset_dir: str | Path,
+    data_filter: DataFilter | None = None,
+    base_code: np.ndarray | None = None,
+    *,
+    catalog_amplitudes: Sequence[str] = (),
 ) -> PhysicsCatalog:
     """The catalog of the real training stars of a built dataset (one row per star and band).
 
     ``base_code`` (N, Z + 1): the flow's base point of each of these light curves, in the same
     order (:func:`~varsynth.latent.flow.base_codes` of the real training split).
+    ``catalog_amplitudes``: classes whose OGLE-III catalog I-band samples follow the light curves,
+    one row per star, in the order :func:`~varsynth.latent.flow.flow_data` appends them (their
+    scaled error is unknown: NaN).
     """
     table = read_split(dataset_dir, "train")
     if data_filter is not None:
         table = data_filter.apply(table)
     table = table.filter(pc.invert(table["augmented"]))
     phys, _ = physics_matrix(table, PHYSICS_CHOICES)
+    vclass = np.asarray(table["vclass"].to_pylist(), dtype=object)
+    subtype = np.asarray([s or "" for s in table["subtype"].to_pylist()], dtype=object)
+    wave = table["wave_eff"].to_numpy().astype(np.float64)
+    scaled_err = np.array(
+        [np.median(e) if len(e) else np.nan for e in table["mag_err"].to_numpy(zero_copy_only=False)],
+        dtype=np.float64,
+    )
+    if catalog_amplitudes:
+        colour = dataset_wavelengths(dataset_dir) == "colour"
+        extra = catalog_band_rows(dataset_dir, table, catalog_amplitudes, colour=colour)
+        vclass, subtype = np.concatenate([vclass, vclass[extra.rows]]), np.concatenate([subtype, subtype[extra.rows]])
+        phys = np.concatenate([phys, phys[extra.rows]])
+        wave = np.concatenate([wave, extra.wave_eff])
+        scaled_err = np.concatenate([scaled_err, np.full(len(extra), np.nan)])
+    light_curve = np.arange(len(vclass)) < table.num_rows
     return PhysicsCatalog(
-        vclass=np.asarray(table["vclass"].to_pylist(), dtype=object),
-        subtype=np.asarray([s or "" for s in table["subtype"].to_pylist()], dtype=object),
+        vclass=vclass,
+        subtype=subtype,
         phys=phys,
-        wave_eff=table["wave_eff"].to_numpy().astype(np.float64),
-        scaled_err=np.array(
-            [np.median(e) if len(e) else np.nan for e in table["mag_err"].to_numpy(zero_copy_only=False)],
-            dtype=np.float64,
-        ),
-        base_code=None if base_code is None else _rows_checked(np.asarray(base_code, np.float32), table.num_rows),
+        wave_eff=wave,
+        scaled_err=scaled_err,
+        base_code=None if base_code is None else _rows_checked(np.asarray(base_code, np.float32), len(vclass)),
+        light_curve=light_curve if len(catalog_amplitudes) else None,
     )
 
 
@@ -266,6 +294,8 @@ def save_catalog(bundle_dir: str | Path, catalog: PhysicsCatalog) -> Path:
     columns["wave_eff"] = pa.array(catalog.wave_eff, pa.float64())
     if catalog.scaled_err is not None:
         columns["scaled_err"] = pa.array(catalog.scaled_err, pa.float64())
+    if catalog.light_curve is not None:
+        columns["light_curve"] = pa.array(catalog.light_curve, pa.bool_())
     if catalog.base_code is not None:
         for j in range(catalog.base_code.shape[1]):
             columns[f"base_{j}"] = pa.array(catalog.base_code[:, j], pa.float32())
@@ -302,6 +332,9 @@ def load_catalog(bundle: str | Path | Manifest) -> PhysicsCatalog:
             wave_eff=t["wave_eff"].to_numpy(),
             scaled_err=t["scaled_err"].to_numpy() if "scaled_err" in t.column_names else None,
             base_code=_read_base_code(t),
+            light_curve=t["light_curve"].to_numpy(zero_copy_only=False).astype(bool)
+            if "light_curve" in t.column_names
+            else None,
         )
     except (pa.ArrowException, KeyError) as err:
         raise BundleError(f"{files.path(_FILE)} is corrupted: {err}") from err

@@ -24,11 +24,13 @@ best validation log-likelihood (on one fixed draw per validation sample).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import torch
 from tqdm.auto import tqdm
 
@@ -36,13 +38,29 @@ from varsynth.bundle import BundleError, Manifest, open_component, write_compone
 from varsynth.config import ConfigError
 from varsynth.data.io import read_split
 from varsynth.data.tensors import DataFilter, load_split
+from varsynth.latent.catalog_bands import catalog_band_rows
 from varsynth.latent.encode import encode_split
 from varsynth.models.cvae import CVAE
 from varsynth.models.flow import FlowConfig, LatentFlow
 
-__all__ = ["FlowData", "flow_data", "fit_flow", "evaluate_flow", "base_codes", "save_flow", "load_flow"]
+__all__ = [
+    "MIN_DECODED_RANGE",
+    "FlowData",
+    "flow_data",
+    "catalog_amplitude_data",
+    "decoded_ranges",
+    "fit_flow",
+    "evaluate_flow",
+    "base_codes",
+    "save_flow",
+    "load_flow",
+]
 
 log = logging.getLogger(__name__)
+
+#: The smallest peak-to-peak of a decoded scaled curve a catalog amplitude is divided by (a nearly
+#: flat decoded curve would otherwise ask the flow for an amplitude many times the catalog's).
+MIN_DECODED_RANGE = 0.5
 
 #: Files of the flow prior (the bundle's ``flow`` component).
 _INFO, _WEIGHTS = "flow.json", "flow.safetensors"
@@ -63,6 +81,15 @@ class FlowData:
     def __len__(self) -> int:
         return int(self.mu.shape[0])
 
+    def subset(self, rows: np.ndarray) -> FlowData:
+        """The samples at ``rows`` (in that order)."""
+        idx = torch.from_numpy(np.asarray(rows, dtype=np.int64))
+        return FlowData(*(getattr(self, f.name)[idx] for f in fields(self)))
+
+    def joined(self, other: FlowData) -> FlowData:
+        """These samples followed by ``other``'s."""
+        return FlowData(*(torch.cat([getattr(self, f.name), getattr(other, f.name)]) for f in fields(self)))
+
 
 def flow_data(model: CVAE, dataset_dir: str | Path, split: str, data_filter: DataFilter | None = None) -> FlowData:
     """Encode ``split`` with ``model`` and collect what the flow needs, row-aligned."""
@@ -77,9 +104,7 @@ def flow_data(model: CVAE, dataset_dir: str | Path, split: str, data_filter: Dat
         data_filter=data_filter,
         colour_wavelengths=bool(cfg.colour_wavelengths),
     )
-    table = read_split(dataset_dir, split)
-    if data_filter is not None:
-        table = data_filter.apply(table)
+    table = _split_table(dataset_dir, split, data_filter)
     amp = table["mag_max"].to_numpy() - table["mag_min"].to_numpy()
     return FlowData(
         mu=torch.from_numpy(enc.mu).float(),
@@ -90,6 +115,48 @@ def flow_data(model: CVAE, dataset_dir: str | Path, split: str, data_filter: Dat
         phys_mask=tensors.phys_mask,
         wave=tensors.wave,
     )
+
+
+def _split_table(dataset_dir: str | Path, split: str, data_filter: DataFilter | None) -> pa.Table:
+    table = read_split(dataset_dir, split)
+    return table if data_filter is None else data_filter.apply(table)
+
+
+def catalog_amplitude_data(
+    model: CVAE,
+    data: FlowData,
+    dataset_dir: str | Path,
+    split: str,
+    data_filter: DataFilter | None,
+    classes: Sequence[str],
+) -> FlowData:
+    """One flow sample per star of ``classes`` in ``data`` (:func:`flow_data` of the same split
+    and filter) that has an OGLE-III catalog I-band amplitude (:mod:`varsynth.latent.catalog_bands`):
+    the shape code and physics of its reddest light curve, the I band's wavelength and the
+    amplitude the flow must give for the decoded curve to span the catalog's peak-to-peak
+    amplitude.
+
+    A light curve's flow amplitude is the range of its points, noise and cycle-to-cycle changes
+    included, over which the decoder's noise-free curve spans less than the unit range (EROS-1
+    Miras: about three quarters), so the catalog's ``A_1`` (a Fourier fit's peak-to-peak) is
+    divided by the peak-to-peak of the decoded curve at I, clipped to [:data:`MIN_DECODED_RANGE`, 1].
+    """
+    table = _split_table(dataset_dir, split, data_filter)
+    extra = catalog_band_rows(dataset_dir, table, classes, colour=bool(model.config.colour_wavelengths))
+    rows = data.subset(extra.rows)
+    rows.wave = torch.from_numpy(extra.wave_eff / 1000.0).float()
+    span = np.clip(decoded_ranges(model, rows), MIN_DECODED_RANGE, 1.0)
+    rows.log_amp = torch.from_numpy(np.log10(extra.amplitude / span)).float()
+    return rows
+
+
+def decoded_ranges(model: CVAE, data: FlowData, *, n_phases: int = 200) -> np.ndarray:
+    """Peak-to-peak (N,) of the decoder's scaled curve at the latent means and contexts of ``data``."""
+    batch = {"class_index": data.class_index, "phys": data.phys, "phys_mask": data.phys_mask, "wave": data.wave}
+    phase = torch.linspace(0.0, 1.0, n_phases + 1)[:-1].expand(len(data), n_phases)
+    with torch.no_grad():
+        mag, _ = model.decode(data.mu, model.condition(batch, decoder=True), phase.contiguous())
+    return (mag.max(dim=1).values - mag.min(dim=1).values).numpy().astype(np.float64)
 
 
 def _nll(flow: LatentFlow, data: FlowData, index: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:

@@ -27,6 +27,7 @@ from varsynth.models.flow_forward import ForwardPlan, apply_forward, forward_pla
 from varsynth.models.flow_inverse import FlowPlan, apply_inverse, inverse_plan
 from varsynth.models.threads import one_thread
 from varsynth.strictconfig import ConfigError, _check, _from_dict, to_plain
+from varsynth.taxonomy import CLASSES
 
 __all__ = ["FlowConfig", "LatentFlow", "UNIVARIATES"]
 
@@ -68,6 +69,10 @@ class FlowConfig:
             dex it has to carry it, the less its amplitude and shape rest on how the flow learned
             their change with wavelength (e.g. I-band Miras, of which no I-band light curve was
             in training, take EROS-1 R-band Miras rather than ASAS V-band ones as neighbours).
+        catalog_amplitudes: classes whose training stars seen only in other surveys' bands also
+            train the flow with the OGLE-III catalog's I-band amplitude, as one more passband of
+            each such star (the dataset must record them: ``data.catalog_amplitudes``;
+            :mod:`varsynth.latent.catalog_bands`); empty: none.
     """
 
     transforms: int = 4
@@ -82,6 +87,7 @@ class FlowConfig:
     inverse_autoregressive: bool = False
     neighbour_bandwidth: float | None = None
     neighbour_passband_dex: float | None = None
+    catalog_amplitudes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _check(self.transforms >= 1, "flow.transforms", ">= 1", self.transforms)
@@ -104,6 +110,8 @@ class FlowConfig:
             "in (0, 1] or null",
             self.neighbour_bandwidth,
         )
+        unknown = sorted(set(self.catalog_amplitudes) - set(CLASSES))
+        _check(not unknown, "flow.catalog_amplitudes", f"classes of {list(CLASSES)}", unknown)
         _check(
             self.neighbour_passband_dex is None or self.neighbour_passband_dex > 0,
             "flow.neighbour_passband_dex",

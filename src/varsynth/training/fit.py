@@ -36,7 +36,7 @@ from varsynth.config import ConfigError
 from varsynth.data.io import atomic_write, dataset_wavelengths, read_split
 from varsynth.data.tensors import fit_standardisation, load_split, physics_matrix
 from varsynth.latent.catalog import build_catalog, save_catalog
-from varsynth.latent.flow import base_codes, fit_flow, flow_data, save_flow
+from varsynth.latent.flow import base_codes, catalog_amplitude_data, fit_flow, flow_data, save_flow
 from varsynth.training.config import TrainConfig
 from varsynth.training.module import PELSVAEModule
 from varsynth.training.noise import fit_survey_noise, likelihood_error_scales
@@ -289,7 +289,13 @@ def fit(
             progress=progress,
         )
         save_flow(run_dir / "bundle", flow, summary["flow"])
-        save_catalog(run_dir / "bundle", build_catalog(data_dir, cfg.data, base_codes(flow, flow_train)))
+        # the physics catalog: the training light curves, then (optionally) their stars' OGLE-III
+        # catalog I-band amplitudes as I-band rows, each with its base point under the fitted flow
+        rows, classes = flow_train, cfg.flow.catalog_amplitudes
+        if classes:
+            rows = flow_train.joined(catalog_amplitude_data(module.model, flow_train, data_dir, "train", real, classes))
+        catalog = build_catalog(data_dir, cfg.data, base_codes(flow, rows), catalog_amplitudes=classes)
+        save_catalog(run_dir / "bundle", catalog)
     summary["noise"] = noise
     # wall time of this call (network and flow; a resumed run counts its last start only)
     summary["train_wall_seconds"] = time.perf_counter() - started
