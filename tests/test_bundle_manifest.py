@@ -65,7 +65,7 @@ def test_the_embedded_bundle_is_of_format_2_with_every_component():
     assert set(manifest.components) == {"network", "flow", "catalog", "noise", "calibration", "card"}
     assert manifest.files()["flow.safetensors"] == "flow" and manifest.files()["noise.json"] == "noise"
     assert all(c.format_version == 1 and c.kind == COMPONENTS[n].kind for n, c in manifest.components.items())
-    assert manifest.data_id == "c686127233b9f825" == manifest.fit["dataset_id"]
+    assert manifest.data_id == "88768ad23805407b" == manifest.fit["dataset_id"]
     assert manifest.network_config["arch"] == "fourier" and "noise" not in manifest.fit
     # every file of the folder is listed, each in one component
     assert sorted(manifest.files()) == sorted(f.name for f in DEFAULT.iterdir() if f.name != "model.json")
@@ -105,7 +105,7 @@ def test_migrate_cli_says_what_it_did(bundle, capsys):
     assert "already of format 2" in capsys.readouterr().out
     assert bundle_main(["show", str(bundle)]) == 0
     out = capsys.readouterr().out
-    assert "format 2, trained on dataset c686127233b9f825" in out and "flow: varsynth-latent-flow format 1" in out
+    assert "format 2, trained on dataset 88768ad23805407b" in out and "flow: varsynth-latent-flow format 1" in out
     assert bundle_main(["migrate"]) == 2 and "usage" in capsys.readouterr().err
 
 

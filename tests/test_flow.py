@@ -126,3 +126,16 @@ def test_neighbour_bandwidth_outside_its_range_is_refused(value):
 def test_neighbour_passband_dex_outside_its_range_is_refused(value):
     with pytest.raises(ConfigError, match="flow.neighbour_passband_dex"):
         FlowConfig(neighbour_passband_dex=value)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("catalog_amplitudes", ("LPV", "MIRA"), r"flow\.catalog_amplitudes.*classes of .*'MIRA'"),
+        ("neighbour_passband_outside", "yes", r"flow\.neighbour_passband_outside.*true or false"),
+    ],
+)
+def test_catalog_amplitude_settings_are_refused_by_name(key, value, message):
+    with pytest.raises(ConfigError, match=message):
+        FlowConfig(**{key: value})
+    assert FlowConfig.from_dict({"catalog_amplitudes": ["LPV"]}).catalog_amplitudes == ("LPV",)

@@ -11,6 +11,7 @@ from varsynth.bands import band
 from varsynth.generation import StarRequest, generate_table, load_model
 from varsynth.generation.config import GenerationConfig
 from varsynth.generation.engine import neighbour_wave
+from varsynth.latent.catalog import PhysicsCatalog
 
 
 @pytest.fixture()
@@ -34,9 +35,10 @@ def test_the_passband_is_that_of_the_bands_generated(weighed):
 
 
 def test_i_band_miras_take_the_reddest_training_miras(weighed):
-    """No training Mira was observed in I; the embedded catalog's reddest are EROS-1 R (760 nm).
+    """No training Mira light curve is in I; the embedded catalog's reddest Mira rows are the
+    OGLE-III catalog I-band amplitudes of EROS-1 Miras (or, in a catalog without them, EROS-1 R).
     Weighed by passband, an I-band Mira of 300 d takes one of them as its neighbour; unweighed,
-    mostly V-band ASAS and EROS-1 B ones."""
+    mostly V-band ASAS and EROS-1 ones."""
     catalog, given = weighed.catalog, np.array([np.nan, np.nan, np.log10(300.0)])
     mira = catalog.rows("LPV", "Mira")
     reddest = catalog.wave_eff[mira].max()
@@ -70,3 +72,32 @@ def test_the_model_card_says_how_neighbours_are_chosen():
     plain = _generation_lines(SimpleNamespace(flow=FlowConfig(neighbour_bandwidth=0.25)), {})
     assert any("0.1 dex" in line and "neighbour_passband_dex" in line for line in weighed)
     assert not any("neighbour_passband_dex" in line for line in plain)
+
+
+def _catalog(periods: np.ndarray) -> PhysicsCatalog:
+    """20 Miras at 500 nm, 20 at 650 nm (light curves) and 20 I-band catalog rows (806 nm)."""
+    n = len(periods)
+    return PhysicsCatalog(
+        vclass=np.full(n, "LPV", dtype=object),
+        subtype=np.full(n, "Mira", dtype=object),
+        phys=np.c_[np.full(n, np.nan), np.full(n, np.nan), periods],
+        wave_eff=np.repeat([500.0, 650.0, 806.0], n // 3),
+        light_curve=np.repeat([True, True, False], n // 3),
+    )
+
+
+def test_outside_only_weighs_the_passband_beyond_the_class_light_curves_only():
+    rng = np.random.default_rng(0)
+    given = np.array([np.nan, np.nan, np.log10(300.0)])
+    same = _catalog(np.full(60, np.log10(300.0)))
+    assert same.wave_range("LPV") == (500.0, 650.0)  # the I-band rows are no light curves
+    kw = {"wave_dex": 0.1, "outside_only": True}
+    _, rows = same.draw("LPV", "Mira", given, 200, rng, wave_nm=806.0, **kw)
+    assert (same.wave_eff[rows] == 806.0).all()  # outside: the rows nearest in passband
+    _, rows = same.draw("LPV", "Mira", given, 200, rng, wave_nm=600.0, wave_dex=0.1)
+    assert (same.wave_eff[rows] == 650.0).all()  # weighed everywhere: the nearest band
+    spread = _catalog(np.log10(300.0) + rng.normal(0, 0.05, 60))
+    _, rows = spread.draw("LPV", "Mira", given, 200, np.random.default_rng(1), wave_nm=600.0, **kw)
+    _, plain = spread.draw("LPV", "Mira", given, 200, np.random.default_rng(1))
+    np.testing.assert_array_equal(rows, plain)  # inside: by physics alone, as without a passband
+    assert len(set(spread.wave_eff[rows])) == 3

@@ -245,7 +245,21 @@ def _generation_lines(cfg: Any, fit: dict[str, Any]) -> list[str]:
             f"- Neighbours near the passband: that training light curve is chosen among those nearest in physics "
             f"and in passband, a passband {dex} dex away in effective wavelength counting as one standard "
             "deviation of a physical parameter (`flow.neighbour_passband_dex`), so that the flow carries its "
-            "base point across as little wavelength as the training data allows."
+            "base point across as little wavelength as the training data allows"
+            + (
+                "; only for a passband outside the wavelengths of the class's training light curves "
+                "(`flow.neighbour_passband_outside`), by physics alone inside them."
+                if getattr(cfg.flow, "neighbour_passband_outside", False)
+                else "."
+            )
+        )
+    classes = getattr(cfg.flow, "catalog_amplitudes", ()) if cfg.flow is not None else ()
+    if classes:
+        lines.append(
+            f"- I-band amplitudes from the OGLE-III catalog ({', '.join(classes)}): training stars of these classes "
+            "seen only in other surveys' bands that are OGLE-III catalog stars of the same class and period are "
+            "also neighbours in I, with their own shape code and the catalog's I-band amplitude "
+            "(`flow.catalog_amplitudes`; the shape in I is the decoder's, from the other band's code)."
         )
     lines.append(
         "- Conditioning: a drawn physical parameter that the training star it was drawn near did not have "

@@ -231,9 +231,10 @@ def _neighbours(model: GenerativeModel, part: pd.DataFrame, rng: np.random.Gener
     given = _physics(part)
     dex = model.flow.config.neighbour_passband_dex
     waves = _waves(model, part) if dex is not None else [None] * len(part)
+    outside = model.flow.config.neighbour_passband_outside
     return np.array(
         [
-            _neighbour(model.catalog, c, s, g, rng, w, dex)
+            _neighbour(model.catalog, c, s, g, rng, w, dex, outside)
             for c, s, g, w in zip(part["vclass"], part["subtype"], given, waves)
         ],
         dtype=int,
@@ -248,9 +249,11 @@ def _neighbour(
     rng: np.random.Generator,
     wave_nm: float | None = None,
     wave_dex: float | None = None,
+    outside_only: bool = False,
 ) -> int:
     """The catalog row of one training light curve near ``given`` physics (and near the passband
-    ``wave_nm``, nm, weighed by ``wave_dex``, as generation draws for that band), of the real star's
+    ``wave_nm``, nm, weighed by ``wave_dex``, outside the class's light curves' wavelengths only
+    with ``outside_only``, as generation draws for that band), of the real star's
     subtype where the training data has that subtype (as ``varsynth generate --subtype`` draws),
     else of its class: a detached EA binary's twin is not drawn from contact EW binaries of the
     same period, nor a Mira's from semiregulars."""
@@ -260,7 +263,16 @@ def _neighbour(
         and bool(np.any((catalog.vclass == vclass) & (catalog.subtype == subtype)))
     )
     return int(
-        catalog.draw(vclass, subtype if known else None, given, 1, rng, wave_nm=wave_nm, wave_dex=wave_dex)[1][0]
+        catalog.draw(
+            vclass,
+            subtype if known else None,
+            given,
+            1,
+            rng,
+            wave_nm=wave_nm,
+            wave_dex=wave_dex,
+            outside_only=outside_only,
+        )[1][0]
     )
 
 

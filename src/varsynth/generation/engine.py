@@ -240,6 +240,7 @@ def _draw_stars(model: GenerativeModel, config: GenerationConfig, m: int, rng: n
         rng,
         wave_nm=neighbour_wave(model, config),
         wave_dex=model.flow.config.neighbour_passband_dex,
+        outside_only=model.flow.config.neighbour_passband_outside,
     )
     phys, unconditioned = fill_abs_mag(
         model.catalog, request.vclass, request.subtype, phys, request.abs_mag is not None, rng

@@ -173,6 +173,7 @@ class PhysicsCatalog:
         *,
         wave_nm: float | None = None,
         wave_dex: float | None = None,
+        outside_only: bool = False,
     ) -> tuple[np.ndarray, np.ndarray]:
         """``n`` physics vectors (n, 3), the given values kept and the missing ones drawn, and the
         catalog row (n,) of the training light curve each draw was taken from.
@@ -190,7 +191,9 @@ class PhysicsCatalog:
         weight of the distance to it: a star observed ``d`` dex from ``wave_nm`` counts ``d /
         wave_dex`` more (``None``: passbands ignored). Stars tied with the ``k``-th nearest are
         all kept, so that stars of one passband, equally near when no physics is given, are
-        drawn at random rather than in catalog order.
+        drawn at random rather than in catalog order. ``outside_only``: weigh the passband only
+        when ``wave_nm`` lies outside the wavelengths of the class's training light curves
+        (:meth:`wave_range`), where the flow would extrapolate; inside, passbands are ignored.
         """
         rows = self.rows(vclass, subtype)
         phys = self.phys[rows]
@@ -211,6 +214,9 @@ class PhysicsCatalog:
             and not (math.isfinite(wave_nm) and wave_nm > 0 and wave_dex > 0)
         ):
             raise ConfigError(f"wave_nm and wave_dex must be > 0, got {wave_nm} and {wave_dex}")
+        if by_wave and outside_only:
+            lo, hi = self.wave_range(vclass)
+            by_wave = not lo <= float(wave_nm) <= hi  # type: ignore[arg-type]
         if fixed.any() or by_wave:
             dist = np.zeros(pool.size)
             if fixed.any():

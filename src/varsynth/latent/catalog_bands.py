@@ -1,18 +1,20 @@
-"""OGLE-III catalog I-band amplitudes as one more passband of training stars, for the flow prior.
+"""OGLE-III catalog I-band amplitudes as one more passband of training stars, for generation.
 
 A dataset built with ``data.catalog_amplitudes`` records, for stars of other surveys that are
 OGLE-III catalog stars without an OGLE-III light curve (e.g. EROS-1 RR Lyrae and Miras), the
-catalog's I-band peak-to-peak amplitude (:mod:`varsynth.data.catalog_amplitudes`). The flow prior
-p(z, log10 amplitude | class, physics, passband) with ``flow.catalog_amplitudes`` (a list of
-classes) then trains on one more sample per such star of those classes: the shape code of its
-reddest light curve, its class and physics,
-OGLE-III's I passband and the catalog's amplitude. It learns, star by star, how the amplitude
-changes between the surveys' bands and I, which no light curve of the training set shows for
-these classes. The same rows join the model's physics catalog, so that generation in I draws
-near them (:attr:`varsynth.models.flow.FlowConfig.neighbour_passband_dex`).
+catalog's I-band peak-to-peak amplitude (:mod:`varsynth.data.catalog_amplitudes`). With
+``flow.catalog_amplitudes`` (a list of classes), each such star of those classes becomes one more
+row of the model's physics catalog: the shape code and physics of its reddest light curve, OGLE-III's
+I passband and the amplitude that decodes to the catalog's (:func:`varsynth.latent.flow.catalog_amplitude_data`),
+with its base point under the fitted flow. Generation in I then draws near these stars when it
+weighs the passband (:attr:`varsynth.models.flow.FlowConfig.neighbour_passband_dex`), and the
+flow carries their base points back to their shape codes and I-band amplitudes: the amplitude of
+a class in a band that none of its training light curves covers (long-period variables in I)
+comes from real stars' measurements instead of the flow's extrapolation.
 
-The shape code is the one of a light curve in another band: the decoder draws the I-band shape
-from it at I's wavelength. The catalog gives no light curve, so only the amplitude is taught.
+The shape code is the one of a light curve in another band (the catalog gives no light curve):
+only the amplitude is the star's own in I. The rows do not widen the wavelengths the class's light
+curves cover (:meth:`varsynth.latent.catalog.PhysicsCatalog.wave_range`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from varsynth.config import ConfigError
 from varsynth.physics.typical import light_curve_wavelengths
 
 __all__ = ["CATALOG_BAND", "CatalogBandRows", "catalog_band_rows"]
@@ -76,16 +77,9 @@ def catalog_band_rows(
         colour: the I band's effective wavelength through each star's temperature (the colour
             convention) instead of its published value.
 
-    Raises:
-        ConfigError: the dataset records no catalog amplitude (built without
-            ``catalog_amplitudes``).
+    A dataset built without ``data.catalog_amplitudes`` records none: no rows.
     """
     amplitudes = _star_amplitudes(Path(dataset_dir))
-    if not amplitudes:
-        raise ConfigError(
-            f"{dataset_dir}: the dataset records no OGLE-III catalog amplitude; build it with "
-            "catalog_amplitudes: {enabled: true} or set flow.catalog_amplitudes: false"
-        )
     keys = np.asarray(table["star_key"].to_pylist(), dtype=object)
     wanted = np.isin(np.asarray(table["vclass"].to_pylist(), dtype=object), list(classes))
     wave = table["wave_eff"].to_numpy().astype(np.float64)

@@ -143,6 +143,12 @@ def catalog_amplitude_data(
     """
     table = _split_table(dataset_dir, split, data_filter)
     extra = catalog_band_rows(dataset_dir, table, classes, colour=bool(model.config.colour_wavelengths))
+    if not len(extra):
+        log.warning(
+            "%s records no OGLE-III catalog amplitude of a %s star (data.catalog_amplitudes): no catalog rows",
+            dataset_dir,
+            "/".join(classes),
+        )
     rows = data.subset(extra.rows)
     rows.wave = torch.from_numpy(extra.wave_eff / 1000.0).float()
     span = np.clip(decoded_ranges(model, rows), MIN_DECODED_RANGE, 1.0)

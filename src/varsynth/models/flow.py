@@ -69,10 +69,16 @@ class FlowConfig:
             dex it has to carry it, the less its amplitude and shape rest on how the flow learned
             their change with wavelength (e.g. I-band Miras, of which no I-band light curve was
             in training, take EROS-1 R-band Miras rather than ASAS V-band ones as neighbours).
-        catalog_amplitudes: classes whose training stars seen only in other surveys' bands also
-            train the flow with the OGLE-III catalog's I-band amplitude, as one more passband of
-            each such star (the dataset must record them: ``data.catalog_amplitudes``;
-            :mod:`varsynth.latent.catalog_bands`); empty: none.
+        neighbour_passband_outside: with ``neighbour_passband_dex``, weigh the passband only for
+            a requested band outside the wavelengths of the class's training light curves (where
+            the flow extrapolates: e.g. long-period variables in I, whose nearest neighbours are
+            then OGLE-III catalog I-band rows, ``catalog_amplitudes``); inside that range the
+            neighbours are chosen by physics alone.
+        catalog_amplitudes: classes whose training stars seen only in other surveys' bands join
+            the physics catalog once more as I-band rows with the OGLE-III catalog's amplitude, for
+            the neighbours of generation in I (the flow is fitted without them; the dataset must
+            record them: ``data.catalog_amplitudes``; :mod:`varsynth.latent.catalog_bands`);
+            empty: none.
     """
 
     transforms: int = 4
@@ -87,6 +93,7 @@ class FlowConfig:
     inverse_autoregressive: bool = False
     neighbour_bandwidth: float | None = None
     neighbour_passband_dex: float | None = None
+    neighbour_passband_outside: bool = False
     catalog_amplitudes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -110,6 +117,8 @@ class FlowConfig:
             "in (0, 1] or null",
             self.neighbour_bandwidth,
         )
+        outside = self.neighbour_passband_outside
+        _check(isinstance(outside, bool), "flow.neighbour_passband_outside", "true or false", outside)
         unknown = sorted(set(self.catalog_amplitudes) - set(CLASSES))
         _check(not unknown, "flow.catalog_amplitudes", f"classes of {list(CLASSES)}", unknown)
         _check(

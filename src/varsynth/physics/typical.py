@@ -3,8 +3,9 @@
 The colour-dependent effective wavelength of broad passbands
 (:func:`varsynth.bands.effective_wavelength`) needs a temperature; no training LPV, anomalous or
 type II Cepheid and no ellipsoidal variable has a Gaia Teff. Where the class has Gaia DR2 Teff
-for at least 50 training stars (dataset ``c686127233b9f825``), the value is their median, rounded
-to 50 K; elsewhere it is the published temperature of the class's spectral types.
+for at least 50 training stars (dataset ``c686127233b9f825``, whose light curves
+``88768ad23805407b`` shares), the value is their median, rounded to 50 K; elsewhere it is the
+published temperature of the class's spectral types.
 """
 
 from __future__ import annotations
