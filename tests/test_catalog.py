@@ -223,3 +223,20 @@ def test_wavelength_convention_is_the_trained_one():
     colour = PhysicsCatalog(cat.vclass, cat.subtype, cat.phys, cat.wave_eff, colour_wavelengths=True)
     np.testing.assert_allclose(colour.wavelengths("eros1", "B", np.array([3000.0, np.nan]), "LPV"), 620.85, atol=0.1)
     np.testing.assert_allclose(colour.wavelengths("ogle3", "I", np.array([3000.0]), "LPV"), 806.0)
+
+
+def test_measured_rows_count_catalog_amplitudes_near_a_passband():
+    """Rows without a light curve (OGLE-III catalog I-band amplitudes) of the class and subtype,
+    within 0.01 dex of the passband; light-curve rows never count."""
+    cat = catalog()
+    cat.light_curve = np.ones(160, bool)
+    cat.light_curve[[100, 101, 102]] = False  # three LPV Mira rows ...
+    cat.wave_eff = cat.wave_eff.copy()
+    cat.wave_eff[102] = 640.0  # ... one of them in another passband
+    assert cat.measured_rows("LPV", "Mira", 806.0) == 2
+    assert cat.measured_rows("LPV", None, 806.0 * 10**0.009) == 2
+    assert cat.measured_rows("LPV", None, 806.0 * 10**0.011) == 0
+    assert cat.measured_rows("LPV", None, 640.0) == 1
+    assert cat.measured_rows("CEP", None, 806.0) == 0  # its rows are light curves
+    cat.light_curve = None  # a catalog of light curves only
+    assert cat.measured_rows("LPV", "Mira", 806.0) == 0

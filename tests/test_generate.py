@@ -415,7 +415,18 @@ def test_a_band_outside_the_class_own_wavelengths_warns_naming_it(model, caplog)
         check_generation(model, StarRequest("CEP"), ogle, bands=("I",))
         assert caplog.text == ""
         assert check_generation(model, StarRequest("LPV"), ogle, bands=("I",)) is False  # not refused, not flagged
+    # the embedded model's LPVs in I draw near 27 training Miras whose OGLE-III catalog I-band
+    # amplitude is known: the warning says where their amplitudes come from
     assert (
-        f"class LPV: bands ['I'] lie outside the wavelengths of its training light curves ({lo:.0f}-{hi:.0f} nm)"
-        in (caplog.text)
-    )
+        f"class LPV: band I lies outside the wavelengths of its training light curves ({lo:.0f}-{hi:.0f} nm); "
+        "its shapes are extrapolated from other classes, its amplitudes follow the OGLE-III catalog "
+        "amplitudes in that band of 27 training stars"
+    ) in caplog.text
+    assert "extrapolated from other classes (see" not in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="varsynth.generation.engine"):
+        check_generation(model, StarRequest("LPV"), get_cadence("lsst-wfd"), bands=("z",))  # no catalog amplitude there
+    assert (
+        f"class LPV: bands ['z'] lie outside the wavelengths of its training light curves ({lo:.0f}-{hi:.0f} nm); "
+        "their shapes and amplitudes are extrapolated from other classes"
+    ) in caplog.text

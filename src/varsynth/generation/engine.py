@@ -820,14 +820,46 @@ def check_generation(
     gaps = class_wavelength_gaps(model, request.vclass, cadence.survey, bands or cadence.bands)
     if gaps:
         lo, hi = model.catalog.wave_range(request.vclass)
-        log.warning(
-            "class %s: bands %s lie outside the wavelengths of its training light curves (%s nm); "
-            "their shapes and amplitudes are extrapolated from other classes (see the model card)",
-            request.vclass,
-            gaps,
-            f"{lo:.0f}" if round(lo) == round(hi) else f"{lo:.0f}-{hi:.0f}",
-        )
+        measured = measured_amplitudes(model, request, cadence.survey, gaps)
+        extrapolated = [b for b in gaps if not measured.get(b)]
+        span = f"{lo:.0f}" if round(lo) == round(hi) else f"{lo:.0f}-{hi:.0f}"
+        if extrapolated:
+            log.warning(
+                "class %s: bands %s lie outside the wavelengths of its training light curves (%s nm); "
+                "their shapes and amplitudes are extrapolated from other classes (see the model card)",
+                request.vclass,
+                extrapolated,
+                span,
+            )
+        for b, count in measured.items():
+            log.warning(
+                "class %s: band %s lies outside the wavelengths of its training light curves (%s nm); "
+                "its shapes are extrapolated from other classes, its amplitudes follow the OGLE-III "
+                "catalog amplitudes in that band of %d training stars (see the model card)",
+                request.vclass,
+                b,
+                span,
+                count,
+            )
     return star_flag
+
+
+def measured_amplitudes(
+    model: GenerativeModel, request: StarRequest, survey: str, bands: Sequence[str]
+) -> dict[str, int]:
+    """The bands (of ``bands``) in which the class's (and subtype's) physics neighbours include
+    training stars whose amplitude was measured there without a light curve (the flow's
+    ``catalog_amplitudes``, drawn near when the flow weighs passbands), with their number."""
+    if model.flow.config.neighbour_passband_dex is None:
+        return {}
+    teff = np.nan if request.teff is None else request.teff
+    out = {}
+    for b in bands:
+        wave = float(model.catalog.wavelengths(survey, b, teff, request.vclass)[0])
+        count = model.catalog.measured_rows(request.vclass, request.subtype, wave)
+        if count:
+            out[b] = count
+    return out
 
 
 def stars_per_chunk(cadence: Cadence, chunk_size: int, bands: tuple[str, ...] | None = None, seed: int = 0) -> int:

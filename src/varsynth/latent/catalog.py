@@ -134,6 +134,16 @@ class PhysicsCatalog:
         wave = self.wave_eff[rows]
         return float(wave.min()), float(wave.max())
 
+    def measured_rows(self, vclass: str, subtype: str | None, wave_nm: float, dex: float = 0.01) -> int:
+        """How many rows of the class (and subtype) are catalog amplitudes without a light curve
+        (:mod:`varsynth.latent.catalog_bands`) measured within ``dex`` of ``wave_nm`` (nm): real
+        stars' amplitudes in that passband, which generation there draws near."""
+        if self.light_curve is None:
+            return 0
+        rows = self.rows(vclass, subtype)
+        rows = rows[~self.light_curve[rows]]
+        return int(np.count_nonzero(np.abs(np.log10(self.wave_eff[rows] / wave_nm)) <= dex))
+
     def log_density(self, vclass: str, given: np.ndarray) -> float:
         """log p(given | class): the density of the given physics among the class's training stars.
 
